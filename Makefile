@@ -1,0 +1,45 @@
+# Switchboard — two commands: `make demo` and `make test`.
+# Both install missing system packages first (Debian; apt-get only for what dpkg says is absent).
+
+SWIFT        ?= swift
+BUILD_FLAGS  ?=
+# Build packages: libopus for the audio layer, SQLite headers for the embedded store.
+BUILD_DEPS   := pkg-config libopus-dev libsqlite3-dev
+# Test packages: headless Chromium for the dashboard browser test.
+TEST_DEPS    := chromium
+DEMO_ARGS    ?=
+
+.PHONY: all build demo test bench deps test-deps check-config clean help
+
+all: build
+
+help:
+	@echo "make demo   build and run the simulator + bridge + dashboard (prints the URL)"
+	@echo "make test   build and run every test (what CI runs)"
+	@echo "make bench  release build and benchmarks -> bench/results.json"
+
+deps:
+	@scripts/ensure-system-packages.sh $(BUILD_DEPS)
+
+test-deps: deps
+	@scripts/ensure-system-packages.sh $(TEST_DEPS)
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+demo: build
+	$(SWIFT) run $(BUILD_FLAGS) switchboard demo $(DEMO_ARGS)
+
+test: test-deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	@scripts/browser-test.sh
+
+bench: deps
+	@scripts/bench.sh $(BENCH_ARGS)
+
+check-config: build
+	$(SWIFT) run $(BUILD_FLAGS) switchboard check-config orgs.example.yaml
+
+clean:
+	rm -rf .build

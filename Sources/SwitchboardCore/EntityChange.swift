@@ -1,0 +1,107 @@
+/// The contract between the views and the hub.
+///
+/// Views emit ``EntityChange``s: the latest state of one entity (an org, an agent, a queue, a
+/// totals object), already encoded as JSON exactly once. The hub keeps the latest fragment per
+/// entity and topic, builds snapshots by concatenating fragments, coalesces deltas per flush
+/// interval (latest fragment wins), and sends the same bytes to every subscriber of a topic.
+/// Nothing downstream re-encodes an entity.
+
+/// The collections of a snapshot's `data` object (SPEC §4), plus those later capabilities add.
+public struct EntityKind: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+    /// A singleton is one JSON object in the snapshot (`"occupancy":{…}`), not an array.
+    public let isSingleton: Bool
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+        self.isSingleton = false
+    }
+    public init(_ rawValue: String, singleton: Bool) {
+        self.rawValue = rawValue
+        self.isSingleton = singleton
+    }
+    public var description: String { rawValue }
+    public static func < (a: EntityKind, b: EntityKind) -> Bool { a.rawValue < b.rawValue }
+    public static func == (a: EntityKind, b: EntityKind) -> Bool { a.rawValue == b.rawValue }
+    public func hash(into h: inout Hasher) { h.combine(rawValue) }
+
+    /// `"orgs":[…]`: one entry per org: id, name, status, heartbeat ages, occupancy.
+    public static let orgs = EntityKind("orgs", singleton: false)
+    /// `"agents":[…]`
+    public static let agents = EntityKind("agents", singleton: false)
+    /// `"queues":[…]`
+    public static let queues = EntityKind("queues", singleton: false)
+    /// `"occupancy":{…}`: the topic's time-weighted totals (global, or the org's own).
+    public static let occupancy = EntityKind("occupancy", singleton: true)
+}
+
+/// Which topics an entity belongs to.
+public enum ChangeScope: Sendable, Hashable {
+    /// Only the `global` topic (e.g. the global totals).
+    case global
+    /// The org's topic `org:<id>` and `global` (orgs, agents, queues).
+    case org(OrgID)
+    /// Only the org's topic (e.g. that org's totals, which are `occupancy` there).
+    case orgOnly(OrgID)
+}
+
+/// A complete JSON value, encoded once.
+public struct EncodedJSON: Sendable, Equatable {
+    public let bytes: [UInt8]
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ string: String) { self.bytes = Array(string.utf8) }
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// The latest state of one entity, or its removal.
+public struct EntityChange: Sendable, Equatable {
+    public let kind: EntityKind
+    /// Unique within the kind: the namespaced id (`us/0f3c…`), the org id, or `global`.
+    public let id: String
+    public let scope: ChangeScope
+    /// The entity's full JSON; nil when the entity was removed.
+    public let json: EncodedJSON?
+
+    public init(kind: EntityKind, id: String, scope: ChangeScope, json: EncodedJSON?) {
+        self.kind = kind
+        self.id = id
+        self.scope = scope
+        self.json = json
+    }
+}
+
+/// Alerts pushed to stream clients (SPEC §4 `{"type":"alert",…}`).
+public struct StreamAlert: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case upstreamStale = "upstream-stale"
+        case upstreamDisconnected = "upstream-disconnected"
+        case upstreamRecovered = "upstream-recovered"
+        case authFailed = "auth-failed"
+        /// Sent to `admin` connections only.
+        case configRejected = "config-rejected"
+    }
+
+    public var kind: Kind
+    /// The org concerned; nil for process-wide alerts (config).
+    public var org: OrgID?
+    public var since: EpochMillis
+    public var message: String
+
+    public init(kind: Kind, org: OrgID?, since: EpochMillis, message: String) {
+        self.kind = kind
+        self.org = org
+        self.since = since
+        self.message = message
+    }
+}
+
+/// Where views send their changes. The hub implements it; publishing never waits on clients.
+public protocol ViewChangeSink: Sendable {
+    func publish(_ changes: [EntityChange])
+    func publish(alert: StreamAlert)
+}
+
+/// Where connectors send normalised events. The views engine implements it.
+public protocol BridgeEventSink: Sendable {
+    func ingest(org: OrgID, events: [BridgeEvent]) async
+}

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Placeholder until the dashboard browser test lands (issue 5).
+exit 0
