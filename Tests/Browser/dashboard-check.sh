@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Headless check of the Switchboard master dashboard.
+#
+#   Tests/Browser/dashboard-check.sh [options] BASE_URL TOKEN
+#
+# Loads BASE_URL/?token=TOKEN in headless Chromium (--dump-dom with --virtual-time-budget) and
+# asserts on the page's data-* hooks:
+#   - one org card (<article class="org" data-org="…">) per expected org,
+#   - the heatmap canvas drew cells (data-heatmap-cells > 0),
+#   - the page is not in an auth error,
+#   - optionally, an org shows a given status (e.g. the ghost fault → emea=stale|disconnected).
+# Retries until it passes or --timeout seconds are spent (the stream needs a moment, a ghost
+# fault needs the bridge's watchdog). Prints one "dashboard-check: PASS …" or
+# "dashboard-check: FAIL …" line; exits 0 on pass, 1 on fail, 2 on usage / missing browser.
+#
+# Options:
+#   --orgs "us emea apac"       org ids that must have a card (default: us emea apac)
+#   --exact                     and no other org may have a card (org-scoped tokens: --orgs us --exact)
+#   --expect-status ORG=S1|S2   that org's card must have one of these data-status values (repeatable)
+#   --screenshot PATH           also write a PNG of the board (after the check)
+#   --size W,H                  window size (default 1920,1080)
+#   --budget MS                 virtual time budget per load (default 6000)
+#   --timeout S                 give up after S seconds of retries (default 40)
+#   --query 'k=v&…'             extra query string, e.g. 'topic=org:emea'
+#   --dom PATH                  keep the last dumped DOM here (default: a temp file, removed)
+set -u
+
+ORGS="us emea apac"
+EXPECT=()
+SHOT=""
+SIZE="1920,1080"
+BUDGET=6000
+TIMEOUT=40
+EXTRA=""
+DOMKEEP=""
+EXACT=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --orgs) ORGS="$2"; shift 2 ;;
+    --exact) EXACT=1; shift ;;
+    --expect-status) EXPECT+=("$2"); shift 2 ;;
+    --screenshot) SHOT="$2"; shift 2 ;;
+    --size) SIZE="$2"; shift 2 ;;
+    --budget) BUDGET="$2"; shift 2 ;;
+    --timeout) TIMEOUT="$2"; shift 2 ;;
+    --query) EXTRA="$2"; shift 2 ;;
+    --dom) DOMKEEP="$2"; shift 2 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    --) shift; break ;;
+    -*) echo "dashboard-check: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+if [ $# -lt 2 ]; then
+  echo "usage: $0 [options] BASE_URL TOKEN   (see --help)" >&2
+  exit 2
+fi
+BASE="${1%/}"
+TOKEN="$2"
+URL="$BASE/?token=$TOKEN${EXTRA:+&$EXTRA}"
+
+BROWSER=""
+for b in chromium chromium-browser google-chrome google-chrome-stable; do
+  if command -v "$b" >/dev/null 2>&1; then BROWSER="$b"; break; fi
+done
+if [ -z "$BROWSER" ]; then
+  echo "dashboard-check: FAIL no chromium found (apt-get install -y chromium)"
+  exit 2
+fi
+
+PROFILE="$(mktemp -d /tmp/dashcheck-profile.XXXXXX)"
+DOM="${DOMKEEP:-$(mktemp /tmp/dashcheck-dom.XXXXXX)}"
+cleanup() { rm -rf "$PROFILE"; [ -n "$DOMKEEP" ] || rm -f "$DOM"; }
+trap cleanup EXIT
+
+FLAGS=(--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --no-default-browser-check
+       --disable-extensions --user-data-dir="$PROFILE" --window-size="$SIZE")
+
+check_once() {
+  REASONS=()
+  timeout 60 "$BROWSER" "${FLAGS[@]}" --virtual-time-budget="$BUDGET" --dump-dom "$URL" >"$DOM" 2>/dev/null
+  if ! grep -q '<body' "$DOM"; then REASONS+=("no page (is $BASE serving?)"); return 1; fi
+  local body conn cards cells o st want ok
+  body="$(grep -o '<body[^>]*>' "$DOM" | head -1)"
+  conn="$(sed -n 's/.*data-conn="\([^"]*\)".*/\1/p' <<<"$body")"
+  if [ "$conn" = "auth-error" ] || [ "$conn" = "signed-out" ]; then REASONS+=("page is in state '$conn' (token rejected?)"); fi
+  cards="$(grep -o '<article class="org[^"]*"[^>]*>' "$DOM")"
+  for o in $ORGS; do
+    grep -q "data-org=\"$o\"" <<<"$cards" || REASONS+=("no card for org '$o'")
+  done
+  if [ "$EXACT" = 1 ]; then
+    for o in $(grep -o 'data-org="[^"]*"' <<<"$cards" | sed 's/data-org="\([^"]*\)"/\1/'); do
+      case " $ORGS " in *" $o "*) ;; *) REASONS+=("unexpected card for org '$o'") ;; esac
+    done
+  fi
+  cells="$(grep -o '<canvas id="heatmap"[^>]*>' "$DOM" | grep -o 'data-heatmap-cells="[0-9]*"' | grep -o '[0-9][0-9]*' | head -1)"
+  cells="${cells:-0}"
+  [ "$cells" -gt 0 ] || REASONS+=("heatmap drew no cells")
+  for e in "${EXPECT[@]+"${EXPECT[@]}"}"; do
+    o="${e%%=*}"; want="${e#*=}"
+    st="$(grep -o "<article class=\"org[^\"]*\"[^>]*data-org=\"$o\"[^>]*>" "$DOM" | sed -n 's/.*data-status="\([^"]*\)".*/\1/p' | head -1)"
+    ok=0
+    IFS='|' read -r -a alts <<<"$want"
+    for w in "${alts[@]}"; do [ "$st" = "$w" ] && ok=1; done
+    [ "$ok" = 1 ] || REASONS+=("org '$o' status is '${st:-none}', want $want")
+  done
+  SUMMARY="orgs=[$(grep -o 'data-org="[^"]*" data-status="[^"]*"' <<<"$cards" | sed 's/data-org="\([^"]*\)" data-status="\([^"]*\)"/\1:\2/' | tr '\n' ' ' | sed 's/ $//')] heatmap-cells=$cells conn=${conn:-?}"
+  [ ${#REASONS[@]} -eq 0 ]
+}
+
+START=$(date +%s)
+TRY=0
+RESULT=1
+while :; do
+  TRY=$((TRY + 1))
+  if check_once; then RESULT=0; break; fi
+  [ $(( $(date +%s) - START )) -ge "$TIMEOUT" ] && break
+  sleep 2
+done
+
+if [ -n "$SHOT" ]; then
+  mkdir -p "$(dirname "$SHOT")"
+  timeout 60 "$BROWSER" "${FLAGS[@]}" --virtual-time-budget="$BUDGET" --screenshot="$SHOT" "$URL" >/dev/null 2>&1
+  [ -s "$SHOT" ] && echo "dashboard-check: screenshot $SHOT" || echo "dashboard-check: (screenshot failed: $SHOT)"
+fi
+
+if [ "$RESULT" = 0 ]; then
+  echo "dashboard-check: PASS $SUMMARY (try $TRY)"
+  exit 0
+fi
+JOINED=""
+for r in "${REASONS[@]+"${REASONS[@]}"}"; do JOINED="${JOINED:+$JOINED; }$r"; done
+echo "dashboard-check: FAIL $JOINED — ${SUMMARY:-} (after $TRY tries)"
+exit 1
