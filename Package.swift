@@ -37,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(
@@ -51,6 +52,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -61,6 +63,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -73,7 +76,7 @@ let package = Package(
         .target(
             name: "Views",
             dependencies: [
-                "SwitchboardCore",
+                "SwitchboardCore", "SwitchboardConfig",
                 .product(name: "Collections", package: "swift-collections"),
             ],
             swiftSettings: strict
@@ -84,6 +87,9 @@ let package = Package(
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Normalizer",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -95,6 +101,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Collections", package: "swift-collections"),
@@ -108,6 +115,7 @@ let package = Package(
             name: "Simulator",
             dependencies: [
                 "SwitchboardCore",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,10 +140,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "CoreTests", dependencies: ["SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["SwitchboardConfig", "SwitchboardCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "NormalizerTests", dependencies: ["Normalizer", "SwitchboardCore"], swiftSettings: strict),
-        .testTarget(name: "ViewsTests", dependencies: ["Views", "SwitchboardCore"], swiftSettings: strict),
+        .testTarget(name: "ViewsTests", dependencies: ["Views", "SwitchboardCore", "SwitchboardConfig"], swiftSettings: strict),
         .testTarget(
             name: "SimulatorTests",
             dependencies: [
@@ -150,8 +159,9 @@ let package = Package(
         .testTarget(
             name: "ConnectorTests",
             dependencies: [
-                "Connector", "GenesysAPI", "Simulator", "SwitchboardCore", "SwitchboardConfig",
+                "Connector", "GenesysAPI", "Simulator", "SwitchboardCore", "SwitchboardConfig", "Views", "Normalizer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),

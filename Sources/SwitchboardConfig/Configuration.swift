@@ -108,12 +108,17 @@ public enum Scope: Sendable, Hashable, CustomStringConvertible {
 /// One downstream client declared in `clients:`.
 public struct ClientConfig: Sendable, Equatable {
     public var name: String
+    /// The token in the clear; an EMPTY `Secret` when the config gives only `tokenSha256`.
+    /// Authenticate with ``credential`` (``ClientCredential/matches(_:)``), which handles both.
     public var token: Secret
     public var scopes: [Scope]
+    /// How the client authenticates: `.token` (set by this initialiser) or `.sha256`.
+    public var credential: ClientCredential
     public init(name: String, token: Secret, scopes: [Scope]) {
         self.name = name
         self.token = token
         self.scopes = scopes
+        self.credential = .token(token)
     }
 }
 

@@ -1,0 +1,176 @@
+// Switchboard dashboard — the in-memory model: one store per subscribed topic, filled from
+// snapshots and deltas, org status from alerts, and derived agent facts. Applying a message sets
+// dirty flags; it never touches the DOM (render.js reads the stores once per animation frame).
+'use strict';
+
+// ---- model ------------------------------------------------------------------------------
+// One store per subscribed topic; the view merges them (usually there is exactly one).
+function emptyStore() { return { orgs: new Map(), agents: new Map(), queues: new Map(), occupancy: null }; }
+function topicState(name) {
+  return { name, status: 'pending', epoch: null, seq: null, hasData: false, store: emptyStore(), resyncTimer: null, lastAt: null };
+}
+
+const model = {
+  token: null,
+  topics: new Map(),          // name → topicState
+  explicitTopics: false,
+  conn: 'starting',           // starting | connecting | live | reconnecting | auth-error | signed-out
+  connected: false,
+  lastMessageAt: null,        // client time
+  lastDataAt: null,           // client time of last snapshot/delta
+  disconnectedAt: null,
+  attempt: 0,
+  nextRetryAt: null,
+  alerts: [],                 // newest first: {at, kind, org, message, since}
+  notice: null,
+  msgCount: 0,
+  rtt: null,
+};
+const dirty = { orgs: true, agents: true, agentSet: true, queues: true, header: true, meta: true };
+function markAll() { for (const k in dirty) dirty[k] = true; }
+
+function kindOf(k) {
+  k = String(k || '').toLowerCase();
+  if (k.startsWith('agent')) return 'agents';
+  if (k.startsWith('org')) return 'orgs';
+  if (k.startsWith('queue')) return 'queues';
+  if (k.startsWith('occup')) return 'occupancy';
+  return k;
+}
+
+function loadSnapshot(t, data) {
+  const s = emptyStore();
+  data = data || {};
+  for (const o of data.orgs || []) if (o && o.id != null) s.orgs.set(String(o.id), o);
+  for (const a of data.agents || []) if (a && a.id != null) s.agents.set(String(a.id), a);
+  for (const q of data.queues || []) if (q && q.id != null) { q._rxAt = serverNow(); s.queues.set(String(q.id), q); }
+  s.occupancy = data.occupancy || null;
+  t.store = s;
+  markAll();
+}
+
+function applyChanges(t, changes) {
+  const s = t.store;
+  for (const c of changes || []) {
+    if (!c) continue;
+    const kind = kindOf(c.kind);
+    if (kind === 'occupancy') {
+      s.occupancy = c.removed ? null : (c.data || null);
+      dirty.header = true; dirty.orgs = true;
+      continue;
+    }
+    const map = s[kind];
+    if (!(map instanceof Map)) continue;
+    const id = String(c.id != null ? c.id : (c.data && c.data.id));
+    if (c.removed) {
+      if (map.delete(id) && kind === 'agents') dirty.agentSet = true;
+    } else if (c.data) {
+      if (kind === 'agents' && !map.has(id)) dirty.agentSet = true;
+      if (c.data.id == null) c.data.id = id;
+      if (kind === 'queues') c.data._rxAt = serverNow();
+      map.set(id, c.data);
+    }
+    if (kind === 'agents') { dirty.agents = true; dirty.orgs = true; dirty.header = true; }
+    else if (kind === 'orgs') { dirty.orgs = true; dirty.agents = true; dirty.queues = true; dirty.header = true; }
+    else if (kind === 'queues') { dirty.queues = true; dirty.header = true; dirty.orgs = true; }
+  }
+}
+
+// merged view over all topic stores
+let mergedCache = null;
+function view() {
+  const stores = [];
+  for (const t of model.topics.values()) if (t.hasData) stores.push(t.store);
+  if (stores.length === 1) return Object.assign({ single: true }, stores[0]);
+  const v = emptyStore();
+  for (const s of stores) {
+    for (const [k, o] of s.orgs) v.orgs.set(k, o);
+    for (const [k, a] of s.agents) v.agents.set(k, a);
+    for (const [k, q] of s.queues) v.queues.set(k, q);
+  }
+  // several org topics: time-weighted occupancy from the orgs' sums where given, else the first store's
+  v.occupancy = combineOccupancy(stores.map(s => s.occupancy).filter(Boolean), [...v.orgs.values()]);
+  mergedCache = v;
+  return v;
+}
+function combineOccupancy(list, orgs) {
+  if (list.length === 1) return list[0];
+  const out = {};
+  for (const w of ['today', 'rolling15m', 'rolling60m']) {
+    let h = 0, p = 0, ok = false;
+    for (const o of orgs) {
+      const hh = num(o.handlingMs && o.handlingMs[w]), pp = num(o.productiveMs && o.productiveMs[w]);
+      if (hh != null && pp != null) { h += hh; p += pp; ok = true; }
+    }
+    out[w] = ok && p > 0 ? h / p : (list[0] ? list[0][w] : null);
+  }
+  return out;
+}
+
+function scopeOrgs() { // org ids this page is restricted to, or null for all
+  const ids = [];
+  let global = false;
+  for (const t of model.topics.values()) {
+    if (t.status === 'forbidden' || t.status === 'unknown') continue;
+    const m = /^org:([^:]+)$/.exec(t.name);
+    if (m) ids.push(m[1]); else if (t.name === 'global') global = true;
+  }
+  return global || ids.length === 0 ? null : new Set(ids);
+}
+
+// ---- alerts -------------------------------------------------------------------------------
+function onAlert(m) {
+  const orgId = m.org != null ? String(m.org) : null;
+  const statusFor = { 'upstream-stale': 'stale', 'upstream-disconnected': 'disconnected', 'upstream-recovered': 'open' };
+  if (orgId && statusFor[m.kind]) {
+    for (const t of model.topics.values()) {
+      const o = t.store.orgs.get(orgId);
+      if (o) t.store.orgs.set(orgId, Object.assign({}, o, { status: statusFor[m.kind], _alertSince: m.since || null, _alertMessage: m.message || null }));
+    }
+    dirty.orgs = true; dirty.agents = true; dirty.queues = true;
+  }
+  pushAlert({ kind: m.kind, org: orgId, message: m.message, since: m.since });
+}
+
+function pushAlert(a) {
+  // one line per (kind, org): a repeat replaces the older line
+  model.alerts = model.alerts.filter(x => !(x.kind === a.kind && x.org === a.org));
+  model.alerts.unshift(Object.assign({ at: Date.now() }, a));
+  model.alerts.length = Math.min(model.alerts.length, MAX_ALERTS);
+  dirty.meta = true;
+}
+
+// ---- agent facts (cached on the agent object; a delta brings a fresh object) -----------------
+function isOffQueue(a) {
+  if (a._off !== undefined) return a._off;
+  return (a._off = isOffQueueOf(a));
+}
+function isOffQueueOf(a) {
+  const p = norm(a.presence);
+  if (NON_PRODUCTIVE.has(p)) return true;
+  const r = norm(a.routingStatus);
+  return r === 'offline';
+}
+// on queue = routing says so; without routing data, the presence; without either, "not off queue"
+function isOnQueue(a) {
+  if (a._onq !== undefined) return a._onq;
+  const r = norm(a.routingStatus), p = norm(a.presence);
+  let v;
+  if (r) v = r !== 'offqueue' && r !== 'offline';
+  else if (p) v = p === 'onqueue';
+  else v = !isOffQueue(a);
+  a._onq = v;
+  return v;
+}
+function stateBucket(a) {
+  if (a._bucket) return a._bucket;
+  return (a._bucket = stateBucketOf(a));
+}
+function stateBucketOf(a) {
+  const s = norm(a.state || a.routingStatus || a.presence);
+  if (/interact|communicat|talk|hold|alert|ring|busy/.test(s)) return s.includes('alert') || s.includes('ring') ? 'ringing' : 'interacting';
+  if (/acw|wrap|aftercall/.test(s)) return 'acw';
+  if (/offline|loggedout/.test(s)) return 'offline';
+  if (/idle|available|onqueue|waiting/.test(s)) return isOffQueue(a) ? 'away' : 'idle';
+  return isOffQueue(a) ? (norm(a.presence) === 'offline' ? 'offline' : 'away') : 'idle';
+}

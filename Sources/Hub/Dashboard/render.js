@@ -1,0 +1,328 @@
+// Switchboard dashboard — rendering: at most one render per animation frame, reading the model
+// (body data-* hooks, header figures and connection state, org cards, queue tiles, footer).
+// The heatmap and its tooltip are heatmap.js's.
+'use strict';
+
+// ---- rendering ----------------------------------------------------------------------------
+let rafPending = false, fallbackTimer = null, renderCount = 0;
+function scheduleRender() {
+  if (rafPending) return;
+  rafPending = true;
+  requestAnimationFrame(frame);
+  // hidden or headless tabs may not run animation frames; never let the board freeze because of it
+  fallbackTimer = setTimeout(frame, 1000);
+}
+function frame() {
+  if (!rafPending) return;
+  rafPending = false;
+  clearTimeout(fallbackTimer);
+  try { render(); } catch (e) { console.error(e); }
+}
+
+function render() {
+  const t0 = performance.now();
+  renderBody();
+  model.renderMs = Math.round((performance.now() - t0) * 10) / 10;
+}
+function renderBody() {
+  renderCount++;
+  const v = view();
+  const scope = scopeOrgs();
+  const now = serverNow();
+  const orgList = [...v.orgs.values()].filter(o => !scope || scope.has(String(o.id)));
+  const orgIds = orgList.map(o => String(o.id));
+  const inScope = (x) => !scope || scope.has(String(x.org));
+
+  // body hooks
+  const bd = document.body.dataset;
+  bd.conn = model.conn;
+  bd.connected = String(model.connected);
+  bd.scope = scope ? 'org' : 'global';
+  bd.orgs = orgIds.join(',');
+  bd.topics = [...model.topics.values()].map(t => t.name + ':' + t.status).join(',');
+  bd.renders = String(renderCount);
+
+  if (dirty.header || dirty.tick) renderHeader(v, scope, orgList, now, inScope);
+  if (dirty.orgs || dirty.tick) renderOrgs(v, orgList, now, inScope);
+  if (dirty.queues || dirty.tick) renderQueues(v, orgList, now, inScope);
+  if (dirty.agents || dirty.agentSet || dirty.orgs) renderHeat(v, orgList, inScope);
+  if (dirty.meta || dirty.tick) renderMeta(now);
+  if (hoverId) renderTooltip(v, now);
+  for (const k in dirty) dirty[k] = false;
+}
+
+function setFig(id, value, opts) {
+  const box = $(id);
+  const val = box.querySelector('.fig-val');
+  setText(val, value);
+  if (opts && opts.band != null) setAttr(box, 'data-band', opts.band);
+  if (opts && opts.level != null) setAttr(box, 'data-level', opts.level);
+}
+
+function renderHeader(v, scope, orgList, now, inScope) {
+  const occ = (scope && orgList.length === 1 && orgList[0].occupancy) ? orgList[0].occupancy : (v.occupancy || {});
+  setFig('g-today', pct(occ.today), { band: occBand(occ.today) });
+  setFig('g-15', pct(occ.rolling15m), { band: occBand(occ.rolling15m) });
+  setFig('g-60', pct(occ.rolling60m), { band: occBand(occ.rolling60m) });
+  setText($('occ-title'), scope ? (orgList.length === 1 ? (orgList[0].name || orgList[0].id) + ' occupancy' : 'Occupancy') : 'Global occupancy');
+  setText($('scope-label'), scope ? 'Org view · ' + (orgList.map(o => o.name || o.id).join(', ') || [...scope].join(', ')) : 'Global view · ' + orgList.length + (orgList.length === 1 ? ' org' : ' orgs'));
+
+  let waiting = 0, longest = null, anyQ = false, worstWaiting = 'ok';
+  for (const q of v.queues.values()) {
+    if (!inScope(q)) continue;
+    anyQ = true;
+    waiting += num(q.waiting) || 0;
+    const lw = levelWaiting(num(q.waiting) || 0);
+    if (LEVEL_RANK[lw] > LEVEL_RANK[worstWaiting]) worstWaiting = lw;
+    const w = queueWait(q, now);
+    if (w != null && (longest == null || w > longest)) longest = w;
+  }
+  // the totals take the colour of the worst queue (a sum of queues is not judged by one queue's threshold)
+  setFig('k-waiting', anyQ ? String(waiting) : '—', { level: anyQ ? worstWaiting : 'none' });
+  setFig('k-longest', anyQ ? (longest ? clockDur(longest) : '0:00') : '—', { level: anyQ ? levelWait(longest) : 'none' });
+  // counted from the agents, not summed over queues (an agent may serve several queues)
+  let onq = 0, anyA = false;
+  for (const a of v.agents.values()) { if (!inScope(a)) continue; anyA = true; if (isOnQueue(a)) onq++; }
+  setFig('k-agents', anyA ? String(onq) : '—');
+
+  const conn = $('conn');
+  const labels = {
+    starting: 'Starting…', connecting: 'Connecting…', live: 'LIVE', reconnecting: 'RECONNECTING',
+    'auth-error': 'AUTH ERROR', 'signed-out': 'SIGNED OUT',
+  };
+  let text = labels[model.conn] || model.conn;
+  if (model.conn === 'reconnecting' && model.nextRetryAt) {
+    const s = Math.max(0, Math.ceil((model.nextRetryAt - Date.now()) / 1000));
+    text = s > 0 ? 'RECONNECTING · retry in ' + s + ' s' : 'RECONNECTING…';
+  }
+  if (model.conn === 'live' && [...model.topics.values()].some(t => t.status === 'resyncing')) text = 'LIVE · resyncing';
+  setAttr(conn, 'data-state', model.conn);
+  setText(conn.querySelector('.conn-text'), text);
+  const d = new Date();
+  setText($('clock'), d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }));
+  setText($('date'), d.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' }));
+
+  // our own link to the bridge: frozen-data banner
+  const bb = $('bridge-banner');
+  const lost = model.conn === 'reconnecting' && model.disconnectedAt && Date.now() - model.disconnectedAt > 1500;
+  if (lost) {
+    bb.hidden = false;
+    setText(bb, 'CONNECTION TO SWITCHBOARD LOST · figures frozen since ' + hms(model.disconnectedAt) +
+      ' (' + dur(Date.now() - model.disconnectedAt) + ' ago) · reconnecting, attempt ' + model.attempt);
+  } else if (!bb.hidden) bb.hidden = true;
+  document.body.classList.toggle('frozen', !!lost);
+
+  const notice = $('notice');
+  if (model.notice) { notice.hidden = false; setText(notice, model.notice); } else if (!notice.hidden) notice.hidden = true;
+}
+
+// ---- org status strip ----
+const orgCards = new Map();
+function orgAge(o, now) {
+  const t = Math.max(ts(o.lastEventAt) || 0, ts(o.lastHeartbeatAt) || 0);
+  return t ? Math.max(0, now - t) : null;
+}
+function orgLocalTime(o) {
+  if (!o.timezone) return null;
+  try { return new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: o.timezone }); }
+  catch (e) { return null; }
+}
+function makeOrgCard() {
+  const c = el('article', 'org');
+  const head = el('div', 'org-head');
+  const name = el('div', 'org-name');
+  const tz = el('div', 'org-tz');
+  const pill = el('div', 'pill');
+  head.append(name, tz, pill);
+  const banner = el('div', 'org-banner');
+  banner.setAttribute('role', 'alert');
+  banner.hidden = true;
+  const figs = el('div', 'org-figs');
+  const mk = (label) => { const f = el('div', 'fig'); f.append(el('span', 'fig-label', label), el('span', 'fig-val', '—')); figs.append(f); return f; };
+  const f1 = mk('Today'), f2 = mk('15 min'), f3 = mk('60 min');
+  const foot = el('div', 'org-foot');
+  const counts = el('span', 'org-counts');
+  const age = el('span', 'org-age');
+  foot.append(counts, age);
+  c.append(head, banner, figs, foot);
+  return { c, name, tz, pill, banner, f1, f2, f3, counts, age };
+}
+function renderOrgs(v, orgList, now, inScope) {
+  const host = $('orgs');
+  const seen = new Set();
+  // per-org aggregates from the queues and agents
+  const agg = new Map();
+  for (const o of orgList) agg.set(String(o.id), { waiting: 0, agents: 0, onq: 0 });
+  for (const q of v.queues.values()) { const a = agg.get(String(q.org)); if (a) a.waiting += num(q.waiting) || 0; }
+  for (const x of v.agents.values()) { const a = agg.get(String(x.org)); if (a) { a.agents++; if (isOnQueue(x)) a.onq++; } }
+  orgList.forEach((o, i) => {
+    const id = String(o.id);
+    seen.add(id);
+    let card = orgCards.get(id);
+    if (!card) { card = makeOrgCard(); orgCards.set(id, card); }
+    if (host.children[i] !== card.c) host.insertBefore(card.c, host.children[i] || null);
+    const status = String(o.status || 'connecting').toLowerCase();
+    setAttr(card.c, 'data-org', id);
+    setAttr(card.c, 'data-status', status);
+    setText(card.name, o.name || id);
+    const lt = orgLocalTime(o);
+    setText(card.tz, lt ? lt + ' local' : '');
+    setText(card.pill, status.toUpperCase());
+    setAttr(card.pill, 'data-status', status);
+    const age = orgAge(o, now);
+    if (status === 'disconnected' || status === 'stale') {
+      card.banner.hidden = false;
+      const since = ts(o._alertSince) || null;
+      const word = status === 'disconnected' ? '⚠ DISCONNECTED' : '⚠ STALE';
+      const detail = age != null ? 'no update for ' + dur(age) : (since ? 'since ' + hms(since) : 'no data');
+      setText(card.banner, word + ' · ' + detail);
+      setAttr(card.banner, 'data-status', status);
+      setAttr(card.banner, 'title', o._alertMessage || (status === 'disconnected' ? 'Upstream connection lost; the figures are frozen.' : 'Upstream quiet; the figures may be out of date.'));
+    } else if (status === 'connecting') {
+      card.banner.hidden = false;
+      setText(card.banner, 'CONNECTING TO GENESYS…');
+      setAttr(card.banner, 'data-status', status);
+    } else if (!card.banner.hidden) card.banner.hidden = true;
+    const occ = o.occupancy || {};
+    for (const [f, w] of [[card.f1, 'today'], [card.f2, 'rolling15m'], [card.f3, 'rolling60m']]) {
+      setText(f.lastChild, pct(occ[w]));
+      setAttr(f, 'data-band', occBand(occ[w]));
+    }
+    const a = agg.get(id);
+    const nAgents = num(o.agents) != null ? o.agents : a.agents;
+    setText(card.counts, nAgents + ' agents · ' + a.onq + ' on queue · ' + a.waiting + ' waiting');
+    setText(card.age, age == null ? 'no update yet' : 'updated ' + dur(age) + ' ago');
+    setAttr(card.age, 'data-level', age != null && age / 1000 > AGE_WARN_S ? 'warn' : 'ok');
+    setAttr(card.c, 'data-age-s', age == null ? '' : Math.round(age / 1000));
+  });
+  for (const [id, card] of orgCards) if (!seen.has(id)) { card.c.remove(); orgCards.delete(id); }
+  // the tab title carries the worst org status too (visible on a browser tab strip or kiosk switcher)
+  const bad = orgList.filter(o => ['disconnected', 'stale'].includes(String(o.status).toLowerCase()));
+  const title = (bad.length ? '⚠ ' + bad.map(o => (o.name || o.id) + ' ' + String(o.status).toUpperCase()).join(', ') + ' — ' : '') + 'Switchboard';
+  if (document.title !== title) document.title = title;
+  host.dataset.count = String(orgList.length);
+  host.style.setProperty('--org-cols', String(Math.max(1, Math.min(orgList.length, 6))));
+}
+
+// ---- queue tiles ----
+function queueWait(q, now) {
+  const since = ts(q.oldestWaitingSince);
+  if (since != null) return Math.max(0, now - since);
+  const w = num(q.longestWaitMs);
+  if (w == null) return null;
+  if (!(num(q.waiting) > 0) || w === 0) return w;
+  return w + Math.max(0, now - (q._rxAt || now)); // keep ticking between updates
+}
+function levelWaiting(n) { return n > QUEUE_WAITING_CRIT ? 'crit' : n > QUEUE_WAITING_WARN ? 'warn' : 'ok'; }
+function levelWait(ms) { return ms == null ? 'ok' : ms > QUEUE_WAIT_CRIT_MS ? 'crit' : ms > QUEUE_WAIT_WARN_MS ? 'warn' : 'ok'; }
+const LEVEL_RANK = { ok: 0, warn: 1, crit: 2 };
+const LEVEL_TEXT = { ok: 'OK', warn: 'BUSY', crit: 'CRITICAL' };
+const qSections = new Map(), qTiles = new Map();
+function makeTile() {
+  const t = el('div', 'qtile');
+  const head = el('div', 'q-head');
+  const name = el('div', 'q-name');
+  const lvl = el('div', 'lvl');
+  head.append(name, lvl);
+  const big = el('div', 'q-big');
+  const w1 = el('div', 'q-fig'); w1.append(el('span', 'fig-val', '—'), el('span', 'fig-label', 'waiting'));
+  const w2 = el('div', 'q-fig'); w2.append(el('span', 'fig-val', '—'), el('span', 'fig-label', 'longest'));
+  big.append(w1, w2);
+  const w3 = el('div', 'q-fig q-occ'); w3.append(el('span', 'fig-val', '—'), el('span', 'fig-label', 'occ'));
+  big.append(w3);
+  const small = el('div', 'q-small');
+  t.append(head, big, small);
+  return { t, name, lvl, w1, w2, w3, small };
+}
+function renderQueues(v, orgList, now, inScope) {
+  const host = $('queues');
+  const byOrg = new Map();
+  for (const o of orgList) byOrg.set(String(o.id), []);
+  for (const q of v.queues.values()) {
+    if (!inScope(q)) continue;
+    const k = String(q.org);
+    if (!byOrg.has(k)) byOrg.set(k, []);
+    byOrg.get(k).push(q);
+  }
+  const seenS = new Set(), seenT = new Set();
+  let si = 0;
+  for (const [orgId, qs] of byOrg) {
+    if (!qs.length) continue;
+    seenS.add(orgId);
+    let sec = qSections.get(orgId);
+    if (!sec) {
+      const s = el('section', 'qorg');
+      const h = el('h3', 'qorg-head');
+      const hn = el('span', 'qorg-name'); const hp = el('span', 'pill small'); const hs = el('span', 'qorg-sum');
+      h.append(hn, hp, hs);
+      const grid = el('div', 'qgrid');
+      s.append(h, grid);
+      sec = { s, hn, hp, hs, grid };
+      qSections.set(orgId, sec);
+    }
+    if (host.children[si] !== sec.s) host.insertBefore(sec.s, host.children[si] || null);
+    si++;
+    const org = v.orgs.get(orgId) || {};
+    const st = String(org.status || 'connecting').toLowerCase();
+    setAttr(sec.s, 'data-org', orgId);
+    setAttr(sec.s, 'data-status', st);
+    setText(sec.hn, org.name || orgId);
+    setText(sec.hp, st.toUpperCase()); setAttr(sec.hp, 'data-status', st);
+    let tw = 0; for (const q of qs) tw += num(q.waiting) || 0;
+    setText(sec.hs, qs.length + (qs.length === 1 ? ' queue · ' : ' queues · ') + tw + ' waiting');
+    qs.sort((a, b) => String(a.name || a.id).localeCompare(String(b.name || b.id)));
+    qs.forEach((q, i) => {
+      const id = String(q.id);
+      seenT.add(id);
+      let tile = qTiles.get(id);
+      if (!tile) { tile = makeTile(); qTiles.set(id, tile); }
+      if (sec.grid.children[i] !== tile.t) sec.grid.insertBefore(tile.t, sec.grid.children[i] || null);
+      const waiting = num(q.waiting);
+      const wait = queueWait(q, now);
+      const lw = waiting == null ? 'ok' : levelWaiting(waiting);
+      const lt = (waiting === 0 && q.oldestWaitingSince == null) ? 'ok' : levelWait(wait);
+      const level = LEVEL_RANK[lw] >= LEVEL_RANK[lt] ? lw : lt;
+      setAttr(tile.t, 'data-queue', id);
+      setAttr(tile.t, 'data-level', level);
+      setText(tile.name, q.name || id);
+      setAttr(tile.name, 'title', q.name || id);
+      setText(tile.lvl, LEVEL_TEXT[level]);
+      setAttr(tile.lvl, 'data-level', level);
+      setText(tile.w1.firstChild, waiting == null ? '—' : String(waiting));
+      setAttr(tile.w1, 'data-level', lw);
+      setText(tile.w2.firstChild, waiting === 0 && q.oldestWaitingSince == null ? '0:00' : clockDur(wait));
+      setAttr(tile.w2, 'data-level', lt);
+      const occ = q.occupancy || {};
+      const qo = occ.rolling15m !== undefined ? occ.rolling15m : occ.today;
+      setText(tile.w3.firstChild, pct(qo));
+      setAttr(tile.w3, 'data-band', occBand(qo));
+      setText(tile.small, (num(q.interacting) ?? '—') + ' interacting · ' + (num(q.onQueueAgents) ?? '—') + ' on queue');
+    });
+  }
+  for (const [id, sec] of qSections) if (!seenS.has(id)) { sec.s.remove(); qSections.delete(id); }
+  for (const [id, tile] of qTiles) if (!seenT.has(id)) { tile.t.remove(); qTiles.delete(id); }
+  host.dataset.count = String(seenT.size);
+  if (!seenT.size) {
+    if (!host._empty) { host._empty = el('div', 'empty', 'No queues yet'); }
+    if (!host._empty.parentNode) host.append(host._empty);
+  } else if (host._empty && host._empty.parentNode) host._empty.remove();
+}
+
+// ---- footer ----
+function renderMeta(now) {
+  const al = $('alerts');
+  al.textContent = '';
+  for (const a of model.alerts) {
+    const s = el('span', 'alert');
+    s.dataset.kind = a.kind || '';
+    const msg = String(a.message || a.kind || '');
+    const org = a.org && !msg.toLowerCase().includes(String(a.org).toLowerCase()) ? (a.org.toUpperCase() + ' ') : '';
+    s.textContent = hms(a.at) + ' ' + org + msg;
+    al.append(s);
+  }
+  const parts = [];
+  for (const t of model.topics.values()) parts.push(t.name + (t.seq != null ? ' #' + t.seq : '') + (t.status !== 'live' ? ' (' + t.status + ')' : ''));
+  if (model.rtt != null) parts.push('rtt ' + model.rtt + ' ms');
+  if (model.lastDataAt) parts.push('last data ' + dur(Date.now() - model.lastDataAt) + ' ago');
+  setText($('meta'), parts.join(' · '));
+}

@@ -1,0 +1,36 @@
+import SwitchboardCore
+
+/// What changed between two configurations, for hot reload: which connectors to start, stop or
+/// restart, and which shared sections to re-apply.
+public struct ConfigDiff: Sendable, Equatable {
+    /// Org ids in the new configuration only, in the new file's order.
+    public var addedOrgs: [OrgID]
+    /// Org ids in the old configuration only, in the old file's order.
+    public var removedOrgs: [OrgID]
+    /// Org ids in both whose ``OrgConfig`` differs in any field, in the new file's order.
+    public var changedOrgs: [OrgID]
+    public var serverChanged: Bool
+    /// `auth:` or `clients:` changed.
+    public var authChanged: Bool
+    public var occupancyChanged: Bool
+
+    public init(old: SwitchboardConfiguration, new: SwitchboardConfiguration) {
+        let oldByID = Dictionary(old.orgs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let newIDs = Set(new.orgs.map(\.id))
+        addedOrgs = new.orgs.map(\.id).filter { oldByID[$0] == nil }
+        removedOrgs = old.orgs.map(\.id).filter { !newIDs.contains($0) }
+        changedOrgs = new.orgs.filter { org in oldByID[org.id].map { $0 != org } ?? false }.map(\.id)
+        serverChanged = old.server != new.server
+        authChanged = old.auth != new.auth
+        occupancyChanged = old.occupancy != new.occupancy
+    }
+
+    /// True when nothing that affects the running bridge changed (`sourcePath` is ignored).
+    public var isEmpty: Bool {
+        addedOrgs.isEmpty && removedOrgs.isEmpty && changedOrgs.isEmpty && !serverChanged && !authChanged
+            && !occupancyChanged
+    }
+
+    /// Org ids whose connector must be (re)started: added and changed.
+    public var orgsToStart: [OrgID] { addedOrgs + changedOrgs }
+}

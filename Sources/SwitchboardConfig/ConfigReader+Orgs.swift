@@ -1,0 +1,180 @@
+import Foundation
+import SwitchboardCore
+import Yams
+
+extension ConfigReader {
+    static let orgKeys = [
+        "id", "name", "region", "apiBase", "loginBase", "clientId", "clientSecret", "timezone", "queues", "users",
+        "protocol", "tunables",
+    ]
+    static let tunableKeys = [
+        "heartbeatTimeout", "pingAfterQuiet", "backoffInitial", "backoffMax", "backoffJitter", "backoffResetAfter",
+        "tokenRefreshMargin", "channelRolloverBefore", "requestTimeout", "utilizationPollInterval",
+        "qualityPollInterval", "qualityMinEvaluations",
+    ]
+
+    func orgs(_ node: Node) -> [OrgConfig] {
+        guard let items = list(node, path: "orgs", example: "a list of '- id: …' entries") else { return [] }
+        if items.isEmpty {
+            report("value", at: node.mark, "orgs: the list is empty; add at least one org")
+        }
+        var result: [OrgConfig] = []
+        var firstLine: [OrgID: Int] = [:]
+        for (i, item) in items.enumerated() {
+            guard let f = fields(item, path: "orgs[\(i)]", allowed: Self.orgKeys) else { continue }
+            let before = diagnostics.count
+            let id = require(f, "id", example: "us").flatMap { orgID($0, path: f.path("id")) }
+            if let id, let idNode = f["id"] {
+                if let line = firstLine[id] {
+                    report("duplicate-org", at: idNode.mark,
+                           "\(f.path("id")): duplicate org id '\(id)' (first at line \(line)); give each org a unique id")
+                } else {
+                    firstLine[id] = idNode.mark?.line ?? 0
+                    declaredOrgIDs.append(id)
+                }
+            }
+            let org = self.org(f, id: id ?? OrgID("org\(i)"))
+            if diagnostics.count == before, let org { result.append(org) }
+        }
+        return result
+    }
+
+    /// Lower-case letters, digits and `-`, starting with a letter or digit: it names topic `org:<id>`.
+    func orgID(_ node: Node, path: String) -> OrgID? {
+        guard let t = text(node, path: path, expected: "an org id", example: "us") else { return nil }
+        let value = t.trimmingWhitespace()
+        let valid = !value.isEmpty && value.count <= 63 && value.first != "-"
+            && value.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        guard valid else {
+            let fixed = String(value.lowercased().unicodeScalars.map {
+                ("a"..."z").contains($0) || ("0"..."9").contains($0) ? Character($0) : "-"
+            })
+            let hint = fixed.isEmpty || fixed.first == "-" ? "e.g. 'us'" : "e.g. '\(fixed)'"
+            report("value", at: node.mark, "\(path): org id '\(shown(node, value))' must be 1–63 lower-case letters, digits and '-' "
+                + "(it names the topic org:<id>); write \(hint)")
+            return nil
+        }
+        return OrgID(value)
+    }
+
+    private func org(_ f: Fields, id: OrgID) -> OrgConfig? {
+        let name = string(f, "name", example: id.rawValue.uppercased()) ?? id.rawValue.uppercased()
+        let endpoints = self.endpoints(f)
+        let clientId = require(f, "clientId", example: "<OAuth client id>").flatMap {
+            nonEmptyString($0, path: f.path("clientId"), example: "<OAuth client id>")
+        }
+        let variable = "GENESYS_\(id.rawValue.uppercased().replacingOccurrences(of: "-", with: "_"))_CLIENT_SECRET"
+        let secret = require(f, "clientSecret", example: "${\(variable)}").flatMap {
+            secretReference($0, path: f.path("clientSecret"), suggestedVariable: variable)
+        }
+        let zone = require(f, "timezone", example: "America/New_York").flatMap { timeZone($0, path: f.path("timezone")) }
+        let queues = f["queues"].flatMap { selection($0, path: f.path("queues")) } ?? .all
+        let users = f["users"].flatMap { selection($0, path: f.path("users")) } ?? .all
+        let proto = choice(f, "protocol", among: ["genesys", "seed"]).flatMap(UpstreamProtocol.init(rawValue:)) ?? .genesys
+        let tunables = f["tunables"].map { self.tunables($0, path: f.path("tunables")) } ?? OrgTunables()
+        guard let endpoints, let clientId, let secret, let zone else { return nil }
+        return OrgConfig(id: id, name: name, region: endpoints.region, apiBase: endpoints.api, loginBase: endpoints.login,
+                         clientId: clientId, clientSecret: secret, timezone: zone, queues: queues, users: users,
+                         upstreamProtocol: proto, tunables: tunables)
+    }
+
+    /// `region`, or `apiBase` + `loginBase`.
+    private func endpoints(_ f: Fields) -> (region: String?, api: String, login: String)? {
+        if f.has("region") {
+            if f.has("apiBase") || f.has("loginBase") {
+                report("value", at: f.keyMark("apiBase") ?? f.keyMark("loginBase"),
+                       "\(f.label): both 'region' and apiBase/loginBase are given; keep one")
+                return nil
+            }
+            guard let node = f["region"],
+                  let t = text(node, path: f.path("region"), expected: "a region", example: "mypurecloud.com")
+            else { return nil }
+            guard let domain = GenesysRegions.domain(forRegion: t) else {
+                let value = t.trimmingWhitespace()
+                let guess = DidYouMean.suggest(value, from: GenesysRegions.domains + GenesysRegions.orderedSDKKeys)
+                let hint = guess.map { "did you mean '\($0)'?" } ?? "use a Genesys domain such as mypurecloud.com, "
+                    + "mypurecloud.de, mypurecloud.jp or an SDK key such as us_east_1 (see docs/configuration.md)"
+                report("region", at: node.mark, "\(f.path("region")): unknown region '\(shown(node, value))'; \(hint)")
+                return nil
+            }
+            return (domain, GenesysRegions.apiBase(domain: domain), GenesysRegions.loginBase(domain: domain))
+        }
+        if !f.has("apiBase") && !f.has("loginBase") {
+            guard !f.hasOrSuggests("region") && !f.hasOrSuggests("apiBase") && !f.hasOrSuggests("loginBase") else {
+                return nil
+            }
+            report("missing-key", at: f.mark,
+                   "\(f.label): missing required key 'region'; add 'region: mypurecloud.com' (or apiBase and loginBase)")
+            return nil
+        }
+        let api = f.has("apiBase") ? url(f, "apiBase", example: "https://api.mypurecloud.com")
+            : require(f, "apiBase", example: "https://api.mypurecloud.com").flatMap { _ in nil }
+        let login = f.has("loginBase") ? url(f, "loginBase", example: "https://login.mypurecloud.com")
+            : require(f, "loginBase", example: "https://login.mypurecloud.com").flatMap { _ in nil }
+        guard let api, let login else { return nil }
+        return (nil, api, login)
+    }
+
+    /// An IANA time zone; suggests the closest known identifier.
+    func timeZone(_ node: Node, path: String) -> TimeZone? {
+        guard let t = text(node, path: path, expected: "an IANA time zone", example: "Europe/Berlin") else { return nil }
+        let value = t.trimmingWhitespace()
+        if value.contains("/") || value == "UTC" || value == "GMT", let zone = TimeZone(identifier: value) { return zone }
+        let guess = DidYouMean.suggest(value, from: TimeZone.knownTimeZoneIdentifiers).map { "did you mean '\($0)'?" }
+        report("timezone", at: node.mark, "\(path): unknown time zone '\(shown(node, value))'; "
+            + (guess ?? "use an IANA name such as America/New_York, Europe/Berlin or Asia/Tokyo"))
+        return nil
+    }
+
+    /// `all` or a list of platform ids.
+    func selection(_ node: Node, path: String) -> Selection? {
+        if case .scalar = node, let t = text(node, path: path, expected: "'all' or a list of ids", example: "all") {
+            guard t.trimmingWhitespace() == "all" else {
+                report("value", at: node.mark, "\(path): unknown value '\(shown(node, t))'; write 'all' or a list of ids")
+                return nil
+            }
+            return .all
+        }
+        guard case .sequence = node else {
+            typeMismatch(node, path: path, expected: "'all' or a list of ids", hint: "write all or [<id>, <id>]")
+            return nil
+        }
+        guard let items = list(node, path: path, example: "[<id>, <id>]") else { return nil }
+        if items.isEmpty {
+            report("value", at: node.mark, "\(path): the list is empty, so nothing would be watched; write 'all' or list ids")
+            return nil
+        }
+        let ids = items.enumerated().compactMap { nonEmptyString($1, path: "\(path)[\($0)]", example: "<id>") }
+        return ids.count == items.count ? .ids(ids) : nil
+    }
+
+    func tunables(_ node: Node, path: String) -> OrgTunables {
+        var t = OrgTunables()
+        guard let f = fields(node, path: path, allowed: Self.tunableKeys) else { return t }
+        if let v = duration(f, "heartbeatTimeout", example: "65s") { t.heartbeatTimeout = v }
+        if let v = duration(f, "pingAfterQuiet", example: "35s") { t.pingAfterQuiet = v }
+        if let v = duration(f, "backoffInitial", example: "1s") { t.backoffInitial = v }
+        if let v = duration(f, "backoffMax", example: "60s") { t.backoffMax = v }
+        if let v = double(f, "backoffJitter", range: 0...1, rangeText: "from 0 to 1 (0.1 means ±10 %)", example: "0.1") {
+            t.backoffJitter = v
+        }
+        if let v = duration(f, "backoffResetAfter", example: "60s") { t.backoffResetAfter = v }
+        if let v = duration(f, "tokenRefreshMargin", example: "5m") { t.tokenRefreshMargin = v }
+        if let v = duration(f, "channelRolloverBefore", example: "1h") { t.channelRolloverBefore = v }
+        if let v = duration(f, "requestTimeout", example: "15s") { t.requestTimeout = v }
+        if let v = duration(f, "utilizationPollInterval", example: "5m") { t.utilizationPollInterval = v }
+        if let v = duration(f, "qualityPollInterval", example: "15m") { t.qualityPollInterval = v }
+        if let v = int(f, "qualityMinEvaluations", min: 1, example: "3") { t.qualityMinEvaluations = v }
+        if t.backoffInitial > t.backoffMax {
+            report("range", at: f["backoffInitial"]?.mark ?? f["backoffMax"]?.mark,
+                   "\(path).backoffInitial: \(ConfigDuration.format(t.backoffInitial)) is longer than backoffMax "
+                   + "\(ConfigDuration.format(t.backoffMax)); make backoffInitial ≤ backoffMax")
+        }
+        if t.pingAfterQuiet >= t.heartbeatTimeout {
+            report("range", at: f["pingAfterQuiet"]?.mark ?? f["heartbeatTimeout"]?.mark,
+                   "\(path).pingAfterQuiet: \(ConfigDuration.format(t.pingAfterQuiet)) is not shorter than heartbeatTimeout "
+                   + "\(ConfigDuration.format(t.heartbeatTimeout)); ping before the watchdog fires")
+        }
+        return t
+    }
+}
