@@ -11,29 +11,29 @@ import Testing
         try String(contentsOf: ExecutableLocator.packageRoot().appendingPathComponent("orgs.example.yaml"), encoding: .utf8)
     }
 
-    @Test func exampleIsValidWithTheThreeSecretsSet() throws {
+    @Test func exampleIsValidWithTheThreeSecretsSet() async throws {
         let exe = try ExecutableLocator.switchboard()
         let path = ExecutableLocator.packageRoot().appendingPathComponent("orgs.example.yaml").path
-        let result = try ProcessResult.run(exe, ["check-config", path], environment: secrets)
+        let result = try await ProcessResult.run(exe, ["check-config", path], environment: secrets)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stdout.contains("ok"))
         #expect(result.stderr.isEmpty)
     }
 
-    @Test func missingSecretIsNamedButNeverPrinted() throws {
+    @Test func missingSecretIsNamedButNeverPrinted() async throws {
         let exe = try ExecutableLocator.switchboard()
         let path = ExecutableLocator.packageRoot().appendingPathComponent("orgs.example.yaml").path
         var env = secrets
         env["GENESYS_EMEA_CLIENT_SECRET"] = nil
         env["GENESYS_US_CLIENT_SECRET"] = "super-secret-value"
-        let result = try ProcessResult.run(exe, ["check-config", path], environment: env)
+        let result = try await ProcessResult.run(exe, ["check-config", path], environment: env)
         #expect(result.status == 1)
         #expect(result.stderr.contains("GENESYS_EMEA_CLIENT_SECRET"))
         #expect(!result.stderr.contains("super-secret-value"))
         #expect(!result.stdout.contains("super-secret-value"))
     }
 
-    @Test func brokenCopyPrintsFileLineColumnLinesAndExitsOne() throws {
+    @Test func brokenCopyPrintsFileLineColumnLinesAndExitsOne() async throws {
         let exe = try ExecutableLocator.switchboard()
         var text = try example()
         // Two independent mistakes: a bad time zone and a typo'd key.
@@ -47,7 +47,7 @@ import Testing
         let file = dir.appendingPathComponent("broken.yaml")
         try text.write(to: file, atomically: true, encoding: .utf8)
 
-        let result = try ProcessResult.run(exe, ["check-config", file.path], environment: secrets)
+        let result = try await ProcessResult.run(exe, ["check-config", file.path], environment: secrets)
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n").map(String.init)
         #expect(lines.count >= 2, "expected both mistakes, got: \(result.stderr)")
@@ -60,9 +60,9 @@ import Testing
         #expect(result.stderr.contains("nmae"))
     }
 
-    @Test func missingFileIsAClearError() throws {
+    @Test func missingFileIsAClearError() async throws {
         let exe = try ExecutableLocator.switchboard()
-        let result = try ProcessResult.run(exe, ["check-config", "/nonexistent/orgs.yaml"], environment: secrets)
+        let result = try await ProcessResult.run(exe, ["check-config", "/nonexistent/orgs.yaml"], environment: secrets)
         #expect(result.status == 1)
         #expect(result.stderr.contains("/nonexistent/orgs.yaml"))
     }

@@ -35,7 +35,17 @@ struct ProcessResult {
     let stdout: String
     let stderr: String
 
-    static func run(_ executable: URL, _ arguments: [String], environment: [String: String]) throws -> ProcessResult {
+    /// Runs the process on a plain thread: waiting for a child blocks, and blocking one of the (two, on
+    /// CI) cooperative threads would starve every other test running in parallel.
+    static func run(_ executable: URL, _ arguments: [String], environment: [String: String]) async throws -> ProcessResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(executable, arguments, environment: environment) })
+            }
+        }
+    }
+
+    static func runBlocking(_ executable: URL, _ arguments: [String], environment: [String: String]) throws -> ProcessResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

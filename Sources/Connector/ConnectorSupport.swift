@@ -1,0 +1,53 @@
+import Normalizer
+import Synchronization
+import SwitchboardCore
+
+/// A value shared between tasks behind a lock.
+final class LockedBox<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
+    var value: Value { mutex.withLock { $0 } }
+}
+
+/// Hooks for metrics (the lead feeds Prometheus from these). Every method has a no-op default.
+public protocol ConnectorObserver: Sendable {
+    /// A data message was normalised into `events` events.
+    func upstreamEvent(org: OrgID, topic: TopicKind, events: Int)
+    /// The org's connector status changed.
+    func connectorStatus(_ status: ConnectorStatus)
+    /// A frame could not be understood.
+    func malformedFrame(org: OrgID, kind: String)
+    /// A socket session ended and the connector will reconnect.
+    func reconnecting(org: OrgID, reason: String)
+    /// A REST re-sync finished (`ok` false when it failed).
+    func resync(org: OrgID, ok: Bool)
+}
+
+extension ConnectorObserver {
+    public func upstreamEvent(org: OrgID, topic: TopicKind, events: Int) {}
+    public func connectorStatus(_ status: ConnectorStatus) {}
+    public func malformedFrame(org: OrgID, kind: String) {}
+    public func reconnecting(org: OrgID, reason: String) {}
+    public func resync(org: OrgID, ok: Bool) {}
+}
+
+/// An observer that ignores everything.
+public struct NoConnectorObserver: ConnectorObserver {
+    public init() {}
+}
+
+/// The connector's live bookkeeping, read by /readyz through the supervisor.
+final class ConnectorState: Sendable {
+    struct Values: Sendable {
+        var status: ConnectorStatus
+        var lastActivity: ContinuousClock.Instant = .now
+        var malformed = MalformedCounter()
+        var channelIDs: [String] = []
+    }
+    let box: LockedBox<Values>
+    init(org: OrgID, at: EpochMillis) {
+        box = LockedBox(Values(status: ConnectorStatus(org: org, status: .connecting, at: at, detail: "starting")))
+    }
+    var status: ConnectorStatus { box.value.status }
+}

@@ -1,0 +1,72 @@
+import GenesysAPI
+import Normalizer
+import SwitchboardConfig
+import SwitchboardCore
+
+extension OrgConnector {
+    /// The REST re-sync: directory (names, current presence and routing status), queue observations
+    /// (queue tiles) and today's users aggregates (agent baselines). The Notification API has no
+    /// replay, so this restores a baseline after any gap. Returns the topics to subscribe.
+    func resync(rest: GenesysRESTClient) async throws -> [String] {
+        let at = clock.now()
+        let id = org.id
+        var users: [String] = []
+        let wantedUsers: Set<String>? = if case .ids(let ids) = org.users { Set(ids) } else { nil }
+        for page in try await rest.usersPages() {
+            var events = RESTNormalizer.usersPage(page.body, org: id, at: at)
+            if let wantedUsers { events = events.filter { Self.platformID(of: $0).map(wantedUsers.contains) ?? true } }
+            users += page.ids.filter { wantedUsers?.contains($0) ?? true }
+            if !events.isEmpty { await sink.ingest(org: id, events: events) }
+        }
+        var queues: [String] = []
+        let wantedQueues: Set<String>? = if case .ids(let ids) = org.queues { Set(ids) } else { nil }
+        for page in try await rest.queuesPages() {
+            var events = RESTNormalizer.queuesPage(page.body, org: id)
+            if let wantedQueues { events = events.filter { Self.platformID(of: $0).map(wantedQueues.contains) ?? true } }
+            queues += page.ids.filter { wantedQueues?.contains($0) ?? true }
+            if !events.isEmpty { await sink.ingest(org: id, events: events) }
+        }
+        let chunk = max(1, options.analyticsChunk)
+        for start in stride(from: 0, to: queues.count, by: chunk) {
+            let body = try await rest.queueObservations(queues: Array(queues[start..<min(start + chunk, queues.count)]))
+            let events = RESTNormalizer.queueObservationsQuery(body, org: id, at: clock.now())
+            if !events.isEmpty { await sink.ingest(org: id, events: events) }
+        }
+        let asOf = clock.now()
+        let dayStart = Timestamp.startOfDay(asOf, in: org.timezone)
+        for start in stride(from: 0, to: users.count, by: chunk) {
+            let body = try await rest.usersAggregates(users: Array(users[start..<min(start + chunk, users.count)]),
+                                                      dayStart: dayStart, asOf: asOf, timeZone: org.timezone)
+            let events = RESTNormalizer.usersAggregates(body, org: id, dayStart: dayStart, asOf: asOf,
+                                                        productivePresences: productivePresences)
+            if !events.isEmpty { await sink.ingest(org: id, events: events) }
+        }
+        observer.resync(org: id, ok: true)
+        logger.info("re-sync done", metadata: ["users": "\(users.count)", "queues": "\(queues.count)"])
+        return Self.topics(users: users, queues: queues)
+    }
+
+    /// The notification topics for the watched users and queues.
+    public static func topics(users: [String], queues: [String]) -> [String] {
+        var topics: [String] = []
+        topics.reserveCapacity(users.count * 2 + queues.count)
+        for u in users {
+            topics.append("v2.users.\(u).activity")
+            topics.append("v2.users.\(u).conversations")
+        }
+        for q in queues { topics.append("v2.analytics.queues.\(q).observations") }
+        return topics
+    }
+
+    static func platformID(of event: BridgeEvent) -> String? {
+        switch event {
+        case .agentStatus(let e): e.agent.platformID
+        case .agentProfile(let e): e.agent.platformID
+        case .agentInteraction(let e): e.agent.platformID
+        case .agentBaseline(let e): e.agent.platformID
+        case .queueProfile(let e): e.queue.platformID
+        case .queueObservation(let e): e.queue.platformID
+        case .connector: nil
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import GenesysAPI
+import HummingbirdWSClient
+import Logging
+import Normalizer
+import SwitchboardCore
+
+extension OrgConnector {
+    /// What a socket child tells the session.
+    enum SocketEvent: Sendable {
+        case opened(channel: String)
+        case control(ChannelStateMachine.SessionEnd, channel: String)
+        case closed(channel: String, error: String?, connected: Bool)
+        case tick
+    }
+
+    /// What the session tells a socket child.
+    enum SocketCommand: Sendable {
+        case ping
+        case close
+    }
+
+    struct SessionOutcome {
+        var end: ChannelStateMachine.SessionEnd
+        var channel: String?
+        var uptime: Duration
+        /// Topics from a re-sync run during the session.
+        var topics: [String]?
+    }
+
+    /// One session: a socket per channel, the watchdog, make-before-break rollover; ends at the
+    /// first fault.
+    func runSession(channels: [ChannelStateMachine.Channel], machine: inout ChannelStateMachine,
+                    rest: GenesysRESTClient, resyncOnOpen: Bool, alerted: inout Bool) async -> SessionOutcome {
+        let t = org.tunables
+        let (events, eventsOut) = AsyncStream.makeStream(of: SocketEvent.self)
+        let tick = min(options.tickInterval, max(.milliseconds(50), t.heartbeatTimeout / 8))
+        return await withTaskGroup(of: Void.self, returning: SessionOutcome.self) { group in
+            var commands: [String: AsyncStream<SocketCommand>.Continuation] = [:]
+            func startSocket(_ c: ChannelStateMachine.Channel) {
+                let (cmds, cmdOut) = AsyncStream.makeStream(of: SocketCommand.self)
+                commands[c.id] = cmdOut
+                group.addTask { await self.runSocket(c, commands: cmds, events: eventsOut) }
+            }
+            for c in channels { startSocket(c) }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: tick)
+                    eventsOut.yield(.tick)
+                }
+            }
+            state.box.withLock { $0.lastActivity = .now }
+            var watchdog = Watchdog(timeout: t.heartbeatTimeout, pingAfterQuiet: t.pingAfterQuiet, now: .now)
+            var opened: Set<String> = []
+            var openedAt: ContinuousClock.Instant?
+            var outcome = SessionOutcome(end: .closed, channel: nil, uptime: .zero)
+            var rollingOver: Set<String> = []
+            loop: for await event in events {
+                switch event {
+                case .opened(let id):
+                    if let old = machine.replacementOpened(id) {
+                        logger.info("rollover: replacement open, closing the old channel's socket",
+                                    metadata: ["old": "\(old)", "new": "\(id)"])
+                        rollingOver.insert(old)
+                        commands[old]?.yield(.close)
+                        commands[old]?.finish()
+                        commands[old] = nil
+                        state.box.withLock { $0.channelIDs = machine.channels.map(\.id) }
+                        continue
+                    }
+                    opened.insert(id)
+                    guard opened.count == channels.count, openedAt == nil else { continue }
+                    openedAt = .now
+                    watchdog.activity(at: .now)
+                    await report(.open, detail: nil)
+                    if alerted {
+                        alert(.upstreamRecovered, "upstream connection restored")
+                        alerted = false
+                    }
+                    if resyncOnOpen, let fresh = try? await resync(rest: rest) { outcome.topics = fresh }
+                case .control(let end, let id):
+                    outcome.end = end
+                    outcome.channel = id
+                    logger.info("system message", metadata: ["kind": "\(end)", "channel": "\(id)"])
+                    break loop
+                case .closed(let id, let error, let connected):
+                    if rollingOver.remove(id) != nil { continue }
+                    outcome.end = connected ? .closed : .connectFailed
+                    outcome.channel = id
+                    logger.warning("socket closed", metadata: ["channel": "\(id)", "error": "\(error ?? "-")"])
+                    break loop
+                case .tick:
+                    let now = ContinuousClock.now
+                    watchdog.activity(at: state.box.value.lastActivity)
+                    switch watchdog.tick(now: now) {
+                    case .none: break
+                    case .sendPing:
+                        for c in commands.values { c.yield(.ping) }
+                    case .stale:
+                        outcome.end = .stale
+                        break loop
+                    }
+                    if openedAt != nil { await rolloverIfDue(&machine, rest: rest, start: startSocket) }
+                }
+            }
+            outcome.uptime = openedAt.map { .now - $0 } ?? .zero
+            for c in commands.values {
+                c.yield(.close)
+                c.finish()
+            }
+            eventsOut.finish()
+            group.cancelAll()
+            return outcome
+        }
+    }
+
+    /// Make-before-break: create and subscribe a replacement for each channel near expiry, then
+    /// open its socket; the old socket closes when the new one is open.
+    private func rolloverIfDue(_ machine: inout ChannelStateMachine, rest: GenesysRESTClient,
+                               start: (ChannelStateMachine.Channel) -> Void) async {
+        for old in machine.dueForRollover(now: clock.now()) {
+            do {
+                let created = ChannelStateMachine.Channel(try await rest.createChannel())
+                try await rest.replaceSubscriptions(channel: created.id, topics: machine.topics(of: old.id))
+                logger.info("rollover: replacement channel ready", metadata: ["old": "\(old.id)", "new": "\(created.id)"])
+                machine.replacementReady(for: old.id, created)
+                start(created)
+            } catch {
+                logger.warning("rollover failed; will retry", metadata: ["error": "\(error)"])
+                return
+            }
+        }
+    }
+
+    /// One WebSocket to one channel: frames to the normalizer and the sink, pings and close on command.
+    func runSocket(_ channel: ChannelStateMachine.Channel, commands: AsyncStream<SocketCommand>,
+                   events: AsyncStream<SocketEvent>.Continuation) async {
+        let connected = LockedBox(false)
+        let maxSize = options.maxFrameSize
+        var config = WebSocketClientConfiguration(maxFrameSize: maxSize, closeTimeout: .seconds(2))
+        config.validateUTF8 = false
+        let normalizer = NotificationNormalizer(org: org.id)
+        do {
+            let client = WebSocketClient(url: channel.connectUri, configuration: config, logger: logger) {
+                inbound, outbound, _ in
+                connected.withLock { $0 = true }
+                events.yield(.opened(channel: channel.id))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await command in commands {
+                            switch command {
+                            case .ping: try await outbound.write(.text(#"{"message":"ping"}"#))
+                            case .close: return
+                            }
+                        }
+                    }
+                    group.addTask {
+                        for try await message in inbound.messages(maxSize: maxSize) {
+                            let bytes: [UInt8]
+                            switch message {
+                            case .text(let s): bytes = Array(s.utf8)
+                            case .binary(var b): bytes = b.readBytes(length: b.readableBytes) ?? []
+                            }
+                            if let end = await self.handle(normalizer.normalize(bytes)) {
+                                events.yield(.control(end, channel: channel.id))
+                                return
+                            }
+                        }
+                    }
+                    _ = try await group.next()
+                    group.cancelAll()
+                }
+            }
+            try await client.run()
+            events.yield(.closed(channel: channel.id, error: nil, connected: connected.value))
+        } catch {
+            events.yield(.closed(channel: channel.id, error: "\(error)", connected: connected.value))
+        }
+    }
+
+    /// Acts on one frame; returns how the session must end for system messages that end it.
+    private func handle(_ frame: NotificationFrame) async -> ChannelStateMachine.SessionEnd? {
+        let now = clock.now()
+        state.box.withLock { $0.lastActivity = .now }
+        switch frame {
+        case .heartbeat:
+            let s: ConnectorStatus = state.box.withLock {
+                $0.status.lastHeartbeatAt = now
+                return $0.status
+            }
+            await sink.ingest(org: org.id, events: [.connector(s)])
+        case .pong, .systemOther, .ignored:
+            break
+        case .socketClosing:
+            return .socketClosing
+        case .noLongerSubscribed(let reason):
+            logger.warning("no longer subscribed", metadata: ["reason": "\(reason ?? "-")"])
+            return .noLongerSubscribed
+        case .tokenRevoked:
+            return .tokenRevoked
+        case .events(let topic, let evs):
+            state.box.withLock { $0.status.lastEventAt = now }
+            observer.upstreamEvent(org: org.id, topic: topic, events: evs.count)
+            if !evs.isEmpty { await sink.ingest(org: org.id, events: evs) }
+        case .malformed(let kind, let detail):
+            let first = state.box.withLock { $0.malformed.record(kind: kind) }
+            observer.malformedFrame(org: org.id, kind: kind)
+            if first { logger.warning("malformed frame (logged once per kind)", metadata: ["kind": "\(kind)", "detail": "\(detail)"]) }
+        }
+        return nil
+    }
+}

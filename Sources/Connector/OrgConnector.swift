@@ -1,0 +1,241 @@
+import AsyncHTTPClient
+import GenesysAPI
+import Logging
+import Normalizer
+import ServiceLifecycle
+import SwitchboardConfig
+import SwitchboardCore
+
+/// One Genesys org's upstream: token lifecycle, notification channel lifecycle, heartbeat
+/// watchdog, REST re-sync and reconnects. Emits the org's ``BridgeEvent``s (and its
+/// ``ConnectorStatus`` changes) to a ``BridgeEventSink``, and alerts through `onAlert`.
+///
+/// A `Service`: ``run()`` runs until cancelled (or graceful shutdown), using structured
+/// concurrency only. It never throws for upstream trouble: it reports, backs off and retries.
+public struct OrgConnector: Service {
+    /// Knobs that are not in the orgs YAML.
+    public struct Options: Sendable {
+        /// REST retry policy (the SDK's by default).
+        public var retryPolicy: RetryPolicy = .default
+        /// How REST retries wait.
+        public var sleeper: Sleeper = realSleeper
+        /// Largest WebSocket frame and message accepted. Conversation snapshots exceed the client's
+        /// 16 KiB default, which would drop the connection silently. Default 4 MiB.
+        public var maxFrameSize: Int = 4 << 20
+        /// Topics per channel (platform cap 1,000).
+        public var topicsPerChannel: Int = 1000
+        /// How often the session checks the watchdog and rollover. Default 1 s (less when the
+        /// heartbeat timeout is short).
+        public var tickInterval: Duration = .seconds(1)
+        /// Filter chunk for analytics queries.
+        public var analyticsChunk: Int = 100
+        /// Jitter source for backoff (tests pin it).
+        public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
+        public init() {}
+    }
+
+    public let org: OrgConfig
+    let productivePresences: Set<SystemPresence>
+    let http: HTTPClient
+    let sink: any BridgeEventSink
+    let onAlert: @Sendable (StreamAlert) -> Void
+    let observer: any ConnectorObserver
+    let clock: any WallClock
+    let options: Options
+    let logger: Logger
+    let state: ConnectorState
+
+    /// - Parameters:
+    ///   - org: the org's configuration.
+    ///   - productivePresences: for the users-aggregates baseline (`occupancy.productivePresences`).
+    ///   - http: the process-wide HTTP client.
+    ///   - sink: the views engine.
+    ///   - clock: business time (shared with the views; the simulator's in tests).
+    ///   - onAlert: upstream-stale / -disconnected / -recovered and auth-failed alerts.
+    public init(org: OrgConfig, productivePresences: Set<SystemPresence> = [.onQueue, .available],
+                http: HTTPClient, sink: any BridgeEventSink, clock: any WallClock = SystemClock(),
+                observer: any ConnectorObserver = NoConnectorObserver(),
+                options: Options = Options(), logger: Logger? = nil,
+                onAlert: @escaping @Sendable (StreamAlert) -> Void = { _ in }) {
+        self.org = org
+        self.productivePresences = productivePresences
+        self.http = http
+        self.sink = sink
+        self.onAlert = onAlert
+        self.observer = observer
+        self.clock = clock
+        self.options = options
+        self.logger = logger ?? Logger.switchboard("connector", org: org.id)
+        self.state = ConnectorState(org: org.id, at: clock.now())
+    }
+
+    /// The connector's current status (for /readyz).
+    public var status: ConnectorStatus { state.status }
+
+    public func run() async throws {
+        let t = org.tunables
+        let tokens = TokenManager(
+            margin: t.tokenRefreshMargin,
+            retry: Backoff(initial: t.backoffInitial, cap: t.backoffMax, jitter: t.backoffJitter,
+                           resetAfter: t.backoffResetAfter, random: options.random),
+            logger: logger,
+            fetch: { [http, org, logger] in
+                try await OAuthClient(http: http, loginBase: org.loginBase, clientID: org.clientId,
+                                      clientSecret: org.clientSecret, timeout: t.requestTimeout, logger: logger).fetchToken()
+            },
+            onEvent: { [self] event in tokenEvent(event) })
+        let rest = GenesysRESTClient(http: http, apiBase: org.apiBase, tokens: tokens, policy: options.retryPolicy,
+                                     sleeper: options.sleeper, timeout: t.requestTimeout, logger: logger)
+        logger.info("connector starting", metadata: ["apiBase": "\(org.apiBase)"])
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await tokens.run() }
+            group.addTask { await self.connectionLoop(rest: rest, tokens: tokens) }
+            _ = await group.next()
+            group.cancelAll()
+        }
+        await report(.disconnected, detail: "stopped")
+        logger.info("connector stopped")
+    }
+
+    // MARK: the connection loop
+
+    private func connectionLoop(rest: GenesysRESTClient, tokens: TokenManager) async {
+        let t = org.tunables
+        var machine = ChannelStateMachine(
+            topicsPerChannel: options.topicsPerChannel, rolloverBefore: t.channelRolloverBefore,
+            backoff: Backoff(initial: t.backoffInitial, cap: t.backoffMax, jitter: t.backoffJitter,
+                             resetAfter: t.backoffResetAfter, random: options.random))
+        var topics: [String]?
+        var resyncOnOpen = false
+        var adopted = false
+        var alerted = false
+        await report(.connecting, detail: "starting")
+        while !Task.isCancelled {
+            do {
+                if topics == nil {
+                    topics = try await resync(rest: rest)
+                }
+                if !adopted {
+                    // Reuse a channel a previous run of this client left, instead of creating one.
+                    adopted = true
+                    if let existing = try? await rest.listChannels(), !existing.isEmpty {
+                        machine.adopt(existing.map(ChannelStateMachine.Channel.init))
+                    }
+                }
+                let channels = try await prepare(&machine, topics: topics ?? [], rest: rest)
+                let outcome = await runSession(channels: channels, machine: &machine, rest: rest,
+                                               resyncOnOpen: resyncOnOpen, alerted: &alerted)
+                if let fresh = outcome.topics { topics = fresh }
+                let recovery = machine.sessionEnded(outcome.end, channel: outcome.channel, uptime: outcome.uptime)
+                observer.reconnecting(org: org.id, reason: "\(outcome.end)")
+                logger.warning("session ended", metadata: ["reason": "\(outcome.end)", "uptime": "\(outcome.uptime)",
+                                                           "retryIn": "\(recovery.delay)"])
+                if Task.isCancelled { break }
+                switch outcome.end {
+                case .stale:
+                    await report(.stale, detail: "no heartbeat for \(t.heartbeatTimeout); re-syncing")
+                    alert(.upstreamStale, "no heartbeat or message for \(t.heartbeatTimeout); figures may be stale, re-syncing")
+                    alerted = true
+                case .socketClosing:
+                    await report(.connecting, detail: "platform closing the socket (maintenance); reconnecting")
+                default:
+                    await report(.disconnected, detail: "\(outcome.end); reconnecting in \(recovery.delay)")
+                    if !alerted {
+                        alert(.upstreamDisconnected, "upstream connection lost (\(outcome.end)); reconnecting")
+                        alerted = true
+                    }
+                }
+                if recovery.renewToken { _ = try? await tokens.renewNow() }
+                resyncOnOpen = true
+                if recovery.resyncBeforeReconnect {
+                    if let fresh = try? await resync(rest: rest) {
+                        topics = fresh
+                        resyncOnOpen = false
+                    }
+                }
+                try await Task.sleep(for: recovery.delay)
+            } catch is CancellationError {
+                break
+            } catch {
+                if Task.isCancelled { break }
+                let delay = machine.preparationFailed()
+                let code = (error as? any CodedError)?.code ?? "connector.error"
+                logger.error("connect failed", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
+                await report(.disconnected, detail: "\(code): retrying in \(delay)")
+                if !alerted && code != "genesys.auth-failed" {
+                    alert(.upstreamDisconnected, "cannot reach the platform (\(code)); retrying")
+                    alerted = true
+                }
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Runs the channel machine's preparation steps: reuse, verify, create, subscribe.
+    private func prepare(_ machine: inout ChannelStateMachine, topics: [String],
+                         rest: GenesysRESTClient) async throws -> [ChannelStateMachine.Channel] {
+        var action = machine.prepare(topics: topics)
+        while true {
+            try Task.checkCancellation()
+            switch action {
+            case .verify(let c):
+                action = machine.verified(c, alive: try await rest.channelExists(c.id))
+            case .refresh(let c):
+                let listed = try await rest.listChannels().first { $0.id == c.id }
+                action = machine.refreshed(c, found: listed.map(ChannelStateMachine.Channel.init))
+            case .create:
+                let c = try await rest.createChannel()
+                logger.info("channel created", metadata: ["channel": "\(c.id)", "expires": "\(c.expires ?? "-")"])
+                action = machine.created(.init(c))
+            case .subscribe(let c, let batch):
+                let result = try await rest.replaceSubscriptions(channel: c.id, topics: batch)
+                let rejected = result.filter { $0.state == "Rejected" }
+                if !rejected.isEmpty {
+                    logger.warning("topics rejected", metadata: ["count": "\(rejected.count)",
+                                                                 "first": "\(rejected[0].id): \(rejected[0].rejectionReason ?? "-")"])
+                }
+                action = machine.subscribed(c)
+            case .connect(let channels):
+                state.box.withLock { $0.channelIDs = channels.map(\.id) }
+                return channels
+            }
+        }
+    }
+
+    // MARK: reporting
+
+    func report(_ status: OrgStatus, detail: String?) async {
+        let now = clock.now()
+        let s: ConnectorStatus = state.box.withLock {
+            $0.status.status = status
+            $0.status.at = now
+            $0.status.detail = detail
+            return $0.status
+        }
+        observer.connectorStatus(s)
+        await sink.ingest(org: org.id, events: [.connector(s)])
+    }
+
+    func alert(_ kind: StreamAlert.Kind, _ message: String) {
+        onAlert(StreamAlert(kind: kind, org: org.id, since: clock.now(), message: message))
+    }
+
+    private func tokenEvent(_ event: TokenManager.Event) {
+        switch event {
+        case .issued:
+            break
+        case .failed(let error, let hard):
+            if hard || error.code == "genesys.auth-failed" {
+                alert(.authFailed, "token request failed: \(error.description)")
+                let now = clock.now()
+                let s: ConnectorStatus = state.box.withLock {
+                    if hard { $0.status.status = .disconnected }
+                    $0.status.at = now
+                    $0.status.detail = error.description
+                    return $0.status
+                }
+                observer.connectorStatus(s)
+            }
+        }
+    }
+}

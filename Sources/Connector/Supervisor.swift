@@ -1,0 +1,202 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import SwitchboardConfig
+import SwitchboardCore
+import UnixSignals
+
+/// Runs one ``OrgConnector`` per org in the orgs YAML and applies edits without a restart.
+///
+/// - The file is polled (content compared every `pollInterval`, default 1 s) and `SIGHUP` re-reads it.
+/// - An added org starts its connector; a removed one is cancelled cleanly (the observer is told, so
+///   its data can leave the views); a changed one restarts alone, after its old connector stopped.
+/// - An invalid edit is refused: its `file:line:column` lines are logged and passed to the observer
+///   (for `/readyz` and an admin alert), and the running configuration stays in force.
+public struct Supervisor: Service {
+    /// Builds the connector for an org (the composition root supplies sink, clock, alerts, metrics).
+    public typealias ConnectorFactory = @Sendable (OrgConfig, SwitchboardConfiguration) -> OrgConnector
+    /// Loads the file at a path: the configuration, or the diagnostics that refuse it.
+    public typealias Loader = @Sendable (String) -> Result<SwitchboardConfiguration, ConfigError>
+
+    let configPath: String?
+    let initial: SwitchboardConfiguration
+    let loader: Loader
+    let makeConnector: ConnectorFactory
+    let observer: any SupervisorObserver
+    let pollInterval: Duration
+    let watchSIGHUP: Bool
+    let logger: Logger
+    private let shared = LockedBox<Shared>(Shared())
+
+    struct Shared: Sendable {
+        var config: SwitchboardConfiguration?
+        var connectors: [OrgID: OrgConnector] = [:]
+        var reload: AsyncStream<Void>.Continuation?
+        var lastRejection: [String] = []
+    }
+
+    /// - Parameters:
+    ///   - configPath: the orgs YAML to watch; nil runs `initial` without watching (demo, tests).
+    ///   - initial: the configuration already loaded at startup.
+    ///   - loader: how to re-read the file (default ``ConfigLoader/load(path:environment:)``).
+    ///   - makeConnector: builds an org's connector.
+    ///   - observer: told about applied and refused configurations.
+    public init(configPath: String?, initial: SwitchboardConfiguration,
+                loader: @escaping Loader = Supervisor.defaultLoader,
+                pollInterval: Duration = .seconds(1), watchSIGHUP: Bool = true,
+                observer: any SupervisorObserver, logger: Logger = Logger.switchboard("supervisor"),
+                makeConnector: @escaping ConnectorFactory) {
+        self.configPath = configPath
+        self.initial = initial
+        self.loader = loader
+        self.makeConnector = makeConnector
+        self.observer = observer
+        self.pollInterval = pollInterval
+        self.watchSIGHUP = watchSIGHUP
+        self.logger = logger
+    }
+
+    /// ``ConfigLoader/load(path:environment:)`` with the process environment.
+    public static let defaultLoader: Loader = loader(environment: ProcessInfo.processInfo.environment)
+
+    /// ``ConfigLoader/load(path:environment:)`` with a given environment (for `${VAR}` references).
+    public static func loader(environment: [String: String]) -> Loader {
+        { path in
+            do throws(ConfigError) {
+                return .success(try ConfigLoader.load(path: path, environment: environment))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// A factory wiring every connector to the same HTTP client, sink, clock, observer and alerts.
+    public static func connectorFactory(http: HTTPClient, sink: any BridgeEventSink, clock: any WallClock,
+                                        observer: any ConnectorObserver = NoConnectorObserver(),
+                                        options: OrgConnector.Options = .init(),
+                                        onAlert: @escaping @Sendable (StreamAlert) -> Void) -> ConnectorFactory {
+        { org, config in
+            OrgConnector(org: org, productivePresences: config.occupancy.productivePresences, http: http, sink: sink,
+                         clock: clock, observer: observer, options: options, onAlert: onAlert)
+        }
+    }
+
+    /// Each running org's connector status, for `/readyz`.
+    public func connectorStates() -> [OrgID: ConnectorStatus] {
+        shared.value.connectors.mapValues(\.status)
+    }
+
+    /// The configuration in force (nil before ``run()`` applied the first).
+    public func currentConfiguration() -> SwitchboardConfiguration? { shared.value.config }
+
+    /// Diagnostics of the last refused edit (empty once a good edit is applied).
+    public func lastRejection() -> [String] { shared.value.lastRejection }
+
+    /// Re-reads the file now (an admin endpoint may call this; SIGHUP does the same).
+    public func requestReload() { _ = shared.value.reload?.yield() }
+
+    public func run() async throws {
+        let (reloads, reloadOut) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        shared.withLock { $0.reload = reloadOut }
+        await withTaskGroup(of: Void.self) { group in
+            var running: [OrgID: (stop: AsyncStream<Void>.Continuation, done: Latch)] = [:]
+
+            func start(_ org: OrgConfig, in config: SwitchboardConfiguration, after previous: Latch?) {
+                let connector = makeConnector(org, config)
+                let (stopSignal, stop) = AsyncStream.makeStream(of: Void.self)
+                let done = Latch()
+                running[org.id] = (stop, done)
+                shared.withLock { $0.connectors[org.id] = connector }
+                group.addTask {
+                    await previous?.wait()
+                    await withTaskGroup(of: Void.self) { inner in
+                        inner.addTask { try? await connector.run() }
+                        inner.addTask { for await _ in stopSignal {} }
+                        _ = await inner.next()
+                        inner.cancelAll()
+                    }
+                    done.open()
+                }
+            }
+            func stop(_ id: OrgID) -> Latch? {
+                guard let r = running.removeValue(forKey: id) else { return nil }
+                r.stop.finish()
+                shared.withLock { $0.connectors[id] = nil }
+                return r.done
+            }
+
+            // Watchers.
+            if let path = configPath {
+                // Read the baseline here, not in the child task: a child may start late on a busy machine,
+                // and an edit made before it starts would then become its baseline and never be applied.
+                let baseline = FileManager.default.contents(atPath: path)
+                group.addTask { await self.pollFile(path, baseline: baseline, trigger: reloadOut) }
+                if watchSIGHUP {
+                    group.addTask {
+                        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                            self.logger.info("SIGHUP: re-reading the configuration")
+                            reloadOut.yield()
+                        }
+                    }
+                }
+            }
+
+            var config = initial
+            shared.withLock { $0.config = config }
+            for org in config.orgs { start(org, in: config, after: nil) }
+            logger.info("configuration applied", metadata: ["orgs": "\(config.orgs.map(\.id.rawValue))"])
+            await observer.configApplied(config, diff: nil)
+
+            for await _ in reloads.cancelOnGracefulShutdown() {
+                guard let path = configPath else { continue }
+                switch loader(path) {
+                case .failure(let error):
+                    let lines = error.diagnostics.map(\.description)
+                    for line in lines { logger.error("configuration refused: \(line)") }
+                    logger.error("the running configuration stays in force")
+                    shared.withLock { $0.lastRejection = lines }
+                    await observer.configRejected(lines)
+                case .success(let next):
+                    let diff = ConfigDiff(old: config, new: next)
+                    shared.withLock { $0.lastRejection = [] }
+                    guard !diff.isEmpty else { continue }
+                    let presencesChanged = next.occupancy.productivePresences != config.occupancy.productivePresences
+                    for id in diff.removedOrgs { _ = stop(id) }
+                    var restart = diff.changedOrgs
+                    if presencesChanged {
+                        restart = next.orgs.map(\.id).filter { !diff.addedOrgs.contains($0) }
+                    }
+                    for id in restart {
+                        let previous = stop(id)
+                        if let org = next.org(id) { start(org, in: next, after: previous) }
+                    }
+                    for id in diff.addedOrgs { if let org = next.org(id) { start(org, in: next, after: nil) } }
+                    config = next
+                    shared.withLock { $0.config = next }
+                    logger.info("configuration reloaded", metadata: [
+                        "added": "\(diff.addedOrgs.map(\.rawValue))", "removed": "\(diff.removedOrgs.map(\.rawValue))",
+                        "restarted": "\(restart.map(\.rawValue))"])
+                    await observer.configApplied(next, diff: diff)
+                }
+            }
+            for id in Array(running.keys) { _ = stop(id) }
+            reloadOut.finish()
+            group.cancelAll()
+        }
+        shared.withLock { $0.reload = nil }
+    }
+
+    /// Polls the file's content; a change (or a file that reappears) triggers a reload.
+    private func pollFile(_ path: String, baseline: Data?, trigger: AsyncStream<Void>.Continuation) async {
+        var last = baseline
+        while !Task.isCancelled {
+            try? await Task.sleep(for: pollInterval)
+            let now = FileManager.default.contents(atPath: path)
+            if now != last {
+                last = now
+                if now != nil { trigger.yield() }
+            }
+        }
+    }
+}

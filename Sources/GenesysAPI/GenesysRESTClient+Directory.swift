@@ -1,0 +1,41 @@
+import Foundation
+
+/// One page of a directory listing: the raw body (for the normalizer) and the ids on it.
+public struct DirectoryPage: Sendable {
+    public let body: [UInt8]
+    public let ids: [String]
+}
+
+extension GenesysRESTClient {
+    /// `GET /api/v2/users?expand=presence,routingStatus`, every page.
+    public func usersPages(pageSize: Int = 100) async throws -> [DirectoryPage] {
+        try await allPages("/api/v2/users?expand=presence,routingStatus&state=active", pageSize: pageSize)
+    }
+
+    /// `GET /api/v2/routing/queues`, every page.
+    public func queuesPages(pageSize: Int = 100) async throws -> [DirectoryPage] {
+        try await allPages("/api/v2/routing/queues", pageSize: pageSize)
+    }
+
+    /// `GET /api/v2/routing/queues/{id}/members`, every page.
+    public func queueMembersPages(queue: String, pageSize: Int = 100) async throws -> [DirectoryPage] {
+        try await allPages("/api/v2/routing/queues/\(queue)/members", pageSize: pageSize)
+    }
+
+    private func allPages(_ base: String, pageSize: Int) async throws -> [DirectoryPage] {
+        var pages: [DirectoryPage] = []
+        var number = 1
+        let sep = base.contains("?") ? "&" : "?"
+        while true {
+            let path = "\(base)\(sep)pageSize=\(pageSize)&pageNumber=\(number)"
+            let r = try await send(.GET, path)
+            let listing = try decode(PagedIDs.self, r, "GET \(path)")
+            let ids = listing.entities?.map(\.id) ?? []
+            pages.append(DirectoryPage(body: r.body, ids: ids))
+            let pageCount = listing.pageCount ?? (ids.count < pageSize ? number : number + 1)
+            if ids.isEmpty || number >= pageCount || number >= 10_000 { break }
+            number += 1
+        }
+        return pages
+    }
+}

@@ -1,0 +1,34 @@
+/// Reads the `inin-ratelimit-count`, `-allowed` and `-reset` headers every response carries and
+/// spaces requests out before the budget runs dry, so the client slows down instead of meeting 429s.
+///
+/// Pure value type: feed it each response's headers, ask it how long to wait before the next request.
+public struct RateLimitGovernor: Sendable, Equatable {
+    /// Start spacing requests when fewer than this fraction of the window's budget remains. Default 0.2.
+    public var slowDownBelow: Double
+    private(set) var count: Int?
+    private(set) var allowed: Int?
+    /// When the window resets, in the caller's time base (milliseconds).
+    private(set) var resetAt: Int64?
+
+    public init(slowDownBelow: Double = 0.2) { self.slowDownBelow = slowDownBelow }
+
+    /// Records a response's rate-limit headers (any may be missing) received at `now` (ms).
+    public mutating func observe(count: Int?, allowed: Int?, resetSeconds: Int?, now: Int64) {
+        guard let count, let allowed, allowed > 0 else { return }
+        self.count = count
+        self.allowed = allowed
+        self.resetAt = resetSeconds.map { now + Int64($0) * 1000 }
+    }
+
+    /// How long to wait (ms) before sending the next request at `now`. Zero while the budget is
+    /// comfortable; otherwise the remaining window spread evenly over the remaining requests; the
+    /// whole remaining window when the budget is spent.
+    public func delayBeforeNextRequest(now: Int64) -> Int64 {
+        guard let count, let allowed, let resetAt, resetAt > now else { return 0 }
+        let remaining = allowed - count
+        let windowLeft = resetAt - now
+        if remaining <= 0 { return windowLeft }
+        guard Double(remaining) < Double(allowed) * slowDownBelow else { return 0 }
+        return windowLeft / Int64(remaining + 1)
+    }
+}

@@ -1,0 +1,39 @@
+import SwitchboardCore
+
+/// What `GET /readyz` returns: 200 when ``ready``, else 503, with this JSON either way.
+public struct ReadinessReport: Codable, Sendable, Equatable {
+    /// One org's connector state.
+    public struct Org: Codable, Sendable, Equatable {
+        public var id: String
+        public var status: OrgStatus
+        /// ISO-8601 UTC, nil when none yet.
+        public var lastHeartbeatAt: String?
+        public var lastEventAt: String?
+        /// Why the state changed, for people (never a secret).
+        public var detail: String?
+
+        public init(id: String, status: OrgStatus, lastHeartbeatAt: String? = nil, lastEventAt: String? = nil,
+                    detail: String? = nil) {
+            self.id = id
+            self.status = status
+            self.lastHeartbeatAt = lastHeartbeatAt
+            self.lastEventAt = lastEventAt
+            self.detail = detail
+        }
+    }
+
+    /// True once a configuration is loaded (SPEC §3); orgs may still be connecting.
+    public var ready: Bool
+    /// When the configuration in force was loaded (ISO-8601 UTC).
+    public var configLoadedAt: String?
+    /// Why the last reload was refused, one line each (`file:line:column: message`).
+    public var configErrors: [String]
+    public var orgs: [Org]
+
+    public init(ready: Bool, configLoadedAt: String? = nil, configErrors: [String] = [], orgs: [Org] = []) {
+        self.ready = ready
+        self.configLoadedAt = configLoadedAt
+        self.configErrors = configErrors
+        self.orgs = orgs
+    }
+}

@@ -1,0 +1,117 @@
+import Prometheus
+import SwitchboardCore
+
+/// Switchboard's Prometheus metrics, served on `/metrics`.
+///
+/// Owns its `PrometheusCollectorRegistry` (inject one per process; tests make their own). Every label
+/// is bounded: org ids, topic names (one per org plus `global`), queue ids from the config, connector
+/// states, windows. Nothing is labelled per agent or per client.
+public final class HubMetrics: Sendable {
+    /// The registry `/metrics` renders; other layers may register their own collectors in it.
+    public let registry: PrometheusCollectorRegistry
+
+    let connections: Gauge
+    let queueBytes: Gauge
+    let merges: Counter
+    let bytesOut: Counter
+    let latency: DurationHistogram
+    let rejectedConnections: Counter
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        connections = registry.makeGauge(descriptor: Self.name("hub", "connections", "", "Open stream connections"))
+        queueBytes = registry.makeGauge(descriptor: Self.name(
+            "hub", "queue", "bytes", "Bytes waiting in all clients' outbound queues"))
+        merges = registry.makeCounter(descriptor: Self.name(
+            "hub", "queue_merges", "total", "Times a client's queued deltas were merged because its queue was full"))
+        bytesOut = registry.makeCounter(descriptor: Self.name("hub", "bytes_out", "total", "Bytes written to stream clients"))
+        latency = registry.makeDurationHistogram(
+            descriptor: Self.name("hub", "event_to_send", "seconds",
+                                  "From a change reaching the hub to its delta being written to a client"),
+            buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                      .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10)])
+        rejectedConnections = registry.makeCounter(descriptor: Self.name(
+            "hub", "connections_rejected", "total", "Stream upgrades refused because max connections was reached"))
+    }
+
+    // MARK: Hub internals
+
+    func messageOut(type: String, bytes: Int) {
+        registry.makeCounter(descriptor: Self.name("hub", "messages_out", "total", "Messages written to stream clients"),
+                             labels: [("type", type)]).increment()
+        bytesOut.increment(by: Int64(bytes))
+    }
+
+    func eviction(reason: String) {
+        registry.makeCounter(descriptor: Self.name("hub", "evictions", "total", "Stream clients closed by the server"),
+                             labels: [("reason", reason)]).increment()
+    }
+
+    func subscriptions(topic: String, delta: Double) {
+        registry.makeGauge(descriptor: Self.name("hub", "subscriptions", "", "Active subscriptions per topic"),
+                           labels: [("topic", topic)]).increment(by: delta)
+    }
+
+    func deltaPublished(topic: String, changes: Int) {
+        registry.makeCounter(descriptor: Self.name("hub", "deltas", "total", "Deltas encoded per topic"),
+                             labels: [("topic", topic)]).increment()
+        registry.makeCounter(descriptor: Self.name("hub", "entity_changes", "total", "Entity changes flushed per topic"),
+                             labels: [("topic", topic)]).increment(by: Int64(changes))
+    }
+
+    // MARK: For connectors, views and the composition root
+
+    /// One upstream event received for `org` on a notification topic family (e.g. `users.activity`,
+    /// `queues.observations`; pass the family, never a topic containing an id).
+    public func upstreamEvent(org: OrgID, topic: String, count: Int = 1) {
+        registry.makeCounter(descriptor: Self.name("upstream", "events", "total", "Upstream events received"),
+                             labels: [("org", org.rawValue), ("topic", topic)]).increment(by: Int64(count))
+    }
+
+    /// Sets the connector state of `org`: the gauge of `status` is 1, the others 0.
+    public func connectorState(org: OrgID, status: OrgStatus) {
+        for s in [OrgStatus.open, .connecting, .stale, .disconnected] {
+            registry.makeGauge(descriptor: Self.name("connector", "state", "", "1 for the org's current connector state"),
+                               labels: [("org", org.rawValue), ("state", s.rawValue)]).set(to: s == status ? 1.0 : 0.0)
+        }
+    }
+
+    /// Seconds since the org's last upstream message or heartbeat.
+    public func orgStaleness(org: OrgID, seconds: Double) {
+        registry.makeGauge(descriptor: Self.name("org", "staleness", "seconds", "Seconds since the last upstream message"),
+                           labels: [("org", org.rawValue)]).set(to: seconds)
+    }
+
+    /// The org's time-weighted occupancy over `window` (0…1); nil (undefined) is exported as NaN.
+    public func orgOccupancy(org: OrgID, window: OccupancyWindow, value: Double?) {
+        registry.makeGauge(descriptor: Self.name("org", "occupancy", "ratio", "Org occupancy (handling / productive)"),
+                           labels: [("org", org.rawValue), ("window", window.rawValue)]).set(to: value ?? .nan)
+    }
+
+    /// Interactions waiting in `queue` (a configured queue id or name).
+    public func queueWaiting(org: OrgID, queue: String, count: Int) {
+        registry.makeGauge(descriptor: Self.name("queue", "waiting", "", "Interactions waiting per queue"),
+                           labels: [("org", org.rawValue), ("queue", queue)]).set(to: Double(count))
+    }
+
+    /// The queue's time-weighted occupancy over `window`.
+    public func queueOccupancy(org: OrgID, queue: String, window: OccupancyWindow, value: Double?) {
+        registry.makeGauge(descriptor: Self.name("queue", "occupancy", "ratio", "Queue occupancy (handling / productive)"),
+                           labels: [("org", org.rawValue), ("queue", queue), ("window", window.rawValue)])
+            .set(to: value ?? .nan)
+    }
+
+    /// Agents per occupancy band in an org (bounded: four bands).
+    public func agentsInBand(org: OrgID, band: OccupancyBand, count: Int) {
+        registry.makeGauge(descriptor: Self.name("org", "agents_in_band", "", "Agents per occupancy band"),
+                           labels: [("org", org.rawValue), ("band", band.rawValue)]).set(to: Double(count))
+    }
+
+    /// Prometheus text exposition of everything registered.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+
+    private static func name(_ subsystem: String, _ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "switchboard", subsystem: subsystem, metricName: metric, unitName: unit,
+                             helpText: help)
+    }
+}

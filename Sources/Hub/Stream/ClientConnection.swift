@@ -1,0 +1,159 @@
+import NIOCore
+import Synchronization
+import SwitchboardCore
+
+/// One stream client: its credential, subscriptions and bounded outbound queue.
+///
+/// The hub pushes without ever waiting: a push is a queue append under this connection's lock plus a
+/// wake-up of the connection's single writer task. Lock order is always hub → connection.
+public final class ClientConnection: Sendable {
+    /// WebSocket close codes the hub uses.
+    enum CloseCode {
+        static let policy: UInt16 = 1008
+        static let tryAgainLater: UInt16 = 1013
+    }
+
+    struct State {
+        var queue: OutboundQueue
+        var principal: HubPrincipal
+        /// The raw credential, kept to re-check it when the auth config changes.
+        var token: Secret?
+        var subscriptions: Set<HubTopic> = []
+        /// Set once the connection is being closed; later pushes are dropped.
+        var terminated: (reason: String, at: ContinuousClock.Instant)?
+        var writingSince: ContinuousClock.Instant?
+    }
+
+    let id: Int
+    private let state: Mutex<State>
+    private let wake: AsyncStream<Void>.Continuation
+    /// Wake-ups for the writer task (at most one buffered).
+    let wakeups: AsyncStream<Void>
+    let metrics: HubMetrics
+    /// Force-closes the underlying channel (releases a writer stuck on a peer that stopped reading).
+    let forceClose: @Sendable () -> Void
+
+    init(id: Int, principal: HubPrincipal, token: Secret?, queueLimit: Int, metrics: HubMetrics,
+         forceClose: @escaping @Sendable () -> Void) {
+        self.id = id
+        self.metrics = metrics
+        self.forceClose = forceClose
+        state = Mutex(State(queue: OutboundQueue(limit: queueLimit), principal: principal, token: token))
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    var principal: HubPrincipal { state.withLock { $0.principal } }
+    var token: Secret? { state.withLock { $0.token } }
+    var subscriptions: Set<HubTopic> { state.withLock { $0.subscriptions } }
+    var isTerminated: Bool { state.withLock { $0.terminated != nil } }
+
+    func setPrincipal(_ p: HubPrincipal, token: Secret?) {
+        state.withLock {
+            $0.principal = p
+            $0.token = token
+        }
+    }
+
+    /// Records a subscription; false when it exists already or the limit is reached.
+    func addSubscription(_ topic: HubTopic, limit: Int) -> Bool {
+        state.withLock {
+            guard $0.subscriptions.count < limit || $0.subscriptions.contains(topic) else { return false }
+            $0.subscriptions.insert(topic)
+            return true
+        }
+    }
+
+    func hasSubscription(_ topic: HubTopic) -> Bool { state.withLock { $0.subscriptions.contains(topic) } }
+
+    /// Removes a subscription and anything still queued for it.
+    @discardableResult
+    func removeSubscription(_ topic: HubTopic) -> Bool {
+        state.withLock {
+            guard $0.subscriptions.remove(topic) != nil else { return false }
+            let before = $0.queue.totalBytes
+            $0.queue.dropTopic(topic.description)
+            metrics.queueBytes.increment(by: Double($0.queue.totalBytes - before))
+            return true
+        }
+    }
+
+    /// Queues a frame. On overflow the queue is merged; if still over budget the connection is
+    /// evicted with `slow-consumer`. Returns false when the connection is (now) terminated.
+    @discardableResult
+    func push(_ item: OutboundItem) -> Bool {
+        let result: OutboundQueue.PushResult? = state.withLock {
+            guard $0.terminated == nil else { return nil }
+            let before = $0.queue.totalBytes
+            let result = $0.queue.push(item)
+            metrics.queueBytes.increment(by: Double($0.queue.totalBytes - before))
+            if result == .overflow {
+                terminateLocked(&$0, code: "slow-consumer", closeCode: CloseCode.tryAgainLater,
+                                message: "the client did not read fast enough; reconnect and resume with since")
+            }
+            return result
+        }
+        guard let result else { return false }
+        if result != .queued { metrics.merges.increment() }
+        if result == .overflow { metrics.eviction(reason: "slow-consumer") }
+        wake.yield()
+        return result != .overflow
+    }
+
+    /// Ends the connection: drops what is queued, sends `{"type":"error","code":…}` and a close frame
+    /// best-effort; the watchdog force-closes the channel if the writer cannot deliver them in time.
+    func terminate(code: String, closeCode: UInt16, message: String) {
+        let done = state.withLock { s -> Bool in
+            guard s.terminated == nil else { return false }
+            terminateLocked(&s, code: code, closeCode: closeCode, message: message)
+            return true
+        }
+        if done {
+            metrics.eviction(reason: code)
+            wake.yield()
+        }
+    }
+
+    private func terminateLocked(_ s: inout State, code: String, closeCode: UInt16, message: String) {
+        metrics.queueBytes.decrement(by: Double(s.queue.totalBytes))
+        s.queue.removeAll()
+        _ = s.queue.push(.control(HubFrame.error(code, message)))
+        _ = s.queue.push(.close(code: closeCode, reason: code))
+        metrics.queueBytes.increment(by: Double(s.queue.totalBytes))
+        s.terminated = (code, .now)
+    }
+
+    /// The writer takes the next item and marks itself busy.
+    func beginWrite() -> OutboundItem? {
+        state.withLock {
+            guard let item = $0.queue.pop() else { return nil }
+            metrics.queueBytes.decrement(by: Double(item.totalBytes))
+            $0.writingSince = .now
+            return item
+        }
+    }
+
+    func endWrite() { state.withLock { $0.writingSince = nil } }
+
+    /// Stops the writer's wake-up stream (the connection is gone).
+    func finish() {
+        wake.finish()
+        state.withLock {
+            metrics.queueBytes.decrement(by: Double($0.queue.totalBytes))
+            $0.queue.removeAll()
+            if $0.terminated == nil { $0.terminated = ("closed", .now) }
+        }
+    }
+
+    /// What the watchdog must do now, given the write timeout and the grace after termination.
+    enum WatchdogAction: Equatable { case none, expire, writeTimeout, forceClose }
+
+    func watchdogCheck(now: ContinuousClock.Instant, realNow: EpochMillis, writeTimeout: Duration,
+                       closeGrace: Duration) -> WatchdogAction {
+        state.withLock {
+            if let t = $0.terminated { return now - t.at >= closeGrace ? .forceClose : .none }
+            if let w = $0.writingSince, now - w >= writeTimeout { return .writeTimeout }
+            if let exp = $0.principal.expiresAt, realNow >= exp { return .expire }
+            return .none
+        }
+    }
+}

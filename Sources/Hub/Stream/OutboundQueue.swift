@@ -1,0 +1,152 @@
+import DequeModule
+import NIOCore
+
+/// What a connection's writer task sends next.
+enum OutboundItem: Sendable {
+    /// A snapshot of `topic`: exempt from the byte budget (a 15,000-agent snapshot is megabytes), but at
+    /// most one per topic is ever queued.
+    case snapshot(topic: String, ByteBuffer)
+    /// A delta shared with every other subscriber; mergeable per topic.
+    case delta(DeltaPayload)
+    /// Any other frame (alert, error, pong, recovered, …).
+    case control(ByteBuffer)
+    /// Send a close frame and stop writing.
+    case close(code: UInt16, reason: String)
+
+    var budgetBytes: Int {
+        switch self {
+        case .snapshot, .close: 0
+        case .delta(let d): d.buffer.readableBytes
+        case .control(let b): b.readableBytes
+        }
+    }
+}
+
+/// A connection's outbound queue, bounded in bytes (pure state; the connection locks it).
+///
+/// Policy when a push would exceed `limit`: first merge the queued deltas of each topic into one
+/// delta (latest state of each entity wins; the merged delta carries `fromSeq`…`seq`), then, if the
+/// queue is still over its budget, report `.overflow` so the connection is evicted (`slow-consumer`).
+/// Snapshots are not counted (one per topic at most is queued); a lone delta may exceed the budget
+/// up to ``loneItemFactor`` times.
+struct OutboundQueue {
+    enum PushResult: Equatable { case queued, merged, overflow }
+
+    private(set) var items: Deque<OutboundItem> = []
+    /// Bytes counted against the budget (everything except snapshots).
+    private(set) var budgetedBytes = 0
+    /// All queued bytes, snapshots included (for the queue-bytes metric).
+    private(set) var totalBytes = 0
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    var isEmpty: Bool { items.isEmpty }
+
+    mutating func push(_ item: OutboundItem) -> PushResult {
+        if case .snapshot(let topic, _) = item { dropTopic(topic) }
+        let cost = item.budgetBytes
+        if cost == 0 || budgetedBytes + cost <= limit {
+            append(item)
+            return .queued
+        }
+        mergeDeltas()
+        if case .delta(let d) = item, let i = lastDeltaIndex(topic: d.topic), case .delta(let queued) = items[i] {
+            replace(at: i, with: .delta(DeltaPayload.merged([queued, d])))
+        } else {
+            append(item)
+        }
+        return isOverBudget ? .overflow : .merged
+    }
+
+    /// Over budget, unless one lone delta is larger than the budget (a burst of thousands of entities
+    /// is legitimate): that is tolerated up to `loneItemFactor` times the budget.
+    var isOverBudget: Bool {
+        guard budgetedBytes > limit else { return false }
+        let counted = items.reduce(0) { $0 + ($1.budgetBytes > 0 ? 1 : 0) }
+        return counted > 1 || budgetedBytes > limit * Self.loneItemFactor
+    }
+
+    static let loneItemFactor = 8
+
+    mutating func pop() -> OutboundItem? {
+        guard let item = items.popFirst() else { return nil }
+        account(item, sign: -1)
+        return item
+    }
+
+    /// Removes everything queued for `topic` (unsubscribed, or superseded by a snapshot).
+    mutating func dropTopic(_ topic: String) {
+        guard items.contains(where: { $0.topic == topic }) else { return }
+        var kept: Deque<OutboundItem> = []
+        for item in items {
+            if item.topic == topic { account(item, sign: -1) } else { kept.append(item) }
+        }
+        items = kept
+    }
+
+    mutating func removeAll() {
+        items.removeAll()
+        budgetedBytes = 0
+        totalBytes = 0
+    }
+
+    /// Replaces each topic's queued deltas by one merged delta at the position of the first.
+    mutating func mergeDeltas() {
+        var byTopic: [String: [DeltaPayload]] = [:]
+        for case .delta(let d) in items { byTopic[d.topic, default: []].append(d) }
+        guard byTopic.values.contains(where: { $0.count > 1 }) else { return }
+        var placed = Set<String>()
+        var rebuilt: Deque<OutboundItem> = []
+        budgetedBytes = 0
+        totalBytes = 0
+        for item in items {
+            guard case .delta(let d) = item, let group = byTopic[d.topic], group.count > 1 else {
+                rebuilt.append(item)
+                continue
+            }
+            if placed.insert(d.topic).inserted { rebuilt.append(.delta(DeltaPayload.merged(group))) }
+        }
+        items = []
+        for item in rebuilt { append(item) }
+    }
+
+    private mutating func append(_ item: OutboundItem) {
+        items.append(item)
+        account(item, sign: 1)
+    }
+
+    private mutating func replace(at i: Int, with item: OutboundItem) {
+        account(items[i], sign: -1)
+        items[i] = item
+        account(item, sign: 1)
+    }
+
+    private func lastDeltaIndex(topic: String) -> Int? {
+        items.lastIndex { if case .delta(let d) = $0 { d.topic == topic } else { false } }
+    }
+
+    private mutating func account(_ item: OutboundItem, sign: Int) {
+        budgetedBytes += sign * item.budgetBytes
+        totalBytes += sign * item.totalBytes
+    }
+}
+
+extension OutboundItem {
+    var topic: String? {
+        switch self {
+        case .snapshot(let t, _): t
+        case .delta(let d): d.topic
+        case .control, .close: nil
+        }
+    }
+
+    var totalBytes: Int {
+        switch self {
+        case .snapshot(_, let b): b.readableBytes
+        case .delta(let d): d.buffer.readableBytes
+        case .control(let b): b.readableBytes
+        case .close: 0
+        }
+    }
+}

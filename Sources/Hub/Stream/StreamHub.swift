@@ -1,0 +1,239 @@
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import SwitchboardConfig
+import SwitchboardCore
+
+/// The downstream fan-out hub (SPEC §4, docs/protocol.md).
+///
+/// Views call ``publish(_:)`` / ``publish(alert:)``; neither suspends nor waits on a client. Changes
+/// are staged per topic (latest state per entity) and flushed every `flushInterval` by ``run()``
+/// (the hub is a `Service`): one delta per topic, encoded once, kept in a bounded history for resume
+/// and pushed to each subscriber's bounded queue.
+///
+/// ```swift
+/// let hub = try await StreamHub(configuration: config.server, auth: config.auth, metrics: metrics)
+/// hub.setOrgs(config.orgs.map(\.id))
+/// // views.sink = hub; services += [hub, makeBridgeApplication(…)]
+/// ```
+public final class StreamHub: ViewChangeSink, Service, Sendable {
+    struct State {
+        var topics: [HubTopic: TopicState] = [global: TopicState(topic: .global)]
+        /// nil until ``setOrgs(_:)``: every org seen gets a topic.
+        var declaredOrgs: Set<OrgID>?
+        var connections: [Int: ClientConnection] = [:]
+        var nextConnectionID = 1
+        /// The active (not yet recovered) alert per org, replayed after a snapshot.
+        var alerts: [OrgID: StreamAlert] = [:]
+        var configuration: ServerConfig
+    }
+    static let global = HubTopic.global
+
+    let state: Mutex<State>
+    /// Checks credentials for the stream and HTTP endpoints.
+    public let authenticator: HubAuthenticator
+    public let metrics: HubMetrics
+    let clock: any WallClock
+    let logger: Logger
+    /// Longest a single socket write may take before the client is dropped.
+    let writeTimeout: Duration
+    /// After a close is decided, how long the writer may take to deliver the error and close frames.
+    let closeGrace: Duration
+
+    /// - Parameters:
+    ///   - configuration: flush interval, history bounds, queue and connection limits.
+    ///   - auth: downstream credentials.
+    ///   - clock: business time for the `at` fields (tokens always use real time).
+    public init(configuration: ServerConfig, auth: AuthConfig, metrics: HubMetrics, clock: any WallClock = SystemClock(),
+                logger: Logger = .switchboard("hub"), writeTimeout: Duration = .seconds(10),
+                closeGrace: Duration = .seconds(2)) async throws {
+        self.state = Mutex(State(configuration: configuration))
+        self.authenticator = try await HubAuthenticator(auth)
+        self.metrics = metrics
+        self.clock = clock
+        self.logger = logger
+        self.writeTimeout = writeTimeout
+        self.closeGrace = closeGrace
+    }
+
+    var configuration: ServerConfig { state.withLock { $0.configuration } }
+
+    // MARK: ViewChangeSink
+
+    /// Stages changes for the next flush. Never suspends.
+    public func publish(_ changes: [EntityChange]) {
+        let now = ContinuousClock.now
+        state.withLock { s in
+            for change in changes {
+                switch change.scope {
+                case .global:
+                    s.topics[.global]?.stage(change, now: now)
+                case .org(let org):
+                    s.topics[.global]?.stage(change, now: now)
+                    if Self.ensureTopic(&s, org) { s.topics[.org(org)]?.stage(change, now: now) }
+                case .orgOnly(let org):
+                    if Self.ensureTopic(&s, org) { s.topics[.org(org)]?.stage(change, now: now) }
+                }
+            }
+        }
+    }
+
+    /// Creates the org's topic on first sight; false when the org is not declared.
+    private static func ensureTopic(_ s: inout State, _ org: OrgID) -> Bool {
+        let topic = HubTopic.org(org)
+        if s.topics[topic] == nil {
+            if let declared = s.declaredOrgs, !declared.contains(org) { return false }
+            s.topics[topic] = TopicState(topic: topic)
+        }
+        return true
+    }
+
+    /// Delivers an alert now (alerts are not coalesced) to subscribers of `org:<org>` and `global`;
+    /// org-less alerts (`config-rejected`) go to every `admin` connection. Never suspends.
+    public func publish(alert: StreamAlert) {
+        state.withLock { s in
+            guard let org = alert.org else {
+                let frame = HubFrame.alert(alert, topic: nil)
+                for conn in s.connections.values where conn.principal.isAdmin { conn.push(.control(frame)) }
+                return
+            }
+            if alert.kind == .upstreamRecovered { s.alerts[org] = nil } else { s.alerts[org] = alert }
+            for topic in [HubTopic.org(org), .global] {
+                s.topics[topic]?.invalidateSnapshot()
+                guard let subs = s.topics[topic]?.subscribers, !subs.isEmpty else { continue }
+                let frame = HubFrame.alert(alert, topic: topic.description)
+                for conn in subs.values { conn.push(.control(frame)) }
+            }
+        }
+    }
+
+    // MARK: Flushing
+
+    /// Flushes every `flushInterval` until graceful shutdown or cancellation.
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do { try await Task.sleep(for: configuration.flushInterval) } catch { return }
+            flush()
+        }
+    }
+
+    /// Encodes one delta per topic with pending changes and pushes it to the subscribers.
+    public func flush() {
+        let at = clock.now()
+        let now = ContinuousClock.now
+        var evicted: [ClientConnection] = []
+        state.withLock { s in
+            let size = s.configuration.historySize, age = s.configuration.historyMaxAge
+            for key in Array(s.topics.keys) {
+                guard let delta = s.topics[key]?.flush(at: at, now: now, historySize: size, historyMaxAge: age),
+                    let subs = s.topics[key]?.subscribers
+                else { continue }
+                metrics.deltaPublished(topic: delta.topic, changes: delta.changes.count)
+                for conn in subs.values where !conn.push(.delta(delta)) { evicted.append(conn) }
+            }
+            for conn in evicted { Self.detachSubscriptions(&s, conn, metrics: metrics) }
+        }
+    }
+
+    // MARK: Orgs and auth
+
+    /// Declares the org topics (from the config). Topics of orgs no longer listed are dropped and
+    /// their subscribers get `{"type":"unsubscribed","topic":…,"reason":"unknown-topic"}`.
+    public func setOrgs(_ orgs: [OrgID]) {
+        let declared = Set(orgs)
+        state.withLock { s in
+            s.declaredOrgs = declared
+            for org in declared where s.topics[.org(org)] == nil { s.topics[.org(org)] = TopicState(topic: .org(org)) }
+            for (topic, t) in s.topics {
+                guard case .org(let org) = topic, !declared.contains(org) else { continue }
+                for conn in t.subscribers.values where conn.removeSubscription(topic) {
+                    metrics.subscriptions(topic: t.name, delta: -1)
+                    conn.push(.control(HubFrame.unsubscribed(topic: t.name, reason: "unknown-topic")))
+                }
+                s.topics[topic] = nil
+                s.alerts[org] = nil
+            }
+            s.topics[.global]?.invalidateSnapshot()
+        }
+    }
+
+    /// Installs new limits (flush interval, history, queue bound for new connections, …).
+    public func updateConfiguration(_ configuration: ServerConfig) {
+        state.withLock { $0.configuration = configuration }
+    }
+
+    /// Installs a new auth config and re-checks every connection's credential: subscriptions the
+    /// new scopes no longer cover end with `forbidden` + `unsubscribed`; a revoked credential closes
+    /// the connection (`unauthorized`, close code 1008).
+    public func updateAuth(_ auth: AuthConfig) async throws {
+        try await authenticator.update(auth)
+        let conns = state.withLock { Array($0.connections.values) }
+        for conn in conns {
+            switch await authenticator.authenticate(conn.token?.reveal()) {
+            case .success(let principal): apply(principal: principal, token: conn.token, to: conn)
+            case .failure(let failure):
+                conn.terminate(code: failure.code, closeCode: ClientConnection.CloseCode.policy,
+                               message: "the credential is no longer accepted by the configuration")
+                state.withLock { Self.detachSubscriptions(&$0, conn, metrics: metrics) }
+            }
+        }
+    }
+
+    /// Replaces a connection's principal (in-band refresh or reload) and ends what it no longer covers.
+    func apply(principal: HubPrincipal, token: Secret?, to conn: ClientConnection) {
+        state.withLock { s in
+            conn.setPrincipal(principal, token: token)
+            for topic in conn.subscriptions where !principal.canRead(topic: topic) {
+                s.topics[topic]?.subscribers[conn.id] = nil
+                conn.removeSubscription(topic)
+                metrics.subscriptions(topic: topic.description, delta: -1)
+                conn.push(.control(HubFrame.error("forbidden", "the credential no longer covers \(topic)",
+                                                  topic: topic.description)))
+                conn.push(.control(HubFrame.unsubscribed(topic: topic.description, reason: "forbidden")))
+            }
+        }
+    }
+
+    // MARK: Connections
+
+    /// Number of open stream connections.
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// Whether one more connection is allowed.
+    var hasCapacity: Bool { state.withLock { $0.connections.count < $0.configuration.maxConnections } }
+
+    /// Registers a connection; nil when `maxConnections` is reached.
+    func connect(principal: HubPrincipal, token: Secret?, forceClose: @escaping @Sendable () -> Void)
+        -> ClientConnection?
+    {
+        let conn: ClientConnection? = state.withLock { s in
+            guard s.connections.count < s.configuration.maxConnections else { return nil }
+            let conn = ClientConnection(id: s.nextConnectionID, principal: principal, token: token,
+                                        queueLimit: s.configuration.clientQueueBytes, metrics: metrics,
+                                        forceClose: forceClose)
+            s.nextConnectionID += 1
+            s.connections[conn.id] = conn
+            return conn
+        }
+        if conn != nil { metrics.connections.increment() } else { metrics.rejectedConnections.increment() }
+        return conn
+    }
+
+    /// Forgets a connection (idempotent).
+    func disconnect(_ conn: ClientConnection) {
+        let removed = state.withLock { s -> Bool in
+            guard s.connections.removeValue(forKey: conn.id) != nil else { return false }
+            Self.detachSubscriptions(&s, conn, metrics: metrics)
+            return true
+        }
+        if removed { metrics.connections.decrement() }
+        conn.finish()
+    }
+
+    private static func detachSubscriptions(_ s: inout State, _ conn: ClientConnection, metrics: HubMetrics) {
+        for topic in conn.subscriptions where s.topics[topic]?.subscribers.removeValue(forKey: conn.id) != nil {
+            metrics.subscriptions(topic: topic.description, delta: -1)
+        }
+    }
+}

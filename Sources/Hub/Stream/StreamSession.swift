@@ -1,0 +1,153 @@
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import SwitchboardCore
+
+/// One client → server frame (docs/protocol.md).
+struct ClientOp: Decodable {
+    /// `42` or `"a"`: echoed in the pong as given.
+    enum PingID: Decodable {
+        case int(Int64)
+        case string(String)
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let i = try? c.decode(Int64.self) { self = .int(i) } else { self = .string(try c.decode(String.self)) }
+        }
+        var json: String {
+            switch self {
+            case .int(let i): return String(i)
+            case .string(let s):
+                var o: [UInt8] = []
+                JSONText.appendString(s, to: &o)
+                return String(decoding: o, as: UTF8.self)
+            }
+        }
+    }
+    var op: String
+    var topic: String?
+    var since: ResumePoint?
+    var token: String?
+    var id: PingID?
+}
+
+/// Runs one stream connection: the reader (in the handler's task), one writer task draining the
+/// connection's queue, and a watchdog (token expiry, write timeout, forced close after a close was
+/// decided). Returning ends the WebSocket.
+struct StreamSession {
+    let hub: StreamHub
+    let conn: ClientConnection
+    let logger: Logger
+    /// Outgoing messages larger than this are sent as fragmented messages (continuation frames).
+    let maxFrameBytes: Int
+    let maxInboundBytes: Int
+    var watchdogTick: Duration = .milliseconds(500)
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        defer { hub.disconnect(conn) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await writeLoop(outbound) }
+            group.addTask { await watchdog() }
+            defer { group.cancelAll() }
+            for try await message in inbound.messages(maxSize: maxInboundBytes) {
+                guard case .text(let text) = message else {
+                    conn.push(.control(HubFrame.error("bad-request", "frames are JSON text")))
+                    continue
+                }
+                await handle(text)
+            }
+        }
+    }
+
+    private func handle(_ text: String) async {
+        guard let op = try? JSONDecoder().decode(ClientOp.self, from: Data(text.utf8)) else {
+            conn.push(.control(HubFrame.error("bad-request", "expected a JSON object with an \"op\" (subscribe, unsubscribe, ping, auth)")))
+            return
+        }
+        switch op.op {
+        case "subscribe":
+            guard let topic = op.topic else { return badRequest("subscribe needs a \"topic\"") }
+            hub.subscribe(conn, topicName: topic, since: op.since)
+        case "unsubscribe":
+            guard let topic = op.topic else { return badRequest("unsubscribe needs a \"topic\"") }
+            hub.unsubscribe(conn, topicName: topic)
+        case "ping":
+            conn.push(.control(HubFrame.pong(idJSON: op.id?.json)))
+        case "auth":
+            guard let token = op.token else { return badRequest("auth needs a \"token\"") }
+            switch await hub.authenticator.authenticate(token) {
+            case .success(let principal):
+                hub.apply(principal: principal, token: Secret(token), to: conn)
+                conn.push(.control(HubFrame.authenticated(expiresAt: principal.expiresAt, scopes: principal.scopeNames)))
+            case .failure(let failure):
+                conn.push(.control(HubFrame.error(failure.code, "the new token was refused; the current one stays in force")))
+            }
+        default:
+            badRequest("unknown op \"\(op.op)\"")
+        }
+    }
+
+    private func badRequest(_ message: String) {
+        conn.push(.control(HubFrame.error("bad-request", message)))
+    }
+
+    private func writeLoop(_ outbound: WebSocketOutboundWriter) async {
+        for await _ in conn.wakeups {
+            while let item = conn.beginWrite() {
+                defer { conn.endWrite() }
+                do {
+                    switch item {
+                    case .close(let code, let reason):
+                        try await outbound.close(.unknown(code), reason: reason)
+                        return
+                    case .snapshot(_, let buffer):
+                        try await send(buffer, outbound)
+                        hub.metrics.messageOut(type: "snapshot", bytes: buffer.readableBytes)
+                    case .delta(let delta):
+                        try await send(delta.buffer, outbound)
+                        hub.metrics.messageOut(type: "delta", bytes: delta.buffer.readableBytes)
+                        hub.metrics.latency.record(.now - delta.publishedAt)
+                    case .control(let buffer):
+                        try await send(buffer, outbound)
+                        hub.metrics.messageOut(type: "control", bytes: buffer.readableBytes)
+                    }
+                } catch {
+                    logger.debug("stream write failed", metadata: ["error": "\(error)"])
+                    conn.forceClose()
+                    return
+                }
+            }
+        }
+    }
+
+    private func send(_ buffer: ByteBuffer, _ outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.withTextMessageWriter { write in
+            var rest = buffer
+            repeat {
+                let slice = rest.readSlice(length: min(maxFrameBytes, rest.readableBytes))!
+                try await write(slice)
+            } while rest.readableBytes > 0
+        }
+    }
+
+    private func watchdog() async {
+        while true {
+            do { try await Task.sleep(for: watchdogTick) } catch { return }
+            switch conn.watchdogCheck(now: .now, realNow: SystemClock.realNow(), writeTimeout: hub.writeTimeout,
+                                      closeGrace: hub.closeGrace) {
+            case .none: continue
+            case .expire:
+                conn.terminate(code: "token-expired", closeCode: ClientConnection.CloseCode.policy,
+                               message: "the token expired; reconnect with a fresh one (or send {\"op\":\"auth\"} before expiry)")
+            case .writeTimeout:
+                conn.terminate(code: "slow-consumer", closeCode: ClientConnection.CloseCode.tryAgainLater,
+                               message: "a write took longer than \(hub.writeTimeout)")
+                conn.forceClose()
+                return
+            case .forceClose:
+                conn.forceClose()
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import DequeModule
+import NIOCore
+import OrderedCollections
+import SwitchboardCore
+
+/// One topic's state inside the hub (pure; the hub locks it): the latest fragment per entity, the
+/// changes pending for the next flush, the bounded history of deltas, and the subscribers.
+struct TopicState {
+    struct Key: Hashable {
+        let kind: EntityKind
+        let id: String
+    }
+
+    let topic: HubTopic
+    let name: String
+    /// Changes when continuity cannot be guaranteed: random per process start.
+    let epoch: String
+    /// Seq of the last delta (0 before the first).
+    private(set) var seq = 0
+    /// Latest fragment per entity, per kind, in first-seen order. Applied at flush time, so a
+    /// snapshot at `seq` is exactly the state after delta `seq`.
+    private var entities: [EntityKind: OrderedDictionary<String, EncodedJSON>] = [:]
+    private var pending: OrderedDictionary<Key, EncodedJSON?> = [:]
+    private var pendingSince: ContinuousClock.Instant?
+    private(set) var history: Deque<DeltaPayload> = []
+    private var cachedSnapshot: ByteBuffer?
+    var subscribers: [Int: ClientConnection] = [:]
+
+    init(topic: HubTopic) {
+        self.topic = topic
+        self.name = topic.description
+        self.epoch = String(UInt64.random(in: 1...UInt64.max), radix: 36)
+    }
+
+    var hasPending: Bool { !pending.isEmpty }
+
+    /// Records the latest state of an entity for the next flush (latest wins).
+    mutating func stage(_ change: EntityChange, now: ContinuousClock.Instant) {
+        pending[Key(kind: change.kind, id: change.id)] = .some(change.json)
+        if pendingSince == nil { pendingSince = now }
+    }
+
+    /// Applies the pending changes and returns the delta encoding them (nil when nothing is pending).
+    mutating func flush(at: EpochMillis, now: ContinuousClock.Instant, historySize: Int,
+                        historyMaxAge: Duration) -> DeltaPayload? {
+        pruneHistory(now: now, size: historySize, maxAge: historyMaxAge)
+        guard !pending.isEmpty else { return nil }
+        var changes: [ChangeRecord] = []
+        changes.reserveCapacity(pending.count)
+        for (key, json) in pending {
+            changes.append(ChangeRecord(kind: key.kind, id: key.id, json: json))
+            if let json {
+                entities[key.kind, default: [:]][key.id] = json
+            } else {
+                entities[key.kind]?.removeValue(forKey: key.id)
+            }
+        }
+        seq += 1
+        let delta = DeltaPayload(topic: name, epoch: epoch, fromSeq: seq, seq: seq, at: at, changes: changes,
+                                 publishedAt: pendingSince ?? now, flushedAt: now)
+        pending.removeAll(keepingCapacity: true)
+        pendingSince = nil
+        cachedSnapshot = nil
+        history.append(delta)
+        pruneHistory(now: now, size: historySize, maxAge: historyMaxAge)
+        return delta
+    }
+
+    /// The deltas after `seq` when the history still holds all of them; nil when the client is too far
+    /// behind (or ahead, or on another epoch) and needs a snapshot.
+    func missedDeltas(epoch: String, after since: Int) -> ArraySlice<DeltaPayload>? {
+        guard epoch == self.epoch, since <= seq, since >= 0 else { return nil }
+        if since == seq { return [] }
+        guard let first = history.first, first.fromSeq <= since + 1 else { return nil }
+        let start = history.firstIndex { $0.seq > since } ?? history.endIndex
+        return ArraySlice(history[start...])
+    }
+
+    /// The snapshot frame at the current seq, built once per flush and shared.
+    /// - Parameter orgs: org entries to add when the views have not published one (id → JSON).
+    mutating func snapshot(at: EpochMillis, syntheticOrgs: [(OrgID, EncodedJSON)]) -> ByteBuffer {
+        if let cachedSnapshot { return cachedSnapshot }
+        let frame = HubFrame.snapshot(topic: name, epoch: epoch, seq: seq, at: at,
+                                      data: snapshotData(syntheticOrgs: syntheticOrgs))
+        cachedSnapshot = frame
+        return frame
+    }
+
+    mutating func invalidateSnapshot() { cachedSnapshot = nil }
+
+    /// `{"orgs":[…],"occupancy":{…}|null,"agents":[…],"queues":[…], …other kinds}`.
+    private func snapshotData(syntheticOrgs: [(OrgID, EncodedJSON)]) -> [UInt8] {
+        var kinds: [EntityKind] = [.orgs, .occupancy, .agents, .queues]
+        kinds += entities.keys.filter { !kinds.contains($0) }.sorted()
+        var size = 64
+        for (_, dict) in entities { for (_, v) in dict { size += v.bytes.count + 1 } }
+        var o: [UInt8] = []
+        o.reserveCapacity(size)
+        o.append(UInt8(ascii: "{"))
+        for (i, kind) in kinds.enumerated() {
+            if i > 0 { o.append(UInt8(ascii: ",")) }
+            JSONText.appendString(kind.rawValue, to: &o)
+            o.append(UInt8(ascii: ":"))
+            let dict = entities[kind] ?? [:]
+            let singleton = entities.keys.first { $0 == kind }?.isSingleton ?? kind.isSingleton
+            if singleton {
+                if let v = dict.values.last { o.append(contentsOf: v.bytes) } else { o.append(contentsOf: "null".utf8) }
+                continue
+            }
+            o.append(UInt8(ascii: "["))
+            var first = true
+            for (_, v) in dict {
+                if !first { o.append(UInt8(ascii: ",")) }
+                first = false
+                o.append(contentsOf: v.bytes)
+            }
+            if kind == .orgs {
+                for (org, json) in syntheticOrgs where dict[org.rawValue] == nil {
+                    if !first { o.append(UInt8(ascii: ",")) }
+                    first = false
+                    o.append(contentsOf: json.bytes)
+                }
+            }
+            o.append(UInt8(ascii: "]"))
+        }
+        o.append(UInt8(ascii: "}"))
+        return o
+    }
+
+    private mutating func pruneHistory(now: ContinuousClock.Instant, size: Int, maxAge: Duration) {
+        while history.count > max(size, 0) { history.removeFirst() }
+        while let first = history.first, now - first.flushedAt > maxAge { history.removeFirst() }
+    }
+}

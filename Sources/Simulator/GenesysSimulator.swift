@@ -1,0 +1,203 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import SwitchboardCore
+
+/// A wire-faithful stand-in for Genesys Cloud serving many orgs on one listener: OAuth, directory,
+/// notification channels and WebSockets, analytics queries, ground truth and fault injection.
+///
+/// Run it as a `Service` (in a `ServiceGroup`): ``run()`` serves until graceful shutdown. The
+/// workload runs on the injected business clock; transport timers (heartbeats, token and channel
+/// lifetimes, rate-limit windows) run on real time. See docs/simulator.md.
+public final class GenesysSimulator: Service, Sendable {
+    public let options: SimulatorOptions
+    let clock: any WallClock
+    let logger: Logger
+    let orgs: [OrgRuntime]
+    let orgByID: [String: OrgRuntime]
+    let tokens = TokenRegistry()
+    let faults = Mutex<[SimFaultRecord]>([])
+    let faultRNG: Mutex<SimRandom>
+    let socketCounter = Atomic<UInt64>(0)
+    let lastTick: Atomic<Int64>
+    private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+
+    /// Builds every org's directory and starts its simulated day at the clock's now (replaying a
+    /// `startAt` history first). Nothing is served until ``run()``.
+    public init(options: SimulatorOptions, clock: any WallClock, logger: Logger = Logger.switchboard("simulator")) {
+        self.options = options
+        self.clock = clock
+        self.logger = logger
+        let t0 = clock.now()
+        let ids = SimulatorOptions.orgIDs(count: max(1, options.orgCount))
+        // Orgs are independent: build them (and replay any start-at history) in parallel.
+        let built = Mutex<[Int: OrgRuntime]>([:])
+        DispatchQueue.concurrentPerform(iterations: ids.count) { i in
+            let rt = OrgRuntime(id: ids[i], index: i, options: options, startAt: t0)
+            built.withLock { $0[i] = rt }
+        }
+        orgs = built.withLock { all in ids.indices.map { all[$0]! } }
+        orgByID = Dictionary(uniqueKeysWithValues: orgs.map { ($0.id, $0) })
+        faultRNG = Mutex(SimRandom(seed: options.seed ^ 0xFA17_FA17))
+        lastTick = Atomic(t0)
+    }
+
+    /// The org ids served (`us`, `emea`, `apac`, …).
+    public var orgIDs: [String] { orgs.map(\.id) }
+
+    /// Serves until graceful shutdown (or cancellation).
+    public func run() async throws {
+        let app = buildApplication()
+        defer { stoppedListening() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            group.addTask { await self.tickLoop() }
+            _ = try await group.next()
+            group.cancelAll()
+        }
+        for org in orgs {
+            org.with { s in
+                for ch in s.channels.values { ch.socket?.finish() }
+            }
+        }
+    }
+
+    /// Waits until the listener is bound; returns the bound port (-1 when ``run()`` ended without
+    /// ever listening, e.g. the port was taken).
+    public func waitUntilListening() async -> Int {
+        await withCheckedContinuation { (cont: CheckedContinuation<Int, Never>) in
+            let port: Int? = listening.withLock { state in
+                if let p = state.port { return p }
+                state.waiters.append(cont)
+                return nil
+            }
+            if let port { cont.resume(returning: port) }
+        }
+    }
+
+    /// `http://HOST:PORT` once listening (the configured port before that). Both `apiBase` and
+    /// `loginBase` for every org.
+    public var baseURL: String {
+        let port = listening.withLock { $0.port } ?? options.port
+        return "http://\(options.host):\(port)"
+    }
+
+    func didStartListening(port: Int) {
+        let waiters = listening.withLock { state -> [CheckedContinuation<Int, Never>] in
+            state.port = port
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for w in waiters { w.resume(returning: port) }
+        logger.info("simulator listening", metadata: ["url": "\(baseURL)", "orgs": "\(orgIDs.joined(separator: ","))"])
+    }
+
+    private func stoppedListening() {
+        let waiters = listening.withLock { state -> [CheckedContinuation<Int, Never>] in
+            if state.port == nil { state.port = -1 }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for w in waiters { w.resume(returning: -1) }
+    }
+
+    // MARK: - In-process accessors
+
+    /// The ground truth of `org` now (the same content as `GET /_sim/truth?org=`); nil for an unknown org.
+    public func truth(org: String) async -> SimTruth? {
+        guard let rt = orgByID[org] else { return nil }
+        let now = clock.now()
+        return rt.with { s in
+            s.model.advance(to: now)
+            return s.model.truth()
+        }
+    }
+
+    /// Injects a fault into `org` (or every org for `"all"`) and logs it.
+    @discardableResult
+    public func inject(_ fault: SimFault, org: String) async -> [SimFaultRecord] {
+        injectNow(fault, org: org, source: "api")
+    }
+
+    /// The fault log, oldest first.
+    public func faultLog() async -> [SimFaultRecord] { faults.withLock { $0 } }
+
+    func injectNow(_ fault: SimFault, org: String, source: String) -> [SimFaultRecord] {
+        let targets = org == "all" ? orgs : orgByID[org].map { [$0] } ?? []
+        var records: [SimFaultRecord] = []
+        let realNow = SystemClock.realNow()
+        let businessNow = clock.now()
+        let grace = Self.millis(options.maintenanceCloseGrace)
+        for rt in targets {
+            var detail = rt.with { s in s.apply(fault, realNow: realNow, grace: grace) }
+            if case .expireToken = fault { detail = "\(tokens.revokeAll(org: rt.id)) token(s) invalidated" }
+            let record = faults.withLock { log -> SimFaultRecord in
+                let r = SimFaultRecord(
+                    seq: log.count + 1, org: rt.id, kind: fault.kind, count: fault.count, status: fault.status,
+                    at: Timestamp.format(businessNow), atMillis: businessNow, realAt: Timestamp.format(realNow),
+                    source: source, detail: detail)
+                log.append(r)
+                return r
+            }
+            logger.notice("fault injected", metadata: [
+                "org": "\(rt.id)", "kind": "\(fault.kind)", "at": "\(record.at)", "realAt": "\(record.realAt)",
+                "detail": "\(detail)",
+            ])
+            records.append(record)
+        }
+        return records
+    }
+
+    // MARK: - Tick
+
+    static func millis(_ d: Duration) -> EpochMillis {
+        let c = d.components
+        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
+    }
+
+    private func tickLoop() async {
+        var last = ContinuousClock.now
+        var stormCarry = 0.0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            if Task.isCancelled { break }
+            let nowInstant = ContinuousClock.now
+            let dt = Double(Self.millis(nowInstant - last)) / 1000
+            last = nowInstant
+            var storm = 0
+            if let rate = options.stormEventsPerSecond, rate > 0 {
+                stormCarry += Double(rate) * dt / Double(orgs.count)
+                storm = Int(stormCarry)
+                stormCarry -= Double(storm)
+            }
+            tick(stormPerOrg: storm)
+        }
+    }
+
+    /// One step: every org advances to the clock's now and delivers; random faults fire.
+    func tick(stormPerOrg: Int = 0) {
+        let businessNow = clock.now()
+        let realNow = SystemClock.realNow()
+        let heartbeat = max(10, Self.millis(options.heartbeatInterval))
+        for rt in orgs {
+            rt.with { s in
+                s.tick(businessNow: businessNow, realNow: realNow, heartbeatMs: heartbeat, stormEvents: stormPerOrg)
+            }
+        }
+        if let rate = options.randomFaultRate, rate > 0 {
+            let hours = Double(max(0, businessNow - lastTick.exchange(businessNow, ordering: .relaxed))) / 3_600_000
+            for rt in orgs {
+                let pick: SimFault? = faultRNG.withLock { rng in
+                    guard rng.chance(rate * hours) else { return nil }
+                    let kinds = SimFault.kinds
+                    return SimFault(kind: kinds[rng.int(0...(kinds.count - 1))], count: rng.int(1...3))
+                }
+                if let pick { _ = injectNow(pick, org: rt.id, source: "random") }
+            }
+        }
+    }
+}

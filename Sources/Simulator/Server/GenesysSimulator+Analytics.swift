@@ -1,0 +1,195 @@
+import Foundation
+import Hummingbird
+import SwitchboardCore
+
+/// Analytics queries and the `/_sim` control endpoints.
+extension GenesysSimulator {
+    struct QueryFilter: Decodable, Sendable {
+        struct Predicate: Decodable, Sendable {
+            let dimension: String?
+            let value: String?
+        }
+        let type: String?
+        let predicates: [Predicate]?
+        let clauses: [QueryFilter]?
+
+        /// Every value given for `dimension`, at any depth.
+        func values(_ dimension: String) -> [String] {
+            (predicates ?? []).compactMap { $0.dimension == dimension ? $0.value : nil }
+                + (clauses ?? []).flatMap { $0.values(dimension) }
+        }
+    }
+
+    struct AggregateQuery: Decodable, Sendable {
+        let interval: String
+        let granularity: String?
+        let groupBy: [String]?
+        let metrics: [String]?
+        let filter: QueryFilter?
+    }
+
+    struct ObservationQuery: Decodable, Sendable {
+        let filter: QueryFilter?
+        let metrics: [String]?
+        let detailMetrics: [String]?
+    }
+
+    /// Parses an ISO-8601 duration (`PT30M`, `PT1H`, `P1D`, `PT15S`) to milliseconds.
+    static func parseDuration(_ s: String) -> Int64? {
+        var total: Int64 = 0
+        var number = ""
+        var inTime = false
+        var any = false
+        for ch in s.uppercased() {
+            switch ch {
+            case "P": continue
+            case "T": inTime = true
+            case "0"..."9": number.append(ch)
+            default:
+                guard let n = Int64(number) else { return nil }
+                number = ""
+                any = true
+                switch (ch, inTime) {
+                case ("W", false): total += n * 7 * 86_400_000
+                case ("D", false): total += n * 86_400_000
+                case ("H", true): total += n * 3_600_000
+                case ("M", true): total += n * 60_000
+                case ("S", true): total += n * 1000
+                default: return nil
+                }
+            }
+        }
+        return any && number.isEmpty && total > 0 ? total : nil
+    }
+
+    static func parseInterval(_ s: String) -> (EpochMillis, EpochMillis)? {
+        let parts = s.split(separator: "/")
+        guard parts.count == 2, let a = Timestamp.parse(String(parts[0])), let b = Timestamp.parse(String(parts[1])),
+            b > a
+        else { return nil }
+        return (a, b)
+    }
+
+    func addAnalyticsRoutes(_ router: Router<SimRequestContext>) {
+        router.post("/api/v2/analytics/users/aggregates/query") { [self] request, _ in
+            let decoded = await Self.decode(AggregateQuery.self, request)
+            return await api(request) { [self] caller in
+                let query: AggregateQuery
+                switch decoded {
+                case .success(let q): query = q
+                case .failure(let e): return .failure(e)
+                }
+                guard let (from, to) = Self.parseInterval(query.interval) else {
+                    return .failure(.badRequest("interval must be 'start/end' in ISO-8601, start before end."))
+                }
+                var step: Int64?
+                if let g = query.granularity {
+                    guard let ms = Self.parseDuration(g) else { return .failure(.badRequest("Invalid granularity \(g).")) }
+                    step = ms
+                }
+                if let groupBy = query.groupBy, groupBy.contains(where: { $0 != "userId" }) {
+                    return .failure(.badRequest("groupBy may only contain userId."))
+                }
+                let known: Set<String> = ["tAgentRoutingStatus", "tSystemPresence", "tOrganizationPresence"]
+                let metrics = Set(query.metrics ?? Array(known))
+                if let bad = metrics.first(where: { !known.contains($0) }) {
+                    return .failure(.badRequest("Unknown metric \(bad)."))
+                }
+                let users = query.filter.map { Set($0.values("userId")) }.flatMap { $0.isEmpty ? nil : $0 }
+                let bytes = current(caller.org) { s in
+                    s.model.usersAggregates(from: from, to: to, granularity: step, userIDs: users, metrics: metrics)
+                }
+                return .success((.ok, bytes))
+            }
+        }
+        router.post("/api/v2/analytics/queues/observations/query") { [self] request, _ in
+            let decoded = await Self.decode(ObservationQuery.self, request)
+            return await api(request) { [self] caller in
+                let query: ObservationQuery
+                switch decoded {
+                case .success(let q): query = q
+                case .failure(let e): return .failure(e)
+                }
+                guard let metrics = query.metrics, !metrics.isEmpty else {
+                    return .failure(.badRequest("metrics is required."))
+                }
+                let queueIDs = query.filter.map { $0.values("queueId") }.flatMap { $0.isEmpty ? nil : $0 }
+                let bytes = current(caller.org) { s in
+                    s.model.observationsQuery(queueIDs: queueIDs, metrics: Set(metrics),
+                                              detailMetrics: Set(query.detailMetrics ?? []))
+                }
+                return .success((.ok, bytes))
+            }
+        }
+    }
+
+    // MARK: - /_sim
+
+    struct FaultRequest: Decodable, Sendable {
+        let org: String
+        let kind: String
+        let count: Int?
+        let status: Int?
+    }
+
+    func addControlRoutes(_ router: Router<SimRequestContext>) {
+        router.get("/_sim/truth") { [self] request, _ -> Response in
+            let org = request.uri.queryParameters.get("org") ?? orgIDs[0]
+            guard let truth = await truth(org: org) else {
+                return SimHTTP.error(.notFound("No simulated org '\(org)'; orgs are \(orgIDs.joined(separator: ", ")))."),
+                                     contextID: "sim")
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = (try? encoder.encode(truth)) ?? Data()
+            return SimHTTP.json(.ok, Array(data))
+        }
+        router.get("/_sim/faults") { [self] _, _ -> Response in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = (try? encoder.encode(["faults": await faultLog()])) ?? Data()
+            return SimHTTP.json(.ok, Array(data))
+        }
+        router.post("/_sim/faults") { [self] request, _ -> Response in
+            let decoded = await Self.decode(FaultRequest.self, request)
+            guard case .success(let req) = decoded else {
+                return SimHTTP.error(.badRequest("Expected {\"org\":…,\"kind\":…,\"count\"?:…,\"status\"?:…}."), contextID: "sim")
+            }
+            guard req.org == "all" || orgByID[req.org] != nil else {
+                return SimHTTP.error(.notFound("No simulated org '\(req.org)'."), contextID: "sim")
+            }
+            guard let fault = SimFault(kind: req.kind, count: req.count, status: req.status) else {
+                return SimHTTP.error(.badRequest("Unknown fault kind '\(req.kind)'; kinds are \(SimFault.kinds.joined(separator: ", "))."),
+                                     contextID: "sim")
+            }
+            let records = await inject(fault, org: req.org)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = (try? encoder.encode(["injected": records])) ?? Data()
+            return SimHTTP.json(.ok, Array(data))
+        }
+        router.get("/_sim/orgs") { [self] _, _ -> Response in
+            var w = JSONWriter()
+            w.object { w in
+                w.array("orgs") { w in
+                    for rt in orgs {
+                        rt.with { s in
+                            w.object { w in
+                                w.field("id", rt.id)
+                                w.field("organizationId", s.model.organizationID)
+                                w.field("clientId", SimulatorOptions.clientID(for: rt.id))
+                                w.field("clientSecret", SimulatorOptions.clientSecret(for: rt.id))
+                                w.field("timeZone", rt.timeZone.identifier)
+                                w.field("agents", s.model.agents.count)
+                                w.field("queues", s.model.queues.count)
+                                w.field("apiBase", baseURL)
+                                w.field("loginBase", baseURL)
+                            }
+                        }
+                    }
+                }
+            }
+            return SimHTTP.json(.ok, w.bytes)
+        }
+    }
+}

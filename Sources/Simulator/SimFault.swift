@@ -1,0 +1,99 @@
+import SwitchboardCore
+
+/// A fault to inject into one org (`POST /_sim/faults`, SPEC §6). See docs/simulator.md.
+public enum SimFault: Sendable, Equatable, Hashable {
+    /// Every open socket of the org stays open but nothing more is sent on it (no heartbeats, no
+    /// events, no pongs) until the client connects a new socket.
+    case ghost
+    /// Abrupt TCP close of every open socket of the org (no close frame).
+    case close
+    /// Every token issued to the org becomes invalid: API calls get 401 `bad.credentials`.
+    case expireToken
+    /// The next `count` API calls of the org get 429 `too.many.requests.retry.after` with `Retry-After: 1`.
+    case rateLimit(count: Int)
+    /// The next `count` API calls of the org get `status` (5xx) with an ErrorBody.
+    case httpError(count: Int, status: Int)
+    /// One frame of invalid JSON on every open socket of the org.
+    case malformed
+    /// The next `count` event messages of the org are delivered twice.
+    case duplicate(count: Int)
+    /// The next `count` event messages of the org are each delivered after the message that follows them.
+    case reorder(count: Int)
+    /// Every channel of the org is closed and removed; new channels get a connectUri on a different
+    /// path, and the old URIs refuse the upgrade (404).
+    case moveEndpoint
+    /// Every channel of the org expires now: sockets close, `HEAD` answers 404.
+    case channelExpiry
+    /// `v2.system.socket_closing` on every open socket, then a close after `maintenanceCloseGrace`.
+    case socketClosing
+
+    /// The wire name (`ghost`, `expire-token`, `rate-limit`, …).
+    public var kind: String {
+        switch self {
+        case .ghost: "ghost"
+        case .close: "close"
+        case .expireToken: "expire-token"
+        case .rateLimit: "rate-limit"
+        case .httpError: "http-error"
+        case .malformed: "malformed"
+        case .duplicate: "duplicate"
+        case .reorder: "reorder"
+        case .moveEndpoint: "move-endpoint"
+        case .channelExpiry: "channel-expiry"
+        case .socketClosing: "socket-closing"
+        }
+    }
+
+    /// Every wire name.
+    public static let kinds = ["ghost", "close", "expire-token", "rate-limit", "http-error", "malformed", "duplicate",
+                               "reorder", "move-endpoint", "channel-expiry", "socket-closing"]
+
+    /// Parses the wire form; nil for an unknown kind. `count` defaults to 1 (3 for duplicate and
+    /// reorder), `status` to 503.
+    public init?(kind: String, count: Int? = nil, status: Int? = nil) {
+        switch kind {
+        case "ghost": self = .ghost
+        case "close": self = .close
+        case "expire-token": self = .expireToken
+        case "rate-limit": self = .rateLimit(count: max(1, count ?? 1))
+        case "http-error": self = .httpError(count: max(1, count ?? 1), status: status ?? 503)
+        case "malformed": self = .malformed
+        case "duplicate": self = .duplicate(count: max(1, count ?? 3))
+        case "reorder": self = .reorder(count: max(1, count ?? 3))
+        case "move-endpoint": self = .moveEndpoint
+        case "channel-expiry": self = .channelExpiry
+        case "socket-closing": self = .socketClosing
+        default: return nil
+        }
+    }
+
+    var count: Int? {
+        switch self {
+        case .rateLimit(let n), .httpError(let n, _), .duplicate(let n), .reorder(let n): n
+        default: nil
+        }
+    }
+    var status: Int? {
+        if case .httpError(_, let s) = self { return s }
+        return nil
+    }
+}
+
+/// One injected fault, as logged (`GET /_sim/faults`).
+public struct SimFaultRecord: Codable, Sendable, Equatable {
+    /// Sequence number in the log, from 1.
+    public var seq: Int
+    public var org: String
+    public var kind: String
+    public var count: Int?
+    public var status: Int?
+    /// Business time of the injection (ISO-8601 UTC) and as epoch milliseconds.
+    public var at: String
+    public var atMillis: Int64
+    /// Real (wall) time of the injection, ISO-8601 UTC.
+    public var realAt: String
+    /// `api` (POST /_sim/faults or ``GenesysSimulator/inject(_:org:)``) or `random`.
+    public var source: String
+    /// What it touched (e.g. `2 sockets`).
+    public var detail: String
+}

@@ -1,0 +1,97 @@
+import Foundation
+import SwitchboardCore
+
+/// Everything that shapes a simulator run. The defaults match the platform (24 h tokens and
+/// channels, 30 s heartbeats, 300 requests per minute per token).
+public struct SimulatorOptions: Sendable {
+    /// A local time of day (`--start-at HH:MM`).
+    public struct StartAt: Sendable, Hashable, Codable {
+        public var hour: Int
+        public var minute: Int
+        public init(hour: Int, minute: Int) {
+            self.hour = hour
+            self.minute = minute
+        }
+        /// Parses `HH:MM`; nil when it is not one.
+        public init?(parsing text: String) {
+            let parts = text.split(separator: ":")
+            guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h),
+                (0..<60).contains(m)
+            else { return nil }
+            self.init(hour: h, minute: m)
+        }
+        /// Milliseconds since midnight.
+        public var millisecondsSinceMidnight: Int64 { Int64(hour * 3600 + minute * 60) * 1000 }
+    }
+
+    /// Number of simulated orgs: `us`, `emea`, `apac`, then `org4`, `org5`, …
+    public var orgCount: Int = 3
+    /// Agents per org (10 to 5,000 and more).
+    public var agentsPerOrg: Int = 50
+    /// Routing queues per org. Defaults to `max(2, agents / 25)`, at most 40.
+    public var queuesPerOrg: Int? = nil
+    /// The workload seed: the same seed gives the same ids, names and event sequence.
+    public var seed: UInt64 = 1
+    /// Real-time period of the `channel.metadata` "WebSocket Heartbeat".
+    public var heartbeatInterval: Duration = .seconds(30)
+    /// `expires_in` of issued tokens, in real seconds.
+    public var tokenLifetime: Int = 86_400
+    /// Real-time lifetime of a notification channel; resubscribing extends it.
+    public var channelTTL: Duration = .seconds(86_400)
+    /// Per-token request budget per (real) minute.
+    public var rateLimitPerMinute: Int = 300
+    /// Listen host; also the host of every URL handed out.
+    public var host: String = "127.0.0.1"
+    /// Listen port; 0 picks a free port (see ``GenesysSimulator/waitUntilListening()``).
+    public var port: Int = 9100
+    /// Begin with a day already under way: the agents' day began `HH:MM` (business time) before
+    /// start-up; that history is visible only through the users aggregates query and the truth.
+    public var startAt: StartAt? = nil
+    /// Storm mode: extra upstream `activity` events per (real) second across all orgs.
+    public var stormEventsPerSecond: Int? = nil
+    /// Random faults for soak runs (`--faults random --fault-rate R`): the expected number of faults
+    /// per org per simulated hour, of a kind drawn uniformly from ``SimFault/kinds``.
+    public var randomFaultRate: Double? = nil
+    /// Real time between `v2.system.socket_closing` and the close it announces.
+    public var maintenanceCloseGrace: Duration = .seconds(60)
+    /// Time zone per org id; orgs not listed use ``defaultTimeZone(for:)``.
+    public var timeZones: [String: String] = [:]
+    /// Largest WebSocket frame the server accepts or sends in one piece (snapshots can exceed 16 KiB).
+    public var maxFrameSize: Int = 1 << 20
+    /// Outgoing messages buffered per socket before the socket is judged too slow and closed.
+    public var socketBufferMessages: Int = 8192
+
+    public init() {}
+
+    /// The org ids for `count` orgs: `us`, `emea`, `apac`, `org4`, `org5`, …
+    public static func orgIDs(count: Int) -> [String] {
+        let named = ["us", "emea", "apac"]
+        return (0..<max(0, count)).map { $0 < named.count ? named[$0] : "org\($0 + 1)" }
+    }
+
+    /// The default time zone of an org: us America/New_York, emea Europe/Berlin, apac Asia/Tokyo, others UTC.
+    public static func defaultTimeZone(for org: String) -> String {
+        switch org {
+        case "us": "America/New_York"
+        case "emea": "Europe/Berlin"
+        case "apac": "Asia/Tokyo"
+        default: "UTC"
+        }
+    }
+
+    /// The time zone identifier used for `org`.
+    public func timeZoneID(for org: String) -> String {
+        timeZones[org] ?? SimulatorOptions.defaultTimeZone(for: org)
+    }
+
+    /// The effective queue count.
+    public var effectiveQueuesPerOrg: Int {
+        if let q = queuesPerOrg { return max(1, q) }
+        return min(40, max(2, agentsPerOrg / 25))
+    }
+
+    /// The OAuth client id org `org` accepts.
+    public static func clientID(for org: String) -> String { "\(org)-client" }
+    /// The OAuth client secret org `org` accepts.
+    public static func clientSecret(for org: String) -> String { "\(org)-secret" }
+}

@@ -1,0 +1,211 @@
+import SwitchboardConfig
+import SwitchboardCore
+
+/// What the engine needs to fold and compute figures: presence codes and their productivity,
+/// bands and tunables.
+struct ViewContext {
+    var presenceNames: [SystemPresence] = [SystemPresence("")]
+    var presenceCodes: [SystemPresence: UInt16] = [:]
+    var productive: [Bool] = [false]
+    var productiveSet: Set<SystemPresence>
+    var bands: BandThresholds
+    var bandWindow: OccupancyWindow
+    var tuning: ViewTuning
+    private(set) var offlineCode: UInt16 = 0
+    private(set) var onQueueCode: UInt16 = 0
+
+    init(occupancy: OccupancyConfig, tuning: ViewTuning) {
+        productiveSet = occupancy.productivePresences
+        bands = occupancy.bands
+        bandWindow = occupancy.bandWindow
+        self.tuning = tuning
+        offlineCode = code(.offline)
+        onQueueCode = code(.onQueue)
+    }
+
+    /// The one-based code of a presence, interned on first sight.
+    mutating func code(_ p: SystemPresence?) -> UInt16 {
+        guard let p else { return 0 }
+        if let c = presenceCodes[p] { return c }
+        let c = UInt16(truncatingIfNeeded: presenceNames.count)
+        presenceNames.append(p)
+        presenceCodes[p] = c
+        productive.append(productiveSet.contains(p))
+        return c
+    }
+
+    mutating func update(_ occupancy: OccupancyConfig) {
+        productiveSet = occupancy.productivePresences
+        bands = occupancy.bands
+        bandWindow = occupancy.bandWindow
+        productive = presenceNames.enumerated().map { $0.offset > 0 && productiveSet.contains($0.element) }
+    }
+
+    func isProductive(_ code: UInt16) -> Bool { Int(code) < productive.count && productive[Int(code)] }
+    func presence(_ code: UInt16) -> SystemPresence? { code == 0 ? nil : presenceNames[Int(code)] }
+}
+
+/// Figures and state of one agent at one instant.
+struct AgentComputed {
+    var figures = WindowedFigures()
+    var presence: UInt16 = 0
+    var routing: UInt8 = 0
+    var activity: AgentActivity = .unknown
+    /// Start of the current activity's run as seen by the sweep; `exact` when a change was seen.
+    var since: Int64?
+    var exact = false
+    var band: OccupancyBand?
+}
+
+/// What was last emitted for an agent, for the traffic rule.
+struct AgentSignature: Equatable {
+    var activity: AgentActivity
+    var presence: UInt16
+    var routing: UInt8
+    var band: OccupancyBand?
+    var figures: WindowedFigures
+}
+
+/// Everything tracked for one agent. Kept compact: no per-agent dictionaries.
+struct AgentRecord {
+    let platformID: String
+    var name: String?
+    var timeline = AgentTimeline()
+    /// Folded totals of `accumDay` (the local day of the fold horizon), counted after the baseline.
+    var accumDay: Int64 = .min
+    var accum = OccupancyFigures()
+    /// The platform's totals for `baseDay` up to `baseAsOf` (users aggregates).
+    var baseDay: Int64 = .min
+    var baseAsOf: Int64 = .min
+    var baseline = OccupancyFigures()
+    /// Queue slots (same org) from `activeQueueIds`.
+    var queues: [Int32] = []
+    var emitted: AgentSignature?
+    var stateSince: Int64 = .min
+    var lastActivity: AgentActivity = .unknown
+    var needsEmit = true
+    var dirty = false
+
+    init(platformID: String) { self.platformID = platformID }
+
+    /// Figures over the three windows at `now`, with `dayStart` the org's local midnight.
+    func compute(now: Int64, dayStart: Int64, ctx: ViewContext) -> AgentComputed {
+        let w15 = now - 15 * 60_000
+        let w60 = now - 60 * 60_000
+        var c = AgentComputed()
+        var todayFrom = max(dayStart, timeline.foldedUpTo)
+        var figs = WindowedFigures()
+        if accumDay == dayStart { figs.today += accum }
+        if baseDay == dayStart {
+            figs.today += baseline
+            todayFrom = max(todayFrom, baseAsOf)
+        }
+        let from = max(timeline.foldedUpTo, min(todayFrom, w60))
+        var runStart = from
+        var last: AgentActivity?
+        let off = ctx.offlineCode
+        let onq = ctx.onQueueCode
+        let end = timeline.sweep(from: from, to: now, openCap: ctx.tuning.maxOpenInteractionMs) { s, e, st in
+            let act = st.activity(offlineCode: off, onQueueCode: onq)
+            if act != last {
+                if last != nil { runStart = s }
+                last = act
+            }
+            let h = st.handling
+            guard h || ctx.isProductive(st.presence) else { return }
+            Self.add(&figs.rolling15m, s, e, w15, now, h)
+            Self.add(&figs.rolling60m, s, e, w60, now, h)
+            Self.add(&figs.today, s, e, todayFrom, now, h)
+        }
+        var current = end
+        let latest = timeline.latest
+        current.presence = latest.presence
+        current.routing = latest.routing
+        c.figures = figs
+        c.presence = latest.presence
+        c.routing = latest.routing
+        c.activity = current.activity(offlineCode: off, onQueueCode: onq)
+        if last == c.activity {
+            c.since = runStart
+            c.exact = runStart > from
+        } else if let first = timeline.points.first(where: { $0.at > now }) {
+            c.since = first.at
+            c.exact = true
+        } else {
+            c.since = now
+            c.exact = last != nil
+        }
+        c.band = ctx.bands.band(for: figs[ctx.bandWindow].occupancy)
+        return c
+    }
+
+    private static func add(_ f: inout OccupancyFigures, _ s: Int64, _ e: Int64, _ ws: Int64, _ we: Int64,
+                            _ handling: Bool) {
+        let a = max(s, ws)
+        let b = min(e, we)
+        guard b > a else { return }
+        f.productiveMs += b - a
+        if handling { f.handlingMs += b - a }
+    }
+
+    /// Settles `stateSince` from a computation: exact run starts win; otherwise the stored value
+    /// stands while the activity is unchanged.
+    mutating func settle(_ c: inout AgentComputed) {
+        if c.activity == .unknown {
+            stateSince = .min
+        } else if c.exact || c.activity != lastActivity || stateSince == .min, let s = c.since {
+            stateSince = s
+        }
+        lastActivity = c.activity
+        c.since = stateSince == .min ? nil : stateSince
+    }
+
+    /// Folds the timeline up to `horizon` (whose local day starts at `horizonDay`) into today's totals.
+    mutating func fold(to horizon: Int64, horizonDay: Int64, ctx: ViewContext) {
+        guard horizon > timeline.foldedUpTo else { return }
+        if accumDay != horizonDay {
+            accumDay = horizonDay
+            accum = OccupancyFigures()
+        }
+        var from = horizonDay
+        if baseDay == horizonDay { from = max(from, baseAsOf) }
+        var acc = accum
+        timeline.fold(to: horizon, accumulateFrom: from, openCap: ctx.tuning.maxOpenInteractionMs) { s, e, st in
+            let h = st.handling
+            guard h || ctx.isProductive(st.presence) else { return }
+            acc.productiveMs += e - s
+            if h { acc.handlingMs += e - s }
+        }
+        accum = acc
+    }
+
+    /// Replaces today's totals up to `b.asOf`. Idempotent; an older baseline changes nothing.
+    mutating func apply(baseline b: AgentBaseline, currentDay: Int64) -> Bool {
+        guard b.dayStart >= currentDay || currentDay == .min else { return false }
+        if baseDay == b.dayStart {
+            if b.asOf < baseAsOf { return false }
+            if b.asOf == baseAsOf && baseline == OccupancyFigures(handlingMs: b.handlingMs, productiveMs: b.productiveMs) {
+                return false
+            }
+        }
+        baseDay = b.dayStart
+        baseAsOf = b.asOf
+        baseline = OccupancyFigures(handlingMs: b.handlingMs, productiveMs: b.productiveMs)
+        if accumDay == b.dayStart {
+            // The folded totals are all before asOf unless asOf is older than the fold horizon; then
+            // the span [asOf, foldedUpTo) cannot be recovered and is dropped (docs/views.md).
+            if baseAsOf < timeline.foldedUpTo { baseAsOf = timeline.foldedUpTo }
+            accum = OccupancyFigures()
+        }
+        return true
+    }
+
+    /// Today's totals and the baseline no longer apply (time zone changed).
+    mutating func resetDay() {
+        accumDay = .min
+        accum = OccupancyFigures()
+        baseDay = .min
+        baseAsOf = .min
+        baseline = OccupancyFigures()
+    }
+}

@@ -1,0 +1,305 @@
+import Foundation
+import SwitchboardCore
+
+/// What one call into the views produced.
+struct ViewOutput {
+    var changes: [EntityChange] = []
+    var alerts: [StreamAlert] = []
+}
+
+/// Everything the views hold for one org: agents and queues in arrays indexed by platform id.
+struct OrgState {
+    var org: ViewOrg
+    var dayStart: Int64 = .min
+    var nextDayStart: Int64 = .min
+    var agents: [AgentRecord] = []
+    var agentIndex: [String: Int32] = [:]
+    var queues: [QueueRecord] = []
+    var queueIndex: [String: Int32] = [:]
+    var connector: ConnectorStatus
+    /// Receive time (business clock) of the latest data event.
+    var lastEventAt: Int64?
+    var totals = WindowedFigures()
+    var emittedOrg: [UInt8]?
+    var emittedTotals: [UInt8]?
+    var dirtyAgents: [Int32] = []
+    var dirtyQueues: [Int32] = []
+    var orgChanged = true
+    /// Events for another org's ids, or too old to place.
+    var dropped = 0
+
+    init(org: ViewOrg) {
+        self.org = org
+        connector = ConnectorStatus(org: org.id, status: .connecting, at: 0)
+    }
+
+    /// Moves `dayStart` to the local midnight of `now` when a day boundary passed.
+    mutating func updateDay(_ now: Int64) {
+        guard now >= nextDayStart || now < dayStart else { return }
+        dayStart = Timestamp.startOfDay(now, in: org.timeZone)
+        nextDayStart = Timestamp.startOfDay(dayStart + 26 * 3_600_000, in: org.timeZone)
+    }
+
+    func dayStart(of t: Int64) -> Int64 {
+        t >= dayStart && t < nextDayStart ? dayStart : Timestamp.startOfDay(t, in: org.timeZone)
+    }
+
+    mutating func agentSlot(_ id: String) -> Int {
+        if let i = agentIndex[id] { return Int(i) }
+        agents.append(AgentRecord(platformID: id))
+        agentIndex[id] = Int32(agents.count - 1)
+        return agents.count - 1
+    }
+
+    mutating func queueSlot(_ id: String) -> Int {
+        if let i = queueIndex[id] { return Int(i) }
+        queues.append(QueueRecord(platformID: id))
+        queueIndex[id] = Int32(queues.count - 1)
+        return queues.count - 1
+    }
+
+    private mutating func markAgent(_ i: Int) {
+        if !agents[i].dirty {
+            agents[i].dirty = true
+            dirtyAgents.append(Int32(i))
+        }
+    }
+
+    private mutating func markQueue(_ j: Int) {
+        if !queues[j].dirty {
+            queues[j].dirty = true
+            dirtyQueues.append(Int32(j))
+        }
+    }
+
+    // MARK: - Ingest
+
+    mutating func ingest(_ events: [BridgeEvent], now: Int64, ctx: inout ViewContext, out: inout ViewOutput) {
+        let me = org.id
+        for event in events {
+            switch event {
+            case .agentStatus(let c):
+                guard c.agent.org == me else { dropped += 1; continue }
+                let i = agentSlot(c.agent.platformID)
+                var changed = agents[i].timeline.apply(at: c.at, presence: ctx.code(c.presence),
+                                                       routing: RoutingCode.code(c.routingStatus))
+                if let qs = c.activeQueues {
+                    let slots = qs.filter { $0.org == me }.map { Int32(queueSlot($0.platformID)) }
+                    if slots != agents[i].queues {
+                        agents[i].queues = slots
+                        changed = true
+                    }
+                }
+                if agents[i].timeline.points.count > ctx.tuning.maxPointsPerAgent {
+                    let pts = agents[i].timeline.points
+                    let h = pts[pts.count - ctx.tuning.maxPointsPerAgent / 2].at
+                    agents[i].fold(to: h, horizonDay: dayStart(of: h), ctx: ctx)
+                }
+                if changed { markAgent(i) }
+            case .agentInteraction(let x):
+                guard x.agent.org == me else { dropped += 1; continue }
+                guard let start = x.connectedAt ?? x.acwStartAt else { continue }
+                let talkEnd = max(start, x.disconnectedAt ?? x.acwStartAt ?? .max)
+                let end: Int64 =
+                    if let e = x.acwEndAt { max(e, talkEnd) } else if x.acwStartAt != nil { .max } else { talkEnd }
+                let span = InteractionSpan(key: AgentTimeline.key(x.conversationID), start: start, talkEnd: talkEnd,
+                                           end: end, observedAt: x.observedAt)
+                let i = agentSlot(x.agent.platformID)
+                if agents[i].timeline.apply(span: span) { markAgent(i) }
+            case .agentProfile(let p):
+                guard p.agent.org == me else { dropped += 1; continue }
+                let i = agentSlot(p.agent.platformID)
+                if agents[i].name != p.name {
+                    agents[i].name = p.name
+                    agents[i].needsEmit = true
+                    markAgent(i)
+                }
+            case .agentBaseline(let b):
+                guard b.agent.org == me else { dropped += 1; continue }
+                let i = agentSlot(b.agent.platformID)
+                var changed = agents[i].apply(baseline: b, currentDay: dayStart)
+                if b.presence != nil || b.routingStatus != nil {
+                    changed = agents[i].timeline.apply(at: b.asOf, presence: ctx.code(b.presence),
+                                                       routing: RoutingCode.code(b.routingStatus)) || changed
+                }
+                if changed { markAgent(i) }
+            case .queueObservation(let o):
+                guard o.queue.org == me else { dropped += 1; continue }
+                let j = queueSlot(o.queue.platformID)
+                if queues[j].apply(o) { markQueue(j) }
+            case .queueProfile(let q):
+                guard q.queue.org == me else { dropped += 1; continue }
+                let j = queueSlot(q.queue.platformID)
+                if queues[j].name != q.name || !queues[j].visible {
+                    queues[j].name = q.name
+                    queues[j].visible = true
+                    markQueue(j)
+                }
+            case .connector(let s):
+                guard s.org == me else { dropped += 1; continue }
+                apply(connector: s, out: &out)
+                continue
+            }
+            lastEventAt = now
+        }
+    }
+
+    private mutating func apply(connector s: ConnectorStatus, out: inout ViewOutput) {
+        let old = connector
+        var merged = s
+        merged.lastHeartbeatAt = [old.lastHeartbeatAt, s.lastHeartbeatAt].compactMap { $0 }.max()
+        merged.lastEventAt = [old.lastEventAt, s.lastEventAt].compactMap { $0 }.max()
+        guard merged != old else { return }
+        connector = merged
+        orgChanged = true
+        guard old.status != s.status else { return }
+        let what = s.detail.map { ": \($0)" } ?? ""
+        switch s.status {
+        case .stale:
+            out.alerts.append(StreamAlert(kind: .upstreamStale, org: org.id, since: s.at,
+                                          message: "\(org.name) upstream is stale; figures may be old\(what)"))
+        case .disconnected:
+            out.alerts.append(StreamAlert(kind: .upstreamDisconnected, org: org.id, since: s.at,
+                                          message: "\(org.name) upstream is disconnected\(what)"))
+        case .open where old.status == .stale || old.status == .disconnected:
+            out.alerts.append(StreamAlert(kind: .upstreamRecovered, org: org.id, since: s.at,
+                                          message: "\(org.name) upstream recovered"))
+        default:
+            break
+        }
+    }
+
+    // MARK: - Emission
+
+    /// Emits dirty agents whose state, presence, routing status, name or band changed, dirty queues
+    /// whose figures changed, and the org entity when its connector status changed.
+    mutating func flush(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
+        for i32 in dirtyAgents {
+            let i = Int(i32)
+            agents[i].dirty = false
+            var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+            agents[i].settle(&c)
+            if shouldEmit(agents[i], c, onRefresh: false, tuning: ctx.tuning) { emitAgent(i, c, ctx: ctx, out: &out) }
+        }
+        dirtyAgents.removeAll(keepingCapacity: true)
+        for j32 in dirtyQueues {
+            let j = Int(j32)
+            queues[j].dirty = false
+            emitQueueIfChanged(j, now: now, ctx: ctx, out: &out)
+        }
+        dirtyQueues.removeAll(keepingCapacity: true)
+        if orgChanged { emitOrgIfChanged(out: &out) }
+    }
+
+    /// Folds old history, recomputes every agent, queue, the org entity and the org's totals;
+    /// emits what changed materially (docs/views.md, "Traffic").
+    mutating func refresh(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
+        updateDay(now)
+        let horizon = now - 60 * 60_000 - ctx.tuning.foldGraceMs
+        let horizonDay = dayStart(of: horizon)
+        for j in queues.indices {
+            queues[j].members = WindowedFigures()
+            queues[j].hasMembers = false
+        }
+        var sum = WindowedFigures()
+        for i in agents.indices {
+            agents[i].fold(to: horizon, horizonDay: horizonDay, ctx: ctx)
+            var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+            agents[i].settle(&c)
+            sum += c.figures
+            for q in agents[i].queues {
+                queues[Int(q)].members += c.figures
+                queues[Int(q)].hasMembers = true
+            }
+            agents[i].dirty = false
+            if shouldEmit(agents[i], c, onRefresh: true, tuning: ctx.tuning) { emitAgent(i, c, ctx: ctx, out: &out) }
+        }
+        dirtyAgents.removeAll(keepingCapacity: true)
+        totals = sum
+        for j in queues.indices {
+            queues[j].dirty = false
+            emitQueueIfChanged(j, now: now, ctx: ctx, out: &out)
+        }
+        dirtyQueues.removeAll(keepingCapacity: true)
+        emitOrgIfChanged(out: &out)
+        let t = encodeTotals(sum)
+        if t != emittedTotals {
+            emittedTotals = t
+            out.changes.append(EntityChange(kind: .occupancy, id: org.id.rawValue, scope: .orgOnly(org.id),
+                                            json: EncodedJSON(bytes: t)))
+        }
+    }
+
+    func shouldEmit(_ a: AgentRecord, _ c: AgentComputed, onRefresh: Bool, tuning: ViewTuning) -> Bool {
+        guard let e = a.emitted, !a.needsEmit else { return true }
+        if e.activity != c.activity || e.presence != c.presence || e.routing != c.routing || e.band != c.band {
+            return true
+        }
+        guard onRefresh else { return false }
+        for w in OccupancyWindow.allCases {
+            let old = e.figures[w]
+            let new = c.figures[w]
+            if abs(old.handlingMs - new.handlingMs) >= tuning.durationStepMs
+                || abs(old.productiveMs - new.productiveMs) >= tuning.durationStepMs
+            {
+                return true
+            }
+            switch (old.occupancy, new.occupancy) {
+            case (nil, nil): continue
+            case let (x?, y?):
+                if abs((x * 100).rounded() - (y * 100).rounded()) >= (tuning.occupancyStep * 100).rounded() {
+                    return true
+                }
+            default: return true
+            }
+        }
+        return false
+    }
+
+    private mutating func emitAgent(_ i: Int, _ c: AgentComputed, ctx: ViewContext, out: inout ViewOutput) {
+        let json = encodeAgent(agents[i], c, ctx: ctx)
+        agents[i].emitted = AgentSignature(activity: c.activity, presence: c.presence, routing: c.routing,
+                                           band: c.band, figures: c.figures)
+        agents[i].needsEmit = false
+        out.changes.append(EntityChange(kind: .agents, id: "\(org.id.rawValue)/\(agents[i].platformID)",
+                                        scope: .org(org.id), json: EncodedJSON(bytes: json)))
+    }
+
+    private mutating func emitQueueIfChanged(_ j: Int, now: Int64, ctx: ViewContext, out: inout ViewOutput) {
+        guard queues[j].visible else { return }
+        let id = EntityID(org: org.id, platformID: queues[j].platformID)
+        let tile = queues[j].tile(id: id, now: now)
+        let sig = queues[j].signature(tile)
+        guard QueueRecord.material(queues[j].emitted, sig, waitStep: ctx.tuning.longestWaitStepMs) else { return }
+        queues[j].emitted = sig
+        out.changes.append(EntityChange(kind: .queues, id: id.description, scope: .org(org.id),
+                                        json: EncodedJSON(bytes: encodeQueue(tile))))
+    }
+
+    private mutating func emitOrgIfChanged(out: inout ViewOutput) {
+        orgChanged = false
+        let json = encodeOrg()
+        guard json != emittedOrg else { return }
+        emittedOrg = json
+        out.changes.append(EntityChange(kind: .orgs, id: org.id.rawValue, scope: .org(org.id),
+                                        json: EncodedJSON(bytes: json)))
+    }
+
+    /// Removal changes for everything this org ever emitted.
+    func removals() -> [EntityChange] {
+        var out: [EntityChange] = []
+        for a in agents where a.emitted != nil {
+            out.append(EntityChange(kind: .agents, id: "\(org.id.rawValue)/\(a.platformID)", scope: .org(org.id),
+                                    json: nil))
+        }
+        for q in queues where q.emitted != nil {
+            out.append(EntityChange(kind: .queues, id: "\(org.id.rawValue)/\(q.platformID)", scope: .org(org.id),
+                                    json: nil))
+        }
+        if emittedTotals != nil {
+            out.append(EntityChange(kind: .occupancy, id: org.id.rawValue, scope: .orgOnly(org.id), json: nil))
+        }
+        out.append(EntityChange(kind: .orgs, id: org.id.rawValue, scope: .org(org.id), json: nil))
+        return out
+    }
+}

@@ -1,0 +1,92 @@
+import SwitchboardConfig
+import SwitchboardCore
+
+/// The live views: folds ``BridgeEvent``s from every org into per-agent timelines, queue tiles and
+/// org/global totals, and publishes ``EntityChange``s (encoded once) to a ``ViewChangeSink``.
+///
+/// - ``ingest(org:events:)`` emits at once the agents whose state, presence, routing status, name or
+///   band changed, queues whose figures changed, and the org entity when its connector status changed.
+/// - ``refresh()`` (call it periodically, e.g. every `server.refreshInterval`, and once after creation)
+///   moves the rolling windows and the day, folds old history, and emits what moved materially plus
+///   the org and global totals when they changed. See docs/views.md.
+public actor ViewEngine: BridgeEventSink {
+    private var state: ViewState
+    private let clock: any WallClock
+    private let sink: any ViewChangeSink
+
+    /// - Parameters:
+    ///   - occupancy: productive presences, bands and band window.
+    ///   - orgs: the orgs to show, in display order.
+    ///   - clock: business time (shared with the simulator in demos and tests).
+    ///   - sink: where changes and alerts go (the hub).
+    ///   - tuning: traffic thresholds and retention; defaults documented on ``ViewTuning``.
+    public init(occupancy: OccupancyConfig, orgs: [ViewOrg], clock: any WallClock, sink: any ViewChangeSink,
+                tuning: ViewTuning = ViewTuning()) {
+        self.state = ViewState(occupancy: occupancy, orgs: orgs, tuning: tuning)
+        self.clock = clock
+        self.sink = sink
+    }
+
+    /// Folds one batch of an org's events. Events for unknown orgs, or whose ids name another org,
+    /// are dropped; duplicates and late events are placed by event time (idempotent).
+    public func ingest(org: OrgID, events: [BridgeEvent]) async {
+        publish(state.ingest(org: org, events: events, now: clock.now()))
+    }
+
+    /// Hot reload of the org list: added orgs appear, removed orgs' entities are removed (removal
+    /// changes emitted), a renamed org re-emits, a changed time zone restarts `today` for that org.
+    public func setOrgs(_ orgs: [ViewOrg]) {
+        publish(state.setOrgs(orgs, now: clock.now()))
+    }
+
+    /// Applies new productive presences, bands or band window, then refreshes.
+    public func updateOccupancyConfig(_ config: OccupancyConfig) {
+        publish(state.updateOccupancy(config, now: clock.now()))
+    }
+
+    /// Recomputes rolling windows and day rollover, folds history older than the longest window plus
+    /// grace, and emits what changed materially.
+    public func refresh() {
+        publish(state.refresh(now: clock.now()))
+    }
+
+    /// An agent's figures now; nil for an unknown agent.
+    public func agentFigures(_ id: EntityID) -> AgentFigures? {
+        state.agentFigures(id, now: clock.now())
+    }
+
+    /// An org's totals and connector health now; nil for an unknown org.
+    public func orgFigures(_ org: OrgID) -> OrgFigures? {
+        state.orgFigures(org, now: clock.now())
+    }
+
+    /// Totals over every org now (each org's `today` in its own time zone).
+    public func globalFigures() -> GlobalFigures {
+        state.globalFigures(now: clock.now())
+    }
+
+    /// A queue tile now; nil for a queue never observed or named.
+    public func queueTile(_ id: EntityID) -> QueueTileFigures? {
+        state.queueTile(id, now: clock.now())
+    }
+
+    /// The last connector status of every org.
+    public func orgStatuses() -> [OrgID: ConnectorStatus] {
+        state.orgStatuses()
+    }
+
+    /// Every entity emitted so far in its current state, for a consumer that starts late.
+    public func currentEntities() -> [EntityChange] {
+        state.currentEntities(now: clock.now())
+    }
+
+    /// Events dropped because their org is unknown or their ids name another org.
+    public func droppedEvents() -> Int {
+        state.dropped + state.orgs.values.reduce(0) { $0 + $1.dropped }
+    }
+
+    private func publish(_ out: ViewOutput) {
+        if !out.changes.isEmpty { sink.publish(out.changes) }
+        for alert in out.alerts { sink.publish(alert: alert) }
+    }
+}

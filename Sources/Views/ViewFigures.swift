@@ -1,0 +1,114 @@
+import Foundation
+import SwitchboardCore
+
+/// Handling and productive time over one window (SPEC §5).
+public struct OccupancyFigures: Sendable, Equatable, Hashable {
+    public var handlingMs: Int64
+    public var productiveMs: Int64
+
+    public init(handlingMs: Int64 = 0, productiveMs: Int64 = 0) {
+        self.handlingMs = handlingMs
+        self.productiveMs = productiveMs
+    }
+
+    /// handling ÷ productive; nil (undefined) when productive time is 0.
+    public var occupancy: Double? { productiveMs > 0 ? Double(handlingMs) / Double(productiveMs) : nil }
+
+    static func + (a: OccupancyFigures, b: OccupancyFigures) -> OccupancyFigures {
+        OccupancyFigures(handlingMs: a.handlingMs + b.handlingMs, productiveMs: a.productiveMs + b.productiveMs)
+    }
+    static func += (a: inout OccupancyFigures, b: OccupancyFigures) { a = a + b }
+}
+
+/// Figures for the three windows (`today`, `rolling15m`, `rolling60m`).
+public struct WindowedFigures: Sendable, Equatable, Hashable {
+    public var today = OccupancyFigures()
+    public var rolling15m = OccupancyFigures()
+    public var rolling60m = OccupancyFigures()
+
+    public init() {}
+
+    public subscript(_ window: OccupancyWindow) -> OccupancyFigures {
+        get {
+            switch window {
+            case .today: today
+            case .rolling15m: rolling15m
+            case .rolling60m: rolling60m
+            }
+        }
+        set {
+            switch window {
+            case .today: today = newValue
+            case .rolling15m: rolling15m = newValue
+            case .rolling60m: rolling60m = newValue
+            }
+        }
+    }
+
+    static func + (a: WindowedFigures, b: WindowedFigures) -> WindowedFigures {
+        var r = WindowedFigures()
+        r.today = a.today + b.today
+        r.rolling15m = a.rolling15m + b.rolling15m
+        r.rolling60m = a.rolling60m + b.rolling60m
+        return r
+    }
+    static func += (a: inout WindowedFigures, b: WindowedFigures) { a = a + b }
+}
+
+/// One agent's current view.
+public struct AgentFigures: Sendable, Equatable {
+    public var id: EntityID
+    /// Display name; the platform id until a profile arrives.
+    public var name: String
+    public var presence: SystemPresence?
+    public var routingStatus: RoutingStatus?
+    /// `interacting`, `acw`, `idle`, `notResponding`, `offQueue`, `onQueue`, `offline` or `unknown`.
+    public var state: String
+    public var stateSince: EpochMillis?
+    /// Band on the configured band window; nil while occupancy is undefined.
+    public var band: OccupancyBand?
+    public var figures: WindowedFigures
+
+    public func handlingMs(_ w: OccupancyWindow) -> Int64 { figures[w].handlingMs }
+    public func productiveMs(_ w: OccupancyWindow) -> Int64 { figures[w].productiveMs }
+    public func occupancy(_ w: OccupancyWindow) -> Double? { figures[w].occupancy }
+}
+
+/// One org's totals and connector health.
+public struct OrgFigures: Sendable, Equatable {
+    public var id: OrgID
+    public var name: String
+    public var timeZone: TimeZone
+    public var status: OrgStatus
+    public var lastHeartbeatAt: EpochMillis?
+    public var lastEventAt: EpochMillis?
+    /// Tracked agents.
+    public var agents: Int
+    /// Time-weighted totals: Σ handling ÷ Σ productive over the org's agents.
+    public var figures: WindowedFigures
+}
+
+/// Totals over every org.
+public struct GlobalFigures: Sendable, Equatable {
+    public var orgs: Int
+    public var agents: Int
+    public var figures: WindowedFigures
+}
+
+/// One queue tile.
+public struct QueueTileFigures: Sendable, Equatable {
+    public var id: EntityID
+    /// Display name; the platform id until a profile arrives.
+    public var name: String
+    /// Conversations waiting, summed over media types.
+    public var waiting: Int
+    public var interacting: Int
+    public var alerting: Int
+    public var onQueueAgents: Int
+    /// Now minus the oldest waiting conversation's start, else the platform's `oLongestWaiting`;
+    /// 0 when nothing waits; nil when something waits and no age is known.
+    public var longestWaitMs: Int64?
+    public var oldestWaitingSince: EpochMillis?
+    /// Time-weighted over agents whose active queues include this one; nil when none is known.
+    public var occupancy: WindowedFigures?
+}

@@ -1,0 +1,50 @@
+import Connector
+import Foundation
+import SwitchboardCore
+import Testing
+
+/// Polls `condition` until it holds or `seconds` of real time pass. Waits on a condition, never on
+/// time passing; the bound only turns a hang into a failure.
+func eventually(_ what: Comment, seconds: Double = 20, _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(25))
+    }
+    Issue.record("timed out waiting for: \(what)")
+    return false
+}
+
+/// Forwards events to another sink and records connector statuses and alerts.
+actor RecordingSink: BridgeEventSink {
+    let next: (any BridgeEventSink)?
+    private(set) var statuses: [OrgStatus] = []
+    private(set) var events = 0
+    private(set) var alerts: [StreamAlert.Kind] = []
+
+    init(next: (any BridgeEventSink)? = nil) { self.next = next }
+
+    func ingest(org: OrgID, events batch: [BridgeEvent]) async {
+        for e in batch {
+            if case .connector(let s) = e {
+                if statuses.last != s.status { statuses.append(s.status) }
+            } else {
+                events += 1
+            }
+        }
+        await next?.ingest(org: org, events: batch)
+    }
+
+    func alert(_ a: StreamAlert) { alerts.append(a.kind) }
+    var last: OrgStatus? { statuses.last }
+    var count: Int { statuses.count }
+    func since(_ index: Int) -> [OrgStatus] { Array(statuses.dropFirst(index)) }
+}
+
+/// Counts malformed frames.
+final class CountingObserver: ConnectorObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _malformed = 0
+    func malformedFrame(org: OrgID, kind: String) { lock.withLock { _malformed += 1 } }
+    var malformed: Int { lock.withLock { _malformed } }
+}
