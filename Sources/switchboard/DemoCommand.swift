@@ -1,4 +1,8 @@
 import ArgumentParser
+import Bridge
+import Simulator
+import SwitchboardConfig
+import SwitchboardCore
 
 /// `switchboard demo`: simulator + bridge + dashboard in one process.
 struct DemoCommand: AsyncParsableCommand {
@@ -8,6 +12,7 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Prints the simulator and bridge addresses, the dashboard URL and the demo tokens:
             demo-global (scope global), demo-admin (admin and global) and demo-<org> (that org only).
+            Simulator and bridge share one clock, so --speed 60 runs an hour of contact centre a minute.
             """
     )
 
@@ -16,10 +21,45 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Bridge listen address HOST:PORT (port 0 picks a free port).")
     var listen: String = "127.0.0.1:8080"
 
-    @Option(name: .customLong("simulator-listen"), help: "Simulator listen address HOST:PORT.")
-    var simulatorListen: String = "127.0.0.1:9100"
+    @Option(name: .customLong("simulator-listen"), help: "Simulator listen address HOST:PORT (port 0 picks a free port).")
+    var simulatorListen: String = "127.0.0.1:0"
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "notice"
+
+    func validate() throws {
+        guard let l = ListenAddress(parsing: listen), l.isLoopback else {
+            throw ValidationError("--listen '\(listen)' must be a loopback HOST:PORT (the demo has open demo tokens)")
+        }
+        guard ListenAddress(parsing: simulatorListen) != nil else {
+            throw ValidationError("--simulator-listen '\(simulatorListen)' is not HOST:PORT")
+        }
+    }
 
     func run() async throws {
-        throw ValidationError("demo is not wired yet in this build")
+        bootstrapLogging(level: logLevel)
+        let bridgeAddress = ListenAddress(parsing: listen)!
+        let simAddress = ListenAddress(parsing: simulatorListen)!
+        let options = simulation.simulatorOptions(host: simAddress.host, port: simAddress.port)
+        let clock = ScaledClock(speed: simulation.speed)
+        let simulator = GenesysSimulator(options: options, clock: clock)
+        let orgIDs = SimulatorOptions.orgIDs(count: options.orgCount)
+        let bridge = Bridge(
+            source: .provided({
+                let port = await simulator.waitUntilListening()
+                printLine("simulator on http://\(simAddress.host):\(port)")
+                return DemoConfiguration.make(simulatorBase: "http://\(simAddress.host):\(port)", options: options,
+                                              listen: bridgeAddress)
+            }),
+            clock: clock
+        ) { host, port in
+            printLine("listening on http://\(host):\(port)")
+            printLine("dashboard: http://\(host):\(port)/?token=demo-global")
+            let tokens = DemoConfiguration.demoTokens(orgs: orgIDs)
+                .map { "\($0.token) (\($0.scopes.map(\.description).joined(separator: ", ")))" }
+            printLine("tokens: " + tokens.joined(separator: "; "))
+            printLine("stop with Ctrl-C")
+        }
+        try await runServices([simulator, bridge])
     }
 }

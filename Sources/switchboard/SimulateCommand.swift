@@ -1,4 +1,7 @@
 import ArgumentParser
+import Simulator
+import SwitchboardConfig
+import SwitchboardCore
 
 /// `switchboard simulate`: only the simulated Genesys Cloud orgs.
 struct SimulateCommand: AsyncParsableCommand {
@@ -16,7 +19,37 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Listen address HOST:PORT (port 0 picks a free port).")
     var listen: String = "127.0.0.1:9100"
 
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard ListenAddress(parsing: listen) != nil else {
+            throw ValidationError("--listen '\(listen)' is not HOST:PORT (e.g. 127.0.0.1:9100)")
+        }
+    }
+
     func run() async throws {
-        throw ValidationError("simulate is not wired yet in this build")
+        bootstrapLogging(level: logLevel)
+        let address = ListenAddress(parsing: listen)!
+        let options = simulation.simulatorOptions(host: address.host, port: address.port)
+        let clock = ScaledClock(speed: simulation.speed)
+        let simulator = GenesysSimulator(options: options, clock: clock)
+        try await runServices([simulator, ListeningAnnouncer(simulator: simulator, host: address.host)])
+    }
+}
+
+extension SimulationOptions {
+    func simulatorOptions(host: String, port: Int) -> SimulatorOptions {
+        var o = SimulatorOptions()
+        o.orgCount = orgs
+        o.agentsPerOrg = agents
+        o.seed = seed
+        o.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
+        o.host = host
+        o.port = port
+        if let startAt, let t = parseStartAt(startAt) { o.startAt = .init(hour: t.hour, minute: t.minute) }
+        o.stormEventsPerSecond = storm
+        if faults == "random" { o.randomFaultRate = faultRate }
+        return o
     }
 }

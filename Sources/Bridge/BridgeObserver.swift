@@ -1,0 +1,100 @@
+import Connector
+import Foundation
+import GenesysAPI
+import Hub
+import Logging
+import Normalizer
+import Synchronization
+import SwitchboardConfig
+import SwitchboardCore
+import Views
+
+/// Glue between the supervisor, the connectors and the downstream side: applies configuration changes
+/// to the views and the hub, raises `config-rejected` alerts, feeds connector figures to Prometheus and
+/// answers `/readyz`.
+actor BridgeObserver: SupervisorObserver, ConnectorObserver {
+    let hub: StreamHub
+    let views: ViewEngine
+    let metrics: HubMetrics
+    let clock: any WallClock
+    let logger: Logger
+    private var configLoadedAt: EpochMillis?
+    private var rejected: [String] = []
+    private var orgIDs: [OrgID] = []
+
+    init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger) {
+        self.hub = hub
+        self.views = views
+        self.metrics = metrics
+        self.clock = clock
+        self.logger = logger
+    }
+
+    // MARK: SupervisorObserver
+
+    func configApplied(_ config: SwitchboardConfiguration, diff: ConfigDiff?) async {
+        configLoadedAt = SystemClock.realNow()
+        rejected = []
+        orgIDs = config.orgs.map(\.id)
+        guard let diff else { return }  // the initial configuration is already in place
+        await views.setOrgs(config.orgs.map(ViewOrg.init(config:)))
+        if diff.occupancyChanged { await views.updateOccupancyConfig(config.occupancy) }
+        hub.setOrgs(config.orgs.map(\.id))
+        if diff.serverChanged { hub.updateConfiguration(config.server) }
+        if diff.authChanged {
+            do { try await hub.updateAuth(config.auth) } catch {
+                logger.error("new auth configuration could not be applied; the previous one stays in force: \(error)")
+            }
+        }
+    }
+
+    func configRejected(_ diagnostics: [String]) async {
+        rejected = diagnostics
+        let message = "configuration edit refused, the running configuration stays in force: "
+            + diagnostics.joined(separator: " | ")
+        hub.publish(alert: StreamAlert(kind: .configRejected, org: nil, since: clock.now(), message: message))
+    }
+
+    // MARK: ConnectorObserver
+
+    nonisolated func upstreamEvent(org: OrgID, topic: TopicKind, events: Int) {
+        metrics.upstreamEvent(org: org, topic: topic.rawValue, count: events)
+    }
+
+    nonisolated func connectorStatus(_ status: ConnectorStatus) {
+        metrics.connectorState(org: status.org, status: status.status)
+    }
+
+    nonisolated func malformedFrame(org: OrgID, kind: String) {
+        metrics.upstreamEvent(org: org, topic: "malformed", count: 1)
+    }
+
+    // MARK: Readiness and business figures
+
+    func readiness(supervisor: Supervisor) async -> ReadinessReport {
+        let states = supervisor.connectorStates()
+        let orgs = (supervisor.currentConfiguration()?.orgs.map(\.id) ?? orgIDs).map { id in
+            let s = states[id]
+            return ReadinessReport.Org(
+                id: id.rawValue, status: s?.status ?? .connecting,
+                lastHeartbeatAt: s?.lastHeartbeatAt.map(Timestamp.format),
+                lastEventAt: s?.lastEventAt.map(Timestamp.format), detail: s?.detail)
+        }
+        return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),
+                               configErrors: rejected, orgs: orgs)
+    }
+
+    /// Org occupancy and staleness gauges (bounded cardinality: per org and window, never per agent).
+    func recordBusinessFigures() async {
+        let now = clock.now()
+        for id in orgIDs {
+            guard let figures = await views.orgFigures(id) else { continue }
+            metrics.orgOccupancy(org: id, window: .today, value: figures.figures.today.occupancy)
+            metrics.orgOccupancy(org: id, window: .rolling15m, value: figures.figures.rolling15m.occupancy)
+            metrics.orgOccupancy(org: id, window: .rolling60m, value: figures.figures.rolling60m.occupancy)
+            if let last = [figures.lastEventAt, figures.lastHeartbeatAt].compactMap({ $0 }).max() {
+                metrics.orgStaleness(org: id, seconds: Double(max(0, now - last)) / 1000 / max(clock.speed, 1))
+            }
+        }
+    }
+}

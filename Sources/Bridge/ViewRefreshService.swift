@@ -1,0 +1,22 @@
+import Hub
+import ServiceLifecycle
+import SwitchboardCore
+import Views
+
+/// Asks the views to recompute time-dependent figures every `interval` (rolling windows move and days
+/// roll over even when no event arrives) and mirrors the business figures into Prometheus gauges.
+struct ViewRefreshService: Service {
+    let views: ViewEngine
+    let observer: BridgeObserver
+    let interval: Duration
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                await views.refresh()
+                await observer.recordBusinessFigures()
+            }
+        }
+    }
+}
