@@ -1,3 +1,48 @@
 #!/usr/bin/env bash
-# Placeholder until the dashboard browser test lands (issue 5).
-exit 0
+# Browser test (part of `make test`): runs `switchboard demo`, loads the dashboard in Debian's headless
+# Chromium, checks that all three orgs and heatmap cells render, ghosts EMEA in the simulator and checks
+# that its banner turns STALE, with screenshots. Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN="${SWITCHBOARD_BIN:-.build/debug/switchboard}"
+OUT="${BROWSER_TEST_OUT:-.build/browser-test}"
+mkdir -p "$OUT"
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "browser-test: FAIL chromium is not installed (make test installs it; or: apt-get install chromium)" >&2
+    exit 1
+fi
+[ -x "$BIN" ] || { echo "browser-test: FAIL $BIN not built (run swift build)" >&2; exit 1; }
+
+log="$OUT/demo.log"
+"$BIN" demo --listen 127.0.0.1:0 --agents 150 --speed 20 --heartbeat 2 --log-level warning >"$log" 2>&1 &
+demo=$!
+trap 'kill $demo 2>/dev/null || true; wait $demo 2>/dev/null || true' EXIT
+
+bridge="" sim=""
+for _ in $(seq 1 120); do
+    bridge=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$log" | head -1)
+    sim=$(sed -n 's/^simulator on \(http:[^ ]*\)$/\1/p' "$log" | head -1)
+    [ -n "$bridge" ] && [ -n "$sim" ] && break
+    kill -0 $demo 2>/dev/null || { echo "browser-test: FAIL demo exited early:" >&2; cat "$log" >&2; exit 1; }
+    sleep 0.5
+done
+[ -n "$bridge" ] || { echo "browser-test: FAIL demo did not print its address within 60 s" >&2; cat "$log" >&2; exit 1; }
+echo "browser-test: demo bridge $bridge, simulator $sim"
+
+shot="$OUT/dashboard.png"
+[ "${UPDATE_SCREENSHOT:-0}" = "1" ] && shot="docs/dashboard.png"
+bash Tests/Browser/dashboard-check.sh --timeout 60 --screenshot "$shot" --size 1920,1080 "$bridge" demo-global
+
+# An org-scoped token sees only its org.
+bash Tests/Browser/dashboard-check.sh --timeout 30 --orgs emea --exact "$bridge" demo-emea
+
+# Ghost EMEA: the socket stays open but goes silent; the watchdog must turn it STALE on the wall. The
+# platform's REST side also fails for a while (503s), so the re-sync cannot bring it straight back and the
+# banner stays up long enough to be seen.
+fault() { curl -fsS -X POST -H 'Content-Type: application/json' -d "$1" "$sim/_sim/faults" >/dev/null; }
+fault '{"org":"emea","kind":"http-error","count":400,"status":503}'
+fault '{"org":"emea","kind":"ghost"}'
+bash Tests/Browser/dashboard-check.sh --timeout 60 --expect-status 'emea=stale|disconnected' \
+    --screenshot "$OUT/dashboard-stale.png" --size 1920,1080 "$bridge" demo-global
+echo "browser-test: PASS (screenshots in $OUT)"
