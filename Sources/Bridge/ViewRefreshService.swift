@@ -11,7 +11,8 @@ struct ViewRefreshService: Service {
     let interval: Duration
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Graceful shutdown cancels the sleep; that is a normal end, not a failure.
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
                 await views.refresh()

@@ -106,7 +106,10 @@ public struct OrgConnector: Service {
             backoff: Backoff(initial: t.backoffInitial, cap: t.backoffMax, jitter: t.backoffJitter,
                              resetAfter: t.backoffResetAfter, random: options.random))
         var topics: [String]?
-        var resyncOnOpen = false
+        // The Notification API has no replay: whatever changes between a REST re-sync and the socket opening
+        // is lost unless the state is read again once the socket is open. So every session, including the
+        // first, re-syncs after it opens; the views apply both idempotently by event time.
+        var resyncOnOpen = true
         var adopted = false
         var alerted = false
         await report(.connecting, detail: "starting")
@@ -148,10 +151,9 @@ public struct OrgConnector: Service {
                 if recovery.renewToken { _ = try? await tokens.renewNow() }
                 resyncOnOpen = true
                 if recovery.resyncBeforeReconnect {
-                    if let fresh = try? await resync(rest: rest) {
-                        topics = fresh
-                        resyncOnOpen = false
-                    }
+                    // A baseline now, so the wall shows restored figures while the socket reconnects; the
+                    // re-sync after opening closes the gap between the two.
+                    if let fresh = try? await resync(rest: rest) { topics = fresh }
                 }
                 try await Task.sleep(for: recovery.delay)
             } catch is CancellationError {

@@ -13,9 +13,19 @@ import SwitchboardCore
 public struct NotificationNormalizer: Sendable {
     /// The org every id is namespaced with.
     public let org: OrgID
+    /// One decoder per normalizer (`JSONDecoder` is `Sendable`; decoding does not mutate it).
+    private let decoder = JSONDecoder()
+    /// Hot bodies are read by ``JSONScanner`` first (falling back to the decoder); off in differential tests.
+    let fastPath: Bool
 
     public init(org: OrgID) {
         self.org = org
+        self.fastPath = true
+    }
+
+    init(org: OrgID, fastPath: Bool) {
+        self.org = org
+        self.fastPath = fastPath
     }
 
     /// Normalises a frame whose bodies carry their own event times.
@@ -30,7 +40,7 @@ public struct NotificationNormalizer: Sendable {
             return route(topic: topic, frame: frame, receivedAt: receivedAt, rerouted: false)
         }
         do {
-            let env = try JSONDecoder().decode(GenesysWire.TopicOnly.self, from: Data(frame))
+            let env = try decoder.decode(GenesysWire.TopicOnly.self, from: Data(frame))
             guard let topic = env.topicName else { return .malformed(kind: "no-topic", detail: "no topicName") }
             return route(topic: topic, frame: frame, receivedAt: receivedAt, rerouted: true)
         } catch {
@@ -154,9 +164,13 @@ public struct NotificationNormalizer: Sendable {
     ) -> NotificationFrame {
         let env: GenesysWire.Envelope<Body>
         do {
-            env = try JSONDecoder().decode(GenesysWire.Envelope<Body>.self, from: Data(frame))
+            if fastPath, let fast = FastBodies.envelope(Body.self, frame) {
+                env = fast
+            } else {
+                env = try decoder.decode(GenesysWire.Envelope<Body>.self, from: Data(frame))
+            }
         } catch {
-            if !rerouted, let actual = try? JSONDecoder().decode(GenesysWire.TopicOnly.self, from: Data(frame)),
+            if !rerouted, let actual = try? decoder.decode(GenesysWire.TopicOnly.self, from: Data(frame)),
                 let actualTopic = actual.topicName, actualTopic != topic
             {
                 return route(topic: actualTopic, frame: frame, receivedAt: receivedAt, rerouted: true)
@@ -174,9 +188,9 @@ public struct NotificationNormalizer: Sendable {
     private func validated(topic: String, frame: [UInt8], rerouted: Bool,
                            _ map: (String) -> NotificationFrame) -> NotificationFrame {
         do {
-            let env = try JSONDecoder().decode(GenesysWire.TopicOnly.self, from: Data(frame))
+            let env = try decoder.decode(GenesysWire.TopicOnly.self, from: Data(frame))
             guard let actual = env.topicName else { return .malformed(kind: "no-topic", detail: "no topicName") }
-            if false { return route(topic: actual, frame: frame, receivedAt: nil, rerouted: true) }
+            if actual != topic && !rerouted { return route(topic: actual, frame: frame, receivedAt: nil, rerouted: true) }
             return map(actual)
         } catch {
             return Self.malformed(error, kind: "envelope")

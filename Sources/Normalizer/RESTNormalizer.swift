@@ -106,9 +106,11 @@ public enum RESTNormalizer {
         }
     }
 
+    private static let decoder = JSONDecoder()
+
     static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8], what: String) -> Result<T, SwitchboardError> {
         do {
-            return .success(try JSONDecoder().decode(T.self, from: Data(body)))
+            return .success(try decoder.decode(T.self, from: Data(body)))
         } catch {
             return .failure(SwitchboardError(
                 code: "normalizer.bad-rest-body",

@@ -27,6 +27,7 @@ struct ViewContext {
     mutating func code(_ p: SystemPresence?) -> UInt16 {
         guard let p else { return 0 }
         if let c = presenceCodes[p] { return c }
+        guard presenceNames.count < 4096 else { return 0 }  // change points hold 12-bit codes
         let c = UInt16(truncatingIfNeeded: presenceNames.count)
         presenceNames.append(p)
         presenceCodes[p] = c

@@ -2,20 +2,53 @@ import SwitchboardCore
 
 /// A change point: at `at` the presence and/or routing status became these values.
 /// Code 0 means "not set by this point" (the previous value carries forward).
+/// Packed into 8 bytes: 48 bits of epoch ms (until year 10889), 12 bits presence, 4 bits routing.
 struct StatusPoint: Equatable {
-    var at: Int64
-    var presence: UInt16
-    var routing: UInt8
+    private var raw: UInt64
+    private static let timeMask: UInt64 = (1 << 48) - 1
+
+    init(at: Int64, presence: UInt16, routing: UInt8) {
+        raw = UInt64(clamping: max(0, at)) & Self.timeMask
+        self.presence = presence
+        self.routing = routing
+    }
+
+    var at: Int64 { Int64(raw & Self.timeMask) }
+
+    var presence: UInt16 {
+        get { UInt16((raw >> 48) & 0xFFF) }
+        set { raw = (raw & ~(UInt64(0xFFF) << 48)) | (UInt64(newValue & 0xFFF) << 48) }
+    }
+
+    var routing: UInt8 {
+        get { UInt8((raw >> 60) & 0xF) }
+        set { raw = (raw & ~(UInt64(0xF) << 60)) | (UInt64(newValue & 0xF) << 60) }
+    }
 }
 
 /// One conversation of one agent: talk `[start, talkEnd)`, after-call work `[talkEnd, end)`.
-/// `Int64.max` means "not ended yet".
+/// `Int64.max` means "not ended yet". Ends are stored as 32-bit offsets from `start` (32 bytes in all).
 struct InteractionSpan: Equatable {
     var key: UInt64
     var start: Int64
-    var talkEnd: Int64
-    var end: Int64
     var observedAt: Int64
+    private var talkOffset: Int32
+    private var endOffset: Int32
+
+    init(key: UInt64, start: Int64, talkEnd: Int64, end: Int64, observedAt: Int64) {
+        self.key = key
+        self.start = start
+        self.observedAt = observedAt
+        talkOffset = Self.offset(talkEnd, from: start)
+        endOffset = Self.offset(end, from: start)
+    }
+
+    private static func offset(_ t: Int64, from start: Int64) -> Int32 {
+        t == .max ? .max : Int32(clamping: min(max(0, t - start), Int64(Int32.max) - 1))
+    }
+
+    var talkEnd: Int64 { talkOffset == .max ? .max : start + Int64(talkOffset) }
+    var end: Int64 { endOffset == .max ? .max : start + Int64(endOffset) }
 }
 
 /// What an agent is doing, derived from presence, routing status and interactions.
@@ -110,6 +143,7 @@ struct AgentTimeline {
     /// nothing changed (a duplicate) or the event is older than the folded history.
     mutating func apply(at: Int64, presence: UInt16, routing: UInt8) -> Bool {
         guard presence != 0 || routing != 0 else { return false }
+        let at = max(0, at)
         if at < foldedUpTo {
             // Older than the kept history: it can only update the base state, and only if newer.
             var changed = false
@@ -243,7 +277,18 @@ struct AgentTimeline {
             }
         }
         if foldedKeys.count > 8 { foldedKeys.removeFirst(foldedKeys.count - 8) }
+        Self.trim(&points)
+        Self.trim(&spans)
         foldedUpTo = horizon
+    }
+
+    /// Gives back storage that folding left unused (arrays never shrink on their own).
+    private static func trim<T>(_ a: inout [T]) {
+        guard a.capacity >= 16, a.capacity >= 2 * (a.count + 4) else { return }
+        var copy: [T] = []
+        copy.reserveCapacity(a.count + 4)
+        copy.append(contentsOf: a)
+        a = copy
     }
 
     /// FNV-1a 64 of a conversation id: the span key.

@@ -92,7 +92,7 @@ struct OrgState {
                 }
                 if agents[i].timeline.points.count > ctx.tuning.maxPointsPerAgent {
                     let pts = agents[i].timeline.points
-                    let h = pts[pts.count - ctx.tuning.maxPointsPerAgent / 2].at
+                    let h = pts[pts.count - max(1, ctx.tuning.maxPointsPerAgent / 2)].at
                     agents[i].fold(to: h, horizonDay: dayStart(of: h), ctx: ctx)
                 }
                 if changed { markAgent(i) }

@@ -13,23 +13,3 @@ public struct ViewOrg: Sendable, Equatable {
         self.timeZone = timeZone
     }
 }
-
-/// Tunables of the views: traffic thresholds and timeline retention. Every field has a default.
-public struct ViewTuning: Sendable, Equatable {
-    /// On refresh an agent is re-emitted when an occupancy moved by at least this much (2-decimal precision).
-    public var occupancyStep: Double = 0.01
-    /// On refresh an agent is re-emitted when a handling or productive figure moved by at least this (ms).
-    public var durationStepMs: Int64 = 60_000
-    /// On refresh a queue is re-emitted when its longest wait moved by at least this (ms).
-    public var longestWaitStepMs: Int64 = 1_000
-    /// Change points are kept for the longest rolling window (60 min) plus this grace, then folded
-    /// into today's totals. Events older than that are dropped.
-    public var foldGraceMs: Int64 = 5 * 60_000
-    /// An interaction with no end (no disconnect, or ACW without `endAcwTime`) stops counting this long
-    /// after it began, so a lost final snapshot cannot count handling forever.
-    public var maxOpenInteractionMs: Int64 = 4 * 3_600_000
-    /// More change points than this for one agent fold the oldest early (memory bound under floods).
-    public var maxPointsPerAgent: Int = 160
-
-    public init() {}
-}

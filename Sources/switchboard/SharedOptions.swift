@@ -17,7 +17,7 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "Seconds between notification heartbeats.")
     var heartbeat: Double = 30
 
-    @Option(name: .customLong("start-at"), help: "Begin the simulated day already under way at HH:MM (org local time); its history is visible only through the REST aggregates.")
+    @Option(name: .customLong("start-at"), help: "Begin with a working day already HH:MM under way (agents logged in that long before start-up); that history is visible only through the REST aggregates.")
     var startAt: String?
 
     @Option(help: "Upstream events per second across all orgs (storm mode, for benchmarks).")

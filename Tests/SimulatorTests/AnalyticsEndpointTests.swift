@@ -60,7 +60,8 @@ struct AnalyticsEndpointTests {
             for u in users {
                 for bucket in u["data"] as? [[String: Any]] ?? [] {
                     for m in bucket["metrics"] as? [[String: Any]] ?? []
-                    where m["metric"] as? String == "tAgentRoutingStatus" && m["qualifier"] as? String == "INTERACTING" {
+                    where m["metric"] as? String == "tAgentRoutingStatus"
+                        && ["INTERACTING", "COMMUNICATING"].contains(m["qualifier"] as? String ?? "") {
                         handling += Int64((m["stats"] as? [String: Any])?["sum"] as? Int ?? 0)
                     }
                 }

@@ -126,7 +126,7 @@ struct FaultTests {
                     seen.append(s)
                 }
                 #expect(duplicated)
-                try await client.inject("us", "reorder", count: 1)
+                try await client.inject("us", "reorder", count: 5)
                 // A reordered pair: an event whose times are older than the one delivered before it.
                 var previous: EpochMillis = 0
                 var reordered = false

@@ -66,7 +66,7 @@ struct ModelTests {
                 let segEnd = i + 1 < states.count ? states[i + 1].at : end
                 let lo = max(s.at, from), hi = min(segEnd, end)
                 guard hi > lo else { continue }
-                let handling = s.routing == "INTERACTING"
+                let handling = s.routing == "INTERACTING" || s.routing == "COMMUNICATING"
                 if handling { h += hi - lo }
                 if handling || s.presence == "On Queue" || s.presence == "Available" { p += hi - lo }
             }
@@ -129,7 +129,8 @@ struct ModelTests {
                 for metric in try #require(bucket["metrics"] as? [[String: Any]]) {
                     let sum = Int64(try #require((metric["stats"] as? [String: Any])?["sum"] as? Int))
                     switch (metric["metric"] as? String, metric["qualifier"] as? String) {
-                    case ("tAgentRoutingStatus", "INTERACTING"): handling[id, default: 0] += sum
+                    case ("tAgentRoutingStatus", "INTERACTING"), ("tAgentRoutingStatus", "COMMUNICATING"):
+                        handling[id, default: 0] += sum
                     case ("tSystemPresence", "ON_QUEUE"), ("tSystemPresence", "AVAILABLE"): productive[id, default: 0] += sum
                     default: break
                     }

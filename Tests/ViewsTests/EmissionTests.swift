@@ -143,3 +143,37 @@ import Testing
         #expect(await h.engine.orgStatuses()["us"]?.status == .open)
     }
 }
+
+@Suite struct HotReloadTests {
+    static let t0 = ms("2026-05-07T08:00:00.000Z")
+
+    @Test func timeZoneChangeRestartsTodayButKeepsTheTimeline() async throws {
+        let h = Harness(now: Self.t0)
+        let a = agentID("us", 1)
+        await h.engine.ingest(org: "us", events: [status(a, Self.t0 - 6 * 60 * minute, .onQueue, .idle)])
+        for _ in 0..<12 {
+            h.clock.advance(by: 5 * minute)
+            await h.engine.refresh()
+        }
+        // 09:00 UTC: 9 h of today in UTC (the last 6 h productive).
+        #expect(await h.engine.agentFigures(a)?.figures.today.productiveMs == 6 * 60 * minute + 60 * minute)
+        let tokyo = TimeZone(identifier: "Asia/Tokyo")!
+        await h.engine.setOrgs([ViewOrg(id: "us", name: "US", timeZone: tokyo)])
+        let f = try #require(await h.engine.agentFigures(a))
+        // Tokyo's day began at 15:00 UTC the day before; only the kept timeline (since the fold) counts.
+        #expect(f.figures.rolling60m.productiveMs == 60 * minute)
+        #expect(f.figures.today.productiveMs == 65 * minute)
+        #expect(Harness.object(try #require(h.sink.changes.of(.orgs).last))["timezone"] as? String == "Asia/Tokyo")
+    }
+
+    @Test func currentEntitiesReplaysTheLatestState() async throws {
+        let h = Harness(now: Self.t0)
+        let a = agentID("us", 2)
+        await h.engine.ingest(org: "us", events: [status(a, Self.t0, .onQueue, .idle),
+                                                  .agentProfile(AgentProfile(agent: a, name: "Zoe"))])
+        await h.engine.refresh()
+        let all = await h.engine.currentEntities()
+        #expect(Set(all.map { "\($0.kind.rawValue):\($0.id)" }) == ["orgs:us", "occupancy:us", "occupancy:global", "agents:\(a)"])
+        #expect(Harness.object(try #require(all.of(.agents).first))["name"] as? String == "Zoe")
+    }
+}

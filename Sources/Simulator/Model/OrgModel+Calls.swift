@@ -86,17 +86,13 @@ extension OrgModel {
         while let c = queues[q].waiting.first {
             var best: Int?
             var bestSince = EpochMillis.max
-            agents.withUnsafeBufferPointer { agents in
-                for a in queues[q].members {
-                    // Field reads only: copying an Agent would retain its strings and timeline.
-                    guard agents[a].phase == .free, agents[a].routing == .idle, agents[a].presence == .onQueue,
-                        !agents[a].presenceDue
-                    else { continue }
-                    let since = agents[a].idleSince
-                    if since < bestSince {
-                        best = a
-                        bestSince = since
-                    }
+            for a in queues[q].members {
+                let agent = agents[a]
+                guard agent.phase == .free, agent.routing == .idle, agent.presence == .onQueue, !agent.presenceDue
+                else { continue }
+                if agent.idleSince < bestSince {
+                    best = a
+                    bestSince = agent.idleSince
                 }
             }
             guard let a = best else { return }
