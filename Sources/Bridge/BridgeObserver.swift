@@ -92,6 +92,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
             metrics.orgOccupancy(org: id, window: .today, value: figures.figures.today.occupancy)
             metrics.orgOccupancy(org: id, window: .rolling15m, value: figures.figures.rolling15m.occupancy)
             metrics.orgOccupancy(org: id, window: .rolling60m, value: figures.figures.rolling60m.occupancy)
+            for tile in await views.queueTiles(id) {
+                metrics.queueWaiting(org: id, queue: tile.id.platformID, count: tile.waiting)
+                metrics.queueOccupancy(org: id, queue: tile.id.platformID, window: .today, value: tile.occupancy?.today.occupancy)
+            }
             if let last = [figures.lastEventAt, figures.lastHeartbeatAt].compactMap({ $0 }).max() {
                 metrics.orgStaleness(org: id, seconds: Double(max(0, now - last)) / 1000 / max(clock.speed, 1))
             }

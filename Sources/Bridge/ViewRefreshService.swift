@@ -12,6 +12,8 @@ struct ViewRefreshService: Service {
 
     func run() async throws {
         // Graceful shutdown cancels the sleep; that is a normal end, not a failure.
+        // Org entities appear on the first refresh, so refresh at once rather than after one interval.
+        await views.refresh()
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)

@@ -161,7 +161,7 @@ extension OrgConnector {
                             case .text(let s): bytes = Array(s.utf8)
                             case .binary(var b): bytes = b.readBytes(length: b.readableBytes) ?? []
                             }
-                            if let end = await self.handle(normalizer.normalize(bytes)) {
+                            if let end = await self.handle(normalizer.normalize(bytes, receivedAt: self.clock.now())) {
                                 events.yield(.control(end, channel: channel.id))
                                 return
                             }

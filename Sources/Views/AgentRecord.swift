@@ -113,7 +113,10 @@ struct AgentRecord {
                 last = act
             }
             let h = st.handling
-            guard h || ctx.isProductive(st.presence) else { return }
+            // Before the routing status is known nothing is known about handling, so that time is left out
+            // of every window rather than counted as productive-but-idle: a bridge started mid-day would
+            // otherwise show rolling occupancy far too low until a whole window had been observed.
+            guard h || (st.routing != 0 && ctx.isProductive(st.presence)) else { return }
             Self.add(&figs.rolling15m, s, e, w15, now, h)
             Self.add(&figs.rolling60m, s, e, w60, now, h)
             Self.add(&figs.today, s, e, todayFrom, now, h)
@@ -173,7 +176,10 @@ struct AgentRecord {
         var acc = accum
         timeline.fold(to: horizon, accumulateFrom: from, openCap: ctx.tuning.maxOpenInteractionMs) { s, e, st in
             let h = st.handling
-            guard h || ctx.isProductive(st.presence) else { return }
+            // Before the routing status is known nothing is known about handling, so that time is left out
+            // of every window rather than counted as productive-but-idle: a bridge started mid-day would
+            // otherwise show rolling occupancy far too low until a whole window had been observed.
+            guard h || (st.routing != 0 && ctx.isProductive(st.presence)) else { return }
             acc.productiveMs += e - s
             if h { acc.handlingMs += e - s }
         }

@@ -70,6 +70,13 @@ public actor ViewEngine: BridgeEventSink {
         state.queueTile(id, now: clock.now())
     }
 
+    /// Every visible queue tile of an org now (for metrics: waiting and occupancy per queue).
+    public func queueTiles(_ org: OrgID) -> [QueueTileFigures] {
+        let now = clock.now()
+        guard let o = state.orgs[org] else { return [] }
+        return o.queues.compactMap { state.queueTile(EntityID(org: org, platformID: $0.platformID), now: now) }
+    }
+
     /// The last connector status of every org.
     public func orgStatuses() -> [OrgID: ConnectorStatus] {
         state.orgStatuses()

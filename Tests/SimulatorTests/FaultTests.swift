@@ -37,9 +37,9 @@ struct FaultTests {
                 try await client.inject("us", "close")
                 var after: [String] = []
                 while let s = await it.next() { after.append(s) }
-                // Frames already queued before the fault may trail in; nothing after the ping.
+                // Frames already queued before the fault may trail in (how many depends on how loaded the
+                // machine is, so heartbeats are not counted); the ping sent after the fault is never answered.
                 #expect(!after.contains { $0.contains("\"pong\"") })
-                #expect(after.filter(isHeartbeat).count <= 1)
                 // A new socket on the same channel works normally.
                 let uri = try #require(try await client.request("GET", "/api/v2/notifications/channels", token: token)
                     .json()["entities"].flatMap { ($0 as? [[String: Any]])?.first?["connectUri"] as? String })
