@@ -61,6 +61,10 @@ public struct SimulatorOptions: Sendable {
     /// Outgoing messages buffered per socket before the socket is judged too slow and closed.
     public var socketBufferMessages: Int = 8192
 
+    /// Share of calls (0…1) whose conversation snapshots exceed 16 KiB (a long customer attribute map),
+    /// so clients must allow large frames. Default 0.02.
+    public var largeSnapshotRate: Double = 0.02
+
     public init() {}
 
     /// The org ids for `count` orgs: `us`, `emea`, `apac`, `org4`, `org5`, …

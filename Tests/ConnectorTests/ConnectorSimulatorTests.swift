@@ -3,6 +3,7 @@ import Connector
 import Foundation
 import GenesysAPI
 import Logging
+import Normalizer
 import Simulator
 import SwitchboardConfig
 import SwitchboardCore
@@ -123,6 +124,49 @@ struct NoViewChanges: ViewChangeSink {
             // Not a vacuous match: some agents really handled calls.
             #expect(busy > 0)
             print("connector e2e: compared \(compared) agents, worst occupancy difference \(worst * 100) pp")
+            group.cancelAll()
+        }
+    }
+}
+
+/// Conversation snapshots larger than the WebSocket client's 16 KiB default frame limit must arrive:
+/// with that default the connection would drop silently on the first one.
+@Suite(.serialized) struct LargeFrameTests {
+    final class FrameObserver: ConnectorObserver, @unchecked Sendable {
+        private let lock = NSLock()
+        private var conversations = 0
+        private var reconnects = 0
+        func upstreamEvent(org: OrgID, topic: TopicKind, events: Int) {
+            if topic == .userConversations { lock.withLock { conversations += 1 } }
+        }
+        func reconnecting(org: OrgID, reason: String) { lock.withLock { reconnects += 1 } }
+        var counts: (conversations: Int, reconnects: Int) { lock.withLock { (conversations, reconnects) } }
+    }
+
+    @Test func snapshotsOverSixteenKiBArriveWithoutDroppingTheSocket() async throws {
+        var options = SimulatorOptions()
+        options.orgCount = 1
+        options.agentsPerOrg = 8
+        options.port = 0
+        options.seed = 5
+        options.heartbeatInterval = .milliseconds(300)
+        options.largeSnapshotRate = 1  // every conversation snapshot is ~30 KiB
+        let clock = ScaledClock(speed: 20)
+        let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sim.run() }
+            _ = await sim.waitUntilListening()
+            let org = ConnectorSimulatorTests.orgConfig(sim, options)
+            let sink = RecordingSink()
+            let observer = FrameObserver()
+            let connector = OrgConnector(org: org, productivePresences: [.onQueue, .available], http: HTTPClient.shared,
+                                         sink: sink, clock: clock, observer: observer,
+                                         options: ConnectorSimulatorTests.fastOptions(), onAlert: { _ in })
+            group.addTask { try await connector.run() }
+            #expect(await eventually("open") { await sink.last == .open })
+            #expect(await eventually("several large conversation snapshots") { observer.counts.conversations >= 5 })
+            #expect(observer.counts.reconnects == 0, "the socket dropped on a large frame")
+            #expect(await sink.last == .open)
             group.cancelAll()
         }
     }

@@ -35,7 +35,7 @@ extension OrgModel {
             id: rng.uuid(), kind: .customer, queue: q, agent: nil, communicationID: rng.uuid(), start: now,
             connected: now, end: nil, state: "connected")
         customer.attributes = [("segment", rng.chance(0.2) ? "gold" : "standard"), ("language", "en-US")]
-        if rng.chance(0.02) {
+        if rng.chance(largeSnapshotRate) {
             // Long attribute maps: some snapshots exceed 16 KiB, so clients must allow large frames.
             for i in 0..<220 { customer.attributes.append(("crm.field\(i)", "value-\(i)-\(rng.uuid())")) }
         }

@@ -46,6 +46,9 @@ final class OrgModel {
                             "Jensen", "Kowalski", "Larsen", "Müller", "Nakamura", "O'Brien", "Petrov", "Rossi",
                             "Schmidt", "Tanaka", "Urban", "Vogel", "Weber", "Yamada", "Zimmer"]
 
+    /// Share of calls whose customer carries a long attribute map, making snapshots exceed 16 KiB.
+    var largeSnapshotRate = 0.02
+
     /// Builds the directory. Nothing happens until ``start(at:historyFrom:)``.
     init(org: String, orgIndex: Int, agentCount: Int, queueCount: Int, seed: UInt64, timeZone: TimeZone) {
         self.org = org

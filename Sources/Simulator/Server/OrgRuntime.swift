@@ -17,6 +17,7 @@ final class OrgRuntime: Sendable {
         let model = OrgModel(
             org: id, orgIndex: index, agentCount: options.agentsPerOrg, queueCount: options.effectiveQueuesPerOrg,
             seed: options.seed, timeZone: zone)
+        model.largeSnapshotRate = options.largeSnapshotRate
         model.start(at: t0, historyFrom: options.startAt.map { t0 - $0.millisecondsSinceMidnight })
         state = Mutex(OrgState(model: model, seed: options.seed ^ UInt64(index + 1)))
     }
