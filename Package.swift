@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "switchboard", targets: ["switchboard"]),
+        .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -138,6 +139,20 @@ let package = Package(
                 "Bridge", "SwitchboardConfig", "SwitchboardCore", "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "switchboard-bench",
+            dependencies: [
+                "Bridge", "Simulator", "Hub", "Views", "Normalizer", "SwitchboardCore", "SwitchboardConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/SwitchboardBench",
             swiftSettings: strict
         ),
         .testTarget(name: "CoreTests", dependencies: ["SwitchboardCore"], swiftSettings: strict),

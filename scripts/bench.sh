@@ -1,3 +1,26 @@
 #!/usr/bin/env bash
-echo "benchmarks arrive with issue 6" >&2
-exit 0
+# make bench [BENCH_ARGS=--quick]: release build of switchboard-bench, every scenario, one table,
+# bench/results.json (SPEC §7). Full run ≈ 12 minutes (storm alone is 5 minutes); --quick ≈ 2 minutes.
+# Other flags: --only ingest,footprint,connections,fanout,recovery,storm   --out PATH
+# See docs/performance.md for what each figure means and how it is measured.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCRATCH="${BENCH_SCRATCH:-.build-release}"
+echo "building switchboard-bench (release, scratch path $SCRATCH)..." >&2
+swift build -c release --scratch-path "$SCRATCH" --product switchboard-bench >&2
+BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/switchboard-bench"
+
+# Allocation counting for the ingest scenario: an LD_PRELOAD malloc counter (bench/malloc-count.c).
+if command -v clang >/dev/null 2>&1; then
+    mkdir -p "$SCRATCH"
+    if clang -O2 -shared -fPIC -o "$SCRATCH/libmalloccount.so" bench/malloc-count.c; then
+        export SWITCHBOARD_MALLOC_COUNTER="$PWD/$SCRATCH/libmalloccount.so"
+    fi
+fi
+
+# 10,000 downstream connections need 10,000 descriptors on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+export SWITCHBOARD_SWIFT_VERSION="$(swift --version 2>/dev/null | head -1 | sed -E 's/.*Swift version ([^ ]+).*/\1/')"
+mkdir -p bench
+exec "$BIN" "$@"

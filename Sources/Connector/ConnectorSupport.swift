@@ -22,6 +22,8 @@ public protocol ConnectorObserver: Sendable {
     func reconnecting(org: OrgID, reason: String)
     /// A REST re-sync finished (`ok` false when it failed).
     func resync(org: OrgID, ok: Bool)
+    /// A REST-polled feed (`utilization`, `quality`) finished a poll (`ok` false when it failed).
+    func poll(org: OrgID, feed: String, ok: Bool)
 }
 
 extension ConnectorObserver {
@@ -30,6 +32,7 @@ extension ConnectorObserver {
     public func malformedFrame(org: OrgID, kind: String) {}
     public func reconnecting(org: OrgID, reason: String) {}
     public func resync(org: OrgID, ok: Bool) {}
+    public func poll(org: OrgID, feed: String, ok: Bool) {}
 }
 
 /// An observer that ignores everything.
@@ -44,6 +47,8 @@ final class ConnectorState: Sendable {
         var lastActivity: ContinuousClock.Instant = .now
         var malformed = MalformedCounter()
         var channelIDs: [String] = []
+        /// The watched users (platform ids) as of the latest re-sync; nil before the first.
+        var users: [String]?
     }
     let box: LockedBox<Values>
     init(org: OrgID, at: EpochMillis) {

@@ -26,6 +26,7 @@ extension OrgConnector {
             queues += page.ids.filter { wantedQueues?.contains($0) ?? true }
             if !events.isEmpty { await sink.ingest(org: id, events: events) }
         }
+        state.box.withLock { $0.users = users }
         let chunk = max(1, options.analyticsChunk)
         for start in stride(from: 0, to: queues.count, by: chunk) {
             let body = try await rest.queueObservations(queues: Array(queues[start..<min(start + chunk, queues.count)]))
@@ -66,6 +67,7 @@ extension OrgConnector {
         case .agentBaseline(let e): e.agent.platformID
         case .queueProfile(let e): e.queue.platformID
         case .queueObservation(let e): e.queue.platformID
+        case .utilization(let e): e.agent.platformID
         case .connector: nil
         }
     }

@@ -29,6 +29,8 @@ public struct OrgConnector: Service {
         public var tickInterval: Duration = .seconds(1)
         /// Filter chunk for analytics queries.
         public var analyticsChunk: Int = 100
+        /// Poll utilization by 30-minute interval (docs/utilization.md). Default true.
+        public var utilization: Bool = true
         /// Jitter source for backoff (tests pin it).
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
         public init() {}
@@ -90,6 +92,13 @@ public struct OrgConnector: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await tokens.run() }
             group.addTask { await self.connectionLoop(rest: rest, tokens: tokens) }
+            if options.utilization {
+                group.addTask {
+                    await UtilizationPoller(org: org, rest: rest, sink: sink, clock: clock,
+                                            chunk: options.analyticsChunk, tick: options.tickInterval,
+                                            logger: logger, observer: observer, users: { [state] in state.box.value.users }).run()
+                }
+            }
             _ = await group.next()
             group.cancelAll()
         }

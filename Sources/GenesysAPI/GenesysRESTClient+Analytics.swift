@@ -26,3 +26,18 @@ extension GenesysRESTClient {
         return try await send(.POST, "/api/v2/analytics/users/aggregates/query", json: Array(body.utf8)).body
     }
 }
+
+extension GenesysRESTClient {
+    /// `POST /api/v2/analytics/conversations/aggregates/query`: `tHandle`, `tTalk`, `tHeld`, `tAcw` and
+    /// `nConnected` for `users`, grouped by `userId`, in 30-minute buckets over [from, to) (`timeZone`
+    /// aligns the buckets to the org's local time).
+    public func conversationsAggregates(users: [String], from: EpochMillis, to: EpochMillis,
+                                        timeZone: TimeZone) async throws -> [UInt8] {
+        let predicates = users.map { #"{"dimension":"userId","value":"\#($0)"}"# }.joined(separator: ",")
+        let interval = "\(Timestamp.format(from))/\(Timestamp.format(max(to, from + 1000)))"
+        let body = #"{"interval":"\#(interval)","granularity":"PT30M","timeZone":"\#(timeZone.identifier)","#
+            + #""groupBy":["userId"],"filter":{"type":"or","predicates":[\#(predicates)]},"#
+            + #""metrics":["tHandle","tTalk","tHeld","tAcw","nConnected"]}"#
+        return try await send(.POST, "/api/v2/analytics/conversations/aggregates/query", json: Array(body.utf8)).body
+    }
+}

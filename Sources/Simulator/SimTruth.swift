@@ -54,6 +54,37 @@ public struct SimTruth: Codable, Sendable, Equatable {
         public var productiveMs: Windows
     }
 
+    /// One 30-minute interval of an agent's completed handles (by completion time).
+    public struct UtilizationInterval: Codable, Sendable, Equatable {
+        /// Interval start, ISO-8601 UTC, and as epoch ms.
+        public var start: String
+        public var startMillis: Int64
+        public var handleMs: Int64
+        public var handleCount: Int
+        public var talkMs: Int64
+        public var heldMs: Int64
+        public var acwMs: Int64
+        public var connected: Int
+    }
+
+    /// Today's utilization of one agent (agents with nothing handled are omitted).
+    public struct AgentUtilization: Codable, Sendable, Equatable {
+        public var agentId: String
+        public var intervals: [UtilizationInterval]
+    }
+
+    /// Today's evaluations of one agent on one form, so far.
+    public struct QualityGroup: Codable, Sendable, Equatable {
+        public var agentId: String
+        public var formId: String
+        public var formName: String
+        public var count: Int
+        public var scoreSum: Int64
+        public var criticalScoreSum: Int64
+        /// Evaluations with a total score of at least 80.
+        public var passed: Int
+    }
+
     public struct Totals: Codable, Sendable, Equatable {
         public var handlingMs: Windows
         public var productiveMs: Windows
@@ -70,4 +101,8 @@ public struct SimTruth: Codable, Sendable, Equatable {
     public var queues: [Queue]
     /// Org totals (Σ over agents).
     public var totals: Totals
+    /// Today's utilization by 30-minute interval, per agent.
+    public var utilization: [AgentUtilization]
+    /// Today's quality evaluations so far, per agent and form (agents with none omitted).
+    public var quality: [QualityGroup]
 }

@@ -65,6 +65,11 @@ public struct SimulatorOptions: Sendable {
     /// so clients must allow large frames. Default 0.02.
     public var largeSnapshotRate: Double = 0.02
 
+    /// The conversation details query's pagination cap: a page reaching past this many results is
+    /// answered `400 "Pagination may not exceed 100000 results."`, as the platform does. Default 100,000
+    /// (tests lower it to exercise interval splitting).
+    public var detailsResultCap: Int = 100_000
+
     public init() {}
 
     /// The org ids for `count` orgs: `us`, `emea`, `apac`, `org4`, `org5`, …

@@ -19,6 +19,8 @@ public enum BridgeEvent: Sendable, Equatable {
     case agentBaseline(AgentBaseline)
     /// The org's connector health changed, or a heartbeat arrived.
     case connector(ConnectorStatus)
+    /// One agent's utilization for today by 30-minute interval (conversations aggregates, REST-polled).
+    case utilization(AgentUtilization)
 }
 
 public struct AgentStatusChange: Sendable, Equatable {

@@ -33,6 +33,8 @@ public struct EntityKind: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let queues = EntityKind("queues", singleton: false)
     /// `"occupancy":{…}`: the topic's time-weighted totals (global, or the org's own).
     public static let occupancy = EntityKind("occupancy", singleton: true)
+    /// `"utilization":[…]`: one entry per agent with today's 30-minute intervals (docs/utilization.md).
+    public static let utilization = EntityKind("utilization", singleton: false)
 }
 
 /// Which topics an entity belongs to.

@@ -22,6 +22,8 @@ struct OrgState {
     var totals = WindowedFigures()
     var emittedOrg: [UInt8]?
     var emittedTotals: [UInt8]?
+    /// Emitted utilization entity per agent platform id (docs/utilization.md).
+    var emittedUtilization: [String: [UInt8]] = [:]
     var dirtyAgents: [Int32] = []
     var dirtyQueues: [Int32] = []
     var orgChanged = true
@@ -138,6 +140,10 @@ struct OrgState {
             case .connector(let s):
                 guard s.org == me else { dropped += 1; continue }
                 apply(connector: s, out: &out)
+                continue
+            case .utilization(let u):
+                guard u.agent.org == me else { dropped += 1; continue }
+                apply(utilization: u, out: &out)
                 continue
             }
             lastEventAt = now
@@ -295,6 +301,9 @@ struct OrgState {
         for q in queues where q.emitted != nil {
             out.append(EntityChange(kind: .queues, id: "\(org.id.rawValue)/\(q.platformID)", scope: .org(org.id),
                                     json: nil))
+        }
+        for id in emittedUtilization.keys.sorted() {
+            out.append(EntityChange(kind: .utilization, id: "\(org.id.rawValue)/\(id)", scope: .org(org.id), json: nil))
         }
         if emittedTotals != nil {
             out.append(EntityChange(kind: .occupancy, id: org.id.rawValue, scope: .orgOnly(org.id), json: nil))

@@ -147,6 +147,10 @@ struct ViewState {
                 out.append(EntityChange(kind: .occupancy, id: org.org.id.rawValue, scope: .orgOnly(org.org.id),
                                         json: EncodedJSON(bytes: b)))
             }
+            for (id, b) in org.emittedUtilization.sorted(by: { $0.key < $1.key }) {
+                out.append(EntityChange(kind: .utilization, id: "\(org.org.id.rawValue)/\(id)", scope: .org(org.org.id),
+                                        json: EncodedJSON(bytes: b)))
+            }
             let day = org.dayStart(of: now)
             for a in org.agents where a.emitted != nil {
                 var c = a.compute(now: now, dayStart: day, ctx: ctx)

@@ -5,7 +5,7 @@
 
 // ---- model ------------------------------------------------------------------------------
 // One store per subscribed topic; the view merges them (usually there is exactly one).
-function emptyStore() { return { orgs: new Map(), agents: new Map(), queues: new Map(), occupancy: null }; }
+function emptyStore() { return { orgs: new Map(), agents: new Map(), queues: new Map(), utilization: new Map(), occupancy: null }; }
 function topicState(name) {
   return { name, status: 'pending', epoch: null, seq: null, hasData: false, store: emptyStore(), resyncTimer: null, lastAt: null };
 }
@@ -26,7 +26,7 @@ const model = {
   msgCount: 0,
   rtt: null,
 };
-const dirty = { orgs: true, agents: true, agentSet: true, queues: true, header: true, meta: true };
+const dirty = { orgs: true, agents: true, agentSet: true, queues: true, header: true, meta: true, util: true };
 function markAll() { for (const k in dirty) dirty[k] = true; }
 
 function kindOf(k) {
@@ -44,6 +44,7 @@ function loadSnapshot(t, data) {
   for (const o of data.orgs || []) if (o && o.id != null) s.orgs.set(String(o.id), o);
   for (const a of data.agents || []) if (a && a.id != null) s.agents.set(String(a.id), a);
   for (const q of data.queues || []) if (q && q.id != null) { q._rxAt = serverNow(); s.queues.set(String(q.id), q); }
+  for (const u of data.utilization || []) if (u && u.id != null) s.utilization.set(String(u.id), u);
   s.occupancy = data.occupancy || null;
   t.store = s;
   markAll();
@@ -73,6 +74,7 @@ function applyChanges(t, changes) {
     if (kind === 'agents') { dirty.agents = true; dirty.orgs = true; dirty.header = true; }
     else if (kind === 'orgs') { dirty.orgs = true; dirty.agents = true; dirty.queues = true; dirty.header = true; }
     else if (kind === 'queues') { dirty.queues = true; dirty.header = true; dirty.orgs = true; }
+    else if (kind === 'utilization') { dirty.util = true; }
   }
 }
 
@@ -87,6 +89,7 @@ function view() {
     for (const [k, o] of s.orgs) v.orgs.set(k, o);
     for (const [k, a] of s.agents) v.agents.set(k, a);
     for (const [k, q] of s.queues) v.queues.set(k, q);
+    for (const [k, u] of s.utilization) v.utilization.set(k, u);
   }
   // several org topics: time-weighted occupancy from the orgs' sums where given, else the first store's
   v.occupancy = combineOccupancy(stores.map(s => s.occupancy).filter(Boolean), [...v.orgs.values()]);

@@ -119,6 +119,7 @@ struct BridgeRoutes {
                 return Self.error(.upgradeRequired, "bad-request", "this endpoint is a WebSocket")
             }
         }
+        UtilizationExport.register(on: router, hub: hub)
         let dashboard = DashboardFiles()
         router.get("/") { _, _ in dashboard.response(for: "index.html") }
         router.get("/assets/**") { request, _ in dashboard.response(for: String(request.uri.path.dropFirst())) }

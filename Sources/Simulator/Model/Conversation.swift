@@ -13,6 +13,9 @@ struct Participant {
     var end: EpochMillis?
     var state: String  // call state: alerting, connected, disconnected, terminated
     var held = false
+    /// When the current hold began, and the hold time completed so far (utilization `tHeld`).
+    var heldSince: EpochMillis? = nil
+    var heldMs: Int64 = 0
     var disconnectType: String? = nil
     var wrapupExpected = false
     var acwStart: EpochMillis? = nil

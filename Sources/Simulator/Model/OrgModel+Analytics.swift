@@ -64,7 +64,8 @@ extension OrgModel {
         return SimTruth(
             org: org, at: Timestamp.format(now), atMillis: now, timeZone: timeZone.identifier,
             dayStart: Timestamp.format(dayStart), agents: agentTruths, queues: queueTruths,
-            totals: SimTruth.Totals(handlingMs: orgH, productiveMs: orgP))
+            totals: SimTruth.Totals(handlingMs: orgH, productiveMs: orgP),
+            utilization: utilizationTruth(dayStart: dayStart), quality: qualityTruth(dayStart: dayStart))
     }
 
     // MARK: - Users aggregates

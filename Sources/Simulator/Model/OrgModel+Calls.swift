@@ -195,6 +195,12 @@ extension OrgModel {
     func setHold(_ a: Int, held: Bool) {
         guard let c = agents[a].conversation, var conv = conversations[c], let p = agentParticipant(c, a) else { return }
         conv.participants[p].held = held
+        if held {
+            conv.participants[p].heldSince = now
+        } else if let since = conv.participants[p].heldSince {
+            conv.participants[p].heldMs += now - since
+            conv.participants[p].heldSince = nil
+        }
         conversations[c] = conv
         agents[a].phase = held ? .held : .talking
         publishConversation(c)
@@ -208,6 +214,10 @@ extension OrgModel {
         let transfer = queues.count > 1 && rng.chance(0.07)
         conv.participants[p].state = "disconnected"
         conv.participants[p].held = false
+        if let since = conv.participants[p].heldSince {
+            conv.participants[p].heldMs += now - since
+            conv.participants[p].heldSince = nil
+        }
         conv.participants[p].end = now
         conv.participants[p].wrapupExpected = true
         conv.participants[p].acwStart = now
@@ -249,6 +259,7 @@ extension OrgModel {
             conv.participants[p].wrapupCode = OrgModel.wrapupCodes[rng.int(0...(OrgModel.wrapupCodes.count - 1))]
             conv.participants[p].state = "terminated"
             conversations[c] = conv
+            recordHandled(conv, participant: conv.participants[p], agent: a)
             publishConversation(c, extraAgents: [a])
             let stillOpen = conv.participants.contains { $0.kind == .agent && $0.acwStart != nil && $0.acwEnd == nil }
             if conv.finished && !stillOpen { conversations[c] = nil }

@@ -18,6 +18,10 @@ final class OrgModel {
     /// Presence definition ids, indexed by `Presence.rawValue`.
     var presenceIDs: [String] = []
     var conversations: [Int: Conversation] = [:]
+    /// Every agent leg completed (after-call work ended), in completion order: the utilization truth.
+    var handled: [HandledLeg] = []
+    /// The day's quality evaluations, by creation time; visible once created (``visibleEvaluations``).
+    var evaluations: [SimEvaluation] = []
     var nextConversation = 0
     var heap = EventHeap()
     /// Business time the model has been advanced to.
@@ -110,6 +114,7 @@ final class OrgModel {
         }
         for q in queues.indices { scheduleArrival(q) }
         heap.push((begin / 1000 + 1) * 1000, .observationTick)
+        planEvaluations(from: begin)
         if begin < t0 {
             publishing = false
             advance(to: t0)

@@ -102,6 +102,36 @@ extension GenesysSimulator {
                 return .success((.ok, bytes))
             }
         }
+        router.post("/api/v2/analytics/conversations/aggregates/query") { [self] request, _ in
+            let decoded = await Self.decode(AggregateQuery.self, request)
+            return await api(request) { [self] caller in
+                let query: AggregateQuery
+                switch decoded {
+                case .success(let q): query = q
+                case .failure(let e): return .failure(e)
+                }
+                guard let (from, to) = Self.parseInterval(query.interval) else {
+                    return .failure(.badRequest("interval must be 'start/end' in ISO-8601, start before end."))
+                }
+                var step: Int64?
+                if let g = query.granularity {
+                    guard let ms = Self.parseDuration(g) else { return .failure(.badRequest("Invalid granularity \(g).")) }
+                    step = ms
+                }
+                let groupBy = query.groupBy ?? []
+                if let bad = groupBy.first(where: { $0 != "userId" && $0 != "mediaType" }) {
+                    return .failure(.badRequest("The simulator groups conversation aggregates by userId (and mediaType) only, not \(bad)."))
+                }
+                let known: Set<String> = ["tHandle", "tTalk", "tHeld", "tAcw", "nConnected"]
+                guard let asked = query.metrics, !asked.isEmpty else { return .failure(.badRequest("metrics is required.")) }
+                let users = query.filter.map { Set($0.values("userId")) }.flatMap { $0.isEmpty ? nil : $0 }
+                let bytes = current(caller.org) { s in
+                    s.model.conversationsAggregates(from: from, to: to, granularity: step, groupByUser: groupBy.contains("userId"),
+                                                    userIDs: users, metrics: Set(asked).intersection(known))
+                }
+                return .success((.ok, bytes))
+            }
+        }
         router.post("/api/v2/analytics/queues/observations/query") { [self] request, _ in
             let decoded = await Self.decode(ObservationQuery.self, request)
             return await api(request) { [self] caller in

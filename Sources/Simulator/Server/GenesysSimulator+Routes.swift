@@ -12,6 +12,8 @@ extension GenesysSimulator {
         addDirectoryRoutes(router)
         addNotificationRoutes(router)
         addAnalyticsRoutes(router)
+        addDetailsRoutes(router)
+        addQualityRoutes(router)
         addControlRoutes(router)
         let wsRouter = Router(context: SimRequestContext.self)
         addWebSocketRoutes(wsRouter)

@@ -1,0 +1,110 @@
+import GenesysAPI
+import Logging
+import Normalizer
+import SwitchboardConfig
+import SwitchboardCore
+
+/// Utilization by 30-minute interval for one org (docs/utilization.md): polls
+/// `analytics/conversations/aggregates/query` (PT30M, groupBy userId) on a ``PollSchedule``,
+/// keeps closed intervals, refreshes the open one every `utilizationPollInterval`, and sends each
+/// agent whose intervals changed as one ``AgentUtilization`` event. 429 and 5xx are retried by the
+/// REST client's policy; a poll that still fails leaves everything as it was and is retried.
+struct UtilizationPoller: Sendable {
+    /// Today's intervals per user platform id, sorted by start; what the views were last sent.
+    struct Day: Sendable, Equatable {
+        var dayStart: EpochMillis = .min
+        var intervals: [String: [UtilizationInterval]] = [:]
+
+        /// Replaces [from, to) with `fetched` and marks open intervals; returns the users whose
+        /// list changed (with their new list).
+        mutating func merge(_ fetched: [String: [UtilizationInterval]], fetch f: PollSchedule.Fetch,
+                            schedule: PollSchedule) -> [(String, [UtilizationInterval])] {
+            var changed: [(String, [UtilizationInterval])] = []
+            if f.newDay {
+                for (user, list) in intervals.sorted(by: { $0.key < $1.key }) where !list.isEmpty && fetched[user] == nil {
+                    changed.append((user, []))
+                }
+                intervals = [:]
+                dayStart = f.dayStart
+            }
+            let users = Set(intervals.keys).union(fetched.keys).sorted()
+            for user in users {
+                let old = intervals[user] ?? []
+                var list = old.filter { $0.start < f.from || $0.start >= f.to }
+                list += (fetched[user] ?? []).filter { !$0.isEmpty }
+                list.sort { $0.start < $1.start }
+                for k in list.indices { list[k].open = !schedule.isClosed(list[k].start) }
+                if list != old {
+                    intervals[user] = list
+                    changed.append((user, list))
+                }
+            }
+            return changed
+        }
+    }
+
+    let org: OrgConfig
+    let rest: GenesysRESTClient
+    let sink: any BridgeEventSink
+    let clock: any WallClock
+    let chunk: Int
+    let tick: Duration
+    let logger: Logger
+    let observer: any ConnectorObserver
+    /// The watched users (platform ids) once the first re-sync listed them.
+    let users: @Sendable () -> [String]?
+
+    func run() async {
+        let every = EpochMillis(org.tunables.utilizationPollInterval.components.seconds * 1000)
+        var schedule = PollSchedule(every: every, offset: PollSchedule.orgOffset(org.id.rawValue, every: every),
+                                    zone: org.timezone, now: clock.now())
+        var day = Day()
+        while !Task.isCancelled {
+            let now = clock.now()
+            if let users = users(), let fetch = schedule.due(now: now) {
+                do {
+                    let fetched = try await self.fetch(fetch, users: users)
+                    schedule.succeeded(fetch)
+                    let changed = day.merge(fetched, fetch: fetch, schedule: schedule)
+                    if !changed.isEmpty {
+                        let events = changed.map { user, list in
+                            BridgeEvent.utilization(AgentUtilization(
+                                agent: EntityID(org: org.id, platformID: user), dayStart: fetch.dayStart,
+                                asOf: fetch.asOf, intervals: list))
+                        }
+                        await sink.ingest(org: org.id, events: events)
+                    }
+                    observer.poll(org: org.id, feed: "utilization", ok: true)
+                    logger.debug("utilization polled", metadata: ["changed": "\(changed.count)",
+                                                                  "from": "\(Timestamp.format(fetch.from))"])
+                } catch is CancellationError {
+                    return
+                } catch {
+                    if Task.isCancelled { return }
+                    schedule.failed(now: clock.now())
+                    observer.poll(org: org.id, feed: "utilization", ok: false)
+                    logger.warning("utilization poll failed; keeping what we have and retrying",
+                                   metadata: ["error": "\(error)"])
+                }
+                continue
+            }
+            // Sleep the business-time delay in real time, but wake at least every tick (clock jumps, users).
+            let wait = Double(schedule.delay(now: now)) / max(clock.speed, 0.001)
+            let cap = Double(tick.components.seconds) * 1000 + Double(tick.components.attoseconds) / 1e15
+            do { try await Task.sleep(for: .milliseconds(Int64(max(1, min(wait, cap))))) } catch { return }
+        }
+    }
+
+    /// All chunks of users; any failure fails the whole fetch (nothing half-applied).
+    func fetch(_ f: PollSchedule.Fetch, users: [String]) async throws -> [String: [UtilizationInterval]] {
+        var out: [String: [UtilizationInterval]] = [:]
+        let size = max(1, chunk)
+        for start in stride(from: 0, to: users.count, by: size) {
+            let body = try await rest.conversationsAggregates(users: Array(users[start..<min(start + size, users.count)]),
+                                                              from: f.from, to: f.to, timeZone: org.timezone)
+            let parsed = try RESTNormalizer.conversationsAggregates(body, from: f.from, to: f.to).get()
+            out.merge(parsed) { a, _ in a }
+        }
+        return out
+    }
+}

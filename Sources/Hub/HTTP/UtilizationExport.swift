@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SwitchboardCore
+
+/// `GET /v1/utilization?org=&from=&to=&format=json|csv` (docs/utilization.md): today's 30-minute
+/// utilization intervals per agent, read from the same snapshot the stream serves, so the export is
+/// auth-scoped exactly like the stream (`org` given → topic `org:<id>`, else `global`). Agent names
+/// are joined at export time (they update in place); times are ISO-8601 with the org's offset and
+/// every row states the org's time zone.
+enum UtilizationExport {
+    /// The CSV columns, in order.
+    static let columns = ["org", "timeZone", "agentId", "agentName", "intervalStart", "intervalEnd", "tHandleMs",
+                          "handleCount", "ahtMs", "tTalkMs", "tHeldMs", "tAcwMs", "nConnected", "open"]
+
+    struct Row {
+        var values: [String: Any]
+    }
+
+    static func register(on router: Router<HubRequestContext>, hub: StreamHub) {
+        router.get("/v1/utilization") { request, _ in
+            let q = request.uri.queryParameters
+            let org = q.get("org").flatMap { $0.isEmpty ? nil : $0 }
+            let format = q.get("format") ?? "json"
+            guard format == "json" || format == "csv" else {
+                return BridgeRoutes.error(.badRequest, "bad-request", "format must be json or csv")
+            }
+            var from: EpochMillis = .min, to: EpochMillis = .max
+            if let f = q.get("from") {
+                guard let t = Timestamp.parse(f) else {
+                    return BridgeRoutes.error(.badRequest, "bad-request", "from must be ISO-8601 with an offset, e.g. 2026-05-07T08:00:00-04:00")
+                }
+                from = t
+            }
+            if let s = q.get("to") {
+                guard let t = Timestamp.parse(s) else {
+                    return BridgeRoutes.error(.badRequest, "bad-request", "to must be ISO-8601 with an offset, e.g. 2026-05-07T18:00:00-04:00")
+                }
+                to = t
+            }
+            let topic = org.map { "org:\($0)" } ?? "global"
+            switch await BridgeRoutes.authenticate(request, hub: hub) {
+            case .failure(let failure): return BridgeRoutes.error(.unauthorized, failure.code, "a valid bearer token is required")
+            case .success(let principal):
+                switch hub.snapshot(topic: topic, for: principal) {
+                case .failure(.forbidden): return BridgeRoutes.error(.forbidden, "forbidden", "the token does not cover \(topic)")
+                case .failure(.unknownTopic): return BridgeRoutes.error(.notFound, "unknown-topic", "no org \(org ?? "")")
+                case .success(let frame):
+                    let rows = Self.rows(frame: frame, from: from, to: to)
+                    if format == "csv" {
+                        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                                               .contentDisposition: "attachment; filename=\"utilization.csv\""],
+                                        body: .init(byteBuffer: ByteBuffer(bytes: Self.csv(rows))))
+                    }
+                    let body: [String: Any] = ["org": org ?? NSNull(), "from": from == .min ? NSNull() : Timestamp.format(from),
+                                               "to": to == .max ? NSNull() : Timestamp.format(to), "rows": rows]
+                    let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+                    return Response(status: .ok, headers: BridgeRoutes.json, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+                }
+            }
+        }
+    }
+
+    /// One row per agent interval whose start is in [from, to), sorted by org, agent name, start.
+    static func rows(frame: ByteBuffer, from: EpochMillis, to: EpochMillis) -> [[String: Any]] {
+        guard let json = try? JSONSerialization.jsonObject(with: Data(buffer: frame)) as? [String: Any],
+            let data = json["data"] as? [String: Any]
+        else { return [] }
+        var names: [String: String] = [:]
+        for a in data["agents"] as? [[String: Any]] ?? [] {
+            if let id = a["id"] as? String { names[id] = a["name"] as? String }
+        }
+        var rows: [[String: Any]] = []
+        for u in data["utilization"] as? [[String: Any]] ?? [] {
+            guard let agent = u["agent"] as? String else { continue }
+            for i in u["intervals"] as? [[String: Any]] ?? [] {
+                guard let start = i["start"] as? String, let t = Timestamp.parse(start), t >= from, t < to else { continue }
+                func n(_ k: String) -> Int64 { (i[k] as? NSNumber)?.int64Value ?? 0 }
+                rows.append([
+                    "org": u["org"] as? String ?? "", "timeZone": u["timeZone"] as? String ?? "", "agentId": agent,
+                    "agentName": names[agent] ?? "", "intervalStart": start, "intervalEnd": i["end"] as? String ?? "",
+                    "tHandleMs": n("handleMs"), "handleCount": n("handleCount"),
+                    "ahtMs": (i["ahtMs"] as? NSNumber).map { $0.int64Value as Any } ?? NSNull(),
+                    "tTalkMs": n("talkMs"), "tHeldMs": n("heldMs"), "tAcwMs": n("acwMs"), "nConnected": n("connected"),
+                    "open": String(describing: i["open"] ?? "") == "1" || String(describing: i["open"] ?? "") == "true",
+                ])
+            }
+        }
+        func key(_ r: [String: Any]) -> String {
+            "\(r["org"] ?? "")\u{1}\(r["agentName"] ?? "")\u{1}\(r["agentId"] ?? "")\u{1}\(r["intervalStart"] ?? "")"
+        }
+        return rows.sorted { key($0) < key($1) }
+    }
+
+    /// RFC 4180 CSV: UTF-8 with a byte-order mark (spreadsheets then read names correctly), CRLF,
+    /// fields quoted when they hold a comma, quote or line break; formula-looking names defused.
+    static func csv(_ rows: [[String: Any]], columns: [String] = columns) -> [UInt8] {
+        var out = "\u{FEFF}" + columns.joined(separator: ",") + "\r\n"
+        for r in rows {
+            out += columns.map { field(r[$0]) }.joined(separator: ",") + "\r\n"
+        }
+        return Array(out.utf8)
+    }
+
+    static func field(_ v: Any?) -> String {
+        var s: String
+        switch v {
+        case nil, is NSNull: return ""
+        case let n as Int64: return String(n)
+        case let b as Bool: return b ? "true" : "false"
+        case let t as String: s = t
+        default: s = "\(v!)"
+        }
+        if let first = s.first, "=+-@".contains(first), Double(s) == nil { s = "'" + s }
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            s = "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import SwitchboardCore
+
+/// One quality evaluation of an agent's call, released at `createdAt`.
+struct SimEvaluation: Sendable {
+    let id: String
+    let agent: Int
+    let form: Int
+    let createdAt: EpochMillis
+    /// Total and critical scores, whole numbers 0…100 (sums stay exact).
+    let score: Int64
+    let criticalScore: Int64
+    /// Passed: total score at least ``OrgModel/passMark``.
+    var passed: Bool { score >= OrgModel.passMark }
+}
+
+/// Quality: evaluations arriving over the day, the evaluations aggregates query and the seed
+/// documents' `GET /api/v2/quality/metrics`, all from the same plan (never from the call model's
+/// random sequence, so adding quality changed no other figure).
+extension OrgModel {
+    static let evaluationForms: [(id: String, name: String)] = [
+        ("5d0c8a1e-0f5e-4f3e-9a57-qa0000000001", "Inbound Voice QA"),
+        ("5d0c8a1e-0f5e-4f3e-9a57-qa0000000002", "Compliance"),
+    ]
+    static let passMark: Int64 = 80
+
+    /// Plans the day's evaluations: every fifth agent gets none (the zero-count case), the others 1…6
+    /// spread over the 14 hours after `begin`, on either form.
+    func planEvaluations(from begin: EpochMillis) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in organizationID.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        var r = SimRandom(seed: h)
+        var plan: [SimEvaluation] = []
+        for a in agents.indices where a % 5 != 4 {
+            let n = r.int(1...6)
+            for _ in 0..<n {
+                let at = begin + Int64(r.unit() * 14 * 3_600_000)
+                let form = r.int(0...(Self.evaluationForms.count - 1))
+                let score = Int64(r.int(55...100))
+                let critical = Int64(r.int(60...100))
+                plan.append(SimEvaluation(id: r.uuid(), agent: a, form: form, createdAt: at, score: score,
+                                          criticalScore: critical))
+            }
+        }
+        evaluations = plan.sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id < $1.id }
+    }
+
+    /// Evaluations created in [from, min(to, now)].
+    func visibleEvaluations(from: EpochMillis, to: EpochMillis) -> ArraySlice<SimEvaluation> {
+        let end = min(to, now + 1)
+        let lo = evaluations.firstIndex { $0.createdAt >= from } ?? evaluations.count
+        let hi = evaluations.firstIndex { $0.createdAt >= end } ?? evaluations.count
+        return lo < hi ? evaluations[lo..<hi] : []
+    }
+
+    /// `POST /api/v2/analytics/evaluations/aggregates/query` grouped by any of `userId`, `formId` (one
+    /// data entry spanning the interval): `nEvaluations` (`count`), `oTotalScore` and
+    /// `oTotalCriticalScore` (`count`, `sum`, `min`, `max`). Agents with no evaluation are left out.
+    func evaluationsAggregates(from: EpochMillis, to: EpochMillis, byUser: Bool, byForm: Bool,
+                               userIDs: Set<String>?, metrics: Set<String>) -> [UInt8] {
+        struct Key: Hashable, Comparable {
+            var agent: Int, form: Int
+            static func < (a: Key, b: Key) -> Bool { (a.agent, a.form) < (b.agent, b.form) }
+        }
+        var groups: [Key: [SimEvaluation]] = [:]
+        for e in visibleEvaluations(from: from, to: to) {
+            if let userIDs, !userIDs.contains(agents[e.agent].id) { continue }
+            groups[Key(agent: byUser ? e.agent : -1, form: byForm ? e.form : -1), default: []].append(e)
+        }
+        var w = JSONWriter(capacity: 4096)
+        w.object { w in
+            w.array("results") { w in
+                for key in groups.keys.sorted() {
+                    let list = groups[key]!
+                    w.object { w in
+                        w.object("group") { w in
+                            if key.agent >= 0 { w.field("userId", plain: agents[key.agent].id) }
+                            if key.form >= 0 { w.field("formId", plain: Self.evaluationForms[key.form].id) }
+                        }
+                        w.array("data") { w in
+                            w.object { w in
+                                w.field("interval", "\(Timestamp.format(from))/\(Timestamp.format(to))")
+                                w.array("metrics") { w in
+                                    if metrics.contains("nEvaluations") {
+                                        w.object { w in
+                                            w.field("metric", plain: "nEvaluations")
+                                            w.object("stats") { w in w.field("count", Int64(list.count)) }
+                                        }
+                                    }
+                                    for (name, values) in [("oTotalScore", list.map(\.score)),
+                                                           ("oTotalCriticalScore", list.map(\.criticalScore))]
+                                    where metrics.contains(name) {
+                                        w.object { w in
+                                            w.field("metric", plain: name)
+                                            w.object("stats") { w in
+                                                w.field("max", values.max() ?? 0)
+                                                w.field("min", values.min() ?? 0)
+                                                w.field("count", Int64(values.count))
+                                                w.field("sum", values.reduce(0, +))
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return w.bytes
+    }
+
+    /// The seed documents' `GET /api/v2/quality/metrics?groupBy=agent&metrics=averageScore,count,passRate`:
+    /// a bare array, one record per agent — including agents with no evaluation, with `count` 0 and
+    /// `averageScore` 0 (the "ghost agent" trap the seed describes).
+    func seedQualityMetrics(from: EpochMillis, to: EpochMillis, formID: String?, metrics: Set<String>) -> [UInt8] {
+        let form = formID.flatMap { id in Self.evaluationForms.firstIndex { $0.id == id } }
+        var per = Array(repeating: (count: Int64(0), sum: Int64(0), passed: Int64(0)), count: agents.count)
+        for e in visibleEvaluations(from: from, to: to) where form == nil || e.form == form {
+            per[e.agent].count += 1
+            per[e.agent].sum += e.score
+            per[e.agent].passed += e.passed ? 1 : 0
+        }
+        func decimal(_ w: inout JSONWriter, _ k: String, _ v: Double) {
+            w.key(k)
+            w.raw(Array(String(format: "%.2f", v).utf8))
+        }
+        var w = JSONWriter(capacity: 4096)
+        w.beginArray()
+        do {
+            for a in agents.indices {
+                let p = per[a]
+                w.object { w in
+                    w.field("entityId", plain: agents[a].id)
+                    w.field("entityName", agents[a].name)
+                    w.object("metrics") { w in
+                        if metrics.contains("averageScore") {
+                            w.object("averageScore") { w in
+                                decimal(&w, "value", p.count > 0 ? Double(p.sum) / Double(p.count) : 0)
+                                w.field("unit", plain: "percentage")
+                            }
+                        }
+                        if metrics.contains("count") { w.object("count") { w in w.field("value", p.count) } }
+                        if metrics.contains("passRate") {
+                            w.object("passRate") { w in
+                                decimal(&w, "value", p.count > 0 ? Double(p.passed) * 100 / Double(p.count) : 0)
+                                w.field("unit", plain: "percentage")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        w.endArray()
+        return w.bytes
+    }
+
+    /// The quality truth: per agent and form, today's evaluations so far.
+    func qualityTruth(dayStart: EpochMillis) -> [SimTruth.QualityGroup] {
+        var groups: [String: SimTruth.QualityGroup] = [:]
+        for e in visibleEvaluations(from: dayStart, to: now + 1) {
+            let form = Self.evaluationForms[e.form]
+            let key = "\(agents[e.agent].id)/\(form.id)"
+            var g = groups[key] ?? SimTruth.QualityGroup(agentId: agents[e.agent].id, formId: form.id, formName: form.name,
+                                                         count: 0, scoreSum: 0, criticalScoreSum: 0, passed: 0)
+            g.count += 1
+            g.scoreSum += e.score
+            g.criticalScoreSum += e.criticalScore
+            g.passed += e.passed ? 1 : 0
+            groups[key] = g
+        }
+        return groups.keys.sorted().map { groups[$0]! }
+    }
+}

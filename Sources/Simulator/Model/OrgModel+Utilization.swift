@@ -1,0 +1,160 @@
+import Foundation
+import SwitchboardCore
+
+/// One completed agent leg: answered, talked (with holds), wrapped up. Utilization metrics are
+/// reported in the interval in which the leg completed (the end of after-call work), so a closed
+/// interval never changes afterwards.
+struct HandledLeg: Sendable {
+    let agent: Int
+    let conversationID: String
+    let connected: EpochMillis
+    let completed: EpochMillis
+    let talkMs: Int64
+    let heldMs: Int64
+    let acwMs: Int64
+    var handleMs: Int64 { talkMs + heldMs + acwMs }
+}
+
+/// Sums of one bucket: the `tHandle`, `tTalk`, `tHeld`, `tAcw`, `nConnected` statistics.
+struct UtilizationSums: Sendable, Equatable {
+    var handleSum: Int64 = 0, handleCount = 0, handleMax: Int64 = 0
+    var talkSum: Int64 = 0, talkCount = 0
+    var heldSum: Int64 = 0, heldCount = 0
+    var acwSum: Int64 = 0, acwCount = 0
+    var connected = 0
+
+    mutating func add(_ leg: HandledLeg) {
+        handleSum += leg.handleMs
+        handleCount += 1
+        handleMax = max(handleMax, leg.handleMs)
+        talkSum += leg.talkMs
+        talkCount += 1
+        if leg.heldMs > 0 {
+            heldSum += leg.heldMs
+            heldCount += 1
+        }
+        acwSum += leg.acwMs
+        acwCount += 1
+        connected += 1
+    }
+}
+
+extension OrgModel {
+    func recordHandled(_ conv: Conversation, participant p: Participant, agent a: Int) {
+        guard let connected = p.connected, let end = p.end, let acwStart = p.acwStart, let acwEnd = p.acwEnd else { return }
+        handled.append(HandledLeg(agent: a, conversationID: conv.id, connected: connected, completed: acwEnd,
+                                  talkMs: max(0, end - connected - p.heldMs), heldMs: p.heldMs,
+                                  acwMs: max(0, acwEnd - acwStart)))
+    }
+
+    /// Index of the first leg completed at or after `t` (legs are in completion order).
+    func firstHandled(atOrAfter t: EpochMillis) -> Int {
+        var lo = 0, hi = handled.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if handled[mid].completed < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Per agent index, per bucket start: the sums of legs completed in [from, min(to, now)).
+    func utilizationBuckets(from: EpochMillis, to: EpochMillis, step: EpochMillis,
+                            userIDs: Set<String>?) -> [Int: [(EpochMillis, UtilizationSums)]] {
+        var out: [Int: [EpochMillis: UtilizationSums]] = [:]
+        let end = min(to, now + 1)
+        var i = firstHandled(atOrAfter: from)
+        while i < handled.count, handled[i].completed < end {
+            let leg = handled[i]
+            i += 1
+            if let userIDs, !userIDs.contains(agents[leg.agent].id) { continue }
+            let bucket = from + (leg.completed - from) / step * step
+            out[leg.agent, default: [:]][bucket, default: UtilizationSums()].add(leg)
+        }
+        return out.mapValues { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    }
+
+    /// `POST /api/v2/analytics/conversations/aggregates/query` grouped by `userId` (or not grouped):
+    /// per bucket of `granularity` aligned to the interval start, `tHandle`, `tTalk`, `tHeld`, `tAcw`
+    /// (`count`, `sum`, `max` for tHandle) and `nConnected` (`count`). Empty buckets are left out.
+    func conversationsAggregates(from: EpochMillis, to: EpochMillis, granularity: EpochMillis?, groupByUser: Bool,
+                                 userIDs: Set<String>?, metrics: Set<String>) -> [UInt8] {
+        let step = granularity ?? max(1, to - from)
+        var perAgent = utilizationBuckets(from: from, to: to, step: step, userIDs: userIDs)
+        if !groupByUser {
+            var all: [EpochMillis: UtilizationSums] = [:]
+            for (_, buckets) in perAgent {
+                for (start, s) in buckets { all[start, default: UtilizationSums()].merge(s) }
+            }
+            perAgent = [-1: all.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }]
+        }
+        var w = JSONWriter(capacity: 4096)
+        w.object { w in
+            w.array("results") { w in
+                for agent in perAgent.keys.sorted() {
+                    guard let buckets = perAgent[agent], !buckets.isEmpty else { continue }
+                    w.object { w in
+                        w.object("group") { w in
+                            if agent >= 0 { w.field("userId", plain: agents[agent].id) }
+                            w.field("mediaType", plain: "voice")
+                        }
+                        w.array("data") { w in
+                            for (start, s) in buckets {
+                                w.object { w in
+                                    w.field("interval", "\(Timestamp.format(start))/\(Timestamp.format(min(start + step, to)))")
+                                    w.array("metrics") { w in writeUtilization(&w, s, metrics: metrics) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return w.bytes
+    }
+
+    private func writeUtilization(_ w: inout JSONWriter, _ s: UtilizationSums, metrics: Set<String>) {
+        func stat(_ name: String, count: Int, sum: Int64?, max: Int64? = nil) {
+            guard metrics.contains(name), count > 0 else { return }
+            w.object { w in
+                w.field("metric", plain: name)
+                w.object("stats") { w in
+                    if let max { w.field("max", max) }
+                    w.field("count", Int64(count))
+                    if let sum { w.field("sum", sum) }
+                }
+            }
+        }
+        stat("tHandle", count: s.handleCount, sum: s.handleSum, max: s.handleMax)
+        stat("tTalk", count: s.talkCount, sum: s.talkSum)
+        stat("tHeld", count: s.heldCount, sum: s.heldSum)
+        stat("tAcw", count: s.acwCount, sum: s.acwSum)
+        stat("nConnected", count: s.connected, sum: nil)
+    }
+
+    /// The utilization truth: today's 30-minute buckets per agent (agents with no handled leg omitted).
+    func utilizationTruth(dayStart: EpochMillis) -> [SimTruth.AgentUtilization] {
+        let buckets = utilizationBuckets(from: dayStart, to: now + 1, step: 30 * 60_000, userIDs: nil)
+        return buckets.keys.sorted().map { a in
+            SimTruth.AgentUtilization(agentId: agents[a].id, intervals: buckets[a]!.map { start, s in
+                SimTruth.UtilizationInterval(
+                    start: Timestamp.format(start), startMillis: start, handleMs: s.handleSum, handleCount: s.handleCount,
+                    talkMs: s.talkSum, heldMs: s.heldSum, acwMs: s.acwSum, connected: s.connected)
+            })
+        }
+    }
+}
+
+extension UtilizationSums {
+    mutating func merge(_ o: UtilizationSums) {
+        handleSum += o.handleSum
+        handleCount += o.handleCount
+        handleMax = max(handleMax, o.handleMax)
+        talkSum += o.talkSum
+        talkCount += o.talkCount
+        heldSum += o.heldSum
+        heldCount += o.heldCount
+        acwSum += o.acwSum
+        acwCount += o.acwCount
+        connected += o.connected
+    }
+}

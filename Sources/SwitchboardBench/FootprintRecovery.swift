@@ -1,0 +1,133 @@
+import Foundation
+import Hub
+import Logging
+import Normalizer
+import Simulator
+import SwitchboardConfig
+import SwitchboardCore
+import Views
+
+/// `--child footprint`: RSS growth of views + hub (latest entity fragments for snapshots) per tracked
+/// agent after a day-like history of events per agent.
+enum FootprintChild {
+    static func run(_ opts: [String: String]) async {
+        bootstrapBenchLogging()
+        let agentsPerOrg = Int(opts["agents"] ?? "5000") ?? 5000
+        let eventsPerAgent = Int(opts["events"] ?? "20") ?? 20
+        let factory = FrameFactory(agentsPerOrg: agentsPerOrg, queuesPerOrg: min(40, max(2, agentsPerOrg / 25)))
+        let orgIDs = FrameFactory.orgs.map { OrgID($0) }
+        var server = ServerConfig()
+        server.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        guard let hub = try? await StreamHub(configuration: server, auth: AuthConfig(), metrics: HubMetrics(),
+                                             clock: SystemClock(), logger: Logger(label: "bench.hub")) else { return }
+        hub.setOrgs(orgIDs)
+        let normalizers = orgIDs.map { NotificationNormalizer(org: $0) }
+        // Warm the code paths with one agent, then measure from a trimmed heap.
+        Proc.trim()
+        let rss0 = Proc.rss
+        let engine = ViewEngine(occupancy: OccupancyConfig(),
+                                orgs: orgIDs.map { ViewOrg(id: $0, name: $0.rawValue.uppercased(), timeZone: TimeZone(identifier: "UTC")!) },
+                                clock: SystemClock(), sink: hub)
+        let total = 3 * agentsPerOrg * eventsPerAgent
+        let chunk = 30_000
+        let now = SystemClock.realNow()
+        let step: Int64 = max(1, 8 * 3_600_000 / Int64(total))
+        var done = 0
+        var events = 0
+        while done < total {
+            let n = min(chunk, total - done)
+            let end = now - 1000 - Int64(total - done - n) * step
+            let frames = factory.mix(count: n, end: end, step: step)
+            for f in frames {
+                if case .events(_, let evs) = normalizers[f.org].normalize(f.frame, receivedAt: f.at) {
+                    events += evs.count
+                    await engine.ingest(org: orgIDs[f.org], events: evs)
+                }
+            }
+            hub.flush()
+            done += n
+        }
+        await engine.refresh()
+        hub.flush()
+        Proc.trim()
+        let rss1 = Proc.rss
+        let tracked = await engine.currentEntities().filter { $0.kind == .agents }.count
+        let out: [String: Double] = [
+            "agents": Double(tracked), "events": Double(events), "rssBefore": Double(rss0), "rssAfter": Double(rss1),
+            "bytesPerAgent": Double(rss1 - rss0) / Double(max(1, tracked)),
+        ]
+        let json = try! JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
+        FileHandle.standardOutput.write(json + Data("\n".utf8))
+        exit(0)
+    }
+}
+
+/// `--child recovery`: ghost one org's upstream socket (it stays open, nothing more arrives), time
+/// until the bridge shows it `stale`; then time from the socket reopening (`open` again) until every
+/// agent's presence and routing status in the views match the simulator's truth.
+enum RecoveryChild {
+    static func run(_ opts: [String: String]) async {
+        bootstrapBenchLogging()
+        let agentsPerOrg = Int(opts["agents"] ?? "5000") ?? 5000
+        let heartbeat = Int(opts["heartbeat"] ?? "5") ?? 5
+        var options = SimulatorOptions()
+        options.orgCount = 3
+        options.agentsPerOrg = agentsPerOrg
+        options.heartbeatInterval = .seconds(heartbeat)
+        let harness = BridgeHarness(options: options)
+        harness.start()
+        guard await harness.waitReady(agents: 3 * agentsPerOrg, timeout: 180), let parts = harness.bridge.parts else {
+            log("recovery: bridge not ready")
+            return
+        }
+        let org = OrgID("emea")
+        try? await Task.sleep(for: .seconds(3))
+        let tGhost = Proc.now
+        _ = await harness.simulator.inject(.ghost, org: "emea")
+        var tStale = Double.nan, tOpen = Double.nan, tTruth = Double.nan
+        var checks = 0
+        var lastMismatch = 0
+        while Proc.now - tGhost < 180 {
+            let status = await parts.views.orgStatuses()[org]?.status
+            if tStale.isNaN {
+                if status == .stale { tStale = Proc.now }
+            } else if tOpen.isNaN {
+                if status == .open { tOpen = Proc.now }
+            } else {
+                checks += 1
+                lastMismatch = await mismatches(harness: harness, views: parts.views, org: org)
+                if lastMismatch == 0 {
+                    tTruth = Proc.now
+                    break
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(tOpen.isNaN ? 50 : 100))
+        }
+        let out: [String: Double] = [
+            "heartbeatSeconds": Double(heartbeat),
+            "ghostToStale": tStale - tGhost, "ghostToOpen": tOpen - tGhost, "openToTruth": tTruth - tOpen,
+            "truthChecks": Double(checks), "lastMismatches": Double(lastMismatch),
+        ]
+        let json = try! JSONSerialization.data(withJSONObject: out.mapValues { $0.isNaN ? -1 : $0 }, options: [.sortedKeys])
+        FileHandle.standardOutput.write(json + Data("\n".utf8))
+        exit(0)
+    }
+
+    /// Agents whose presence or routing status in the views differs from the simulator's truth.
+    static func mismatches(harness: BridgeHarness, views: ViewEngine, org: OrgID) async -> Int {
+        guard let truth = await harness.simulator.truth(org: org.rawValue) else { return -1 }
+        var bad = 0
+        for a in truth.agents {
+            let f = await views.agentFigures(EntityID(org: org, platformID: a.id))
+            let presence = f?.presence.map { "\($0)" }
+            let routing = f?.routingStatus?.rawValue
+            if routing != a.routingStatus || !presenceMatches(presence, a.presence) { bad += 1 }
+        }
+        return bad
+    }
+
+    static func presenceMatches(_ views: String?, _ truth: String) -> Bool {
+        guard let v = views else { return false }
+        return v.lowercased().filter { $0.isLetter } == truth.lowercased().filter { $0.isLetter }
+    }
+}

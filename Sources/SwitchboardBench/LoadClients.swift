@@ -1,0 +1,348 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Synchronization
+import SwitchboardCore
+
+// Downstream load clients.
+//
+// Why not HummingbirdWSClient's `WebSocketClient`: it runs one Swift task and one async frame iterator
+// per connection and decodes into `String`s; with 1,000–10,000 clients on 2 cores shared with the
+// bridge, the clients would cost more CPU than the hub they measure. Here each client is one NIO
+// channel with swift-nio's own HTTP upgrader and WebSocket frame decoder (nothing hand-rolled on the
+// wire) and a handler that only counts bytes and frames. A few "sample" clients also reassemble and
+// parse messages to measure age at delivery. Clients run in a child process, so the server side's
+// RSS and CPU are its own.
+
+/// Counters shared by every client of this process.
+final class ClientTotals: Sendable {
+    let connected = Atomic<Int>(0)
+    let upgraded = Atomic<Int>(0)
+    let failed = Atomic<Int>(0)
+    let closed = Atomic<Int>(0)
+    let messages = Atomic<Int>(0)
+    let bytes = Atomic<Int>(0)
+    let snapshots = Atomic<Int>(0)
+    let deltas = Atomic<Int>(0)
+    let slowConsumer = Atomic<Int>(0)
+    let ages = Mutex<[Double]>([])
+    /// Delta `at` (hub flush time) − stateSince: upstream + views + hub staging.
+    let flushAges = Mutex<[Double]>([])
+    /// Receive time − delta `at`: hub queue + socket + client.
+    let wireAges = Mutex<[Double]>([])
+    let measuring = Atomic<Bool>(false)
+    init() {}
+}
+
+/// Counts frames and bytes; answers pings; sample clients parse agent `stateSince` for age at delivery.
+final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let totals: ClientTotals
+    let subscribe: String?
+    let sample: Bool
+    private var partial: [UInt8] = []
+    private var partialIsText = false
+    private var lastSince: [String: Int64] = [:]
+
+    init(totals: ClientTotals, subscribe: String?, sample: Bool) {
+        self.totals = totals
+        self.subscribe = subscribe
+        self.sample = sample
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        totals.upgraded.add(1, ordering: .relaxed)
+        if let topic = subscribe {
+            var buf = context.channel.allocator.buffer(capacity: 64)
+            buf.writeString(#"{"op":"subscribe","topic":"\#(topic)"}"#)
+            let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buf)
+            context.writeAndFlush(NIOAny(frame), promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        totals.closed.add(1, ordering: .relaxed)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
+            context.writeAndFlush(NIOAny(pong), promise: nil)
+            return
+        case .connectionClose:
+            context.close(promise: nil)
+            return
+        case .text, .continuation, .binary:
+            break
+        default:
+            return
+        }
+        let n = frame.data.readableBytes
+        totals.bytes.add(n, ordering: .relaxed)
+        if frame.opcode != .continuation { partialIsText = frame.opcode == .text }
+        if frame.fin { totals.messages.add(1, ordering: .relaxed) }
+        // Cheap classification on the first fragment: the type is the first field the hub writes.
+        if frame.opcode == .text, let head = frame.data.getString(at: frame.data.readerIndex, length: min(n, 24)) {
+            if head.hasPrefix(#"{"type":"delta""#) { totals.deltas.add(1, ordering: .relaxed) }
+            else if head.hasPrefix(#"{"type":"snapshot""#) { totals.snapshots.add(1, ordering: .relaxed) }
+            else if head.hasPrefix(#"{"type":"error""#) {
+                let s = frame.data.getString(at: frame.data.readerIndex, length: n) ?? ""
+                if s.contains("slow-consumer") { totals.slowConsumer.add(1, ordering: .relaxed) }
+            }
+        }
+        guard sample, partialIsText else { return }
+        partial.append(contentsOf: frame.data.readableBytesView)
+        if frame.fin {
+            let receivedAt = Proc.wallMillis
+            examine(partial, receivedAt: receivedAt)
+            partial.removeAll(keepingCapacity: false)
+        }
+    }
+
+    /// Snapshot: each agent's baseline `stateSince`. Delta (first sighting of an agent without a baseline
+    /// sets one): for each agent whose `stateSince` moved, age = receive wall time − new `stateSince` (the
+    /// upstream event time, on the wall clock that simulator and bridge share). A byte scanner, not
+    /// JSONSerialization, so sample clients stay cheap.
+    private func examine(_ bytes: [UInt8], receivedAt: Double) {
+        if bytes.starts(with: Self.snapshotPrefix) {
+            // Baselines from the snapshot's agents (`{"id":"org/…",…,"stateSince":"…"}`).
+            var i = 0
+            while let idPos = Self.find(Self.plainIDKey, in: bytes, from: i) {
+                guard let id = Self.stringValue(bytes, at: idPos) else { break }
+                i = idPos + id.utf8.count
+                guard let sincePos = Self.find(Self.sinceKey, in: bytes, from: i) else { break }
+                if let next = Self.find(Self.plainIDKey, in: bytes, from: i), next < sincePos { continue }
+                i = sincePos
+                if let s = Self.stringValue(bytes, at: sincePos), let t = Timestamp.parse(s) { lastSince[id] = t }
+            }
+            return
+        }
+        guard bytes.starts(with: Self.deltaPrefix) else { return }
+        let measuring = totals.measuring.load(ordering: .relaxed)
+        var ages: [Double] = []
+        var flushAges: [Double] = []
+        let at = Self.find(Self.atKey, in: bytes, from: 0).flatMap { Self.stringValue(bytes, at: $0) }
+            .flatMap { Timestamp.parse($0) }
+        if measuring, let at { totals.wireAges.withLock { $0.append(receivedAt - Double(at)) } }
+        var i = 0
+        while let idPos = Self.find(Self.agentKey, in: bytes, from: i) {
+            guard let id = Self.stringValue(bytes, at: idPos) else { break }
+            i = idPos + id.utf8.count
+            guard let sincePos = Self.find(Self.sinceKey, in: bytes, from: i) else { break }
+            let next = Self.find(Self.agentKey, in: bytes, from: i)
+            if let next, next < sincePos { continue }
+            i = sincePos
+            guard let s = Self.stringValue(bytes, at: sincePos), let t = Timestamp.parse(s) else { continue }
+            let previous = lastSince[id]
+            lastSince[id] = t
+            if let p = previous, t > p, measuring {
+                ages.append(receivedAt - Double(t))
+                if let at { flushAges.append(Double(at - t)) }
+            }
+        }
+        if !ages.isEmpty { totals.ages.withLock { $0.append(contentsOf: ages) } }
+        if !flushAges.isEmpty { totals.flushAges.withLock { $0.append(contentsOf: flushAges) } }
+    }
+
+    static let snapshotPrefix = Array(#"{"type":"snapshot""#.utf8)
+    static let plainIDKey = Array(#"{"id":""#.utf8)
+    static let deltaPrefix = Array(#"{"type":"delta""#.utf8)
+    static let atKey = Array(#""at":""#.utf8)
+    static let agentKey = Array(#"{"kind":"agents","id":""#.utf8)
+    static let sinceKey = Array(#""stateSince":""#.utf8)
+
+    /// Index just past the first occurrence of `needle` at or after `from`.
+    static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
+        guard needle.count <= hay.count else { return nil }
+        var i = from
+        let last = hay.count - needle.count
+        let first = needle[0]
+        while i <= last {
+            if hay[i] == first {
+                var j = 1
+                while j < needle.count && hay[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return i + needle.count }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The string from `start` to the next quote (ids and timestamps have no escapes).
+    static func stringValue(_ bytes: [UInt8], at start: Int) -> String? {
+        var j = start
+        while j < bytes.count && bytes[j] != UInt8(ascii: "\"") { j += 1 }
+        guard j < bytes.count else { return nil }
+        return String(decoding: bytes[start..<j], as: UTF8.self)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// Sends the upgrade request once the channel is active.
+final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+    let host: String
+    let uri: String
+    let totals: ClientTotals
+    init(host: String, uri: String, totals: ClientTotals) {
+        self.host = host
+        self.uri = uri
+        self.totals = totals
+    }
+    func channelActive(context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: host)
+        headers.add(name: "Content-Length", value: "0")
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.fireChannelActive()
+    }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // A response here means the upgrade was refused.
+        if case .head(let h) = unwrapInboundIn(data) {
+            log("upgrade refused: \(h.status.code)")
+            totals.failed.add(1, ordering: .relaxed)
+        }
+        context.close(promise: nil)
+    }
+}
+
+/// Opens `count` clients against `host:port`, `ramp` clients at a time.
+struct LoadClientPool {
+    let group: MultiThreadedEventLoopGroup
+    let totals = ClientTotals()
+    var channels: [any Channel] = []
+
+    init(threads: Int) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+    }
+
+    mutating func connect(host: String, port: Int, uri: String, count: Int, subscribe: String?, samples: Int,
+                          batch: Int = 100) async {
+        var opened = 0
+        while opened < count {
+            let n = min(batch, count - opened)
+            var futures: [EventLoopFuture<any Channel>] = []
+            for i in 0..<n {
+                let sample = (opened + i) < samples
+                let totals = self.totals
+                let bootstrap = ClientBootstrap(group: group)
+                    .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                    .channelInitializer { channel in
+                        let handler = CountingClientHandler(totals: totals, subscribe: subscribe, sample: sample)
+                        let request = UpgradeRequestHandler(host: "\(host):\(port)", uri: uri, totals: totals)
+                        let upgrader = NIOWebSocketClientUpgrader(
+                            maxFrameSize: 1 << 24, automaticErrorHandling: false,
+                            upgradePipelineHandler: { channel, _ in
+                                channel.pipeline.addHandler(handler)
+                            })
+                        let config: NIOHTTPClientUpgradeConfiguration = (
+                            upgraders: [upgrader],
+                            completionHandler: { context in
+                                context.pipeline.removeHandler(request, promise: nil)
+                            })
+                        return channel.pipeline.addHTTPClientHandlers(withClientUpgrade: config).flatMap {
+                            channel.pipeline.addHandler(request)
+                        }
+                    }
+                futures.append(bootstrap.connect(host: host, port: port))
+            }
+            for f in futures {
+                do {
+                    channels.append(try await f.get())
+                    totals.connected.add(1, ordering: .relaxed)
+                } catch {
+                    totals.failed.add(1, ordering: .relaxed)
+                }
+            }
+            opened += n
+        }
+    }
+
+    func closeAll() async {
+        for c in channels { try? await c.close() }
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// `--child clients`: opens clients, waits for them to upgrade, measures for `duration` seconds after
+/// `warmup`, prints one JSON object on stdout.
+enum ClientsChild {
+    static func run(_ opts: [String: String]) async {
+        let host = opts["host"] ?? "127.0.0.1"
+        let port = Int(opts["port"] ?? "0") ?? 0
+        let count = Int(opts["count"] ?? "1000") ?? 1000
+        let samples = Int(opts["samples"] ?? "0") ?? 0
+        let warmup = Double(opts["warmup"] ?? "5") ?? 5
+        let duration = Double(opts["duration"] ?? "10") ?? 10
+        let threads = Int(opts["threads"] ?? "1") ?? 1
+        let topic = opts["topic"].flatMap { $0 == "-" ? nil : $0 }
+        let uri = "/v1/stream?access_token=\(opts["token"] ?? "bench")"
+        var pool = LoadClientPool(threads: threads)
+        let t0 = Proc.now
+        await pool.connect(host: host, port: port, uri: uri, count: count, subscribe: topic, samples: samples)
+        // Wait for upgrades (and snapshots, when subscribed).
+        let deadline = Proc.now + 120
+        while Proc.now < deadline {
+            let up = pool.totals.upgraded.load(ordering: .relaxed)
+            let failed = pool.totals.failed.load(ordering: .relaxed)
+            let snaps = pool.totals.snapshots.load(ordering: .relaxed)
+            if up + failed >= count && (topic == nil || snaps >= up) { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        let connectSeconds = Proc.now - t0
+        // Tell the parent we are connected (it reads stderr lines starting with READY).
+        FileHandle.standardError.write(Data("READY \(pool.totals.upgraded.load(ordering: .relaxed))\n".utf8))
+        try? await Task.sleep(for: .seconds(warmup))
+        let m0 = pool.totals.messages.load(ordering: .relaxed)
+        let b0 = pool.totals.bytes.load(ordering: .relaxed)
+        let d0 = pool.totals.deltas.load(ordering: .relaxed)
+        let c0 = Proc.cpuSeconds
+        pool.totals.measuring.store(true, ordering: .relaxed)
+        let s0 = Proc.now
+        try? await Task.sleep(for: .seconds(duration))
+        pool.totals.measuring.store(false, ordering: .relaxed)
+        let elapsed = Proc.now - s0
+        let t = pool.totals
+        let ages = t.ages.withLock { $0 }.sorted()
+        let flushAgesSorted = t.flushAges.withLock { $0 }.sorted()
+        let wireSorted = t.wireAges.withLock { $0 }.sorted()
+        let out: [String: Double] = [
+            "connected": Double(t.connected.load(ordering: .relaxed)),
+            "upgraded": Double(t.upgraded.load(ordering: .relaxed)),
+            "failed": Double(t.failed.load(ordering: .relaxed)),
+            "closed": Double(t.closed.load(ordering: .relaxed)),
+            "slowConsumer": Double(t.slowConsumer.load(ordering: .relaxed)),
+            "connectSeconds": connectSeconds,
+            "seconds": elapsed,
+            "messagesPerSecond": Double(t.messages.load(ordering: .relaxed) - m0) / elapsed,
+            "bytesPerSecond": Double(t.bytes.load(ordering: .relaxed) - b0) / elapsed,
+            "deltasPerSecond": Double(t.deltas.load(ordering: .relaxed) - d0) / elapsed,
+            "clientCPUSeconds": Proc.cpuSeconds - c0,
+            "ageSamples": Double(ages.count),
+            "ageP50": percentile(ages, 50), "ageP99": percentile(ages, 99), "ageP999": percentile(ages, 99.9),
+            "ageMax": ages.last ?? .nan,
+            "flushAgeP50": percentile(flushAgesSorted, 50), "flushAgeP99": percentile(flushAgesSorted, 99),
+            "wireAgeP50": percentile(wireSorted, 50), "wireAgeP99": percentile(wireSorted, 99),
+            "clientRSS": Double(Proc.rss),
+        ]
+        let json = try! JSONSerialization.data(withJSONObject: out.mapValues { $0.isNaN ? -1 : $0 }, options: [.sortedKeys])
+        FileHandle.standardOutput.write(json)
+        FileHandle.standardOutput.write(Data("\n".utf8))
+        // Hold the connections until the parent has measured, when asked to.
+        if let hold = Double(opts["hold"] ?? "0"), hold > 0 { try? await Task.sleep(for: .seconds(hold)) }
+        await pool.closeAll()
+    }
+}

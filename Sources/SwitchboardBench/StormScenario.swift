@@ -1,0 +1,81 @@
+import Foundation
+import Simulator
+import SwitchboardCore
+
+/// `--child storm`: simulator in storm mode + bridge in this process; downstream clients subscribed to
+/// `global` in a child process. Prints one JSON object.
+enum StormChild {
+    static func run(_ opts: [String: String]) async {
+        bootstrapBenchLogging()
+        let agentsPerOrg = Int(opts["agents"] ?? "5000") ?? 5000
+        let rate = Int(opts["rate"] ?? "10000") ?? 10_000
+        let clients = Int(opts["clients"] ?? "1000") ?? 1000
+        let duration = Double(opts["duration"] ?? "300") ?? 300
+        let warmup = Double(opts["warmup"] ?? "15") ?? 15
+        let samples = Int(opts["samples"] ?? "20") ?? 20
+        var options = SimulatorOptions()
+        options.orgCount = 3
+        options.agentsPerOrg = agentsPerOrg
+        options.stormEventsPerSecond = rate
+        let harness = BridgeHarness(options: options)
+        let t0 = Proc.now
+        harness.start()
+        guard await harness.waitReady(agents: 3 * agentsPerOrg, timeout: 180) else {
+            log("storm: bridge not ready after 180 s")
+            print(#"{"error":1}"#)
+            return
+        }
+        let readySeconds = Proc.now - t0
+        log("storm: bridge ready in \(fmt(readySeconds)) s on port \(harness.bridgePort.load()); RSS \(Proc.rss >> 20) MiB")
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(args: ["--child", "clients", "--port", "\(harness.bridgePort.load())",
+                                            "--count", "\(clients)", "--samples", "\(samples)", "--topic", "global",
+                                            "--token", "bench", "--warmup", "\(warmup)", "--duration", "\(duration)"])
+        } catch {
+            log("storm: cannot start clients: \(error)")
+            return
+        }
+        guard let connected = await child.waitReady(timeout: 300) else {
+            log("storm: clients did not connect")
+            return
+        }
+        log("storm: \(connected) clients connected; RSS \(Proc.rss >> 20) MiB")
+        try? await Task.sleep(for: .seconds(warmup))
+        let ev0 = harness.metricSum("switchboard_upstream_events_total")
+        let evict0 = harness.metricSum("switchboard_hub_evictions_total")
+        let cpu0 = Proc.cpuSeconds
+        let s0 = Proc.now
+        var rssSamples: [(Double, Double)] = []
+        while Proc.now - s0 < duration {
+            rssSamples.append((Proc.now - s0, Double(Proc.rss)))
+            try? await Task.sleep(for: .seconds(min(5, max(0.5, duration / 20))))
+        }
+        let elapsed = Proc.now - s0
+        let cpu = Proc.cpuSeconds - cpu0
+        let events = harness.metricSum("switchboard_upstream_events_total") - ev0
+        let evictions = harness.metricSum("switchboard_hub_evictions_total")
+        let r = await child.result(timeout: 60)
+        await child.wait(timeout: 30)
+        // RSS trend: least-squares slope over the measured window, MiB per minute.
+        let n = Double(rssSamples.count)
+        let mx = rssSamples.reduce(0) { $0 + $1.0 } / n, my = rssSamples.reduce(0) { $0 + $1.1 } / n
+        let sxy = rssSamples.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+        let sxx = rssSamples.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
+        let slope = sxx > 0 ? sxy / sxx * 60 / 1_048_576 : 0
+        var out = r
+        out["upstreamEventsPerSecond"] = events / elapsed
+        out["bridgeCPUPercent"] = cpu / elapsed * 100
+        out["peakRSS"] = Double(Proc.peakRSS)
+        out["rssStart"] = rssSamples.first?.1 ?? 0
+        out["rssEnd"] = rssSamples.last?.1 ?? 0
+        out["rssSlopeMiBPerMin"] = slope
+        out["evictionsDuringRun"] = evictions - evict0
+        out["evictions"] = evictions
+        out["readySeconds"] = readySeconds
+        out["measureSeconds"] = elapsed
+        let json = try! JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
+        FileHandle.standardOutput.write(json + Data("\n".utf8))
+        exit(0)
+    }
+}

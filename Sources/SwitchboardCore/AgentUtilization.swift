@@ -1,0 +1,55 @@
+/// One 30-minute interval of one agent's handling, from `analytics/conversations/aggregates/query`
+/// (granularity PT30M, groupBy userId). Durations are milliseconds; counts are conversations.
+public struct UtilizationInterval: Sendable, Equatable, Hashable {
+    /// Interval start (UTC epoch ms); the interval is [start, start + 30 min).
+    public var start: EpochMillis
+    /// Sum of `tHandle` (talk + hold + after-call work) of the handles that ended in the interval.
+    public var handleMs: Int64
+    /// `tHandle.count`: handles completed (the AHT denominator).
+    public var handleCount: Int
+    public var talkMs: Int64
+    public var heldMs: Int64
+    public var acwMs: Int64
+    /// `nConnected`.
+    public var connected: Int
+    /// True while the interval has not ended (it is re-fetched until it closes).
+    public var open: Bool
+
+    public init(start: EpochMillis, handleMs: Int64 = 0, handleCount: Int = 0, talkMs: Int64 = 0, heldMs: Int64 = 0,
+                acwMs: Int64 = 0, connected: Int = 0, open: Bool = false) {
+        self.start = start
+        self.handleMs = handleMs
+        self.handleCount = handleCount
+        self.talkMs = talkMs
+        self.heldMs = heldMs
+        self.acwMs = acwMs
+        self.connected = connected
+        self.open = open
+    }
+
+    /// Average handle time: `tHandle.sum / tHandle.count`; nil when nothing was handled.
+    public var averageHandleMs: Int64? { handleCount > 0 ? handleMs / Int64(handleCount) : nil }
+
+    /// True when every figure is zero (empty buckets are left out by the platform).
+    public var isEmpty: Bool {
+        handleMs == 0 && handleCount == 0 && talkMs == 0 && heldMs == 0 && acwMs == 0 && connected == 0
+    }
+}
+
+/// Today's utilization of one agent: every non-empty 30-minute interval since local midnight,
+/// sorted by start. Each event replaces the agent's previous intervals for that day.
+public struct AgentUtilization: Sendable, Equatable {
+    public var agent: EntityID
+    /// Local midnight (UTC epoch ms) of the day.
+    public var dayStart: EpochMillis
+    /// When the data was fetched (business clock).
+    public var asOf: EpochMillis
+    public var intervals: [UtilizationInterval]
+
+    public init(agent: EntityID, dayStart: EpochMillis, asOf: EpochMillis, intervals: [UtilizationInterval]) {
+        self.agent = agent
+        self.dayStart = dayStart
+        self.asOf = asOf
+        self.intervals = intervals
+    }
+}

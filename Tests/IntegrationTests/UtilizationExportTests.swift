@@ -1,0 +1,56 @@
+import Foundation
+import SwitchboardCore
+import Testing
+
+/// Utilization through the whole bridge: the snapshot carries `utilization`, and
+/// `GET /v1/utilization` exports it as JSON and CSV, scoped like the stream.
+@Suite(.serialized) struct UtilizationExportTests {
+    @Test func snapshotAndExportsCarryUtilization() async throws {
+        try await BridgeEndToEndTests.withDemo(agents: 6, speed: 20, startAt: .init(hour: 6, minute: 0)) { demo in
+            #expect(await eventually("utilization in the org:us snapshot") {
+                guard let (_, body) = try? await BridgeEndToEndTests.get("\(demo.bridgeBase)/v1/views/org:us", token: "demo-global"),
+                      let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+                      let data = json["data"] as? [String: Any] else { return false }
+                return ((data["utilization"] as? [[String: Any]]) ?? []).contains { !(($0["intervals"] as? [Any]) ?? []).isEmpty }
+            })
+            let base = "\(demo.bridgeBase)/v1/utilization"
+            let (status, body) = try await BridgeEndToEndTests.get("\(base)?org=us&format=json", token: "demo-global")
+            #expect(status == 200)
+            let json = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+            let rows = try #require(json["rows"] as? [[String: Any]])
+            #expect(!rows.isEmpty)
+            for row in rows {
+                #expect(row["org"] as? String == "us")
+                #expect(row["timeZone"] as? String == "America/New_York")
+                let start = try #require(row["intervalStart"] as? String)
+                #expect(start.hasSuffix("-04:00") || start.hasSuffix("-05:00"), "\(start)")
+                let count = (row["handleCount"] as? NSNumber)?.int64Value ?? 0
+                if count > 0 {
+                    #expect((row["ahtMs"] as? NSNumber)?.int64Value == ((row["tHandleMs"] as? NSNumber)?.int64Value ?? 0) / count)
+                }
+                #expect(!(row["agentName"] as? String ?? "").isEmpty)
+            }
+            // CSV: BOM, header, one line per row, CRLF, same row count.
+            let (csvStatus, csvBody) = try await BridgeEndToEndTests.get("\(base)?org=us&format=csv", token: "demo-global")
+            #expect(csvStatus == 200)
+            let text = String(decoding: csvBody, as: UTF8.self)
+            #expect(text.hasPrefix("\u{FEFF}org,timeZone,agentId,agentName,intervalStart,intervalEnd,tHandleMs,handleCount,ahtMs,tTalkMs,tHeldMs,tAcwMs,nConnected,open\r\n"))
+            let lines = text.split(separator: "\r\n", omittingEmptySubsequences: true)
+            #expect(lines.count >= 2)
+            #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("us,America/New_York,us/") })
+            // A window: only intervals starting inside it.
+            let first = try #require(rows.compactMap { $0["intervalStart"] as? String }.min { Timestamp.parse($0)! < Timestamp.parse($1)! })
+            let from = Timestamp.parse(first)! + 30 * 60_000
+            let windowed = try await BridgeEndToEndTests.get(
+                "\(base)?org=us&from=\(Timestamp.format(from))&format=json", token: "demo-global")
+            let wrows = (try JSONSerialization.jsonObject(with: windowed.body) as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+            #expect(wrows.allSatisfy { Timestamp.parse($0["intervalStart"] as? String ?? "")! >= from })
+            #expect(wrows.count < rows.count)
+            // Scoped like the stream.
+            #expect(try await BridgeEndToEndTests.get("\(base)?org=us", token: "demo-emea").status == 403)
+            #expect(try await BridgeEndToEndTests.get("\(base)?org=us").status == 401)
+            #expect(try await BridgeEndToEndTests.get("\(base)?org=emea&format=csv", token: "demo-emea").status == 200)
+            #expect(try await BridgeEndToEndTests.get("\(base)?format=xml", token: "demo-global").status == 400)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+@testable import Simulator
+import SwitchboardCore
+import Testing
+
+/// The simulator's quality sources agree with its truth: evaluations arrive over the day, the
+/// evaluations aggregates segment by form, and the seed path shows the zero-count trap.
+@Suite("Quality endpoints")
+struct QualityEndpointTests {
+    @Test func evaluationsAggregatesAndSeedMetricsMatchTruth() async throws {
+        let clock = ManualClock(Timestamp.parse("2026-05-07T14:00:00.000Z")!)
+        try await withSimulator({ $0.agentsPerOrg = 10; $0.startAt = .init(hour: 10, minute: 0) }, clock: clock) { sim, client in
+            let early = try #require(await sim.truth(org: "us"))
+            clock.advance(by: 3 * 3_600_000)
+            let truth = try #require(await sim.truth(org: "us"))
+            let total = { (t: SimTruth) in t.quality.reduce(0) { $0 + $1.count } }
+            #expect(total(truth) > total(early), "evaluations arrive over the day")
+            #expect(Set(truth.quality.map(\.formId)).count == 2, "two forms")
+            let token = try await client.accessToken()
+            let interval = "\(truth.dayStart)/\(Timestamp.format(truth.atMillis + 1))"
+            let reply = try await client.request(
+                "POST", "/api/v2/analytics/evaluations/aggregates/query", token: token,
+                json: #"{"interval":"\#(interval)","groupBy":["userId","formId"],"metrics":["nEvaluations","oTotalScore","oTotalCriticalScore"]}"#)
+            #expect(reply.status == 200)
+            var got: [String: (Int, Int64, Int64)] = [:]
+            for r in try #require(try reply.json()["results"] as? [[String: Any]]) {
+                let g = try #require(r["group"] as? [String: String])
+                var n = 0, sum: Int64 = 0, crit: Int64 = 0
+                for d in r["data"] as? [[String: Any]] ?? [] {
+                    for m in d["metrics"] as? [[String: Any]] ?? [] {
+                        let stats = m["stats"] as? [String: Any] ?? [:]
+                        switch m["metric"] as? String {
+                        case "nEvaluations": n = (stats["count"] as? NSNumber)?.intValue ?? -1
+                        case "oTotalScore": sum = (stats["sum"] as? NSNumber)?.int64Value ?? -1
+                        case "oTotalCriticalScore": crit = (stats["sum"] as? NSNumber)?.int64Value ?? -1
+                        default: break
+                        }
+                    }
+                }
+                got["\(g["userId"] ?? "")/\(g["formId"] ?? "")"] = (n, sum, crit)
+            }
+            #expect(got.count == truth.quality.count)
+            for q in truth.quality {
+                let g = got["\(q.agentId)/\(q.formId)"]
+                #expect(g?.0 == q.count && g?.1 == q.scoreSum && g?.2 == q.criticalScoreSum, "\(q)")
+            }
+            #expect(try await client.request("POST", "/api/v2/analytics/evaluations/aggregates/query", token: token,
+                                             json: #"{"interval":"\#(interval)","groupBy":["queueId"],"metrics":["nEvaluations"]}"#).status == 400)
+
+            // Seed shape: every agent, zero counts included.
+            let seed = try await client.request("GET", "/api/v2/quality/metrics?groupBy=agent&metrics=averageScore,count,passRate",
+                                                token: token)
+            #expect(seed.status == 200)
+            let rows = try #require(try JSONSerialization.jsonObject(with: seed.body) as? [[String: Any]])
+            #expect(rows.count == 10)
+            var zero = 0
+            for row in rows {
+                let id = try #require(row["entityId"] as? String)
+                let metrics = try #require(row["metrics"] as? [String: Any])
+                let count = ((metrics["count"] as? [String: Any])?["value"] as? NSNumber)?.intValue ?? -1
+                let mine = truth.quality.filter { $0.agentId == id }
+                #expect(count == mine.reduce(0) { $0 + $1.count })
+                if count == 0 { zero += 1 }
+                if count > 0 {
+                    let avg = ((metrics["averageScore"] as? [String: Any])?["value"] as? NSNumber)?.doubleValue ?? -1
+                    let expected = Double(mine.reduce(0) { $0 + $1.scoreSum }) / Double(count)
+                    #expect(abs(avg - expected) < 0.01)
+                }
+            }
+            #expect(zero >= 2, "the zero-count ghost agents")
+        }
+    }
+}
