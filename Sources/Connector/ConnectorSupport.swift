@@ -51,6 +51,8 @@ final class ConnectorState: Sendable {
         var users: [String]?
     }
     let box: LockedBox<Values>
+    /// Fired by `v2.quality.evaluations` events; taken by the quality poller.
+    let qualityTrigger = QualityTrigger()
     init(org: OrgID, at: EpochMillis) {
         box = LockedBox(Values(status: ConnectorStatus(org: org, status: .connecting, at: at, detail: "starting")))
     }

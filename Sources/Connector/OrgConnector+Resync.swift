@@ -56,6 +56,8 @@ extension OrgConnector {
             topics.append("v2.users.\(u).conversations")
         }
         for q in queues { topics.append("v2.analytics.queues.\(q).observations") }
+        // Quality: an evaluation event schedules an early, debounced quality poll (docs/quality.md).
+        topics.append("v2.quality.evaluations")
         return topics
     }
 
@@ -68,6 +70,7 @@ extension OrgConnector {
         case .queueProfile(let e): e.queue.platformID
         case .queueObservation(let e): e.queue.platformID
         case .utilization(let e): e.agent.platformID
+        case .quality: nil
         case .connector: nil
         }
     }

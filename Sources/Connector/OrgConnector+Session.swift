@@ -199,6 +199,7 @@ extension OrgConnector {
         case .tokenRevoked:
             return .tokenRevoked
         case .events(let topic, let evs):
+            if topic == .qualityEvaluations { state.qualityTrigger.fire() }
             state.box.withLock { $0.status.lastEventAt = now }
             observer.upstreamEvent(org: org.id, topic: topic, events: evs.count)
             if !evs.isEmpty { await sink.ingest(org: org.id, events: evs) }

@@ -31,6 +31,8 @@ public struct OrgConnector: Service {
         public var analyticsChunk: Int = 100
         /// Poll utilization by 30-minute interval (docs/utilization.md). Default true.
         public var utilization: Bool = true
+        /// Poll quality scores (docs/quality.md). Default true.
+        public var quality: Bool = true
         /// Jitter source for backoff (tests pin it).
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
         public init() {}
@@ -92,6 +94,12 @@ public struct OrgConnector: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await tokens.run() }
             group.addTask { await self.connectionLoop(rest: rest, tokens: tokens) }
+            if options.quality {
+                group.addTask {
+                    await QualityPoller(org: org, rest: rest, sink: sink, clock: clock, tick: options.tickInterval,
+                                        logger: logger, observer: observer, trigger: state.qualityTrigger).run()
+                }
+            }
             if options.utilization {
                 group.addTask {
                     await UtilizationPoller(org: org, rest: rest, sink: sink, clock: clock,

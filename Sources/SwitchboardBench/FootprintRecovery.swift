@@ -18,6 +18,9 @@ enum FootprintChild {
         let orgIDs = FrameFactory.orgs.map { OrgID($0) }
         var server = ServerConfig()
         server.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        // The delta history is bounded by count and age, not by agents; keep one delta so this measures
+        // per-agent state (views + the hub's latest fragments). History is discussed in docs/performance.md.
+        server.historySize = Int(opts["history"] ?? "1") ?? 1
         guard let hub = try? await StreamHub(configuration: server, auth: AuthConfig(), metrics: HubMetrics(),
                                              clock: SystemClock(), logger: Logger(label: "bench.hub")) else { return }
         hub.setOrgs(orgIDs)
@@ -38,11 +41,12 @@ enum FootprintChild {
             let n = min(chunk, total - done)
             let end = now - 1000 - Int64(total - done - n) * step
             let frames = factory.mix(count: n, end: end, step: step)
-            for f in frames {
+            for (k, f) in frames.enumerated() {
                 if case .events(_, let evs) = normalizers[f.org].normalize(f.frame, receivedAt: f.at) {
                     events += evs.count
                     await engine.ingest(org: orgIDs[f.org], events: evs)
                 }
+                if k % 1000 == 999 { hub.flush() }
             }
             hub.flush()
             done += n

@@ -162,7 +162,7 @@ enum IngestChild {
 /// The LD_PRELOAD malloc counter of bench/malloc-count.c, when loaded.
 enum MallocCounter {
     typealias Fn = @convention(c) () -> UInt
-    nonisolated(unsafe) static let fn: Fn? = {
+    static let fn: Fn? = {
         guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "bench_malloc_count") else { return nil }
         return unsafeBitCast(sym, to: Fn.self)
     }()

@@ -21,6 +21,8 @@ public enum BridgeEvent: Sendable, Equatable {
     case connector(ConnectorStatus)
     /// One agent's utilization for today by 30-minute interval (conversations aggregates, REST-polled).
     case utilization(AgentUtilization)
+    /// The org's quality scores today (REST-polled, every 15 min and early after `v2.quality.evaluations`).
+    case quality(QualityReport)
 }
 
 public struct AgentStatusChange: Sendable, Equatable {

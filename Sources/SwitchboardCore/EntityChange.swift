@@ -35,6 +35,8 @@ public struct EntityKind: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let occupancy = EntityKind("occupancy", singleton: true)
     /// `"utilization":[…]`: one entry per agent with today's 30-minute intervals (docs/utilization.md).
     public static let utilization = EntityKind("utilization", singleton: false)
+    /// `"quality":[…]`: one entry per agent with evaluations today, per form (docs/quality.md).
+    public static let quality = EntityKind("quality", singleton: false)
 }
 
 /// Which topics an entity belongs to.

@@ -24,6 +24,9 @@ struct OrgState {
     var emittedTotals: [UInt8]?
     /// Emitted utilization entity per agent platform id (docs/utilization.md).
     var emittedUtilization: [String: [UInt8]] = [:]
+    /// Emitted quality entity per agent platform id (docs/quality.md).
+    var emittedQuality: [String: [UInt8]] = [:]
+    var emittedQualityOrg: [UInt8]?
     var dirtyAgents: [Int32] = []
     var dirtyQueues: [Int32] = []
     var orgChanged = true
@@ -144,6 +147,10 @@ struct OrgState {
             case .utilization(let u):
                 guard u.agent.org == me else { dropped += 1; continue }
                 apply(utilization: u, out: &out)
+                continue
+            case .quality(let q):
+                guard q.org == me else { dropped += 1; continue }
+                apply(quality: q, out: &out)
                 continue
             }
             lastEventAt = now
@@ -301,6 +308,12 @@ struct OrgState {
         for q in queues where q.emitted != nil {
             out.append(EntityChange(kind: .queues, id: "\(org.id.rawValue)/\(q.platformID)", scope: .org(org.id),
                                     json: nil))
+        }
+        for id in emittedQuality.keys.sorted() {
+            out.append(EntityChange(kind: .quality, id: "\(org.id.rawValue)/\(id)", scope: .org(org.id), json: nil))
+        }
+        if emittedQualityOrg != nil {
+            out.append(EntityChange(kind: .quality, id: org.id.rawValue, scope: .org(org.id), json: nil))
         }
         for id in emittedUtilization.keys.sorted() {
             out.append(EntityChange(kind: .utilization, id: "\(org.id.rawValue)/\(id)", scope: .org(org.id), json: nil))

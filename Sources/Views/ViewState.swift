@@ -147,6 +147,14 @@ struct ViewState {
                 out.append(EntityChange(kind: .occupancy, id: org.org.id.rawValue, scope: .orgOnly(org.org.id),
                                         json: EncodedJSON(bytes: b)))
             }
+            if let b = org.emittedQualityOrg {
+                out.append(EntityChange(kind: .quality, id: org.org.id.rawValue, scope: .org(org.org.id),
+                                        json: EncodedJSON(bytes: b)))
+            }
+            for (id, b) in org.emittedQuality.sorted(by: { $0.key < $1.key }) {
+                out.append(EntityChange(kind: .quality, id: "\(org.org.id.rawValue)/\(id)", scope: .org(org.org.id),
+                                        json: EncodedJSON(bytes: b)))
+            }
             for (id, b) in org.emittedUtilization.sorted(by: { $0.key < $1.key }) {
                 out.append(EntityChange(kind: .utilization, id: "\(org.org.id.rawValue)/\(id)", scope: .org(org.org.id),
                                         json: EncodedJSON(bytes: b)))

@@ -38,6 +38,10 @@ struct NoViewChanges: ViewChangeSink {
         o.retryPolicy = RetryPolicy(serverErrorDelays: [.milliseconds(30), .milliseconds(90), .milliseconds(270)],
                                     retryAfterScale: 0.05)
         o.tickInterval = .milliseconds(100)
+        // The REST-polled feeds have their own tests (UtilizationSimulatorTests, QualitySimulatorTests); here
+        // they would only compete for the injected REST faults.
+        o.utilization = false
+        o.quality = false
         return o
     }
 

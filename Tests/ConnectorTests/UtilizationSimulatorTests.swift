@@ -122,9 +122,11 @@ final class PollCounter: ConnectorObserver {
             let views = ViewEngine(occupancy: OccupancyConfig(),
                                    orgs: orgs.map { ViewOrg(id: $0.id, name: $0.name, timeZone: $0.timezone) },
                                    clock: clock, sink: recorder)
+            var o = ConnectorSimulatorTests.fastOptions()
+            o.utilization = true
             for org in orgs {
                 let connector = OrgConnector(org: org, http: HTTPClient.shared, sink: views, clock: clock, observer: counter,
-                                             options: ConnectorSimulatorTests.fastOptions())
+                                             options: o)
                 group.addTask { try await connector.run() }
             }
             // The first poll comes at start + the org's offset (under a minute of business time).

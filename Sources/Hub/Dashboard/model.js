@@ -5,7 +5,7 @@
 
 // ---- model ------------------------------------------------------------------------------
 // One store per subscribed topic; the view merges them (usually there is exactly one).
-function emptyStore() { return { orgs: new Map(), agents: new Map(), queues: new Map(), utilization: new Map(), occupancy: null }; }
+function emptyStore() { return { orgs: new Map(), agents: new Map(), queues: new Map(), utilization: new Map(), quality: new Map(), occupancy: null }; }
 function topicState(name) {
   return { name, status: 'pending', epoch: null, seq: null, hasData: false, store: emptyStore(), resyncTimer: null, lastAt: null };
 }
@@ -45,6 +45,7 @@ function loadSnapshot(t, data) {
   for (const a of data.agents || []) if (a && a.id != null) s.agents.set(String(a.id), a);
   for (const q of data.queues || []) if (q && q.id != null) { q._rxAt = serverNow(); s.queues.set(String(q.id), q); }
   for (const u of data.utilization || []) if (u && u.id != null) s.utilization.set(String(u.id), u);
+  for (const q of data.quality || []) if (q && q.id != null) s.quality.set(String(q.id), q);
   s.occupancy = data.occupancy || null;
   t.store = s;
   markAll();
@@ -74,7 +75,7 @@ function applyChanges(t, changes) {
     if (kind === 'agents') { dirty.agents = true; dirty.orgs = true; dirty.header = true; }
     else if (kind === 'orgs') { dirty.orgs = true; dirty.agents = true; dirty.queues = true; dirty.header = true; }
     else if (kind === 'queues') { dirty.queues = true; dirty.header = true; dirty.orgs = true; }
-    else if (kind === 'utilization') { dirty.util = true; }
+    else if (kind === 'utilization' || kind === 'quality') { dirty.util = true; }
   }
 }
 
@@ -90,6 +91,7 @@ function view() {
     for (const [k, a] of s.agents) v.agents.set(k, a);
     for (const [k, q] of s.queues) v.queues.set(k, q);
     for (const [k, u] of s.utilization) v.utilization.set(k, u);
+    for (const [k, q] of s.quality) v.quality.set(k, q);
   }
   // several org topics: time-weighted occupancy from the orgs' sums where given, else the first store's
   v.occupancy = combineOccupancy(stores.map(s => s.occupancy).filter(Boolean), [...v.orgs.values()]);

@@ -45,7 +45,7 @@ function renderBody() {
   if (dirty.header || dirty.tick) renderHeader(v, scope, orgList, now, inScope);
   if (dirty.orgs || dirty.tick) renderOrgs(v, orgList, now, inScope);
   if (dirty.queues || dirty.tick) renderQueues(v, orgList, now, inScope);
-  if (dirty.util || dirty.orgs) renderUtilization(v, orgList);
+  if (dirty.util || dirty.orgs) { renderUtilization(v, orgList); renderQuality(v, orgList); }
   if (dirty.agents || dirty.agentSet || dirty.orgs) renderHeat(v, orgList, inScope);
   if (dirty.meta || dirty.tick) renderMeta(now);
   if (hoverId) renderTooltip(v, now);

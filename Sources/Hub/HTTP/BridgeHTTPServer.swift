@@ -120,6 +120,7 @@ struct BridgeRoutes {
             }
         }
         UtilizationExport.register(on: router, hub: hub)
+        QualityExport.register(on: router, hub: hub)
         let dashboard = DashboardFiles()
         router.get("/") { _, _ in dashboard.response(for: "index.html") }
         router.get("/assets/**") { request, _ in dashboard.response(for: String(request.uri.path.dropFirst())) }

@@ -107,6 +107,7 @@ enum UtilizationExport {
         switch v {
         case nil, is NSNull: return ""
         case let n as Int64: return String(n)
+        case let d as Double: return String(format: "%.2f", d)
         case let b as Bool: return b ? "true" : "false"
         case let t as String: s = t
         default: s = "\(v!)"

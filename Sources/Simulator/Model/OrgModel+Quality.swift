@@ -45,6 +45,30 @@ extension OrgModel {
         evaluations = plan.sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id < $1.id }
     }
 
+    /// Publishes `v2.quality.evaluations` (when subscribed) for every evaluation created before `limit`,
+    /// each stamped with its creation time.
+    func announceEvaluations(before limit: EpochMillis) {
+        let topic = "v2.quality.evaluations"
+        while evaluationCursor < evaluations.count && evaluations[evaluationCursor].createdAt < limit {
+            let e = evaluations[evaluationCursor]
+            evaluationCursor += 1
+            guard wants(topic) else { continue }
+            let form = Self.evaluationForms[e.form]
+            var w = JSONWriter(capacity: 512)
+            w.object { w in
+                w.field("id", plain: e.id)
+                w.object("agent") { w in w.field("id", plain: agents[e.agent].id) }
+                w.field("evaluationFormId", plain: form.id)
+                w.field("formName", form.name)
+                w.field("status", plain: "Finished")
+                w.field("eventType", plain: "Update")
+                w.field("eventTime", time: e.createdAt)
+                w.field("changedDate", time: e.createdAt)
+            }
+            outbox.append(SimMessage(topic: topic, body: w.bytes, at: e.createdAt))
+        }
+    }
+
     /// Evaluations created in [from, min(to, now)].
     func visibleEvaluations(from: EpochMillis, to: EpochMillis) -> ArraySlice<SimEvaluation> {
         let end = min(to, now + 1)

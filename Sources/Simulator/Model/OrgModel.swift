@@ -22,6 +22,8 @@ final class OrgModel {
     var handled: [HandledLeg] = []
     /// The day's quality evaluations, by creation time; visible once created (``visibleEvaluations``).
     var evaluations: [SimEvaluation] = []
+    /// Evaluations before this index have been announced on `v2.quality.evaluations`.
+    var evaluationCursor = 0
     var nextConversation = 0
     var heap = EventHeap()
     /// Business time the model has been advanced to.
@@ -130,11 +132,18 @@ final class OrgModel {
     /// Runs every action due up to and including `t`.
     func advance(to t: EpochMillis) {
         while let next = heap.nextTime, next <= t {
+            // Evaluations interleave by time, whatever the stepping (deterministic output).
+            if evaluationCursor < evaluations.count && evaluations[evaluationCursor].createdAt < next {
+                announceEvaluations(before: next)
+            }
             guard let (time, action) = heap.pop() else { break }
             now = max(now, time)
             perform(action)
         }
         now = max(now, t)
+        if evaluationCursor < evaluations.count && evaluations[evaluationCursor].createdAt <= now {
+            announceEvaluations(before: now + 1)
+        }
     }
 
     /// Takes the messages published so far.

@@ -1,0 +1,21 @@
+import Foundation
+import SwitchboardCore
+
+extension GenesysRESTClient {
+    /// `POST /api/v2/analytics/evaluations/aggregates/query`: today's `nEvaluations`, `oTotalScore` and
+    /// `oTotalCriticalScore` for the whole org, grouped by `userId` and `formId`, in one call.
+    public func evaluationsAggregates(from: EpochMillis, to: EpochMillis, timeZone: TimeZone) async throws -> [UInt8] {
+        let interval = "\(Timestamp.format(from))/\(Timestamp.format(max(to, from + 1000)))"
+        let body = #"{"interval":"\#(interval)","timeZone":"\#(timeZone.identifier)","groupBy":["userId","formId"],"#
+            + #""metrics":["nEvaluations","oTotalScore","oTotalCriticalScore"]}"#
+        return try await send(.POST, "/api/v2/analytics/evaluations/aggregates/query", json: Array(body.utf8)).body
+    }
+
+    /// The seed documents' `GET /api/v2/quality/metrics?groupBy=agent&metrics=averageScore,count,passRate`
+    /// (only for `protocol: seed` orgs; the real platform has no such endpoint).
+    public func seedQualityMetrics(from: EpochMillis, to: EpochMillis) async throws -> [UInt8] {
+        let path = "/api/v2/quality/metrics?startTime=\(Timestamp.format(from))&endTime=\(Timestamp.format(to))"
+            + "&groupBy=agent&metrics=averageScore,count,passRate"
+        return try await send(.GET, path).body
+    }
+}

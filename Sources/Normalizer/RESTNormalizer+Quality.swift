@@ -1,0 +1,80 @@
+import SwitchboardCore
+
+extension RESTNormalizer {
+    private struct EvalResponse: Decodable {
+        struct Group: Decodable {
+            var userId: String?
+            var formId: String?
+        }
+        struct Result: Decodable {
+            var group: Group?
+            var data: [GenesysWire.Datum]?
+        }
+        var results: [Result]?
+    }
+
+    /// Reads an evaluations aggregates response (groupBy userId, formId): per user platform id, one
+    /// ``FormQuality`` per form. Averages are `sum / count` of `oTotalScore` / `oTotalCriticalScore`.
+    public static func evaluationsAggregates(_ body: [UInt8]) -> Result<[String: [FormQuality]], SwitchboardError> {
+        let response: EvalResponse
+        switch decode(EvalResponse.self, body, what: "evaluations aggregates") {
+        case .success(let r): response = r
+        case .failure(let e): return .failure(e)
+        }
+        var out: [String: [String: FormQuality]] = [:]
+        for r in response.results ?? [] {
+            guard let user = r.group?.userId, !user.isEmpty else { continue }
+            let form = r.group?.formId ?? ""
+            var f = out[user]?[form] ?? FormQuality(formID: form.isEmpty ? nil : form, count: 0, averageScore: nil)
+            var scoreSum = 0.0, scoreCount = 0.0, critSum = 0.0, critCount = 0.0
+            for d in r.data ?? [] {
+                for m in d.metrics ?? [] {
+                    let s = m.stats
+                    switch m.metric {
+                    case "nEvaluations": f.count += Int((s?.count ?? 0).rounded())
+                    case "oTotalScore":
+                        scoreSum += s?.sum ?? 0
+                        scoreCount += s?.count ?? 0
+                    case "oTotalCriticalScore":
+                        critSum += s?.sum ?? 0
+                        critCount += s?.count ?? 0
+                    default: continue
+                    }
+                }
+            }
+            if scoreCount > 0 { f.averageScore = scoreSum / scoreCount }
+            if critCount > 0 { f.averageCriticalScore = critSum / critCount }
+            out[user, default: [:]][form] = f
+        }
+        return .success(out.mapValues { $0.values.sorted { ($0.formID ?? "") < ($1.formID ?? "") } })
+    }
+
+    private struct SeedRecord: Decodable {
+        struct Value: Decodable { var value: Double? }
+        struct Metrics: Decodable {
+            var averageScore: Value?
+            var count: Value?
+            var passRate: Value?
+        }
+        var entityId: String?
+        var entityName: String?
+        var metrics: Metrics?
+    }
+
+    /// Reads the seed shape (a bare array of `{entityId, entityName, metrics:{averageScore, count,
+    /// passRate}}`): one all-forms ``FormQuality`` per agent, with the record's name.
+    public static func seedQualityMetrics(_ body: [UInt8])
+        -> Result<[(user: String, name: String?, quality: FormQuality)], SwitchboardError>
+    {
+        switch decode([SeedRecord].self, body, what: "seed quality metrics") {
+        case .failure(let e): return .failure(e)
+        case .success(let records):
+            return .success(records.compactMap { r in
+                guard let id = r.entityId, !id.isEmpty else { return nil }
+                let count = Int((r.metrics?.count?.value ?? 0).rounded())
+                return (id, r.entityName, FormQuality(formID: nil, count: count, averageScore: r.metrics?.averageScore?.value,
+                                                      passRate: r.metrics?.passRate?.value))
+            })
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// Today's quality evaluations of one agent on one evaluation form (or on all forms, for the seed
+/// shape, `formID` nil): from `analytics/evaluations/aggregates/query` grouped by userId and formId.
+public struct FormQuality: Sendable, Equatable {
+    public var formID: String?
+    public var formName: String?
+    /// `nEvaluations`.
+    public var count: Int
+    /// Average total score (`oTotalScore.sum / count`), 0…100; nil when unknown.
+    public var averageScore: Double?
+    /// Average critical score (`oTotalCriticalScore`); nil when unknown (the seed shape has none).
+    public var averageCriticalScore: Double?
+    /// Pass rate in percent (seed shape only).
+    public var passRate: Double?
+
+    public init(formID: String?, formName: String? = nil, count: Int, averageScore: Double?,
+                averageCriticalScore: Double? = nil, passRate: Double? = nil) {
+        self.formID = formID
+        self.formName = formName
+        self.count = count
+        self.averageScore = averageScore
+        self.averageCriticalScore = averageCriticalScore
+        self.passRate = passRate
+    }
+}
+
+/// One agent's quality today, every form; replaces what the views held for that agent.
+public struct AgentQuality: Sendable, Equatable {
+    public var agent: EntityID
+    /// Display name when the source gives one (the seed shape); names are never keys.
+    public var name: String?
+    public var forms: [FormQuality]
+
+    public init(agent: EntityID, name: String? = nil, forms: [FormQuality]) {
+        self.agent = agent
+        self.name = name
+        self.forms = forms
+    }
+}
+
+/// The result of one quality poll of an org: every agent with evaluations today.
+public struct QualityReport: Sendable, Equatable {
+    public var org: OrgID
+    /// When the poll completed (business clock).
+    public var asOf: EpochMillis
+    /// Scores below this many evaluations are "insufficient data" (tunable `qualityMinEvaluations`).
+    public var minEvaluations: Int
+    public var agents: [AgentQuality]
+
+    public init(org: OrgID, asOf: EpochMillis, minEvaluations: Int, agents: [AgentQuality]) {
+        self.org = org
+        self.asOf = asOf
+        self.minEvaluations = minEvaluations
+        self.agents = agents
+    }
+}

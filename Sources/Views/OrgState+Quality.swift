@@ -1,0 +1,75 @@
+import SwitchboardCore
+
+/// Quality scores (docs/quality.md): one `quality` entity per agent with evaluations today (forms with
+/// a count of 0 are left out; an agent with none is removed), plus one per org (`"type":"org"`) saying
+/// when the data was last updated and that it lags. Only changed entities are emitted.
+extension OrgState {
+    static let qualityLagNote = "Quality data lags up to 30 minutes behind evaluations."
+
+    mutating func apply(quality q: QualityReport, out: inout ViewOutput) {
+        var seen: Set<String> = []
+        for a in q.agents where a.agent.org == org.id {
+            let forms = a.forms.filter { $0.count > 0 }
+            guard !forms.isEmpty else { continue }
+            seen.insert(a.agent.platformID)
+            let bytes = Self.encodeQuality(a, forms: forms, min: q.minEvaluations, org: org.id)
+            guard emittedQuality[a.agent.platformID] != bytes else { continue }
+            emittedQuality[a.agent.platformID] = bytes
+            out.changes.append(EntityChange(kind: .quality, id: a.agent.description, scope: .org(org.id),
+                                            json: EncodedJSON(bytes: bytes)))
+        }
+        for id in emittedQuality.keys.sorted() where !seen.contains(id) && id != "" {
+            emittedQuality[id] = nil
+            out.changes.append(EntityChange(kind: .quality, id: "\(org.id.rawValue)/\(id)", scope: .org(org.id), json: nil))
+        }
+        var j = ViewJSON(capacity: 200)
+        j.raw("{\"id\":")
+        j.string(org.id.rawValue)
+        j.raw(",\"type\":\"org\",\"org\":")
+        j.string(org.id.rawValue)
+        j.raw(",\"lastUpdatedAt\":")
+        j.time(q.asOf)
+        j.raw(",\"minEvaluations\":")
+        j.int(Int64(q.minEvaluations))
+        j.raw(",\"agents\":")
+        j.int(Int64(seen.count))
+        j.raw(",\"lagNote\":")
+        j.string(Self.qualityLagNote)
+        j.raw("}")
+        out.changes.append(EntityChange(kind: .quality, id: org.id.rawValue, scope: .org(org.id), json: EncodedJSON(bytes: j.bytes)))
+        emittedQualityOrg = j.bytes
+    }
+
+    /// `{"id","type":"agent","org","agent","forms":[{"formId","formName","count","status","averageScore",
+    /// "averageCriticalScore","passRate"}]}`; below `min` evaluations the status is `insufficient-data` and
+    /// no score is given.
+    static func encodeQuality(_ a: AgentQuality, forms: [FormQuality], min: Int, org: OrgID) -> [UInt8] {
+        var j = ViewJSON(capacity: 128 + forms.count * 160)
+        j.raw("{\"id\":")
+        j.string(a.agent.description)
+        j.raw(",\"type\":\"agent\",\"org\":")
+        j.string(org.rawValue)
+        j.raw(",\"agent\":")
+        j.string(a.agent.description)
+        j.raw(",\"forms\":[")
+        for (n, f) in forms.sorted(by: { ($0.formID ?? "") < ($1.formID ?? "") }).enumerated() {
+            if n > 0 { j.raw(",") }
+            let enough = f.count >= min
+            j.raw("{\"formId\":")
+            j.string(f.formID)
+            j.raw(",\"formName\":")
+            j.string(f.formName)
+            j.raw(",\"count\":")
+            j.int(Int64(f.count))
+            j.raw(enough ? ",\"status\":\"ok\",\"averageScore\":" : ",\"status\":\"insufficient-data\",\"averageScore\":")
+            JSONText.appendDouble(enough ? f.averageScore : nil, decimals: 2, to: &j.bytes)
+            j.raw(",\"averageCriticalScore\":")
+            JSONText.appendDouble(enough ? f.averageCriticalScore : nil, decimals: 2, to: &j.bytes)
+            j.raw(",\"passRate\":")
+            JSONText.appendDouble(enough ? f.passRate : nil, decimals: 2, to: &j.bytes)
+            j.raw("}")
+        }
+        j.raw("]}")
+        return j.bytes
+    }
+}

@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import Connector
+import Foundation
+import Logging
+import Simulator
+import Synchronization
+import SwitchboardConfig
+import SwitchboardCore
+import Testing
+import Views
+
+/// Keeps the latest `quality` entity per id (removals delete).
+final class QualityRecorder: ViewChangeSink {
+    private let latest = Mutex<[String: [String: Any]]>([:])
+    func publish(_ changes: [EntityChange]) {
+        latest.withLock { all in
+            for c in changes where c.kind == .quality {
+                all[c.id] = c.json.flatMap { try? JSONSerialization.jsonObject(with: Data($0.bytes)) as? [String: Any] }
+            }
+        }
+    }
+    func publish(alert: StreamAlert) {}
+    var all: [String: [String: Any]] { latest.withLock { $0 } }
+}
+
+/// Quality end to end against the simulator: threshold ("insufficient data", never a score), zero
+/// counts hidden, segmentation by form (real org) and the seed shape (seed org), last-updated and lag.
+@Suite(.serialized) struct QualitySimulatorTests {
+    @Test func thresholdZeroCountFormsAndSeedShape() async throws {
+        let clock = ManualClock(Timestamp.parse("2026-05-07T17:10:00.000Z")!)
+        var options = ConnectorSimulatorTests.simulatorOptions(seed: 31)
+        options.orgCount = 2
+        options.agentsPerOrg = 10
+        options.startAt = .init(hour: 13, minute: 0)
+        let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
+        let recorder = QualityRecorder()
+        let counter = PollCounter()
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sim.run() }
+            _ = await sim.waitUntilListening()
+            var orgs: [OrgConfig] = []
+            for id in ["us", "emea"] {
+                var org = ConnectorSimulatorTests.orgConfig(sim, options)
+                org.id = OrgID(id)
+                org.clientId = SimulatorOptions.clientID(for: id)
+                org.clientSecret = Secret(SimulatorOptions.clientSecret(for: id))
+                org.timezone = TimeZone(identifier: options.timeZoneID(for: id))!
+                if id == "emea" { org.upstreamProtocol = .seed }
+                orgs.append(org)
+            }
+            let views = ViewEngine(occupancy: OccupancyConfig(),
+                                   orgs: orgs.map { ViewOrg(id: $0.id, name: $0.name, timeZone: $0.timezone) },
+                                   clock: clock, sink: recorder)
+            var o = ConnectorSimulatorTests.fastOptions()
+            o.quality = true
+            for org in orgs {
+                let connector = OrgConnector(org: org, http: HTTPClient.shared, sink: views, clock: clock, observer: counter,
+                                             options: o)
+                group.addTask { try await connector.run() }
+            }
+            #expect(await eventually("re-synced") { counter.resynced("us") && counter.resynced("emea") })
+            clock.advance(by: 60_000)
+            #expect(await eventually("quality polled") {
+                recorder.all["us"] != nil && recorder.all["emea"] != nil
+            })
+            for org in ["us", "emea"] {
+                let truth = try! #require(await sim.truth(org: org))
+                let got = recorder.all
+                let status = try! #require(got[org])
+                #expect(status["lagNote"] as? String == "Quality data lags up to 30 minutes behind evaluations.")
+                #expect((status["lastUpdatedAt"] as? String).flatMap(Timestamp.parse) == clock.now())
+                var evaluated = Set<String>()
+                var insufficient = 0, scored = 0
+                for agentTruth in Dictionary(grouping: truth.quality, by: \.agentId) {
+                    evaluated.insert(agentTruth.key)
+                    let entity = try! #require(got["\(org)/\(agentTruth.key)"], "\(org)/\(agentTruth.key)")
+                    let forms = entity["forms"] as? [[String: Any]] ?? []
+                    // The real org is segmented by form; the seed shape has one all-forms score.
+                    let expected: [(String?, Int, Int64)] = org == "us"
+                        ? agentTruth.value.sorted { $0.formId < $1.formId }.map { ($0.formId, $0.count, $0.scoreSum) }
+                        : [(nil, agentTruth.value.reduce(0) { $0 + $1.count }, agentTruth.value.reduce(0) { $0 + $1.scoreSum })]
+                    #expect(forms.count == expected.count)
+                    for (f, e) in zip(forms, expected) {
+                        #expect(f["formId"] as? String == e.0)
+                        #expect((f["count"] as? NSNumber)?.intValue == e.1)
+                        if e.1 < 3 {
+                            insufficient += 1
+                            #expect(f["status"] as? String == "insufficient-data")
+                            #expect(f["averageScore"] is NSNull, "never a score below the minimum")
+                        } else {
+                            scored += 1
+                            #expect(f["status"] as? String == "ok")
+                            let avg = (f["averageScore"] as? NSNumber)?.doubleValue ?? -1
+                            #expect(abs(avg - Double(e.2) / Double(e.1)) < 0.006)
+                        }
+                    }
+                }
+                // Zero counts are not shown at all.
+                let shown = Set(got.keys.filter { $0.hasPrefix("\(org)/") }.map { String($0.dropFirst(org.count + 1)) })
+                #expect(shown == evaluated)
+                #expect(truth.agents.count > evaluated.count, "some agents have no evaluation")
+                #expect(insufficient > 0 && scored > 0, "\(org): both cases present (\(insufficient), \(scored))")
+            }
+            group.cancelAll()
+        }
+    }
+}
