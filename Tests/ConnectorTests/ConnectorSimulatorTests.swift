@@ -18,7 +18,8 @@ struct NoViewChanges: ViewChangeSink {
 /// End-to-end: the connector against the in-process simulator over real loopback sockets, with
 /// every fault of SPEC §6 that concerns it; afterwards every agent's occupancy must match the
 /// simulator's ground truth.
-@Suite(.serialized) struct ConnectorSimulatorTests {
+// A hang (a lost wake-up, a socket never closed) must fail this suite, not stall CI for 90 minutes.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ConnectorSimulatorTests {
     static func orgConfig(_ sim: GenesysSimulator, _ options: SimulatorOptions) -> OrgConfig {
         var t = OrgTunables()
         t.heartbeatTimeout = .milliseconds(1500)
@@ -141,7 +142,8 @@ struct NoViewChanges: ViewChangeSink {
 
 /// Conversation snapshots larger than the WebSocket client's 16 KiB default frame limit must arrive:
 /// with that default the connection would drop silently on the first one.
-@Suite(.serialized) struct LargeFrameTests {
+// A hang (a lost wake-up, a socket never closed) must fail this suite, not stall CI for 90 minutes.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct LargeFrameTests {
     final class FrameObserver: ConnectorObserver, @unchecked Sendable {
         private let lock = NSLock()
         private var conversations = 0

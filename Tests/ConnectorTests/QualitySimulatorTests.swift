@@ -25,7 +25,8 @@ final class QualityRecorder: ViewChangeSink {
 
 /// Quality end to end against the simulator: threshold ("insufficient data", never a score), zero
 /// counts hidden, segmentation by form (real org) and the seed shape (seed org), last-updated and lag.
-@Suite(.serialized) struct QualitySimulatorTests {
+// A hang (a lost wake-up, a socket never closed) must fail this suite, not stall CI for 90 minutes.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct QualitySimulatorTests {
     @Test func thresholdZeroCountFormsAndSeedShape() async throws {
         let clock = ManualClock(Timestamp.parse("2026-05-07T17:10:00.000Z")!)
         var options = ConnectorSimulatorTests.simulatorOptions(seed: 31)

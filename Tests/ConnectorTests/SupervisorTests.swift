@@ -16,7 +16,7 @@ struct NullSink: BridgeEventSink {
     func ingest(org: OrgID, events: [BridgeEvent]) async {}
 }
 
-@Suite struct SupervisorTests {
+@Suite(.timeLimit(.minutes(3))) struct SupervisorTests {
     static func yaml(_ orgs: [(id: String, tz: String)]) -> String {
         var s = "auth: none\norgs:\n"
         for o in orgs {

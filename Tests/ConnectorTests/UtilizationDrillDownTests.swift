@@ -16,7 +16,8 @@ struct FixedToken: AccessTokenProvider {
 
 /// Drill-down into one agent's interval: paging stops on a short page, the pagination cap splits the
 /// interval, and the conversations add up to the interval's aggregate.
-@Suite(.serialized) struct UtilizationDrillDownTests {
+// A hang (a lost wake-up, a socket never closed) must fail this suite, not stall CI for 90 minutes.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct UtilizationDrillDownTests {
     @Test func detailsPageSplitAndAddUpToTheInterval() async throws {
         let clock = ManualClock(Timestamp.parse("2026-05-07T14:10:00.000Z")!)
         var options = ConnectorSimulatorTests.simulatorOptions(seed: 5)

@@ -52,7 +52,8 @@ final class PollCounter: ConnectorObserver {
 /// Utilization by 30-minute interval, end to end against the simulator on a clock that moves only
 /// when the test moves it: buckets, totals and AHT equal the truth; the org's zone decides "today";
 /// 429 and 5xx during a poll neither lose nor duplicate an interval.
-@Suite(.serialized) struct UtilizationSimulatorTests {
+// A hang (a lost wake-up, a socket never closed) must fail this suite, not stall CI for 90 minutes.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct UtilizationSimulatorTests {
     /// Differences between the views' entities and the truth, empty when equal.
     static func mismatches(_ sim: GenesysSimulator, _ recorder: UtilizationRecorder, org: String) async -> [String] {
         guard let truth = await sim.truth(org: org) else { return ["no truth"] }

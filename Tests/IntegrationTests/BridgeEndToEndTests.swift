@@ -12,7 +12,8 @@ import Testing
 
 /// The whole bridge (connectors → normalizer → views → hub → HTTP) against the in-process simulator,
 /// checked against the simulator's ground truth.
-@Suite(.serialized) struct BridgeEndToEndTests {
+// A hang (a lost wake-up, a socket never closed) must fail this suite, not stall CI for 90 minutes.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct BridgeEndToEndTests {
     struct Running {
         let simulator: GenesysSimulator
         let bridge: Bridge

@@ -4,7 +4,8 @@ import Testing
 
 /// Quality through the whole bridge: the snapshot carries `quality`, and `GET /v1/quality` exports it
 /// (JSON and CSV), scoped like the stream.
-@Suite(.serialized) struct QualityExportTests {
+// A hang (a lost wake-up, a socket never closed) must fail this suite, not stall CI for 90 minutes.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct QualityExportTests {
     @Test func snapshotAndExportsCarryQuality() async throws {
         try await BridgeEndToEndTests.withDemo(agents: 10, speed: 20, startAt: .init(hour: 9, minute: 0)) { demo in
             #expect(await eventually("quality in the org:us snapshot") {

@@ -4,7 +4,8 @@ import Testing
 
 /// Utilization through the whole bridge: the snapshot carries `utilization`, and
 /// `GET /v1/utilization` exports it as JSON and CSV, scoped like the stream.
-@Suite(.serialized) struct UtilizationExportTests {
+// A hang (a lost wake-up, a socket never closed) must fail this suite, not stall CI for 90 minutes.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct UtilizationExportTests {
     @Test func snapshotAndExportsCarryUtilization() async throws {
         try await BridgeEndToEndTests.withDemo(agents: 6, speed: 20, startAt: .init(hour: 6, minute: 0)) { demo in
             #expect(await eventually("utilization in the org:us snapshot") {
