@@ -135,6 +135,27 @@ struct BridgeRoutes {
         await hub.authenticator.authenticate(token(request))
     }
 
+    /// What an export may read: the snapshot of `topic` for the request's token, or the response refusing it.
+    enum SnapshotAccess {
+        case allowed(ByteBuffer)
+        case refused(Response)
+    }
+
+    /// Authenticates `request` and returns the snapshot of `topic` its token covers (the exports read the
+    /// same snapshot as the stream, so they are scoped exactly like it).
+    static func snapshot(_ request: Request, hub: StreamHub, topic: String) async -> SnapshotAccess {
+        switch await authenticate(request, hub: hub) {
+        case .failure(let failure):
+            return .refused(error(.unauthorized, failure.code, "a valid bearer token is required"))
+        case .success(let principal):
+            switch hub.snapshot(topic: topic, for: principal) {
+            case .failure(.forbidden): return .refused(error(.forbidden, "forbidden", "the token does not cover \(topic)"))
+            case .failure(.unknownTopic): return .refused(error(.notFound, "unknown-topic", "no such topic \(topic)"))
+            case .success(let frame): return .allowed(frame)
+            }
+        }
+    }
+
     static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
         var headers = json
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }

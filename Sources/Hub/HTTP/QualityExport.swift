@@ -20,24 +20,20 @@ enum QualityExport {
                 return BridgeRoutes.error(.badRequest, "bad-request", "format must be json or csv")
             }
             let topic = org.map { "org:\($0)" } ?? "global"
-            switch await BridgeRoutes.authenticate(request, hub: hub) {
-            case .failure(let failure): return BridgeRoutes.error(.unauthorized, failure.code, "a valid bearer token is required")
-            case .success(let principal):
-                switch hub.snapshot(topic: topic, for: principal) {
-                case .failure(.forbidden): return BridgeRoutes.error(.forbidden, "forbidden", "the token does not cover \(topic)")
-                case .failure(.unknownTopic): return BridgeRoutes.error(.notFound, "unknown-topic", "no org \(org ?? "")")
-                case .success(let frame):
-                    let (rows, orgs) = Self.rows(frame: frame)
-                    if format == "csv" {
-                        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                                               .contentDisposition: "attachment; filename=\"quality.csv\""],
-                                        body: .init(byteBuffer: ByteBuffer(bytes: UtilizationExport.csv(rows, columns: columns))))
-                    }
-                    let body: [String: Any] = ["org": org ?? NSNull(), "orgs": orgs, "rows": rows]
-                    let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-                    return Response(status: .ok, headers: BridgeRoutes.json, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-                }
+            let frame: ByteBuffer
+            switch await BridgeRoutes.snapshot(request, hub: hub, topic: topic) {
+            case .refused(let response): return response
+            case .allowed(let f): frame = f
             }
+            let (rows, orgs) = Self.rows(frame: frame)
+            if format == "csv" {
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                                       .contentDisposition: "attachment; filename=\"quality.csv\""],
+                                body: .init(byteBuffer: ByteBuffer(bytes: UtilizationExport.csv(rows, columns: columns))))
+            }
+            let body: [String: Any] = ["org": org ?? NSNull(), "orgs": orgs, "rows": rows]
+            let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+            return Response(status: .ok, headers: BridgeRoutes.json, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
 

@@ -39,25 +39,21 @@ enum UtilizationExport {
                 to = t
             }
             let topic = org.map { "org:\($0)" } ?? "global"
-            switch await BridgeRoutes.authenticate(request, hub: hub) {
-            case .failure(let failure): return BridgeRoutes.error(.unauthorized, failure.code, "a valid bearer token is required")
-            case .success(let principal):
-                switch hub.snapshot(topic: topic, for: principal) {
-                case .failure(.forbidden): return BridgeRoutes.error(.forbidden, "forbidden", "the token does not cover \(topic)")
-                case .failure(.unknownTopic): return BridgeRoutes.error(.notFound, "unknown-topic", "no org \(org ?? "")")
-                case .success(let frame):
-                    let rows = Self.rows(frame: frame, from: from, to: to)
-                    if format == "csv" {
-                        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                                               .contentDisposition: "attachment; filename=\"utilization.csv\""],
-                                        body: .init(byteBuffer: ByteBuffer(bytes: Self.csv(rows))))
-                    }
-                    let body: [String: Any] = ["org": org ?? NSNull(), "from": from == .min ? NSNull() : Timestamp.format(from),
-                                               "to": to == .max ? NSNull() : Timestamp.format(to), "rows": rows]
-                    let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-                    return Response(status: .ok, headers: BridgeRoutes.json, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-                }
+            let frame: ByteBuffer
+            switch await BridgeRoutes.snapshot(request, hub: hub, topic: topic) {
+            case .refused(let response): return response
+            case .allowed(let f): frame = f
             }
+            let rows = Self.rows(frame: frame, from: from, to: to)
+            if format == "csv" {
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                                       .contentDisposition: "attachment; filename=\"utilization.csv\""],
+                                body: .init(byteBuffer: ByteBuffer(bytes: Self.csv(rows))))
+            }
+            let body: [String: Any] = ["org": org ?? NSNull(), "from": from == .min ? NSNull() : Timestamp.format(from),
+                                       "to": to == .max ? NSNull() : Timestamp.format(to), "rows": rows]
+            let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+            return Response(status: .ok, headers: BridgeRoutes.json, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
 
