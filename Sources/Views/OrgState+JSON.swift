@@ -69,7 +69,7 @@ extension OrgState {
         j.raw(",\"lastHeartbeatAt\":")
         j.time(connector.lastHeartbeatAt)
         j.raw(",\"lastEventAt\":")
-        j.time(connector.lastEventAt ?? lastEventAt)
+        j.time(latestEventAt)
         j.raw(",\"timezone\":")
         j.string(org.timeZone.identifier)
         j.raw(",")

@@ -19,6 +19,9 @@ struct OrgState {
     var connector: ConnectorStatus
     /// Receive time (business clock) of the latest data event.
     var lastEventAt: Int64?
+    /// The newer of what the connector last reported and the last batch the views ingested, so the wall's
+    /// "updated N s ago" follows the events themselves, not only the heartbeats.
+    var latestEventAt: Int64? { [connector.lastEventAt, lastEventAt].compactMap { $0 }.max() }
     var totals = WindowedFigures()
     var emittedOrg: [UInt8]?
     var emittedTotals: [UInt8]?

@@ -100,7 +100,7 @@ struct ViewState {
         for a in org.agents { sum += a.compute(now: now, dayStart: day, ctx: ctx).figures }
         return OrgFigures(id: id, name: org.org.name, timeZone: org.org.timeZone, status: org.connector.status,
                           lastHeartbeatAt: org.connector.lastHeartbeatAt,
-                          lastEventAt: org.connector.lastEventAt ?? org.lastEventAt, agents: org.agents.count,
+                          lastEventAt: org.latestEventAt, agents: org.agents.count,
                           figures: sum)
     }
 
