@@ -60,7 +60,7 @@ struct NoViewChanges: ViewChangeSink {
     @Test func recoversFromEveryFaultAndMatchesTruth() async throws {
         var options = Self.simulatorOptions(seed: 11)
         options.maintenanceCloseGrace = .seconds(2)
-        let clock = ScaledClock(speed: 20)
+        let clock = ScaledClock(origin: testBusinessHours, speed: 20)
         let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sim.run() }
@@ -158,7 +158,7 @@ struct NoViewChanges: ViewChangeSink {
     @Test func snapshotsOverSixteenKiBArriveWithoutDroppingTheSocket() async throws {
         var options = ConnectorSimulatorTests.simulatorOptions(seed: 5)
         options.largeSnapshotRate = 1  // every conversation snapshot is ~30 KiB
-        let clock = ScaledClock(speed: 20)
+        let clock = ScaledClock(origin: testBusinessHours, speed: 20)
         let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await sim.run() }

@@ -48,3 +48,8 @@ final class CountingObserver: ConnectorObserver, @unchecked Sendable {
     func malformedFrame(org: OrgID, kind: String) { lock.withLock { _malformed += 1 } }
     var malformed: Int { lock.withLock { _malformed } }
 }
+
+/// A fixed business time for clocks in tests: 12:00Z is 08:00 in New York, 14:00 in Berlin and 21:00 in
+/// Tokyo, far from every simulated org's midnight. A clock starting at the real "now" would make results
+/// depend on when the suite runs (a sped-up run near local midnight rolls "today" over mid-test).
+let testBusinessHours: EpochMillis = 1_778_155_200_000  // 2026-05-07T12:00:00Z

@@ -31,7 +31,7 @@ import Testing
         options.seed = 7
         options.heartbeatInterval = .milliseconds(400)
         options.startAt = startAt
-        let clock = ScaledClock(speed: speed)
+        let clock = ScaledClock(origin: testBusinessHours, speed: speed)
         let fixed = options
         let simulator = GenesysSimulator(options: options, clock: clock)
         let bridgePort = Mutex<Int?>(nil)
@@ -174,3 +174,8 @@ func eventually(_ what: Comment, seconds: Double = 30, _ condition: @Sendable ()
     Issue.record("timed out waiting for: \(what)")
     return false
 }
+
+/// A fixed business time for clocks in tests: 12:00Z is 08:00 in New York, 14:00 in Berlin and 21:00 in
+/// Tokyo, far from every simulated org's midnight. A clock starting at the real "now" would make results
+/// depend on when the suite runs (a sped-up run near local midnight rolls "today" over mid-test).
+let testBusinessHours: EpochMillis = 1_778_155_200_000  // 2026-05-07T12:00:00Z

@@ -12,7 +12,7 @@ import Testing
 /// Starts a simulator on a free loopback port, runs `body`, then shuts it down gracefully.
 func withSimulator(
     _ configure: (inout SimulatorOptions) -> Void = { _ in },
-    clock: any WallClock = ScaledClock(speed: 60),
+    clock: any WallClock = ScaledClock(origin: testBusinessHours, speed: 60),
     _ body: @Sendable (GenesysSimulator, SimClient) async throws -> Void
 ) async throws {
     var options = SimulatorOptions()
@@ -180,3 +180,8 @@ func jsonObject(_ s: String) -> [String: Any]? {
 }
 
 func isHeartbeat(_ s: String) -> Bool { s.contains("\"WebSocket Heartbeat\"") }
+
+/// A fixed business time for clocks in tests: 12:00Z is 08:00 in New York, 14:00 in Berlin and 21:00 in
+/// Tokyo, far from every simulated org's midnight. A clock starting at the real "now" would make results
+/// depend on when the suite runs (a sped-up run near local midnight rolls "today" over mid-test).
+let testBusinessHours: EpochMillis = 1_778_155_200_000  // 2026-05-07T12:00:00Z

@@ -51,7 +51,7 @@ struct LifecycleTests {
         options.agentsPerOrg = 10
         options.heartbeatInterval = .milliseconds(100)
         let logger = Logger(label: "lifecycle")
-        let sim = GenesysSimulator(options: options, clock: ScaledClock(speed: 60), logger: logger)
+        let sim = GenesysSimulator(options: options, clock: ScaledClock(origin: testBusinessHours, speed: 60), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [sim], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tg in
             tg.addTask { try await group.run() }
