@@ -28,6 +28,43 @@ extension GenesysSimulator {
         let filter: QueryFilter?
     }
 
+    /// An aggregates query whose interval, granularity and groupBy passed the checks every aggregates
+    /// endpoint shares.
+    struct CheckedAggregateQuery: Sendable {
+        let query: AggregateQuery
+        let from: EpochMillis
+        let to: EpochMillis
+        /// Bucket length from `granularity`; nil for one bucket over the whole interval.
+        let step: Int64?
+        let groupBy: [String]
+        /// Users named in the filter; nil for all.
+        let users: Set<String>?
+    }
+
+    /// Decoding result → checked query, or the platform's 400 for what is wrong.
+    static func check(_ decoded: Result<AggregateQuery, APIError>, groupBy allowed: Set<String>,
+                      what: String) -> Result<CheckedAggregateQuery, APIError> {
+        let query: AggregateQuery
+        switch decoded {
+        case .success(let q): query = q
+        case .failure(let e): return .failure(e)
+        }
+        guard let (from, to) = parseInterval(query.interval) else {
+            return .failure(.badRequest("interval must be 'start/end' in ISO-8601, start before end."))
+        }
+        var step: Int64?
+        if let g = query.granularity {
+            guard let ms = parseDuration(g) else { return .failure(.badRequest("Invalid granularity \(g).")) }
+            step = ms
+        }
+        let groupBy = query.groupBy ?? []
+        if let bad = groupBy.first(where: { !allowed.contains($0) }) {
+            return .failure(.badRequest("The simulator groups \(what) by \(allowed.sorted().joined(separator: ", ")) only, not \(bad)."))
+        }
+        let users = query.filter.map { Set($0.values("userId")) }.flatMap { $0.isEmpty ? nil : $0 }
+        return .success(CheckedAggregateQuery(query: query, from: from, to: to, step: step, groupBy: groupBy, users: users))
+    }
+
     struct ObservationQuery: Decodable, Sendable {
         let filter: QueryFilter?
         let metrics: [String]?
@@ -74,30 +111,18 @@ extension GenesysSimulator {
         router.post("/api/v2/analytics/users/aggregates/query") { [self] request, _ in
             let decoded = await Self.decode(AggregateQuery.self, request)
             return await api(request) { [self] caller in
-                let query: AggregateQuery
-                switch decoded {
-                case .success(let q): query = q
+                let q: CheckedAggregateQuery
+                switch Self.check(decoded, groupBy: ["userId"], what: "users aggregates") {
+                case .success(let checked): q = checked
                 case .failure(let e): return .failure(e)
                 }
-                guard let (from, to) = Self.parseInterval(query.interval) else {
-                    return .failure(.badRequest("interval must be 'start/end' in ISO-8601, start before end."))
-                }
-                var step: Int64?
-                if let g = query.granularity {
-                    guard let ms = Self.parseDuration(g) else { return .failure(.badRequest("Invalid granularity \(g).")) }
-                    step = ms
-                }
-                if let groupBy = query.groupBy, groupBy.contains(where: { $0 != "userId" }) {
-                    return .failure(.badRequest("groupBy may only contain userId."))
-                }
                 let known: Set<String> = ["tAgentRoutingStatus", "tSystemPresence", "tOrganizationPresence"]
-                let metrics = Set(query.metrics ?? Array(known))
+                let metrics = Set(q.query.metrics ?? Array(known))
                 if let bad = metrics.first(where: { !known.contains($0) }) {
                     return .failure(.badRequest("Unknown metric \(bad)."))
                 }
-                let users = query.filter.map { Set($0.values("userId")) }.flatMap { $0.isEmpty ? nil : $0 }
                 let bytes = current(caller.org) { s in
-                    s.model.usersAggregates(from: from, to: to, granularity: step, userIDs: users, metrics: metrics)
+                    s.model.usersAggregates(from: q.from, to: q.to, granularity: q.step, userIDs: q.users, metrics: metrics)
                 }
                 return .success((.ok, bytes))
             }
@@ -105,29 +130,17 @@ extension GenesysSimulator {
         router.post("/api/v2/analytics/conversations/aggregates/query") { [self] request, _ in
             let decoded = await Self.decode(AggregateQuery.self, request)
             return await api(request) { [self] caller in
-                let query: AggregateQuery
-                switch decoded {
-                case .success(let q): query = q
+                let q: CheckedAggregateQuery
+                switch Self.check(decoded, groupBy: ["userId", "mediaType"], what: "conversation aggregates") {
+                case .success(let checked): q = checked
                 case .failure(let e): return .failure(e)
                 }
-                guard let (from, to) = Self.parseInterval(query.interval) else {
-                    return .failure(.badRequest("interval must be 'start/end' in ISO-8601, start before end."))
-                }
-                var step: Int64?
-                if let g = query.granularity {
-                    guard let ms = Self.parseDuration(g) else { return .failure(.badRequest("Invalid granularity \(g).")) }
-                    step = ms
-                }
-                let groupBy = query.groupBy ?? []
-                if let bad = groupBy.first(where: { $0 != "userId" && $0 != "mediaType" }) {
-                    return .failure(.badRequest("The simulator groups conversation aggregates by userId (and mediaType) only, not \(bad)."))
-                }
                 let known: Set<String> = ["tHandle", "tTalk", "tHeld", "tAcw", "nConnected"]
-                guard let asked = query.metrics, !asked.isEmpty else { return .failure(.badRequest("metrics is required.")) }
-                let users = query.filter.map { Set($0.values("userId")) }.flatMap { $0.isEmpty ? nil : $0 }
+                guard let asked = q.query.metrics, !asked.isEmpty else { return .failure(.badRequest("metrics is required.")) }
                 let bytes = current(caller.org) { s in
-                    s.model.conversationsAggregates(from: from, to: to, granularity: step, groupByUser: groupBy.contains("userId"),
-                                                    userIDs: users, metrics: Set(asked).intersection(known))
+                    s.model.conversationsAggregates(from: q.from, to: q.to, granularity: q.step,
+                                                    groupByUser: q.groupBy.contains("userId"), userIDs: q.users,
+                                                    metrics: Set(asked).intersection(known))
                 }
                 return .success((.ok, bytes))
             }

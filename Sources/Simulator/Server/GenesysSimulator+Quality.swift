@@ -9,27 +9,19 @@ extension GenesysSimulator {
         router.post("/api/v2/analytics/evaluations/aggregates/query") { [self] request, _ in
             let decoded = await Self.decode(AggregateQuery.self, request)
             return await api(request) { [self] caller in
-                let query: AggregateQuery
-                switch decoded {
-                case .success(let q): query = q
+                let q: CheckedAggregateQuery
+                switch Self.check(decoded, groupBy: ["userId", "formId"], what: "evaluation aggregates") {
+                case .success(let checked): q = checked
                 case .failure(let e): return .failure(e)
                 }
-                guard let (from, to) = Self.parseInterval(query.interval) else {
-                    return .failure(.badRequest("interval must be 'start/end' in ISO-8601, start before end."))
-                }
-                let groupBy = query.groupBy ?? []
-                if let bad = groupBy.first(where: { $0 != "userId" && $0 != "formId" }) {
-                    return .failure(.badRequest("The simulator groups evaluation aggregates by userId and formId only, not \(bad)."))
-                }
                 let known: Set<String> = ["nEvaluations", "oTotalScore", "oTotalCriticalScore"]
-                guard let asked = query.metrics, !asked.isEmpty else { return .failure(.badRequest("metrics is required.")) }
+                guard let asked = q.query.metrics, !asked.isEmpty else { return .failure(.badRequest("metrics is required.")) }
                 if let bad = asked.first(where: { !known.contains($0) && $0 != "nEvaluationsDeleted" && $0 != "nEvaluationsRescored" }) {
                     return .failure(.badRequest("Unknown metric \(bad)."))
                 }
-                let users = query.filter.map { Set($0.values("userId")) }.flatMap { $0.isEmpty ? nil : $0 }
                 let bytes = current(caller.org) { s in
-                    s.model.evaluationsAggregates(from: from, to: to, byUser: groupBy.contains("userId"),
-                                                  byForm: groupBy.contains("formId"), userIDs: users,
+                    s.model.evaluationsAggregates(from: q.from, to: q.to, byUser: q.groupBy.contains("userId"),
+                                                  byForm: q.groupBy.contains("formId"), userIDs: q.users,
                                                   metrics: Set(asked).intersection(known))
                 }
                 return .success((.ok, bytes))
