@@ -78,6 +78,7 @@ public final class Bridge: Service, Sendable {
         let app = makeBridgeApplication(
             hub: hub, configuration: config.server,
             readiness: { await observer.readiness(supervisor: supervisor) },
+            drillDown: supervisor,
             logger: .switchboard("http"),
             onListening: { port in await onListening(host, port) })
         let refresher = ViewRefreshService(views: views, observer: observer, interval: config.server.refreshInterval)

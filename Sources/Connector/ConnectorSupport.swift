@@ -1,3 +1,4 @@
+import GenesysAPI
 import Normalizer
 import Synchronization
 import SwitchboardCore
@@ -49,6 +50,10 @@ final class ConnectorState: Sendable {
         var channelIDs: [String] = []
         /// The watched users (platform ids) as of the latest re-sync; nil before the first.
         var users: [String]?
+        /// The watched queues (platform ids) as of the latest re-sync; nil before the first.
+        var queues: [String]?
+        /// The org's REST client while the connector runs (drill-down queries go through it).
+        var rest: GenesysRESTClient?
     }
     let box: LockedBox<Values>
     /// Fired by `v2.quality.evaluations` events; taken by the quality poller.

@@ -26,7 +26,10 @@ extension OrgConnector {
             queues += page.ids.filter { wantedQueues?.contains($0) ?? true }
             if !events.isEmpty { await sink.ingest(org: id, events: events) }
         }
-        state.box.withLock { $0.users = users }
+        state.box.withLock {
+            $0.users = users
+            $0.queues = queues
+        }
         let chunk = max(1, options.analyticsChunk)
         for start in stride(from: 0, to: queues.count, by: chunk) {
             let body = try await rest.queueObservations(queues: Array(queues[start..<min(start + chunk, queues.count)]))

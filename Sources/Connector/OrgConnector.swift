@@ -33,6 +33,9 @@ public struct OrgConnector: Service {
         public var utilization: Bool = true
         /// Poll quality scores (docs/quality.md). Default true.
         public var quality: Bool = true
+        /// Re-read the users and queues directories this often (business time) so renamed agents and
+        /// queues update in place between re-syncs (docs/quality.md, "names"); zero disables. Default 15 min.
+        public var directoryRefreshInterval: Duration = .seconds(15 * 60)
         /// Jitter source for backoff (tests pin it).
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
         public init() {}
@@ -90,6 +93,8 @@ public struct OrgConnector: Service {
             onEvent: { [self] event in tokenEvent(event) })
         let rest = GenesysRESTClient(http: http, apiBase: org.apiBase, tokens: tokens, policy: options.retryPolicy,
                                      sleeper: options.sleeper, timeout: t.requestTimeout, logger: logger)
+        state.box.withLock { $0.rest = rest }
+        defer { state.box.withLock { $0.rest = nil } }
         logger.info("connector starting", metadata: ["apiBase": "\(org.apiBase)"])
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await tokens.run() }
@@ -100,11 +105,19 @@ public struct OrgConnector: Service {
                                         logger: logger, observer: observer, trigger: state.qualityTrigger).run()
                 }
             }
+            if options.directoryRefreshInterval > .zero {
+                group.addTask {
+                    await DirectoryPoller(org: org, rest: rest, sink: sink, clock: clock,
+                                          every: options.directoryRefreshInterval, tick: options.tickInterval,
+                                          logger: logger, ready: { [state] in state.box.value.users != nil }).run()
+                }
+            }
             if options.utilization {
                 group.addTask {
                     await UtilizationPoller(org: org, rest: rest, sink: sink, clock: clock,
                                             chunk: options.analyticsChunk, tick: options.tickInterval,
-                                            logger: logger, observer: observer, users: { [state] in state.box.value.users }).run()
+                                            logger: logger, observer: observer, users: { [state] in state.box.value.users },
+                                            queues: { [state] in state.box.value.queues }).run()
                 }
             }
             _ = await group.next()

@@ -25,15 +25,17 @@ struct QualityPoller: Sendable {
         let every = EpochMillis(org.tunables.qualityPollInterval.components.seconds * 1000)
         var schedule = PollSchedule(every: every, offset: PollSchedule.orgOffset(org.id.rawValue, every: every),
                                     interval: 15 * 60_000, settle: 0, zone: org.timezone, now: clock.now())
+        var forms = FormNames()
         while !Task.isCancelled {
             let now = clock.now()
             if trigger.take() { schedule.markDue(at: now + Self.debounce) }
             if let fetch = schedule.due(now: now) {
                 do {
-                    let agents = try await self.fetch(from: fetch.dayStart, to: now)
+                    var (agents, queues) = try await self.fetch(from: fetch.dayStart, to: now)
                     schedule.succeeded(fetch)
+                    await nameForms(&agents, &queues, cache: &forms)
                     let report = QualityReport(org: org.id, asOf: now, minEvaluations: org.tunables.qualityMinEvaluations,
-                                               agents: agents)
+                                               agents: agents, queues: queues)
                     // The views emit only agents whose scores changed, plus the org's lastUpdatedAt.
                     await sink.ingest(org: org.id, events: [.quality(report)])
                     observer.poll(org: org.id, feed: "quality", ok: true)
@@ -53,17 +55,81 @@ struct QualityPoller: Sendable {
         }
     }
 
-    func fetch(from: EpochMillis, to: EpochMillis) async throws -> [AgentQuality] {
+    /// Per agent and per queue (both sorted by id). Any failure fails the poll (nothing half-applied).
+    func fetch(from: EpochMillis, to: EpochMillis) async throws -> ([AgentQuality], [QueueQuality]) {
         if org.upstreamProtocol == .seed {
             let body = try await rest.seedQualityMetrics(from: from, to: to)
-            return try RESTNormalizer.seedQualityMetrics(body).get().map { r in
+            let agents = try RESTNormalizer.seedQualityMetrics(body).get().map { r in
                 AgentQuality(agent: EntityID(org: org.id, platformID: r.user), name: r.name, forms: [r.quality])
             }.sorted { $0.agent < $1.agent }
+            let byQueue = try await rest.seedQualityMetricsByQueue(from: from, to: to)
+            let queues = try RESTNormalizer.seedQualityMetrics(byQueue).get().map { r in
+                QueueQuality(queue: EntityID(org: org.id, platformID: r.user), forms: [r.quality])
+            }.sorted { $0.queue < $1.queue }
+            return (agents, queues)
         }
         let body = try await rest.evaluationsAggregates(from: from, to: to, timeZone: org.timezone)
-        return try RESTNormalizer.evaluationsAggregates(body).get().map { user, forms in
+        let agents = try RESTNormalizer.evaluationsAggregates(body).get().map { user, forms in
             AgentQuality(agent: EntityID(org: org.id, platformID: user), forms: forms)
         }.sorted { $0.agent < $1.agent }
+        let byQueue = try await rest.evaluationsAggregatesByQueue(from: from, to: to, timeZone: org.timezone)
+        let queues = try RESTNormalizer.evaluationsAggregates(byQueue, by: .queue).get().map { queue, forms in
+            QueueQuality(queue: EntityID(org: org.id, platformID: queue), forms: forms)
+        }.sorted { $0.queue < $1.queue }
+        return (agents, queues)
+    }
+
+    /// Fills `formName` from the org's published forms (the aggregates give ids only). The listing is read
+    /// when a form id appears that the cache has not looked for yet; a failed read leaves names null and
+    /// is retried at the next poll (the scores are applied either way).
+    func nameForms(_ agents: inout [AgentQuality], _ queues: inout [QueueQuality], cache: inout FormNames) async {
+        let ids = Set(agents.flatMap { $0.forms.compactMap(\.formID) } + queues.flatMap { $0.forms.compactMap(\.formID) })
+        if cache.needsRefresh(ids) {
+            do {
+                var names: [String: String] = [:]
+                var page = 1, pages = 1
+                repeat {
+                    let body = try await rest.publishedEvaluationForms(pageNumber: page)
+                    let listing = try RESTNormalizer.publishedEvaluationForms(body).get()
+                    names.merge(listing.names) { _, new in new }
+                    pages = listing.pageCount
+                    page += 1
+                } while page <= pages && page <= 50
+                cache.refreshed(names, looked: ids)
+                logger.debug("evaluation form names read", metadata: ["forms": "\(names.count)"])
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("evaluation form names unavailable; showing form ids until the next poll",
+                               metadata: ["error": "\(error)"])
+            }
+        }
+        func named(_ forms: [FormQuality]) -> [FormQuality] {
+            forms.map { f in
+                var f = f
+                if let id = f.formID, f.formName == nil { f.formName = cache.names[id] }
+                return f
+            }
+        }
+        for i in agents.indices { agents[i].forms = named(agents[i].forms) }
+        for i in queues.indices { queues[i].forms = named(queues[i].forms) }
+    }
+}
+
+/// The org's evaluation form names, cached: read again only when a form id turns up that no earlier
+/// read was asked about (a newly published form), so an unknown id costs one listing, not one per poll.
+struct FormNames: Sendable, Equatable {
+    private(set) var names: [String: String] = [:]
+    /// Ids some read already looked for (found or not).
+    private(set) var looked: Set<String> = []
+    private(set) var reads = 0
+
+    func needsRefresh(_ ids: Set<String>) -> Bool { !ids.isSubset(of: looked) }
+
+    mutating func refreshed(_ fresh: [String: String], looked ids: Set<String>) {
+        names = fresh
+        looked = ids.union(fresh.keys)
+        reads += 1
     }
 }
 

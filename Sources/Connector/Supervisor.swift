@@ -87,6 +87,9 @@ public struct Supervisor: Service {
         shared.value.connectors.mapValues(\.status)
     }
 
+    /// The running connector of `org`, if any (drill-down queries go through it).
+    public func connector(for org: OrgID) -> OrgConnector? { shared.value.connectors[org] }
+
     /// The configuration in force (nil before ``run()`` applied the first).
     public func currentConfiguration() -> SwitchboardConfiguration? { shared.value.config }
 

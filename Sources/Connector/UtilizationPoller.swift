@@ -53,29 +53,41 @@ struct UtilizationPoller: Sendable {
     let observer: any ConnectorObserver
     /// The watched users (platform ids) once the first re-sync listed them.
     let users: @Sendable () -> [String]?
+    /// The watched queues (platform ids) once the first re-sync listed them (per-queue rollups).
+    var queues: @Sendable () -> [String]? = { [] }
+
+    /// One poll's result: intervals per user and per queue platform id.
+    struct Fetched: Sendable {
+        var users: [String: [UtilizationInterval]] = [:]
+        var queues: [String: [UtilizationInterval]] = [:]
+    }
 
     func run() async {
         let every = EpochMillis(org.tunables.utilizationPollInterval.components.seconds * 1000)
         var schedule = PollSchedule(every: every, offset: PollSchedule.orgOffset(org.id.rawValue, every: every),
                                     zone: org.timezone, now: clock.now())
         var day = Day()
+        var queueDay = Day()
         while !Task.isCancelled {
             let now = clock.now()
             if let users = users(), let fetch = schedule.due(now: now) {
                 do {
-                    let fetched = try await self.fetch(fetch, users: users)
+                    let fetched = try await self.fetch(fetch, users: users, queues: queues() ?? [])
                     schedule.succeeded(fetch)
-                    let changed = day.merge(fetched, fetch: fetch, schedule: schedule)
-                    if !changed.isEmpty {
-                        let events = changed.map { user, list in
-                            BridgeEvent.utilization(AgentUtilization(
-                                agent: EntityID(org: org.id, platformID: user), dayStart: fetch.dayStart,
-                                asOf: fetch.asOf, intervals: list))
-                        }
-                        await sink.ingest(org: org.id, events: events)
+                    let changed = day.merge(fetched.users, fetch: fetch, schedule: schedule)
+                    let changedQueues = queueDay.merge(fetched.queues, fetch: fetch, schedule: schedule)
+                    let events = changed.map { user, list in
+                        BridgeEvent.utilization(AgentUtilization(
+                            agent: EntityID(org: org.id, platformID: user), dayStart: fetch.dayStart,
+                            asOf: fetch.asOf, intervals: list))
+                    } + changedQueues.map { queue, list in
+                        BridgeEvent.utilization(AgentUtilization(
+                            agent: EntityID(org: org.id, platformID: queue), dayStart: fetch.dayStart,
+                            asOf: fetch.asOf, intervals: list, subject: .queue))
                     }
+                    if !events.isEmpty { await sink.ingest(org: org.id, events: events) }
                     observer.poll(org: org.id, feed: "utilization", ok: true)
-                    logger.debug("utilization polled", metadata: ["changed": "\(changed.count)",
+                    logger.debug("utilization polled", metadata: ["changed": "\(events.count)",
                                                                   "from": "\(Timestamp.format(fetch.from))"])
                 } catch is CancellationError {
                     return
@@ -95,15 +107,21 @@ struct UtilizationPoller: Sendable {
         }
     }
 
-    /// All chunks of users; any failure fails the whole fetch (nothing half-applied).
-    func fetch(_ f: PollSchedule.Fetch, users: [String]) async throws -> [String: [UtilizationInterval]] {
-        var out: [String: [UtilizationInterval]] = [:]
+    /// All chunks of users, then of queues; any failure fails the whole fetch (nothing half-applied).
+    func fetch(_ f: PollSchedule.Fetch, users: [String], queues: [String] = []) async throws -> Fetched {
+        var out = Fetched()
         let size = max(1, chunk)
         for start in stride(from: 0, to: users.count, by: size) {
             let body = try await rest.conversationsAggregates(users: Array(users[start..<min(start + size, users.count)]),
                                                               from: f.from, to: f.to, timeZone: org.timezone)
             let parsed = try RESTNormalizer.conversationsAggregates(body, from: f.from, to: f.to).get()
-            out.merge(parsed) { a, _ in a }
+            out.users.merge(parsed) { a, _ in a }
+        }
+        for start in stride(from: 0, to: queues.count, by: size) {
+            let body = try await rest.conversationsAggregates(queues: Array(queues[start..<min(start + size, queues.count)]),
+                                                              from: f.from, to: f.to, timeZone: org.timezone)
+            let parsed = try RESTNormalizer.conversationsAggregates(body, from: f.from, to: f.to, by: .queue).get()
+            out.queues.merge(parsed) { a, _ in a }
         }
         return out
     }

@@ -41,3 +41,18 @@ extension GenesysRESTClient {
         return try await send(.POST, "/api/v2/analytics/conversations/aggregates/query", json: Array(body.utf8)).body
     }
 }
+
+extension GenesysRESTClient {
+    /// The same metrics grouped by `queueId` for `queues` (platform ids): each queue's handle, talk, hold and
+    /// after-call work per 30-minute interval, counted by the platform in the queue the conversation was
+    /// handled for.
+    public func conversationsAggregates(queues: [String], from: EpochMillis, to: EpochMillis,
+                                        timeZone: TimeZone) async throws -> [UInt8] {
+        let predicates = queues.map { #"{"dimension":"queueId","value":"\#($0)"}"# }.joined(separator: ",")
+        let interval = "\(Timestamp.format(from))/\(Timestamp.format(max(to, from + 1000)))"
+        let body = #"{"interval":"\#(interval)","granularity":"PT30M","timeZone":"\#(timeZone.identifier)","#
+            + #""groupBy":["queueId"],"filter":{"type":"or","predicates":[\#(predicates)]},"#
+            + #""metrics":["tHandle","tTalk","tHeld","tAcw","nConnected"]}"#
+        return try await send(.POST, "/api/v2/analytics/conversations/aggregates/query", json: Array(body.utf8)).body
+    }
+}

@@ -19,3 +19,28 @@ extension GenesysRESTClient {
         return try await send(.GET, path).body
     }
 }
+
+extension GenesysRESTClient {
+    /// `POST /api/v2/analytics/evaluations/aggregates/query` grouped by `queueId` and `formId`: today's
+    /// evaluations of each queue's calls, per form, in one call for the whole org.
+    public func evaluationsAggregatesByQueue(from: EpochMillis, to: EpochMillis, timeZone: TimeZone) async throws -> [UInt8] {
+        let interval = "\(Timestamp.format(from))/\(Timestamp.format(max(to, from + 1000)))"
+        let body = #"{"interval":"\#(interval)","timeZone":"\#(timeZone.identifier)","groupBy":["queueId","formId"],"#
+            + #""metrics":["nEvaluations","oTotalScore","oTotalCriticalScore"]}"#
+        return try await send(.POST, "/api/v2/analytics/evaluations/aggregates/query", json: Array(body.utf8)).body
+    }
+
+    /// The seed shape grouped by queue (`groupBy=queue`), for `protocol: seed` orgs.
+    public func seedQualityMetricsByQueue(from: EpochMillis, to: EpochMillis) async throws -> [UInt8] {
+        let path = "/api/v2/quality/metrics?startTime=\(Timestamp.format(from))&endTime=\(Timestamp.format(to))"
+            + "&groupBy=queue&metrics=averageScore,count,passRate"
+        return try await send(.GET, path).body
+    }
+
+    /// One page of `GET /api/v2/quality/publishedforms/evaluations` (every published version, so the ids
+    /// the aggregates group by are all listed): an `EvaluationFormResponseEntityListing`.
+    public func publishedEvaluationForms(pageNumber: Int, pageSize: Int = 100) async throws -> [UInt8] {
+        try await send(.GET, "/api/v2/quality/publishedforms/evaluations?pageSize=\(pageSize)&pageNumber=\(pageNumber)"
+            + "&onlyLatestPerContext=false").body
+    }
+}

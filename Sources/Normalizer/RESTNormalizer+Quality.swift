@@ -4,6 +4,7 @@ extension RESTNormalizer {
     private struct EvalResponse: Decodable {
         struct Group: Decodable {
             var userId: String?
+            var queueId: String?
             var formId: String?
         }
         struct Result: Decodable {
@@ -15,7 +16,10 @@ extension RESTNormalizer {
 
     /// Reads an evaluations aggregates response (groupBy userId, formId): per user platform id, one
     /// ``FormQuality`` per form. Averages are `sum / count` of `oTotalScore` / `oTotalCriticalScore`.
-    public static func evaluationsAggregates(_ body: [UInt8]) -> Result<[String: [FormQuality]], SwitchboardError> {
+    /// With `by: .queue` (groupBy queueId, formId) the keys are queue platform ids.
+    public static func evaluationsAggregates(_ body: [UInt8], by grouping: AggregateGrouping = .user)
+        -> Result<[String: [FormQuality]], SwitchboardError>
+    {
         let response: EvalResponse
         switch decode(EvalResponse.self, body, what: "evaluations aggregates") {
         case .success(let r): response = r
@@ -23,7 +27,7 @@ extension RESTNormalizer {
         }
         var out: [String: [String: FormQuality]] = [:]
         for r in response.results ?? [] {
-            guard let user = r.group?.userId, !user.isEmpty else { continue }
+            guard let user = grouping == .user ? r.group?.userId : r.group?.queueId, !user.isEmpty else { continue }
             let form = r.group?.formId ?? ""
             var f = out[user]?[form] ?? FormQuality(formID: form.isEmpty ? nil : form, count: 0, averageScore: nil)
             var scoreSum = 0.0, scoreCount = 0.0, critSum = 0.0, critCount = 0.0
@@ -75,6 +79,34 @@ extension RESTNormalizer {
                 return (id, r.entityName, FormQuality(formID: nil, count: count, averageScore: r.metrics?.averageScore?.value,
                                                       passRate: r.metrics?.passRate?.value))
             })
+        }
+    }
+}
+
+extension RESTNormalizer {
+    private struct FormListing: Decodable {
+        struct Form: Decodable {
+            var id: String?
+            var name: String?
+        }
+        var entities: [Form]?
+        var pageCount: Int?
+        var pageNumber: Int?
+    }
+
+    /// Reads one page of `GET /api/v2/quality/publishedforms/evaluations` (an
+    /// `EvaluationFormResponseEntityListing`): form id → name, and the listing's page count.
+    public static func publishedEvaluationForms(_ body: [UInt8])
+        -> Result<(names: [String: String], pageCount: Int), SwitchboardError>
+    {
+        switch decode(FormListing.self, body, what: "published evaluation forms") {
+        case .failure(let e): return .failure(e)
+        case .success(let listing):
+            var names: [String: String] = [:]
+            for f in listing.entities ?? [] {
+                if let id = f.id, !id.isEmpty, let name = f.name { names[id] = name }
+            }
+            return .success((names, listing.pageCount ?? 1))
         }
     }
 }

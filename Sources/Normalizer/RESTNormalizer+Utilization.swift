@@ -1,11 +1,21 @@
 import SwitchboardCore
 
+/// Which dimension an aggregates response was grouped by.
+public enum AggregateGrouping: Sendable {
+    /// `groupBy: ["userId"]`
+    case user
+    /// `groupBy: ["queueId"]`
+    case queue
+}
+
 extension RESTNormalizer {
     /// Reads a `POST analytics/conversations/aggregates/query` response (granularity PT30M, groupBy
     /// userId): per user platform id, the intervals starting in [from, to), merged over media types,
     /// sorted by start. `tHandle.count` is the AHT denominator. A body that cannot be read is a
     /// failure (so a poller keeps what it had rather than taking it for "nothing handled").
-    public static func conversationsAggregates(_ body: [UInt8], from: EpochMillis, to: EpochMillis)
+    /// With `by: .queue` the keys are queue platform ids (`groupBy: ["queueId"]`).
+    public static func conversationsAggregates(_ body: [UInt8], from: EpochMillis, to: EpochMillis,
+                                               by grouping: AggregateGrouping = .user)
         -> Result<[String: [UtilizationInterval]], SwitchboardError>
     {
         let response: GenesysWire.AggregateQueryResponse
@@ -15,7 +25,8 @@ extension RESTNormalizer {
         }
         var perUser: [String: [EpochMillis: UtilizationInterval]] = [:]
         for result in response.results ?? [] {
-            guard let user = result.group?.userId, !user.isEmpty else { continue }
+            let key = grouping == .user ? result.group?.userId : result.group?.queueId
+            guard let user = key, !user.isEmpty else { continue }
             for datum in result.data ?? [] {
                 guard let interval = datum.interval, let slash = interval.firstIndex(of: "/"),
                     let start = Timestamp.parse(String(interval[..<slash])), start >= from, start < to
@@ -41,17 +52,6 @@ extension RESTNormalizer {
         }
         return .success(perUser.mapValues { $0.values.sorted { $0.start < $1.start } })
     }
-}
-
-/// One conversation of an agent's interval, from the details query (drill-down).
-public struct UtilizationDetail: Sendable, Equatable {
-    public var conversationID: String
-    public var start: EpochMillis
-    public var end: EpochMillis?
-    public var handleMs: Int64
-    public var talkMs: Int64
-    public var heldMs: Int64
-    public var acwMs: Int64
 }
 
 extension RESTNormalizer {

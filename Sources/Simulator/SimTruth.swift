@@ -73,6 +73,23 @@ public struct SimTruth: Codable, Sendable, Equatable {
         public var intervals: [UtilizationInterval]
     }
 
+    /// Today's utilization of one queue: the legs handled for it (queues with nothing handled are omitted).
+    public struct QueueUtilization: Codable, Sendable, Equatable {
+        public var queueId: String
+        public var intervals: [UtilizationInterval]
+    }
+
+    /// Today's evaluations of calls of one queue on one form, so far.
+    public struct QueueQualityGroup: Codable, Sendable, Equatable {
+        public var queueId: String
+        public var formId: String
+        public var formName: String
+        public var count: Int
+        public var scoreSum: Int64
+        public var criticalScoreSum: Int64
+        public var passed: Int
+    }
+
     /// Today's evaluations of one agent on one form, so far.
     public struct QualityGroup: Codable, Sendable, Equatable {
         public var agentId: String
@@ -105,4 +122,8 @@ public struct SimTruth: Codable, Sendable, Equatable {
     public var utilization: [AgentUtilization]
     /// Today's quality evaluations so far, per agent and form (agents with none omitted).
     public var quality: [QualityGroup]
+    /// Today's utilization by 30-minute interval, per queue (the queue each leg was handled for).
+    public var queueUtilization: [QueueUtilization]
+    /// Today's quality evaluations so far, per queue and form (queues with none omitted).
+    public var queueQuality: [QueueQualityGroup]
 }

@@ -37,7 +37,18 @@ public struct AgentQuality: Sendable, Equatable {
     }
 }
 
-/// The result of one quality poll of an org: every agent with evaluations today.
+/// One queue's quality today (evaluations of calls of that queue), every form.
+public struct QueueQuality: Sendable, Equatable {
+    public var queue: EntityID
+    public var forms: [FormQuality]
+
+    public init(queue: EntityID, forms: [FormQuality]) {
+        self.queue = queue
+        self.forms = forms
+    }
+}
+
+/// The result of one quality poll of an org: every agent (and queue) with evaluations today.
 public struct QualityReport: Sendable, Equatable {
     public var org: OrgID
     /// When the poll completed (business clock).
@@ -45,11 +56,14 @@ public struct QualityReport: Sendable, Equatable {
     /// Scores below this many evaluations are "insufficient data" (tunable `qualityMinEvaluations`).
     public var minEvaluations: Int
     public var agents: [AgentQuality]
+    /// Per-queue rollups (evaluations aggregates grouped by `queueId`, or the seed's `groupBy=queue`).
+    public var queues: [QueueQuality]
 
-    public init(org: OrgID, asOf: EpochMillis, minEvaluations: Int, agents: [AgentQuality]) {
+    public init(org: OrgID, asOf: EpochMillis, minEvaluations: Int, agents: [AgentQuality], queues: [QueueQuality] = []) {
         self.org = org
         self.asOf = asOf
         self.minEvaluations = minEvaluations
         self.agents = agents
+        self.queues = queues
     }
 }

@@ -39,17 +39,73 @@ public struct UtilizationInterval: Sendable, Equatable, Hashable {
 /// Today's utilization of one agent: every non-empty 30-minute interval since local midnight,
 /// sorted by start. Each event replaces the agent's previous intervals for that day.
 public struct AgentUtilization: Sendable, Equatable {
+    /// The agent's id, or the queue's for a queue rollup (``subject`` `.queue`).
     public var agent: EntityID
+    /// An agent (default) or a queue rollup.
+    public var subject: Subject
     /// Local midnight (UTC epoch ms) of the day.
     public var dayStart: EpochMillis
     /// When the data was fetched (business clock).
     public var asOf: EpochMillis
     public var intervals: [UtilizationInterval]
 
-    public init(agent: EntityID, dayStart: EpochMillis, asOf: EpochMillis, intervals: [UtilizationInterval]) {
+    public init(agent: EntityID, dayStart: EpochMillis, asOf: EpochMillis, intervals: [UtilizationInterval],
+                subject: Subject = .agent) {
         self.agent = agent
+        self.subject = subject
         self.dayStart = dayStart
         self.asOf = asOf
         self.intervals = intervals
     }
+}
+
+extension AgentUtilization {
+    /// What an ``AgentUtilization`` describes.
+    public enum Subject: Sendable, Equatable {
+        /// One agent (`agent` is the agent's id).
+        case agent
+        /// One queue's rollup (`agent` holds the queue's id): conversations aggregates grouped by `queueId`.
+        case queue
+    }
+}
+
+/// One conversation of an agent's interval, from the details query (drill-down).
+public struct UtilizationDetail: Sendable, Equatable {
+    public var conversationID: String
+    public var start: EpochMillis
+    public var end: EpochMillis?
+    public var handleMs: Int64
+    public var talkMs: Int64
+    public var heldMs: Int64
+    public var acwMs: Int64
+
+    public init(conversationID: String, start: EpochMillis, end: EpochMillis?, handleMs: Int64, talkMs: Int64,
+                heldMs: Int64, acwMs: Int64) {
+        self.conversationID = conversationID
+        self.start = start
+        self.end = end
+        self.handleMs = handleMs
+        self.talkMs = talkMs
+        self.heldMs = heldMs
+        self.acwMs = acwMs
+    }
+}
+
+/// Why a drill-down could not be answered. Codes: `drilldown.org-not-connected` (no running connector
+/// for the org), `drilldown.upstream` (the platform refused or failed after retries).
+public struct DrillDownError: CodedError, Equatable {
+    public let code: String
+    public let message: String
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// Runs the details query for one agent's interval through the org's own connector (its token, retry
+/// policy and rate-limit governor). The bridge implements it over the supervisor's connectors.
+public protocol UtilizationDrillDown: Sendable {
+    /// The agent's (platform id `userID`) conversations whose handle completed in [from, to), oldest first.
+    func conversationDetails(org: OrgID, userID: String, from: EpochMillis, to: EpochMillis)
+        async throws(DrillDownError) -> [UtilizationDetail]
 }

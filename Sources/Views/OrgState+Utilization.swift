@@ -1,25 +1,32 @@
 import SwitchboardCore
 
-/// Utilization by 30-minute interval (docs/utilization.md): one `utilization` entity per agent,
+/// Utilization by 30-minute interval (docs/utilization.md): one `utilization` entity per agent
+/// (`"type":"agent"`, id `us/<uuid>`) and one per queue rollup (`"type":"queue"`, id `us/queue/<uuid>`),
 /// replaced whole by each ``AgentUtilization`` and emitted only when its bytes changed.
 extension OrgState {
+    /// The key in `emittedUtilization` / `emittedQuality` of a queue rollup: the entity id is `<org>/<key>`.
+    static func queueKey(_ platformID: String) -> String { "queue/\(platformID)" }
+
     mutating func apply(utilization u: AgentUtilization, out: inout ViewOutput) {
         let bytes = Self.encodeUtilization(u, org: org)
-        guard emittedUtilization[u.agent.platformID] != bytes else { return }
-        emittedUtilization[u.agent.platformID] = bytes
-        out.changes.append(EntityChange(kind: .utilization, id: u.agent.description, scope: .org(org.id),
+        let key = u.subject == .queue ? Self.queueKey(u.agent.platformID) : u.agent.platformID
+        guard emittedUtilization[key] != bytes else { return }
+        emittedUtilization[key] = bytes
+        out.changes.append(EntityChange(kind: .utilization, id: "\(org.id.rawValue)/\(key)", scope: .org(org.id),
                                         json: EncodedJSON(bytes: bytes)))
     }
 
-    /// `{"id","org","agent","timeZone","day","intervals":[{"start","end","handleMs","handleCount","ahtMs",
-    /// "talkMs","heldMs","acwMs","connected","open"}],"totals":{…}}`; times ISO-8601 with the org's offset.
+    /// `{"id","type":"agent","org","agent","timeZone","day","intervals":[{"start","end","handleMs","handleCount",
+    /// "ahtMs","talkMs","heldMs","acwMs","connected","open"}],"totals":{…}}`; a queue rollup has
+    /// `"type":"queue","queue":"us/<uuid>"` instead of `agent`. Times ISO-8601 with the org's offset.
     static func encodeUtilization(_ u: AgentUtilization, org: ViewOrg) -> [UInt8] {
         var j = ViewJSON(capacity: 256 + u.intervals.count * 180)
+        let queue = u.subject == .queue
         j.raw("{\"id\":")
-        j.string(u.agent.description)
-        j.raw(",\"org\":")
+        j.string(queue ? "\(org.id.rawValue)/\(queueKey(u.agent.platformID))" : u.agent.description)
+        j.raw(queue ? ",\"type\":\"queue\",\"org\":" : ",\"type\":\"agent\",\"org\":")
         j.string(org.id.rawValue)
-        j.raw(",\"agent\":")
+        j.raw(queue ? ",\"queue\":" : ",\"agent\":")
         j.string(u.agent.description)
         j.raw(",\"timeZone\":")
         j.string(org.timeZone.identifier)

@@ -83,6 +83,9 @@ final class QualityRecorder: ViewChangeSink {
                     #expect(forms.count == expected.count)
                     for (f, e) in zip(forms, expected) {
                         #expect(f["formId"] as? String == e.0)
+                        // Real orgs: names from the published forms listing; the seed shape has no form.
+                        let name = agentTruth.value.first { $0.formId == e.0 }?.formName
+                        #expect(f["formName"] as? String == (org == "us" ? name : nil), "formName of \(e.0 ?? "-")")
                         #expect((f["count"] as? NSNumber)?.intValue == e.1)
                         if e.1 < 3 {
                             insufficient += 1
@@ -97,12 +100,45 @@ final class QualityRecorder: ViewChangeSink {
                     }
                 }
                 // Zero counts are not shown at all.
-                let shown = Set(got.keys.filter { $0.hasPrefix("\(org)/") }.map { String($0.dropFirst(org.count + 1)) })
+                let shown = Set(got.keys.filter { $0.hasPrefix("\(org)/") && !$0.hasPrefix("\(org)/queue/") }
+                    .map { String($0.dropFirst(org.count + 1)) })
                 #expect(shown == evaluated)
                 #expect(truth.agents.count > evaluated.count, "some agents have no evaluation")
                 #expect(insufficient > 0 && scored > 0, "\(org): both cases present (\(insufficient), \(scored))")
+                // Per queue: the platform's own grouping (queueId[, formId]) equals the truth's queue buckets.
+                let queueProblems = Self.queueMismatches(truth: truth, got: got, org: org, byForm: org == "us")
+                #expect(queueProblems.isEmpty, "\(queueProblems.prefix(3))")
+                #expect((status["queues"] as? NSNumber)?.intValue == Set(truth.queueQuality.map(\.queueId)).count)
             }
             group.cancelAll()
         }
+    }
+
+    /// Differences between the `quality` queue entities and the truth's queue groups (empty when equal).
+    static func queueMismatches(truth: SimTruth, got: [String: [String: Any]], org: String, byForm: Bool) -> [String] {
+        var problems: [String] = []
+        let byQueue = Dictionary(grouping: truth.queueQuality, by: \.queueId)
+        let shown = Set(got.keys.filter { $0.hasPrefix("\(org)/queue/") })
+        if shown != Set(byQueue.keys.map { "\(org)/queue/\($0)" }) { problems.append("\(org): queues \(shown.count) vs \(byQueue.count)") }
+        for (queue, groups) in byQueue {
+            guard let entity = got["\(org)/queue/\(queue)"] else { continue }
+            if entity["type"] as? String != "queue" || entity["queue"] as? String != "\(org)/\(queue)" {
+                problems.append("\(org)/queue/\(queue) type/queue fields")
+            }
+            let forms = entity["forms"] as? [[String: Any]] ?? []
+            let expected: [(String?, Int, Int64)] = byForm
+                ? groups.sorted { $0.formId < $1.formId }.map { ($0.formId, $0.count, $0.scoreSum) }
+                : [(nil, groups.reduce(0) { $0 + $1.count }, groups.reduce(0) { $0 + $1.scoreSum })]
+            if forms.count != expected.count { problems.append("\(org)/queue/\(queue): \(forms.count) forms vs \(expected.count)") }
+            for (f, e) in zip(forms, expected) {
+                if f["formId"] as? String != e.0 || (f["count"] as? NSNumber)?.intValue != e.1 {
+                    problems.append("\(org)/queue/\(queue) form \(e.0 ?? "-") count")
+                }
+                if e.1 >= 3, let avg = (f["averageScore"] as? NSNumber)?.doubleValue, abs(avg - Double(e.2) / Double(e.1)) > 0.006 {
+                    problems.append("\(org)/queue/\(queue) average \(avg)")
+                }
+            }
+        }
+        return problems
     }
 }

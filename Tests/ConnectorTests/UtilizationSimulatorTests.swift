@@ -98,6 +98,45 @@ final class PollCounter: ConnectorObserver {
 
     static func int(_ v: Any?) -> Int64 { (v as? NSNumber)?.int64Value ?? -1 }
 
+    /// Differences between the per-queue rollups (`"type":"queue"`, id `<org>/queue/<uuid>`) and the
+    /// truth's queue buckets, empty when equal.
+    static func queueMismatches(_ sim: GenesysSimulator, _ recorder: UtilizationRecorder, org: String) async -> [String] {
+        guard let truth = await sim.truth(org: org) else { return ["no truth"] }
+        let got = recorder.entities(org: org).filter { $0.key.hasPrefix("queue/") }
+        var problems: [String] = []
+        if got.count != truth.queueUtilization.count {
+            problems.append("\(org): \(got.count) queue rollups, truth \(truth.queueUtilization.count)")
+        }
+        for queue in truth.queueUtilization {
+            guard let entity = got["queue/\(queue.queueId)"] else {
+                problems.append("\(org)/queue/\(queue.queueId) missing")
+                continue
+            }
+            if entity["type"] as? String != "queue" || entity["queue"] as? String != "\(org)/\(queue.queueId)" {
+                problems.append("\(org)/queue/\(queue.queueId) type/queue fields")
+            }
+            let intervals = entity["intervals"] as? [[String: Any]] ?? []
+            let mine = intervals.map { i -> [Int64] in
+                [Timestamp.parse(i["start"] as? String ?? "") ?? -1, Self.int(i["handleMs"]), Self.int(i["handleCount"]),
+                 Self.int(i["talkMs"]), Self.int(i["heldMs"]), Self.int(i["acwMs"]), Self.int(i["connected"])]
+            }
+            let theirs = queue.intervals.map {
+                [$0.startMillis, $0.handleMs, Int64($0.handleCount), $0.talkMs, $0.heldMs, $0.acwMs, Int64($0.connected)]
+            }
+            if mine != theirs { problems.append("\(org)/queue/\(queue.queueId) intervals \(mine) vs truth \(theirs)") }
+            for i in intervals where Self.int(i["handleCount"]) > 0 {
+                if (i["ahtMs"] as? NSNumber)?.int64Value != Self.int(i["handleMs"]) / Self.int(i["handleCount"]) {
+                    problems.append("\(org)/queue/\(queue.queueId) AHT")
+                }
+            }
+        }
+        // Every handle counts once per queue: the queues add up to the agents.
+        let agents = truth.utilization.flatMap(\.intervals).reduce(Int64(0)) { $0 + $1.handleMs }
+        let queues = truth.queueUtilization.flatMap(\.intervals).reduce(Int64(0)) { $0 + $1.handleMs }
+        if agents != queues { problems.append("\(org): queues \(queues) ms vs agents \(agents) ms") }
+        return problems
+    }
+
     @Test func intervalsMatchTruthInEachOrgsZoneAndSurviveFaults() async {
         // 14:10 UTC: 10:10 in New York, 23:10 in Tokyo. Ten hours of history before it.
         let clock = ManualClock(Timestamp.parse("2026-05-07T14:10:00.000Z")!)
@@ -140,6 +179,11 @@ final class PollCounter: ConnectorObserver {
                 })
                 let problems = await Self.mismatches(sim, recorder, org: org)
                 #expect(problems.isEmpty, "\(problems.prefix(3))")
+                #expect(await eventually("\(org) queue rollups equal truth") {
+                    await Self.queueMismatches(sim, recorder, org: org).isEmpty
+                })
+                let queueProblems = await Self.queueMismatches(sim, recorder, org: org)
+                #expect(queueProblems.isEmpty, "\(queueProblems.prefix(3))")
             }
             // Tokyo's day began at 15:00 UTC the day before; New York's at 04:00 UTC today.
             let tokyoDay = recorder.entities(org: "apac").values.compactMap { $0["day"] as? String }
@@ -168,6 +212,9 @@ final class PollCounter: ConnectorObserver {
             #expect(await eventually("retried poll") { counter.ok("us") > okMid })
             #expect(await eventually("us equals truth after a failed poll") {
                 await Self.mismatches(sim, recorder, org: "us").isEmpty
+            })
+            #expect(await eventually("us queue rollups equal truth after a failed poll") {
+                await Self.queueMismatches(sim, recorder, org: "us").isEmpty
             })
             group.cancelAll()
         }

@@ -45,7 +45,41 @@ struct QualityEndpointTests {
                 #expect(g?.0 == q.count && g?.1 == q.scoreSum && g?.2 == q.criticalScoreSum, "\(q)")
             }
             #expect(try await client.request("POST", "/api/v2/analytics/evaluations/aggregates/query", token: token,
-                                             json: #"{"interval":"\#(interval)","groupBy":["queueId"],"metrics":["nEvaluations"]}"#).status == 400)
+                                             json: #"{"interval":"\#(interval)","groupBy":["evaluatorId"],"metrics":["nEvaluations"]}"#).status == 400)
+
+            // Grouped by queue and form: equal to the truth's queue groups.
+            let byQueue = try await client.request(
+                "POST", "/api/v2/analytics/evaluations/aggregates/query", token: token,
+                json: #"{"interval":"\#(interval)","groupBy":["queueId","formId"],"metrics":["nEvaluations","oTotalScore"]}"#)
+            #expect(byQueue.status == 200)
+            var queues: [String: (Int, Int64)] = [:]
+            for r in try #require(try byQueue.json()["results"] as? [[String: Any]]) {
+                let g = try #require(r["group"] as? [String: String])
+                #expect(g["userId"] == nil)
+                var n = 0, sum: Int64 = 0
+                for m in (r["data"] as? [[String: Any]] ?? []).flatMap({ $0["metrics"] as? [[String: Any]] ?? [] }) {
+                    let stats = m["stats"] as? [String: Any] ?? [:]
+                    if m["metric"] as? String == "nEvaluations" { n = (stats["count"] as? NSNumber)?.intValue ?? -1 }
+                    if m["metric"] as? String == "oTotalScore" { sum = (stats["sum"] as? NSNumber)?.int64Value ?? -1 }
+                }
+                queues["\(g["queueId"] ?? "")/\(g["formId"] ?? "")"] = (n, sum)
+            }
+            #expect(queues.count == truth.queueQuality.count && !queues.isEmpty)
+            for q in truth.queueQuality {
+                #expect(queues["\(q.queueId)/\(q.formId)"].map { $0.0 == q.count && $0.1 == q.scoreSum } == true, "\(q)")
+            }
+            #expect(truth.queueQuality.reduce(0) { $0 + $1.count } == total(truth), "every evaluation in one queue")
+
+            // The published forms listing names the ids the aggregates group by.
+            let forms = try await client.request("GET", "/api/v2/quality/publishedforms/evaluations?pageSize=25&pageNumber=1",
+                                                 token: token)
+            #expect(forms.status == 200)
+            let listing = try forms.json()
+            let entities = try #require(listing["entities"] as? [[String: Any]])
+            var names: [String: String] = [:]
+            for e in entities { names[e["id"] as? String ?? ""] = e["name"] as? String }
+            for q in truth.quality { #expect(names[q.formId] == q.formName) }
+            #expect((listing["total"] as? NSNumber)?.intValue == entities.count)
 
             // Seed shape: every agent, zero counts included.
             let seed = try await client.request("GET", "/api/v2/quality/metrics?groupBy=agent&metrics=averageScore,count,passRate",
@@ -68,6 +102,18 @@ struct QualityEndpointTests {
                 }
             }
             #expect(zero >= 2, "the zero-count ghost agents")
+
+            // Seed shape by queue: every queue, zero counts included, named.
+            let seedQueues = try await client.request("GET", "/api/v2/quality/metrics?groupBy=queue&metrics=count", token: token)
+            #expect(seedQueues.status == 200)
+            let queueRows = try #require(try JSONSerialization.jsonObject(with: seedQueues.body) as? [[String: Any]])
+            #expect(queueRows.count == truth.queues.count)
+            for row in queueRows {
+                let id = try #require(row["entityId"] as? String)
+                #expect(row["entityName"] as? String == truth.queues.first { $0.id == id }?.name)
+                let count = (((row["metrics"] as? [String: Any])?["count"] as? [String: Any])?["value"] as? NSNumber)?.intValue
+                #expect(count == truth.queueQuality.filter { $0.queueId == id }.reduce(0) { $0 + $1.count })
+            }
         }
     }
 }

@@ -10,8 +10,8 @@ function renderQuality(v, orgList) {
   for (const q of v.quality.values()) {
     const org = String(q.org);
     let o = byOrg.get(org);
-    if (!o) { o = { status: null, agents: [] }; byOrg.set(org, o); }
-    if (q.type === 'org') o.status = q; else o.agents.push(q);
+    if (!o) { o = { status: null, agents: [], queues: [] }; byOrg.set(org, o); }
+    if (q.type === 'org') o.status = q; else if (q.type === 'queue') o.queues.push(q); else o.agents.push(q);
   }
   host.hidden = byOrg.size === 0;
   if (byOrg.size === 0) return;
@@ -20,9 +20,9 @@ function renderQuality(v, orgList) {
     const d = byOrg.get(String(org.id));
     if (!d) continue;
     const updated = d.status && d.status.lastUpdatedAt ? new Date(d.status.lastUpdatedAt) : null;
-    const chips = d.agents.map(a => {
-      const agent = v.agents.get(String(a.agent));
-      const name = agent && agent.name ? agent.name : String(a.agent).split('/').pop().slice(0, 8);
+    const chip = (a, key, lookup) => {
+      const entity = lookup.get(String(a[key]));
+      const name = entity && entity.name ? entity.name : String(a[key]).split('/').pop().slice(0, 8);
       const forms = (a.forms || []).map(f => {
         const label = f.formName || (f.formId ? String(f.formId).slice(-6) : 'all forms');
         const val = f.status === 'ok' && typeof f.averageScore === 'number'
@@ -30,11 +30,15 @@ function renderQuality(v, orgList) {
           : '<em>insufficient data</em>';
         return `<span class="qf" title="${escapeAttr(label)} · ${f.count} evaluation(s)">${val}<small>n=${f.count}</small></span>`;
       }).join('');
-      return { name, html: `<div class="qa" data-agent="${escapeAttr(String(a.agent))}"><span class="qn">${escapeAttr(name)}</span>${forms}</div>` };
-    }).sort((x, y) => x.name.localeCompare(y.name));
+      return { name, html: `<div class="qa" data-${key}="${escapeAttr(String(a[key]))}"><span class="qn">${escapeAttr(name)}</span>${forms}</div>` };
+    };
+    const chips = d.agents.map(a => chip(a, 'agent', v.agents)).sort((x, y) => x.name.localeCompare(y.name));
+    const queues = d.queues.map(q => chip(q, 'queue', v.queues || new Map())).sort((x, y) => x.name.localeCompare(y.name));
     rows.push(`<div class="q-org" data-org="${escapeAttr(String(org.id))}" data-quality-agents="${chips.length}">`
       + `<div class="util-name">${escapeAttr(org.name || org.id)}<span>${updated ? 'updated ' + updated.toLocaleTimeString() : ''}</span></div>`
-      + `<div class="q-list">${chips.map(c => c.html).join('') || '<em>no evaluations yet today</em>'}</div></div>`);
+      + `<div class="q-list">${chips.map(c => c.html).join('') || '<em>no evaluations yet today</em>'}</div>`
+      + (queues.length ? `<div class="q-list q-queues" data-quality-queues="${queues.length}">${queues.map(c => c.html).join('')}</div>` : '')
+      + `</div>`);
   }
   host.innerHTML = `<div class="util-head">Quality today · average score per form (min ${byOrgMin(byOrg)} evaluations) · `
     + `quality data lags up to 30 minutes</div>` + rows.join('');

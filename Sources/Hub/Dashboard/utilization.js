@@ -17,6 +17,7 @@ function utilDur(ms) {
 function utilByOrg(v) { // org id → {zone, slots[48]: {handleMs, count, open}}
   const out = new Map();
   for (const u of v.utilization.values()) {
+    if (u.type === 'queue') continue; // per-queue rollups count the same handles again
     const org = String(u.org);
     let o = out.get(org);
     if (!o) { o = { zone: u.timeZone, slots: [] }; out.set(org, o); }

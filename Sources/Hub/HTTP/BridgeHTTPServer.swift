@@ -19,16 +19,18 @@ import SwitchboardCore
 ///   - hub: the stream hub (auth, snapshots, metrics).
 ///   - configuration: listen address, frame and connection limits, ping interval.
 ///   - readiness: the report `/readyz` serves.
+///   - drillDown: runs `GET /v1/utilization/details` through the org's connector (nil: 503).
 ///   - onListening: called with the bound port once the server listens (port 0 picks a free one).
 public func makeBridgeApplication(
     hub: StreamHub,
     configuration: ServerConfig,
     readiness: @escaping @Sendable () async -> ReadinessReport,
+    drillDown: (any UtilizationDrillDown)? = nil,
     logger: Logger = .switchboard("http"),
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: HubRequestContext.self)
-    BridgeRoutes(hub: hub, readiness: readiness).register(on: router)
+    BridgeRoutes(hub: hub, readiness: readiness, drillDown: drillDown).register(on: router)
 
     let wsRouter = Router(context: HubRequestContext.self)
     let maxInbound = configuration.maxInboundFrameBytes
@@ -78,6 +80,7 @@ public func makeBridgeApplication(
 struct BridgeRoutes {
     let hub: StreamHub
     let readiness: @Sendable () async -> ReadinessReport
+    var drillDown: (any UtilizationDrillDown)? = nil
 
     static let json: HTTPFields = [.contentType: "application/json; charset=utf-8"]
 
@@ -120,6 +123,7 @@ struct BridgeRoutes {
             }
         }
         UtilizationExport.register(on: router, hub: hub)
+        UtilizationDetailsExport.register(on: router, hub: hub, drillDown: drillDown)
         QualityExport.register(on: router, hub: hub)
         let dashboard = DashboardFiles()
         router.get("/") { _, _ in dashboard.response(for: "index.html") }

@@ -42,7 +42,9 @@ struct Segment: Sendable, Equatable {
 /// One agent. A class so the hot paths read single fields without copying the whole record.
 final class Agent {
     let id: String
-    let name: String
+    var name: String
+    /// The directory `version`: 1, plus one per rename.
+    var version = 1
     var queues: [Int]
     var presence: Presence = .offline
     var routing: RoutingStatus = .offQueue

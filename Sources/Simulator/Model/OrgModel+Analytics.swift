@@ -65,7 +65,8 @@ extension OrgModel {
             org: org, at: Timestamp.format(now), atMillis: now, timeZone: timeZone.identifier,
             dayStart: Timestamp.format(dayStart), agents: agentTruths, queues: queueTruths,
             totals: SimTruth.Totals(handlingMs: orgH, productiveMs: orgP),
-            utilization: utilizationTruth(dayStart: dayStart), quality: qualityTruth(dayStart: dayStart))
+            utilization: utilizationTruth(dayStart: dayStart), quality: qualityTruth(dayStart: dayStart),
+            queueUtilization: queueUtilizationTruth(dayStart: dayStart), queueQuality: queueQualityTruth(dayStart: dayStart))
     }
 
     // MARK: - Users aggregates

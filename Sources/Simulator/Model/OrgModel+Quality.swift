@@ -5,6 +5,8 @@ import SwitchboardCore
 struct SimEvaluation: Sendable {
     let id: String
     let agent: Int
+    /// The queue of the evaluated call (one of the agent's queues).
+    let queue: Int
     let form: Int
     let createdAt: EpochMillis
     /// Total and critical scores, whole numbers 0…100 (sums stay exact).
@@ -18,9 +20,9 @@ struct SimEvaluation: Sendable {
 /// documents' `GET /api/v2/quality/metrics`, all from the same plan (never from the call model's
 /// random sequence, so adding quality changed no other figure).
 extension OrgModel {
-    static let evaluationForms: [(id: String, name: String)] = [
-        ("5d0c8a1e-0f5e-4f3e-9a57-qa0000000001", "Inbound Voice QA"),
-        ("5d0c8a1e-0f5e-4f3e-9a57-qa0000000002", "Compliance"),
+    static let evaluationForms: [(id: String, name: String, contextID: String)] = [
+        ("5d0c8a1e-0f5e-4f3e-9a57-qa0000000001", "Inbound Voice QA", "7a1e0c44-2b1d-4c55-8e0f-c0ffee000001"),
+        ("5d0c8a1e-0f5e-4f3e-9a57-qa0000000002", "Compliance", "7a1e0c44-2b1d-4c55-8e0f-c0ffee000002"),
     ]
     static let passMark: Int64 = 80
 
@@ -33,12 +35,14 @@ extension OrgModel {
         var plan: [SimEvaluation] = []
         for a in agents.indices where a % 5 != 4 {
             let n = r.int(1...6)
-            for _ in 0..<n {
+            for k in 0..<n {
                 let at = begin + Int64(r.unit() * 14 * 3_600_000)
                 let form = r.int(0...(Self.evaluationForms.count - 1))
                 let score = Int64(r.int(55...100))
                 let critical = Int64(r.int(60...100))
-                plan.append(SimEvaluation(id: r.uuid(), agent: a, form: form, createdAt: at, score: score,
+                // The queue comes from the agent's memberships, not the random sequence (same plan as before).
+                let queue = agents[a].queues[k % agents[a].queues.count]
+                plan.append(SimEvaluation(id: r.uuid(), agent: a, queue: queue, form: form, createdAt: at, score: score,
                                           criticalScore: critical))
             }
         }
@@ -80,16 +84,18 @@ extension OrgModel {
     /// `POST /api/v2/analytics/evaluations/aggregates/query` grouped by any of `userId`, `formId` (one
     /// data entry spanning the interval): `nEvaluations` (`count`), `oTotalScore` and
     /// `oTotalCriticalScore` (`count`, `sum`, `min`, `max`). Agents with no evaluation are left out.
-    func evaluationsAggregates(from: EpochMillis, to: EpochMillis, byUser: Bool, byForm: Bool,
-                               userIDs: Set<String>?, metrics: Set<String>) -> [UInt8] {
+    func evaluationsAggregates(from: EpochMillis, to: EpochMillis, byUser: Bool, byForm: Bool, byQueue: Bool = false,
+                               userIDs: Set<String>?, queueIDs: Set<String>? = nil, metrics: Set<String>) -> [UInt8] {
         struct Key: Hashable, Comparable {
-            var agent: Int, form: Int
-            static func < (a: Key, b: Key) -> Bool { (a.agent, a.form) < (b.agent, b.form) }
+            var agent: Int, queue: Int, form: Int
+            static func < (a: Key, b: Key) -> Bool { (a.agent, a.queue, a.form) < (b.agent, b.queue, b.form) }
         }
         var groups: [Key: [SimEvaluation]] = [:]
         for e in visibleEvaluations(from: from, to: to) {
             if let userIDs, !userIDs.contains(agents[e.agent].id) { continue }
-            groups[Key(agent: byUser ? e.agent : -1, form: byForm ? e.form : -1), default: []].append(e)
+            if let queueIDs, !queueIDs.contains(queues[e.queue].id) { continue }
+            groups[Key(agent: byUser ? e.agent : -1, queue: byQueue ? e.queue : -1, form: byForm ? e.form : -1),
+                   default: []].append(e)
         }
         var w = JSONWriter(capacity: 4096)
         w.object { w in
@@ -99,6 +105,7 @@ extension OrgModel {
                     w.object { w in
                         w.object("group") { w in
                             if key.agent >= 0 { w.field("userId", plain: agents[key.agent].id) }
+                            if key.queue >= 0 { w.field("queueId", plain: queues[key.queue].id) }
                             if key.form >= 0 { w.field("formId", plain: Self.evaluationForms[key.form].id) }
                         }
                         w.array("data") { w in
@@ -137,13 +144,17 @@ extension OrgModel {
     /// The seed documents' `GET /api/v2/quality/metrics?groupBy=agent&metrics=averageScore,count,passRate`:
     /// a bare array, one record per agent — including agents with no evaluation, with `count` 0 and
     /// `averageScore` 0 (the "ghost agent" trap the seed describes).
-    func seedQualityMetrics(from: EpochMillis, to: EpochMillis, formID: String?, metrics: Set<String>) -> [UInt8] {
+    /// With `byQueue` (`groupBy=queue`), one record per queue instead, zero counts included too.
+    func seedQualityMetrics(from: EpochMillis, to: EpochMillis, formID: String?, metrics: Set<String>,
+                            byQueue: Bool = false) -> [UInt8] {
         let form = formID.flatMap { id in Self.evaluationForms.firstIndex { $0.id == id } }
-        var per = Array(repeating: (count: Int64(0), sum: Int64(0), passed: Int64(0)), count: agents.count)
+        let entities: [(id: String, name: String)] = byQueue ? queues.map { ($0.id, $0.name) } : agents.map { ($0.id, $0.name) }
+        var per = Array(repeating: (count: Int64(0), sum: Int64(0), passed: Int64(0)), count: entities.count)
         for e in visibleEvaluations(from: from, to: to) where form == nil || e.form == form {
-            per[e.agent].count += 1
-            per[e.agent].sum += e.score
-            per[e.agent].passed += e.passed ? 1 : 0
+            let k = byQueue ? e.queue : e.agent
+            per[k].count += 1
+            per[k].sum += e.score
+            per[k].passed += e.passed ? 1 : 0
         }
         func decimal(_ w: inout JSONWriter, _ k: String, _ v: Double) {
             w.key(k)
@@ -152,11 +163,11 @@ extension OrgModel {
         var w = JSONWriter(capacity: 4096)
         w.beginArray()
         do {
-            for a in agents.indices {
+            for a in entities.indices {
                 let p = per[a]
                 w.object { w in
-                    w.field("entityId", plain: agents[a].id)
-                    w.field("entityName", agents[a].name)
+                    w.field("entityId", plain: entities[a].id)
+                    w.field("entityName", entities[a].name)
                     w.object("metrics") { w in
                         if metrics.contains("averageScore") {
                             w.object("averageScore") { w in
@@ -177,6 +188,23 @@ extension OrgModel {
         }
         w.endArray()
         return w.bytes
+    }
+
+    /// The per-queue quality truth: per queue and form, today's evaluations so far.
+    func queueQualityTruth(dayStart: EpochMillis) -> [SimTruth.QueueQualityGroup] {
+        var groups: [String: SimTruth.QueueQualityGroup] = [:]
+        for e in visibleEvaluations(from: dayStart, to: now + 1) {
+            let form = Self.evaluationForms[e.form]
+            let key = "\(queues[e.queue].id)/\(form.id)"
+            var g = groups[key] ?? SimTruth.QueueQualityGroup(queueId: queues[e.queue].id, formId: form.id, formName: form.name,
+                                                              count: 0, scoreSum: 0, criticalScoreSum: 0, passed: 0)
+            g.count += 1
+            g.scoreSum += e.score
+            g.criticalScoreSum += e.criticalScore
+            g.passed += e.passed ? 1 : 0
+            groups[key] = g
+        }
+        return groups.keys.sorted().map { groups[$0]! }
     }
 
     /// The quality truth: per agent and form, today's evaluations so far.

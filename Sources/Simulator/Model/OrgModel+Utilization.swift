@@ -6,6 +6,9 @@ import SwitchboardCore
 /// interval never changes afterwards.
 struct HandledLeg: Sendable {
     let agent: Int
+    /// The queue the agent handled the call for (the queue it was offered from; a blind transfer
+    /// moves the conversation on, not this leg).
+    let queue: Int
     let conversationID: String
     let connected: EpochMillis
     let completed: EpochMillis
@@ -42,7 +45,7 @@ struct UtilizationSums: Sendable, Equatable {
 extension OrgModel {
     func recordHandled(_ conv: Conversation, participant p: Participant, agent a: Int) {
         guard let connected = p.connected, let end = p.end, let acwStart = p.acwStart, let acwEnd = p.acwEnd else { return }
-        handled.append(HandledLeg(agent: a, conversationID: conv.id, connected: connected, completed: acwEnd,
+        handled.append(HandledLeg(agent: a, queue: p.queue ?? conv.queue, conversationID: conv.id, connected: connected, completed: acwEnd,
                                   talkMs: max(0, end - connected - p.heldMs), heldMs: p.heldMs,
                                   acwMs: max(0, acwEnd - acwStart)))
     }
@@ -57,9 +60,10 @@ extension OrgModel {
         return lo
     }
 
-    /// Per agent index, per bucket start: the sums of legs completed in [from, min(to, now)).
-    func utilizationBuckets(from: EpochMillis, to: EpochMillis, step: EpochMillis,
-                            userIDs: Set<String>?) -> [Int: [(EpochMillis, UtilizationSums)]] {
+    /// Per agent index (or per queue index with `byQueue`), per bucket start: the sums of legs completed
+    /// in [from, min(to, now)), restricted to `userIDs` and `queueIDs` when given.
+    func utilizationBuckets(from: EpochMillis, to: EpochMillis, step: EpochMillis, userIDs: Set<String>?,
+                            queueIDs: Set<String>? = nil, byQueue: Bool = false) -> [Int: [(EpochMillis, UtilizationSums)]] {
         var out: [Int: [EpochMillis: UtilizationSums]] = [:]
         let end = min(to, now + 1)
         var i = firstHandled(atOrAfter: from)
@@ -67,20 +71,24 @@ extension OrgModel {
             let leg = handled[i]
             i += 1
             if let userIDs, !userIDs.contains(agents[leg.agent].id) { continue }
+            if let queueIDs, !queueIDs.contains(queues[leg.queue].id) { continue }
             let bucket = from + (leg.completed - from) / step * step
-            out[leg.agent, default: [:]][bucket, default: UtilizationSums()].add(leg)
+            out[byQueue ? leg.queue : leg.agent, default: [:]][bucket, default: UtilizationSums()].add(leg)
         }
         return out.mapValues { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
     }
 
-    /// `POST /api/v2/analytics/conversations/aggregates/query` grouped by `userId` (or not grouped):
-    /// per bucket of `granularity` aligned to the interval start, `tHandle`, `tTalk`, `tHeld`, `tAcw`
+    /// `POST /api/v2/analytics/conversations/aggregates/query` grouped by `userId` or `queueId` (or not
+    /// grouped): per bucket of `granularity` aligned to the interval start, `tHandle`, `tTalk`, `tHeld`, `tAcw`
     /// (`count`, `sum`, `max` for tHandle) and `nConnected` (`count`). Empty buckets are left out.
     func conversationsAggregates(from: EpochMillis, to: EpochMillis, granularity: EpochMillis?, groupByUser: Bool,
-                                 userIDs: Set<String>?, metrics: Set<String>) -> [UInt8] {
+                                 groupByQueue: Bool = false, userIDs: Set<String>?, queueIDs: Set<String>? = nil,
+                                 metrics: Set<String>) -> [UInt8] {
         let step = granularity ?? max(1, to - from)
-        var perAgent = utilizationBuckets(from: from, to: to, step: step, userIDs: userIDs)
-        if !groupByUser {
+        let byQueue = groupByQueue && !groupByUser
+        var perAgent = utilizationBuckets(from: from, to: to, step: step, userIDs: userIDs, queueIDs: queueIDs,
+                                          byQueue: byQueue)
+        if !groupByUser && !byQueue {
             var all: [EpochMillis: UtilizationSums] = [:]
             for (_, buckets) in perAgent {
                 for (start, s) in buckets { all[start, default: UtilizationSums()].merge(s) }
@@ -94,7 +102,8 @@ extension OrgModel {
                     guard let buckets = perAgent[agent], !buckets.isEmpty else { continue }
                     w.object { w in
                         w.object("group") { w in
-                            if agent >= 0 { w.field("userId", plain: agents[agent].id) }
+                            if agent >= 0 && byQueue { w.field("queueId", plain: queues[agent].id) }
+                            if agent >= 0 && !byQueue { w.field("userId", plain: agents[agent].id) }
                             w.field("mediaType", plain: "voice")
                         }
                         w.array("data") { w in
@@ -129,6 +138,18 @@ extension OrgModel {
         stat("tHeld", count: s.heldCount, sum: s.heldSum)
         stat("tAcw", count: s.acwCount, sum: s.acwSum)
         stat("nConnected", count: s.connected, sum: nil)
+    }
+
+    /// The per-queue utilization truth: today's 30-minute buckets per queue the legs were handled for.
+    func queueUtilizationTruth(dayStart: EpochMillis) -> [SimTruth.QueueUtilization] {
+        let buckets = utilizationBuckets(from: dayStart, to: now + 1, step: 30 * 60_000, userIDs: nil, byQueue: true)
+        return buckets.keys.sorted().map { q in
+            SimTruth.QueueUtilization(queueId: queues[q].id, intervals: buckets[q]!.map { start, s in
+                SimTruth.UtilizationInterval(
+                    start: Timestamp.format(start), startMillis: start, handleMs: s.handleSum, handleCount: s.handleCount,
+                    talkMs: s.talkSum, heldMs: s.heldSum, acwMs: s.acwSum, connected: s.connected)
+            })
+        }
     }
 
     /// The utilization truth: today's 30-minute buckets per agent (agents with no handled leg omitted).

@@ -3,7 +3,7 @@ import SwitchboardCore
 /// One routing queue: members, waiting calls and live counts.
 struct Queue {
     let id: String
-    let name: String
+    var name: String
     var members: [Int] = []
     /// Waiting conversations, oldest first.
     var waiting: [Int] = []

@@ -39,6 +39,8 @@ extension GenesysSimulator {
         let groupBy: [String]
         /// Users named in the filter; nil for all.
         let users: Set<String>?
+        /// Queues named in the filter; nil for all.
+        var queues: Set<String>? = nil
     }
 
     /// Decoding result → checked query, or the platform's 400 for what is wrong.
@@ -62,7 +64,9 @@ extension GenesysSimulator {
             return .failure(.badRequest("The simulator groups \(what) by \(allowed.sorted().joined(separator: ", ")) only, not \(bad)."))
         }
         let users = query.filter.map { Set($0.values("userId")) }.flatMap { $0.isEmpty ? nil : $0 }
-        return .success(CheckedAggregateQuery(query: query, from: from, to: to, step: step, groupBy: groupBy, users: users))
+        let queues = query.filter.map { Set($0.values("queueId")) }.flatMap { $0.isEmpty ? nil : $0 }
+        return .success(CheckedAggregateQuery(query: query, from: from, to: to, step: step, groupBy: groupBy, users: users,
+                                              queues: queues))
     }
 
     struct ObservationQuery: Decodable, Sendable {
@@ -131,16 +135,20 @@ extension GenesysSimulator {
             let decoded = await Self.decode(AggregateQuery.self, request)
             return await api(request) { [self] caller in
                 let q: CheckedAggregateQuery
-                switch Self.check(decoded, groupBy: ["userId", "mediaType"], what: "conversation aggregates") {
+                switch Self.check(decoded, groupBy: ["userId", "queueId", "mediaType"], what: "conversation aggregates") {
                 case .success(let checked): q = checked
                 case .failure(let e): return .failure(e)
                 }
                 let known: Set<String> = ["tHandle", "tTalk", "tHeld", "tAcw", "nConnected"]
                 guard let asked = q.query.metrics, !asked.isEmpty else { return .failure(.badRequest("metrics is required.")) }
+                if q.groupBy.contains("userId") && q.groupBy.contains("queueId") {
+                    return .failure(.badRequest("The simulator groups conversation aggregates by userId or by queueId, not both."))
+                }
                 let bytes = current(caller.org) { s in
                     s.model.conversationsAggregates(from: q.from, to: q.to, granularity: q.step,
-                                                    groupByUser: q.groupBy.contains("userId"), userIDs: q.users,
-                                                    metrics: Set(asked).intersection(known))
+                                                    groupByUser: q.groupBy.contains("userId"),
+                                                    groupByQueue: q.groupBy.contains("queueId"), userIDs: q.users,
+                                                    queueIDs: q.queues, metrics: Set(asked).intersection(known))
                 }
                 return .success((.ok, bytes))
             }

@@ -52,7 +52,7 @@ extension GenesysSimulator {
             w.field("email", "agent\(a + 1)@\(m.org).example.com")
             w.field("username", "agent\(a + 1)@\(m.org).example.com")
             w.field("state", "active")
-            w.field("version", 1)
+            w.field("version", agent.version)
             if presence {
                 w.object("presence") { w in
                     m.writePresenceDefinition(&w, agent.presence)

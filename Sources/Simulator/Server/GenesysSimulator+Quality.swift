@@ -10,7 +10,7 @@ extension GenesysSimulator {
             let decoded = await Self.decode(AggregateQuery.self, request)
             return await api(request) { [self] caller in
                 let q: CheckedAggregateQuery
-                switch Self.check(decoded, groupBy: ["userId", "formId"], what: "evaluation aggregates") {
+                switch Self.check(decoded, groupBy: ["userId", "formId", "queueId"], what: "evaluation aggregates") {
                 case .success(let checked): q = checked
                 case .failure(let e): return .failure(e)
                 }
@@ -21,8 +21,8 @@ extension GenesysSimulator {
                 }
                 let bytes = current(caller.org) { s in
                     s.model.evaluationsAggregates(from: q.from, to: q.to, byUser: q.groupBy.contains("userId"),
-                                                  byForm: q.groupBy.contains("formId"), userIDs: q.users,
-                                                  metrics: Set(asked).intersection(known))
+                                                  byForm: q.groupBy.contains("formId"), byQueue: q.groupBy.contains("queueId"),
+                                                  userIDs: q.users, queueIDs: q.queues, metrics: Set(asked).intersection(known))
                 }
                 return .success((.ok, bytes))
             }
@@ -35,14 +35,38 @@ extension GenesysSimulator {
             let metrics = Set((q.get("metrics") ?? "averageScore,count,passRate").split(separator: ",").map(String.init))
             let form = q.get("evaluationFormId")
             return await api(request) { [self] caller in
-                guard groupBy == "agent" else {
-                    return .failure(.badRequest("The simulator answers groupBy=agent only."))
+                guard groupBy == "agent" || groupBy == "queue" else {
+                    return .failure(.badRequest("The simulator answers groupBy=agent or groupBy=queue only."))
                 }
                 let bytes = current(caller.org) { s in
                     let dayStart = Timestamp.startOfDay(s.model.now, in: s.model.timeZone)
-                    return s.model.seedQualityMetrics(from: start ?? dayStart, to: end ?? .max, formID: form, metrics: metrics)
+                    return s.model.seedQualityMetrics(from: start ?? dayStart, to: end ?? .max, formID: form, metrics: metrics,
+                                                      byQueue: groupBy == "queue")
                 }
                 return .success((.ok, bytes))
+            }
+        }
+        // The published evaluation forms (QualityApi getQualityPublishedformsEvaluations): an
+        // `EvaluationFormResponseEntityListing`; the ids are those the evaluations aggregates group by.
+        router.get("/api/v2/quality/publishedforms/evaluations") { [self] request, _ in
+            let page = Self.page(request)
+            return await api(request) { _ in
+                page.map { page in
+                    var w = JSONWriter(capacity: 1024)
+                    let forms = OrgModel.evaluationForms
+                    Self.writePage(&w, page, total: forms.count, path: "/api/v2/quality/publishedforms/evaluations") { w, i in
+                        w.object { w in
+                            w.field("id", plain: forms[i].id)
+                            w.field("name", forms[i].name)
+                            w.field("modifiedDate", "2026-01-05T09:00:00.000Z")
+                            w.field("published", true)
+                            w.field("contextId", plain: forms[i].contextID)
+                            w.array("questionGroups") { _ in }
+                            w.field("selfUri", "/api/v2/quality/publishedforms/evaluations/\(forms[i].id)")
+                        }
+                    }
+                    return (.ok, w.bytes)
+                }
             }
         }
     }

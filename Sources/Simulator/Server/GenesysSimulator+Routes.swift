@@ -15,6 +15,7 @@ extension GenesysSimulator {
         addDetailsRoutes(router)
         addQualityRoutes(router)
         addControlRoutes(router)
+        addRenameRoutes(router)
         let wsRouter = Router(context: SimRequestContext.self)
         addWebSocketRoutes(wsRouter)
         return Application(
