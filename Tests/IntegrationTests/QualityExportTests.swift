@@ -42,6 +42,21 @@ import Testing
             #expect(text.split(separator: "\r\n").count == rows.count + 1)
             #expect(try await BridgeEndToEndTests.get("\(base)?org=us", token: "demo-emea").status == 403)
             #expect(try await BridgeEndToEndTests.get(base).status == 401)
+            // Per queue: the same rules, one row per queue and form, queue names joined by id.
+            let (qStatus, qBody) = try await BridgeEndToEndTests.get("\(base)?org=us&by=queue", token: "demo-global")
+            #expect(qStatus == 200)
+            let qRows = try #require((try JSONSerialization.jsonObject(with: qBody) as? [String: Any])?["rows"] as? [[String: Any]])
+            #expect(!qRows.isEmpty)
+            for row in qRows {
+                #expect((row["queueId"] as? String)?.hasPrefix("us/") == true && row["agentId"] == nil)
+                #expect(!(row["queueName"] as? String ?? "").isEmpty)
+                #expect(!(row["formName"] as? String ?? "").isEmpty, "form names from the published forms")
+                if row["status"] as? String == "insufficient-data" { #expect(row["averageScore"] is NSNull) }
+            }
+            let qCSV = String(decoding: try await BridgeEndToEndTests.get("\(base)?org=us&by=queue&format=csv", token: "demo-us").body,
+                              as: UTF8.self)
+            #expect(qCSV.hasPrefix("\u{FEFF}org,timeZone,queueId,queueName,formId,formName,count,status,"))
+            #expect(try await BridgeEndToEndTests.get("\(base)?org=us&by=team", token: "demo-global").status == 400)
         }
     }
 }

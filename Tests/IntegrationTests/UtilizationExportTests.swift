@@ -52,6 +52,25 @@ import Testing
             #expect(try await BridgeEndToEndTests.get("\(base)?org=us").status == 401)
             #expect(try await BridgeEndToEndTests.get("\(base)?org=emea&format=csv", token: "demo-emea").status == 200)
             #expect(try await BridgeEndToEndTests.get("\(base)?format=xml", token: "demo-global").status == 400)
+            // Per queue: the platform's queueId grouping; every handle counts in one queue, so the queue rows add
+            // up to the agent rows (compared on one snapshot of each, retried until a poll does not fall between).
+            #expect(await eventually("queue rows add up to agent rows") {
+                func sum(_ by: String) async -> (Int64, Int)? {
+                    guard let (_, b) = try? await BridgeEndToEndTests.get("\(base)?org=us&by=\(by)", token: "demo-global"),
+                          let rows = (try? JSONSerialization.jsonObject(with: b) as? [String: Any])?["rows"] as? [[String: Any]]
+                    else { return nil }
+                    return (rows.reduce(0) { $0 + (($1["tHandleMs"] as? NSNumber)?.int64Value ?? 0) }, rows.count)
+                }
+                guard let agents = await sum("agent"), let queues = await sum("queue") else { return false }
+                return queues.1 > 0 && agents.0 == queues.0
+            })
+            let (_, qBody) = try await BridgeEndToEndTests.get("\(base)?org=us&by=queue", token: "demo-global")
+            let qRows = (try JSONSerialization.jsonObject(with: qBody) as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+            #expect(qRows.allSatisfy { ($0["queueId"] as? String)?.hasPrefix("us/") == true && !($0["queueName"] as? String ?? "").isEmpty })
+            let qCSV = String(decoding: try await BridgeEndToEndTests.get("\(base)?org=us&by=queue&format=csv", token: "demo-global").body,
+                              as: UTF8.self)
+            #expect(qCSV.hasPrefix("\u{FEFF}org,timeZone,queueId,queueName,intervalStart,"))
+            #expect(try await BridgeEndToEndTests.get("\(base)?org=us&by=skill", token: "demo-global").status == 400)
         }
     }
 }

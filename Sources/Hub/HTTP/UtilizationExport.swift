@@ -12,6 +12,9 @@ enum UtilizationExport {
     /// The CSV columns, in order.
     static let columns = ["org", "timeZone", "agentId", "agentName", "intervalStart", "intervalEnd", "tHandleMs",
                           "handleCount", "ahtMs", "tTalkMs", "tHeldMs", "tAcwMs", "nConnected", "open"]
+    /// With `by=queue`: the per-queue rollups (conversations aggregates grouped by `queueId`).
+    static let queueColumns = ["org", "timeZone", "queueId", "queueName", "intervalStart", "intervalEnd", "tHandleMs",
+                               "handleCount", "ahtMs", "tTalkMs", "tHeldMs", "tAcwMs", "nConnected", "open"]
 
     struct Row {
         var values: [String: Any]
@@ -24,6 +27,10 @@ enum UtilizationExport {
             let format = q.get("format") ?? "json"
             guard format == "json" || format == "csv" else {
                 return BridgeRoutes.error(.badRequest, "bad-request", "format must be json or csv")
+            }
+            let by = q.get("by") ?? "agent"
+            guard by == "agent" || by == "queue" else {
+                return BridgeRoutes.error(.badRequest, "bad-request", "by must be agent or queue")
             }
             var from: EpochMillis = .min, to: EpochMillis = .max
             if let f = q.get("from") {
@@ -44,37 +51,42 @@ enum UtilizationExport {
             case .refused(let response): return response
             case .allowed(let f): frame = f
             }
-            let rows = Self.rows(frame: frame, from: from, to: to)
+            let rows = Self.rows(frame: frame, from: from, to: to, byQueue: by == "queue")
             if format == "csv" {
+                let name = by == "queue" ? "utilization-queues.csv" : "utilization.csv"
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                                       .contentDisposition: "attachment; filename=\"utilization.csv\""],
-                                body: .init(byteBuffer: ByteBuffer(bytes: Self.csv(rows))))
+                                                       .contentDisposition: "attachment; filename=\"\(name)\""],
+                                body: .init(byteBuffer: ByteBuffer(bytes: Self.csv(rows, columns: by == "queue" ? queueColumns : columns))))
             }
-            let body: [String: Any] = ["org": org ?? NSNull(), "from": from == .min ? NSNull() : Timestamp.format(from),
+            let body: [String: Any] = ["org": org ?? NSNull(), "by": by, "from": from == .min ? NSNull() : Timestamp.format(from),
                                        "to": to == .max ? NSNull() : Timestamp.format(to), "rows": rows]
             let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
             return Response(status: .ok, headers: BridgeRoutes.json, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
 
-    /// One row per agent interval whose start is in [from, to), sorted by org, agent name, start.
-    static func rows(frame: ByteBuffer, from: EpochMillis, to: EpochMillis) -> [[String: Any]] {
+    /// One row per agent interval (or queue interval with `byQueue`) whose start is in [from, to), sorted by
+    /// org, name, id, start. Names are joined from the `agents` / `queues` entities by id.
+    static func rows(frame: ByteBuffer, from: EpochMillis, to: EpochMillis, byQueue: Bool = false) -> [[String: Any]] {
         guard let json = try? JSONSerialization.jsonObject(with: Data(buffer: frame)) as? [String: Any],
             let data = json["data"] as? [String: Any]
         else { return [] }
         var names: [String: String] = [:]
-        for a in data["agents"] as? [[String: Any]] ?? [] {
+        for a in data[byQueue ? "queues" : "agents"] as? [[String: Any]] ?? [] {
             if let id = a["id"] as? String { names[id] = a["name"] as? String }
         }
+        let (idKey, nameKey) = byQueue ? ("queueId", "queueName") : ("agentId", "agentName")
         var rows: [[String: Any]] = []
         for u in data["utilization"] as? [[String: Any]] ?? [] {
-            guard let agent = u["agent"] as? String else { continue }
+            guard (u["type"] as? String ?? "agent") == (byQueue ? "queue" : "agent"),
+                let agent = u[byQueue ? "queue" : "agent"] as? String
+            else { continue }
             for i in u["intervals"] as? [[String: Any]] ?? [] {
                 guard let start = i["start"] as? String, let t = Timestamp.parse(start), t >= from, t < to else { continue }
                 func n(_ k: String) -> Int64 { (i[k] as? NSNumber)?.int64Value ?? 0 }
                 rows.append([
-                    "org": u["org"] as? String ?? "", "timeZone": u["timeZone"] as? String ?? "", "agentId": agent,
-                    "agentName": names[agent] ?? "", "intervalStart": start, "intervalEnd": i["end"] as? String ?? "",
+                    "org": u["org"] as? String ?? "", "timeZone": u["timeZone"] as? String ?? "", idKey: agent,
+                    nameKey: names[agent] ?? "", "intervalStart": start, "intervalEnd": i["end"] as? String ?? "",
                     "tHandleMs": n("handleMs"), "handleCount": n("handleCount"),
                     "ahtMs": (i["ahtMs"] as? NSNumber).map { $0.int64Value as Any } ?? NSNull(),
                     "tTalkMs": n("talkMs"), "tHeldMs": n("heldMs"), "tAcwMs": n("acwMs"), "nConnected": n("connected"),
@@ -83,7 +95,7 @@ enum UtilizationExport {
             }
         }
         func key(_ r: [String: Any]) -> String {
-            "\(r["org"] ?? "")\u{1}\(r["agentName"] ?? "")\u{1}\(r["agentId"] ?? "")\u{1}\(r["intervalStart"] ?? "")"
+            "\(r["org"] ?? "")\u{1}\(r[nameKey] ?? "")\u{1}\(r[idKey] ?? "")\u{1}\(r["intervalStart"] ?? "")"
         }
         return rows.sorted { key($0) < key($1) }
     }
