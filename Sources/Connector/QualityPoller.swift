@@ -118,15 +118,19 @@ struct QualityPoller: Sendable {
 
 /// The org's evaluation form names, cached: read again only when a form id turns up that no earlier
 /// read was asked about (a newly published form), so an unknown id costs one listing, not one per poll.
-struct FormNames: Sendable, Equatable {
-    private(set) var names: [String: String] = [:]
+public struct FormNames: Sendable, Equatable {
+    public private(set) var names: [String: String] = [:]
     /// Ids some read already looked for (found or not).
-    private(set) var looked: Set<String> = []
-    private(set) var reads = 0
+    public private(set) var looked: Set<String> = []
+    public private(set) var reads = 0
 
-    func needsRefresh(_ ids: Set<String>) -> Bool { !ids.isSubset(of: looked) }
+    public init() {}
 
-    mutating func refreshed(_ fresh: [String: String], looked ids: Set<String>) {
+    /// True when `ids` holds a form id no read has looked for yet.
+    public func needsRefresh(_ ids: Set<String>) -> Bool { !ids.isSubset(of: looked) }
+
+    /// Records a read of the listing (`fresh`) made while `ids` were wanted.
+    public mutating func refreshed(_ fresh: [String: String], looked ids: Set<String>) {
         names = fresh
         looked = ids.union(fresh.keys)
         reads += 1

@@ -74,6 +74,7 @@ func holds(within seconds: Double, _ condition: @Sendable () async -> Bool) asyn
             var o = ConnectorSimulatorTests.fastOptions()
             o.quality = true
             o.utilization = utilization
+            o.directoryRefreshInterval = .seconds(15 * 60)  // names between re-syncs (off in fastOptions)
             let connector = OrgConnector(org: org, http: HTTPClient.shared, sink: views, clock: clock, observer: counter, options: o)
             group.addTask { try await connector.run() }
             defer { group.cancelAll() }
@@ -212,6 +213,19 @@ func holds(within seconds: Double, _ condition: @Sendable () async -> Bool) asyn
             _ = counter
         }
     }
+}
+
+/// The form-name cache reads the listing again only for a form id it has not looked for.
+@Test func formNamesAreReadAgainOnlyForUnknownIDs() {
+    var cache = FormNames()
+    #expect(cache.needsRefresh(["a"]))
+    cache.refreshed(["a": "Inbound", "b": "Compliance"], looked: ["a"])
+    #expect(!cache.needsRefresh(["a", "b"]), "every listed form is known")
+    #expect(!cache.needsRefresh([]))
+    #expect(cache.needsRefresh(["a", "c"]), "a newly published form")
+    cache.refreshed(["a": "Inbound", "b": "Compliance"], looked: ["a", "c"])
+    #expect(!cache.needsRefresh(["c"]), "an id the listing lacks costs one read, not one per poll")
+    #expect(cache.names["c"] == nil && cache.names["b"] == "Compliance" && cache.reads == 2)
 }
 
 /// The quality poller's debounce, as the tests see it.
