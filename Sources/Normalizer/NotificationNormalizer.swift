@@ -14,7 +14,7 @@ public struct NotificationNormalizer: Sendable {
     /// The org every id is namespaced with.
     public let org: OrgID
     /// One decoder per normalizer (`JSONDecoder` is `Sendable`; decoding does not mutate it).
-    private let decoder = JSONDecoder()
+    let decoder = JSONDecoder()
     /// Hot bodies are read by ``JSONScanner`` first (falling back to the decoder); off in differential tests.
     let fastPath: Bool
 
@@ -36,99 +36,93 @@ public struct NotificationNormalizer: Sendable {
     /// Normalises a frame; `receivedAt` (business-clock epoch ms) stands in for the event time of
     /// bodies that carry none, and is the `at` of queue observations.
     public func normalize(_ frame: [UInt8], receivedAt: EpochMillis?) -> NotificationFrame {
-        if let topic = TopicSniffer.topicName(in: frame) {
-            return route(topic: topic, frame: frame, receivedAt: receivedAt, rerouted: false)
-        }
-        do {
-            let env = try decoder.decode(GenesysWire.TopicOnly.self, from: Data(frame))
-            guard let topic = env.topicName else { return .malformed(kind: "no-topic", detail: "no topicName") }
-            return route(topic: topic, frame: frame, receivedAt: receivedAt, rerouted: true)
-        } catch {
-            return Self.malformed(error, kind: "envelope")
+        frame.withUnsafeBufferPointer { buf in
+            if let r = TopicSniffer.topicRange(in: buf) {
+                let bytes = UnsafeBufferPointer(rebasing: buf[r])
+                if TopicPath.isASCII(bytes) {
+                    return route(TopicPath(bytes, string: nil), frame: buf, receivedAt: receivedAt, rerouted: false)
+                }
+                return route(topic: String(decoding: bytes, as: UTF8.self), frame: buf, receivedAt: receivedAt,
+                             rerouted: false)
+            }
+            do {
+                let env = try decoder.decode(GenesysWire.TopicOnly.self, from: Data(buf))
+                guard let topic = env.topicName else { return .malformed(kind: "no-topic", detail: "no topicName") }
+                return route(topic: topic, frame: buf, receivedAt: receivedAt, rerouted: true)
+            } catch {
+                return Self.malformed(error, kind: "envelope")
+            }
         }
     }
 
     // MARK: - Routing
 
-    private func route(topic: String, frame: [UInt8], receivedAt: EpochMillis?, rerouted: Bool) -> NotificationFrame {
-        let parts = topic.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count >= 2 else {
-            return validated(topic: topic, frame: frame, rerouted: rerouted) { _ in .ignored(topic: topic) }
+    func route(topic: String, frame: UnsafeBufferPointer<UInt8>, receivedAt: EpochMillis?,
+               rerouted: Bool) -> NotificationFrame {
+        var utf8 = topic
+        return utf8.withUTF8 { bytes in
+            route(TopicPath(bytes, string: topic), frame: frame, receivedAt: receivedAt, rerouted: rerouted)
         }
-        if topic == "channel.metadata" {
+    }
+
+    private func route(_ topic: TopicPath, frame: UnsafeBufferPointer<UInt8>, receivedAt: EpochMillis?,
+                       rerouted: Bool) -> NotificationFrame {
+        guard topic.count >= 2 else {
+            return validated(topic: topic, frame: frame, rerouted: rerouted) { .ignored(topic: topic.string) }
+        }
+        if topic.is("channel.metadata") {
             return decode(GenesysWire.MessageBody.self, topic: topic, kind: "channel.metadata", frame: frame,
-                          receivedAt: receivedAt, rerouted: rerouted) { body in
+                          receivedAt: receivedAt, rerouted: rerouted, fast: FastBodies.message) { body in
                 switch body?.message {
                 case "WebSocket Heartbeat": .heartbeat
                 case "pong": .pong
-                default: .ignored(topic: topic)
+                default: .ignored(topic: topic.string)
                 }
             }
         }
-        guard parts[0] == "v2" else {
-            return validated(topic: topic, frame: frame, rerouted: rerouted) { _ in .ignored(topic: topic) }
+        guard topic.part(0, is: "v2") else {
+            return validated(topic: topic, frame: frame, rerouted: rerouted) { .ignored(topic: topic.string) }
         }
-        switch parts[1] {
-        case "system":
+        if topic.part(1, is: "system") {
             return decode(GenesysWire.SystemBody.self, topic: topic, kind: "system", frame: frame,
-                          receivedAt: receivedAt, rerouted: rerouted) { body in
-                let sub = parts.count > 2 ? parts[2] : ""
-                switch sub {
-                case "socket_closing": return .socketClosing
-                case "no_longer_subscribed": return .noLongerSubscribed(reason: body?.reason)
-                case "token_revoked": return .tokenRevoked
-                default: return .systemOther(topic: topic)
-                }
+                          receivedAt: receivedAt, rerouted: rerouted, fast: nil) { body in
+                if topic.part(2, is: "socket_closing") { return .socketClosing }
+                if topic.part(2, is: "no_longer_subscribed") { return .noLongerSubscribed(reason: body?.reason) }
+                if topic.part(2, is: "token_revoked") { return .tokenRevoked }
+                return .systemOther(topic: topic.string)
             }
-        case "users" where parts.count == 4:
-            let agent = EntityID(org: org, platformID: String(parts[2]))
-            return userTopic(String(parts[3]), agent: agent, topic: topic, frame: frame, receivedAt: receivedAt,
-                             rerouted: rerouted)
-        case "analytics" where parts.count == 5 && parts[2] == "queues" && parts[4] == "observations":
-            let queue = EntityID(org: org, platformID: String(parts[3]))
+        }
+        if topic.count == 4 && topic.part(1, is: "users") {
+            let agent = EntityID(org: org, platformID: topic.string(part: 2))
+            return userTopic(topic, agent: agent, frame: frame, receivedAt: receivedAt, rerouted: rerouted)
+        }
+        if topic.count == 5 && topic.part(1, is: "analytics") && topic.part(2, is: "queues")
+            && topic.part(4, is: "observations")
+        {
+            let queue = EntityID(org: org, platformID: topic.string(part: 3))
             return decode(GenesysWire.ObservationBody.self, topic: topic, kind: TopicKind.queueObservations.rawValue,
-                          frame: frame, receivedAt: receivedAt, rerouted: rerouted) { body in
+                          frame: frame, receivedAt: receivedAt, rerouted: rerouted,
+                          fast: { try FastBodies.observations(&$0, topicQueue: queue.platformID) },
+                          slow: ObservationReducer.snapshot) { body in
                 guard let body else { return .events(topic: .queueObservations, []) }
                 return .events(topic: .queueObservations,
                                ObservationReducer.observations(body, queue: queue, receivedAt: receivedAt))
             }
-        case "quality" where parts.count == 3 && parts[2] == "evaluations":
-            return validated(topic: topic, frame: frame, rerouted: rerouted) { _ in
+        }
+        if topic.count == 3 && topic.part(1, is: "quality") && topic.part(2, is: "evaluations") {
+            return validated(topic: topic, frame: frame, rerouted: rerouted) {
                 .events(topic: .qualityEvaluations, [])
             }
-        default:
-            return validated(topic: topic, frame: frame, rerouted: rerouted) { _ in .ignored(topic: topic) }
         }
+        return validated(topic: topic, frame: frame, rerouted: rerouted) { .ignored(topic: topic.string) }
     }
 
-    private func userTopic(_ leaf: String, agent: EntityID, topic: String, frame: [UInt8], receivedAt: EpochMillis?,
-                           rerouted: Bool) -> NotificationFrame {
-        switch leaf {
-        case "presence":
-            let kind = TopicKind.userPresence
-            return decode(GenesysWire.Presence.self, topic: topic, kind: kind.rawValue, frame: frame,
-                          receivedAt: receivedAt, rerouted: rerouted) { body in
-                let presence = Self.presence(body?.presenceDefinition?.systemPresence)
-                let at = Self.time(body?.modifiedDate) ?? receivedAt
-                guard let presence else { return .events(topic: kind, []) }
-                guard let at else { return Self.noTime(kind) }
-                return .events(topic: kind, [.agentStatus(AgentStatusChange(agent: agent, at: at, presence: presence))])
-            }
-        case "routingStatus", "routingstatus":
-            let kind = TopicKind.userRoutingStatus
-            return decode(GenesysWire.RoutingStatusBody.self, topic: topic, kind: kind.rawValue, frame: frame,
-                          receivedAt: receivedAt, rerouted: rerouted) { body in
-                let status = Self.routing(body?.routingStatus?.status)
-                let at = Self.time(body?.routingStatus?.startTime) ?? receivedAt
-                guard let status else { return .events(topic: kind, []) }
-                guard let at else { return Self.noTime(kind) }
-                return .events(topic: kind,
-                               [.agentStatus(AgentStatusChange(agent: agent, at: at, routingStatus: status))])
-            }
-        case "activity":
+    private func userTopic(_ topic: TopicPath, agent: EntityID, frame: UnsafeBufferPointer<UInt8>,
+                           receivedAt: EpochMillis?, rerouted: Bool) -> NotificationFrame {
+        if topic.part(3, is: "activity") {
             let kind = TopicKind.userActivity
             return decode(GenesysWire.ActivityBody.self, topic: topic, kind: kind.rawValue, frame: frame,
-                          receivedAt: receivedAt, rerouted: rerouted) { body in
+                          receivedAt: receivedAt, rerouted: rerouted, fast: FastBodies.activity) { body in
                 guard let body else { return .events(topic: kind, []) }
                 let queues = body.activeQueueIds.map { $0.map { EntityID(org: org, platformID: $0) } }
                 let events = Self.statusChanges(
@@ -143,79 +137,40 @@ public struct NotificationNormalizer: Sendable {
                 }
                 return .events(topic: kind, events)
             }
-        case "conversations":
+        }
+        if topic.part(3, is: "conversations") {
             let kind = TopicKind.userConversations
             return decode(GenesysWire.Conversation.self, topic: topic, kind: kind.rawValue, frame: frame,
-                          receivedAt: receivedAt, rerouted: rerouted) { body in
+                          receivedAt: receivedAt, rerouted: rerouted,
+                          fast: { try FastBodies.conversation(&$0, topicUser: agent.platformID) },
+                          slow: ConversationReducer.snapshot) { body in
                 guard let body else { return .events(topic: kind, []) }
                 return .events(topic: kind, ConversationReducer.reduce(body, org: org, fallbackTime: receivedAt))
             }
-        default:
-            return validated(topic: topic, frame: frame, rerouted: rerouted) { _ in .ignored(topic: topic) }
         }
-    }
-
-    // MARK: - Decoding helpers
-
-    /// Decodes the envelope with `Body`, confirms the sniffed topic, and maps the body.
-    private func decode<Body: Decodable>(
-        _ type: Body.Type, topic: String, kind: String, frame: [UInt8], receivedAt: EpochMillis?, rerouted: Bool,
-        _ map: (Body?) -> NotificationFrame
-    ) -> NotificationFrame {
-        let env: GenesysWire.Envelope<Body>
-        do {
-            if fastPath, let fast = FastBodies.envelope(Body.self, frame) {
-                env = fast
-            } else {
-                env = try decoder.decode(GenesysWire.Envelope<Body>.self, from: Data(frame))
+        if topic.part(3, is: "presence") {
+            let kind = TopicKind.userPresence
+            return decode(GenesysWire.Presence.self, topic: topic, kind: kind.rawValue, frame: frame,
+                          receivedAt: receivedAt, rerouted: rerouted, fast: FastBodies.presence) { body in
+                let presence = Self.presence(body?.presenceDefinition?.systemPresence)
+                let at = Self.time(body?.modifiedDate) ?? receivedAt
+                guard let presence else { return .events(topic: kind, []) }
+                guard let at else { return Self.noTime(kind) }
+                return .events(topic: kind, [.agentStatus(AgentStatusChange(agent: agent, at: at, presence: presence))])
             }
-        } catch {
-            if !rerouted, let actual = try? decoder.decode(GenesysWire.TopicOnly.self, from: Data(frame)),
-                let actualTopic = actual.topicName, actualTopic != topic
-            {
-                return route(topic: actualTopic, frame: frame, receivedAt: receivedAt, rerouted: true)
+        }
+        if topic.part(3, is: "routingStatus") || topic.part(3, is: "routingstatus") {
+            let kind = TopicKind.userRoutingStatus
+            return decode(GenesysWire.RoutingStatusBody.self, topic: topic, kind: kind.rawValue, frame: frame,
+                          receivedAt: receivedAt, rerouted: rerouted, fast: FastBodies.routingBody) { body in
+                let status = Self.routing(body?.routingStatus?.status)
+                let at = Self.time(body?.routingStatus?.startTime) ?? receivedAt
+                guard let status else { return .events(topic: kind, []) }
+                guard let at else { return Self.noTime(kind) }
+                return .events(topic: kind,
+                               [.agentStatus(AgentStatusChange(agent: agent, at: at, routingStatus: status))])
             }
-            return Self.malformed(error, kind: kind)
         }
-        if let actual = env.topicName, actual != topic, !rerouted {
-            return route(topic: actual, frame: frame, receivedAt: receivedAt, rerouted: true)
-        }
-        guard env.topicName != nil else { return .malformed(kind: "no-topic", detail: "no topicName") }
-        return map(env.eventBody)
-    }
-
-    /// Validates the JSON and the topic for topics whose body is not read.
-    private func validated(topic: String, frame: [UInt8], rerouted: Bool,
-                           _ map: (String) -> NotificationFrame) -> NotificationFrame {
-        do {
-            let env = try decoder.decode(GenesysWire.TopicOnly.self, from: Data(frame))
-            guard let actual = env.topicName else { return .malformed(kind: "no-topic", detail: "no topicName") }
-            if actual != topic && !rerouted { return route(topic: actual, frame: frame, receivedAt: nil, rerouted: true) }
-            return map(actual)
-        } catch {
-            return Self.malformed(error, kind: "envelope")
-        }
-    }
-
-    static func malformed(_ error: any Error, kind: String) -> NotificationFrame {
-        if case DecodingError.dataCorrupted(let ctx) = error, ctx.codingPath.isEmpty {
-            return .malformed(kind: "not-json", detail: ctx.debugDescription)
-        }
-        return .malformed(kind: "bad-body:\(kind)", detail: describe(error))
-    }
-
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx),
-            DecodingError.keyNotFound(_, let ctx), DecodingError.dataCorrupted(let ctx):
-            let path = ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-            return "\(path): \(ctx.debugDescription)"
-        default:
-            return "\(error)"
-        }
-    }
-
-    static func noTime(_ kind: TopicKind) -> NotificationFrame {
-        .malformed(kind: "no-time:\(kind.rawValue)", detail: "the body has no event time and no receive time was given")
+        return validated(topic: topic, frame: frame, rerouted: rerouted) { .ignored(topic: topic.string) }
     }
 }

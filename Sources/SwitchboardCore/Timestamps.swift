@@ -5,8 +5,13 @@ import Foundation
 public enum Timestamp {
     /// Parses an ISO-8601 UTC timestamp with or without fractional seconds. Nil when it is not one.
     public static func parse(_ s: String) -> EpochMillis? {
+        var s = s
+        return s.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// ``parse(_:)`` over UTF-8 bytes (e.g. a string inside a frame), without making a `String`.
+    public static func parse(utf8 u: UnsafeBufferPointer<UInt8>) -> EpochMillis? {
         // Fast path for the canonical shape: YYYY-MM-DDTHH:MM:SS[.fff…]Z
-        let u = Array(s.utf8)
         guard u.count >= 20, u[4] == 0x2D, u[7] == 0x2D, u[10] == 0x54, u[13] == 0x3A, u[16] == 0x3A else {
             return nil
         }
