@@ -141,10 +141,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // glibc heap statistics for the footprint figures (mallinfo2 is not in Swift's Glibc module).
+        .target(name: "CHeapStats", path: "Sources/CHeapStats"),
         .executableTarget(
             name: "switchboard-bench",
             dependencies: [
-                "Bridge", "Simulator", "Hub", "Views", "Normalizer", "SwitchboardCore", "SwitchboardConfig",
+                "CHeapStats", "Bridge", "Simulator", "Hub", "Views", "Normalizer", "SwitchboardCore", "SwitchboardConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

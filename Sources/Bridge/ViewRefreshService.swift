@@ -5,20 +5,31 @@ import Views
 
 /// Asks the views to recompute time-dependent figures every `interval` (rolling windows move and days
 /// roll over even when no event arrives) and mirrors the business figures into Prometheus gauges.
+/// Between refreshes it sweeps every `sweepInterval` (the hub's flush interval), so agents' figure
+/// updates reach clients as an even trickle instead of one large delta per refresh.
 struct ViewRefreshService: Service {
     let views: ViewEngine
     let observer: BridgeObserver
     let interval: Duration
+    var sweepInterval: Duration = .milliseconds(250)
 
     func run() async throws {
         // Graceful shutdown cancels the sleep; that is a normal end, not a failure.
         // Org entities appear on the first refresh, so refresh at once rather than after one interval.
         await views.refresh()
         try? await cancelWhenGracefulShutdown {
+            let clock = ContinuousClock()
+            var nextRefresh = clock.now.advanced(by: interval)
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                await views.refresh()
-                await observer.recordBusinessFigures()
+                let step = sweepInterval > .zero && sweepInterval < interval ? sweepInterval : interval
+                try await Task.sleep(until: min(clock.now.advanced(by: step), nextRefresh), clock: clock)
+                if clock.now >= nextRefresh {
+                    nextRefresh = clock.now.advanced(by: interval)
+                    await views.refresh()
+                    await observer.recordBusinessFigures()
+                } else {
+                    await views.sweep()
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import CHeapStats
 import Foundation
 import Hub
 import Logging
@@ -26,13 +27,19 @@ enum FootprintChild {
         hub.setOrgs(orgIDs)
         let normalizers = orgIDs.map { NotificationNormalizer(org: $0) }
         // Warm the code paths with one agent, then measure from a trimmed heap.
+        // `--views-only 1` feeds a counting sink instead of the hub: the views' share of the figure.
+        let viewsOnly = opts["views-only"] == "1"
+        let sink: any ViewChangeSink = viewsOnly ? CountingSink() : hub
         Proc.trim()
         let rss0 = Proc.rss
+        let heap0 = switchboard_heap_in_use()
         let engine = ViewEngine(occupancy: OccupancyConfig(),
                                 orgs: orgIDs.map { ViewOrg(id: $0, name: $0.rawValue.uppercased(), timeZone: TimeZone(identifier: "UTC")!) },
-                                clock: SystemClock(), sink: hub)
+                                clock: SystemClock(), sink: sink)
         let total = 3 * agentsPerOrg * eventsPerAgent
-        let chunk = 30_000
+        // Frames are generated in small batches: a large batch of temporaries interleaved with the long-lived
+        // state fragments the heap and inflates RSS, which a live connector (one frame at a time) does not do.
+        let chunk = Int(opts["chunk"] ?? "1000") ?? 1000
         let now = SystemClock.realNow()
         let step: Int64 = max(1, 8 * 3_600_000 / Int64(total))
         var done = 0
@@ -55,10 +62,16 @@ enum FootprintChild {
         hub.flush()
         Proc.trim()
         let rss1 = Proc.rss
+        let heap1 = switchboard_heap_in_use()
+        let held = switchboard_heap_held()
         let tracked = await engine.currentEntities().filter { $0.kind == .agents }.count
+        let n = Double(max(1, tracked))
         let out: [String: Double] = [
             "agents": Double(tracked), "events": Double(events), "rssBefore": Double(rss0), "rssAfter": Double(rss1),
-            "bytesPerAgent": Double(rss1 - rss0) / Double(max(1, tracked)),
+            "bytesPerAgent": Double(rss1 - rss0) / n,
+            // Live heap (mallinfo2) per agent, and what the allocator holds but does not use.
+            "heapBytesPerAgent": Double(Int(heap1) - Int(heap0)) / n,
+            "heapFreeHeld": Double(Int(held) - Int(heap1)),
         ]
         let json = try! JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
         FileHandle.standardOutput.write(json + Data("\n".utf8))

@@ -33,6 +33,9 @@ struct OrgState {
     var dirtyAgents: [Int32] = []
     var dirtyQueues: [Int32] = []
     var orgChanged = true
+    /// Business time of the last refresh or sweep: an agent's figures are due when its turn boundary
+    /// falls after this (see ``figuresDue(_:now:tuning:)``).
+    var lastPassAt: Int64 = .min
     /// Events for another org's ids, or too old to place.
     var dropped = 0
 
@@ -228,8 +231,10 @@ struct OrgState {
                 queues[Int(q)].hasMembers = true
             }
             agents[i].dirty = false
-            if shouldEmit(agents[i], c, onRefresh: true, tuning: ctx.tuning) { emitAgent(i, c, ctx: ctx, out: &out) }
+            let due = figuresDue(i, now: now, tuning: ctx.tuning)
+            if shouldEmit(agents[i], c, onRefresh: due, tuning: ctx.tuning) { emitAgent(i, c, ctx: ctx, out: &out) }
         }
+        lastPassAt = max(lastPassAt, now)
         dirtyAgents.removeAll(keepingCapacity: true)
         totals = sum
         for j in queues.indices {
@@ -245,6 +250,30 @@ struct OrgState {
                                             json: EncodedJSON(bytes: t)))
         }
     }
+
+    /// Re-checks the figures of the agents whose turn came since the last refresh or sweep, and emits
+    /// those that moved materially. Cheap (an integer test per agent, figures only for the due ones), so it
+    /// can run every flush interval between refreshes and spread figure updates evenly over time.
+    mutating func sweep(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
+        guard now > lastPassAt, ctx.tuning.figureTurnMs > 0, lastPassAt != .min else { return }
+        for i in agents.indices where agents[i].emitted != nil && figuresDue(i, now: now, tuning: ctx.tuning) {
+            var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+            agents[i].settle(&c)
+            if shouldEmit(agents[i], c, onRefresh: true, tuning: ctx.tuning) { emitAgent(i, c, ctx: ctx, out: &out) }
+        }
+        lastPassAt = now
+    }
+
+    /// Whether agent `i`'s figure turn came in `(lastPassAt, now]`. Turns are `figureTurnMs` apart with a
+    /// per-agent phase (a multiplicative hash of the slot), so agents' turns are spread evenly in time.
+    func figuresDue(_ i: Int, now: Int64, tuning: ViewTuning) -> Bool {
+        let period = tuning.figureTurnMs
+        guard period > 0, lastPassAt != .min, now - lastPassAt < period else { return true }
+        let phase = Int64((UInt64(i) &* 0x9E37_79B9_7F4A_7C15) >> 33) % period
+        return Self.floorDiv(now + phase, period) != Self.floorDiv(lastPassAt + phase, period)
+    }
+
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     func shouldEmit(_ a: AgentRecord, _ c: AgentComputed, onRefresh: Bool, tuning: ViewTuning) -> Bool {
         guard let e = a.emitted, !a.needsEmit else { return true }

@@ -8,7 +8,8 @@ import SwitchboardCore
 ///   band changed, queues whose figures changed, and the org entity when its connector status changed.
 /// - ``refresh()`` (call it periodically, e.g. every `server.refreshInterval`, and once after creation)
 ///   moves the rolling windows and the day, folds old history, and emits what moved materially plus
-///   the org and global totals when they changed. See docs/views.md.
+///   the org and global totals when they changed. ``sweep()`` (every flush interval) spreads agents'
+///   figure updates between refreshes. See docs/views.md.
 public actor ViewEngine: BridgeEventSink {
     private var state: ViewState
     private let clock: any WallClock
@@ -48,6 +49,13 @@ public actor ViewEngine: BridgeEventSink {
     /// grace, and emits what changed materially.
     public func refresh() {
         publish(state.refresh(now: clock.now()))
+    }
+
+    /// Between refreshes: re-checks the figures of the agents whose turn came since the last refresh or
+    /// sweep (``ViewTuning/figureTurnMs``) and emits those that moved materially. Call it every flush
+    /// interval so figure updates arrive as an even trickle rather than one burst per refresh.
+    public func sweep() {
+        publish(state.sweep(now: clock.now()))
     }
 
     /// An agent's figures now; nil for an unknown agent.

@@ -44,6 +44,12 @@ struct ViewState {
         return out
     }
 
+    mutating func sweep(now: Int64) -> ViewOutput {
+        var out = ViewOutput()
+        for idx in orgs.values.indices { orgs.values[idx].sweep(now: now, ctx: ctx, out: &out) }
+        return out
+    }
+
     /// Hot reload: added orgs appear, removed orgs' entities are removed, renamed orgs re-emit, and an
     /// org whose time zone changed keeps its timeline but restarts `today` in the new zone.
     mutating func setOrgs(_ list: [ViewOrg], now: Int64) -> ViewOutput {

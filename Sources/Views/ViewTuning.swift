@@ -3,7 +3,12 @@ public struct ViewTuning: Sendable, Equatable {
     /// On refresh an agent is re-emitted when an occupancy moved by at least this much (2-decimal precision).
     public var occupancyStep: Double = 0.01
     /// On refresh an agent is re-emitted when a handling or productive figure moved by at least this (ms).
-    public var durationStepMs: Int64 = 60_000
+    public var durationStepMs: Int64 = 300_000
+    /// An agent whose state did not change has its figures checked (and, when they moved materially,
+    /// re-emitted) once per turn: turns are this far apart, staggered across agents so that each
+    /// refresh or sweep carries an even share instead of one burst (docs/views.md, "Traffic").
+    /// 0 checks every agent on every refresh.
+    public var figureTurnMs: Int64 = 30_000
     /// On refresh a queue is re-emitted when its longest wait moved by at least this (ms).
     public var longestWaitStepMs: Int64 = 1_000
     /// Change points are kept for the longest rolling window (60 min) plus this grace, then folded
