@@ -40,6 +40,8 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
     let writeTimeout: Duration
     /// After a close is decided, how long the writer may take to deliver the error and close frames.
     let closeGrace: Duration
+    /// How often the watchdog checks every connection.
+    let watchdogTick: Duration = .milliseconds(500)
 
     /// - Parameters:
     ///   - configuration: flush interval, history bounds, queue and connection limits.
@@ -110,11 +112,45 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
 
     // MARK: Flushing
 
-    /// Flushes every `flushInterval` until graceful shutdown or cancellation.
+    /// Flushes every `flushInterval` and checks every connection every ``watchdogTick`` until graceful
+    /// shutdown or cancellation.
     public func run() async throws {
+        let clock = ContinuousClock()
+        var nextFlush = clock.now.advanced(by: configuration.flushInterval)
+        var nextCheck = clock.now.advanced(by: watchdogTick)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do { try await Task.sleep(for: configuration.flushInterval) } catch { return }
-            flush()
+            do { try await Task.sleep(until: min(nextFlush, nextCheck), clock: clock) } catch { return }
+            let now = clock.now
+            if now >= nextFlush {
+                flush()
+                nextFlush = now.advanced(by: configuration.flushInterval)
+            }
+            if now >= nextCheck {
+                checkConnections(now: now)
+                nextCheck = now.advanced(by: watchdogTick)
+            }
+        }
+    }
+
+    /// The connections' watchdog: expired tokens end with `token-expired`, a write stuck longer than
+    /// `writeTimeout` ends with `slow-consumer` and a forced close, and a connection whose close frame
+    /// could not be delivered within `closeGrace` is force-closed.
+    func checkConnections(now: ContinuousClock.Instant) {
+        let conns = state.withLock { Array($0.connections.values) }
+        let realNow = SystemClock.realNow()
+        for conn in conns {
+            switch conn.watchdogCheck(now: now, realNow: realNow, writeTimeout: writeTimeout, closeGrace: closeGrace) {
+            case .none: continue
+            case .expire:
+                conn.terminate(code: "token-expired", closeCode: ClientConnection.CloseCode.policy,
+                               message: "the token expired; reconnect with a fresh one (or send {\"op\":\"auth\"} before expiry)")
+            case .writeTimeout:
+                conn.terminate(code: "slow-consumer", closeCode: ClientConnection.CloseCode.tryAgainLater,
+                               message: "a write took longer than \(writeTimeout)")
+                conn.forceClose()
+            case .forceClose:
+                conn.forceClose()
+            }
         }
     }
 

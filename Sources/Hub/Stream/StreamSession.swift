@@ -31,9 +31,10 @@ struct ClientOp: Decodable {
     var id: PingID?
 }
 
-/// Runs one stream connection: the reader (in the handler's task), one writer task draining the
-/// connection's queue, and a watchdog (token expiry, write timeout, forced close after a close was
-/// decided). Returning ends the WebSocket.
+/// Runs one stream connection: the reader (in the handler's task) and one writer task draining the
+/// connection's queue. Token expiry, write timeouts and forced closes are the hub's watchdog
+/// (``StreamHub/checkConnections(now:)``): one pass over all connections per tick instead of one
+/// sleeping task per connection. Returning ends the WebSocket.
 struct StreamSession {
     let hub: StreamHub
     let conn: ClientConnection
@@ -41,13 +42,11 @@ struct StreamSession {
     /// Outgoing messages larger than this are sent as fragmented messages (continuation frames).
     let maxFrameBytes: Int
     let maxInboundBytes: Int
-    var watchdogTick: Duration = .milliseconds(500)
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         defer { hub.disconnect(conn) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await writeLoop(outbound) }
-            group.addTask { await watchdog() }
             defer { group.cancelAll() }
             for try await message in inbound.messages(maxSize: maxInboundBytes) {
                 guard case .text(let text) = message else {
@@ -127,27 +126,6 @@ struct StreamSession {
                 let slice = rest.readSlice(length: min(maxFrameBytes, rest.readableBytes))!
                 try await write(slice)
             } while rest.readableBytes > 0
-        }
-    }
-
-    private func watchdog() async {
-        while true {
-            do { try await Task.sleep(for: watchdogTick) } catch { return }
-            switch conn.watchdogCheck(now: .now, realNow: SystemClock.realNow(), writeTimeout: hub.writeTimeout,
-                                      closeGrace: hub.closeGrace) {
-            case .none: continue
-            case .expire:
-                conn.terminate(code: "token-expired", closeCode: ClientConnection.CloseCode.policy,
-                               message: "the token expired; reconnect with a fresh one (or send {\"op\":\"auth\"} before expiry)")
-            case .writeTimeout:
-                conn.terminate(code: "slow-consumer", closeCode: ClientConnection.CloseCode.tryAgainLater,
-                               message: "a write took longer than \(hub.writeTimeout)")
-                conn.forceClose()
-                return
-            case .forceClose:
-                conn.forceClose()
-                return
-            }
         }
     }
 }
