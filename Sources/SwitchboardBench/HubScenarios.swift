@@ -1,3 +1,4 @@
+import CHeapStats
 import Foundation
 import Hub
 import Logging
@@ -149,6 +150,7 @@ enum ConnectionsChild {
         try? await Task.sleep(for: .seconds(1))
         Proc.trim()
         let rss0 = Proc.rss
+        let heap0 = switchboard_heap_in_use()
         let child: ChildProcess
         do {
             child = try ChildProcess(args: ["--child", "clients", "--port", "\(h.port.load())",
@@ -162,8 +164,11 @@ enum ConnectionsChild {
         let r = await child.result(timeout: 60)
         Proc.trim()
         let rss1 = Proc.rss
+        let heap1 = switchboard_heap_in_use()
         let open = h.hub.connectionCount
         var out = r
+        // Live heap (mallinfo2) per connection: RSS minus this is kernel-side and allocator slack.
+        out["heapBytesPerConnection"] = Double(Int(heap1) - Int(heap0)) / Double(max(1, open))
         out["hubConnections"] = Double(open)
         out["rssBefore"] = Double(rss0)
         out["rssWith"] = Double(rss1)
