@@ -81,7 +81,8 @@ public final class Bridge: Service, Sendable {
             drillDown: supervisor,
             logger: .switchboard("http"),
             onListening: { port in await onListening(host, port) })
-        let refresher = ViewRefreshService(views: views, observer: observer, interval: config.server.refreshInterval)
+        let refresher = ViewRefreshService(views: views, observer: observer, interval: config.server.refreshInterval,
+                                           sweepInterval: config.server.flushInterval)
 
         let group = ServiceGroup(configuration: .init(
             services: [

@@ -47,7 +47,7 @@ enum FootprintChild {
         while done < total {
             let n = min(chunk, total - done)
             let end = now - 1000 - Int64(total - done - n) * step
-            let frames = factory.mix(count: n, end: end, step: step)
+            let frames = factory.mix(count: n, end: end, step: step, first: done)
             for (k, f) in frames.enumerated() {
                 if case .events(_, let evs) = normalizers[f.org].normalize(f.frame, receivedAt: f.at) {
                     events += evs.count

@@ -69,11 +69,14 @@ struct FrameFactory {
 
     /// `count` frames, 70 % activity, 20 % conversations, 10 % observations, round-robin over agents,
     /// event times `step` ms apart ending at `end`.
-    func mix(count: Int, end: Int64, step: Int64, only: String? = nil) -> [(org: Int, frame: [UInt8], at: Int64)] {
+    /// Frames `first..<first + count` of the sequence (callers generating in batches pass a running `first`).
+    func mix(count: Int, end: Int64, step: Int64, only: String? = nil, first: Int = 0)
+        -> [(org: Int, frame: [UInt8], at: Int64)]
+    {
         var out: [(Int, [UInt8], Int64)] = []
         out.reserveCapacity(count)
-        let start = end - Int64(count) * step
-        for n in 0..<count {
+        let start = end - Int64(first + count) * step
+        for n in first..<(first + count) {
             let org = n % Self.orgs.count
             let a = (n / Self.orgs.count) % agentsPerOrg
             let variant = n / (Self.orgs.count * agentsPerOrg) + n
