@@ -70,6 +70,47 @@ public enum Timestamp {
         return "\(y)-\(p2(m))-\(p2(d))T\(p2(rem / 3600)):\(p2(rem / 60 % 60)):\(p2(rem % 60)).\(p3(ms))Z"
     }
 
+    /// Appends ``format(_:)``'s text (no quotes) to `out` without making a `String`: digits are written
+    /// into a 24-byte stack buffer. Years outside 1000...9999 go through ``format(_:)`` (its unpadded
+    /// shape is kept).
+    public static func append(_ t: EpochMillis, to out: inout [UInt8]) {
+        let ms = Int((t % 1000 + 1000) % 1000)
+        let secs = (t - Int64(ms)) / 1000
+        let days = Int((secs >= 0 ? secs : secs - 86_399) / 86_400)
+        let rem = Int(secs - Int64(days) * 86_400)
+        let (y, m, d) = civilFromDays(days)
+        guard y >= 1000 && y <= 9999 else {
+            out.append(contentsOf: format(t).utf8)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { b in
+            @inline(__always) func put(_ v: Int, _ at: Int, _ n: Int) {
+                var v = v
+                var i = at + n
+                while i > at {
+                    i -= 1
+                    b[i] = 0x30 + UInt8(v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 0, 4)
+            b[4] = 0x2D
+            put(m, 5, 2)
+            b[7] = 0x2D
+            put(d, 8, 2)
+            b[10] = 0x54
+            put(rem / 3600, 11, 2)
+            b[13] = 0x3A
+            put(rem / 60 % 60, 14, 2)
+            b[16] = 0x3A
+            put(rem % 60, 17, 2)
+            b[19] = 0x2E
+            put(ms, 20, 3)
+            b[23] = 0x5A
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
+    }
+
     /// Formats epoch milliseconds in a time zone with its offset: `2026-05-07T12:00:00.000+02:00`.
     public static func format(_ t: EpochMillis, in zone: TimeZone) -> String {
         let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t) / 1000))

@@ -71,6 +71,8 @@ struct AgentSignature: Equatable {
 struct AgentRecord {
     let platformID: String
     var name: String?
+    /// The namespaced id `org/platformID`, made on the first emission and shared by every change since.
+    var entityID: String?
     var timeline = AgentTimeline()
     /// Folded totals of `accumDay` (the local day of the fold horizon), counted after the baseline.
     var accumDay: Int64 = .min

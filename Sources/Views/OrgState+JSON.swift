@@ -5,13 +5,20 @@ extension OrgState {
     /// `{"id","org","name","presence","routingStatus","state","stateSince","band","occupancy",
     /// "handlingMs","productiveMs"}`.
     func encodeAgent(_ a: AgentRecord, _ c: AgentComputed, ctx: ViewContext) -> [UInt8] {
-        var j = ViewJSON(capacity: 448)
+        encodeAgent(id: a.entityID ?? agentEntityID(a.platformID), name: a.name ?? a.platformID, c, ctx: ctx)
+    }
+
+    /// ``encodeAgent(_:_:ctx:)`` with the namespaced id already made (``agentEntityID(_:)``). The buffer
+    /// is sized up front for the whole fragment (≈ 330 fixed bytes plus the strings), so it never regrows.
+    func encodeAgent(id: String, name: String, _ c: AgentComputed, ctx: ViewContext) -> [UInt8] {
+        let org = org.id.rawValue
+        var j = ViewJSON(capacity: 384 + 2 * (id.utf8.count + org.utf8.count + name.utf8.count))
         j.raw("{\"id\":")
-        j.string("\(org.id.rawValue)/\(a.platformID)")
+        j.string(id)
         j.raw(",\"org\":")
-        j.string(org.id.rawValue)
+        j.string(org)
         j.raw(",\"name\":")
-        j.string(a.name ?? a.platformID)
+        j.string(name)
         j.raw(",\"presence\":")
         j.string(ctx.presence(c.presence)?.rawValue)
         j.raw(",\"routingStatus\":")
@@ -28,12 +35,35 @@ extension OrgState {
         return j.bytes
     }
 
+    /// The agent's namespaced id `org/platformID` (``EntityID/description``).
+    func agentEntityID(_ platformID: String) -> String { "\(org.id.rawValue)/\(platformID)" }
+
+    /// Agent `i`'s namespaced id, made once per agent and kept on its record: every change of the
+    /// agent (and the hub's latest-fragment key) shares the one string.
+    mutating func agentEntityID(at i: Int) -> String {
+        if let id = agents[i].entityID { return id }
+        let id = agentEntityID(agents[i].platformID)
+        agents[i].entityID = id
+        return id
+    }
+
+    /// Queue `j`'s namespaced id, made once per queue (see ``agentEntityID(at:)``).
+    mutating func queueEntityID(at j: Int) -> String {
+        if let id = queues[j].entityID { return id }
+        let id = "\(org.id.rawValue)/\(queues[j].platformID)"
+        queues[j].entityID = id
+        return id
+    }
+
     /// `{"id","org","name","waiting","interacting","alerting","onQueueAgents","longestWaitMs",
     /// "oldestWaitingSince","occupancy"}`; occupancy null when no member agent is known.
-    func encodeQueue(_ t: QueueTileFigures) -> [UInt8] {
-        var j = ViewJSON(capacity: 320)
+    func encodeQueue(_ t: QueueTileFigures) -> [UInt8] { encodeQueue(t, id: t.id.description) }
+
+    /// ``encodeQueue(_:)`` with the namespaced id already made; the buffer is sized to never regrow.
+    func encodeQueue(_ t: QueueTileFigures, id: String) -> [UInt8] {
+        var j = ViewJSON(capacity: 320 + 2 * (id.utf8.count + org.id.rawValue.utf8.count + t.name.utf8.count))
         j.raw("{\"id\":")
-        j.string(t.id.description)
+        j.string(id)
         j.raw(",\"org\":")
         j.string(org.id.rawValue)
         j.raw(",\"name\":")

@@ -302,12 +302,12 @@ struct OrgState {
     }
 
     private mutating func emitAgent(_ i: Int, _ c: AgentComputed, ctx: ViewContext, out: inout ViewOutput) {
-        let json = encodeAgent(agents[i], c, ctx: ctx)
+        let id = agentEntityID(at: i)
+        let json = encodeAgent(id: id, name: agents[i].name ?? agents[i].platformID, c, ctx: ctx)
         agents[i].emitted = AgentSignature(activity: c.activity, presence: c.presence, routing: c.routing,
                                            band: c.band, figures: c.figures)
         agents[i].needsEmit = false
-        out.changes.append(EntityChange(kind: .agents, id: "\(org.id.rawValue)/\(agents[i].platformID)",
-                                        scope: .org(org.id), json: EncodedJSON(bytes: json)))
+        out.changes.append(EntityChange(kind: .agents, id: id, scope: .org(org.id), json: EncodedJSON(bytes: json)))
     }
 
     private mutating func emitQueueIfChanged(_ j: Int, now: Int64, ctx: ViewContext, out: inout ViewOutput) {
@@ -317,8 +317,9 @@ struct OrgState {
         let sig = queues[j].signature(tile)
         guard QueueRecord.material(queues[j].emitted, sig, waitStep: ctx.tuning.longestWaitStepMs) else { return }
         queues[j].emitted = sig
-        out.changes.append(EntityChange(kind: .queues, id: id.description, scope: .org(org.id),
-                                        json: EncodedJSON(bytes: encodeQueue(tile))))
+        let key = queueEntityID(at: j)
+        out.changes.append(EntityChange(kind: .queues, id: key, scope: .org(org.id),
+                                        json: EncodedJSON(bytes: encodeQueue(tile, id: key))))
     }
 
     private mutating func emitOrgIfChanged(out: inout ViewOutput) {
@@ -334,11 +335,11 @@ struct OrgState {
     func removals() -> [EntityChange] {
         var out: [EntityChange] = []
         for a in agents where a.emitted != nil {
-            out.append(EntityChange(kind: .agents, id: "\(org.id.rawValue)/\(a.platformID)", scope: .org(org.id),
+            out.append(EntityChange(kind: .agents, id: a.entityID ?? agentEntityID(a.platformID), scope: .org(org.id),
                                     json: nil))
         }
         for q in queues where q.emitted != nil {
-            out.append(EntityChange(kind: .queues, id: "\(org.id.rawValue)/\(q.platformID)", scope: .org(org.id),
+            out.append(EntityChange(kind: .queues, id: q.entityID ?? "\(org.id.rawValue)/\(q.platformID)", scope: .org(org.id),
                                     json: nil))
         }
         for id in emittedQuality.keys.sorted() {

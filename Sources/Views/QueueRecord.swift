@@ -20,13 +20,23 @@ struct QueueSignature: Equatable {
     var onQueue: Int
     var longestWaitMs: Int64?
     var oldest: Int64?
-    var occupancy: [Int32]?
+    /// Occupancy of the three windows in hundredths (-1 = undefined), in `OccupancyWindow.allCases`
+    /// order; a tuple-like struct so that checking a queue allocates nothing.
+    var occupancy: Hundredths?
+
+    struct Hundredths: Equatable {
+        var today: Int32
+        var rolling15m: Int32
+        var rolling60m: Int32
+    }
 }
 
 /// One queue tile: observations merged per group (latest event time wins per group).
 struct QueueRecord {
     let platformID: String
     var name: String?
+    /// The namespaced id `org/platformID`, made on the first emission and shared by every change since.
+    var entityID: String?
     /// False for queues known only from agents' active queues: not shown until observed or named.
     var visible = false
     var groups: [MediaGroup] = []
@@ -116,7 +126,11 @@ struct QueueRecord {
     func signature(_ t: QueueTileFigures) -> QueueSignature {
         QueueSignature(name: name, waiting: t.waiting, interacting: t.interacting, alerting: t.alerting,
                        onQueue: t.onQueueAgents, longestWaitMs: t.longestWaitMs, oldest: t.oldestWaitingSince,
-                       occupancy: t.occupancy.map { f in OccupancyWindow.allCases.map { Self.hundredths(f[$0].occupancy) } })
+                       occupancy: t.occupancy.map { f in
+                           QueueSignature.Hundredths(today: Self.hundredths(f.today.occupancy),
+                                                     rolling15m: Self.hundredths(f.rolling15m.occupancy),
+                                                     rolling60m: Self.hundredths(f.rolling60m.occupancy))
+                       })
     }
 
     static func hundredths(_ v: Double?) -> Int32 { v.map { Int32(($0 * 100).rounded()) } ?? -1 }

@@ -24,7 +24,10 @@ struct ViewJSON {
 
     /// ISO-8601 UTC with milliseconds, or null.
     mutating func time(_ t: Int64?) {
-        if let t { JSONText.appendString(Timestamp.format(t), to: &bytes) } else { raw("null") }
+        guard let t else { return raw("null") }
+        bytes.append(UInt8(ascii: "\""))
+        Timestamp.append(t, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// `"occupancy":{…},"handlingMs":{…},"productiveMs":{…}` (occupancy null when undefined).

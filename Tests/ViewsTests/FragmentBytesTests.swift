@@ -1,0 +1,114 @@
+import Foundation
+import SwitchboardConfig
+import SwitchboardCore
+import Testing
+@testable import Views
+
+/// The byte writers behind the fragments (ids, times, integers written straight into the buffer) give
+/// exactly the bytes the `String`-based writers gave.
+@Suite struct FragmentBytesTests {
+    /// The escaping `JSONText.appendString` did byte by byte before its run-copying fast path.
+    static func reference(_ s: String) -> [UInt8] {
+        var out: [UInt8] = [0x22]
+        for b in s.utf8 {
+            switch b {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0x09: out += [0x5C, 0x74]
+            case 0..<0x20: out += Array(String(format: "\\u%04x", Int(b)).utf8)
+            default: out.append(b)
+            }
+        }
+        out.append(0x22)
+        return out
+    }
+
+    @Test(arguments: ["", "a", "us/0f3c-5a1e", "Ana \"Quoted\"", "back\\slash", "tab\there\n\r", "\u{01}\u{1f}x",
+                      "Zoë Ångström 日本", "\"", "\\\\\"", String(repeating: "long name ", count: 40) + "\u{7f}"])
+    func appendStringMatchesByteByByteEscaping(_ s: String) {
+        var out: [UInt8] = [1, 2]
+        JSONText.appendString(s, to: &out)
+        #expect(out == [1, 2] + Self.reference(s))
+        let decoded = try? JSONSerialization.jsonObject(with: Data(out.dropFirst(2)), options: .fragmentsAllowed)
+        #expect(decoded as? String == s)
+    }
+
+    @Test func appendIntMatchesDescription() {
+        var values: [Int64] = [0, 1, -1, 9, 10, -10, 99, 100, 1_234_567, -987_654_321, .max, .min, .max - 1, .min + 1]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 { values.append(Int64.random(in: .min ... .max, using: &g) >> Int64.random(in: 0...62, using: &g)) }
+        for v in values {
+            var out: [UInt8] = []
+            JSONText.appendInt(v, to: &out)
+            #expect(out == Array(String(v).utf8), "\(v)")
+        }
+    }
+
+    @Test func appendDoubleKeepsItsShapes() {
+        let cases: [(Double?, String)] = [(nil, "null"), (.nan, "null"), (1, "1"), (0, "0"), (-0.0, "0"),
+                                          (0.5, "0.5"), (2.0 / 3.0, "0.6667"), (0.00004, "0"), (0.00005, "0.0001"),
+                                          (123.45678, "123.4568")]
+        for (v, text) in cases {
+            var out: [UInt8] = []
+            JSONText.appendDouble(v, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == text)
+        }
+    }
+
+    @Test func timestampAppendMatchesFormat() {
+        var values: [EpochMillis] = [0, -1, 999, -999, 1_000, 86_399_999, 86_400_000, -86_400_000,
+                                     ms("2026-05-07T10:00:00.000Z"), ms("2024-02-29T23:59:59.999Z"),
+                                     ms("1000-01-01T00:00:00.000Z"), ms("9999-12-31T23:59:59.999Z"),
+                                     ms("1000-01-01T00:00:00.000Z") - 1, ms("9999-12-31T23:59:59.999Z") + 1,
+                                     -62_135_596_800_000, 400_000_000_000_000]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 { values.append(Int64.random(in: -70_000_000_000_000...300_000_000_000_000, using: &g)) }
+        for t in values {
+            var out: [UInt8] = [7]
+            Timestamp.append(t, to: &out)
+            #expect(out == [7] + Array(Timestamp.format(t).utf8), "\(t)")
+        }
+    }
+
+    /// The whole agent fragment, byte for byte, including an escaped name and a time.
+    @Test func agentFragmentBytes() async throws {
+        let t0 = ms("2026-05-07T08:00:00.000Z")
+        let h = Harness(now: t0 + 30 * minute)
+        let a = agentID("us", 1)
+        await h.engine.ingest(org: "us", events: [
+            .agentProfile(AgentProfile(agent: a, name: "Ana \"Q\"\n")),
+            status(a, t0, .onQueue, .interacting),
+        ])
+        let c = try #require(h.sink.drain().of(.agents).first)
+        #expect(c.json?.string == #"{"id":"us/00000000-0000-4000-8000-000000000001","org":"us","name":"Ana \"Q\"\n","#
+            + #""presence":"ON_QUEUE","routingStatus":"INTERACTING","state":"interacting","#
+            + #""stateSince":"2026-05-07T08:00:00.000Z","band":"burnout","occupancy":{"today":1,"rolling15m":1,"#
+            + #""rolling60m":1},"handlingMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000},"#
+            + #""productiveMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000}}"#)
+        #expect(c.id == a.description)
+        // The cached id is the one every later change carries.
+        await h.engine.ingest(org: "us", events: [status(a, t0 + 20 * minute, .onQueue, .idle)])
+        let again = try #require(h.sink.drain().of(.agents).first)
+        #expect(again.id == a.description)
+        #expect(Harness.object(again)["id"] as? String == a.description)
+        #expect(Harness.object(again)["stateSince"] as? String == "2026-05-07T08:20:00.000Z")
+    }
+
+    /// A queue fragment decodes to the tile's figures, and its bytes are the documented shape.
+    @Test func queueFragmentBytes() async throws {
+        let t0 = ms("2026-05-07T08:00:00.000Z")
+        let h = Harness(now: t0 + minute)
+        let q = EntityID(org: "us", platformID: "q-1")
+        await h.engine.ingest(org: "us", events: [
+            .queueObservation(QueueObservation(queue: q, at: t0, mediaType: "voice", waiting: 2, interacting: 3,
+                                               alerting: 1, onQueueAgents: 4, oldestWaitingSince: t0 - 30_000)),
+        ])
+        let c = try #require(h.sink.drain().of(.queues).first)
+        #expect(c.id == "us/q-1")
+        #expect(c.json?.string == #"{"id":"us/q-1","org":"us","name":"q-1","waiting":2,"interacting":3,"alerting":1,"#
+            + #""onQueueAgents":4,"longestWaitMs":90000,"oldestWaitingSince":"2026-05-07T07:59:30.000Z","#
+            + #""occupancy":null}"#)
+    }
+}
