@@ -70,20 +70,24 @@ public enum Timestamp {
         return "\(y)-\(p2(m))-\(p2(d))T\(p2(rem / 3600)):\(p2(rem / 60 % 60)):\(p2(rem % 60)).\(p3(ms))Z"
     }
 
-    /// Appends ``format(_:)``'s text (no quotes) to `out` without making a `String`: digits are written
-    /// into a 24-byte stack buffer. Years outside 1000...9999 go through ``format(_:)`` (its unpadded
-    /// shape is kept).
+    /// Appends ``format(_:)``'s text (no quotes) to `out` without making a `String`.
     public static func append(_ t: EpochMillis, to out: inout [UInt8]) {
+        withFormatted(t) { out.append(contentsOf: $0) }
+    }
+
+    /// Calls `body` with ``format(_:)``'s UTF-8 text, written into a 24-byte stack buffer (no `String`).
+    /// Years outside 1000...9999 go through ``format(_:)`` (its unpadded shape is kept).
+    public static func withFormatted<R>(_ t: EpochMillis, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let ms = Int((t % 1000 + 1000) % 1000)
         let secs = (t - Int64(ms)) / 1000
         let days = Int((secs >= 0 ? secs : secs - 86_399) / 86_400)
         let rem = Int(secs - Int64(days) * 86_400)
         let (y, m, d) = civilFromDays(days)
         guard y >= 1000 && y <= 9999 else {
-            out.append(contentsOf: format(t).utf8)
-            return
+            var s = format(t)
+            return s.withUTF8(body)
         }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { b in
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { b in
             @inline(__always) func put(_ v: Int, _ at: Int, _ n: Int) {
                 var v = v
                 var i = at + n
@@ -107,7 +111,7 @@ public enum Timestamp {
             b[19] = 0x2E
             put(ms, 20, 3)
             b[23] = 0x5A
-            out.append(contentsOf: UnsafeBufferPointer(b))
+            return body(UnsafeBufferPointer(b))
         }
     }
 

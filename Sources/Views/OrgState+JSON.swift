@@ -8,31 +8,29 @@ extension OrgState {
         encodeAgent(id: a.entityID ?? agentEntityID(a.platformID), name: a.name ?? a.platformID, c, ctx: ctx)
     }
 
-    /// ``encodeAgent(_:_:ctx:)`` with the namespaced id already made (``agentEntityID(_:)``). The buffer
-    /// is sized up front for the whole fragment (≈ 330 fixed bytes plus the strings), so it never regrows.
+    /// ``encodeAgent(_:_:ctx:)`` with the namespaced id already made (``agentEntityID(_:)``).
     func encodeAgent(id: String, name: String, _ c: AgentComputed, ctx: ViewContext) -> [UInt8] {
-        let org = org.id.rawValue
-        var j = ViewJSON(capacity: 384 + 2 * (id.utf8.count + org.utf8.count + name.utf8.count))
-        j.raw("{\"id\":")
-        j.string(id)
-        j.raw(",\"org\":")
-        j.string(org)
-        j.raw(",\"name\":")
-        j.string(name)
-        j.raw(",\"presence\":")
-        j.string(ctx.presence(c.presence)?.rawValue)
-        j.raw(",\"routingStatus\":")
-        j.string(RoutingCode.status(c.routing)?.rawValue)
-        j.raw(",\"state\":")
-        j.string(c.activity.label)
-        j.raw(",\"stateSince\":")
-        j.time(c.since)
-        j.raw(",\"band\":")
-        j.string(c.band?.rawValue)
-        j.raw(",")
-        j.windows(c.figures)
-        j.raw("}")
-        return j.bytes
+        FragmentWriter.encode { j in
+            j.raw("{\"id\":")
+            j.string(id)
+            j.raw(",\"org\":")
+            j.string(org.id.rawValue)
+            j.raw(",\"name\":")
+            j.string(name)
+            j.raw(",\"presence\":")
+            j.string(ctx.presence(c.presence)?.rawValue)
+            j.raw(",\"routingStatus\":")
+            j.string(RoutingCode.status(c.routing)?.rawValue)
+            j.raw(",\"state\":")
+            j.string(c.activity.label)
+            j.raw(",\"stateSince\":")
+            j.time(c.since)
+            j.raw(",\"band\":")
+            j.string(c.band?.rawValue)
+            j.raw(",")
+            j.windows(c.figures)
+            j.raw("}")
+        }
     }
 
     /// The agent's namespaced id `org/platformID` (``EntityID/description``).
@@ -59,55 +57,55 @@ extension OrgState {
     /// "oldestWaitingSince","occupancy"}`; occupancy null when no member agent is known.
     func encodeQueue(_ t: QueueTileFigures) -> [UInt8] { encodeQueue(t, id: t.id.description) }
 
-    /// ``encodeQueue(_:)`` with the namespaced id already made; the buffer is sized to never regrow.
+    /// ``encodeQueue(_:)`` with the namespaced id already made.
     func encodeQueue(_ t: QueueTileFigures, id: String) -> [UInt8] {
-        var j = ViewJSON(capacity: 320 + 2 * (id.utf8.count + org.id.rawValue.utf8.count + t.name.utf8.count))
-        j.raw("{\"id\":")
-        j.string(id)
-        j.raw(",\"org\":")
-        j.string(org.id.rawValue)
-        j.raw(",\"name\":")
-        j.string(t.name)
-        j.raw(",\"waiting\":")
-        j.int(Int64(t.waiting))
-        j.raw(",\"interacting\":")
-        j.int(Int64(t.interacting))
-        j.raw(",\"alerting\":")
-        j.int(Int64(t.alerting))
-        j.raw(",\"onQueueAgents\":")
-        j.int(Int64(t.onQueueAgents))
-        j.raw(",\"longestWaitMs\":")
-        j.int(t.longestWaitMs)
-        j.raw(",\"oldestWaitingSince\":")
-        j.time(t.oldestWaitingSince)
-        j.raw(",\"occupancy\":")
-        if let f = t.occupancy { j.occupancy(f) } else { j.raw("null") }
-        j.raw("}")
-        return j.bytes
+        FragmentWriter.encode { j in
+            j.raw("{\"id\":")
+            j.string(id)
+            j.raw(",\"org\":")
+            j.string(org.id.rawValue)
+            j.raw(",\"name\":")
+            j.string(t.name)
+            j.raw(",\"waiting\":")
+            j.int(Int64(t.waiting))
+            j.raw(",\"interacting\":")
+            j.int(Int64(t.interacting))
+            j.raw(",\"alerting\":")
+            j.int(Int64(t.alerting))
+            j.raw(",\"onQueueAgents\":")
+            j.int(Int64(t.onQueueAgents))
+            j.raw(",\"longestWaitMs\":")
+            j.int(t.longestWaitMs)
+            j.raw(",\"oldestWaitingSince\":")
+            j.time(t.oldestWaitingSince)
+            j.raw(",\"occupancy\":")
+            if let f = t.occupancy { j.occupancy(f) } else { j.raw("null") }
+            j.raw("}")
+        }
     }
 
     /// `{"id","name","status","lastHeartbeatAt","lastEventAt","timezone","occupancy","handlingMs",
     /// "productiveMs","agents"}` with the totals of the last refresh.
     func encodeOrg() -> [UInt8] {
-        var j = ViewJSON(capacity: 448)
-        j.raw("{\"id\":")
-        j.string(org.id.rawValue)
-        j.raw(",\"name\":")
-        j.string(org.name)
-        j.raw(",\"status\":")
-        j.string(connector.status.rawValue)
-        j.raw(",\"lastHeartbeatAt\":")
-        j.time(connector.lastHeartbeatAt)
-        j.raw(",\"lastEventAt\":")
-        j.time(latestEventAt)
-        j.raw(",\"timezone\":")
-        j.string(org.timeZone.identifier)
-        j.raw(",")
-        j.windows(totals)
-        j.raw(",\"agents\":")
-        j.int(Int64(agents.count))
-        j.raw("}")
-        return j.bytes
+        FragmentWriter.encode { j in
+            j.raw("{\"id\":")
+            j.string(org.id.rawValue)
+            j.raw(",\"name\":")
+            j.string(org.name)
+            j.raw(",\"status\":")
+            j.string(connector.status.rawValue)
+            j.raw(",\"lastHeartbeatAt\":")
+            j.time(connector.lastHeartbeatAt)
+            j.raw(",\"lastEventAt\":")
+            j.time(latestEventAt)
+            j.raw(",\"timezone\":")
+            j.string(org.timeZone.identifier)
+            j.raw(",")
+            j.windows(totals)
+            j.raw(",\"agents\":")
+            j.int(Int64(agents.count))
+            j.raw("}")
+        }
     }
 
     /// The org's totals as its topic's `occupancy` singleton.
@@ -115,26 +113,26 @@ extension OrgState {
 
     /// `{"today","rolling15m","rolling60m","handlingMs":{…},"productiveMs":{…}}`.
     static func encodeTotals(_ f: WindowedFigures) -> [UInt8] {
-        var j = ViewJSON(capacity: 256)
-        j.raw("{\"today\":")
-        JSONText.appendDouble(f.today.occupancy, to: &j.bytes)
-        j.raw(",\"rolling15m\":")
-        JSONText.appendDouble(f.rolling15m.occupancy, to: &j.bytes)
-        j.raw(",\"rolling60m\":")
-        JSONText.appendDouble(f.rolling60m.occupancy, to: &j.bytes)
-        j.raw(",\"handlingMs\":{\"today\":")
-        j.int(f.today.handlingMs)
-        j.raw(",\"rolling15m\":")
-        j.int(f.rolling15m.handlingMs)
-        j.raw(",\"rolling60m\":")
-        j.int(f.rolling60m.handlingMs)
-        j.raw("},\"productiveMs\":{\"today\":")
-        j.int(f.today.productiveMs)
-        j.raw(",\"rolling15m\":")
-        j.int(f.rolling15m.productiveMs)
-        j.raw(",\"rolling60m\":")
-        j.int(f.rolling60m.productiveMs)
-        j.raw("}}")
-        return j.bytes
+        FragmentWriter.encode { j in
+            j.raw("{\"today\":")
+            j.ratio(f.today.occupancy)
+            j.raw(",\"rolling15m\":")
+            j.ratio(f.rolling15m.occupancy)
+            j.raw(",\"rolling60m\":")
+            j.ratio(f.rolling60m.occupancy)
+            j.raw(",\"handlingMs\":{\"today\":")
+            j.int(f.today.handlingMs)
+            j.raw(",\"rolling15m\":")
+            j.int(f.rolling15m.handlingMs)
+            j.raw(",\"rolling60m\":")
+            j.int(f.rolling60m.handlingMs)
+            j.raw("},\"productiveMs\":{\"today\":")
+            j.int(f.today.productiveMs)
+            j.raw(",\"rolling15m\":")
+            j.int(f.rolling15m.productiveMs)
+            j.raw(",\"rolling60m\":")
+            j.int(f.rolling60m.productiveMs)
+            j.raw("}}")
+        }
     }
 }

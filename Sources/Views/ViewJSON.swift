@@ -29,34 +29,4 @@ struct ViewJSON {
         Timestamp.append(t, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
-
-    /// `"occupancy":{…},"handlingMs":{…},"productiveMs":{…}` (occupancy null when undefined).
-    mutating func windows(_ f: WindowedFigures) {
-        raw("\"occupancy\":")
-        occupancy(f)
-        raw(",\"handlingMs\":{\"today\":")
-        int(f.today.handlingMs)
-        raw(",\"rolling15m\":")
-        int(f.rolling15m.handlingMs)
-        raw(",\"rolling60m\":")
-        int(f.rolling60m.handlingMs)
-        raw("},\"productiveMs\":{\"today\":")
-        int(f.today.productiveMs)
-        raw(",\"rolling15m\":")
-        int(f.rolling15m.productiveMs)
-        raw(",\"rolling60m\":")
-        int(f.rolling60m.productiveMs)
-        raw("}")
-    }
-
-    /// `{"today":…,"rolling15m":…,"rolling60m":…}` with 4-decimal ratios or nulls.
-    mutating func occupancy(_ f: WindowedFigures) {
-        raw("{\"today\":")
-        JSONText.appendDouble(f.today.occupancy, to: &bytes)
-        raw(",\"rolling15m\":")
-        JSONText.appendDouble(f.rolling15m.occupancy, to: &bytes)
-        raw(",\"rolling60m\":")
-        JSONText.appendDouble(f.rolling60m.occupancy, to: &bytes)
-        raw("}")
-    }
 }

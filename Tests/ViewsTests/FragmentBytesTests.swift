@@ -111,4 +111,42 @@ import Testing
             + #""onQueueAgents":4,"longestWaitMs":90000,"oldestWaitingSince":"2026-05-07T07:59:30.000Z","#
             + #""occupancy":null}"#)
     }
+
+    /// The writer's ratios are `JSONText.appendDouble`'s, over random and edge values.
+    @Test func writerRatioMatchesAppendDouble() {
+        var values: [Double?] = [nil, .nan, .infinity, -.infinity, 0, -0.0, 1, 0.5, 0.0001, 0.00005, 0.00004999, 0.99995,
+                                 1e-10, 2.0 / 3.0, 1e11 + 0.1234, 1e12 + 0.5, 1e15, 1e16 + 0.5, -0.25, 123.456789]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { values.append(Double.random(in: 0...1.5, using: &g)) }
+        for _ in 0..<2_000 { values.append(Double(Int.random(in: 0...10_000, using: &g)) / 10_000) }
+        for _ in 0..<2_000 { values.append(Double.random(in: -1e13...1e13, using: &g)) }
+        for v in values {
+            var expected: [UInt8] = []
+            JSONText.appendDouble(v, to: &expected)
+            let got = FragmentWriter.encode { $0.ratio(v) }
+            #expect(got == expected, "\(String(describing: v))")
+        }
+    }
+
+    /// Strings, integers and times through the writer are the `JSONText`/`Timestamp` bytes, also when a
+    /// fragment outgrows the stack buffer and takes the heap pass.
+    @Test(arguments: [1, 10, 200, 5_000])
+    func writerMatchesArrayWriters(repeats: Int) {
+        let name = String(repeating: "Zoë \"q\"\t\u{01}", count: repeats)
+        let got = FragmentWriter.encode { j in
+            j.raw("{")
+            j.string(name)
+            j.int(Int64.min)
+            j.int(nil)
+            j.time(1_778_148_000_123)
+            j.time(nil)
+            j.string(nil)
+            j.raw("}")
+        }
+        var expected: [UInt8] = Array("{".utf8)
+        JSONText.appendString(name, to: &expected)
+        expected += Array("-9223372036854775808null\"2026-05-07T10:00:00.123Z\"nullnull}".utf8)
+        #expect(got == expected)
+        #expect(got.capacity < got.count + 64, "sized to the fragment, not to the scratch buffer")
+    }
 }
