@@ -17,6 +17,8 @@ public struct NotificationNormalizer: Sendable {
     let decoder = JSONDecoder()
     /// Hot bodies are read by ``JSONScanner`` first (falling back to the decoder); off in differential tests.
     let fastPath: Bool
+    /// Active-queue lists seen in activity bodies, by their bytes (the fast path only).
+    let queueLists = QueueListCache()
 
     public init(org: OrgID) {
         self.org = org
@@ -122,17 +124,18 @@ public struct NotificationNormalizer: Sendable {
         if topic.part(3, is: "activity") {
             let kind = TopicKind.userActivity
             return decode(GenesysWire.ActivityBody.self, topic: topic, kind: kind.rawValue, frame: frame,
-                          receivedAt: receivedAt, rerouted: rerouted, fast: FastBodies.activity) { body in
+                          receivedAt: receivedAt, rerouted: rerouted,
+                          fast: { [queueLists, org] in try FastBodies.activityFacts(&$0, queues: queueLists, org: org) },
+                          slow: { [org] in ActivityFacts($0, org: org) }) { body in
                 guard let body else { return .events(topic: kind, []) }
-                let queues = body.activeQueueIds.map { $0.map { EntityID(org: org, platformID: $0) } }
                 let events = Self.statusChanges(
                     agent: agent,
-                    presence: Self.presence(body.presence?.presenceDefinition?.systemPresence),
-                    presenceAt: Self.time(body.presence?.modifiedDate) ?? receivedAt,
-                    routing: Self.routing(body.routingStatus?.status),
-                    routingAt: Self.time(body.routingStatus?.startTime) ?? receivedAt,
-                    activeQueues: queues)
-                if events.isEmpty && (body.presence != nil || body.routingStatus != nil) && receivedAt == nil {
+                    presence: Self.presence(body.systemPresence),
+                    presenceAt: body.presenceAt ?? receivedAt,
+                    routing: Self.routing(body.status),
+                    routingAt: body.routingAt ?? receivedAt,
+                    activeQueues: body.activeQueues)
+                if events.isEmpty && (body.hasPresence || body.hasRouting) && receivedAt == nil {
                     return Self.noTime(kind)
                 }
                 return .events(topic: kind, events)
