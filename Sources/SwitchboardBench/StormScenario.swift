@@ -57,12 +57,12 @@ enum StormChild {
         let evictions = harness.metricSum("switchboard_hub_evictions_total")
         let r = await child.result(timeout: 60)
         await child.wait(timeout: 30)
-        // RSS trend: least-squares slope over the measured window, MiB per minute.
-        let n = Double(rssSamples.count)
-        let mx = rssSamples.reduce(0) { $0 + $1.0 } / n, my = rssSamples.reduce(0) { $0 + $1.1 } / n
-        let sxy = rssSamples.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
-        let sxx = rssSamples.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
-        let slope = sxx > 0 ? sxy / sxx * 60 / 1_048_576 : 0
+        // RSS trend: least-squares slope over the measured window, and over its second half (by then the
+        // hub's delta history — 512 deltas per topic, ≈ 2 minutes at 4 deltas/s — has reached its bound).
+        let slope = Self.slope(rssSamples)
+        let half = rssSamples.last.map { $0.0 / 2 } ?? 0
+        let slope2 = Self.slope(rssSamples.filter { $0.0 >= half })
+        log("storm: RSS MiB every sample: " + rssSamples.map { String(Int($0.1) >> 20) }.joined(separator: " "))
         var out = r
         out["upstreamEventsPerSecond"] = events / elapsed
         out["bridgeCPUPercent"] = cpu / elapsed * 100
@@ -70,6 +70,7 @@ enum StormChild {
         out["rssStart"] = rssSamples.first?.1 ?? 0
         out["rssEnd"] = rssSamples.last?.1 ?? 0
         out["rssSlopeMiBPerMin"] = slope
+        out["rssSlopeSecondHalfMiBPerMin"] = slope2
         out["evictionsDuringRun"] = evictions - evict0
         out["evictions"] = evictions
         out["readySeconds"] = readySeconds
@@ -77,5 +78,15 @@ enum StormChild {
         let json = try! JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
         FileHandle.standardOutput.write(json + Data("\n".utf8))
         exit(0)
+    }
+
+    /// Least-squares slope of (seconds, bytes) samples in MiB per minute.
+    static func slope(_ samples: [(Double, Double)]) -> Double {
+        guard samples.count > 1 else { return 0 }
+        let n = Double(samples.count)
+        let mx = samples.reduce(0) { $0 + $1.0 } / n, my = samples.reduce(0) { $0 + $1.1 } / n
+        let sxy = samples.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+        let sxx = samples.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
+        return sxx > 0 ? sxy / sxx * 60 / 1_048_576 : 0
     }
 }

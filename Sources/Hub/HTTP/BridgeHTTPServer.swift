@@ -35,6 +35,8 @@ public func makeBridgeApplication(
     let wsRouter = Router(context: HubRequestContext.self)
     let maxInbound = configuration.maxInboundFrameBytes
     let maxOutboundFrame = max(configuration.maxOutboundFrameBytes, 1024)
+    let userTimeoutMs = SocketOptionValue(clamping: configuration.pongTimeout.components.seconds * 1000
+        + configuration.pongTimeout.components.attoseconds / 1_000_000_000_000_000)
     wsRouter.ws("/v1/stream") { request, _ in
         switch await BridgeRoutes.authenticate(request, hub: hub) {
         case .failure: throw HTTPError(.unauthorized)
@@ -49,6 +51,9 @@ public func makeBridgeApplication(
             return
         }
         let channel = context.requestContext.channel
+        // Dead peers: the hub pings every connection each `pingInterval`; data a peer leaves unacknowledged
+        // for `pongTimeout` makes the kernel abort the connection (Linux TCP_USER_TIMEOUT, milliseconds).
+        try? await channel.setOption(ChannelOptions.tcpOption(.init(rawValue: 18)), value: userTimeoutMs)
         guard let conn = hub.connect(principal: principal, token: token.map(Secret.init),
                                      forceClose: { channel.close(mode: .all, promise: nil) })
         else {
@@ -61,9 +66,10 @@ public func makeBridgeApplication(
         try await session.run(inbound: inbound, outbound: outbound)
     }
 
+    // No per-connection auto-ping task: the hub pings all connections in one pass (StreamHub.run).
     let ws = WebSocketServerConfiguration(
         maxFrameSize: maxInbound,
-        autoPing: .enabled(timePeriod: configuration.pingInterval),
+        autoPing: .disabled,
         closeTimeout: .seconds(5)
     )
     return Application(

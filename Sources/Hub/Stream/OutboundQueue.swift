@@ -12,10 +12,12 @@ enum OutboundItem: Sendable {
     case control(ByteBuffer)
     /// Send a close frame and stop writing.
     case close(code: UInt16, reason: String)
+    /// A WebSocket ping (the hub's keepalive; see ``StreamHub/checkConnections(now:)``).
+    case ping
 
     var budgetBytes: Int {
         switch self {
-        case .snapshot, .close: 0
+        case .snapshot, .close, .ping: 0
         case .delta(let d): d.buffer.readableBytes
         case .control(let b): b.readableBytes
         }
@@ -137,7 +139,7 @@ extension OutboundItem {
         switch self {
         case .snapshot(let t, _): t
         case .delta(let d): d.topic
-        case .control, .close: nil
+        case .control, .close, .ping: nil
         }
     }
 
@@ -146,7 +148,7 @@ extension OutboundItem {
         case .snapshot(_, let b): b.readableBytes
         case .delta(let d): d.buffer.readableBytes
         case .control(let b): b.readableBytes
-        case .close: 0
+        case .close, .ping: 0
         }
     }
 }

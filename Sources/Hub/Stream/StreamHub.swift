@@ -118,6 +118,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         let clock = ContinuousClock()
         var nextFlush = clock.now.advanced(by: configuration.flushInterval)
         var nextCheck = clock.now.advanced(by: watchdogTick)
+        var nextPing = clock.now.advanced(by: configuration.pingInterval)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do { try await Task.sleep(until: min(nextFlush, nextCheck), clock: clock) } catch { return }
             let now = clock.now
@@ -129,7 +130,20 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                 checkConnections(now: now)
                 nextCheck = now.advanced(by: watchdogTick)
             }
+            if now >= nextPing {
+                pingConnections()
+                nextPing = now.advanced(by: configuration.pingInterval)
+            }
         }
+    }
+
+    /// Queues a WebSocket ping on every connection. The ping keeps idle connections' NAT and proxy state
+    /// alive and gives TCP something to acknowledge: a peer that stops acknowledging for `pongTimeout`
+    /// is closed by the kernel (`TCP_USER_TIMEOUT`, set at upgrade), and one that stops reading is closed
+    /// by the write timeout. One pass for all connections replaces a ping task per connection.
+    func pingConnections() {
+        let conns = state.withLock { Array($0.connections.values) }
+        for conn in conns { conn.push(.ping) }
     }
 
     /// The connections' watchdog: expired tokens end with `token-expired`, a write stuck longer than

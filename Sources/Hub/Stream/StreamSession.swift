@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import SwitchboardCore
 
 /// One client → server frame (docs/protocol.md).
@@ -99,6 +100,9 @@ struct StreamSession {
                     case .close(let code, let reason):
                         try await outbound.close(.unknown(code), reason: reason)
                         return
+                    case .ping:
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
+                        hub.metrics.messageOut(type: "ping", bytes: 0)
                     case .snapshot(_, let buffer):
                         try await send(buffer, outbound)
                         hub.metrics.messageOut(type: "snapshot", bytes: buffer.readableBytes)
@@ -119,13 +123,16 @@ struct StreamSession {
         }
     }
 
+    /// Writes one text message, fragmented at `maxFrameBytes`. Frames go straight to the handler
+    /// (`.custom`) rather than through `withTextMessageWriter`: one async call level less per write, and
+    /// every level's frame stays allocated in the writer task for the connection's lifetime.
     private func send(_ buffer: ByteBuffer, _ outbound: WebSocketOutboundWriter) async throws {
-        try await outbound.withTextMessageWriter { write in
-            var rest = buffer
-            repeat {
-                let slice = rest.readSlice(length: min(maxFrameBytes, rest.readableBytes))!
-                try await write(slice)
-            } while rest.readableBytes > 0
-        }
+        var rest = buffer
+        var opcode = WebSocketOpcode.text
+        repeat {
+            let slice = rest.readSlice(length: min(maxFrameBytes, rest.readableBytes))!
+            try await outbound.write(.custom(WebSocketFrame(fin: rest.readableBytes == 0, opcode: opcode, data: slice)))
+            opcode = .continuation
+        } while rest.readableBytes > 0
     }
 }
