@@ -36,9 +36,9 @@ function renderQuality(v, orgList) {
     const queues = d.queues.map(q => chip(q, 'queue', v.queues || new Map())).sort((x, y) => x.name.localeCompare(y.name));
     rows.push(`<div class="q-org" data-org="${escapeAttr(String(org.id))}" data-quality-agents="${chips.length}">`
       + `<div class="util-name">${escapeAttr(org.name || org.id)}<span>${updated ? 'updated ' + updated.toLocaleTimeString() : ''}</span></div>`
-      + `<div class="q-list">${chips.map(c => c.html).join('') || '<em>no evaluations yet today</em>'}</div>`
-      + (queues.length ? `<div class="q-list q-queues" data-quality-queues="${queues.length}">${queues.map(c => c.html).join('')}</div>` : '')
-      + `</div>`);
+      + `<div class="q-lists"><div class="q-list">${chips.map(c => c.html).join('') || '<em>no evaluations yet today</em>'}</div>`
+      + (queues.length ? `<div class="q-list q-queues" data-quality-queues="${queues.length}"><span class="q-label">by queue</span>${queues.map(c => c.html).join('')}</div>` : '')
+      + `</div></div>`);
   }
   host.innerHTML = `<div class="util-head">Quality today · average score per form (min ${byOrgMin(byOrg)} evaluations) · `
     + `quality data lags up to 30 minutes</div>` + rows.join('');
