@@ -66,7 +66,7 @@ public final class GenesysRESTClient: Sendable {
         var renewed = false
         var token = try await tokens.accessToken()
         while true {
-            try await paceForRateLimit()
+            try await paceForRateLimit(background: Self.isBackground(path))
             var request = HTTPClientRequest(url: apiBase + path)
             request.method = method
             request.headers.add(name: "Authorization", value: "Bearer \(token.value.reveal())")
@@ -144,9 +144,16 @@ public final class GenesysRESTClient: Sendable {
         governor.withLock { $0.observe(count: count, allowed: allowed, resetSeconds: reset, now: t) }
     }
 
-    private func paceForRateLimit() async throws {
+    /// The pollers' queries (analytics aggregates and details, quality) yield to the directory,
+    /// notifications and observations calls a re-sync needs (``RateLimitGovernor/backgroundReserve``).
+    public static func isBackground(_ path: String) -> Bool {
+        path.hasPrefix("/api/v2/analytics/conversations/") || path.hasPrefix("/api/v2/analytics/users/aggregates")
+            || path.hasPrefix("/api/v2/analytics/evaluations/") || path.hasPrefix("/api/v2/quality/")
+    }
+
+    private func paceForRateLimit(background: Bool) async throws {
         let t = now()
-        let wait = governor.withLock { $0.delayBeforeNextRequest(now: t) }
+        let wait = governor.withLock { $0.delayBeforeNextRequest(now: t, background: background) }
         if wait > 0 {
             logger.debug("rate-limit budget low, pacing", metadata: ["waitMs": "\(wait)"])
             try await sleeper(.milliseconds(wait))

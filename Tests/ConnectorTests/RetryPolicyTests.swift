@@ -29,4 +29,19 @@ import Testing
         #expect(g.delayBeforeNextRequest(now: 1000) == 20_000)
         #expect(g.delayBeforeNextRequest(now: 21_000) == 0)
     }
+
+    /// The pollers' background queries stop at half the window's budget; what remains is the re-sync's.
+    @Test func backgroundRequestsLeaveAReserveForResyncs() {
+        var g = RateLimitGovernor(slowDownBelow: 0.2, backgroundReserve: 0.5)
+        g.observe(count: 100, allowed: 300, resetSeconds: 40, now: 0)
+        #expect(g.delayBeforeNextRequest(now: 0, background: true) == 0)
+        g.observe(count: 150, allowed: 300, resetSeconds: 30, now: 0)
+        #expect(g.delayBeforeNextRequest(now: 0, background: true) == 30_000, "background waits for the next window")
+        #expect(g.delayBeforeNextRequest(now: 0) == 0, "a re-sync still goes at once")
+        #expect(g.delayBeforeNextRequest(now: 30_000, background: true) == 0, "a new window")
+        #expect(GenesysRESTClient.isBackground("/api/v2/analytics/conversations/aggregates/query"))
+        #expect(GenesysRESTClient.isBackground("/api/v2/quality/publishedforms/evaluations?pageSize=100"))
+        #expect(!GenesysRESTClient.isBackground("/api/v2/users?expand=presence,routingStatus&pageSize=100"))
+        #expect(!GenesysRESTClient.isBackground("/api/v2/analytics/queues/observations/query"))
+    }
 }
