@@ -144,11 +144,12 @@ public final class GenesysRESTClient: Sendable {
         governor.withLock { $0.observe(count: count, allowed: allowed, resetSeconds: reset, now: t) }
     }
 
-    /// The pollers' queries (analytics aggregates and details, quality) yield to the directory,
-    /// notifications and observations calls a re-sync needs (``RateLimitGovernor/backgroundReserve``).
+    /// The pollers' conversation and quality queries yield to the calls a re-sync needs: directory,
+    /// notifications, observations and the users aggregates that rebuild today's totals
+    /// (``RateLimitGovernor/backgroundReserve``).
     public static func isBackground(_ path: String) -> Bool {
-        path.hasPrefix("/api/v2/analytics/conversations/") || path.hasPrefix("/api/v2/analytics/users/aggregates")
-            || path.hasPrefix("/api/v2/analytics/evaluations/") || path.hasPrefix("/api/v2/quality/")
+        path.hasPrefix("/api/v2/analytics/conversations/") || path.hasPrefix("/api/v2/analytics/evaluations/")
+            || path.hasPrefix("/api/v2/quality/")
     }
 
     private func paceForRateLimit(background: Bool) async throws {

@@ -43,5 +43,6 @@ import Testing
         #expect(GenesysRESTClient.isBackground("/api/v2/quality/publishedforms/evaluations?pageSize=100"))
         #expect(!GenesysRESTClient.isBackground("/api/v2/users?expand=presence,routingStatus&pageSize=100"))
         #expect(!GenesysRESTClient.isBackground("/api/v2/analytics/queues/observations/query"))
+        #expect(!GenesysRESTClient.isBackground("/api/v2/analytics/users/aggregates/query"), "the re-sync's baselines")
     }
 }
