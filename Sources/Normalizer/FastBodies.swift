@@ -107,29 +107,6 @@ enum FastBodies {
         return r
     }
 
-    static func activity(_ s: inout JSONScanner) throws -> GenesysWire.ActivityBody {
-        var a = GenesysWire.ActivityBody()
-        var seen: UInt32 = 0
-        try s.object { s, k in
-            if s.key(k, is: "id") {
-                try s.once(&seen, 1)
-                try s.skipOptString()  // declared, never read
-            } else if s.key(k, is: "routingStatus") {
-                try s.once(&seen, 2)
-                a.routingStatus = try routingValue(&s)
-            } else if s.key(k, is: "presence") {
-                try s.once(&seen, 4)
-                a.presence = s.null() ? nil : try presence(&s)
-            } else if s.key(k, is: "activeQueueIds") {
-                try s.once(&seen, 8)
-                a.activeQueueIds = try s.optStringArray()
-            } else {
-                try s.skipValue()
-            }
-        }
-        return a
-    }
-
     static func message(_ s: inout JSONScanner) throws -> GenesysWire.MessageBody {
         var m = GenesysWire.MessageBody()
         var seen: UInt32 = 0

@@ -68,9 +68,10 @@ import Testing
         #expect(Self.fast(Self.frames[0], FastBodies.presence)?.body?.presenceDefinition?.systemPresence == "On Queue")
         #expect(Self.fast(Self.frames[1], FastBodies.routingBody)?.body?.routingStatus?.status == "INTERACTING")
         #expect(Self.fast(Self.frames[3], FastBodies.message)?.body?.message == "WebSocket Heartbeat")
-        let activity = Self.fast(Self.frames[2], FastBodies.activity)
-        #expect(activity?.body?.activeQueueIds == ["q1", "q2"])
-        #expect(activity?.body?.presence?.presenceDefinition?.systemPresence == "Break")
+        let queues = QueueListCache()
+        let activity = Self.fast(Self.frames[2]) { try FastBodies.activityFacts(&$0, queues: queues, org: "us") }
+        #expect(activity?.body?.activeQueues?.map(\.platformID) == ["q1", "q2"])
+        #expect(activity?.body?.systemPresence == "Break")
     }
 
     @Test func fastPathReadsConversationsAndObservations() throws {
