@@ -178,6 +178,17 @@ struct FragmentWriter {
         raw("}")
     }
 
+    /// `"accruing":{"handling":n,"productive":n},"asOf":"…"`: what a client needs to tick the figures
+    /// between updates (docs/protocol.md, "Ticking").
+    mutating func ticking(_ a: Accrual, asOf: Int64) {
+        raw("\"accruing\":{\"handling\":")
+        int(Int64(a.handling))
+        raw(",\"productive\":")
+        int(Int64(a.productive))
+        raw("},\"asOf\":")
+        time(asOf)
+    }
+
     /// `{"today":…,"rolling15m":…,"rolling60m":…}` with 4-decimal ratios or nulls.
     mutating func occupancy(_ f: WindowedFigures) {
         raw("{\"today\":")

@@ -23,6 +23,10 @@ struct OrgState {
     /// "updated N s ago" follows the events themselves, not only the heartbeats.
     var latestEventAt: Int64? { [connector.lastEventAt, lastEventAt].compactMap { $0 }.max() }
     var totals = WindowedFigures()
+    /// Agents whose handling / productive time was running at `totalsAt`.
+    var totalsAccrual = Accrual()
+    /// When `totals` was computed (the last refresh).
+    var totalsAt: Int64 = 0
     var emittedOrg: [UInt8]?
     var emittedTotals: [UInt8]?
     /// Emitted utilization entity per agent platform id (docs/utilization.md).
@@ -218,16 +222,21 @@ struct OrgState {
         let horizonDay = dayStart(of: horizon)
         for j in queues.indices {
             queues[j].members = WindowedFigures()
+            queues[j].membersAccrual = Accrual()
+            queues[j].membersAt = now
             queues[j].hasMembers = false
         }
         var sum = WindowedFigures()
+        var accrual = Accrual()
         for i in agents.indices {
             agents[i].fold(to: horizon, horizonDay: horizonDay, ctx: ctx)
             var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
             agents[i].settle(&c)
             sum += c.figures
+            accrual += c.accrual
             for q in agents[i].queues {
                 queues[Int(q)].members += c.figures
+                queues[Int(q)].membersAccrual += c.accrual
                 queues[Int(q)].hasMembers = true
             }
             agents[i].dirty = false
@@ -237,14 +246,16 @@ struct OrgState {
         lastPassAt = max(lastPassAt, now)
         dirtyAgents.removeAll(keepingCapacity: true)
         totals = sum
+        totalsAccrual = accrual
+        totalsAt = now
         for j in queues.indices {
             queues[j].dirty = false
             emitQueueIfChanged(j, now: now, ctx: ctx, out: &out)
         }
         dirtyQueues.removeAll(keepingCapacity: true)
         emitOrgIfChanged(out: &out)
-        let t = encodeTotals(sum)
-        if t != emittedTotals {
+        let t = Self.encodeTotals(sum, accrual: accrual, at: now)
+        if !Self.sameButAsOf(emittedTotals, t) {
             emittedTotals = t
             out.changes.append(EntityChange(kind: .occupancy, id: org.id.rawValue, scope: .orgOnly(org.id),
                                             json: EncodedJSON(bytes: t)))
@@ -325,7 +336,7 @@ struct OrgState {
     private mutating func emitOrgIfChanged(out: inout ViewOutput) {
         orgChanged = false
         let json = encodeOrg()
-        guard json != emittedOrg else { return }
+        guard !Self.sameButAsOf(emittedOrg, json) else { return }
         emittedOrg = json
         out.changes.append(EntityChange(kind: .orgs, id: org.id.rawValue, scope: .org(org.id),
                                         json: EncodedJSON(bytes: json)))
