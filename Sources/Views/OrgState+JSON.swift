@@ -124,27 +124,22 @@ extension OrgState {
 
     /// `{"today","rolling15m","rolling60m","handlingMs":{…},"productiveMs":{…},"accruing":{…},"asOf"}`:
     /// an org's totals (its topic's `occupancy` singleton) or the global ones.
-    static func encodeTotals(_ f: WindowedFigures, accrual: Accrual, at: Int64) -> [UInt8] {
+    /// The global totals also say which orgs they leave out (`"leftOut":["emea"]`: stale or disconnected).
+    static func encodeTotals(_ f: WindowedFigures, accrual: Accrual, at: Int64, leftOut: [String]? = nil) -> [UInt8] {
         FragmentWriter.encode { j in
-            j.raw("{\"today\":")
-            j.ratio(f.today.occupancy)
-            j.raw(",\"rolling15m\":")
-            j.ratio(f.rolling15m.occupancy)
-            j.raw(",\"rolling60m\":")
-            j.ratio(f.rolling60m.occupancy)
-            j.raw(",\"handlingMs\":{\"today\":")
-            j.int(f.today.handlingMs)
-            j.raw(",\"rolling15m\":")
-            j.int(f.rolling15m.handlingMs)
-            j.raw(",\"rolling60m\":")
-            j.int(f.rolling60m.handlingMs)
-            j.raw("},\"productiveMs\":{\"today\":")
-            j.int(f.today.productiveMs)
-            j.raw(",\"rolling15m\":")
-            j.int(f.rolling15m.productiveMs)
-            j.raw(",\"rolling60m\":")
-            j.int(f.rolling60m.productiveMs)
-            j.raw("},")
+            j.raw("{")
+            j.ratios(f)
+            j.raw(",")
+            j.durations(f)
+            j.raw(",")
+            if let leftOut {
+                j.raw("\"leftOut\":[")
+                for (n, id) in leftOut.enumerated() {
+                    if n > 0 { j.raw(",") }
+                    j.string(id)
+                }
+                j.raw("],")
+            }
             j.ticking(accrual, asOf: at)
             j.raw("}")
         }

@@ -42,6 +42,20 @@ struct OrgState {
     var lastPassAt: Int64 = .min
     /// Events for another org's ids, or too old to place.
     var dropped = 0
+    /// When the org's connector went stale or disconnected; nil while open or connecting. The agents'
+    /// state since then is unknown, so every figure is computed at this instant, not extrapolated to now,
+    /// and nothing accrues (docs/views.md, "Dead orgs").
+    var frozenAt: Int64?
+
+    /// The instant figures are computed at: `now`, or the moment the org stopped being live.
+    func figureTime(_ now: Int64) -> Int64 { frozenAt.map { min($0, now) } ?? now }
+
+    /// Agent `i` at `now` (already ``figureTime(_:)``); nothing accrues while the org is frozen.
+    func computeAgent(_ i: Int, now: Int64, dayStart: Int64, ctx: ViewContext) -> AgentComputed {
+        var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+        if frozenAt != nil { c.accrual = Accrual() }
+        return c
+    }
 
     init(org: ViewOrg) {
         self.org = org
@@ -176,6 +190,11 @@ struct OrgState {
         connector = merged
         orgChanged = true
         guard old.status != s.status else { return }
+        switch s.status {
+        case .stale, .disconnected: if frozenAt == nil { frozenAt = s.at }
+        case .open: frozenAt = nil
+        case .connecting: break
+        }
         let what = s.detail.map { ": \($0)" } ?? ""
         switch s.status {
         case .stale:
@@ -197,10 +216,11 @@ struct OrgState {
     /// Emits dirty agents whose state, presence, routing status, name or band changed, dirty queues
     /// whose figures changed, and the org entity when its connector status changed.
     mutating func flush(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
+        let now = figureTime(now)
         for i32 in dirtyAgents {
             let i = Int(i32)
             agents[i].dirty = false
-            var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+            var c = computeAgent(i, now: now, dayStart: dayStart, ctx: ctx)
             agents[i].settle(&c)
             if shouldEmit(agents[i], c, onRefresh: false, tuning: ctx.tuning) { emitAgent(i, c, ctx: ctx, out: &out) }
         }
@@ -217,6 +237,7 @@ struct OrgState {
     /// Folds old history, recomputes every agent, queue, the org entity and the org's totals;
     /// emits what changed materially (docs/views.md, "Traffic").
     mutating func refresh(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
+        let now = figureTime(now)
         updateDay(now)
         let horizon = now - 60 * 60_000 - ctx.tuning.foldGraceMs
         let horizonDay = dayStart(of: horizon)
@@ -230,7 +251,7 @@ struct OrgState {
         var accrual = Accrual()
         for i in agents.indices {
             agents[i].fold(to: horizon, horizonDay: horizonDay, ctx: ctx)
-            var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+            var c = computeAgent(i, now: now, dayStart: dayStart, ctx: ctx)
             agents[i].settle(&c)
             sum += c.figures
             accrual += c.accrual
@@ -266,9 +287,10 @@ struct OrgState {
     /// those that moved materially. Cheap (an integer test per agent, figures only for the due ones), so it
     /// can run every flush interval between refreshes and spread figure updates evenly over time.
     mutating func sweep(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
+        let now = figureTime(now)
         guard now > lastPassAt, ctx.tuning.figureTurnMs > 0, lastPassAt != .min else { return }
         for i in agents.indices where agents[i].emitted != nil && figuresDue(i, now: now, tuning: ctx.tuning) {
-            var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+            var c = computeAgent(i, now: now, dayStart: dayStart, ctx: ctx)
             agents[i].settle(&c)
             if shouldEmit(agents[i], c, onRefresh: true, tuning: ctx.tuning) { emitAgent(i, c, ctx: ctx, out: &out) }
         }

@@ -120,6 +120,8 @@ public struct GlobalFigures: Sendable, Equatable {
     public var agents: Int
     public var figures: WindowedFigures
     public var accrual: Accrual
+    /// Orgs left out because they are stale or disconnected (their state is unknown).
+    public var leftOut: [OrgID]
 }
 
 /// One queue tile.

@@ -11,7 +11,7 @@ extension ViewState {
         return AgentFigures(id: id, name: a.name ?? a.platformID, presence: ctx.presence(c.presence),
                             routingStatus: RoutingCode.status(c.routing), state: c.activity.label,
                             stateSince: c.activity == .unknown ? nil : c.since, band: c.band, figures: c.figures,
-                            accrual: c.accrual, asOf: now)
+                            accrual: c.accrual, asOf: c.at)
     }
 
     func orgFigures(_ id: OrgID, now: Int64) -> OrgFigures? {
@@ -23,17 +23,23 @@ extension ViewState {
                           figures: live.figures, accrual: live.accrual)
     }
 
+    /// Totals over the live orgs (see ``GlobalFigures/leftOut``).
     func globalFigures(now: Int64) -> GlobalFigures {
         var sum = WindowedFigures()
         var accrual = Accrual()
         var agents = 0
-        for org in orgs.values {
+        var leftOut: [OrgID] = []
+        for (id, org) in orgs {
+            guard org.frozenAt == nil else {
+                leftOut.append(id)
+                continue
+            }
             let live = org.liveTotals(now: now, ctx: ctx)
             sum += live.figures
             accrual += live.accrual
             agents += org.agents.count
         }
-        return GlobalFigures(orgs: orgs.count, agents: agents, figures: sum, accrual: accrual)
+        return GlobalFigures(orgs: orgs.count, agents: agents, figures: sum, accrual: accrual, leftOut: leftOut)
     }
 
     func queueTile(_ id: EntityID, now: Int64) -> QueueTileFigures? {
@@ -57,8 +63,10 @@ extension ViewState {
         var out: [EntityChange] = []
         var sum = WindowedFigures()
         var accrual = Accrual()
+        var leftOut: [String] = []
         for (id, org) in orgs where filter == nil || filter == id {
-            let day = org.dayStart(of: now)
+            let at = org.figureTime(now)
+            let day = org.dayStart(of: at)
             var totals = WindowedFigures()
             var totalsAccrual = Accrual()
             var members = [WindowedFigures?](repeating: nil, count: org.queues.count)
@@ -67,7 +75,7 @@ extension ViewState {
             agentChanges.reserveCapacity(org.agents.count)
             for i in org.agents.indices {
                 let a = org.agents[i]
-                let c = org.liveAgent(i, now: now, dayStart: day, ctx: ctx)
+                let c = org.liveAgent(i, now: at, dayStart: day, ctx: ctx)
                 totals += c.figures
                 totalsAccrual += c.accrual
                 for q in a.queues {
@@ -80,26 +88,31 @@ extension ViewState {
                                                  json: EncodedJSON(bytes: org.encodeAgent(id: key, name: a.name ?? a.platformID, c, ctx: ctx))))
             }
             out.append(EntityChange(kind: .orgs, id: id.rawValue, scope: .org(id),
-                                    json: EncodedJSON(bytes: org.encodeOrg(totals: totals, accrual: totalsAccrual, at: now))))
+                                    json: EncodedJSON(bytes: org.encodeOrg(totals: totals, accrual: totalsAccrual, at: at))))
             out.append(EntityChange(kind: .occupancy, id: id.rawValue, scope: .orgOnly(id),
-                                    json: EncodedJSON(bytes: OrgState.encodeTotals(totals, accrual: totalsAccrual, at: now))))
+                                    json: EncodedJSON(bytes: OrgState.encodeTotals(totals, accrual: totalsAccrual, at: at))))
             out += agentChanges
             for j in org.queues.indices where org.queues[j].visible && org.queues[j].emitted != nil {
                 let q = org.queues[j]
                 let qid = EntityID(org: id, platformID: q.platformID)
-                var tile = q.tile(id: qid, now: now)
+                var tile = q.tile(id: qid, now: at)
                 tile.occupancy = members[j]
                 tile.accrual = members[j] == nil ? nil : membersAccrual[j]
-                tile.asOf = members[j] == nil ? nil : now
+                tile.asOf = members[j] == nil ? nil : at
                 out.append(EntityChange(kind: .queues, id: q.entityID ?? qid.description, scope: .org(id),
                                         json: EncodedJSON(bytes: org.encodeQueue(tile, id: q.entityID ?? qid.description))))
             }
-            sum += totals
-            accrual += totalsAccrual
+            if org.frozenAt == nil {
+                sum += totals
+                accrual += totalsAccrual
+            } else {
+                leftOut.append(id.rawValue)
+            }
         }
         if filter == nil {
             out.append(EntityChange(kind: .occupancy, id: "global", scope: .global,
-                                    json: EncodedJSON(bytes: OrgState.encodeTotals(sum, accrual: accrual, at: now))))
+                                    json: EncodedJSON(bytes: OrgState.encodeTotals(sum, accrual: accrual, at: now,
+                                                                                   leftOut: leftOut))))
         }
         return out
     }
@@ -131,13 +144,15 @@ extension OrgState {
     /// activity is unchanged and the computation saw no exact start.
     func liveAgent(_ i: Int, now: Int64, dayStart day: Int64? = nil, ctx: ViewContext) -> AgentComputed {
         let a = agents[i]
-        var c = a.compute(now: now, dayStart: day ?? dayStart(of: now), ctx: ctx)
+        let now = figureTime(now)
+        var c = computeAgent(i, now: now, dayStart: day ?? dayStart(of: now), ctx: ctx)
         if !c.exact, c.activity == a.lastActivity, a.stateSince != .min { c.since = a.stateSince }
         return c
     }
 
     /// The org's totals at `now`: Σ over its agents computed then.
     func liveTotals(now: Int64, ctx: ViewContext) -> (figures: WindowedFigures, accrual: Accrual) {
+        let now = figureTime(now)
         let day = dayStart(of: now)
         var sum = WindowedFigures()
         var accrual = Accrual()
@@ -151,6 +166,7 @@ extension OrgState {
 
     /// Every queue's tile at `now`, members' figures computed then (nil for queues never observed or named).
     func liveQueueTiles(now: Int64, ctx: ViewContext) -> [QueueTileFigures?] {
+        let now = figureTime(now)
         let day = dayStart(of: now)
         var members = [WindowedFigures?](repeating: nil, count: queues.count)
         var accrual = [Accrual](repeating: Accrual(), count: queues.count)

@@ -33,12 +33,17 @@ struct ViewState {
         var out = ViewOutput()
         var sum = WindowedFigures()
         var accrual = Accrual()
+        var leftOut: [String] = []
         for idx in orgs.values.indices {
             orgs.values[idx].refresh(now: now, ctx: ctx, out: &out)
+            guard orgs.values[idx].frozenAt == nil else {
+                leftOut.append(orgs.keys[idx].rawValue)
+                continue
+            }
             sum += orgs.values[idx].totals
             accrual += orgs.values[idx].totalsAccrual
         }
-        let g = OrgState.encodeTotals(sum, accrual: accrual, at: now)
+        let g = OrgState.encodeTotals(sum, accrual: accrual, at: now, leftOut: leftOut)
         if !OrgState.sameButAsOf(emittedGlobal, g) {
             emittedGlobal = g
             out.changes.append(EntityChange(kind: .occupancy, id: "global", scope: .global, json: EncodedJSON(bytes: g)))
