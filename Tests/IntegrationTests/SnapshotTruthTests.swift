@@ -135,8 +135,18 @@ import Testing
                 guard let r = try? await DemoFixture.json("\(demo.bridgeBase)/readyz"),
                       let orgs = r["orgs"] as? [[String: Any]] else { return false }
                 return orgs.contains { $0["id"] as? String == "emea" && $0["status"] as? String != "open" }
+                    && r["status"] as? String == "degraded" && r["notOpen"] as? [String] == ["emea"]
+                    && r["ready"] as? Bool == true
             })
+            // While EMEA is down its figures stop and the global totals leave it out, saying so.
+            let down = try await DemoFixture.json("\(demo.bridgeBase)/v1/views/global", token: "demo-global")
+            let downData = try #require(down["data"] as? [String: Any])
+            let emea = try #require((downData["orgs"] as? [[String: Any]])?.first { $0["id"] as? String == "emea" })
+            #expect(emea["accruing"] as? [String: Int] == ["handling": 0, "productive": 0])
+            #expect((downData["occupancy"] as? [String: Any])?["leftOut"] as? [String] == ["emea"])
             #expect(await eventually("emea open again", seconds: 60) { await DemoFixture.allOpen(demo.bridgeBase) })
+            let healthy = try await DemoFixture.json("\(demo.bridgeBase)/readyz")
+            #expect(healthy["status"] as? String == "ok" && (healthy["notOpen"] as? [String])?.isEmpty == true)
             let third = try await Self.compare(demo, startedAt: startedAt, moment: "after emea ghosted and recovered")
             Self.check(third, expectAgents: 90)
             print("snapshot truth: worst deviation \(String(format: "%.2f", [first, second, third].map(\.worst).max() ?? 0))× tolerance; states \(second.states)")

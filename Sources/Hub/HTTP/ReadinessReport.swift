@@ -22,8 +22,13 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// True once a configuration is loaded (SPEC §3); orgs may still be connecting.
+    /// True once a configuration is loaded (SPEC §3): clients can be served. Orgs may still be connecting
+    /// or down — see ``status``. A load balancer probes this (HTTP 200/503); a monitor reads ``status``.
     public var ready: Bool
+    /// `ok` when every configured org is open, `degraded` when some are not (listed in ``notOpen``).
+    public var status: String
+    /// Orgs that are not `open` (connecting, stale or disconnected): their figures are not live.
+    public var notOpen: [String]
     /// When the configuration in force was loaded (ISO-8601 UTC).
     public var configLoadedAt: String?
     /// Why the last reload was refused, one line each (`file:line:column: message`).
@@ -35,5 +40,7 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         self.configLoadedAt = configLoadedAt
         self.configErrors = configErrors
         self.orgs = orgs
+        self.notOpen = orgs.filter { $0.status != .open }.map(\.id)
+        self.status = notOpen.isEmpty && configErrors.isEmpty ? "ok" : "degraded"
     }
 }
