@@ -93,9 +93,4 @@ extension Duration {
         let (m, o) = s.multipliedReportingOverflow(by: 1_000_000_000)
         return o ? .max : m &+ a / 1_000_000_000
     }
-    /// Whole milliseconds.
-    public var milliseconds: Int64 {
-        let (s, a) = components
-        return s * 1000 + a / 1_000_000_000_000_000
-    }
 }

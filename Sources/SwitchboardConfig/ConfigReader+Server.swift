@@ -8,7 +8,7 @@ extension ConfigReader {
         "maxOutboundFrameBytes", "maxTopicsPerConnection", "maxConnections", "pingInterval", "pongTimeout",
         "refreshInterval",
     ]
-    static let occupancyKeys = ["productivePresences", "bands", "bandWindow"]
+    static let occupancyKeys = ["productivePresences", "bands", "bandWindow", "bandMinProductive"]
     static let bandKeys = ["under", "healthy", "elevated"]
 
     /// The whole configuration. Problems are collected in ``diagnostics``; the result is only
@@ -83,6 +83,7 @@ extension ConfigReader {
            let window = OccupancyWindow(rawValue: w) {
             o.bandWindow = window
         }
+        if let v = duration(f, "bandMinProductive", example: "10m") { o.bandMinProductive = v }
         return o
     }
 

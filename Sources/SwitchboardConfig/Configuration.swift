@@ -172,6 +172,9 @@ public struct OccupancyConfig: Sendable, Equatable {
     public var bands: BandThresholds = .init()
     /// The window the band is computed on. Default rolling60m.
     public var bandWindow: OccupancyWindow = .rolling60m
+    /// Least productive time in the band window before an agent gets a band; below it the agent is
+    /// "warming up" (a few minutes of data would otherwise read 100 % and tag a burnout). Default 10 min.
+    public var bandMinProductive: Duration = .seconds(600)
     public init() {}
 }
 

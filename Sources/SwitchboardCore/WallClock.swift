@@ -67,3 +67,11 @@ public final class ManualClock: WallClock {
 
     public func set(_ t: EpochMillis) { state.withLock { $0 = t } }
 }
+
+extension Duration {
+    /// Whole milliseconds.
+    public var milliseconds: Int64 {
+        let (s, a) = components
+        return s * 1000 + a / 1_000_000_000_000_000
+    }
+}

@@ -10,6 +10,8 @@ struct ViewContext {
     var productiveSet: Set<SystemPresence>
     var bands: BandThresholds
     var bandWindow: OccupancyWindow
+    /// Least productive time (ms) in the band window before a band is given.
+    var bandMinProductiveMs: Int64
     var tuning: ViewTuning
     private(set) var offlineCode: UInt16 = 0
     private(set) var onQueueCode: UInt16 = 0
@@ -18,6 +20,7 @@ struct ViewContext {
         productiveSet = occupancy.productivePresences
         bands = occupancy.bands
         bandWindow = occupancy.bandWindow
+        bandMinProductiveMs = occupancy.bandMinProductive.milliseconds
         self.tuning = tuning
         offlineCode = code(.offline)
         onQueueCode = code(.onQueue)
@@ -39,6 +42,7 @@ struct ViewContext {
         productiveSet = occupancy.productivePresences
         bands = occupancy.bands
         bandWindow = occupancy.bandWindow
+        bandMinProductiveMs = occupancy.bandMinProductive.milliseconds
         productive = presenceNames.enumerated().map { $0.offset > 0 && productiveSet.contains($0.element) }
     }
 
@@ -56,6 +60,8 @@ struct AgentComputed {
     var since: Int64?
     var exact = false
     var band: OccupancyBand?
+    /// Some productive time in the band window, but less than `bandMinProductive`: no band yet.
+    var warmingUp = false
     /// Whether handling / productive time is running at `at` (0 or 1 each).
     var accrual = Accrual()
     /// The instant computed.
@@ -68,6 +74,7 @@ struct AgentSignature: Equatable {
     var presence: UInt16
     var routing: UInt8
     var band: OccupancyBand?
+    var warmingUp: Bool
     var figures: WindowedFigures
 }
 
@@ -151,7 +158,12 @@ struct AgentRecord {
             c.since = now
             c.exact = last != nil
         }
-        c.band = ctx.bands.band(for: figs[ctx.bandWindow].occupancy)
+        let sample = figs[ctx.bandWindow]
+        if sample.productiveMs > 0 && sample.productiveMs < ctx.bandMinProductiveMs {
+            c.warmingUp = true
+        } else {
+            c.band = ctx.bands.band(for: sample.occupancy)
+        }
         return c
     }
 

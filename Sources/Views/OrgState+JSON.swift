@@ -3,7 +3,7 @@ import SwitchboardCore
 
 /// The entity fragments (SPEC §4), written by hand and encoded once per change.
 extension OrgState {
-    /// `{"id","org","name","presence","routingStatus","state","stateSince","band","occupancy",
+    /// `{"id","org","name","presence","routingStatus","state","stateSince","band","bandStatus","occupancy",
     /// "handlingMs","productiveMs"}`.
     func encodeAgent(_ a: AgentRecord, _ c: AgentComputed, ctx: ViewContext) -> [UInt8] {
         encodeAgent(id: a.entityID ?? agentEntityID(a.platformID), name: a.name ?? a.platformID, c, ctx: ctx)
@@ -28,6 +28,7 @@ extension OrgState {
             j.time(c.since)
             j.raw(",\"band\":")
             j.string(c.band?.rawValue)
+            j.raw(c.band != nil ? ",\"bandStatus\":\"ok\"" : c.warmingUp ? ",\"bandStatus\":\"warming-up\"" : ",\"bandStatus\":\"none\"")
             j.raw(",")
             j.windows(c.figures)
             j.raw(",")

@@ -310,7 +310,9 @@ struct OrgState {
 
     func shouldEmit(_ a: AgentRecord, _ c: AgentComputed, onRefresh: Bool, tuning: ViewTuning) -> Bool {
         guard let e = a.emitted, !a.needsEmit else { return true }
-        if e.activity != c.activity || e.presence != c.presence || e.routing != c.routing || e.band != c.band {
+        if e.activity != c.activity || e.presence != c.presence || e.routing != c.routing || e.band != c.band
+            || e.warmingUp != c.warmingUp
+        {
             return true
         }
         guard onRefresh else { return false }
@@ -338,7 +340,7 @@ struct OrgState {
         let id = agentEntityID(at: i)
         let json = encodeAgent(id: id, name: agents[i].name ?? agents[i].platformID, c, ctx: ctx)
         agents[i].emitted = AgentSignature(activity: c.activity, presence: c.presence, routing: c.routing,
-                                           band: c.band, figures: c.figures)
+                                           band: c.band, warmingUp: c.warmingUp, figures: c.figures)
         agents[i].needsEmit = false
         out.changes.append(EntityChange(kind: .agents, id: id, scope: .org(org.id), json: EncodedJSON(bytes: json)))
     }

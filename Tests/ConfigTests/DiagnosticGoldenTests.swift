@@ -16,7 +16,7 @@ import Testing
     @Test func unknownKeyWithoutSuggestionListsValidKeys() {
         let yaml = "auth: none\noccupancy:\n  colour: red\norgs:\n\(Self.org)\n"
         #expect(ConfigTestSupport.lines(yaml) == [
-            "orgs.yaml:3:3: occupancy: unknown key 'colour'; valid keys are productivePresences, bands, bandWindow",
+            "orgs.yaml:3:3: occupancy: unknown key 'colour'; valid keys are productivePresences, bands, bandWindow, bandMinProductive",
         ])
     }
 

@@ -84,7 +84,7 @@ import Testing
         let c = try #require(h.sink.drain().of(.agents).first)
         #expect(c.json?.string == #"{"id":"us/00000000-0000-4000-8000-000000000001","org":"us","name":"Ana \"Q\"\n","#
             + #""presence":"ON_QUEUE","routingStatus":"INTERACTING","state":"interacting","#
-            + #""stateSince":"2026-05-07T08:00:00.000Z","band":"burnout","occupancy":{"today":1,"rolling15m":1,"#
+            + #""stateSince":"2026-05-07T08:00:00.000Z","band":"burnout","bandStatus":"ok","occupancy":{"today":1,"rolling15m":1,"#
             + #""rolling60m":1},"handlingMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000},"#
             + #""productiveMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000},"#
             + #""accruing":{"handling":1,"productive":1},"asOf":"2026-05-07T08:30:00.000Z"}"#)
