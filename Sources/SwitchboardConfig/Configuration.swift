@@ -205,7 +205,8 @@ public struct OrgTunables: Sendable, Equatable {
     public var backoffJitter: Double = 0.1
     /// A connection open this long resets the backoff. Default 60 s.
     public var backoffResetAfter: Duration = .seconds(60)
-    /// Renew the token this long before expiry, or 10 % of its lifetime when that is smaller. Default 5 min.
+    /// Renew the token at least this long before expiry (10 % of its lifetime when that is longer, at most
+    /// half of it). Default 5 min (seed 004).
     public var tokenRefreshMargin: Duration = .seconds(300)
     /// Roll the channel over this long before its `expires`. Default 1 h (at 23 h of 24).
     public var channelRolloverBefore: Duration = .seconds(3600)
