@@ -218,6 +218,16 @@ public struct OrgTunables: Sendable, Equatable {
     public var qualityPollInterval: Duration = .seconds(900)
     /// Minimum evaluations before a quality score is shown. Default 3.
     public var qualityMinEvaluations: Int = 3
+    /// An evaluation passes with a total score at least this high (0…100), for `passRate` on real
+    /// orgs (the platform has no pass/fail of its own). Default 80.
+    public var qualityPassScore: Double = 80
+    /// Media types the utilization feed counts (`voice`, `chat`, …); nil for every media type (default).
+    /// Seed 001 counts voice only.
+    public var utilizationMediaTypes: [String]? = nil
+    /// The analytics `mediaType` dimension's values (the platform's session media types).
+    public static let knownMediaTypes = [
+        "voice", "callback", "chat", "email", "message", "cobrowse", "video", "screenshare", "internalmessage", "unknown",
+    ]
     public init() {}
 }
 

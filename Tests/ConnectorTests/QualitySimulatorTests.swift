@@ -71,15 +71,16 @@ final class QualityRecorder: ViewChangeSink {
                 #expect(status["lagNote"] as? String == "Quality data lags up to 30 minutes behind evaluations.")
                 #expect((status["lastUpdatedAt"] as? String).flatMap(Timestamp.parse) == clock.now())
                 var evaluated = Set<String>()
-                var insufficient = 0, scored = 0
+                var insufficient = 0, scored = 0, mixed = 0
                 for agentTruth in Dictionary(grouping: truth.quality, by: \.agentId) {
                     evaluated.insert(agentTruth.key)
                     let entity = try! #require(got["\(org)/\(agentTruth.key)"], "\(org)/\(agentTruth.key)")
                     let forms = entity["forms"] as? [[String: Any]] ?? []
                     // The real org is segmented by form; the seed shape has one all-forms score.
-                    let expected: [(String?, Int, Int64)] = org == "us"
-                        ? agentTruth.value.sorted { $0.formId < $1.formId }.map { ($0.formId, $0.count, $0.scoreSum) }
-                        : [(nil, agentTruth.value.reduce(0) { $0 + $1.count }, agentTruth.value.reduce(0) { $0 + $1.scoreSum })]
+                    let expected: [(String?, Int, Int64, Int)] = org == "us"
+                        ? agentTruth.value.sorted { $0.formId < $1.formId }.map { ($0.formId, $0.count, $0.scoreSum, $0.passed) }
+                        : [(nil, agentTruth.value.reduce(0) { $0 + $1.count }, agentTruth.value.reduce(0) { $0 + $1.scoreSum },
+                            agentTruth.value.reduce(0) { $0 + $1.passed })]
                     #expect(forms.count == expected.count)
                     for (f, e) in zip(forms, expected) {
                         #expect(f["formId"] as? String == e.0)
@@ -96,6 +97,12 @@ final class QualityRecorder: ViewChangeSink {
                             #expect(f["status"] as? String == "ok")
                             let avg = (f["averageScore"] as? NSNumber)?.doubleValue ?? -1
                             #expect(abs(avg - Double(e.2) / Double(e.1)) < 0.006)
+                            // Pass rate: the seed's own figure, or (real orgs) the passing-score view's
+                            // count over the evaluations, at the default pass score of 80.
+                            let rate = (f["passRate"] as? NSNumber)?.doubleValue
+                            #expect(rate.map { abs($0 - Double(e.3) * 100 / Double(e.1)) < 0.006 } == true,
+                                    "\(org) passRate \(String(describing: rate)) vs \(e.3)/\(e.1)")
+                            if e.3 > 0 && e.3 < e.1 { mixed += 1 }
                         }
                     }
                 }
@@ -105,6 +112,7 @@ final class QualityRecorder: ViewChangeSink {
                 #expect(shown == evaluated)
                 #expect(truth.agents.count > evaluated.count, "some agents have no evaluation")
                 #expect(insufficient > 0 && scored > 0, "\(org): both cases present (\(insufficient), \(scored))")
+                #expect(mixed > 0, "\(org): some form with both passing and failing evaluations")
                 // Per queue: the platform's own grouping (queueId[, formId]) equals the truth's queue buckets.
                 let queueProblems = Self.queueMismatches(truth: truth, got: got, org: org, byForm: org == "us")
                 #expect(queueProblems.isEmpty, "\(queueProblems.prefix(3))")
@@ -126,9 +134,9 @@ final class QualityRecorder: ViewChangeSink {
                 problems.append("\(org)/queue/\(queue) type/queue fields")
             }
             let forms = entity["forms"] as? [[String: Any]] ?? []
-            let expected: [(String?, Int, Int64)] = byForm
-                ? groups.sorted { $0.formId < $1.formId }.map { ($0.formId, $0.count, $0.scoreSum) }
-                : [(nil, groups.reduce(0) { $0 + $1.count }, groups.reduce(0) { $0 + $1.scoreSum })]
+            let expected: [(String?, Int, Int64, Int)] = byForm
+                ? groups.sorted { $0.formId < $1.formId }.map { ($0.formId, $0.count, $0.scoreSum, $0.passed) }
+                : [(nil, groups.reduce(0) { $0 + $1.count }, groups.reduce(0) { $0 + $1.scoreSum }, groups.reduce(0) { $0 + $1.passed })]
             if forms.count != expected.count { problems.append("\(org)/queue/\(queue): \(forms.count) forms vs \(expected.count)") }
             for (f, e) in zip(forms, expected) {
                 if f["formId"] as? String != e.0 || (f["count"] as? NSNumber)?.intValue != e.1 {
@@ -136,6 +144,10 @@ final class QualityRecorder: ViewChangeSink {
                 }
                 if e.1 >= 3, let avg = (f["averageScore"] as? NSNumber)?.doubleValue, abs(avg - Double(e.2) / Double(e.1)) > 0.006 {
                     problems.append("\(org)/queue/\(queue) average \(avg)")
+                }
+                let rate = (f["passRate"] as? NSNumber)?.doubleValue
+                if e.1 >= 3, rate.map({ abs($0 - Double(e.3) * 100 / Double(e.1)) > 0.006 }) ?? true {
+                    problems.append("\(org)/queue/\(queue) passRate \(String(describing: rate)) vs \(e.3)/\(e.1)")
                 }
             }
         }

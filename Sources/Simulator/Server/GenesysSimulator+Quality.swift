@@ -19,10 +19,16 @@ extension GenesysSimulator {
                 if let bad = asked.first(where: { !known.contains($0) && $0 != "nEvaluationsDeleted" && $0 != "nEvaluationsRescored" }) {
                     return .failure(.badRequest("Unknown metric \(bad)."))
                 }
+                let views: [SimView]
+                switch Self.checkViews(q.query.views, targets: known.union(["nEvaluationsDeleted", "nEvaluationsRescored"])) {
+                case .success(let v): views = v
+                case .failure(let e): return .failure(e)
+                }
                 let bytes = current(caller.org) { s in
                     s.model.evaluationsAggregates(from: q.from, to: q.to, byUser: q.groupBy.contains("userId"),
                                                   byForm: q.groupBy.contains("formId"), byQueue: q.groupBy.contains("queueId"),
-                                                  userIDs: q.users, queueIDs: q.queues, metrics: Set(asked).intersection(known))
+                                                  userIDs: q.users, queueIDs: q.queues, metrics: Set(asked).intersection(known),
+                                                  views: views)
                 }
                 return .success((.ok, bytes))
             }
