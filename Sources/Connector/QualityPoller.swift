@@ -70,20 +70,30 @@ struct QualityPoller: Sendable {
             }.sorted { $0.queue < $1.queue }
             return (agents, queues)
         }
-        // The pass count rides on the same calls as a `views` entry; a platform that refuses the view
-        // (400) is asked again without it, once per poller, and passRate stays null (docs/quality.md).
-        let passScore = passViewRefused.value ? nil : org.tunables.qualityPassScore
-        let view = passScore == nil ? nil : GenesysRESTClient.passingScoreView
-        let body: [UInt8], byQueue: [UInt8]
+        // The pass count rides on the same calls as a `views` entry. A platform that refuses the query with
+        // the view (400) but answers it without is not asked for the view again: passRate stays null for
+        // this org (docs/quality.md). A 400 for another reason fails the poll as before.
+        guard !passViewRefused.value else { return try await aggregates(from: from, to: to, passScore: nil) }
         do {
-            body = try await rest.evaluationsAggregates(from: from, to: to, timeZone: org.timezone, passScore: passScore)
-            byQueue = try await rest.evaluationsAggregatesByQueue(from: from, to: to, timeZone: org.timezone, passScore: passScore)
-        } catch let e as GenesysAPIError where e.code == "genesys.bad-request" && passScore != nil {
+            return try await aggregates(from: from, to: to, passScore: org.tunables.qualityPassScore)
+        } catch let e as GenesysAPIError where e.code == "genesys.bad-request" {
+            let plain = try await aggregates(from: from, to: to, passScore: nil)
             passViewRefused.value = true
             logger.warning("the platform refused the passing-score view of the evaluations aggregates; "
                 + "quality passRate stays null for this org (docs/quality.md)", metadata: ["error": "\(e)"])
-            return try await fetch(from: from, to: to)
+            return plain
         }
+    }
+
+    /// The evaluations aggregates by agent and by queue (real orgs), with the passing-score view when
+    /// `passScore` is given.
+    private func aggregates(from: EpochMillis, to: EpochMillis, passScore: Double?) async throws
+        -> ([AgentQuality], [QueueQuality])
+    {
+        let view = passScore == nil ? nil : GenesysRESTClient.passingScoreView
+        let body = try await rest.evaluationsAggregates(from: from, to: to, timeZone: org.timezone, passScore: passScore)
+        let byQueue = try await rest.evaluationsAggregatesByQueue(from: from, to: to, timeZone: org.timezone,
+                                                                  passScore: passScore)
         let agents = try RESTNormalizer.evaluationsAggregates(body, passView: view).get().map { user, forms in
             AgentQuality(agent: EntityID(org: org.id, platformID: user), forms: forms)
         }.sorted { $0.agent < $1.agent }

@@ -122,6 +122,49 @@ final class QualityRecorder: ViewChangeSink {
         }
     }
 
+    /// A platform that refuses the passing-score view (400) is asked again without it: scores keep
+    /// flowing and equal the truth, `passRate` stays null, and later polls no longer ask for the view.
+    @Test func refusedPassViewFallsBackToScoresWithoutPassRate() async throws {
+        let clock = ManualClock(Timestamp.parse("2026-05-07T17:10:00.000Z")!)
+        var options = ConnectorSimulatorTests.simulatorOptions(seed: 31)
+        options.orgCount = 1
+        options.agentsPerOrg = 10
+        options.startAt = .init(hour: 13, minute: 0)
+        options.refuseEvaluationViews = true
+        let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
+        let recorder = QualityRecorder()
+        let counter = PollCounter()
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sim.run() }
+            _ = await sim.waitUntilListening()
+            var org = ConnectorSimulatorTests.orgConfig(sim, options)
+            org.timezone = TimeZone(identifier: options.timeZoneID(for: org.id.rawValue))!
+            let views = ViewEngine(occupancy: OccupancyConfig(), orgs: [ViewOrg(id: org.id, name: org.name, timeZone: org.timezone)],
+                                   clock: clock, sink: recorder)
+            var o = ConnectorSimulatorTests.fastOptions()
+            o.quality = true
+            let connector = OrgConnector(org: org, http: HTTPClient.shared, sink: views, clock: clock, observer: counter, options: o)
+            group.addTask { try await connector.run() }
+            let id = org.id.rawValue
+            #expect(await eventually("re-synced") { counter.resynced(id) })
+            clock.advance(by: 60_000)
+            #expect(await eventually("quality polled") { recorder.all[id] != nil })
+            #expect(counter.failed(id) == 0, "the refusal does not fail the poll")
+            let truth = try! #require(await sim.truth(org: id))
+            var scored = 0
+            for q in truth.quality where q.count >= 3 {
+                let forms = recorder.all["\(id)/\(q.agentId)"]?["forms"] as? [[String: Any]] ?? []
+                let f = try! #require(forms.first { $0["formId"] as? String == q.formId }, "\(q)")
+                let avg = (f["averageScore"] as? NSNumber)?.doubleValue ?? -1
+                #expect(abs(avg - Double(q.scoreSum) / Double(q.count)) < 0.006)
+                #expect(f["passRate"] is NSNull, "no pass rate without the view")
+                scored += 1
+            }
+            #expect(scored > 0)
+            group.cancelAll()
+        }
+    }
+
     /// Differences between the `quality` queue entities and the truth's queue groups (empty when equal).
     static func queueMismatches(truth: SimTruth, got: [String: [String: Any]], org: String, byForm: Bool) -> [String] {
         var problems: [String] = []

@@ -8,6 +8,7 @@ extension GenesysSimulator {
     func addQualityRoutes(_ router: Router<SimRequestContext>) {
         router.post("/api/v2/analytics/evaluations/aggregates/query") { [self] request, _ in
             let decoded = await Self.decode(AggregateQuery.self, request)
+            let refuseViews = options.refuseEvaluationViews
             return await api(request) { [self] caller in
                 let q: CheckedAggregateQuery
                 switch Self.check(decoded, groupBy: ["userId", "formId", "queueId"], what: "evaluation aggregates") {
@@ -18,6 +19,9 @@ extension GenesysSimulator {
                 guard let asked = q.query.metrics, !asked.isEmpty else { return .failure(.badRequest("metrics is required.")) }
                 if let bad = asked.first(where: { !known.contains($0) && $0 != "nEvaluationsDeleted" && $0 != "nEvaluationsRescored" }) {
                     return .failure(.badRequest("Unknown metric \(bad)."))
+                }
+                if refuseViews, !(q.query.views ?? []).isEmpty {
+                    return .failure(.badRequest("Views are not supported for evaluation aggregates."))
                 }
                 let views: [SimView]
                 switch Self.checkViews(q.query.views, targets: known.union(["nEvaluationsDeleted", "nEvaluationsRescored"])) {
