@@ -79,8 +79,10 @@ struct QualityPoller: Sendable {
         } catch let e as GenesysAPIError where e.code == "genesys.bad-request" {
             let plain = try await aggregates(from: from, to: to, passScore: nil)
             passViewRefused.value = true
-            logger.warning("the platform refused the passing-score view of the evaluations aggregates; "
-                + "quality passRate stays null for this org (docs/quality.md)", metadata: ["error": "\(e)"])
+            logger.warning("""
+                the platform refused the passing-score view of the evaluations aggregates; \
+                quality passRate stays null for this org (docs/quality.md)
+                """, metadata: ["error": "\(e)"])
             return plain
         }
     }
