@@ -280,7 +280,8 @@ function renderQueues(v, orgList, now, inScope) {
     setAttr(sec.s, 'data-org', orgId);
     setAttr(sec.s, 'data-status', st);
     setText(sec.hn, org.name || orgId);
-    setText(sec.hp, st.toUpperCase()); setAttr(sec.hp, 'data-status', st);
+    setText(sec.hp, shownStatus(st).toUpperCase()); setAttr(sec.hp, 'data-status', st);
+    setAttr(sec.hp, 'data-alarm', redAlarm(st) ? 'red' : '');
     let tw = 0; for (const q of qs) tw += num(q.waiting) || 0;
     setText(sec.hs, qs.length + (qs.length === 1 ? ' queue · ' : ' queues · ') + tw + ' waiting');
     qs.sort((a, b) => String(a.name || a.id).localeCompare(String(b.name || b.id)));
