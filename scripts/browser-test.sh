@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser test (part of `make test`): runs `switchboard demo`, loads the dashboard in Debian's headless
 # Chromium, checks that all three orgs and heatmap cells render, ghosts EMEA in the simulator and checks
-# that its banner turns STALE, with screenshots. Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png.
+# that it turns into a red DISCONNECTED alarm (seed 000) on its card and in the header, with screenshots. Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,12 +39,13 @@ bash Tests/Browser/dashboard-check.sh --timeout 30 --budget 1000 --expect-occupa
 # An org-scoped token sees only its org.
 bash Tests/Browser/dashboard-check.sh --timeout 30 --orgs emea --exact "$bridge" demo-emea
 
-# Ghost EMEA: the socket stays open but goes silent; the watchdog must turn it STALE on the wall. The
+# Ghost EMEA: the socket stays open but goes silent; once the watchdog fires (wire status `stale`) the wall
+# must show EMEA red: "DISCONNECTED — no heartbeat for N s" on its card and in the header. The
 # platform's REST side also fails for a while (503s), so the re-sync cannot bring it straight back and the
 # banner stays up long enough to be seen.
 fault() { curl -fsS -X POST -H 'Content-Type: application/json' -d "$1" "$sim/_sim/faults" >/dev/null; }
 fault '{"org":"emea","kind":"http-error","count":400,"status":503}'
 fault '{"org":"emea","kind":"ghost"}'
-bash Tests/Browser/dashboard-check.sh --timeout 60 --expect-status 'emea=stale|disconnected' \
+bash Tests/Browser/dashboard-check.sh --timeout 60 --expect-status 'emea=stale|disconnected' --expect-red emea \
     --screenshot "$OUT/dashboard-stale.png" --size 1920,1080 "$bridge" demo-global
 echo "browser-test: PASS (screenshots in $OUT)"

@@ -15,7 +15,8 @@ extension OrgConnector {
         }
         let pages: [[UInt8]]
         do {
-            pages = try await rest.conversationDetailsPages(userID: userID, from: from, to: to)
+            pages = try await rest.conversationDetailsPages(userID: userID, from: from, to: to,
+                                                           mediaTypes: org.tunables.utilizationMediaTypes)
         } catch let e as GenesysAPIError {
             throw DrillDownError(code: "drilldown.upstream",
                                  message: "the details query for org \(org.id) failed (\(e.code)): \(e.message)")

@@ -18,6 +18,8 @@ struct QualityPoller: Sendable {
     let logger: Logger
     let observer: any ConnectorObserver
     let trigger: QualityTrigger
+    /// Set once the platform refused the passing-score view: later polls leave it out.
+    let passViewRefused = AtomicFlag()
     /// Early refreshes come this long after the first event of a burst.
     static let debounce: EpochMillis = 30_000
 
@@ -68,12 +70,36 @@ struct QualityPoller: Sendable {
             }.sorted { $0.queue < $1.queue }
             return (agents, queues)
         }
-        let body = try await rest.evaluationsAggregates(from: from, to: to, timeZone: org.timezone)
-        let agents = try RESTNormalizer.evaluationsAggregates(body).get().map { user, forms in
+        // The pass count rides on the same calls as a `views` entry. A platform that refuses the query with
+        // the view (400) but answers it without is not asked for the view again: passRate stays null for
+        // this org (docs/quality.md). A 400 for another reason fails the poll as before.
+        guard !passViewRefused.value else { return try await aggregates(from: from, to: to, passScore: nil) }
+        do {
+            return try await aggregates(from: from, to: to, passScore: org.tunables.qualityPassScore)
+        } catch let e as GenesysAPIError where e.code == "genesys.bad-request" {
+            let plain = try await aggregates(from: from, to: to, passScore: nil)
+            passViewRefused.value = true
+            logger.warning("""
+                the platform refused the passing-score view of the evaluations aggregates; \
+                quality passRate stays null for this org (docs/quality.md)
+                """, metadata: ["error": "\(e)"])
+            return plain
+        }
+    }
+
+    /// The evaluations aggregates by agent and by queue (real orgs), with the passing-score view when
+    /// `passScore` is given.
+    private func aggregates(from: EpochMillis, to: EpochMillis, passScore: Double?) async throws
+        -> ([AgentQuality], [QueueQuality])
+    {
+        let view = passScore == nil ? nil : GenesysRESTClient.passingScoreView
+        let body = try await rest.evaluationsAggregates(from: from, to: to, timeZone: org.timezone, passScore: passScore)
+        let byQueue = try await rest.evaluationsAggregatesByQueue(from: from, to: to, timeZone: org.timezone,
+                                                                  passScore: passScore)
+        let agents = try RESTNormalizer.evaluationsAggregates(body, passView: view).get().map { user, forms in
             AgentQuality(agent: EntityID(org: org.id, platformID: user), forms: forms)
         }.sorted { $0.agent < $1.agent }
-        let byQueue = try await rest.evaluationsAggregatesByQueue(from: from, to: to, timeZone: org.timezone)
-        let queues = try RESTNormalizer.evaluationsAggregates(byQueue, by: .queue).get().map { queue, forms in
+        let queues = try RESTNormalizer.evaluationsAggregates(byQueue, by: .queue, passView: view).get().map { queue, forms in
             QueueQuality(queue: EntityID(org: org.id, platformID: queue), forms: forms)
         }.sorted { $0.queue < $1.queue }
         return (agents, queues)
@@ -134,6 +160,15 @@ public struct FormNames: Sendable, Equatable {
         names = fresh
         looked = ids.union(fresh.keys)
         reads += 1
+    }
+}
+
+/// A flag a `Sendable` poller can set from its own task.
+final class AtomicFlag: Sendable {
+    private let state = Atomic<Bool>(false)
+    var value: Bool {
+        get { state.load(ordering: .relaxed) }
+        set { state.store(newValue, ordering: .relaxed) }
     }
 }
 

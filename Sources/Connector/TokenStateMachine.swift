@@ -2,8 +2,9 @@ import SwitchboardCore
 
 /// The client-credentials token lifecycle as a pure state machine.
 ///
-/// - The token is renewed ahead of expiry by a margin: the configured margin (default 5 min) or
-///   10 % of the lifetime, whichever is smaller.
+/// - The token is renewed ahead of expiry by a lead: the configured margin (default 5 min, seed 004)
+///   or 10 % of the lifetime, whichever is larger, but never more than half the lifetime (a 60 s
+///   token is renewed at 30 s, not at once and forever).
 /// - The old token stays in use until the new one arrives (sockets never drop for a renewal).
 /// - A 401 triggers one renewal however many requests report the same token.
 /// - A failed renewal is a hard error (reported once per failure) retried with backoff, never in a loop.
@@ -40,15 +41,18 @@ public struct TokenStateMachine: Sendable {
     public let margin: Duration
 
     /// - Parameters:
-    ///   - margin: renew this long before expiry (capped at 10 % of the lifetime).
+    ///   - margin: renew at least this long before expiry (10 % of the lifetime when that is longer;
+    ///     at most half the lifetime).
     ///   - retry: the backoff for failed fetches.
     public init(margin: Duration = .seconds(300), retry: Backoff = Backoff(initial: .seconds(1), cap: .seconds(60))) {
         self.margin = margin
         self.backoff = retry
     }
 
-    /// The renewal lead for a token of `lifetime`.
-    public func lead(for lifetime: Duration) -> Duration { min(margin, lifetime / 10) }
+    /// The renewal lead for a token of `lifetime`: max(margin, 10 % of the lifetime), capped at half
+    /// the lifetime. A 24 h token renews 2.4 h ahead, a 30 min one 5 min ahead (seed 004), a 60 s one
+    /// 30 s ahead.
+    public func lead(for lifetime: Duration) -> Duration { min(max(margin, lifetime / 10), lifetime / 2) }
 
     /// The owner starts: fetch the first token.
     public mutating func start() -> Action {

@@ -113,13 +113,15 @@ struct UtilizationPoller: Sendable {
         let size = max(1, chunk)
         for start in stride(from: 0, to: users.count, by: size) {
             let body = try await rest.conversationsAggregates(users: Array(users[start..<min(start + size, users.count)]),
-                                                              from: f.from, to: f.to, timeZone: org.timezone)
+                                                              from: f.from, to: f.to, timeZone: org.timezone,
+                                                              mediaTypes: org.tunables.utilizationMediaTypes)
             let parsed = try RESTNormalizer.conversationsAggregates(body, from: f.from, to: f.to).get()
             out.users.merge(parsed) { a, _ in a }
         }
         for start in stride(from: 0, to: queues.count, by: size) {
             let body = try await rest.conversationsAggregates(queues: Array(queues[start..<min(start + size, queues.count)]),
-                                                              from: f.from, to: f.to, timeZone: org.timezone)
+                                                              from: f.from, to: f.to, timeZone: org.timezone,
+                                                              mediaTypes: org.tunables.utilizationMediaTypes)
             let parsed = try RESTNormalizer.conversationsAggregates(body, from: f.from, to: f.to, by: .queue).get()
             out.queues.merge(parsed) { a, _ in a }
         }

@@ -30,15 +30,31 @@ extension GenesysRESTClient {
 extension GenesysRESTClient {
     /// `POST /api/v2/analytics/conversations/aggregates/query`: `tHandle`, `tTalk`, `tHeld`, `tAcw` and
     /// `nConnected` for `users`, grouped by `userId`, in 30-minute buckets over [from, to) (`timeZone`
-    /// aligns the buckets to the org's local time).
+    /// aligns the buckets to the org's local time). `mediaTypes` (nil: every media type) adds a
+    /// `mediaType` clause, ANDed with the users.
     public func conversationsAggregates(users: [String], from: EpochMillis, to: EpochMillis,
-                                        timeZone: TimeZone) async throws -> [UInt8] {
-        let predicates = users.map { #"{"dimension":"userId","value":"\#($0)"}"# }.joined(separator: ",")
-        let interval = "\(Timestamp.format(from))/\(Timestamp.format(max(to, from + 1000)))"
-        let body = #"{"interval":"\#(interval)","granularity":"PT30M","timeZone":"\#(timeZone.identifier)","#
-            + #""groupBy":["userId"],"filter":{"type":"or","predicates":[\#(predicates)]},"#
-            + #""metrics":["tHandle","tTalk","tHeld","tAcw","nConnected"]}"#
+                                        timeZone: TimeZone, mediaTypes: [String]? = nil) async throws -> [UInt8] {
+        let body = Self.utilizationQuery(dimension: "userId", ids: users, from: from, to: to, timeZone: timeZone,
+                                         mediaTypes: mediaTypes)
         return try await send(.POST, "/api/v2/analytics/conversations/aggregates/query", json: Array(body.utf8)).body
+    }
+
+    /// The utilization query body, grouped by and filtered on `dimension` (`userId` or `queueId`).
+    static func utilizationQuery(dimension: String, ids: [String], from: EpochMillis, to: EpochMillis,
+                                 timeZone: TimeZone, mediaTypes: [String]?) -> String {
+        let predicates = ids.map { #"{"dimension":"\#(dimension)","value":"\#($0)"}"# }.joined(separator: ",")
+        let interval = "\(Timestamp.format(from))/\(Timestamp.format(max(to, from + 1000)))"
+        let filter: String
+        if let mediaTypes, !mediaTypes.isEmpty {
+            let media = mediaTypes.map { #"{"dimension":"mediaType","value":"\#($0)"}"# }.joined(separator: ",")
+            filter = #"{"type":"and","clauses":[{"type":"or","predicates":[\#(predicates)]},"#
+                + #"{"type":"or","predicates":[\#(media)]}]}"#
+        } else {
+            filter = #"{"type":"or","predicates":[\#(predicates)]}"#
+        }
+        return #"{"interval":"\#(interval)","granularity":"PT30M","timeZone":"\#(timeZone.identifier)","#
+            + #""groupBy":["\#(dimension)"],"filter":\#(filter),"#
+            + #""metrics":["tHandle","tTalk","tHeld","tAcw","nConnected"]}"#
     }
 }
 
@@ -47,12 +63,9 @@ extension GenesysRESTClient {
     /// after-call work per 30-minute interval, counted by the platform in the queue the conversation was
     /// handled for.
     public func conversationsAggregates(queues: [String], from: EpochMillis, to: EpochMillis,
-                                        timeZone: TimeZone) async throws -> [UInt8] {
-        let predicates = queues.map { #"{"dimension":"queueId","value":"\#($0)"}"# }.joined(separator: ",")
-        let interval = "\(Timestamp.format(from))/\(Timestamp.format(max(to, from + 1000)))"
-        let body = #"{"interval":"\#(interval)","granularity":"PT30M","timeZone":"\#(timeZone.identifier)","#
-            + #""groupBy":["queueId"],"filter":{"type":"or","predicates":[\#(predicates)]},"#
-            + #""metrics":["tHandle","tTalk","tHeld","tAcw","nConnected"]}"#
+                                        timeZone: TimeZone, mediaTypes: [String]? = nil) async throws -> [UInt8] {
+        let body = Self.utilizationQuery(dimension: "queueId", ids: queues, from: from, to: to, timeZone: timeZone,
+                                         mediaTypes: mediaTypes)
         return try await send(.POST, "/api/v2/analytics/conversations/aggregates/query", json: Array(body.utf8)).body
     }
 }

@@ -11,9 +11,15 @@ extension GenesysRESTClient {
     /// in order. Paging starts at 1 and stops on a short or empty page. When the platform's pagination
     /// cap answers `400 "Pagination may not exceed 100000 results."`, the pages of that range are
     /// dropped and each half of the range is queried instead (down to one second), so nothing is
-    /// fetched twice.
+    /// fetched twice. `mediaTypes` (nil: every media type) keeps the segments of those media types, as
+    /// the utilization feed counts them.
     public func conversationDetailsPages(userID: String, from: EpochMillis, to: EpochMillis,
-                                         pageSize: Int = 100) async throws -> [[UInt8]] {
+                                         pageSize: Int = 100, mediaTypes: [String]? = nil) async throws -> [[UInt8]] {
+        var media = ""
+        if let mediaTypes, !mediaTypes.isEmpty {
+            media = #","clauses":[{"type":"or","predicates":["#
+                + mediaTypes.map { #"{"dimension":"mediaType","value":"\#($0)"}"# }.joined(separator: ",") + "]}]"
+        }
         var out: [[UInt8]] = []
         var ranges: [(EpochMillis, EpochMillis)] = [(from, to)]  // a stack; the earliest range on top
         while let (a, b) = ranges.popLast() {
@@ -23,7 +29,7 @@ extension GenesysRESTClient {
             while true {
                 let body = #"{"interval":"\#(Timestamp.format(a))/\#(Timestamp.format(b))","order":"asc","#
                     + #""orderBy":"conversationStart","segmentFilters":[{"type":"and","predicates":"#
-                    + #"[{"dimension":"userId","value":"\#(userID)"}]}],"#
+                    + #"[{"dimension":"userId","value":"\#(userID)"}]\#(media)}],"#
                     + #""paging":{"pageSize":\#(pageSize),"pageNumber":\#(number)}}"#
                 let page: [UInt8]
                 do {

@@ -2,12 +2,31 @@ import Foundation
 import SwitchboardCore
 
 extension GenesysRESTClient {
-    /// `POST /api/v2/analytics/evaluations/aggregates/query`: today's `nEvaluations`, `oTotalScore` and
-    /// `oTotalCriticalScore` for the whole org, grouped by `userId` and `formId`, in one call.
-    public func evaluationsAggregates(from: EpochMillis, to: EpochMillis, timeZone: TimeZone) async throws -> [UInt8] {
+    /// The name of the derived metric (an aggregates `views` entry) that counts passing evaluations.
+    public static let passingScoreView = "oTotalScorePassing"
+
+    /// The evaluations aggregates query body. With `passScore`, a `rangeBound` view on `oTotalScore`
+    /// (`gte` the pass score) counts each group's passing evaluations in the same call
+    /// (`EvaluationAggregationView`: targets `oTotalScore`, function `rangeBound`, range `gte`/`lt`).
+    static func evaluationsQuery(groupBy: String, from: EpochMillis, to: EpochMillis, timeZone: TimeZone,
+                                 passScore: Double?) -> String {
         let interval = "\(Timestamp.format(from))/\(Timestamp.format(max(to, from + 1000)))"
-        let body = #"{"interval":"\#(interval)","timeZone":"\#(timeZone.identifier)","groupBy":["userId","formId"],"#
-            + #""metrics":["nEvaluations","oTotalScore","oTotalCriticalScore"]}"#
+        var body = #"{"interval":"\#(interval)","timeZone":"\#(timeZone.identifier)","groupBy":["\#(groupBy)","formId"],"#
+            + #""metrics":["nEvaluations","oTotalScore","oTotalCriticalScore"]"#
+        if let passScore {
+            let gte = passScore == passScore.rounded() ? String(Int(passScore)) : String(passScore)
+            body += #","views":[{"target":"oTotalScore","name":"\#(passingScoreView)","function":"rangeBound","#
+                + #""range":{"gte":\#(gte)}}]"#
+        }
+        return body + "}"
+    }
+
+    /// `POST /api/v2/analytics/evaluations/aggregates/query`: today's `nEvaluations`, `oTotalScore` and
+    /// `oTotalCriticalScore` for the whole org, grouped by `userId` and `formId`, in one call; with
+    /// `passScore`, also the count of evaluations scoring at least that (``passingScoreView``).
+    public func evaluationsAggregates(from: EpochMillis, to: EpochMillis, timeZone: TimeZone,
+                                      passScore: Double? = nil) async throws -> [UInt8] {
+        let body = Self.evaluationsQuery(groupBy: "userId", from: from, to: to, timeZone: timeZone, passScore: passScore)
         return try await send(.POST, "/api/v2/analytics/evaluations/aggregates/query", json: Array(body.utf8)).body
     }
 
@@ -23,10 +42,9 @@ extension GenesysRESTClient {
 extension GenesysRESTClient {
     /// `POST /api/v2/analytics/evaluations/aggregates/query` grouped by `queueId` and `formId`: today's
     /// evaluations of each queue's calls, per form, in one call for the whole org.
-    public func evaluationsAggregatesByQueue(from: EpochMillis, to: EpochMillis, timeZone: TimeZone) async throws -> [UInt8] {
-        let interval = "\(Timestamp.format(from))/\(Timestamp.format(max(to, from + 1000)))"
-        let body = #"{"interval":"\#(interval)","timeZone":"\#(timeZone.identifier)","groupBy":["queueId","formId"],"#
-            + #""metrics":["nEvaluations","oTotalScore","oTotalCriticalScore"]}"#
+    public func evaluationsAggregatesByQueue(from: EpochMillis, to: EpochMillis, timeZone: TimeZone,
+                                             passScore: Double? = nil) async throws -> [UInt8] {
+        let body = Self.evaluationsQuery(groupBy: "queueId", from: from, to: to, timeZone: timeZone, passScore: passScore)
         return try await send(.POST, "/api/v2/analytics/evaluations/aggregates/query", json: Array(body.utf8)).body
     }
 

@@ -7,9 +7,18 @@ extension RESTNormalizer {
             var queueId: String?
             var formId: String?
         }
+        /// `StatisticalResponse`: metrics, and the derived metrics asked for under `views`.
+        struct Datum: Decodable {
+            struct View: Decodable {
+                var name: String?
+                var stats: GenesysWire.Stats?
+            }
+            var metrics: [GenesysWire.Metric]?
+            var views: [View]?
+        }
         struct Result: Decodable {
             var group: Group?
-            var data: [GenesysWire.Datum]?
+            var data: [Datum]?
         }
         var results: [Result]?
     }
@@ -17,7 +26,13 @@ extension RESTNormalizer {
     /// Reads an evaluations aggregates response (groupBy userId, formId): per user platform id, one
     /// ``FormQuality`` per form. Averages are `sum / count` of `oTotalScore` / `oTotalCriticalScore`.
     /// With `by: .queue` (groupBy queueId, formId) the keys are queue platform ids.
-    public static func evaluationsAggregates(_ body: [UInt8], by grouping: AggregateGrouping = .user)
+    ///
+    /// `passView` names the `rangeBound` view on `oTotalScore` that counts passing evaluations: the pass
+    /// rate is its count ÷ `oTotalScore.count`, in percent. A group without the view counts no pass (the
+    /// platform leaves empty figures out) — but when no group at all carries it, the platform did not
+    /// compute it and `passRate` stays nil rather than a false 0 %.
+    public static func evaluationsAggregates(_ body: [UInt8], by grouping: AggregateGrouping = .user,
+                                             passView: String? = nil)
         -> Result<[String: [FormQuality]], SwitchboardError>
     {
         let response: EvalResponse
@@ -25,13 +40,17 @@ extension RESTNormalizer {
         case .success(let r): response = r
         case .failure(let e): return .failure(e)
         }
+        let viewSeen = passView.map { name in
+            (response.results ?? []).contains { r in (r.data ?? []).contains { d in (d.views ?? []).contains { $0.name == name } } }
+        } ?? false
         var out: [String: [String: FormQuality]] = [:]
         for r in response.results ?? [] {
             guard let user = grouping == .user ? r.group?.userId : r.group?.queueId, !user.isEmpty else { continue }
             let form = r.group?.formId ?? ""
             var f = out[user]?[form] ?? FormQuality(formID: form.isEmpty ? nil : form, count: 0, averageScore: nil)
-            var scoreSum = 0.0, scoreCount = 0.0, critSum = 0.0, critCount = 0.0
+            var scoreSum = 0.0, scoreCount = 0.0, critSum = 0.0, critCount = 0.0, passed = 0.0
             for d in r.data ?? [] {
+                for v in d.views ?? [] where v.name == passView { passed += v.stats?.count ?? 0 }
                 for m in d.metrics ?? [] {
                     let s = m.stats
                     switch m.metric {
@@ -48,6 +67,7 @@ extension RESTNormalizer {
             }
             if scoreCount > 0 { f.averageScore = scoreSum / scoreCount }
             if critCount > 0 { f.averageCriticalScore = critSum / critCount }
+            if viewSeen && scoreCount > 0 { f.passRate = min(100, passed * 100 / scoreCount) }
             out[user, default: [:]][form] = f
         }
         return .success(out.mapValues { $0.values.sorted { ($0.formID ?? "") < ($1.formID ?? "") } })

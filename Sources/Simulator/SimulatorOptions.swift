@@ -70,6 +70,10 @@ public struct SimulatorOptions: Sendable {
     /// (tests lower it to exercise interval splitting).
     public var detailsResultCap: Int = 100_000
 
+    /// When true, the evaluations aggregates query answers any `views` with a 400 (a platform that does
+    /// not compute derived evaluation metrics), so tests can check that the bridge falls back. Default false.
+    public var refuseEvaluationViews: Bool = false
+
     public init() {}
 
     /// The org ids for `count` orgs: `us`, `emea`, `apac`, `org4`, `org5`, …

@@ -10,8 +10,9 @@ extension ConfigReader {
     static let tunableKeys = [
         "heartbeatTimeout", "pingAfterQuiet", "backoffInitial", "backoffMax", "backoffJitter", "backoffResetAfter",
         "tokenRefreshMargin", "channelRolloverBefore", "requestTimeout", "utilizationPollInterval",
-        "qualityPollInterval", "qualityMinEvaluations",
+        "qualityPollInterval", "qualityMinEvaluations", "qualityPassScore", "utilizationMediaTypes",
     ]
+    static var mediaTypes: [String] { OrgTunables.knownMediaTypes }
 
     func orgs(_ node: Node) -> [OrgConfig] {
         guard let items = list(node, path: "orgs", example: "a list of '- id: …' entries") else { return [] }
@@ -165,6 +166,11 @@ extension ConfigReader {
         if let v = duration(f, "utilizationPollInterval", example: "5m") { t.utilizationPollInterval = v }
         if let v = duration(f, "qualityPollInterval", example: "15m") { t.qualityPollInterval = v }
         if let v = int(f, "qualityMinEvaluations", min: 1, example: "3") { t.qualityMinEvaluations = v }
+        if let v = double(f, "qualityPassScore", range: 0...100, rangeText: "from 0 to 100 (a total score in percent)",
+                          example: "80") {
+            t.qualityPassScore = v
+        }
+        if let node = f["utilizationMediaTypes"] { t.utilizationMediaTypes = mediaTypes(node, path: f.path("utilizationMediaTypes")) }
         if t.backoffInitial > t.backoffMax {
             report("range", at: f["backoffInitial"]?.mark ?? f["backoffMax"]?.mark,
                    "\(path).backoffInitial: \(ConfigDuration.format(t.backoffInitial)) is longer than backoffMax "
@@ -176,5 +182,39 @@ extension ConfigReader {
                    + "\(ConfigDuration.format(t.heartbeatTimeout)); ping before the watchdog fires")
         }
         return t
+    }
+
+    /// `all` (nil: every media type) or a non-empty list of analytics media types, each once.
+    func mediaTypes(_ node: Node, path: String) -> [String]? {
+        let known = Self.mediaTypes.joined(separator: ", ")
+        if case .scalar = node {
+            guard let t = text(node, path: path, expected: "'all' or a list of media types", example: "[voice]") else { return nil }
+            if t.trimmingWhitespace() != "all" {
+                report("value", at: node.mark, "\(path): unknown value '\(shown(node, t))'; write 'all' or a list such as [voice, callback]")
+            }
+            return nil
+        }
+        guard let items = list(node, path: path, example: "[voice] or all") else { return nil }
+        if items.isEmpty {
+            report("value", at: node.mark, "\(path): the list is empty, so nothing would be counted; write 'all' or list media types")
+            return nil
+        }
+        var out: [String] = []
+        for (i, item) in items.enumerated() {
+            let p = "\(path)[\(i)]"
+            guard let t = text(item, path: p, expected: "a media type", example: "voice") else { continue }
+            let value = t.trimmingWhitespace().lowercased()
+            guard Self.mediaTypes.contains(value) else {
+                let guess = DidYouMean.suggest(value, from: Self.mediaTypes).map { "did you mean '\($0)'?" }
+                report("value", at: item.mark, "\(p): unknown media type '\(shown(item, t))'; " + (guess ?? "use one of \(known)"))
+                continue
+            }
+            if out.contains(value) {
+                report("value", at: item.mark, "\(p): '\(value)' is listed twice; keep one")
+                continue
+            }
+            out.append(value)
+        }
+        return out.count == items.count ? out : nil
     }
 }

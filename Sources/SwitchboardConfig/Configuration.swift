@@ -208,7 +208,8 @@ public struct OrgTunables: Sendable, Equatable {
     public var backoffJitter: Double = 0.1
     /// A connection open this long resets the backoff. Default 60 s.
     public var backoffResetAfter: Duration = .seconds(60)
-    /// Renew the token this long before expiry, or 10 % of its lifetime when that is smaller. Default 5 min.
+    /// Renew the token at least this long before expiry (10 % of its lifetime when that is longer, at most
+    /// half of it). Default 5 min (seed 004).
     public var tokenRefreshMargin: Duration = .seconds(300)
     /// Roll the channel over this long before its `expires`. Default 1 h (at 23 h of 24).
     public var channelRolloverBefore: Duration = .seconds(3600)
@@ -220,6 +221,16 @@ public struct OrgTunables: Sendable, Equatable {
     public var qualityPollInterval: Duration = .seconds(900)
     /// Minimum evaluations before a quality score is shown. Default 3.
     public var qualityMinEvaluations: Int = 3
+    /// An evaluation passes with a total score at least this high (0…100), for `passRate` on real
+    /// orgs (the platform has no pass/fail of its own). Default 80.
+    public var qualityPassScore: Double = 80
+    /// Media types the utilization feed counts (`voice`, `chat`, …); nil for every media type (default).
+    /// Seed 001 counts voice only.
+    public var utilizationMediaTypes: [String]? = nil
+    /// The analytics `mediaType` dimension's values (the platform's session media types).
+    public static let knownMediaTypes = [
+        "voice", "callback", "chat", "email", "message", "cobrowse", "video", "screenshare", "internalmessage", "unknown",
+    ]
     public init() {}
 }
 

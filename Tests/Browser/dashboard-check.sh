@@ -8,7 +8,8 @@
 #   - one org card (<article class="org" data-org="…">) per expected org,
 #   - the heatmap canvas drew cells (data-heatmap-cells > 0),
 #   - the page is not in an auth error,
-#   - optionally, an org shows a given status (e.g. the ghost fault → emea=stale|disconnected).
+#   - optionally, an org shows a given status (e.g. the ghost fault → emea=stale|disconnected),
+#   - optionally, an org shows the red DISCONNECTED alarm (seed 000) on its card and in the header.
 # Retries until it passes or --timeout seconds are spent (the stream needs a moment, a ghost
 # fault needs the bridge's watchdog). Prints one "dashboard-check: PASS …" or
 # "dashboard-check: FAIL …" line; exits 0 on pass, 1 on fail, 2 on usage / missing browser.
@@ -17,6 +18,8 @@
 #   --orgs "us emea apac"       org ids that must have a card (default: us emea apac)
 #   --exact                     and no other org may have a card (org-scoped tokens: --orgs us --exact)
 #   --expect-status ORG=S1|S2   that org's card must have one of these data-status values (repeatable)
+#   --expect-red ORG            that org's card is red (data-alarm="red") with the banner "DISCONNECTED —
+#                               no heartbeat for …", and the header's red line names it (repeatable)
 #   --screenshot PATH           also write a PNG of the board (after the check)
 #   --size W,H                  window size (default 1920,1080)
 #   --budget MS                 virtual time budget per load (default 6000)
@@ -29,6 +32,7 @@ set -u
 
 ORGS="us emea apac"
 EXPECT=()
+RED=()
 SHOT=""
 SIZE="1920,1080"
 BUDGET=6000
@@ -43,13 +47,14 @@ while [ $# -gt 0 ]; do
     --exact) EXACT=1; shift ;;
     --expect-occupancy) OCC=1; shift ;;
     --expect-status) EXPECT+=("$2"); shift 2 ;;
+    --expect-red) RED+=("$2"); shift 2 ;;
     --screenshot) SHOT="$2"; shift 2 ;;
     --size) SIZE="$2"; shift 2 ;;
     --budget) BUDGET="$2"; shift 2 ;;
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --query) EXTRA="$2"; shift 2 ;;
     --dom) DOMKEEP="$2"; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     --) shift; break ;;
     -*) echo "dashboard-check: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -117,6 +122,20 @@ check_once() {
     IFS='|' read -r -a alts <<<"$want"
     for w in "${alts[@]}"; do [ "$st" = "$w" ] && ok=1; done
     [ "$ok" = 1 ] || REASONS+=("org '$o' status is '${st:-none}', want $want")
+  done
+  for o in "${RED[@]+"${RED[@]}"}"; do
+    local card banner header name
+    card="$(awk -v RS='</article>' -v key="data-org=\"$o\"" 'index($0, key) { print; exit }' "$DOM")"
+    grep -q '<article class="org[^"]*"[^>]*data-alarm="red"' <<<"$card" || REASONS+=("org '$o' card is not red (data-alarm)")
+    banner="$(grep -o '<div class="org-banner"[^>]*>[^<]*' <<<"$card" | head -1)"
+    if grep -q 'hidden' <<<"${banner%%>*}" || ! grep -q 'DISCONNECTED — no heartbeat for [0-9]' <<<"$banner"; then
+      REASONS+=("org '$o' banner is '${banner#*>}', want 'DISCONNECTED — no heartbeat for N s'")
+    fi
+    header="$(grep -o '<div class="upstream-banner"[^>]*>[^<]*' "$DOM" | head -1)"
+    name="$(grep -o 'class="org-name">[^<]*' <<<"$card" | head -1)"; name="${name#*>}"
+    if grep -q 'hidden' <<<"${header%%>*}" || ! grep -qF "${name:-$o} DISCONNECTED — no heartbeat for" <<<"$header"; then
+      REASONS+=("header line is '${header#*>}', want '${name:-$o} DISCONNECTED — no heartbeat for …'")
+    fi
   done
   SUMMARY="orgs=[$(grep -o 'data-org="[^"]*" data-status="[^"]*"' <<<"$cards" | sed 's/data-org="\([^"]*\)" data-status="\([^"]*\)"/\1:\2/' | tr '\n' ' ' | sed 's/ $//')] heatmap-cells=$cells conn=${conn:-?}"
   [ ${#REASONS[@]} -eq 0 ]

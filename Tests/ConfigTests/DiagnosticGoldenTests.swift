@@ -241,4 +241,34 @@ import Testing
             "orgs.yaml:10:5: orgs[0]: unknown key 'timeZone'; did you mean 'timezone'?",
         ])
     }
+
+    @Test func qualityPassScoreAndUtilizationMediaTypes() {
+        let yaml = """
+        auth: none
+        orgs:
+        \(Self.org)
+            tunables:
+              qualityPassScore: 120
+              utilizationMediaTypes: [voice, Voice, chatt]
+        """
+        #expect(ConfigTestSupport.lines(yaml) == [
+            "orgs.yaml:9:25: orgs[0].tunables.qualityPassScore: 120 is out of range; use a number from 0 to 100 "
+                + "(a total score in percent)",
+            "orgs.yaml:10:38: orgs[0].tunables.utilizationMediaTypes[1]: 'voice' is listed twice; keep one",
+            "orgs.yaml:10:45: orgs[0].tunables.utilizationMediaTypes[2]: unknown media type 'chatt'; did you mean 'chat'?",
+        ])
+        let empty = "auth: none\norgs:\n\(Self.org)\n    tunables:\n      utilizationMediaTypes: []\n"
+        #expect(ConfigTestSupport.lines(empty) == [
+            "orgs.yaml:9:30: orgs[0].tunables.utilizationMediaTypes: the list is empty, so nothing would be counted; "
+                + "write 'all' or list media types",
+        ])
+        let valid = "auth: none\norgs:\n\(Self.org)\n    tunables:\n      qualityPassScore: 75.5\n"
+            + "      utilizationMediaTypes: [Voice, callback]\n"
+        let config = ConfigTestSupport.load(valid)
+        #expect(config?.orgs.first?.tunables.qualityPassScore == 75.5)
+        #expect(config?.orgs.first?.tunables.utilizationMediaTypes == ["voice", "callback"])
+        let all = ConfigTestSupport.load("auth: none\norgs:\n\(Self.org)\n    tunables:\n      utilizationMediaTypes: all\n")
+        #expect(all?.orgs.first?.tunables.utilizationMediaTypes == nil)
+        #expect(OrgTunables().qualityPassScore == 80 && OrgTunables().utilizationMediaTypes == nil)
+    }
 }

@@ -71,15 +71,16 @@ final class QualityRecorder: ViewChangeSink {
                 #expect(status["lagNote"] as? String == "Quality data lags up to 30 minutes behind evaluations.")
                 #expect((status["lastUpdatedAt"] as? String).flatMap(Timestamp.parse) == clock.now())
                 var evaluated = Set<String>()
-                var insufficient = 0, scored = 0
+                var insufficient = 0, scored = 0, mixed = 0
                 for agentTruth in Dictionary(grouping: truth.quality, by: \.agentId) {
                     evaluated.insert(agentTruth.key)
                     let entity = try! #require(got["\(org)/\(agentTruth.key)"], "\(org)/\(agentTruth.key)")
                     let forms = entity["forms"] as? [[String: Any]] ?? []
                     // The real org is segmented by form; the seed shape has one all-forms score.
-                    let expected: [(String?, Int, Int64)] = org == "us"
-                        ? agentTruth.value.sorted { $0.formId < $1.formId }.map { ($0.formId, $0.count, $0.scoreSum) }
-                        : [(nil, agentTruth.value.reduce(0) { $0 + $1.count }, agentTruth.value.reduce(0) { $0 + $1.scoreSum })]
+                    let expected: [(String?, Int, Int64, Int)] = org == "us"
+                        ? agentTruth.value.sorted { $0.formId < $1.formId }.map { ($0.formId, $0.count, $0.scoreSum, $0.passed) }
+                        : [(nil, agentTruth.value.reduce(0) { $0 + $1.count }, agentTruth.value.reduce(0) { $0 + $1.scoreSum },
+                            agentTruth.value.reduce(0) { $0 + $1.passed })]
                     #expect(forms.count == expected.count)
                     for (f, e) in zip(forms, expected) {
                         #expect(f["formId"] as? String == e.0)
@@ -96,6 +97,12 @@ final class QualityRecorder: ViewChangeSink {
                             #expect(f["status"] as? String == "ok")
                             let avg = (f["averageScore"] as? NSNumber)?.doubleValue ?? -1
                             #expect(abs(avg - Double(e.2) / Double(e.1)) < 0.006)
+                            // Pass rate: the seed's own figure, or (real orgs) the passing-score view's
+                            // count over the evaluations, at the default pass score of 80.
+                            let rate = (f["passRate"] as? NSNumber)?.doubleValue
+                            #expect(rate.map { abs($0 - Double(e.3) * 100 / Double(e.1)) < 0.006 } == true,
+                                    "\(org) passRate \(String(describing: rate)) vs \(e.3)/\(e.1)")
+                            if e.3 > 0 && e.3 < e.1 { mixed += 1 }
                         }
                     }
                 }
@@ -105,11 +112,55 @@ final class QualityRecorder: ViewChangeSink {
                 #expect(shown == evaluated)
                 #expect(truth.agents.count > evaluated.count, "some agents have no evaluation")
                 #expect(insufficient > 0 && scored > 0, "\(org): both cases present (\(insufficient), \(scored))")
+                #expect(mixed > 0, "\(org): some form with both passing and failing evaluations")
                 // Per queue: the platform's own grouping (queueId[, formId]) equals the truth's queue buckets.
                 let queueProblems = Self.queueMismatches(truth: truth, got: got, org: org, byForm: org == "us")
                 #expect(queueProblems.isEmpty, "\(queueProblems.prefix(3))")
                 #expect((status["queues"] as? NSNumber)?.intValue == Set(truth.queueQuality.map(\.queueId)).count)
             }
+            group.cancelAll()
+        }
+    }
+
+    /// A platform that refuses the passing-score view (400) is asked again without it: scores keep
+    /// flowing and equal the truth, `passRate` stays null, and later polls no longer ask for the view.
+    @Test func refusedPassViewFallsBackToScoresWithoutPassRate() async throws {
+        let clock = ManualClock(Timestamp.parse("2026-05-07T17:10:00.000Z")!)
+        var options = ConnectorSimulatorTests.simulatorOptions(seed: 31)
+        options.orgCount = 1
+        options.agentsPerOrg = 10
+        options.startAt = .init(hour: 13, minute: 0)
+        options.refuseEvaluationViews = true
+        let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
+        let recorder = QualityRecorder()
+        let counter = PollCounter()
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sim.run() }
+            _ = await sim.waitUntilListening()
+            var org = ConnectorSimulatorTests.orgConfig(sim, options)
+            org.timezone = TimeZone(identifier: options.timeZoneID(for: org.id.rawValue))!
+            let views = ViewEngine(occupancy: OccupancyConfig(), orgs: [ViewOrg(id: org.id, name: org.name, timeZone: org.timezone)],
+                                   clock: clock, sink: recorder)
+            var o = ConnectorSimulatorTests.fastOptions()
+            o.quality = true
+            let connector = OrgConnector(org: org, http: HTTPClient.shared, sink: views, clock: clock, observer: counter, options: o)
+            group.addTask { try await connector.run() }
+            let id = org.id.rawValue
+            #expect(await eventually("re-synced") { counter.resynced(id) })
+            clock.advance(by: 60_000)
+            #expect(await eventually("quality polled") { recorder.all[id] != nil })
+            #expect(counter.failed(id) == 0, "the refusal does not fail the poll")
+            let truth = try! #require(await sim.truth(org: id))
+            var scored = 0
+            for q in truth.quality where q.count >= 3 {
+                let forms = recorder.all["\(id)/\(q.agentId)"]?["forms"] as? [[String: Any]] ?? []
+                let f = try! #require(forms.first { $0["formId"] as? String == q.formId }, "\(q)")
+                let avg = (f["averageScore"] as? NSNumber)?.doubleValue ?? -1
+                #expect(abs(avg - Double(q.scoreSum) / Double(q.count)) < 0.006)
+                #expect(f["passRate"] is NSNull, "no pass rate without the view")
+                scored += 1
+            }
+            #expect(scored > 0)
             group.cancelAll()
         }
     }
@@ -126,9 +177,9 @@ final class QualityRecorder: ViewChangeSink {
                 problems.append("\(org)/queue/\(queue) type/queue fields")
             }
             let forms = entity["forms"] as? [[String: Any]] ?? []
-            let expected: [(String?, Int, Int64)] = byForm
-                ? groups.sorted { $0.formId < $1.formId }.map { ($0.formId, $0.count, $0.scoreSum) }
-                : [(nil, groups.reduce(0) { $0 + $1.count }, groups.reduce(0) { $0 + $1.scoreSum })]
+            let expected: [(String?, Int, Int64, Int)] = byForm
+                ? groups.sorted { $0.formId < $1.formId }.map { ($0.formId, $0.count, $0.scoreSum, $0.passed) }
+                : [(nil, groups.reduce(0) { $0 + $1.count }, groups.reduce(0) { $0 + $1.scoreSum }, groups.reduce(0) { $0 + $1.passed })]
             if forms.count != expected.count { problems.append("\(org)/queue/\(queue): \(forms.count) forms vs \(expected.count)") }
             for (f, e) in zip(forms, expected) {
                 if f["formId"] as? String != e.0 || (f["count"] as? NSNumber)?.intValue != e.1 {
@@ -136,6 +187,10 @@ final class QualityRecorder: ViewChangeSink {
                 }
                 if e.1 >= 3, let avg = (f["averageScore"] as? NSNumber)?.doubleValue, abs(avg - Double(e.2) / Double(e.1)) > 0.006 {
                     problems.append("\(org)/queue/\(queue) average \(avg)")
+                }
+                let rate = (f["passRate"] as? NSNumber)?.doubleValue
+                if e.1 >= 3, rate.map({ abs($0 - Double(e.3) * 100 / Double(e.1)) > 0.006 }) ?? true {
+                    problems.append("\(org)/queue/\(queue) passRate \(String(describing: rate)) vs \(e.3)/\(e.1)")
                 }
             }
         }

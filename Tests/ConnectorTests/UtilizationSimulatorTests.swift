@@ -219,4 +219,49 @@ final class PollCounter: ConnectorObserver {
             group.cancelAll()
         }
     }
+
+    /// `utilizationMediaTypes` narrows the feed (seed 001 counts voice only): a voice-only org still
+    /// equals the truth (every simulated call is voice), a chat-only org counts nothing, while both poll.
+    @Test func mediaTypeFilterNarrowsTheFeed() async {
+        let clock = ManualClock(Timestamp.parse("2026-05-07T14:10:00.000Z")!)
+        var options = ConnectorSimulatorTests.simulatorOptions(seed: 22)
+        options.orgCount = 2
+        options.agentsPerOrg = 4
+        options.startAt = .init(hour: 8, minute: 0)
+        let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
+        let recorder = UtilizationRecorder()
+        let counter = PollCounter()
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sim.run() }
+            _ = await sim.waitUntilListening()
+            var orgs: [OrgConfig] = []
+            for (id, media) in [("us", ["voice"]), ("emea", ["chat", "email"])] {
+                var org = ConnectorSimulatorTests.orgConfig(sim, options)
+                org.id = OrgID(id)
+                org.clientId = SimulatorOptions.clientID(for: id)
+                org.clientSecret = Secret(SimulatorOptions.clientSecret(for: id))
+                org.timezone = TimeZone(identifier: options.timeZoneID(for: id))!
+                org.tunables.utilizationMediaTypes = media
+                orgs.append(org)
+            }
+            let views = ViewEngine(occupancy: OccupancyConfig(),
+                                   orgs: orgs.map { ViewOrg(id: $0.id, name: $0.name, timeZone: $0.timezone) },
+                                   clock: clock, sink: recorder)
+            var o = ConnectorSimulatorTests.fastOptions()
+            o.utilization = true
+            for org in orgs {
+                let connector = OrgConnector(org: org, http: HTTPClient.shared, sink: views, clock: clock, observer: counter,
+                                             options: o)
+                group.addTask { try await connector.run() }
+            }
+            #expect(await eventually("re-synced") { counter.resynced("us") && counter.resynced("emea") })
+            clock.advance(by: 60_000)
+            #expect(await eventually("both polled") { counter.ok("us") >= 1 && counter.ok("emea") >= 1 })
+            #expect(await eventually("voice-only us equals truth") { await Self.mismatches(sim, recorder, org: "us").isEmpty })
+            let truth = await sim.truth(org: "emea")
+            #expect(truth.map { !$0.utilization.isEmpty } == true, "emea handled calls today")
+            #expect(recorder.entities(org: "emea").count == 0, "a chat/email-only feed counts none of the voice calls")
+            group.cancelAll()
+        }
+    }
 }

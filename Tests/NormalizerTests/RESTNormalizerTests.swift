@@ -62,4 +62,27 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
                                          handlingMs: 0, productiveMs: 0)),
         ])
     }
+
+    /// Pass rate from the passing-score view: its count over `oTotalScore.count`; a group without the
+    /// view passed none; a response without the view anywhere leaves passRate nil (never a false 0 %).
+    @Test func evaluationsPassRateFromTheView() throws {
+        let body = #"""
+        {"results":[
+         {"group":{"userId":"u1","formId":"f1"},"data":[{"interval":"x","metrics":[
+           {"metric":"nEvaluations","stats":{"count":4}},{"metric":"oTotalScore","stats":{"count":4,"sum":330}}],
+           "views":[{"name":"oTotalScorePassing","stats":{"count":3,"sum":270}}]}]},
+         {"group":{"userId":"u2","formId":"f1"},"data":[{"interval":"x","metrics":[
+           {"metric":"nEvaluations","stats":{"count":2}},{"metric":"oTotalScore","stats":{"count":2,"sum":120}}]}]}]}
+        """#
+        let got = try RESTNormalizer.evaluationsAggregates(bytes(body), passView: "oTotalScorePassing").get()
+        #expect(got["u1"]?.first?.passRate == 75)
+        #expect(got["u1"]?.first?.averageScore == 82.5)
+        #expect(got["u2"]?.first?.passRate == 0)
+        let without = try RESTNormalizer.evaluationsAggregates(bytes(body), passView: nil).get()
+        #expect(without["u1"]?.first?.passRate == nil)
+        let unseen = body.replacingOccurrences(of: "oTotalScorePassing", with: "somethingElse")
+        let ignored = try RESTNormalizer.evaluationsAggregates(bytes(unseen), passView: "oTotalScorePassing").get()
+        #expect(ignored["u1"]?.first?.passRate == nil)
+        #expect(ignored["u2"]?.first?.passRate == nil)
+    }
 }

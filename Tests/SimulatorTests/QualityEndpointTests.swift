@@ -7,6 +7,41 @@ import Testing
 /// evaluations aggregates segment by form, and the seed path shows the zero-count trap.
 @Suite("Quality endpoints")
 struct QualityEndpointTests {
+    /// A `rangeBound` view on `oTotalScore` counts the evaluations scoring at least the bound (the
+    /// truth's `passed`, pass mark 80); views that break the platform's rules are refused with 400.
+    @Test func rangeBoundViewCountsPassingEvaluations() async throws {
+        let clock = ManualClock(Timestamp.parse("2026-05-07T17:00:00.000Z")!)
+        try await withSimulator({ $0.agentsPerOrg = 10; $0.startAt = .init(hour: 10, minute: 0) }, clock: clock) { sim, client in
+            let truth = try #require(await sim.truth(org: "us"))
+            let token = try await client.accessToken()
+            let interval = "\(truth.dayStart)/\(Timestamp.format(truth.atMillis + 1))"
+            func query(_ views: String) async throws -> SimClient.Reply {
+                try await client.request("POST", "/api/v2/analytics/evaluations/aggregates/query", token: token,
+                                         json: #"{"interval":"\#(interval)","groupBy":["userId","formId"],"metrics":["nEvaluations"],"views":\#(views)}"#)
+            }
+            let reply = try await query(#"[{"target":"oTotalScore","name":"passing","function":"rangeBound","range":{"gte":80}}]"#)
+            #expect(reply.status == 200)
+            var passed: [String: Int] = [:]
+            for r in try #require(try reply.json()["results"] as? [[String: Any]]) {
+                let g = try #require(r["group"] as? [String: String])
+                for d in r["data"] as? [[String: Any]] ?? [] {
+                    for v in d["views"] as? [[String: Any]] ?? [] where v["name"] as? String == "passing" {
+                        passed["\(g["userId"] ?? "")/\(g["formId"] ?? "")", default: 0] +=
+                            ((v["stats"] as? [String: Any])?["count"] as? NSNumber)?.intValue ?? -1
+                    }
+                }
+            }
+            #expect(truth.quality.contains { $0.passed > 0 } && truth.quality.contains { $0.passed < $0.count })
+            for q in truth.quality { #expect(passed["\(q.agentId)/\(q.formId)", default: 0] == q.passed, "\(q)") }
+            for bad in [#"[{"target":"oTotalScore","name":"p","function":"average","range":{"gte":80}}]"#,
+                        #"[{"target":"tHandle","name":"p","function":"rangeBound","range":{"gte":80}}]"#,
+                        #"[{"target":"oTotalScore","name":"oTotalScore","function":"rangeBound","range":{"gte":80}}]"#,
+                        #"[{"target":"oTotalScore","name":"p","function":"rangeBound","range":{}}]"#] {
+                #expect(try await query(bad).status == 400, "\(bad)")
+            }
+        }
+    }
+
     @Test func evaluationsAggregatesAndSeedMetricsMatchTruth() async throws {
         let clock = ManualClock(Timestamp.parse("2026-05-07T14:00:00.000Z")!)
         try await withSimulator({ $0.agentsPerOrg = 10; $0.startAt = .init(hour: 10, minute: 0) }, clock: clock) { sim, client in

@@ -74,6 +74,10 @@ function hms(t) {
   return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 function norm(s) { return String(s || '').toLowerCase().replace(/[\s_-]+/g, ''); }
+// Seed 000: once an org's heartbeat timeout has passed it is a red DISCONNECTED alarm. The wire keeps
+// `stale` (watchdog fired; re-sync and reconnect under way) apart from `disconnected` (socket, channel,
+// REST or token down); the wall shows both as DISCONNECTED (docs/protocol.md, "Org status on the dashboard").
+function shownStatus(status) { const s = String(status || 'connecting').toLowerCase(); return s === 'stale' ? 'disconnected' : s; }
 
 // ---- clock: server time estimate (ages are computed against the bridge's clock) ----------
 let clockOffset = 0; // serverNow ≈ Date.now() + clockOffset

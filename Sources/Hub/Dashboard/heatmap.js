@@ -50,7 +50,7 @@ function renderHeat(v, orgList, inScope) {
   heatOrgInfo = new Map();
   for (const [id, g] of groups) {
     const o = v.orgs.get(id) || { id };
-    const st = String(o.status || 'connecting').toLowerCase();
+    const st = shownStatus(o.status);
     const parts = [g.all + ' agents'];
     if (g.zero) parts.push(g.zero + ' not productive today');
     const info = { label: o.name || id, sublabel: parts.join(' · '), sublabelShort: parts[0], statusText: st === 'open' ? null : st.toUpperCase(), statusColour: STATUS_COLOUR[st] };

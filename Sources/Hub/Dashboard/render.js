@@ -128,6 +128,11 @@ function orgAge(o, now) {
   const t = Math.max(ts(o.lastEventAt) || 0, ts(o.lastHeartbeatAt) || 0);
   return t ? Math.max(0, now - t) : null;
 }
+function redAlarm(status) { return shownStatus(status) === 'disconnected'; } // stale too (common.js)
+function alarmText(o, now) {
+  const age = orgAge(o, now), since = ts(o._alertSince);
+  return 'DISCONNECTED — ' + (age != null ? 'no heartbeat for ' + dur(age) : since ? 'since ' + hms(since) : 'no data yet');
+}
 function orgLocalTime(o) {
   if (!o.timezone) return null;
   try { return new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: o.timezone }); }
@@ -173,17 +178,18 @@ function renderOrgs(v, orgList, now, inScope) {
     setText(card.name, o.name || id);
     const lt = orgLocalTime(o);
     setText(card.tz, lt ? lt + ' local' : '');
-    setText(card.pill, status.toUpperCase());
+    const red = redAlarm(status);
+    setAttr(card.c, 'data-alarm', red ? 'red' : '');
+    setText(card.pill, red ? 'DISCONNECTED' : status.toUpperCase());
     setAttr(card.pill, 'data-status', status);
+    setAttr(card.pill, 'data-alarm', red ? 'red' : '');
     const age = orgAge(o, now);
-    if (status === 'disconnected' || status === 'stale') {
+    setAttr(card.banner, 'data-alarm', red ? 'red' : '');
+    if (red) {
       card.banner.hidden = false;
-      const since = ts(o._alertSince) || null;
-      const word = status === 'disconnected' ? '⚠ DISCONNECTED' : '⚠ STALE';
-      const detail = age != null ? 'no update for ' + dur(age) : (since ? 'since ' + hms(since) : 'no data');
-      setText(card.banner, word + ' · ' + detail);
+      setText(card.banner, '⚠ ' + alarmText(o, now));
       setAttr(card.banner, 'data-status', status);
-      setAttr(card.banner, 'title', o._alertMessage || (status === 'disconnected' ? 'Upstream connection lost; the figures are frozen.' : 'Upstream quiet; the figures may be out of date.'));
+      setAttr(card.banner, 'title', o._alertMessage || (status === 'disconnected' ? 'Upstream connection lost; the figures are frozen.' : 'No heartbeat within the timeout; re-syncing over REST and reconnecting. The figures may be out of date.'));
     } else if (status === 'connecting') {
       card.banner.hidden = false;
       setText(card.banner, 'CONNECTING TO GENESYS…');
@@ -204,9 +210,15 @@ function renderOrgs(v, orgList, now, inScope) {
   });
   for (const [id, card] of orgCards) if (!seen.has(id)) { card.c.remove(); orgCards.delete(id); }
   // the tab title carries the worst org status too (visible on a browser tab strip or kiosk switcher)
-  const bad = orgList.filter(o => ['disconnected', 'stale'].includes(String(o.status).toLowerCase()));
-  const title = (bad.length ? '⚠ ' + bad.map(o => (o.name || o.id) + ' ' + String(o.status).toUpperCase()).join(', ') + ' — ' : '') + 'Switchboard';
+  const bad = orgList.filter(o => redAlarm(String(o.status).toLowerCase()));
+  const title = (bad.length ? '⚠ ' + bad.map(o => (o.name || o.id) + ' DISCONNECTED').join(', ') + ' — ' : '') + 'Switchboard';
   if (document.title !== title) document.title = title;
+  // …and the header: one red line naming every disconnected org in scope.
+  const ub = $('upstream-banner');
+  if (bad.length) {
+    ub.hidden = false;
+    setText(ub, '⚠ ' + bad.map(o => (o.name || o.id) + ' ' + alarmText(o, now)).join(' · '));
+  } else if (!ub.hidden) ub.hidden = true;
   host.dataset.count = String(orgList.length);
   host.style.setProperty('--org-cols', String(Math.max(1, Math.min(orgList.length, 6))));
 }
@@ -274,7 +286,8 @@ function renderQueues(v, orgList, now, inScope) {
     setAttr(sec.s, 'data-org', orgId);
     setAttr(sec.s, 'data-status', st);
     setText(sec.hn, org.name || orgId);
-    setText(sec.hp, st.toUpperCase()); setAttr(sec.hp, 'data-status', st);
+    setText(sec.hp, shownStatus(st).toUpperCase()); setAttr(sec.hp, 'data-status', st);
+    setAttr(sec.hp, 'data-alarm', redAlarm(st) ? 'red' : '');
     let tw = 0; for (const q of qs) tw += num(q.waiting) || 0;
     setText(sec.hs, qs.length + (qs.length === 1 ? ' queue · ' : ' queues · ') + tw + ' waiting');
     qs.sort((a, b) => String(a.name || a.id).localeCompare(String(b.name || b.id)));

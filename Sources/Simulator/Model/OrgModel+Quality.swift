@@ -16,6 +16,16 @@ struct SimEvaluation: Sendable {
     var passed: Bool { score >= OrgModel.passMark }
 }
 
+/// A derived metric of an aggregates query: the values of `target` in [gte, lt).
+struct SimView: Sendable, Equatable {
+    let name: String
+    let target: String
+    let gte: Double?
+    let lt: Double?
+
+    func contains(_ v: Double) -> Bool { (gte.map { v >= $0 } ?? true) && (lt.map { v < $0 } ?? true) }
+}
+
 /// Quality: evaluations arriving over the day, the evaluations aggregates query and the seed
 /// documents' `GET /api/v2/quality/metrics`, all from the same plan (never from the call model's
 /// random sequence, so adding quality changed no other figure).
@@ -84,8 +94,11 @@ extension OrgModel {
     /// `POST /api/v2/analytics/evaluations/aggregates/query` grouped by any of `userId`, `formId` (one
     /// data entry spanning the interval): `nEvaluations` (`count`), `oTotalScore` and
     /// `oTotalCriticalScore` (`count`, `sum`, `min`, `max`). Agents with no evaluation are left out.
+    /// Each `rangeBound` view gives the same stats over the target's values within its range, under
+    /// `data[].views[]`; a view with no value in range is left out of that group, like an empty metric.
     func evaluationsAggregates(from: EpochMillis, to: EpochMillis, byUser: Bool, byForm: Bool, byQueue: Bool = false,
-                               userIDs: Set<String>?, queueIDs: Set<String>? = nil, metrics: Set<String>) -> [UInt8] {
+                               userIDs: Set<String>?, queueIDs: Set<String>? = nil, metrics: Set<String>,
+                               views: [SimView] = []) -> [UInt8] {
         struct Key: Hashable, Comparable {
             var agent: Int, queue: Int, form: Int
             static func < (a: Key, b: Key) -> Bool { (a.agent, a.queue, a.form) < (b.agent, b.queue, b.form) }
@@ -128,6 +141,32 @@ extension OrgModel {
                                                 w.field("min", values.min() ?? 0)
                                                 w.field("count", Int64(values.count))
                                                 w.field("sum", values.reduce(0, +))
+                                            }
+                                        }
+                                    }
+                                }
+                                let viewed: [(String, [Int64])] = views.compactMap { v in
+                                    let all: [Int64]
+                                    switch v.target {
+                                    case "oTotalScore": all = list.map(\.score)
+                                    case "oTotalCriticalScore": all = list.map(\.criticalScore)
+                                    case "nEvaluations": all = list.map { _ in 1 }
+                                    default: all = []
+                                    }
+                                    let inRange = all.filter { v.contains(Double($0)) }
+                                    return inRange.isEmpty ? nil : (v.name, inRange)
+                                }
+                                if !viewed.isEmpty {
+                                    w.array("views") { w in
+                                        for (name, values) in viewed {
+                                            w.object { w in
+                                                w.field("name", name)
+                                                w.object("stats") { w in
+                                                    w.field("max", values.max() ?? 0)
+                                                    w.field("min", values.min() ?? 0)
+                                                    w.field("count", Int64(values.count))
+                                                    w.field("sum", values.reduce(0, +))
+                                                }
                                             }
                                         }
                                     }

@@ -26,6 +26,42 @@ extension GenesysSimulator {
         let groupBy: [String]?
         let metrics: [String]?
         let filter: QueryFilter?
+        /// Derived metrics (`AggregationView`: `{target, name, function:"rangeBound", range:{gte, lt}}`).
+        let views: [AggregateView]?
+    }
+
+    struct AggregateView: Decodable, Sendable {
+        struct Range: Decodable, Sendable {
+            let gte: Double?
+            let lt: Double?
+        }
+        let target: String?
+        let name: String?
+        let function: String?
+        let range: Range?
+    }
+
+    /// The platform's rules for `views` (at most 10, function `rangeBound` with at least one bound, a
+    /// target among `targets`, a unique name that is no built-in metric's), or its 400.
+    static func checkViews(_ views: [AggregateView]?, targets: Set<String>) -> Result<[SimView], APIError> {
+        guard let views, !views.isEmpty else { return .success([]) }
+        guard views.count <= 10 else { return .failure(.badRequest("At most 10 views may be given.")) }
+        var out: [SimView] = []
+        for v in views {
+            guard let name = v.name, !name.isEmpty, let target = v.target, let function = v.function else {
+                return .failure(.badRequest("A view needs target, name and function."))
+            }
+            guard function == "rangeBound" else { return .failure(.badRequest("Unknown view function \(function).")) }
+            guard targets.contains(target) else { return .failure(.badRequest("Invalid view target \(target).")) }
+            guard !targets.contains(name), !out.contains(where: { $0.name == name }) else {
+                return .failure(.badRequest("View name \(name) must be unique and not a metric name."))
+            }
+            guard let range = v.range, range.gte != nil || range.lt != nil else {
+                return .failure(.badRequest("A rangeBound view needs range.gte or range.lt."))
+            }
+            out.append(SimView(name: name, target: target, gte: range.gte, lt: range.lt))
+        }
+        return .success(out)
     }
 
     /// An aggregates query whose interval, granularity and groupBy passed the checks every aggregates
@@ -144,6 +180,9 @@ extension GenesysSimulator {
                 if q.groupBy.contains("userId") && q.groupBy.contains("queueId") {
                     return .failure(.badRequest("The simulator groups conversation aggregates by userId or by queueId, not both."))
                 }
+                // Every simulated conversation is voice: a mediaType filter without voice matches nothing.
+                let media = q.query.filter.map { $0.values("mediaType") } ?? []
+                if !media.isEmpty && !media.contains("voice") { return .success((.ok, Array(#"{"results":[]}"#.utf8))) }
                 let bytes = current(caller.org) { s in
                     s.model.conversationsAggregates(from: q.from, to: q.to, granularity: q.step,
                                                     groupByUser: q.groupBy.contains("userId"),

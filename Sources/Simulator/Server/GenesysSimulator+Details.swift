@@ -8,6 +8,7 @@ extension GenesysSimulator {
         struct SegmentFilter: Decodable, Sendable {
             let type: String?
             let predicates: [QueryFilter.Predicate]?
+            let clauses: [QueryFilter]?
         }
         struct Paging: Decodable, Sendable {
             let pageSize: Int?
@@ -39,7 +40,13 @@ extension GenesysSimulator {
                 let users = Set((query.segmentFilters ?? []).flatMap { f in
                     (f.predicates ?? []).compactMap { $0.dimension == "userId" ? $0.value : nil }
                 })
-                let legs: [HandledLeg] = current(caller.org) { s in
+                // Every simulated conversation is voice: a mediaType filter without voice matches nothing.
+                let media = (query.segmentFilters ?? []).flatMap { f in
+                    (f.predicates ?? []).compactMap { $0.dimension == "mediaType" ? $0.value : nil }
+                        + (f.clauses ?? []).flatMap { $0.values("mediaType") }
+                }
+                let voice = media.isEmpty || media.contains("voice")
+                let legs: [HandledLeg] = !voice ? [] : current(caller.org) { s in
                     let m = s.model
                     var out: [HandledLeg] = []
                     var i = m.firstHandled(atOrAfter: from)

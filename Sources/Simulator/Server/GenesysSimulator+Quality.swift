@@ -8,6 +8,7 @@ extension GenesysSimulator {
     func addQualityRoutes(_ router: Router<SimRequestContext>) {
         router.post("/api/v2/analytics/evaluations/aggregates/query") { [self] request, _ in
             let decoded = await Self.decode(AggregateQuery.self, request)
+            let refuseViews = options.refuseEvaluationViews
             return await api(request) { [self] caller in
                 let q: CheckedAggregateQuery
                 switch Self.check(decoded, groupBy: ["userId", "formId", "queueId"], what: "evaluation aggregates") {
@@ -19,10 +20,19 @@ extension GenesysSimulator {
                 if let bad = asked.first(where: { !known.contains($0) && $0 != "nEvaluationsDeleted" && $0 != "nEvaluationsRescored" }) {
                     return .failure(.badRequest("Unknown metric \(bad)."))
                 }
+                if refuseViews, !(q.query.views ?? []).isEmpty {
+                    return .failure(.badRequest("Views are not supported for evaluation aggregates."))
+                }
+                let views: [SimView]
+                switch Self.checkViews(q.query.views, targets: known.union(["nEvaluationsDeleted", "nEvaluationsRescored"])) {
+                case .success(let v): views = v
+                case .failure(let e): return .failure(e)
+                }
                 let bytes = current(caller.org) { s in
                     s.model.evaluationsAggregates(from: q.from, to: q.to, byUser: q.groupBy.contains("userId"),
                                                   byForm: q.groupBy.contains("formId"), byQueue: q.groupBy.contains("queueId"),
-                                                  userIDs: q.users, queueIDs: q.queues, metrics: Set(asked).intersection(known))
+                                                  userIDs: q.users, queueIDs: q.queues, metrics: Set(asked).intersection(known),
+                                                  views: views)
                 }
                 return .success((.ok, bytes))
             }
