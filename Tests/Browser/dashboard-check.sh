@@ -8,7 +8,8 @@
 #   - one org card (<article class="org" data-org="…">) per expected org,
 #   - the heatmap canvas drew cells (data-heatmap-cells > 0),
 #   - the page is not in an auth error,
-#   - optionally, an org shows a given status (e.g. the ghost fault → emea=stale|disconnected).
+#   - optionally, an org shows a given status (e.g. the ghost fault → emea=stale|disconnected),
+#   - optionally, the heatmap drew exactly N tiles for N agents, and an element's text is as given.
 # Retries until it passes or --timeout seconds are spent (the stream needs a moment, a ghost
 # fault needs the bridge's watchdog). Prints one "dashboard-check: PASS …" or
 # "dashboard-check: FAIL …" line; exits 0 on pass, 1 on fail, 2 on usage / missing browser.
@@ -17,6 +18,8 @@
 #   --orgs "us emea apac"       org ids that must have a card (default: us emea apac)
 #   --exact                     and no other org may have a card (org-scoped tokens: --orgs us --exact)
 #   --expect-status ORG=S1|S2   that org's card must have one of these data-status values (repeatable)
+#   --expect-tiles N            the heatmap has N agents and drew N tiles (one per agent, none left out)
+#   --expect-text ID=TEXT       the element with id ID has exactly the text TEXT (repeatable)
 #   --screenshot PATH           also write a PNG of the board (after the check)
 #   --size W,H                  window size (default 1920,1080)
 #   --budget MS                 virtual time budget per load (default 6000)
@@ -27,6 +30,8 @@ set -u
 
 ORGS="us emea apac"
 EXPECT=()
+TEXTS=()
+TILES=""
 SHOT=""
 SIZE="1920,1080"
 BUDGET=6000
@@ -39,13 +44,15 @@ while [ $# -gt 0 ]; do
     --orgs) ORGS="$2"; shift 2 ;;
     --exact) EXACT=1; shift ;;
     --expect-status) EXPECT+=("$2"); shift 2 ;;
+    --expect-tiles) TILES="$2"; shift 2 ;;
+    --expect-text) TEXTS+=("$2"); shift 2 ;;
     --screenshot) SHOT="$2"; shift 2 ;;
     --size) SIZE="$2"; shift 2 ;;
     --budget) BUDGET="$2"; shift 2 ;;
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --query) EXTRA="$2"; shift 2 ;;
     --dom) DOMKEEP="$2"; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     --) shift; break ;;
     -*) echo "dashboard-check: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -96,6 +103,18 @@ check_once() {
   cells="$(grep -o '<canvas id="heatmap"[^>]*>' "$DOM" | grep -o 'data-heatmap-cells="[0-9]*"' | grep -o '[0-9][0-9]*' | head -1)"
   cells="${cells:-0}"
   [ "$cells" -gt 0 ] || REASONS+=("heatmap drew no cells")
+  if [ -n "$TILES" ]; then
+    local hagents
+    hagents="$(grep -o '<canvas id="heatmap"[^>]*>' "$DOM" | grep -o 'data-heatmap-agents="[0-9]*"' | grep -o '[0-9][0-9]*' | head -1)"
+    [ "${hagents:-0}" = "$TILES" ] || REASONS+=("heatmap has ${hagents:-0} agents, want $TILES")
+    [ "$cells" = "$TILES" ] || REASONS+=("heatmap drew $cells tiles for $TILES agents")
+  fi
+  local t id want_text got
+  for t in "${TEXTS[@]+"${TEXTS[@]}"}"; do
+    id="${t%%=*}"; want_text="${t#*=}"
+    got="$(grep -o "id=\"$id\"[^>]*>[^<]*" "$DOM" | head -1 | sed 's/^[^>]*>//')"
+    [ "$got" = "$want_text" ] || REASONS+=("#$id reads '$got', want '$want_text'")
+  done
   for e in "${EXPECT[@]+"${EXPECT[@]}"}"; do
     o="${e%%=*}"; want="${e#*=}"
     st="$(grep -o "<article class=\"org[^\"]*\"[^>]*data-org=\"$o\"[^>]*>" "$DOM" | sed -n 's/.*data-status="\([^"]*\)".*/\1/p' | head -1)"
