@@ -91,16 +91,6 @@ function renderHeat(v, orgList, inScope) {
     if (t == null) noHire++; else tenures.push(t);
     g.items.push({ id: String(a.id), value: sizeMode === 'productive' ? (p > 0 ? p : 0) : t });
   }
-  // agents without a hire date take the median tenure (all equal when nobody has one); in productive mode
-  // an agent with little or no productive time still gets a small visible tile (1/8 of the org's mean)
-  heatMedianTenure = median(tenures);
-  for (const g of groups.values()) {
-    let sum = 0;
-    for (const it of g.items) { if (it.value == null) it.value = heatMedianTenure || 1; sum += it.value; }
-    const floor = g.items.length ? (sum > 0 ? sum / (g.items.length * 8) : 1) : 0;
-    g.total = 0;
-    for (const it of g.items) { if (it.value < floor) it.value = floor; g.total += it.value; }
-  }
   heatOrgInfo = new Map();
   for (const [id, g] of groups) {
     const o = v.orgs.get(id) || { id };
@@ -116,6 +106,18 @@ function renderHeat(v, orgList, inScope) {
   const needLayout = dirty.agentSet || sizeChanged || groupKey !== lastGroupKey || nowC - lastLayoutAt > RELAYOUT_EVERY_MS;
   lastGroupKey = groupKey;
   if (needLayout) {
+    // agents without a hire date take the median tenure (all equal when nobody has one); every tile keeps a
+    // visible minimum: in productive mode an agent with little or no productive time gets 1/8 of the org's
+    // mean tile, in tenure mode a brand-new hire 1/32 (about the first six weeks look alike)
+    heatMedianTenure = median(tenures);
+    const share = sizeMode === 'productive' ? 8 : 32;
+    for (const g of groups.values()) {
+      let sum = 0;
+      for (const it of g.items) { if (it.value == null) it.value = heatMedianTenure || 1; sum += it.value; }
+      const floor = g.items.length ? (sum > 0 ? sum / (g.items.length * share) : 1) : 0;
+      g.total = 0;
+      for (const it of g.items) { if (it.value < floor) it.value = floor; g.total += it.value; }
+    }
     const list = [];
     for (const [id, g] of groups) {
       g.items.sort((x, y) => y.value - x.value);
