@@ -34,6 +34,8 @@ echo "browser-test: demo bridge $bridge, simulator $sim"
 shot="$OUT/dashboard.png"
 [ "${UPDATE_SCREENSHOT:-0}" = "1" ] && shot="docs/dashboard.png"
 bash Tests/Browser/dashboard-check.sh --timeout 60 --screenshot "$shot" --size 1920,1080 "$bridge" demo-global
+# Occupancy is in the first snapshot: a page given one virtual second shows it (no refresh waited for).
+bash Tests/Browser/dashboard-check.sh --timeout 30 --budget 1000 --expect-occupancy "$bridge" demo-global
 
 # Every agent of the snapshot gets a tile (also those with no productive time today), sized by tenure by
 # default with a legend that counts the agents without a hire date; ?size=productive switches the size.

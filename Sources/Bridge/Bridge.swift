@@ -64,6 +64,7 @@ public final class Bridge: Service, Sendable {
         hub.setOrgs(config.orgs.map(\.id))
         let views = ViewEngine(occupancy: config.occupancy, orgs: config.orgs.map(ViewOrg.init(config:)), clock: clock,
                                sink: hub)
+        hub.attachLiveSource(views)
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger)
         let supervisor = Supervisor(
             configPath: path, initial: config, observer: observer,

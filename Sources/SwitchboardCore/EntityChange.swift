@@ -109,3 +109,27 @@ public protocol ViewChangeSink: Sendable {
 public protocol BridgeEventSink: Sendable {
     func ingest(org: OrgID, events: [BridgeEvent]) async
 }
+
+/// The entities whose figures move with time (orgs, totals, agents, queues), computed at one instant.
+public struct LiveEntities: Sendable {
+    /// The business time they were computed at.
+    public let at: EpochMillis
+    /// The kinds covered: a snapshot takes these from here and every other kind from the latest deltas.
+    public let kinds: Set<EntityKind>
+    public let changes: [EntityChange]
+
+    public init(at: EpochMillis, kinds: Set<EntityKind>, changes: [EntityChange]) {
+        self.at = at
+        self.kinds = kinds
+        self.changes = changes
+    }
+}
+
+/// Where the hub reads entities at the moment a snapshot is taken, so that a snapshot is true when it is
+/// read rather than when each entity last changed. The views engine implements it.
+public protocol LiveEntitySource: Sendable {
+    /// Runs `body` with the live entities of `org` (nil: every org, plus the global totals) computed now.
+    /// No change is published between the computation and `body`, so `body` may combine them with what
+    /// was published before.
+    func withLiveEntities<R: Sendable>(org: OrgID?, _ body: @Sendable (LiveEntities) -> R) async -> R
+}

@@ -56,6 +56,10 @@ struct AgentComputed {
     var since: Int64?
     var exact = false
     var band: OccupancyBand?
+    /// Whether handling / productive time is running at `at` (0 or 1 each).
+    var accrual = Accrual()
+    /// The instant computed.
+    var at: Int64 = 0
 }
 
 /// What was last emitted for an agent, for the traffic rule.
@@ -124,6 +128,12 @@ struct AgentRecord {
             Self.add(&figs.rolling15m, s, e, w15, now, h)
             Self.add(&figs.rolling60m, s, e, w60, now, h)
             Self.add(&figs.today, s, e, todayFrom, now, h)
+        }
+        c.at = now
+        if end.handling {
+            c.accrual = Accrual(handling: 1, productive: 1)
+        } else if end.routing != 0 && ctx.isProductive(end.presence) {
+            c.accrual = Accrual(handling: 0, productive: 1)
         }
         var current = end
         let latest = timeline.latest

@@ -5,7 +5,8 @@ import SwitchboardCore
 /// capacity left over in the fragments the hub keeps. Hand-written because the per-call overhead of
 /// `Array.append(contentsOf:)` was the largest item of `encodeAgent` (Foundation has no byte writer
 /// that avoids it). When a fragment does not fit (very long names), the size counted on the way is used
-/// for a second, heap-backed pass. ``ViewJSON`` stays the writer for the colder entities.
+/// for a second, heap-backed pass (so `body` must write the same bytes each time it runs). The one writer
+/// of every entity fragment, hot (agents, queues, orgs, totals) and cold (quality, utilization).
 struct FragmentWriter {
     private let base: UnsafeMutablePointer<UInt8>
     private let capacity: Int
@@ -151,6 +152,14 @@ struct FragmentWriter {
         }
     }
 
+    /// A number with at most `decimals` decimals as ``JSONText/appendDouble(_:decimals:to:)`` writes it, or
+    /// null (cold entities: scores).
+    mutating func double(_ v: Double?, decimals: Int) {
+        var tmp: [UInt8] = []
+        JSONText.appendDouble(v, decimals: decimals, to: &tmp)
+        tmp.withUnsafeBufferPointer { bytes($0.baseAddress!, $0.count) }
+    }
+
     /// ISO-8601 UTC with milliseconds (``Timestamp/format(_:)``), quoted, or null.
     mutating func time(_ t: Int64?) {
         guard let t else { return raw("null") }
@@ -179,29 +188,51 @@ struct FragmentWriter {
     mutating func windows(_ f: WindowedFigures) {
         raw("\"occupancy\":")
         occupancy(f)
-        raw(",\"handlingMs\":{\"today\":")
-        int(f.today.handlingMs)
-        raw(",\"rolling15m\":")
-        int(f.rolling15m.handlingMs)
-        raw(",\"rolling60m\":")
-        int(f.rolling60m.handlingMs)
-        raw("},\"productiveMs\":{\"today\":")
-        int(f.today.productiveMs)
-        raw(",\"rolling15m\":")
-        int(f.rolling15m.productiveMs)
-        raw(",\"rolling60m\":")
-        int(f.rolling60m.productiveMs)
+        raw(",")
+        durations(f)
+    }
+
+    /// `"handlingMs":{"today":…,"rolling15m":…,"rolling60m":…},"productiveMs":{…}`.
+    mutating func durations(_ f: WindowedFigures) {
+        raw("\"handlingMs\":{")
+        perWindow { $0.int(f[$1].handlingMs) }
+        raw("},\"productiveMs\":{")
+        perWindow { $0.int(f[$1].productiveMs) }
         raw("}")
+    }
+
+    /// `"today":…,"rolling15m":…,"rolling60m":…`: the three windows' occupancy, 4-decimal ratios or nulls.
+    mutating func ratios(_ f: WindowedFigures) {
+        perWindow { $0.ratio(f[$1].occupancy) }
+    }
+
+    /// `"<window>":<value>` for each window, comma-separated, in `OccupancyWindow.allCases` order.
+    private mutating func perWindow(_ value: (inout FragmentWriter, OccupancyWindow) -> Void) {
+        for (i, w) in OccupancyWindow.allCases.enumerated() {
+            switch w {
+            case .today: raw(i == 0 ? "\"today\":" : ",\"today\":")
+            case .rolling15m: raw(i == 0 ? "\"rolling15m\":" : ",\"rolling15m\":")
+            case .rolling60m: raw(i == 0 ? "\"rolling60m\":" : ",\"rolling60m\":")
+            }
+            value(&self, w)
+        }
+    }
+
+    /// `"accruing":{"handling":n,"productive":n},"asOf":"…"`: what a client needs to tick the figures
+    /// between updates (docs/protocol.md, "Ticking").
+    mutating func ticking(_ a: Accrual, asOf: Int64) {
+        raw("\"accruing\":{\"handling\":")
+        int(Int64(a.handling))
+        raw(",\"productive\":")
+        int(Int64(a.productive))
+        raw("},\"asOf\":")
+        time(asOf)
     }
 
     /// `{"today":…,"rolling15m":…,"rolling60m":…}` with 4-decimal ratios or nulls.
     mutating func occupancy(_ f: WindowedFigures) {
-        raw("{\"today\":")
-        ratio(f.today.occupancy)
-        raw(",\"rolling15m\":")
-        ratio(f.rolling15m.occupancy)
-        raw(",\"rolling60m\":")
-        ratio(f.rolling60m.occupancy)
+        raw("{")
+        ratios(f)
         raw("}")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SwitchboardCore
 
 /// The entity fragments (SPEC §4), written by hand and encoded once per change.
@@ -32,6 +33,8 @@ extension OrgState {
             j.string(c.band?.rawValue)
             j.raw(",")
             j.windows(c.figures)
+            j.raw(",")
+            j.ticking(c.accrual, asOf: c.at)
             j.raw("}")
         }
     }
@@ -81,15 +84,24 @@ extension OrgState {
             j.int(t.longestWaitMs)
             j.raw(",\"oldestWaitingSince\":")
             j.time(t.oldestWaitingSince)
-            j.raw(",\"occupancy\":")
-            if let f = t.occupancy { j.occupancy(f) } else { j.raw("null") }
+            j.raw(",")
+            if let f = t.occupancy, let a = t.accrual, let at = t.asOf {
+                j.windows(f)
+                j.raw(",")
+                j.ticking(a, asOf: at)
+            } else {
+                j.raw("\"occupancy\":null,\"handlingMs\":null,\"productiveMs\":null,\"accruing\":null,\"asOf\":null")
+            }
             j.raw("}")
         }
     }
 
     /// `{"id","name","status","lastHeartbeatAt","lastEventAt","timezone","occupancy","handlingMs",
-    /// "productiveMs","agents"}` with the totals of the last refresh.
-    func encodeOrg() -> [UInt8] {
+    /// "productiveMs","agents","accruing","asOf"}` with the totals of the last refresh.
+    func encodeOrg() -> [UInt8] { encodeOrg(totals: totals, accrual: totalsAccrual, at: totalsAt) }
+
+    /// ``encodeOrg()`` with totals computed at `at` (a read-time snapshot).
+    func encodeOrg(totals: WindowedFigures, accrual: Accrual, at: Int64) -> [UInt8] {
         FragmentWriter.encode { j in
             j.raw("{\"id\":")
             j.string(org.id.rawValue)
@@ -107,35 +119,46 @@ extension OrgState {
             j.windows(totals)
             j.raw(",\"agents\":")
             j.int(Int64(agents.count))
+            j.raw(",")
+            j.ticking(accrual, asOf: at)
             j.raw("}")
         }
     }
 
-    /// The org's totals as its topic's `occupancy` singleton.
-    func encodeTotals(_ f: WindowedFigures) -> [UInt8] { Self.encodeTotals(f) }
-
-    /// `{"today","rolling15m","rolling60m","handlingMs":{…},"productiveMs":{…}}`.
-    static func encodeTotals(_ f: WindowedFigures) -> [UInt8] {
+    /// `{"today","rolling15m","rolling60m","handlingMs":{…},"productiveMs":{…},"accruing":{…},"asOf"}`:
+    /// an org's totals (its topic's `occupancy` singleton) or the global ones.
+    /// The global totals also say which orgs they leave out (`"leftOut":["emea"]`: stale or disconnected).
+    static func encodeTotals(_ f: WindowedFigures, accrual: Accrual, at: Int64, leftOut: [String]? = nil) -> [UInt8] {
         FragmentWriter.encode { j in
-            j.raw("{\"today\":")
-            j.ratio(f.today.occupancy)
-            j.raw(",\"rolling15m\":")
-            j.ratio(f.rolling15m.occupancy)
-            j.raw(",\"rolling60m\":")
-            j.ratio(f.rolling60m.occupancy)
-            j.raw(",\"handlingMs\":{\"today\":")
-            j.int(f.today.handlingMs)
-            j.raw(",\"rolling15m\":")
-            j.int(f.rolling15m.handlingMs)
-            j.raw(",\"rolling60m\":")
-            j.int(f.rolling60m.handlingMs)
-            j.raw("},\"productiveMs\":{\"today\":")
-            j.int(f.today.productiveMs)
-            j.raw(",\"rolling15m\":")
-            j.int(f.rolling15m.productiveMs)
-            j.raw(",\"rolling60m\":")
-            j.int(f.rolling60m.productiveMs)
-            j.raw("}}")
+            j.raw("{")
+            j.ratios(f)
+            j.raw(",")
+            j.durations(f)
+            j.raw(",")
+            if let leftOut {
+                j.raw("\"leftOut\":[")
+                for (n, id) in leftOut.enumerated() {
+                    if n > 0 { j.raw(",") }
+                    j.string(id)
+                }
+                j.raw("],")
+            }
+            j.ticking(accrual, asOf: at)
+            j.raw("}")
+        }
+    }
+
+    /// Length of the `,"asOf":"YYYY-MM-DDTHH:MM:SS.mmmZ"}` that ends org and totals fragments.
+    static let asOfSuffixLength = 35
+
+    /// Whether two org or totals fragments differ only in `asOf`: nothing a client shows changed (its
+    /// ticking from the older `asOf` gives the same figures), so nothing is sent.
+    static func sameButAsOf(_ old: [UInt8]?, _ new: [UInt8]) -> Bool {
+        guard let old, old.count == new.count, new.count > asOfSuffixLength else { return false }
+        return old.withUnsafeBufferPointer { a in
+            new.withUnsafeBufferPointer { b in
+                memcmp(a.baseAddress!, b.baseAddress!, new.count - asOfSuffixLength) == 0
+            }
         }
     }
 }

@@ -36,24 +36,25 @@ extension OrgState {
             emittedQuality[id] = nil
             out.changes.append(EntityChange(kind: .quality, id: "\(org.id.rawValue)/\(id)", scope: .org(org.id), json: nil))
         }
-        var j = ViewJSON(capacity: 200)
-        j.raw("{\"id\":")
-        j.string(org.id.rawValue)
-        j.raw(",\"type\":\"org\",\"org\":")
-        j.string(org.id.rawValue)
-        j.raw(",\"lastUpdatedAt\":")
-        j.time(q.asOf)
-        j.raw(",\"minEvaluations\":")
-        j.int(Int64(q.minEvaluations))
-        j.raw(",\"agents\":")
-        j.int(Int64(agentCount))
-        j.raw(",\"queues\":")
-        j.int(Int64(seen.count - agentCount))
-        j.raw(",\"lagNote\":")
-        j.string(Self.qualityLagNote)
-        j.raw("}")
-        out.changes.append(EntityChange(kind: .quality, id: org.id.rawValue, scope: .org(org.id), json: EncodedJSON(bytes: j.bytes)))
-        emittedQualityOrg = j.bytes
+        let bytes = FragmentWriter.encode { j in
+            j.raw("{\"id\":")
+            j.string(org.id.rawValue)
+            j.raw(",\"type\":\"org\",\"org\":")
+            j.string(org.id.rawValue)
+            j.raw(",\"lastUpdatedAt\":")
+            j.time(q.asOf)
+            j.raw(",\"minEvaluations\":")
+            j.int(Int64(q.minEvaluations))
+            j.raw(",\"agents\":")
+            j.int(Int64(agentCount))
+            j.raw(",\"queues\":")
+            j.int(Int64(seen.count - agentCount))
+            j.raw(",\"lagNote\":")
+            j.string(Self.qualityLagNote)
+            j.raw("}")
+        }
+        out.changes.append(EntityChange(kind: .quality, id: org.id.rawValue, scope: .org(org.id), json: EncodedJSON(bytes: bytes)))
+        emittedQualityOrg = bytes
     }
 
     /// `{"id","type":"agent","org","agent","forms":[{"formId","formName","count","status","averageScore",
@@ -61,32 +62,32 @@ extension OrgState {
     /// no score is given.
     /// With `queue`, the queue rollup: `{"id":"us/queue/<uuid>","type":"queue","org","queue":"us/<uuid>","forms":[…]}`.
     static func encodeQuality(_ a: AgentQuality, forms: [FormQuality], min: Int, org: OrgID, queue: Bool = false) -> [UInt8] {
-        var j = ViewJSON(capacity: 128 + forms.count * 160)
-        j.raw("{\"id\":")
-        j.string(queue ? "\(org.rawValue)/\(queueKey(a.agent.platformID))" : a.agent.description)
-        j.raw(queue ? ",\"type\":\"queue\",\"org\":" : ",\"type\":\"agent\",\"org\":")
-        j.string(org.rawValue)
-        j.raw(queue ? ",\"queue\":" : ",\"agent\":")
-        j.string(a.agent.description)
-        j.raw(",\"forms\":[")
-        for (n, f) in forms.sorted(by: { ($0.formID ?? "") < ($1.formID ?? "") }).enumerated() {
-            if n > 0 { j.raw(",") }
-            let enough = f.count >= min
-            j.raw("{\"formId\":")
-            j.string(f.formID)
-            j.raw(",\"formName\":")
-            j.string(f.formName)
-            j.raw(",\"count\":")
-            j.int(Int64(f.count))
-            j.raw(enough ? ",\"status\":\"ok\",\"averageScore\":" : ",\"status\":\"insufficient-data\",\"averageScore\":")
-            JSONText.appendDouble(enough ? f.averageScore : nil, decimals: 2, to: &j.bytes)
-            j.raw(",\"averageCriticalScore\":")
-            JSONText.appendDouble(enough ? f.averageCriticalScore : nil, decimals: 2, to: &j.bytes)
-            j.raw(",\"passRate\":")
-            JSONText.appendDouble(enough ? f.passRate : nil, decimals: 2, to: &j.bytes)
-            j.raw("}")
+        FragmentWriter.encode { j in
+            j.raw("{\"id\":")
+            j.string(queue ? "\(org.rawValue)/\(queueKey(a.agent.platformID))" : a.agent.description)
+            j.raw(queue ? ",\"type\":\"queue\",\"org\":" : ",\"type\":\"agent\",\"org\":")
+            j.string(org.rawValue)
+            j.raw(queue ? ",\"queue\":" : ",\"agent\":")
+            j.string(a.agent.description)
+            j.raw(",\"forms\":[")
+            for (n, f) in forms.sorted(by: { ($0.formID ?? "") < ($1.formID ?? "") }).enumerated() {
+                if n > 0 { j.raw(",") }
+                let enough = f.count >= min
+                j.raw("{\"formId\":")
+                j.string(f.formID)
+                j.raw(",\"formName\":")
+                j.string(f.formName)
+                j.raw(",\"count\":")
+                j.int(Int64(f.count))
+                j.raw(enough ? ",\"status\":\"ok\",\"averageScore\":" : ",\"status\":\"insufficient-data\",\"averageScore\":")
+                j.double(enough ? f.averageScore : nil, decimals: 2)
+                j.raw(",\"averageCriticalScore\":")
+                j.double(enough ? f.averageCriticalScore : nil, decimals: 2)
+                j.raw(",\"passRate\":")
+                j.double(enough ? f.passRate : nil, decimals: 2)
+                j.raw("}")
+            }
+            j.raw("]}")
         }
-        j.raw("]}")
-        return j.bytes
     }
 }

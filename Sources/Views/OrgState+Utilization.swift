@@ -20,45 +20,45 @@ extension OrgState {
     /// "ahtMs","talkMs","heldMs","acwMs","connected","open"}],"totals":{…}}`; a queue rollup has
     /// `"type":"queue","queue":"us/<uuid>"` instead of `agent`. Times ISO-8601 with the org's offset.
     static func encodeUtilization(_ u: AgentUtilization, org: ViewOrg) -> [UInt8] {
-        var j = ViewJSON(capacity: 256 + u.intervals.count * 180)
-        let queue = u.subject == .queue
-        j.raw("{\"id\":")
-        j.string(queue ? "\(org.id.rawValue)/\(queueKey(u.agent.platformID))" : u.agent.description)
-        j.raw(queue ? ",\"type\":\"queue\",\"org\":" : ",\"type\":\"agent\",\"org\":")
-        j.string(org.id.rawValue)
-        j.raw(queue ? ",\"queue\":" : ",\"agent\":")
-        j.string(u.agent.description)
-        j.raw(",\"timeZone\":")
-        j.string(org.timeZone.identifier)
-        j.raw(",\"day\":")
-        j.string(Timestamp.format(u.dayStart, in: org.timeZone))
-        j.raw(",\"intervals\":[")
-        var total = UtilizationInterval(start: u.dayStart)
-        for (n, i) in u.intervals.enumerated() {
-            if n > 0 { j.raw(",") }
-            j.raw("{\"start\":")
-            j.string(Timestamp.format(i.start, in: org.timeZone))
-            j.raw(",\"end\":")
-            j.string(Timestamp.format(i.start + 30 * 60_000, in: org.timeZone))
-            figures(&j, i)
-            j.raw(",\"open\":")
-            j.raw(i.open ? "true" : "false")
-            j.raw("}")
-            total.handleMs += i.handleMs
-            total.handleCount += i.handleCount
-            total.talkMs += i.talkMs
-            total.heldMs += i.heldMs
-            total.acwMs += i.acwMs
-            total.connected += i.connected
+        FragmentWriter.encode { j in
+            let queue = u.subject == .queue
+            j.raw("{\"id\":")
+            j.string(queue ? "\(org.id.rawValue)/\(queueKey(u.agent.platformID))" : u.agent.description)
+            j.raw(queue ? ",\"type\":\"queue\",\"org\":" : ",\"type\":\"agent\",\"org\":")
+            j.string(org.id.rawValue)
+            j.raw(queue ? ",\"queue\":" : ",\"agent\":")
+            j.string(u.agent.description)
+            j.raw(",\"timeZone\":")
+            j.string(org.timeZone.identifier)
+            j.raw(",\"day\":")
+            j.string(Timestamp.format(u.dayStart, in: org.timeZone))
+            j.raw(",\"intervals\":[")
+            var total = UtilizationInterval(start: u.dayStart)
+            for (n, i) in u.intervals.enumerated() {
+                if n > 0 { j.raw(",") }
+                j.raw("{\"start\":")
+                j.string(Timestamp.format(i.start, in: org.timeZone))
+                j.raw(",\"end\":")
+                j.string(Timestamp.format(i.start + 30 * 60_000, in: org.timeZone))
+                figures(&j, i)
+                j.raw(",\"open\":")
+                j.raw(i.open ? "true" : "false")
+                j.raw("}")
+                total.handleMs += i.handleMs
+                total.handleCount += i.handleCount
+                total.talkMs += i.talkMs
+                total.heldMs += i.heldMs
+                total.acwMs += i.acwMs
+                total.connected += i.connected
+            }
+            j.raw("],\"totals\":{\"intervals\":")
+            j.int(Int64(u.intervals.count))
+            figures(&j, total)
+            j.raw("}}")
         }
-        j.raw("],\"totals\":{\"intervals\":")
-        j.int(Int64(u.intervals.count))
-        figures(&j, total)
-        j.raw("}}")
-        return j.bytes
     }
 
-    private static func figures(_ j: inout ViewJSON, _ i: UtilizationInterval) {
+    private static func figures(_ j: inout FragmentWriter, _ i: UtilizationInterval) {
         j.raw(",\"handleMs\":")
         j.int(i.handleMs)
         j.raw(",\"handleCount\":")

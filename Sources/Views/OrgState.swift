@@ -23,6 +23,10 @@ struct OrgState {
     /// "updated N s ago" follows the events themselves, not only the heartbeats.
     var latestEventAt: Int64? { [connector.lastEventAt, lastEventAt].compactMap { $0 }.max() }
     var totals = WindowedFigures()
+    /// Agents whose handling / productive time was running at `totalsAt`.
+    var totalsAccrual = Accrual()
+    /// When `totals` was computed (the last refresh).
+    var totalsAt: Int64 = 0
     var emittedOrg: [UInt8]?
     var emittedTotals: [UInt8]?
     /// Emitted utilization entity per agent platform id (docs/utilization.md).
@@ -38,6 +42,20 @@ struct OrgState {
     var lastPassAt: Int64 = .min
     /// Events for another org's ids, or too old to place.
     var dropped = 0
+    /// When the org's connector went stale or disconnected; nil while open or connecting. The agents'
+    /// state since then is unknown, so every figure is computed at this instant, not extrapolated to now,
+    /// and nothing accrues (docs/views.md, "Dead orgs").
+    var frozenAt: Int64?
+
+    /// The instant figures are computed at: `now`, or the moment the org stopped being live.
+    func figureTime(_ now: Int64) -> Int64 { frozenAt.map { min($0, now) } ?? now }
+
+    /// Agent `i` at `now` (already ``figureTime(_:)``); nothing accrues while the org is frozen.
+    func computeAgent(_ i: Int, now: Int64, dayStart: Int64, ctx: ViewContext) -> AgentComputed {
+        var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+        if frozenAt != nil { c.accrual = Accrual() }
+        return c
+    }
 
     init(org: ViewOrg) {
         self.org = org
@@ -175,6 +193,11 @@ struct OrgState {
         connector = merged
         orgChanged = true
         guard old.status != s.status else { return }
+        switch s.status {
+        case .stale, .disconnected: if frozenAt == nil { frozenAt = s.at }
+        case .open: frozenAt = nil
+        case .connecting: break
+        }
         let what = s.detail.map { ": \($0)" } ?? ""
         switch s.status {
         case .stale:
@@ -196,10 +219,11 @@ struct OrgState {
     /// Emits dirty agents whose state, presence, routing status, name or band changed, dirty queues
     /// whose figures changed, and the org entity when its connector status changed.
     mutating func flush(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
+        let now = figureTime(now)
         for i32 in dirtyAgents {
             let i = Int(i32)
             agents[i].dirty = false
-            var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+            var c = computeAgent(i, now: now, dayStart: dayStart, ctx: ctx)
             agents[i].settle(&c)
             if shouldEmit(agents[i], c, onRefresh: false, tuning: ctx.tuning) { emitAgent(i, c, ctx: ctx, out: &out) }
         }
@@ -216,21 +240,27 @@ struct OrgState {
     /// Folds old history, recomputes every agent, queue, the org entity and the org's totals;
     /// emits what changed materially (docs/views.md, "Traffic").
     mutating func refresh(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
+        let now = figureTime(now)
         updateDay(now)
         let horizon = now - 60 * 60_000 - ctx.tuning.foldGraceMs
         let horizonDay = dayStart(of: horizon)
         for j in queues.indices {
             queues[j].members = WindowedFigures()
+            queues[j].membersAccrual = Accrual()
+            queues[j].membersAt = now
             queues[j].hasMembers = false
         }
         var sum = WindowedFigures()
+        var accrual = Accrual()
         for i in agents.indices {
             agents[i].fold(to: horizon, horizonDay: horizonDay, ctx: ctx)
-            var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+            var c = computeAgent(i, now: now, dayStart: dayStart, ctx: ctx)
             agents[i].settle(&c)
             sum += c.figures
+            accrual += c.accrual
             for q in agents[i].queues {
                 queues[Int(q)].members += c.figures
+                queues[Int(q)].membersAccrual += c.accrual
                 queues[Int(q)].hasMembers = true
             }
             agents[i].dirty = false
@@ -240,14 +270,16 @@ struct OrgState {
         lastPassAt = max(lastPassAt, now)
         dirtyAgents.removeAll(keepingCapacity: true)
         totals = sum
+        totalsAccrual = accrual
+        totalsAt = now
         for j in queues.indices {
             queues[j].dirty = false
             emitQueueIfChanged(j, now: now, ctx: ctx, out: &out)
         }
         dirtyQueues.removeAll(keepingCapacity: true)
         emitOrgIfChanged(out: &out)
-        let t = encodeTotals(sum)
-        if t != emittedTotals {
+        let t = Self.encodeTotals(sum, accrual: accrual, at: now)
+        if !Self.sameButAsOf(emittedTotals, t) {
             emittedTotals = t
             out.changes.append(EntityChange(kind: .occupancy, id: org.id.rawValue, scope: .orgOnly(org.id),
                                             json: EncodedJSON(bytes: t)))
@@ -258,9 +290,10 @@ struct OrgState {
     /// those that moved materially. Cheap (an integer test per agent, figures only for the due ones), so it
     /// can run every flush interval between refreshes and spread figure updates evenly over time.
     mutating func sweep(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
+        let now = figureTime(now)
         guard now > lastPassAt, ctx.tuning.figureTurnMs > 0, lastPassAt != .min else { return }
         for i in agents.indices where agents[i].emitted != nil && figuresDue(i, now: now, tuning: ctx.tuning) {
-            var c = agents[i].compute(now: now, dayStart: dayStart, ctx: ctx)
+            var c = computeAgent(i, now: now, dayStart: dayStart, ctx: ctx)
             agents[i].settle(&c)
             if shouldEmit(agents[i], c, onRefresh: true, tuning: ctx.tuning) { emitAgent(i, c, ctx: ctx, out: &out) }
         }
@@ -329,7 +362,7 @@ struct OrgState {
     private mutating func emitOrgIfChanged(out: inout ViewOutput) {
         orgChanged = false
         let json = encodeOrg()
-        guard json != emittedOrg else { return }
+        guard !Self.sameButAsOf(emittedOrg, json) else { return }
         emittedOrg = json
         out.changes.append(EntityChange(kind: .orgs, id: org.id.rawValue, scope: .org(org.id),
                                         json: EncodedJSON(bytes: json)))

@@ -43,6 +43,9 @@ struct QueueRecord {
     var userAt: Int64 = .min
     var onQueue: Int?
     var members = WindowedFigures()
+    var membersAccrual = Accrual()
+    /// When `members` was computed (the last refresh).
+    var membersAt: Int64 = 0
     var hasMembers = false
     var emitted: QueueSignature?
     var dirty = false
@@ -120,7 +123,8 @@ struct QueueRecord {
         return QueueTileFigures(id: id, name: name ?? platformID, waiting: waiting, interacting: interacting,
                                 alerting: alerting, onQueueAgents: onQueue ?? 0,
                                 longestWaitMs: unknownAge && longest == 0 ? nil : longest,
-                                oldestWaitingSince: oldest, occupancy: hasMembers ? members : nil)
+                                oldestWaitingSince: oldest, occupancy: hasMembers ? members : nil,
+                                accrual: hasMembers ? membersAccrual : nil, asOf: hasMembers ? membersAt : nil)
     }
 
     func signature(_ t: QueueTileFigures) -> QueueSignature {

@@ -10,7 +10,7 @@ import SwitchboardCore
 ///   moves the rolling windows and the day, folds old history, and emits what moved materially plus
 ///   the org and global totals when they changed. ``sweep()`` (every flush interval) spreads agents'
 ///   figure updates between refreshes. See docs/views.md.
-public actor ViewEngine: BridgeEventSink {
+public actor ViewEngine: BridgeEventSink, LiveEntitySource {
     private var state: ViewState
     private let clock: any WallClock
     private let sink: any ViewChangeSink
@@ -80,9 +80,16 @@ public actor ViewEngine: BridgeEventSink {
 
     /// Every visible queue tile of an org now (for metrics: waiting and occupancy per queue).
     public func queueTiles(_ org: OrgID) -> [QueueTileFigures] {
-        let now = clock.now()
         guard let o = state.orgs[org] else { return [] }
-        return o.queues.compactMap { state.queueTile(EntityID(org: org, platformID: $0.platformID), now: now) }
+        return o.liveQueueTiles(now: clock.now(), ctx: state.ctx).compactMap { $0 }
+    }
+
+    /// Runs `body` with every org, totals, agent and queue entity of `org` (nil: all, plus the global
+    /// totals) computed and encoded now. Nothing is published in between (the actor is busy), so the hub
+    /// can overlay them on what it holds and serve a snapshot that is true at `at`.
+    public func withLiveEntities<R: Sendable>(org: OrgID?, _ body: @Sendable (LiveEntities) -> R) -> R {
+        let now = clock.now()
+        return body(LiveEntities(at: now, kinds: ViewState.liveKinds, changes: state.liveEntities(org: org, now: now)))
     }
 
     /// The last connector status of every org.

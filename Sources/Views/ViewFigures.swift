@@ -20,6 +20,26 @@ public struct OccupancyFigures: Sendable, Equatable, Hashable {
     static func += (a: inout OccupancyFigures, b: OccupancyFigures) { a = a + b }
 }
 
+/// How many agents' handling and productive time is growing at one instant. Between updates a client
+/// ticks a figure as `value + accrual × (now − asOf)` (docs/protocol.md, "Ticking"): exact for `today`,
+/// an upper bound for the rolling windows (their tail also drops old time, which the next update brings).
+public struct Accrual: Sendable, Equatable, Hashable {
+    /// Agents whose handling time is running (talking, on hold, in after-call work).
+    public var handling: Int32
+    /// Agents whose productive time is running (handling, or on queue and idle).
+    public var productive: Int32
+
+    public init(handling: Int32 = 0, productive: Int32 = 0) {
+        self.handling = handling
+        self.productive = productive
+    }
+
+    static func += (a: inout Accrual, b: Accrual) {
+        a.handling += b.handling
+        a.productive += b.productive
+    }
+}
+
 /// Figures for the three windows (`today`, `rolling15m`, `rolling60m`).
 public struct WindowedFigures: Sendable, Equatable, Hashable {
     public var today = OccupancyFigures()
@@ -68,6 +88,10 @@ public struct AgentFigures: Sendable, Equatable {
     /// Band on the configured band window; nil while occupancy is undefined.
     public var band: OccupancyBand?
     public var figures: WindowedFigures
+    /// Whether the agent's handling / productive time is running (0 or 1 each) at `asOf`.
+    public var accrual: Accrual
+    /// The business time the figures were computed at.
+    public var asOf: EpochMillis
 
     public func handlingMs(_ w: OccupancyWindow) -> Int64 { figures[w].handlingMs }
     public func productiveMs(_ w: OccupancyWindow) -> Int64 { figures[w].productiveMs }
@@ -86,6 +110,8 @@ public struct OrgFigures: Sendable, Equatable {
     public var agents: Int
     /// Time-weighted totals: Σ handling ÷ Σ productive over the org's agents.
     public var figures: WindowedFigures
+    /// Agents whose handling / productive time is running.
+    public var accrual: Accrual
 }
 
 /// Totals over every org.
@@ -93,6 +119,9 @@ public struct GlobalFigures: Sendable, Equatable {
     public var orgs: Int
     public var agents: Int
     public var figures: WindowedFigures
+    public var accrual: Accrual
+    /// Orgs left out because they are stale or disconnected (their state is unknown).
+    public var leftOut: [OrgID]
 }
 
 /// One queue tile.
@@ -111,4 +140,8 @@ public struct QueueTileFigures: Sendable, Equatable {
     public var oldestWaitingSince: EpochMillis?
     /// Time-weighted over agents whose active queues include this one; nil when none is known.
     public var occupancy: WindowedFigures?
+    /// Member agents whose handling / productive time is running (with `occupancy`).
+    public var accrual: Accrual?
+    /// The business time the member figures were computed at.
+    public var asOf: EpochMillis?
 }

@@ -32,12 +32,19 @@ struct ViewState {
     mutating func refresh(now: Int64) -> ViewOutput {
         var out = ViewOutput()
         var sum = WindowedFigures()
+        var accrual = Accrual()
+        var leftOut: [String] = []
         for idx in orgs.values.indices {
             orgs.values[idx].refresh(now: now, ctx: ctx, out: &out)
+            guard orgs.values[idx].frozenAt == nil else {
+                leftOut.append(orgs.keys[idx].rawValue)
+                continue
+            }
             sum += orgs.values[idx].totals
+            accrual += orgs.values[idx].totalsAccrual
         }
-        let g = OrgState.encodeTotals(sum)
-        if g != emittedGlobal {
+        let g = OrgState.encodeTotals(sum, accrual: accrual, at: now, leftOut: leftOut)
+        if !OrgState.sameButAsOf(emittedGlobal, g) {
             emittedGlobal = g
             out.changes.append(EntityChange(kind: .occupancy, id: "global", scope: .global, json: EncodedJSON(bytes: g)))
         }
@@ -85,103 +92,5 @@ struct ViewState {
         return refresh(now: now)
     }
 
-    // MARK: - Queries (computed at `now`, nothing emitted)
-
-    func agentFigures(_ id: EntityID, now: Int64) -> AgentFigures? {
-        guard let org = orgs[id.org], let i = org.agentIndex[id.platformID] else { return nil }
-        let a = org.agents[Int(i)]
-        let day = org.dayStart(of: now)
-        let c = a.compute(now: now, dayStart: day, ctx: ctx)
-        var since = c.since
-        if !c.exact, c.activity == a.lastActivity, a.stateSince != .min { since = a.stateSince }
-        return AgentFigures(id: id, name: a.name ?? a.platformID, presence: ctx.presence(c.presence),
-                            routingStatus: RoutingCode.status(c.routing), state: c.activity.label,
-                            stateSince: c.activity == .unknown ? nil : since, band: c.band, figures: c.figures)
-    }
-
-    func orgFigures(_ id: OrgID, now: Int64) -> OrgFigures? {
-        guard let org = orgs[id] else { return nil }
-        let day = org.dayStart(of: now)
-        var sum = WindowedFigures()
-        for a in org.agents { sum += a.compute(now: now, dayStart: day, ctx: ctx).figures }
-        return OrgFigures(id: id, name: org.org.name, timeZone: org.org.timeZone, status: org.connector.status,
-                          lastHeartbeatAt: org.connector.lastHeartbeatAt,
-                          lastEventAt: org.latestEventAt, agents: org.agents.count,
-                          figures: sum)
-    }
-
-    func globalFigures(now: Int64) -> GlobalFigures {
-        var sum = WindowedFigures()
-        var agents = 0
-        for id in orgs.keys {
-            guard let f = orgFigures(id, now: now) else { continue }
-            sum += f.figures
-            agents += f.agents
-        }
-        return GlobalFigures(orgs: orgs.count, agents: agents, figures: sum)
-    }
-
-    func queueTile(_ id: EntityID, now: Int64) -> QueueTileFigures? {
-        guard let org = orgs[id.org], let j = org.queueIndex[id.platformID] else { return nil }
-        let q = org.queues[Int(j)]
-        guard q.visible else { return nil }
-        var tile = q.tile(id: id, now: now)
-        let day = org.dayStart(of: now)
-        var members: WindowedFigures?
-        for a in org.agents where a.queues.contains(j) {
-            members = (members ?? WindowedFigures()) + a.compute(now: now, dayStart: day, ctx: ctx).figures
-        }
-        tile.occupancy = members
-        return tile
-    }
-
-    func orgStatuses() -> [OrgID: ConnectorStatus] {
-        var out: [OrgID: ConnectorStatus] = [:]
-        for (id, org) in orgs { out[id] = org.connector }
-        return out
-    }
-
-    /// Every current entity, encoded, for a consumer that starts late (the hub's first snapshot).
-    func currentEntities(now: Int64) -> [EntityChange] {
-        var out: [EntityChange] = []
-        for (_, org) in orgs {
-            if let b = org.emittedOrg {
-                out.append(EntityChange(kind: .orgs, id: org.org.id.rawValue, scope: .org(org.org.id),
-                                        json: EncodedJSON(bytes: b)))
-            }
-            if let b = org.emittedTotals {
-                out.append(EntityChange(kind: .occupancy, id: org.org.id.rawValue, scope: .orgOnly(org.org.id),
-                                        json: EncodedJSON(bytes: b)))
-            }
-            if let b = org.emittedQualityOrg {
-                out.append(EntityChange(kind: .quality, id: org.org.id.rawValue, scope: .org(org.org.id),
-                                        json: EncodedJSON(bytes: b)))
-            }
-            for (id, b) in org.emittedQuality.sorted(by: { $0.key < $1.key }) {
-                out.append(EntityChange(kind: .quality, id: "\(org.org.id.rawValue)/\(id)", scope: .org(org.org.id),
-                                        json: EncodedJSON(bytes: b)))
-            }
-            for (id, b) in org.emittedUtilization.sorted(by: { $0.key < $1.key }) {
-                out.append(EntityChange(kind: .utilization, id: "\(org.org.id.rawValue)/\(id)", scope: .org(org.org.id),
-                                        json: EncodedJSON(bytes: b)))
-            }
-            let day = org.dayStart(of: now)
-            for a in org.agents where a.emitted != nil {
-                var c = a.compute(now: now, dayStart: day, ctx: ctx)
-                if !c.exact, c.activity == a.lastActivity, a.stateSince != .min { c.since = a.stateSince }
-                out.append(EntityChange(kind: .agents, id: "\(org.org.id.rawValue)/\(a.platformID)",
-                                        scope: .org(org.org.id),
-                                        json: EncodedJSON(bytes: org.encodeAgent(a, c, ctx: ctx))))
-            }
-            for q in org.queues where q.emitted != nil {
-                let id = EntityID(org: org.org.id, platformID: q.platformID)
-                out.append(EntityChange(kind: .queues, id: id.description, scope: .org(org.org.id),
-                                        json: EncodedJSON(bytes: org.encodeQueue(q.tile(id: id, now: now)))))
-            }
-        }
-        if let g = emittedGlobal {
-            out.append(EntityChange(kind: .occupancy, id: "global", scope: .global, json: EncodedJSON(bytes: g)))
-        }
-        return out
-    }
+    // MARK: - Queries (computed at `now`, nothing emitted): ViewState+Live.swift
 }

@@ -26,6 +26,8 @@
 #   --timeout S                 give up after S seconds of retries (default 40)
 #   --query 'k=v&…'             extra query string, e.g. 'topic=org:emea'
 #   --dom PATH                  keep the last dumped DOM here (default: a temp file, removed)
+#   --expect-occupancy          the header's occupancy figures and every org card's "Today" show a percentage
+#                               (not "—"): figures are in the first snapshot, not after a refresh
 set -u
 
 ORGS="us emea apac"
@@ -39,10 +41,12 @@ TIMEOUT=40
 EXTRA=""
 DOMKEEP=""
 EXACT=0
+OCC=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --orgs) ORGS="$2"; shift 2 ;;
     --exact) EXACT=1; shift ;;
+    --expect-occupancy) OCC=1; shift ;;
     --expect-status) EXPECT+=("$2"); shift 2 ;;
     --expect-tiles) TILES="$2"; shift 2 ;;
     --expect-text) TEXTS+=("$2"); shift 2 ;;
@@ -103,6 +107,16 @@ check_once() {
   cells="$(grep -o '<canvas id="heatmap"[^>]*>' "$DOM" | grep -o 'data-heatmap-cells="[0-9]*"' | grep -o '[0-9][0-9]*' | head -1)"
   cells="${cells:-0}"
   [ "$cells" -gt 0 ] || REASONS+=("heatmap drew no cells")
+  if [ "$OCC" = 1 ]; then
+    local gid gval
+    for gid in g-today g-15 g-60; do
+      gval="$(grep -o "<div class=\"fig\" id=\"$gid\"[^>]*><span class=\"fig-label\">[^<]*</span><span class=\"fig-val\">[^<]*" "$DOM" | sed 's/.*fig-val">//')"
+      grep -q '^[0-9][0-9]*%$' <<<"$gval" || REASONS+=("header occupancy $gid is '${gval:-none}', want a percentage")
+    done
+    local orgtoday
+    orgtoday="$(grep -o '<span class="fig-label">Today</span><span class="fig-val">[^<]*' "$DOM" | sed 's/.*fig-val">//' | grep -vc '%$')"
+    [ "$orgtoday" = 0 ] || REASONS+=("$orgtoday occupancy figures show no percentage")
+  fi
   if [ -n "$TILES" ]; then
     local hagents
     hagents="$(grep -o '<canvas id="heatmap"[^>]*>' "$DOM" | grep -o 'data-heatmap-agents="[0-9]*"' | grep -o '[0-9][0-9]*' | head -1)"

@@ -197,7 +197,7 @@ struct StreamProtocolTests {
     }
 
     static func epoch(of topic: String, _ h: HubHarness) async throws -> String {
-        let frame = try h.hub.snapshot(topic: topic, for: HubPrincipal(name: "t", scopes: [.global], expiresAt: nil)).get()
+        let frame = try await h.hub.snapshot(topic: topic, for: HubPrincipal(name: "t", scopes: [.global], expiresAt: nil)).get()
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(buffer: frame)) as? [String: Any])
         return try #require(obj["epoch"] as? String)
     }

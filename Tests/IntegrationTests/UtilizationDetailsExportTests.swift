@@ -15,39 +15,9 @@ import Testing
 // A hang (a lost wake-up, a socket never closed) must fail this suite, not stall CI for 90 minutes.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct UtilizationDetailsExportTests {
     /// Simulator (with a small details cap) + bridge as the demo wires them.
-    static func withDemo(detailsCap: Int, _ body: (BridgeEndToEndTests.Running) async throws -> Void) async throws {
-        var options = SimulatorOptions()
-        options.orgCount = 3
-        options.agentsPerOrg = 6
-        options.port = 0
-        options.seed = 7
-        options.heartbeatInterval = .milliseconds(400)
-        options.startAt = .init(hour: 6, minute: 0)
-        options.detailsResultCap = detailsCap
-        let clock = ScaledClock(origin: testBusinessHours, speed: 20)
-        let fixed = options
-        let simulator = GenesysSimulator(options: options, clock: clock)
-        let bridgePort = Mutex<Int?>(nil)
-        let bridge = Bridge(
-            source: .provided({
-                let port = await simulator.waitUntilListening()
-                return DemoConfiguration.make(simulatorBase: "http://127.0.0.1:\(port)", options: fixed,
-                                              listen: ListenAddress(host: "127.0.0.1", port: 0))
-            }), clock: clock
-        ) { _, port in bridgePort.withLock { $0 = port } }
-        let group = ServiceGroup(configuration: .init(services: [simulator, bridge], gracefulShutdownSignals: [],
-                                                      logger: .switchboard("test")))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            defer { tasks.cancelAll() }
-            let simPort = await simulator.waitUntilListening()
-            #expect(await eventually("bridge listening") { bridgePort.withLock { $0 } != nil })
-            let port = try #require(bridgePort.withLock { $0 })
-            try await body(.init(simulator: simulator, bridge: bridge, bridgeBase: "http://127.0.0.1:\(port)",
-                                 simulatorBase: "http://127.0.0.1:\(simPort)"))
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+    static func withDemo(detailsCap: Int, _ body: (DemoFixture.Running) async throws -> Void) async throws {
+        try await DemoFixture.run(agents: 6, speed: 20, startAt: .init(hour: 6, minute: 0),
+                                  configure: { $0.detailsResultCap = detailsCap }, body)
     }
 
     /// The busiest closed interval of any agent in the org:us snapshot: (agent id, interval).

@@ -86,7 +86,8 @@ import Testing
             + #""hireDate":null,"presence":"ON_QUEUE","routingStatus":"INTERACTING","state":"interacting","#
             + #""stateSince":"2026-05-07T08:00:00.000Z","band":"burnout","occupancy":{"today":1,"rolling15m":1,"#
             + #""rolling60m":1},"handlingMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000},"#
-            + #""productiveMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000}}"#)
+            + #""productiveMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000},"#
+            + #""accruing":{"handling":1,"productive":1},"asOf":"2026-05-07T08:30:00.000Z"}"#)
         #expect(c.id == a.description)
         // The cached id is the one every later change carries.
         await h.engine.ingest(org: "us", events: [status(a, t0 + 20 * minute, .onQueue, .idle)])
@@ -141,7 +142,7 @@ import Testing
         #expect(c.id == "us/q-1")
         #expect(c.json?.string == #"{"id":"us/q-1","org":"us","name":"q-1","waiting":2,"interacting":3,"alerting":1,"#
             + #""onQueueAgents":4,"longestWaitMs":90000,"oldestWaitingSince":"2026-05-07T07:59:30.000Z","#
-            + #""occupancy":null}"#)
+            + #""occupancy":null,"handlingMs":null,"productiveMs":null,"accruing":null,"asOf":null}"#)
     }
 
     /// The writer's ratios are `JSONText.appendDouble`'s, over random and edge values.

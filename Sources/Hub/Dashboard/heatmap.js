@@ -198,7 +198,8 @@ function renderTooltip(v, now) {
   if (!a) { tip.hidden = true; return; }
   const o = v.orgs.get(String(a.org)) || {};
   const since = ts(a.stateSince);
-  const occ = a.occupancy || {}, hm = a.handlingMs || {}, pm = a.productiveMs || {};
+  const t = ticked(a, now, String(o.status || '').toLowerCase());
+  const occ = t.occupancy || {}, hm = t.handlingMs || {}, pm = t.productiveMs || {};
   const band = a.band || null;
   tip.textContent = '';
   const head = el('div', 'tt-head');

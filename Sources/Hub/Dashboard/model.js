@@ -179,3 +179,43 @@ function stateBucketOf(a) {
   if (/idle|available|onqueue|waiting/.test(s)) return isOffQueue(a) ? 'away' : 'idle';
   return isOffQueue(a) ? (norm(a.presence) === 'offline' ? 'offline' : 'away') : 'idle';
 }
+
+// ---- ticking (docs/protocol.md "Ticking") --------------------------------------------------
+// Agents, queues, orgs and totals carry `asOf` and `accruing` {handling, productive}: the number of
+// agents whose handling / productive time is running. Between updates a figure is
+// value + accruing × (now − asOf): exact for `today`; the rolling windows wait for the next update (their
+// tail also drops old time). An org that is not open is not ticked: its state is unknown, so its figures
+// stay where they stopped.
+const TICK_WINDOWS = ['today'];
+function ticked(e, now, orgStatus) {
+  if (!e || !e.accruing || !e.asOf || !e.handlingMs || !e.productiveMs) return e;
+  if (orgStatus && orgStatus !== 'open') return e;
+  const asOf = ts(e.asOf);
+  const dt = asOf == null ? 0 : now - asOf;
+  if (!(dt > 0)) return e;
+  if (e._tickNow === now) return e._tick;
+  const h = num(e.accruing.handling) || 0, p = num(e.accruing.productive) || 0;
+  const out = Object.assign({}, e, {
+    handlingMs: Object.assign({}, e.handlingMs), productiveMs: Object.assign({}, e.productiveMs),
+    // totals carry their ratios at the top level ({today, rolling15m, rolling60m, handlingMs, …})
+    occupancy: Object.assign({}, e.occupancy || { today: e.today, rolling15m: e.rolling15m, rolling60m: e.rolling60m }),
+  });
+  for (const w of TICK_WINDOWS) {
+    const hh = num(e.handlingMs[w]), pp = num(e.productiveMs[w]);
+    if (hh == null || pp == null) continue;
+    out.handlingMs[w] = hh + h * dt;
+    out.productiveMs[w] = pp + p * dt;
+    out.occupancy[w] = out.productiveMs[w] > 0 ? out.handlingMs[w] / out.productiveMs[w] : null;
+  }
+  e._tickNow = now; e._tick = out;
+  return out;
+}
+function orgStatusOf(v, orgId) {
+  const o = v.orgs.get(String(orgId));
+  return o ? String(o.status || 'connecting').toLowerCase() : null;
+}
+// Global totals tick only while every org is open (a dead org's share must not grow).
+function tickedTotals(v, totals, now) {
+  for (const o of v.orgs.values()) if (String(o.status || '').toLowerCase() !== 'open') return totals;
+  return ticked(totals, now);
+}

@@ -52,16 +52,21 @@ function renderBody() {
   for (const k in dirty) dirty[k] = false;
 }
 
+const UNDEFINED_OCC = 'Occupancy is undefined here: no productive time in this window yet (handling ÷ productive needs productive time).';
 function setFig(id, value, opts) {
   const box = $(id);
   const val = box.querySelector('.fig-val');
   setText(val, value);
+  if (opts && 'band' in opts) setAttr(box, 'title', value === '—' ? UNDEFINED_OCC : '');
   if (opts && opts.band != null) setAttr(box, 'data-band', opts.band);
   if (opts && opts.level != null) setAttr(box, 'data-level', opts.level);
 }
 
 function renderHeader(v, scope, orgList, now, inScope) {
-  const occ = (scope && orgList.length === 1 && orgList[0].occupancy) ? orgList[0].occupancy : (v.occupancy || {});
+  const src = (scope && orgList.length === 1 && orgList[0].occupancy)
+    ? ticked(orgList[0], now, String(orgList[0].status || '').toLowerCase())
+    : tickedTotals(v, v.occupancy, now);
+  const occ = (src && src.occupancy) ? src.occupancy : (src || {});
   setFig('g-today', pct(occ.today), { band: occBand(occ.today) });
   setFig('g-15', pct(occ.rolling15m), { band: occBand(occ.rolling15m) });
   setFig('g-60', pct(occ.rolling60m), { band: occBand(occ.rolling60m) });
@@ -184,10 +189,11 @@ function renderOrgs(v, orgList, now, inScope) {
       setText(card.banner, 'CONNECTING TO GENESYS…');
       setAttr(card.banner, 'data-status', status);
     } else if (!card.banner.hidden) card.banner.hidden = true;
-    const occ = o.occupancy || {};
+    const occ = ticked(o, now, status).occupancy || {};
     for (const [f, w] of [[card.f1, 'today'], [card.f2, 'rolling15m'], [card.f3, 'rolling60m']]) {
       setText(f.lastChild, pct(occ[w]));
       setAttr(f, 'data-band', occBand(occ[w]));
+      setAttr(f, 'title', occ[w] == null ? UNDEFINED_OCC : '');
     }
     const a = agg.get(id);
     const nAgents = num(o.agents) != null ? o.agents : a.agents;

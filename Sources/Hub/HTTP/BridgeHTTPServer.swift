@@ -112,7 +112,7 @@ struct BridgeRoutes {
             switch await Self.authenticate(request, hub: hub) {
             case .failure(let failure): return Self.error(.unauthorized, failure.code, "a valid bearer token is required")
             case .success(let principal):
-                switch hub.snapshot(topic: topic, for: principal) {
+                switch await hub.snapshot(topic: topic, for: principal) {
                 case .success(let frame): return Response(status: .ok, headers: Self.json, body: .init(byteBuffer: frame))
                 case .failure(.forbidden): return Self.error(.forbidden, "forbidden", "the token does not cover \(topic)")
                 case .failure(.unknownTopic): return Self.error(.notFound, "unknown-topic", "no topic \(topic)")
@@ -158,7 +158,7 @@ struct BridgeRoutes {
         case .failure(let failure):
             return .refused(error(.unauthorized, failure.code, "a valid bearer token is required"))
         case .success(let principal):
-            switch hub.snapshot(topic: topic, for: principal) {
+            switch await hub.snapshot(topic: topic, for: principal) {
             case .failure(.forbidden): return .refused(error(.forbidden, "forbidden", "the token does not cover \(topic)"))
             case .failure(.unknownTopic): return .refused(error(.notFound, "unknown-topic", "no such topic \(topic)"))
             case .success(let frame): return .allowed(frame)

@@ -94,7 +94,7 @@ enum UtilizationDetailsExport {
         case .failure(let failure):
             return .failure(.init(status: .unauthorized, code: failure.code, message: "a valid bearer token is required"))
         case .success(let principal):
-            switch hub.snapshot(topic: "org:\(org)", for: principal) {
+            switch await hub.snapshot(topic: "org:\(org)", for: principal) {
             case .failure(.forbidden):
                 return .failure(.init(status: .forbidden, code: "forbidden", message: "the token does not cover org:\(org)"))
             case .failure(.unknownTopic):

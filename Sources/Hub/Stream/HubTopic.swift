@@ -16,6 +16,12 @@ public enum HubTopic: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The org of an `org:<id>` topic; nil for `global`.
+    public var org: OrgID? {
+        if case .org(let id) = self { return id }
+        return nil
+    }
+
     /// The wire name.
     public var description: String {
         switch self {

@@ -21,22 +21,35 @@ public enum TopicAccessError: Error, Sendable, Equatable {
 }
 
 extension StreamHub {
-    /// The current snapshot frame of a topic, for `GET /v1/views/{topic}` (same bytes as on the stream).
-    public func snapshot(topic name: String, for principal: HubPrincipal) -> Result<ByteBuffer, TopicAccessError> {
+    /// The current snapshot frame of a topic, for `GET /v1/views/{topic}` (same bytes as on the stream):
+    /// time-driven figures computed now (see ``attachLiveSource(_:)``).
+    public func snapshot(topic name: String, for principal: HubPrincipal) async -> Result<ByteBuffer, TopicAccessError> {
         guard let topic = HubTopic(parsing: name) else { return .failure(.unknownTopic) }
         guard principal.canRead(topic: topic) else { return .failure(.forbidden) }
         let at = clock.now()
-        return state.withLock { s in
-            guard s.topics[topic] != nil else { return .failure(.unknownTopic) }
-            let synthetic = Self.syntheticOrgs(s, topic)
-            return .success(s.topics[topic]!.snapshot(at: at, syntheticOrgs: synthetic))
+        let (cached, source): (Result<ByteBuffer, TopicAccessError>?, (any LiveEntitySource)?) = state.withLock { s in
+            guard let t = s.topics[topic] else { return (.failure(.unknownTopic), nil) }
+            if let frame = t.freshSnapshot(now: .now, maxAge: s.configuration.flushInterval) { return (.success(frame), nil) }
+            guard s.liveSource != nil else {
+                return (.success(s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic))), nil)
+            }
+            return (nil, s.liveSource)
+        }
+        if let cached { return cached }
+        return await source!.withLiveEntities(org: topic.org) { live in
+            self.state.withLock { s -> Result<ByteBuffer, TopicAccessError> in
+                guard s.topics[topic] != nil else { return .failure(.unknownTopic) }
+                let synthetic = Self.syntheticOrgs(s, topic)
+                return .success(s.topics[topic]!.snapshot(at: at, syntheticOrgs: synthetic, live: live))
+            }
         }
     }
 
     /// Subscribes a connection: a forbidden or unknown topic gets one error frame and nothing else;
     /// otherwise the connection gets a snapshot (or `recovered` + the missed deltas when `since` is
-    /// still inside the history), then the active alerts, then every later delta.
-    func subscribe(_ conn: ClientConnection, topicName: String, since: ResumePoint?) {
+    /// still inside the history), then the active alerts, then every later delta. A snapshot's
+    /// time-driven figures are computed at the moment it is taken (``attachLiveSource(_:)``).
+    func subscribe(_ conn: ClientConnection, topicName: String, since: ResumePoint?) async {
         guard let topic = HubTopic(parsing: topicName) else {
             conn.push(.control(HubFrame.error("unknown-topic", "topics are 'global' and 'org:<id>'", topic: topicName)))
             return
@@ -46,35 +59,70 @@ extension StreamHub {
             return
         }
         let at = clock.now()
-        state.withLock { s in
-            guard s.topics[topic] != nil else {
-                conn.push(.control(HubFrame.error("unknown-topic", "no org '\(topicName.dropFirst(4))' is configured",
-                                                  topic: topicName)))
-                return
-            }
-            let limit = s.configuration.maxTopicsPerConnection
-            let already = conn.hasSubscription(topic)
-            guard conn.addSubscription(topic, limit: limit) else {
-                conn.push(.control(HubFrame.error("limit", "at most \(limit) topics per connection", topic: topicName)))
-                return
-            }
-            if !already {
-                s.topics[topic]!.subscribers[conn.id] = conn
-                metrics.subscriptions(topic: topicName, delta: 1)
-            }
-            let t = s.topics[topic]!
-            if let since, let missed = t.missedDeltas(epoch: since.epoch, after: since.seq) {
-                conn.push(.control(HubFrame.recovered(topic: t.name, epoch: t.epoch, from: since.seq + 1, to: t.seq)))
-                for delta in missed { conn.push(.delta(delta)) }
-            } else {
-                let synthetic = Self.syntheticOrgs(s, topic)
-                let frame = s.topics[topic]!.snapshot(at: at, syntheticOrgs: synthetic)
-                conn.push(.snapshot(topic: t.name, frame))
-            }
-            for alert in Self.activeAlerts(s, topic) {
-                conn.push(.control(HubFrame.alert(alert, topic: t.name)))
+        // A resume, a refusal, or a snapshot built from live entities moments ago needs no computation.
+        let source: (any LiveEntitySource)? = state.withLock { s in
+            attach(&s, conn, topic, topicName, since: since, at: at, input: .cachedOnly) ? nil : s.liveSource
+        }
+        guard let source else { return }
+        await source.withLiveEntities(org: topic.org) { live in
+            self.state.withLock { s in _ = self.attach(&s, conn, topic, topicName, since: since, at: at, input: .live(live)) }
+        }
+    }
+
+    /// What ``attach(_:_:_:_:since:at:input:)`` may build a snapshot from.
+    enum SnapshotInput {
+        /// Only a snapshot built from live entities within the last flush interval (or, with no live
+        /// source attached, the state after the last delta); otherwise do nothing and return false.
+        case cachedOnly
+        case live(LiveEntities)
+    }
+
+    /// Registers the subscription and pushes its first frames; false (and nothing done) when `input` is
+    /// `.cachedOnly` and a fresh snapshot must be computed first.
+    private func attach(_ s: inout State, _ conn: ClientConnection, _ topic: HubTopic, _ topicName: String,
+                        since: ResumePoint?, at: EpochMillis, input: SnapshotInput) -> Bool {
+        guard s.topics[topic] != nil else {
+            conn.push(.control(HubFrame.error("unknown-topic", "no org '\(topicName.dropFirst(4))' is configured",
+                                              topic: topicName)))
+            return true
+        }
+        let t = s.topics[topic]!
+        let missed = since.flatMap { t.missedDeltas(epoch: $0.epoch, after: $0.seq) }
+        var frame: ByteBuffer?
+        if missed == nil {
+            switch input {
+            case .live(let live):
+                frame = s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic), live: live)
+            case .cachedOnly:
+                if let f = t.freshSnapshot(now: .now, maxAge: s.configuration.flushInterval) {
+                    frame = f
+                } else if s.liveSource == nil {
+                    frame = s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic))
+                } else {
+                    return false
+                }
             }
         }
+        let limit = s.configuration.maxTopicsPerConnection
+        let already = conn.hasSubscription(topic)
+        guard conn.addSubscription(topic, limit: limit) else {
+            conn.push(.control(HubFrame.error("limit", "at most \(limit) topics per connection", topic: topicName)))
+            return true
+        }
+        if !already {
+            s.topics[topic]!.subscribers[conn.id] = conn
+            metrics.subscriptions(topic: topicName, delta: 1)
+        }
+        if let since, let missed {
+            conn.push(.control(HubFrame.recovered(topic: t.name, epoch: t.epoch, from: since.seq + 1, to: t.seq)))
+            for delta in missed { conn.push(.delta(delta)) }
+        } else if let frame {
+            conn.push(.snapshot(topic: t.name, frame))
+        }
+        for alert in Self.activeAlerts(s, topic) {
+            conn.push(.control(HubFrame.alert(alert, topic: t.name)))
+        }
+        return true
     }
 
     /// Ends a subscription; answers `{"type":"unsubscribed","topic":…,"reason":"requested"}`.

@@ -27,6 +27,8 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         /// The active (not yet recovered) alert per org, replayed after a snapshot.
         var alerts: [OrgID: StreamAlert] = [:]
         var configuration: ServerConfig
+        /// Where snapshots read time-driven figures at the moment they are taken (the views).
+        var liveSource: (any LiveEntitySource)?
     }
     static let global = HubTopic.global
 
@@ -60,6 +62,12 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
     }
 
     var configuration: ServerConfig { state.withLock { $0.configuration } }
+
+    /// Makes every snapshot (stream and `GET /v1/views`) read the time-driven entities from `source` at
+    /// the moment it is taken, so its figures are those of its `at` (docs/protocol.md, "Snapshots").
+    public func attachLiveSource(_ source: any LiveEntitySource) {
+        state.withLock { $0.liveSource = source }
+    }
 
     // MARK: ViewChangeSink
 

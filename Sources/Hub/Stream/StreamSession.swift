@@ -67,7 +67,7 @@ struct StreamSession {
         switch op.op {
         case "subscribe":
             guard let topic = op.topic else { return badRequest("subscribe needs a \"topic\"") }
-            hub.subscribe(conn, topicName: topic, since: op.since)
+            await hub.subscribe(conn, topicName: topic, since: op.since)
         case "unsubscribe":
             guard let topic = op.topic else { return badRequest("unsubscribe needs a \"topic\"") }
             hub.unsubscribe(conn, topicName: topic)

@@ -24,6 +24,8 @@ struct TopicState {
     private var pendingSince: ContinuousClock.Instant?
     private(set) var history: Deque<DeltaPayload> = []
     private var cachedSnapshot: ByteBuffer?
+    /// When `cachedSnapshot` was built from live entities (nil: built from the deltas alone).
+    private var cachedLiveAt: ContinuousClock.Instant?
     var subscribers: [Int: ClientConnection] = [:]
 
     init(topic: HubTopic) {
@@ -60,7 +62,7 @@ struct TopicState {
                                  publishedAt: pendingSince ?? now, flushedAt: now)
         pending.removeAll(keepingCapacity: true)
         pendingSince = nil
-        cachedSnapshot = nil
+        invalidateSnapshot()
         history.append(delta)
         pruneHistory(now: now, size: historySize, maxAge: historyMaxAge)
         return delta
@@ -76,20 +78,54 @@ struct TopicState {
         return ArraySlice(history[start...])
     }
 
-    /// The snapshot frame at the current seq, built once per flush and shared.
-    /// - Parameter orgs: org entries to add when the views have not published one (id → JSON).
-    mutating func snapshot(at: EpochMillis, syntheticOrgs: [(OrgID, EncodedJSON)]) -> ByteBuffer {
-        if let cachedSnapshot { return cachedSnapshot }
-        let frame = HubFrame.snapshot(topic: name, epoch: epoch, seq: seq, at: at,
-                                      data: snapshotData(syntheticOrgs: syntheticOrgs))
+    /// A snapshot frame built from live entities less than `maxAge` ago at the current seq, if any: a
+    /// burst of subscribers shares one computation.
+    func freshSnapshot(now: ContinuousClock.Instant, maxAge: Duration) -> ByteBuffer? {
+        guard let cachedSnapshot, let builtAt = cachedLiveAt, now - builtAt < maxAge else { return nil }
+        return cachedSnapshot
+    }
+
+    /// The snapshot frame at the current seq.
+    ///
+    /// With `live` entities (computed by the views at `live.at`, after everything already published), the
+    /// kinds they cover are taken from them and every other kind from the latest deltas: the figures are
+    /// those at `at`, not those of each entity's last delta. Deltas after the current seq still apply on
+    /// top (they carry the latest state of each entity they name). Without `live` (no views attached),
+    /// the snapshot is the state after the last delta, built once per flush.
+    /// - Parameter syntheticOrgs: org entries to add when the views have not published one (id → JSON).
+    mutating func snapshot(at: EpochMillis, syntheticOrgs: [(OrgID, EncodedJSON)], live: LiveEntities? = nil,
+                           now: ContinuousClock.Instant = .now) -> ByteBuffer {
+        if live == nil, cachedLiveAt == nil, let cachedSnapshot { return cachedSnapshot }
+        let frame = HubFrame.snapshot(topic: name, epoch: epoch, seq: seq, at: live?.at ?? at,
+                                      data: snapshotData(syntheticOrgs: syntheticOrgs, live: live))
         cachedSnapshot = frame
+        cachedLiveAt = live == nil ? nil : now
         return frame
     }
 
-    mutating func invalidateSnapshot() { cachedSnapshot = nil }
+    mutating func invalidateSnapshot() {
+        cachedSnapshot = nil
+        cachedLiveAt = nil
+    }
+
+    /// Whether a change of `scope` belongs to this topic (as ``StreamHub/publish(_:)`` routes it).
+    func covers(_ scope: ChangeScope) -> Bool {
+        switch (topic, scope) {
+        case (.global, .global), (.global, .org): true
+        case (.org(let mine), .org(let o)), (.org(let mine), .orgOnly(let o)): mine == o
+        default: false
+        }
+    }
 
     /// `{"orgs":[…],"occupancy":{…}|null,"agents":[…],"queues":[…], …other kinds}`.
-    private func snapshotData(syntheticOrgs: [(OrgID, EncodedJSON)]) -> [UInt8] {
+    private func snapshotData(syntheticOrgs: [(OrgID, EncodedJSON)], live: LiveEntities?) -> [UInt8] {
+        var entities = self.entities
+        if let live {
+            for kind in live.kinds { entities[kind] = [:] }
+            for change in live.changes where live.kinds.contains(change.kind) && covers(change.scope) {
+                if let json = change.json { entities[change.kind, default: [:]][change.id] = json }
+            }
+        }
         var kinds: [EntityKind] = [.orgs, .occupancy, .agents, .queues]
         kinds += entities.keys.filter { !kinds.contains($0) }.sorted()
         var size = 64

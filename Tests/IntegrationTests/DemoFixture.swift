@@ -1,0 +1,104 @@
+import AsyncHTTPClient
+import Bridge
+import Foundation
+import NIOFoundationCompat
+import ServiceLifecycle
+import Simulator
+import SwitchboardConfig
+import SwitchboardCore
+import Synchronization
+import Testing
+
+/// The one fixture of the integration tests: the in-process simulator and a bridge wired to it as
+/// `switchboard demo` wires them (shared business clock, demo tokens), both on loopback port 0.
+enum DemoFixture {
+    struct Running {
+        let simulator: GenesysSimulator
+        let bridge: Bridge
+        let bridgeBase: String
+        let simulatorBase: String
+        let clock: ScaledClock
+    }
+
+    /// Runs simulator + bridge around `body`, then shuts both down gracefully.
+    /// - Parameters:
+    ///   - agents: agents per org (3 orgs: us, emea, apac).
+    ///   - speed: business seconds per real second (the clock starts at ``testBusinessHours``).
+    ///   - startAt: start the simulated day later, with a history only the REST aggregates reveal.
+    ///   - configure: any other simulator option (seed, heartbeat, details cap, …).
+    static func run(agents: Int = 12, speed: Double = 1, startAt: SimulatorOptions.StartAt? = nil,
+                    configure: (inout SimulatorOptions) -> Void = { _ in },
+                    _ body: (Running) async throws -> Void) async throws {
+        var options = SimulatorOptions()
+        options.orgCount = 3
+        options.agentsPerOrg = agents
+        options.port = 0
+        options.seed = 7
+        options.heartbeatInterval = .milliseconds(400)
+        options.startAt = startAt
+        configure(&options)
+        let clock = ScaledClock(origin: testBusinessHours, speed: speed)
+        let fixed = options
+        let simulator = GenesysSimulator(options: options, clock: clock)
+        let bridgePort = Mutex<Int?>(nil)
+        let bridge = Bridge(
+            source: .provided({
+                let port = await simulator.waitUntilListening()
+                return DemoConfiguration.make(simulatorBase: "http://127.0.0.1:\(port)", options: fixed,
+                                              listen: ListenAddress(host: "127.0.0.1", port: 0))
+            }), clock: clock
+        ) { _, port in bridgePort.withLock { $0 = port } }
+        let group = ServiceGroup(configuration: .init(services: [simulator, bridge], gracefulShutdownSignals: [],
+                                                      logger: .switchboard("test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            defer { tasks.cancelAll() }
+            let simPort = await simulator.waitUntilListening()
+            #expect(await eventually("bridge listening") { bridgePort.withLock { $0 } != nil })
+            let port = try #require(bridgePort.withLock { $0 })
+            try await body(Running(simulator: simulator, bridge: bridge, bridgeBase: "http://127.0.0.1:\(port)",
+                                   simulatorBase: "http://127.0.0.1:\(simPort)", clock: clock))
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    static func get(_ url: String, token: String? = nil) async throws -> (status: UInt, body: Data) {
+        var request = HTTPClientRequest(url: url)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return (response.status.code, Data(buffer: body))
+    }
+
+    static func json(_ url: String, token: String? = nil) async throws -> [String: Any] {
+        let (status, body) = try await get(url, token: token)
+        try #require(status == 200, "GET \(url) answered \(status): \(String(decoding: body, as: UTF8.self))")
+        return try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+    }
+
+    static func allOpen(_ base: String) async -> Bool {
+        guard let (status, body) = try? await get("\(base)/readyz"), status == 200,
+              let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+              let orgs = json["orgs"] as? [[String: Any]], orgs.count == 3
+        else { return false }
+        return orgs.allSatisfy { $0["status"] as? String == "open" }
+    }
+}
+
+/// Polls `condition` until it holds, for at most `seconds` of real time (a bound that turns a hang into a
+/// failure; nothing here waits for time to pass).
+func eventually(_ what: Comment, seconds: Double = 30, _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("timed out waiting for: \(what)")
+    return false
+}
+
+/// A fixed business time for clocks in tests: 12:00Z is 08:00 in New York, 14:00 in Berlin and 21:00 in
+/// Tokyo, far from every simulated org's midnight. A clock starting at the real "now" would make results
+/// depend on when the suite runs (a sped-up run near local midnight rolls "today" over mid-test).
+let testBusinessHours: EpochMillis = 1_778_155_200_000  // 2026-05-07T12:00:00Z
