@@ -9,7 +9,7 @@ public enum BridgeEvent: Sendable, Equatable {
     case agentStatus(AgentStatusChange)
     /// The state of one agent on one conversation, from a full conversation snapshot.
     case agentInteraction(AgentInteraction)
-    /// An agent's display name (directory listing or a profile change).
+    /// An agent's display name and hire date (directory listing or a profile change).
     case agentProfile(AgentProfile)
     /// Live queue figures from `v2.analytics.queues.{id}.observations` or the observations query.
     case queueObservation(QueueObservation)
@@ -87,12 +87,18 @@ public struct AgentInteraction: Sendable, Equatable {
     }
 }
 
+/// An agent's directory facts. Every profile comes from a directory read, so a nil `hireDate` means the
+/// directory has none (it clears one seen before).
 public struct AgentProfile: Sendable, Equatable {
     public var agent: EntityID
     public var name: String
-    public init(agent: EntityID, name: String) {
+    /// The hire date (`employerInfo.dateHire`) as a ``CalendarDay`` number (days since 1970-01-01, a
+    /// calendar date with no zone); nil when the directory has none or it is not a valid date.
+    public var hireDate: Int?
+    public init(agent: EntityID, name: String, hireDate: Int? = nil) {
         self.agent = agent
         self.name = name
+        self.hireDate = hireDate
     }
 }
 
