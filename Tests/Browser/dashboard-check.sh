@@ -155,6 +155,19 @@ check_once() {
     if grep -q 'hidden' <<<"${header%%>*}" || ! grep -qF "${name:-$o} DISCONNECTED — no heartbeat for" <<<"$header"; then
       REASONS+=("header line is '${header#*>}', want '${name:-$o} DISCONNECTED — no heartbeat for …'")
     fi
+    # Never a wrong state: the header counts the live orgs, the global totals say they leave the org out,
+    # and its queue badges are grey NO DATA, not a green OK.
+    local pill title qbad
+    pill="$(grep -o '<div class="conn"[^>]*>' "$DOM" | head -1)"
+    grep -q 'data-orgs-live="\(some\|none\)"' <<<"$pill" || REASONS+=("connection pill does not flag orgs down: ${pill}")
+    grep -q '[0-9] / [0-9]* orgs\? live' "$DOM" || REASONS+=("header does not say how many orgs are live")
+    if grep -q '<body[^>]*data-scope="global"' "$DOM"; then
+      title="$(grep -o '<div class="occ-title" id="occ-title">[^<]*' "$DOM" | sed 's/.*>//')"
+      grep -qF "partial, without ${name:-$o}" <<<"$title" || REASONS+=("global occupancy title is '$title', want it partial without ${name:-$o}")
+    fi
+    qbad="$(awk -v RS='</section>' -v key="data-org=\"$o\"" 'index($0, "class=\"qorg") && index($0, key) { print; exit }' "$DOM" \
+      | grep -o '<div class="lvl"[^>]*>[^<]*' | grep -vc 'NO DATA')"
+    [ "${qbad:-0}" = 0 ] || REASONS+=("$qbad queue badges of '$o' are not NO DATA")
   done
   SUMMARY="orgs=[$(grep -o 'data-org="[^"]*" data-status="[^"]*"' <<<"$cards" | sed 's/data-org="\([^"]*\)" data-status="\([^"]*\)"/\1:\2/' | tr '\n' ' ' | sed 's/ $//')] heatmap-cells=$cells conn=${conn:-?}"
   [ ${#REASONS[@]} -eq 0 ]

@@ -75,12 +75,12 @@ function renderHeat(v, orgList, inScope) {
   for (const o of orgList) groups.set(String(o.id), { items: [], zero: 0, total: 0, all: 0 });
   const buckets = { interacting: 0, ringing: 0, acw: 0, idle: 0, away: 0, offline: 0 };
   let totalAgents = 0, noHire = 0;
-  const bands = { under: 0, healthy: 0, elevated: 0, burnout: 0, none: 0 };
+  const bands = { under: 0, healthy: 0, elevated: 0, burnout: 0, none: 0, warming: 0 };
   const today = Math.floor(serverNow() / DAY_MS);
   const tenures = [];
   for (const a of v.agents.values()) {
     if (!inScope(a)) continue;
-    bands[BAND_COLOUR[a.band] ? a.band : 'none']++;
+    bands[BAND_COLOUR[a.band] ? a.band : a.bandStatus === 'warming-up' ? 'warming' : 'none']++;
     let g = groups.get(String(a.org));
     if (!g) { g = { items: [], zero: 0, total: 0, all: 0 }; groups.set(String(a.org), g); }
     g.all++; totalAgents++;
@@ -143,8 +143,10 @@ function renderHeat(v, orgList, inScope) {
     i.style.flexGrow = String(bands[k]);
     setAttr(i, 'title', bands[k] + ' ' + k);
   }
-  setText($('bandtext'), totalAgents ? (bands.burnout + ' burnout · ' + bands.elevated + ' elevated · ' + bands.healthy + ' healthy · ' + bands.under + ' under') : '—');
-  setAttr($('bandtext'), 'title', bands.none + ' agents without a band (no productive time in the window)');
+  setText($('bandtext'), totalAgents ? (bands.burnout + ' burnout · ' + bands.elevated + ' elevated · ' + bands.healthy + ' healthy · ' + bands.under + ' under'
+    + (bands.warming ? ' · ' + bands.warming + ' warming up' : '')) : '—');
+  setAttr($('bandtext'), 'title', bands.none + ' agents without a band (no productive time in the window); '
+    + bands.warming + ' warming up (too little productive time in the window to judge yet)');
   setAttr(bar, 'data-burnout', bands.burnout);
   // state summary line (text, so state is never conveyed by colour alone)
   const sum = $('state-summary');
@@ -209,7 +211,9 @@ function renderTooltip(v, now) {
   st.textContent = stateText + (since ? ' · since ' + hms(since) + ' (' + dur(now - since) + ')' : '');
   const b = el('div', 'tt-band');
   b.dataset.band = band || 'none';
-  b.textContent = band ? band.toUpperCase() + ' (60 min band)' : 'NO BAND — no productive time in the band window';
+  b.textContent = band ? band.toUpperCase() + ' (60 min band)'
+    : a.bandStatus === 'warming-up' ? 'WARMING UP — too little productive time in the band window to judge yet'
+    : 'NO BAND — no productive time in the band window';
   const tbl = el('table', 'tt-table');
   const hr = el('tr'); for (const c of ['', 'Occ.', 'Handling', 'Productive']) hr.append(el('th', null, c)); tbl.append(hr);
   for (const [w, label] of [['today', 'Today'], ['rolling15m', '15 min'], ['rolling60m', '60 min']]) {
