@@ -89,7 +89,8 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
             return ReadinessReport.Org(
                 id: id.rawValue, status: s?.status ?? .connecting,
                 lastHeartbeatAt: s?.lastHeartbeatAt.map(Timestamp.format),
-                lastEventAt: s?.lastEventAt.map(Timestamp.format), detail: s?.detail)
+                lastEventAt: s?.lastEventAt.map(Timestamp.format), detail: s?.detail,
+                problems: (s?.problems ?? [:]).sorted { $0.key < $1.key }.map(\.value))
         }
         return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),
                                configErrors: rejected, orgs: orgs)

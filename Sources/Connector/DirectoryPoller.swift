@@ -21,6 +21,8 @@ struct DirectoryPoller: Sendable {
     let logger: Logger
     /// True once the first re-sync has read the directory (its names are the starting point).
     let ready: @Sendable () -> Bool
+    /// Records or clears a feature that does not work (the connector's org card / `/readyz` line).
+    var reportProblem: @Sendable (String, String?) async -> Void = { _, _ in }
 
     func run() async {
         let every = EpochMillis(self.every.components.seconds * 1000)
@@ -34,6 +36,7 @@ struct DirectoryPoller: Sendable {
                 do {
                     let changed = try await names(known: &known)
                     schedule.succeeded(fetch)
+                    await reportProblem("directory", nil)
                     if !changed.isEmpty {
                         await sink.ingest(org: org.id, events: changed)
                         logger.info("names changed in the directory", metadata: ["count": "\(changed.count)"])
@@ -43,8 +46,13 @@ struct DirectoryPoller: Sendable {
                 } catch {
                     if Task.isCancelled { return }
                     schedule.failed(now: clock.now())
-                    logger.warning("directory re-read failed; names stay as they are until the next try",
-                                   metadata: ["error": "\(error)"])
+                    if let refusal = ConnectorProblem.permission(error, feature: "directory", endpoint: "GET /api/v2/users") {
+                        schedule.refused(until: clock.now() + ConnectorProblem.refusedBackoff(every: every))
+                        await reportProblem("directory", refusal)
+                    } else {
+                        logger.warning("directory re-read failed; names stay as they are until the next try",
+                                       metadata: ["error": "\(error)"])
+                    }
                 }
                 continue
             }

@@ -180,6 +180,10 @@ public struct ConnectorStatus: Sendable, Equatable {
     public var lastEventAt: EpochMillis?
     /// Why the status changed, for people (never a secret).
     public var detail: String?
+    /// Features that do not work for this org although the connector is up, by feature (`quality`,
+    /// `utilization`, `directory`, `notifications`, …) → what is wrong and what to do (e.g. the permission the
+    /// platform says the OAuth client lacks). Empty when everything works.
+    public var problems: [String: String] = [:]
 
     public init(org: OrgID, status: OrgStatus, at: EpochMillis, lastHeartbeatAt: EpochMillis? = nil,
                 lastEventAt: EpochMillis? = nil, detail: String? = nil) {

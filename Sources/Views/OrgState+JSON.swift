@@ -120,7 +120,15 @@ extension OrgState {
             j.windows(totals)
             j.raw(",\"agents\":")
             j.int(Int64(agents.count))
-            j.raw(",")
+            j.raw(",\"problems\":[")
+            for (n, (feature, message)) in connector.problems.sorted(by: { $0.key < $1.key }).enumerated() {
+                j.raw(n == 0 ? "{\"feature\":" : ",{\"feature\":")
+                j.string(feature)
+                j.raw(",\"message\":")
+                j.string(message)
+                j.raw("}")
+            }
+            j.raw("],")
             j.ticking(accrual, asOf: at)
             j.raw("}")
         }

@@ -165,8 +165,12 @@ function makeOrgCard() {
   const counts = el('span', 'org-counts');
   const age = el('span', 'org-age');
   foot.append(counts, age);
-  c.append(head, banner, figs, foot);
-  return { c, name, tz, pill, banner, f1, f2, f3, counts, age };
+  // features that do not work for this org (e.g. a permission the OAuth client lacks): never an empty panel
+  // without a reason
+  const problems = el('div', 'org-problems');
+  problems.hidden = true;
+  c.append(head, banner, figs, foot, problems);
+  return { c, name, tz, pill, banner, f1, f2, f3, counts, age, problems };
 }
 function renderOrgs(v, orgList, now, inScope) {
   const host = $('orgs');
@@ -217,6 +221,11 @@ function renderOrgs(v, orgList, now, inScope) {
     setText(card.age, age == null ? 'no update yet' : 'updated ' + dur(age) + ' ago');
     setAttr(card.age, 'data-level', age != null && age / 1000 > AGE_WARN_S ? 'warn' : 'ok');
     setAttr(card.c, 'data-age-s', age == null ? '' : Math.round(age / 1000));
+    const probs = Array.isArray(o.problems) ? o.problems : [];
+    card.problems.hidden = probs.length === 0;
+    setText(card.problems, probs.map(p => '⚠ ' + String(p.message || p.feature)).join('\n'));
+    setAttr(card.problems, 'title', probs.map(p => String(p.message || p.feature)).join('\n'));
+    setAttr(card.c, 'data-problems', probs.map(p => p.feature).join(','));
   });
   for (const [id, card] of orgCards) if (!seen.has(id)) { card.c.remove(); orgCards.delete(id); }
   // the tab title carries the worst org status too (visible on a browser tab strip or kiosk switcher)
