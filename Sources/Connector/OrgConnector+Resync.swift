@@ -30,6 +30,8 @@ extension OrgConnector {
             $0.users = users
             $0.queues = queues
         }
+        // The directory as it is now: agents and queues the views hold that are gone leave them.
+        await sink.ingest(org: id, events: [.directory(OrgDirectory(org: id, users: Set(users), queues: Set(queues)))])
         let chunk = max(1, options.analyticsChunk)
         // A baseline the OAuth client may not read is a problem of that feature, not of the org: the socket
         // still brings live changes (ConnectorProblem).
@@ -91,8 +93,7 @@ extension OrgConnector {
         case .queueProfile(let e): e.queue.platformID
         case .queueObservation(let e): e.queue.platformID
         case .utilization(let e): e.agent.platformID
-        case .quality: nil
-        case .connector: nil
+        case .quality, .connector, .directory: nil
         }
     }
 }

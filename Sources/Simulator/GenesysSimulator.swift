@@ -123,6 +123,11 @@ public final class GenesysSimulator: Service, Sendable {
         injectNow(fault, org: org, source: "api")
     }
 
+    /// Sockets of `org` that are attached to a channel and not ghosted: what a socket fault would hit.
+    public func liveSockets(org: String) async -> Int {
+        orgByID[org]?.with { s in s.channels.values.filter { $0.socket != nil && !$0.ghost }.count } ?? 0
+    }
+
     /// The fault log, oldest first.
     public func faultLog() async -> [SimFaultRecord] { faults.withLock { $0 } }
 

@@ -23,6 +23,24 @@ public enum BridgeEvent: Sendable, Equatable {
     case utilization(AgentUtilization)
     /// The org's quality scores today (REST-polled, every 15 min and early after `v2.quality.evaluations`).
     case quality(QualityReport)
+    /// Every agent and queue the org has now (a full directory read): the views drop the others.
+    case directory(OrgDirectory)
+}
+
+/// The complete set of watched agents and queues of one org, from a full directory read (the re-sync
+/// after a connect). Agents and queues not in it no longer exist upstream (deleted, or the org was
+/// re-pointed to another upstream) and leave the views.
+public struct OrgDirectory: Sendable, Equatable {
+    public var org: OrgID
+    /// Platform ids.
+    public var users: Set<String>
+    public var queues: Set<String>
+
+    public init(org: OrgID, users: Set<String>, queues: Set<String>) {
+        self.org = org
+        self.users = users
+        self.queues = queues
+    }
 }
 
 public struct AgentStatusChange: Sendable, Equatable {

@@ -179,6 +179,10 @@ struct OrgState {
                 guard q.org == me else { dropped += 1; continue }
                 apply(quality: q, out: &out)
                 continue
+            case .directory(let d):
+                guard d.org == me else { dropped += 1; continue }
+                apply(directory: d, out: &out)
+                continue
             }
             lastEventAt = now
         }

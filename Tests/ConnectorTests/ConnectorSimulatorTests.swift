@@ -88,6 +88,9 @@ struct NoViewChanges: ViewChangeSink {
                 (.expireToken, "expire-token"),
             ]
             for (fault, name) in breaking {
+                // The connector reports `open` once its side of the upgrade is done; the simulator attaches the
+                // socket to the channel a moment later. A fault injected in between would hit no socket.
+                #expect(await eventually("a live socket before \(name)") { await sim.liveSockets(org: "us") > 0 })
                 let mark = await sink.count
                 await sim.inject(fault, org: "us")
                 switch fault {
