@@ -167,7 +167,7 @@ public final class GenesysRESTClient: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: Data(response.body))
         } catch {
-            throw GenesysAPIError.decode(what, "\(error)", correlationID: response.correlationID)
+            throw GenesysAPIError.decode(Redaction.apiPath(what), "\(error)", correlationID: response.correlationID)
         }
     }
 }

@@ -26,6 +26,7 @@ struct ListenerLimitsTests {
             let c = try await RawConnection.open(port: h.port)
             #expect(try await c.waitClosed())
             #expect(c.text.isEmpty)
+            await c.close()
         }
     }
 
@@ -42,6 +43,7 @@ struct ListenerLimitsTests {
             }
             #expect(c.isClosed)
             #expect(c.status == nil)
+            await c.close()
         }
     }
 
@@ -56,6 +58,7 @@ struct ListenerLimitsTests {
             #expect(try await c.waitHead())
             #expect(c.status == 200)
             #expect(try await c.waitClosed())
+            await c.close()
         }
     }
 
@@ -76,6 +79,8 @@ struct ListenerLimitsTests {
             try await k.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: \(String(repeating: "b", count: 8192))\r\n\r\n")
             #expect(try await k.waitClosed())
             #expect(k.text.contains("HTTP/1.1 431"))
+            await c.close()
+            await k.close()
         }
     }
 
@@ -88,6 +93,7 @@ struct ListenerLimitsTests {
             #expect(try await c.waitClosed())
             #expect(c.status == 431)
             #expect(h.hub.connectionCount == 0)
+            await c.close()
         }
     }
 
@@ -129,10 +135,11 @@ struct ListenerLimitsTests {
                 #expect(try await f.waitClosed())
                 #expect(!e.isClosed)
                 await e.close()
+                await f.close()
                 probe.stop()
                 tg.cancelAll()
             }
-            await b.close()
+            for conn in [b, c, d] { await conn.close() }
         }
     }
 }
