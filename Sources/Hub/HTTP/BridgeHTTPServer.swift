@@ -11,6 +11,11 @@ import SwitchboardCore
 /// Builds the bridge's HTTP server (SPEC §3): `/v1/stream` (WebSocket), `/v1/views/{topic}`,
 /// `/healthz`, `/readyz`, `/metrics` and the dashboard (`/`, `/assets/…`, `/<file>`).
 ///
+/// Every connection passes a ``ConnectionGate`` first (header-read timeout, header size, the cap on
+/// unauthenticated connections, stream admission); every routed response gets an access-log line and
+/// the security headers; every `/v1/…` request is authenticated before its route runs
+/// (docs/security.md).
+///
 /// Run the returned application as a `Service` next to the hub (which flushes deltas):
 /// ```swift
 /// let app = makeBridgeApplication(hub: hub, configuration: config.server, readiness: { await bridge.readiness() },
@@ -19,7 +24,7 @@ import SwitchboardCore
 /// ```
 /// - Parameters:
 ///   - hub: the stream hub (auth, snapshots, metrics).
-///   - configuration: listen address, frame and connection limits, ping interval.
+///   - configuration: listen address, listener timeouts and limits, frame and connection limits, ping interval.
 ///   - readiness: the report `/readyz` serves.
 ///   - drillDown: runs `GET /v1/utilization/details` through the org's connector (nil: 503).
 ///   - onListening: called with the bound port once the server listens (port 0 picks a free one).

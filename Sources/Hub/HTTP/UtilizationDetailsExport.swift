@@ -29,7 +29,8 @@ enum UtilizationDetailsExport {
         }
 
         init(refusal: HTTPRefusal) {
-            self.init(status: refusal.status, code: "forbidden", message: "\(refusal)")
+            self.init(status: refusal.status, code: refusal.status == .unauthorized ? "unauthorized" : "forbidden",
+                      message: "\(refusal)")
             self.refusal = refusal
         }
     }
