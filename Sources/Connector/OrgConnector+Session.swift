@@ -60,7 +60,7 @@ extension OrgConnector {
                 case .opened(let id):
                     if let old = machine.replacementOpened(id) {
                         logger.info("rollover: replacement open, closing the old channel's socket",
-                                    metadata: ["old": "\(old)", "new": "\(id)"])
+                                    metadata: ["old": "\(Redaction.shortHash(old))", "new": "\(Redaction.shortHash(id))"])
                         rollingOver.insert(old)
                         commands[old]?.yield(.close)
                         commands[old]?.finish()
@@ -81,13 +81,13 @@ extension OrgConnector {
                 case .control(let end, let id):
                     outcome.end = end
                     outcome.channel = id
-                    logger.info("system message", metadata: ["kind": "\(end)", "channel": "\(id)"])
+                    logger.info("system message", metadata: ["kind": "\(end)", "channel": "\(Redaction.shortHash(id))"])
                     break loop
                 case .closed(let id, let error, let connected):
                     if rollingOver.remove(id) != nil { continue }
                     outcome.end = connected ? .closed : .connectFailed
                     outcome.channel = id
-                    logger.warning("socket closed", metadata: ["channel": "\(id)", "error": "\(error ?? "-")"])
+                    logger.warning("socket closed", metadata: ["channel": "\(Redaction.shortHash(id))", "error": "\(error ?? "-")"])
                     break loop
                 case .tick:
                     let now = ContinuousClock.now
@@ -122,7 +122,8 @@ extension OrgConnector {
             do {
                 let created = ChannelStateMachine.Channel(try await rest.createChannel())
                 try await rest.replaceSubscriptions(channel: created.id, topics: machine.topics(of: old.id))
-                logger.info("rollover: replacement channel ready", metadata: ["old": "\(old.id)", "new": "\(created.id)"])
+                logger.info("rollover: replacement channel ready",
+                            metadata: ["old": "\(Redaction.shortHash(old.id))", "new": "\(Redaction.shortHash(created.id))"])
                 machine.replacementReady(for: old.id, created)
                 start(created)
             } catch {

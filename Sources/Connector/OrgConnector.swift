@@ -222,7 +222,7 @@ public struct OrgConnector: Service {
                 action = machine.refreshed(c, found: listed.map(ChannelStateMachine.Channel.init))
             case .create:
                 let c = try await rest.createChannel()
-                logger.info("channel created", metadata: ["channel": "\(c.id)", "expires": "\(c.expires ?? "-")"])
+                logger.info("channel created", metadata: ["channel": "\(Redaction.shortHash(c.id))", "expires": "\(c.expires ?? "-")"])
                 action = machine.created(.init(c))
             case .subscribe(let c, let batch):
                 let result = try await rest.replaceSubscriptions(channel: c.id, topics: batch)

@@ -60,7 +60,8 @@ public final class GenesysRESTClient: Sendable {
     /// - Parameter accept404: return a 404 instead of throwing (HEAD on a channel).
     public func send(_ method: HTTPMethod, _ path: String, json body: [UInt8]? = nil,
                      accept404: Bool = false) async throws -> Response {
-        let what = "\(method.rawValue) \(path)"
+        // Logged and put in errors: the channel id in a notifications path is replaced by a short hash.
+        let what = "\(method.rawValue) \(Redaction.apiPath(path))"
         var attempt = 0
         var serverErrors = 0
         var renewed = false
@@ -166,7 +167,7 @@ public final class GenesysRESTClient: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: Data(response.body))
         } catch {
-            throw GenesysAPIError.decode(what, "\(error)", correlationID: response.correlationID)
+            throw GenesysAPIError.decode(Redaction.apiPath(what), "\(error)", correlationID: response.correlationID)
         }
     }
 }

@@ -16,6 +16,7 @@ public final class HubMetrics: Sendable {
     let bytesOut: Counter
     let latency: DurationHistogram
     let rejectedConnections: Counter
+    let unauthenticatedConnections: Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -32,6 +33,25 @@ public final class HubMetrics: Sendable {
                       .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10)])
         rejectedConnections = registry.makeCounter(descriptor: Self.name(
             "hub", "connections_rejected", "total", "Stream upgrades refused because max connections was reached"))
+        unauthenticatedConnections = registry.makeGauge(descriptor: Self.name(
+            "http", "unauthenticated_connections", "", "Open connections that are not an authenticated stream"))
+    }
+
+    // MARK: Listener
+
+    /// A connection closed by the listener's gate (`header-timeout`, `unauthenticated-limit`,
+    /// `header-too-large`, `bad-request`).
+    func gateClosed(reason: String) {
+        registry.makeCounter(descriptor: Self.name("http", "connections_closed", "total",
+                                                   "Connections closed by the listener before a complete request"),
+                             labels: [("reason", reason)]).increment()
+    }
+
+    /// A request refused for its credential (`401`, `403`), counted by status.
+    func authRefused(status: Int) {
+        registry.makeCounter(descriptor: Self.name("http", "auth_refused", "total",
+                                                   "Requests and upgrades refused for their credential"),
+                             labels: [("status", String(status))]).increment()
     }
 
     // MARK: Hub internals

@@ -138,6 +138,11 @@ extension ConfigReader {
                 report("value", at: token.mark, "\(path): the token is empty; use a long random token")
                 return nil
             }
+            if let problem = TokenStrength(value).problem {
+                report("weak-token", at: token.mark, "\(path): \(problem); make one with 'openssl rand -base64 32' "
+                    + "(or 'openssl rand -hex 32'), or give 'tokenSha256' of such a token")
+                return nil
+            }
             return .token(Secret(value))
         case (nil, let hash?):
             let path = f.path("tokenSha256")

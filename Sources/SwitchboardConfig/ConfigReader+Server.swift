@@ -6,7 +6,7 @@ extension ConfigReader {
     static let serverKeys = [
         "listen", "flushInterval", "historySize", "historyMaxAge", "clientQueueBytes", "maxInboundFrameBytes",
         "maxOutboundFrameBytes", "maxTopicsPerConnection", "maxConnections", "pingInterval", "pongTimeout",
-        "refreshInterval",
+        "refreshInterval", "headerReadTimeout", "idleTimeout", "maxHeaderBytes", "maxUnauthenticatedConnections",
     ]
     static let occupancyKeys = ["productivePresences", "bands", "bandWindow", "bandMinProductive"]
     static let bandKeys = ["under", "healthy", "elevated"]
@@ -47,6 +47,10 @@ extension ConfigReader {
         if let v = duration(f, "pingInterval", example: "25s") { s.pingInterval = v }
         if let v = duration(f, "pongTimeout", example: "10s") { s.pongTimeout = v }
         if let v = duration(f, "refreshInterval", example: "5s") { s.refreshInterval = v }
+        if let v = duration(f, "headerReadTimeout", example: "10s") { s.headerReadTimeout = v }
+        if let v = duration(f, "idleTimeout", example: "60s") { s.idleTimeout = v }
+        if let v = bytes(f, "maxHeaderBytes", min: 1024, example: "16KiB") { s.maxHeaderBytes = v }
+        if let v = int(f, "maxUnauthenticatedConnections", min: 1, example: "1024") { s.maxUnauthenticatedConnections = v }
         return s
     }
 

@@ -40,8 +40,8 @@ extension ConfigReader {
         return value
     }
 
-    /// A positive size in bytes: an integer or `512KiB`, `1MiB`, `2MB`.
-    func bytes(_ f: Fields, _ key: String, example: String) -> Int? {
+    /// A size in bytes of at least `min` (default 1): an integer or `512KiB`, `1MiB`, `2MB`.
+    func bytes(_ f: Fields, _ key: String, min: Int = 1, example: String) -> Int? {
         guard let node = f[key] else { return nil }
         let path = f.path(key)
         guard let t = text(node, path: path, expected: "a size in bytes", example: example) else { return nil }
@@ -50,7 +50,7 @@ extension ConfigReader {
                          hint: "write a whole number of bytes or use a unit: KiB, MiB, GiB, KB, MB, GB (e.g. \(example))")
             return nil
         }
-        return checkRange(value, node: node, path: path, min: 1, max: Int.max)
+        return checkRange(value, node: node, path: path, min: min, max: Int.max)
     }
 
     /// A number within `range`; `rangeText` describes it for the message.

@@ -72,6 +72,18 @@ public struct ServerConfig: Sendable, Equatable {
     public var pongTimeout: Duration = .seconds(10)
     /// Period of the views' figure refresh (rolling windows move even without events). Default 5 s.
     public var refreshInterval: Duration = .seconds(5)
+    /// A new connection must deliver its first complete request head within this; else it is closed.
+    /// Default 10 s.
+    public var headerReadTimeout: Duration = .seconds(10)
+    /// A plain HTTP connection with no request in progress (or a request body that stopped arriving)
+    /// is closed after this. Stream connections are kept alive by pings instead. Default 60 s.
+    public var idleTimeout: Duration = .seconds(60)
+    /// Largest request line plus headers; larger requests get `431` and the connection is closed.
+    /// Default 16 KiB.
+    public var maxHeaderBytes: Int = 16 << 10
+    /// Connections that are not (yet) an authenticated stream — still sending their first request,
+    /// or plain HTTP keep-alive connections. Past it new connections are closed at once. Default 1024.
+    public var maxUnauthenticatedConnections: Int = 1024
 
     public init() {}
 }

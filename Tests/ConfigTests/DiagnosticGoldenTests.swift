@@ -107,7 +107,7 @@ import Testing
         let yaml = """
         clients:
           - name: asia
-            token: t0k3n-for-asia-team
+            token: Zq3rVh8Kp2mXw7Ty5Nc4Lb9Fd6Gj1Se0
             scopes: [global, org:asia, org:uss, sudo]
         orgs:
         \(Self.org)
@@ -235,7 +235,7 @@ import Testing
         let org = ConfigTestSupport.minimalOrg
             .replacingOccurrences(of: "region:", with: "regoin:")
             .replacingOccurrences(of: "timezone:", with: "timeZone:")
-        #expect(ConfigTestSupport.lines("clients:\n  - name: a\n    token: x\n    scope: [global]\norgs:\n\(org)\n") == [
+        #expect(ConfigTestSupport.lines("clients:\n  - name: a\n    token: Zq3rVh8Kp2mXw7Ty5Nc4Lb9Fd6Gj1Se0\n    scope: [global]\norgs:\n\(org)\n") == [
             "orgs.yaml:4:5: clients[0]: unknown key 'scope'; did you mean 'scopes'?",
             "orgs.yaml:7:5: orgs[0]: unknown key 'regoin'; did you mean 'region'?",
             "orgs.yaml:10:5: orgs[0]: unknown key 'timeZone'; did you mean 'timezone'?",

@@ -33,11 +33,12 @@ struct HubHarness {
     /// Runs `body` against a live server; shuts everything down afterwards.
     static func run(
         server: ServerConfig = config(), auth: AuthConfig, orgs: [OrgID] = ["us", "emea"],
-        writeTimeout: Duration = .seconds(10),
+        writeTimeout: Duration = .seconds(10), logger custom: Logger? = nil,
         _ body: @Sendable (HubHarness) async throws -> Void
     ) async throws {
         var logger = Logger(label: "hub-tests")
         logger.logLevel = .warning
+        if let custom { logger = custom }
         let hub = try await StreamHub(configuration: server, auth: auth, metrics: HubMetrics(), logger: logger,
                                       writeTimeout: writeTimeout, closeGrace: .milliseconds(500))
         hub.setOrgs(orgs)

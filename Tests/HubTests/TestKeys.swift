@@ -66,6 +66,27 @@ jwIDAQAB
                                           scopes: scopes, scope: scope))
     }
 
+    /// jwt-kit's own time claims: `nbf` and `iat` relative to now (nil leaves the claim out).
+    struct TimedClaims: JWTPayload {
+        var exp: ExpirationClaim
+        var nbf: NotBeforeClaim?
+        var iat: IssuedAtClaim?
+        var sub: SubjectClaim
+        var scopes: [String]
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    static func hs256(scopes: [String], expiresIn seconds: Double, notBeforeIn nbf: Double?, issuedIn iat: Double?)
+        async throws -> String
+    {
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: hsSecret), digestAlgorithm: .sha256)
+        return try await keys.sign(TimedClaims(exp: .init(value: Date(timeIntervalSinceNow: seconds)),
+                                               nbf: nbf.map { .init(value: Date(timeIntervalSinceNow: $0)) },
+                                               iat: iat.map { .init(value: Date(timeIntervalSinceNow: $0)) },
+                                               sub: "timed", scopes: scopes))
+    }
+
     static func rs256(scopes: [String], expiresIn seconds: Double) async throws -> String {
         let keys = JWTKeyCollection()
         await keys.add(rsa: try Insecure.RSA.PrivateKey(pem: rsaPrivatePEM), digestAlgorithm: .sha256)

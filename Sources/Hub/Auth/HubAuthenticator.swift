@@ -39,27 +39,44 @@ public enum HubAuthFailure: Error, Sendable, Equatable {
     case invalid
     /// A well-signed JWT whose `exp` has passed.
     case expired
+    /// A well-signed JWT whose `nbf` is still ahead (beyond the clock-skew allowance).
+    case notYetValid
+    /// A well-signed JWT whose `iat` is ahead of the server's clock (beyond the allowance).
+    case issuedInFuture
 
     /// The wire error code.
     public var code: String {
         switch self {
-        case .missing, .invalid: "unauthorized"
+        case .missing, .invalid, .notYetValid, .issuedInFuture: "unauthorized"
         case .expired: "token-expired"
+        }
+    }
+
+    /// What went wrong, for logs and `error_description` (never the token).
+    public var reason: String {
+        switch self {
+        case .missing: "no bearer token"
+        case .invalid: "unknown token or bad signature, issuer or audience"
+        case .expired: "the token expired"
+        case .notYetValid: "the token is not valid yet (nbf)"
+        case .issuedInFuture: "the token claims to be issued in the future (iat)"
         }
     }
 }
 
 /// JWT claims understood by the hub: `exp` (required), `scopes` (array) or `scope` (space-separated),
-/// optional `sub`, `iss`, `aud`.
+/// optional `sub`, `iss`, `aud`, `nbf`, `iat`.
 struct HubClaims: JWTPayload {
     var exp: ExpirationClaim
+    var nbf: NotBeforeClaim?
+    var iat: IssuedAtClaim?
     var sub: SubjectClaim?
     var iss: IssuerClaim?
     var aud: AudienceClaim?
     var scopes: [String]?
     var scope: String?
 
-    // Expiry is checked by the authenticator, so an expired token is reported as such.
+    // Time claims are checked by the authenticator, so each refusal is reported as what it is.
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
@@ -72,6 +89,8 @@ public final class HubAuthenticator: Sendable {
         var keys: [String: JWTKeyCollection]
     }
     private let state: Mutex<State>
+    /// How far `nbf` and `iat` may lie ahead of this server's clock (clocks of token issuers drift).
+    public static let clockSkew: Duration = .seconds(60)
 
     /// - Throws: when the RS256 public key PEM does not parse.
     public init(_ config: AuthConfig) async throws {
@@ -100,8 +119,15 @@ public final class HubAuthenticator: Sendable {
         do { claims = try await keys.verify(token, as: HubClaims.self) } catch { return .failure(.invalid) }
         if let iss = config.jwtIssuer, claims.iss?.value != iss { return .failure(.invalid) }
         if let aud = config.jwtAudience, !(claims.aud?.value.contains(aud) ?? false) { return .failure(.invalid) }
+        let now = SystemClock.realNow()
         let exp = EpochMillis((claims.exp.value.timeIntervalSince1970 * 1000).rounded(.down))
-        if exp <= SystemClock.realNow() { return .failure(.expired) }
+        if exp <= now { return .failure(.expired) }
+        // jwt-kit's own check, with the allowance: the token counts as valid from `nbf - clockSkew`.
+        let skewed = Date(timeIntervalSince1970: Double(now) / 1000 + Double(Self.clockSkew.components.seconds))
+        if let nbf = claims.nbf {
+            do { try nbf.verifyNotBefore(currentDate: skewed) } catch { return .failure(.notYetValid) }
+        }
+        if let iat = claims.iat, iat.value > skewed { return .failure(.issuedInFuture) }
         var names = claims.scopes ?? []
         if let s = claims.scope { names += s.split(separator: " ").map(String.init) }
         let scopes = Set(names.compactMap(Scope.init(parsing:)))

@@ -53,7 +53,7 @@ function renderUtilization(v, orgList) {
       const title = s
         ? `${hh} · handled ${s.count} · handle ${utilDur(s.handleMs)} · AHT ${utilDur(s.count ? s.handleMs / s.count : null)}${s.open ? ' · in progress' : ''}`
         : `${hh} · nothing handled`;
-      bars.push(`<i class="ub${s && s.open ? ' open' : ''}" style="height:${h}%" title="${escapeAttr(title)}"></i>`);
+      bars.push(`<i class="ub${s && s.open ? ' open' : ''}" data-h="${h}" title="${escapeAttr(title)}"></i>`);
     }
     let count = 0, handle = 0;
     for (const s of d.slots) if (s) { count += s.count; handle += s.handleMs; }
@@ -63,6 +63,8 @@ function renderUtilization(v, orgList) {
       + `<div class="util-sum">${count} handled · AHT ${utilDur(count ? handle / count : null)}</div></div>`);
   }
   host.innerHTML = `<div class="util-head">Utilization today · handle time per 30 min (org local time)</div>` + rows.join('');
+  // Heights are set from script: the Content-Security-Policy blocks inline style attributes in markup.
+  for (const bar of host.querySelectorAll('i.ub[data-h]')) bar.style.height = bar.dataset.h + '%';
 }
 
 function escapeAttr(s) {

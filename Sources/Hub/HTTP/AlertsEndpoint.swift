@@ -8,24 +8,25 @@ import SwitchboardCore
 ///
 /// `{"active":[{"kind","org","since","message"}],"history":[…oldest first…]}`
 enum AlertsEndpoint {
-    static func register(on router: Router<some RequestContext>, hub: StreamHub) {
-        router.get("/v1/alerts") { request, _ in
-            switch await BridgeRoutes.authenticate(request, hub: hub) {
-            case .failure(let failure):
-                return BridgeRoutes.error(.unauthorized, failure.code, "a valid bearer token is required")
-            case .success(let principal):
-                guard principal.isAdmin else {
-                    return BridgeRoutes.error(.forbidden, "forbidden", "the alert history needs a token with the admin scope")
-                }
-                let log = hub.alertLog()
-                var o: [UInt8] = Array(#"{"active":["#.utf8)
-                append(log.active, to: &o)
-                o.append(contentsOf: #"],"history":["#.utf8)
-                append(log.history, to: &o)
-                o.append(contentsOf: "]}".utf8)
-                return Response(status: .ok, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: o)))
+    static func register(on router: Router<HubRequestContext>, hub: StreamHub) {
+        // Authenticated by BearerAuthMiddleware (every /v1/ route): a missing or bad token never gets here.
+        router.get("/v1/alerts") { request, context in
+            guard let principal = context.principal else { return HTTPRefusal.unauthenticated(.missing).response }
+            guard principal.isAdmin else {
+                let refusal = HTTPRefusal.insufficientScope(scope: "admin",
+                                                            message: "the alert history needs a token with the admin scope")
+                refusal.record(path: request.uri.path, remote: BridgeRoutes.remote(context), metrics: hub.metrics,
+                               logger: context.logger)
+                return refusal.response
             }
+            let log = hub.alertLog()
+            var o: [UInt8] = Array(#"{"active":["#.utf8)
+            append(log.active, to: &o)
+            o.append(contentsOf: #"],"history":["#.utf8)
+            append(log.history, to: &o)
+            o.append(contentsOf: "]}".utf8)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: o)))
         }
     }
 

@@ -1,13 +1,20 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOHTTP1
 import SwitchboardConfig
 import SwitchboardCore
 
 /// Builds the bridge's HTTP server (SPEC §3): `/v1/stream` (WebSocket), `/v1/views/{topic}`,
 /// `/healthz`, `/readyz`, `/metrics` and the dashboard (`/`, `/assets/…`, `/<file>`).
+///
+/// Every connection passes a ``ConnectionGate`` first (header-read timeout, header size, the cap on
+/// unauthenticated connections, stream admission); every routed response gets an access-log line and
+/// the security headers; every `/v1/…` request is authenticated before its route runs
+/// (docs/security.md).
 ///
 /// Run the returned application as a `Service` next to the hub (which flushes deltas):
 /// ```swift
@@ -17,7 +24,7 @@ import SwitchboardCore
 /// ```
 /// - Parameters:
 ///   - hub: the stream hub (auth, snapshots, metrics).
-///   - configuration: listen address, frame and connection limits, ping interval.
+///   - configuration: listen address, listener timeouts and limits, frame and connection limits, ping interval.
 ///   - readiness: the report `/readyz` serves.
 ///   - drillDown: runs `GET /v1/utilization/details` through the org's connector (nil: 503).
 ///   - onListening: called with the bound port once the server listens (port 0 picks a free one).
@@ -30,20 +37,21 @@ public func makeBridgeApplication(
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: HubRequestContext.self)
+    router.add(middleware: AccessLogMiddleware(logger: logger))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: BearerAuthMiddleware(hub: hub))
     BridgeRoutes(hub: hub, readiness: readiness, drillDown: drillDown).register(on: router)
 
     let wsRouter = Router(context: HubRequestContext.self)
+    wsRouter.add(middleware: AccessLogMiddleware(logger: logger, upgrades: true))
     let maxInbound = configuration.maxInboundFrameBytes
     let maxOutboundFrame = max(configuration.maxOutboundFrameBytes, 1024)
     let userTimeoutMs = SocketOptionValue(clamping: configuration.pongTimeout.components.seconds * 1000
         + configuration.pongTimeout.components.attoseconds / 1_000_000_000_000_000)
-    wsRouter.ws("/v1/stream") { request, _ in
-        switch await BridgeRoutes.authenticate(request, hub: hub) {
-        case .failure: throw HTTPError(.unauthorized)
-        case .success:
-            guard hub.hasCapacity else { throw HTTPError(.serviceUnavailable) }
-            return .upgrade([:])
-        }
+    // The ConnectionGate has admitted this request (token, scopes, capacity) before the upgrader saw it;
+    // what is refused here (the last slot taken meanwhile) gets hummingbird-websocket's bare 400.
+    wsRouter.ws("/v1/stream") { _, _ in
+        hub.hasCapacity ? .upgrade([:]) : .dontUpgrade
     } onUpgrade: { inbound, outbound, context in
         let token = BridgeRoutes.token(context.request)
         guard case .success(let principal) = await hub.authenticator.authenticate(token) else {
@@ -61,6 +69,13 @@ public func makeBridgeApplication(
             try await outbound.close(.unknown(ClientConnection.CloseCode.tryAgainLater), reason: "server-full")
             return
         }
+        let remote = channel.remoteAddress.map(ConnectionGatePolicy.describe) ?? "-"
+        let opened = ContinuousClock.now
+        context.logger.info("stream opened", metadata: ["client": "\(principal.name)", "remote": "\(remote)"])
+        defer {
+            context.logger.info("stream closed", metadata: ["client": "\(principal.name)", "remote": "\(remote)",
+                                                            "seconds": "\((ContinuousClock.now - opened).components.seconds)"])
+        }
         let session = StreamSession(hub: hub, conn: conn, logger: context.logger, maxFrameBytes: maxOutboundFrame,
                                     maxInboundBytes: maxInbound)
         try await session.run(inbound: inbound, outbound: outbound)
@@ -72,9 +87,19 @@ public func makeBridgeApplication(
         autoPing: .disabled,
         closeTimeout: .seconds(5)
     )
+    // Hummingbird's idle timeout covers kept-alive HTTP connections; the gate covers the first request.
+    let http1 = HTTP1Channel.Configuration(
+        idleTimeout: TimeAmount(configuration.idleTimeout),
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: configuration.maxHeaderBytes,
+                                        maxHeaderListSize: configuration.maxHeaderBytes))
+    let policy = ConnectionGatePolicy(configuration: configuration, streamPath: "/v1/stream", metrics: hub.metrics,
+                                      logger: logger) { head in
+        await BridgeRoutes.streamAdmission(token: BridgeRoutes.token(head), hub: hub) == nil
+    }
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: ws)),
+        server: .gatedWebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(http1: http1, ws: ws),
+                                       policy: policy),
         configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port),
                              serverName: "switchboard"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
@@ -109,23 +134,27 @@ struct BridgeRoutes {
         }
         router.get("/v1/views/{topic}") { request, context in
             let topic = try context.parameters.require("topic")
-            switch await Self.authenticate(request, hub: hub) {
-            case .failure(let failure): return Self.error(.unauthorized, failure.code, "a valid bearer token is required")
-            case .success(let principal):
-                switch await hub.snapshot(topic: topic, for: principal) {
-                case .success(let frame): return Response(status: .ok, headers: Self.json, body: .init(byteBuffer: frame))
-                case .failure(.forbidden): return Self.error(.forbidden, "forbidden", "the token does not cover \(topic)")
-                case .failure(.unknownTopic): return Self.error(.notFound, "unknown-topic", "no topic \(topic)")
-                }
+            switch await Self.snapshot(request, context: context, hub: hub, topic: topic) {
+            case .allowed(let frame): return Response(status: .ok, headers: Self.json, body: .init(byteBuffer: frame))
+            case .refused(let response): return response
             }
         }
-        // Reached when the WebSocket upgrade was refused or not asked for.
-        router.get("/v1/stream") { request, _ in
-            switch await Self.authenticate(request, hub: hub) {
-            case .failure(let failure): return Self.error(.unauthorized, failure.code, "a valid bearer token is required")
-            case .success:
-                guard hub.hasCapacity else { return Self.error(.serviceUnavailable, "limit", "too many connections") }
-                return Self.error(.upgradeRequired, "bad-request", "this endpoint is a WebSocket")
+        // Reached by a plain GET, and by an upgrade the ConnectionGate refused (it removed the Upgrade
+        // header, so the refusal is answered here with a real status).
+        router.get("/v1/stream") { request, context in
+            switch await Self.streamAdmission(token: Self.token(request), hub: hub) {
+            case .some(let refusal):
+                refusal.record(path: request.uri.path, remote: Self.remote(context), metrics: hub.metrics,
+                               logger: context.logger)
+                return refusal.response
+            case .none where request.headers[.secWebSocketKey] != nil:
+                // An upgrade refused for capacity, whose slot freed up since: still a refusal.
+                return HTTPRefusal.full.response
+            case .none:
+                var response = Self.error(.upgradeRequired, "bad-request", "this endpoint is a WebSocket")
+                response.headers[.upgrade] = "websocket"
+                response.headers[.connection] = "Upgrade"
+                return response
             }
         }
         UtilizationExport.register(on: router, hub: hub)
@@ -142,8 +171,28 @@ struct BridgeRoutes {
         HubAuthenticator.token(authorization: request.headers[.authorization], query: request.uri.query)
     }
 
-    static func authenticate(_ request: Request, hub: StreamHub) async -> Result<HubPrincipal, HubAuthFailure> {
-        await hub.authenticator.authenticate(token(request))
+    /// The token of a raw request head (the ConnectionGate decides before Hummingbird parses it).
+    static func token(_ head: HTTPRequestHead) -> String? {
+        let query = head.uri.firstIndex(of: "?").map { String(head.uri[head.uri.index(after: $0)...]) }
+        return HubAuthenticator.token(authorization: head.headers.first(name: "authorization"), query: query)
+    }
+
+    /// The peer's `ip:port` for logs.
+    static func remote(_ context: HubRequestContext) -> String {
+        context.channel.remoteAddress.map(ConnectionGatePolicy.describe) ?? "-"
+    }
+
+    /// Whether a stream may open for `token`: nil, or why not. A token must authenticate and hold at
+    /// least one scope (a JWT whose scopes are all unknown holds none), and a slot must be free.
+    static func streamAdmission(token: String?, hub: StreamHub) async -> HTTPRefusal? {
+        switch await hub.authenticator.authenticate(token) {
+        case .failure(let failure): return .unauthenticated(failure)
+        case .success(let principal):
+            guard !principal.scopes.isEmpty else {
+                return .insufficientScope(scope: nil, message: "the token holds no scope (global, org:<id> or admin)")
+            }
+            return hub.hasCapacity ? nil : .full
+        }
     }
 
     /// What an export may read: the snapshot of `topic` for the request's token, or the response refusing it.
@@ -152,25 +201,23 @@ struct BridgeRoutes {
         case refused(Response)
     }
 
-    /// Authenticates `request` and returns the snapshot of `topic` its token covers (the exports read the
-    /// same snapshot as the stream, so they are scoped exactly like it).
-    static func snapshot(_ request: Request, hub: StreamHub, topic: String) async -> SnapshotAccess {
-        switch await authenticate(request, hub: hub) {
-        case .failure(let failure):
-            return .refused(error(.unauthorized, failure.code, "a valid bearer token is required"))
-        case .success(let principal):
-            switch await hub.snapshot(topic: topic, for: principal) {
-            case .failure(.forbidden): return .refused(error(.forbidden, "forbidden", "the token does not cover \(topic)"))
-            case .failure(.unknownTopic): return .refused(error(.notFound, "unknown-topic", "no such topic \(topic)"))
-            case .success(let frame): return .allowed(frame)
-            }
+    /// The snapshot of `topic` the request's principal (set by ``BearerAuthMiddleware``) covers (the
+    /// exports read the same snapshot as the stream, so they are scoped exactly like it).
+    static func snapshot(_ request: Request, context: HubRequestContext, hub: StreamHub, topic: String) async -> SnapshotAccess {
+        guard let principal = context.principal else {
+            return .refused(HTTPRefusal.unauthenticated(.missing).response)
+        }
+        switch await hub.snapshot(topic: topic, for: principal) {
+        case .failure(.forbidden):
+            let refusal = HTTPRefusal.insufficientScope(scope: topic, message: "the token does not cover \(topic)")
+            refusal.record(path: request.uri.path, remote: remote(context), metrics: hub.metrics, logger: context.logger)
+            return .refused(refusal.response)
+        case .failure(.unknownTopic): return .refused(error(.notFound, "unknown-topic", "no such topic \(topic)"))
+        case .success(let frame): return .allowed(frame)
         }
     }
 
     static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
-        var headers = json
-        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-        return Response(status: status, headers: headers,
-                        body: .init(byteBuffer: HubFrame.error(code, message)))
+        Response(status: status, headers: json, body: .init(byteBuffer: HubFrame.error(code, message)))
     }
 }

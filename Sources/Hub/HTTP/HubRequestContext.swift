@@ -9,10 +9,13 @@ public struct HubRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket: WebSocketHandlerReference<HubRequestContext>
     /// The connection's channel.
     public let channel: any Channel
+    /// Who sent the request, set by ``BearerAuthMiddleware`` on `/v1/…` routes.
+    public var principal: HubPrincipal?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
         channel = source.channel
+        principal = nil
     }
 }

@@ -18,7 +18,21 @@ enum UtilizationDetailsExport {
         let status: HTTPResponse.Status
         let code: String
         let message: String
-        var response: Response { BridgeRoutes.error(status, code, message) }
+        /// Set for a credential refusal, whose answer carries its own headers.
+        var refusal: HTTPRefusal? = nil
+        var response: Response { refusal?.response ?? BridgeRoutes.error(status, code, message) }
+
+        init(status: HTTPResponse.Status, code: String, message: String) {
+            self.status = status
+            self.code = code
+            self.message = message
+        }
+
+        init(refusal: HTTPRefusal) {
+            self.init(status: refusal.status, code: refusal.status == .unauthorized ? "unauthorized" : "forbidden",
+                      message: "\(refusal)")
+            self.refusal = refusal
+        }
     }
 
     /// What the request asks for, once checked.
@@ -31,9 +45,9 @@ enum UtilizationDetailsExport {
     }
 
     static func register(on router: Router<HubRequestContext>, hub: StreamHub, drillDown: (any UtilizationDrillDown)?) {
-        router.get("/v1/utilization/details") { request, _ in
+        router.get("/v1/utilization/details") { request, context in
             let checked: Checked
-            switch await check(request, hub: hub) {
+            switch await check(request, context: context, hub: hub) {
             case .failure(let e): return e.response
             case .success(let c): checked = c
             }
@@ -75,8 +89,9 @@ enum UtilizationDetailsExport {
         }
     }
 
-    /// Checks parameters, the token's scope, the org, the agent and the interval, in that order.
-    static func check(_ request: Request, hub: StreamHub) async -> Result<Checked, RequestError> {
+    /// Checks parameters, the token's scope, the org, the agent and the interval, in that order (the
+    /// token itself was checked by ``BearerAuthMiddleware`` before the route ran).
+    static func check(_ request: Request, context: HubRequestContext, hub: StreamHub) async -> Result<Checked, RequestError> {
         let q = request.uri.queryParameters
         guard let org = q.get("org"), !org.isEmpty else {
             return .failure(.init(status: .badRequest, code: "bad-request", message: "org is required, e.g. ?org=us&agent=…&interval=…"))
@@ -90,18 +105,19 @@ enum UtilizationDetailsExport {
             return .failure(.init(status: .badRequest, code: "bad-request", message: "format must be json or csv"))
         }
         let frame: ByteBuffer
-        switch await BridgeRoutes.authenticate(request, hub: hub) {
-        case .failure(let failure):
-            return .failure(.init(status: .unauthorized, code: failure.code, message: "a valid bearer token is required"))
-        case .success(let principal):
-            switch await hub.snapshot(topic: "org:\(org)", for: principal) {
-            case .failure(.forbidden):
-                return .failure(.init(status: .forbidden, code: "forbidden", message: "the token does not cover org:\(org)"))
-            case .failure(.unknownTopic):
-                return .failure(.init(status: .notFound, code: "unknown-org",
-                                      message: "no org '\(org)' is configured; use an org id from GET /readyz"))
-            case .success(let f): frame = f
-            }
+        guard let principal = context.principal else {
+            return .failure(.init(refusal: .unauthenticated(.missing)))
+        }
+        switch await hub.snapshot(topic: "org:\(org)", for: principal) {
+        case .failure(.forbidden):
+            let refusal = HTTPRefusal.insufficientScope(scope: "org:\(org)", message: "the token does not cover org:\(org)")
+            refusal.record(path: request.uri.path, remote: BridgeRoutes.remote(context), metrics: hub.metrics,
+                           logger: context.logger)
+            return .failure(.init(refusal: refusal))
+        case .failure(.unknownTopic):
+            return .failure(.init(status: .notFound, code: "unknown-org",
+                                  message: "no org '\(org)' is configured; use an org id from GET /readyz"))
+        case .success(let f): frame = f
         }
         let data = (try? JSONSerialization.jsonObject(with: Data(buffer: frame)) as? [String: Any])?["data"] as? [String: Any] ?? [:]
         let orgEntity = (data["orgs"] as? [[String: Any]] ?? []).first { $0["id"] as? String == org }

@@ -21,7 +21,7 @@ enum UtilizationExport {
     }
 
     static func register(on router: Router<HubRequestContext>, hub: StreamHub) {
-        router.get("/v1/utilization") { request, _ in
+        router.get("/v1/utilization") { request, context in
             let q = request.uri.queryParameters
             let org = q.get("org").flatMap { $0.isEmpty ? nil : $0 }
             let format = q.get("format") ?? "json"
@@ -47,7 +47,7 @@ enum UtilizationExport {
             }
             let topic = org.map { "org:\($0)" } ?? "global"
             let frame: ByteBuffer
-            switch await BridgeRoutes.snapshot(request, hub: hub, topic: topic) {
+            switch await BridgeRoutes.snapshot(request, context: context, hub: hub, topic: topic) {
             case .refused(let response): return response
             case .allowed(let f): frame = f
             }

@@ -80,6 +80,9 @@ struct StreamSession {
                 hub.apply(principal: principal, token: Secret(token), to: conn)
                 conn.push(.control(HubFrame.authenticated(expiresAt: principal.expiresAt, scopes: principal.scopeNames)))
             case .failure(let failure):
+                hub.metrics.authRefused(status: 401)
+                logger.notice("in-band authentication failed", metadata: ["reason": "\(failure.reason)",
+                                                                         "client": "\(conn.principal.name)"])
                 conn.push(.control(HubFrame.error(failure.code, "the new token was refused; the current one stays in force")))
             }
         default:

@@ -1,0 +1,44 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// hummingbird-websocket's HTTP/1 + WebSocket upgrade channel with a ``ConnectionGate`` placed right
+/// after the request decoder, ahead of the upgrader, on every accepted connection.
+struct GatedUpgradeChannel: ServerChildChannel {
+    typealias Value = HTTP1WebSocketUpgradeChannel.Value
+
+    let inner: HTTP1WebSocketUpgradeChannel
+    let policy: ConnectionGatePolicy
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try pipeline.addHandler(ConnectionGate(policy: policy), position: .after(decoder))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1 with WebSocket upgrades routed by `webSocketRouter`, every connection behind a gate.
+    static func gatedWebSocketUpgrade(
+        webSocketRouter: Router<HubRequestContext>, configuration: HTTP1WebSocketUpgradeChannel.Configuration,
+        policy: ConnectionGatePolicy
+    ) -> HTTPServerBuilder {
+        let webSocketResponder = webSocketRouter.buildResponder()
+        return .init { responder in
+            GatedUpgradeChannel(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
+                                                    configuration: configuration),
+                policy: policy)
+        }
+    }
+}
