@@ -176,10 +176,10 @@ struct SdkSchema: Sendable {
     let models: [String: [String: Field]]
 
     /// Id fields whose values are not UUIDs on the platform either: channel ids (`streaming-0-…`), topic
-    /// names, and the simulator's readable OAuth client ids (`us-client`).
+    /// names, an HR system's employee number, and the simulator's readable OAuth client ids (`us-client`).
     static let nonUUIDIDs: Set<String> = [
         "Channel.id", "ChannelTopic.id", "SystemMessageSystemMessage.channelId",
-        "SystemMessageSystemMessage.oauthClientId",
+        "SystemMessageSystemMessage.oauthClientId", "EmployerInfo.employeeId",
     ]
 
     static func load() throws -> SdkSchema {

@@ -12,7 +12,7 @@ import ast, json, os, re, subprocess, sys
 
 MODELS = [
     # Directory
-    "UserEntityListing", "User", "Division", "UserPresence", "PresenceDefinition", "RoutingStatus",
+    "UserEntityListing", "User", "Division", "UserPresence", "PresenceDefinition", "RoutingStatus", "EmployerInfo",
     "QueueEntityListing", "Queue", "AcwSettings", "QueueMemberEntityListing", "QueueMember", "UserReference",
     "Organization",
     # Notifications REST
