@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Browser test (part of `make test`): runs `switchboard demo`, loads the dashboard in Debian's headless
-# Chromium, checks that all three orgs and heatmap cells render, ghosts EMEA in the simulator and checks
-# that it turns into a red DISCONNECTED alarm (seed 000) on its card and in the header, with screenshots. Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png.
+# Chromium, checks that all three orgs render, occupancy shows from the first snapshot, every agent gets a
+# heatmap tile with the tenure legend (and with ?size=productive), an org-scoped token sees only its org,
+# then ghosts EMEA in the simulator and checks that it turns into a red DISCONNECTED alarm (seed 000) on
+# its card and in the header, with screenshots. Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +37,20 @@ shot="$OUT/dashboard.png"
 bash Tests/Browser/dashboard-check.sh --timeout 60 --screenshot "$shot" --size 1920,1080 "$bridge" demo-global
 # Occupancy is in the first snapshot: a page given one virtual second shows it (no refresh waited for).
 bash Tests/Browser/dashboard-check.sh --timeout 30 --budget 1000 --expect-occupancy "$bridge" demo-global
+
+# Every agent of the snapshot gets a tile (also those with no productive time today), sized by tenure by
+# default with a legend that counts the agents without a hire date; ?size=productive switches the size.
+snapshot="$(curl -fsS -H 'Authorization: Bearer demo-global' "$bridge/v1/views/global")"
+agents=$(grep -o '"hireDate":' <<<"$snapshot" | wc -l)
+nohire=$(grep -o '"hireDate":null' <<<"$snapshot" | wc -l)
+[ "$agents" -eq 450 ] || { echo "browser-test: FAIL the snapshot has $agents agents with a hireDate field, want 450" >&2; exit 1; }
+legend="size: tenure"
+[ "$nohire" -gt 0 ] && legend="$legend · $nohire agents without hire date"
+[ "$nohire" -eq 1 ] && legend="size: tenure · 1 agent without hire date"
+bash Tests/Browser/dashboard-check.sh --timeout 30 --expect-tiles "$agents" --expect-text "size-note=$legend" \
+    "$bridge" demo-global
+bash Tests/Browser/dashboard-check.sh --timeout 30 --expect-tiles "$agents" --query size=productive \
+    --screenshot "$OUT/dashboard-productive.png" --size 1920,1080 "$bridge" demo-global
 
 # An org-scoped token sees only its org.
 bash Tests/Browser/dashboard-check.sh --timeout 30 --orgs emea --exact "$bridge" demo-emea

@@ -34,6 +34,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     func configApplied(_ config: SwitchboardConfiguration, diff: ConfigDiff?) async {
         configLoadedAt = SystemClock.realNow()
+        if !rejected.isEmpty {
+            hub.publish(alert: StreamAlert(kind: .configAccepted, org: nil, since: clock.now(),
+                                           message: "configuration reloaded; the earlier refused edit no longer applies"))
+        }
         rejected = []
         orgIDs = config.orgs.map(\.id)
         guard let diff else { return }  // the initial configuration is already in place
@@ -46,6 +50,13 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 logger.error("new auth configuration could not be applied; the previous one stays in force: \(error)")
             }
         }
+    }
+
+    func configUnchanged() async {
+        guard !rejected.isEmpty else { return }
+        rejected = []
+        hub.publish(alert: StreamAlert(kind: .configAccepted, org: nil, since: clock.now(),
+                                       message: "configuration file restored; the refused edit no longer applies"))
     }
 
     func configRejected(_ diagnostics: [String]) async {
@@ -78,7 +89,8 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
             return ReadinessReport.Org(
                 id: id.rawValue, status: s?.status ?? .connecting,
                 lastHeartbeatAt: s?.lastHeartbeatAt.map(Timestamp.format),
-                lastEventAt: s?.lastEventAt.map(Timestamp.format), detail: s?.detail)
+                lastEventAt: s?.lastEventAt.map(Timestamp.format), detail: s?.detail,
+                problems: (s?.problems ?? [:]).sorted { $0.key < $1.key }.map(\.value))
         }
         return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),
                                configErrors: rejected, orgs: orgs)

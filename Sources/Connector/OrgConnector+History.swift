@@ -24,12 +24,16 @@ extension OrgConnector {
         return min(now, max(full, last.at - historyOverlapMs))
     }
 
+    /// The feature named on the org card and `/readyz` when the history query is refused (docs/permissions.md).
+    static let historyFeature = "rolling windows"
+
     /// Reads the users' recent presence and routing-status records
     /// (`POST /api/v2/analytics/users/details/query`, one query per `chunk` users) and ingests them as
     /// past change points together with `directory` (names and current statuses) of the same users, in
-    /// one batch per chunk, so the rolling windows are right from the first emission. A failed query
-    /// (say the OAuth client lacks `analytics:userDetail:view`) is logged and skipped: the rolling
-    /// windows then count from the re-sync on, as they would without it.
+    /// one batch per chunk, so the rolling windows are right from the first emission. A failed query is
+    /// skipped, never failing the re-sync: the rolling windows then count from the re-sync on. A refusal
+    /// (HTTP 403: the OAuth client lacks `analytics:userDetail:view`) is a `rolling windows` problem on
+    /// the org until a query succeeds; any other failure is logged.
     func ingestHistory(rest: GenesysRESTClient, users: [String], directory: [BridgeEvent], chunk: Int) async throws {
         let id = org.id
         let now = clock.now()
@@ -60,10 +64,14 @@ extension OrgConnector {
                 } catch {
                     // One failure stands for all: the permission or the budget is missing for every chunk.
                     complete = false
-                    let code = (error as? any CodedError)?.code ?? "connector.error"
-                    logger.warning(
-                        "users details query failed; rolling windows count from now on (grant the OAuth client analytics:userDetail:view if it lacks it)",
-                        metadata: ["code": "\(code)", "error": "\(error)"])
+                    if let refusal = ConnectorProblem.permission(error, feature: Self.historyFeature,
+                                                                 endpoint: "POST /api/v2/analytics/users/details/query") {
+                        await problem(Self.historyFeature, refusal)
+                    } else {
+                        let code = (error as? any CodedError)?.code ?? "connector.error"
+                        logger.warning("users details query failed; the rolling windows count from this re-sync on",
+                                       metadata: ["code": "\(code)", "error": "\(error)"])
+                    }
                 }
             }
             // The past first, then the current statuses: the views place both by event time.
@@ -72,6 +80,7 @@ extension OrgConnector {
         }
         other += byUser.values.joined()
         if !other.isEmpty { await sink.ingest(org: id, events: other) }
+        if complete { await problem(Self.historyFeature, nil) }
         if complete && !badBody { state.box.withLock { $0.historySync = HistorySync(at: now, users: watched) } }
     }
 }

@@ -35,23 +35,41 @@ extension OrgConnector {
         }
         let chunk = max(1, options.analyticsChunk)
         try await ingestHistory(rest: rest, users: users, directory: directory, chunk: chunk)
-        for start in stride(from: 0, to: queues.count, by: chunk) {
-            let body = try await rest.queueObservations(queues: Array(queues[start..<min(start + chunk, queues.count)]))
-            let events = RESTNormalizer.queueObservationsQuery(body, org: id, at: clock.now())
-            if !events.isEmpty { await sink.ingest(org: id, events: events) }
+        // A baseline the OAuth client may not read is a problem of that feature, not of the org: the socket
+        // still brings live changes (ConnectorProblem).
+        try await tolerateRefusal("queue baselines", endpoint: "POST /api/v2/analytics/queues/observations/query") {
+            for start in stride(from: 0, to: queues.count, by: chunk) {
+                let body = try await rest.queueObservations(queues: Array(queues[start..<min(start + chunk, queues.count)]))
+                let events = RESTNormalizer.queueObservationsQuery(body, org: id, at: clock.now())
+                if !events.isEmpty { await sink.ingest(org: id, events: events) }
+            }
         }
         let asOf = clock.now()
         let dayStart = Timestamp.startOfDay(asOf, in: org.timezone)
-        for start in stride(from: 0, to: users.count, by: chunk) {
-            let body = try await rest.usersAggregates(users: Array(users[start..<min(start + chunk, users.count)]),
-                                                      dayStart: dayStart, asOf: asOf, timeZone: org.timezone)
-            let events = RESTNormalizer.usersAggregates(body, org: id, dayStart: dayStart, asOf: asOf,
-                                                        productivePresences: productivePresences)
-            if !events.isEmpty { await sink.ingest(org: id, events: events) }
+        try await tolerateRefusal("today's baseline", endpoint: "POST /api/v2/analytics/users/aggregates/query") {
+            for start in stride(from: 0, to: users.count, by: chunk) {
+                let body = try await rest.usersAggregates(users: Array(users[start..<min(start + chunk, users.count)]),
+                                                          dayStart: dayStart, asOf: asOf, timeZone: org.timezone)
+                let events = RESTNormalizer.usersAggregates(body, org: id, dayStart: dayStart, asOf: asOf,
+                                                            productivePresences: productivePresences)
+                if !events.isEmpty { await sink.ingest(org: id, events: events) }
+            }
         }
         observer.resync(org: id, ok: true)
         logger.info("re-sync done", metadata: ["users": "\(users.count)", "queues": "\(queues.count)"])
         return Self.topics(users: users, queues: queues)
+    }
+
+    /// Runs `body`; a 403 becomes a problem of `feature` (shown on the org card and `/readyz`) instead of
+    /// failing the re-sync, and a success clears it. Other errors are thrown.
+    func tolerateRefusal(_ feature: String, endpoint: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+            await problem(feature, nil)
+        } catch {
+            guard let refusal = ConnectorProblem.permission(error, feature: feature, endpoint: endpoint) else { throw error }
+            await problem(feature, refusal)
+        }
     }
 
     /// The notification topics for the watched users and queues.

@@ -102,14 +102,16 @@ public struct OrgConnector: Service {
             if options.quality {
                 group.addTask {
                     await QualityPoller(org: org, rest: rest, sink: sink, clock: clock, tick: options.tickInterval,
-                                        logger: logger, observer: observer, trigger: state.qualityTrigger).run()
+                                        logger: logger, observer: observer, trigger: state.qualityTrigger,
+                                        reportProblem: { await self.problem($0, $1) }).run()
                 }
             }
             if options.directoryRefreshInterval > .zero {
                 group.addTask {
                     await DirectoryPoller(org: org, rest: rest, sink: sink, clock: clock,
                                           every: options.directoryRefreshInterval, tick: options.tickInterval,
-                                          logger: logger, ready: { [state] in state.box.value.users != nil }).run()
+                                          logger: logger, ready: { [state] in state.box.value.users != nil },
+                                          reportProblem: { await self.problem($0, $1) }).run()
                 }
             }
             if options.utilization {
@@ -117,7 +119,8 @@ public struct OrgConnector: Service {
                     await UtilizationPoller(org: org, rest: rest, sink: sink, clock: clock,
                                             chunk: options.analyticsChunk, tick: options.tickInterval,
                                             logger: logger, observer: observer, users: { [state] in state.box.value.users },
-                                            queues: { [state] in state.box.value.queues }).run()
+                                            queues: { [state] in state.box.value.queues },
+                                            reportProblem: { await self.problem($0, $1) }).run()
                 }
             }
             _ = await group.next()
@@ -207,6 +210,8 @@ public struct OrgConnector: Service {
     private func prepare(_ machine: inout ChannelStateMachine, topics: [String],
                          rest: GenesysRESTClient) async throws -> [ChannelStateMachine.Channel] {
         var action = machine.prepare(topics: topics)
+        var refusedTopics: [ChannelTopic] = []
+        var subscribed = false
         while true {
             try Task.checkCancellation()
             switch action {
@@ -226,9 +231,12 @@ public struct OrgConnector: Service {
                     logger.warning("topics rejected", metadata: ["count": "\(rejected.count)",
                                                                  "first": "\(rejected[0].id): \(rejected[0].rejectionReason ?? "-")"])
                 }
+                refusedTopics += rejected
+                subscribed = true
                 action = machine.subscribed(c)
             case .connect(let channels):
                 state.box.withLock { $0.channelIDs = channels.map(\.id) }
+                if subscribed { await problem("notifications", ConnectorProblem.rejectedTopics(refusedTopics)) }
                 return channels
             }
         }
@@ -243,6 +251,24 @@ public struct OrgConnector: Service {
             $0.status.at = now
             $0.status.detail = detail
             return $0.status
+        }
+        observer.connectorStatus(s)
+        await sink.ingest(org: org.id, events: [.connector(s)])
+    }
+
+    /// Records (or, with nil, clears) a feature that does not work although the connector is up; the org
+    /// card and `/readyz` show it. Nothing is sent when it did not change.
+    func problem(_ feature: String, _ message: String?) async {
+        let s: ConnectorStatus? = state.box.withLock { v in
+            guard v.status.problems[feature] != message else { return nil }
+            v.status.problems[feature] = message
+            return v.status
+        }
+        guard let s else { return }
+        if let message {
+            logger.warning("feature unavailable", metadata: ["feature": "\(feature)", "why": "\(message)"])
+        } else {
+            logger.notice("feature available again", metadata: ["feature": "\(feature)"])
         }
         observer.connectorStatus(s)
         await sink.ingest(org: org.id, events: [.connector(s)])

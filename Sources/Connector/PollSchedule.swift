@@ -88,6 +88,13 @@ public struct PollSchedule: Sendable, Equatable {
         if forcedAt != nil { forcedAt = now + retryAfter }
     }
 
+    /// The platform refused the poll (HTTP 403): ask again no earlier than `until` — the permission will not
+    /// appear in the next few seconds, and each refused call spends rate-limit budget. Early refreshes wait too.
+    public mutating func refused(until: EpochMillis) {
+        nextPollAt = max(nextPollAt, until)
+        if let f = forcedAt { forcedAt = max(f, until) }
+    }
+
     /// Ask for a poll at `at` (an early refresh); an earlier pending request wins.
     public mutating func markDue(at: EpochMillis) {
         forcedAt = min(forcedAt ?? .max, at)

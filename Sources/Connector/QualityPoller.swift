@@ -18,6 +18,8 @@ struct QualityPoller: Sendable {
     let logger: Logger
     let observer: any ConnectorObserver
     let trigger: QualityTrigger
+    /// Records or clears a feature that does not work (the connector's org card / `/readyz` line).
+    var reportProblem: @Sendable (String, String?) async -> Void = { _, _ in }
     /// Set once the platform refused the passing-score view: later polls leave it out.
     let passViewRefused = AtomicFlag()
     /// Early refreshes come this long after the first event of a burst.
@@ -41,13 +43,20 @@ struct QualityPoller: Sendable {
                     // The views emit only agents whose scores changed, plus the org's lastUpdatedAt.
                     await sink.ingest(org: org.id, events: [.quality(report)])
                     observer.poll(org: org.id, feed: "quality", ok: true)
+                    await reportProblem("quality", nil)
                 } catch is CancellationError {
                     return
                 } catch {
                     if Task.isCancelled { return }
                     schedule.failed(now: clock.now())
                     observer.poll(org: org.id, feed: "quality", ok: false)
-                    logger.warning("quality poll failed; keeping what we have and retrying", metadata: ["error": "\(error)"])
+                    if let refusal = ConnectorProblem.permission(error, feature: "quality",
+                                                                 endpoint: "POST /api/v2/analytics/evaluations/aggregates/query") {
+                        schedule.refused(until: clock.now() + ConnectorProblem.refusedBackoff(every: every))
+                        await reportProblem("quality", refusal)
+                    } else {
+                        logger.warning("quality poll failed; keeping what we have and retrying", metadata: ["error": "\(error)"])
+                    }
                 }
                 continue
             }

@@ -163,7 +163,11 @@ public struct Supervisor: Service {
                 case .success(let next):
                     let diff = ConfigDiff(old: config, new: next)
                     shared.withLock { $0.lastRejection = [] }
-                    guard !diff.isEmpty else { continue }
+                    guard !diff.isEmpty else {
+                        logger.info("configuration re-read: unchanged")
+                        await observer.configUnchanged()
+                        continue
+                    }
                     let presencesChanged = next.occupancy.productivePresences != config.occupancy.productivePresences
                     for id in diff.removedOrgs { _ = stop(id) }
                     var restart = diff.changedOrgs

@@ -8,6 +8,13 @@ public protocol SupervisorObserver: Sendable {
     func configApplied(_ config: SwitchboardConfiguration, diff: ConfigDiff?) async
     /// An edit was refused; the running configuration stays. `diagnostics` are `file:line:column: message` lines.
     func configRejected(_ diagnostics: [String]) async
+    /// A reload read a valid configuration identical to the one in force (e.g. a refused edit was undone):
+    /// nothing changes, but an earlier refusal no longer holds.
+    func configUnchanged() async
+}
+
+extension SupervisorObserver {
+    public func configUnchanged() async {}
 }
 
 /// Opens once; every waiter, present and future, then proceeds.

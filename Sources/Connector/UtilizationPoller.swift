@@ -62,6 +62,9 @@ struct UtilizationPoller: Sendable {
         var queues: [String: [UtilizationInterval]] = [:]
     }
 
+    /// Records or clears a feature that does not work (the connector's org card / `/readyz` line).
+    var reportProblem: @Sendable (String, String?) async -> Void = { _, _ in }
+
     func run() async {
         let every = EpochMillis(org.tunables.utilizationPollInterval.components.seconds * 1000)
         var schedule = PollSchedule(every: every, offset: PollSchedule.orgOffset(org.id.rawValue, every: every),
@@ -87,6 +90,7 @@ struct UtilizationPoller: Sendable {
                     }
                     if !events.isEmpty { await sink.ingest(org: org.id, events: events) }
                     observer.poll(org: org.id, feed: "utilization", ok: true)
+                    await reportProblem("utilization", nil)
                     logger.debug("utilization polled", metadata: ["changed": "\(events.count)",
                                                                   "from": "\(Timestamp.format(fetch.from))"])
                 } catch is CancellationError {
@@ -95,8 +99,14 @@ struct UtilizationPoller: Sendable {
                     if Task.isCancelled { return }
                     schedule.failed(now: clock.now())
                     observer.poll(org: org.id, feed: "utilization", ok: false)
-                    logger.warning("utilization poll failed; keeping what we have and retrying",
-                                   metadata: ["error": "\(error)"])
+                    if let refusal = ConnectorProblem.permission(error, feature: "utilization",
+                                                                 endpoint: "POST /api/v2/analytics/conversations/aggregates/query") {
+                        schedule.refused(until: clock.now() + ConnectorProblem.refusedBackoff(every: every))
+                        await reportProblem("utilization", refusal)
+                    } else {
+                        logger.warning("utilization poll failed; keeping what we have and retrying",
+                                       metadata: ["error": "\(error)"])
+                    }
                 }
                 continue
             }

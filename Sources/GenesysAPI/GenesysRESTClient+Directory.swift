@@ -7,9 +7,10 @@ public struct DirectoryPage: Sendable {
 }
 
 extension GenesysRESTClient {
-    /// `GET /api/v2/users?expand=presence,routingStatus`, every page.
+    /// `GET /api/v2/users?expand=presence,routingStatus,employerInfo`, every page (`employerInfo` brings
+    /// the hire date the dashboard sizes agents by).
     public func usersPages(pageSize: Int = 100) async throws -> [DirectoryPage] {
-        try await allPages("/api/v2/users?expand=presence,routingStatus&state=active", pageSize: pageSize)
+        try await allPages("/api/v2/users?expand=presence,routingStatus,employerInfo&state=active", pageSize: pageSize)
     }
 
     /// `GET /api/v2/routing/queues`, every page.

@@ -18,6 +18,8 @@ public struct ChannelTopic: Sendable, Equatable, Codable {
     /// `Permitted` or `Rejected`.
     public var state: String?
     public var rejectionReason: String?
+    /// The permissions the OAuth client lacks for a `Rejected` topic.
+    public var missingPermissions: [String]?
 }
 
 /// `{"entities":[…]}` listings.

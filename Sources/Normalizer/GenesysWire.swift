@@ -161,12 +161,31 @@ enum GenesysWire {
         var entities: [Entity]?
     }
 
-    /// `GET /api/v2/users?expand=presence,routingStatus` entity.
+    /// `GET /api/v2/users?expand=presence,routingStatus,employerInfo` entity.
     struct UserEntity: Decodable {
         var id: String?
         var name: String?
         var presence: Presence?
         var routingStatus: RoutingStatusValue?
+        /// Optional HR facts; an odd shape must not cost the user (or the page) its presence.
+        var employerInfo: Lenient<EmployerInfo>?
+    }
+
+    /// `User.employerInfo`: `{officialName, employeeId, employeeType, dateHire}`, every field optional;
+    /// `dateHire` is a `yyyy-MM-dd` string. Only the hire date is read; a field of another type is nil.
+    struct EmployerInfo: Decodable {
+        var dateHire: String?
+        enum CodingKeys: String, CodingKey { case dateHire }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            dateHire = try? c.decodeIfPresent(String.self, forKey: .dateHire)
+        }
+    }
+
+    /// A value that decodes to nil instead of failing the enclosing document.
+    struct Lenient<Wrapped: Decodable>: Decodable {
+        var value: Wrapped?
+        init(from decoder: any Decoder) throws { value = try? Wrapped(from: decoder) }
     }
 
     /// `GET /api/v2/routing/queues` entity.

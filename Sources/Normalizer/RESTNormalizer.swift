@@ -5,7 +5,8 @@ import SwitchboardCore
 /// directory listings, baselines and re-syncs. Malformed bodies yield no events (never a throw);
 /// use the `…Result` variants to learn why.
 public enum RESTNormalizer {
-    /// `GET /api/v2/users?expand=presence,routingStatus` page → `agentProfile` per user, then
+    /// `GET /api/v2/users?expand=presence,routingStatus,employerInfo` page → `agentProfile` per user (name,
+    /// and the hire date from `employerInfo.dateHire`, nil when absent or not a `yyyy-MM-dd` date), then
     /// `agentStatus` changes timed by `presence.modifiedDate` / `routingStatus.startTime` (else `at`).
     public static func usersPage(_ body: [UInt8], org: OrgID, at: EpochMillis) -> [BridgeEvent] {
         (try? usersPageResult(body, org: org, at: at).get()) ?? []
@@ -19,7 +20,10 @@ public enum RESTNormalizer {
             for user in page.entities ?? [] {
                 guard let id = user.id, !id.isEmpty else { continue }
                 let agent = EntityID(org: org, platformID: id)
-                if let name = user.name { out.append(.agentProfile(AgentProfile(agent: agent, name: name))) }
+                if let name = user.name {
+                    let hired = user.employerInfo?.value?.dateHire.flatMap(CalendarDay.parse)
+                    out.append(.agentProfile(AgentProfile(agent: agent, name: name, hireDate: hired)))
+                }
                 out += NotificationNormalizer.statusChanges(
                     agent: agent,
                     presence: NotificationNormalizer.presence(user.presence?.presenceDefinition?.systemPresence),

@@ -26,6 +26,11 @@ public enum SimFault: Sendable, Equatable, Hashable {
     case channelExpiry
     /// `v2.system.socket_closing` on every open socket, then a close after `maintenanceCloseGrace`.
     case socketClosing
+    /// The org's OAuth client loses a permission: the API calls that need it get 403 `missing.permissions`
+    /// and notification topics that need it are `Rejected` (``SimPermissions``). Not a random fault.
+    case deny(permission: String)
+    /// The permission is granted again.
+    case allow(permission: String)
 
     /// The wire name (`ghost`, `expire-token`, `rate-limit`, …).
     public var kind: String {
@@ -41,6 +46,8 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case .moveEndpoint: "move-endpoint"
         case .channelExpiry: "channel-expiry"
         case .socketClosing: "socket-closing"
+        case .deny: "deny"
+        case .allow: "allow"
         }
     }
 
@@ -64,6 +71,17 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case "channel-expiry": self = .channelExpiry
         case "socket-closing": self = .socketClosing
         default: return nil
+        }
+    }
+
+    /// Also parses `deny` / `allow`, which name a `permission` (e.g. `analytics:evaluationAggregate:view`).
+    public init?(kind: String, count: Int?, status: Int?, permission: String?) {
+        switch kind {
+        case "deny", "allow":
+            guard let permission, !permission.isEmpty else { return nil }
+            self = kind == "deny" ? .deny(permission: permission) : .allow(permission: permission)
+        default:
+            self.init(kind: kind, count: count, status: status)
         }
     }
 

@@ -32,6 +32,8 @@ public struct SimTruth: Codable, Sendable, Equatable {
         public var queueIds: [String]
         public var handlingMs: Windows
         public var productiveMs: Windows
+        /// The directory's hire date (`employerInfo.dateHire`, `yyyy-MM-dd`); nil (omitted) when it has none.
+        public var dateHire: String?
     }
 
     /// Live figures and member totals of one queue. `handlingMs`/`productiveMs` sum the queue's

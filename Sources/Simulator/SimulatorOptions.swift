@@ -70,6 +70,10 @@ public struct SimulatorOptions: Sendable {
     /// (tests lower it to exercise interval splitting).
     public var detailsResultCap: Int = 100_000
 
+    /// Permissions each org's OAuth client lacks from the start (org id → permission names), as the
+    /// `deny` fault takes them away later: for tests of what a missing role looks like.
+    public var deniedPermissions: [String: Set<String>] = [:]
+
     /// When true, the evaluations aggregates query answers any `views` with a 400 (a platform that does
     /// not compute derived evaluation metrics), so tests can check that the bridge falls back. Default false.
     public var refuseEvaluationViews: Bool = false

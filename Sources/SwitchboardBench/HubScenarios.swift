@@ -45,7 +45,7 @@ final class HubHarness: Sendable {
     /// A realistic agent fragment (the views' shape, ~430 bytes).
     static func agentJSON(org: String, id: String, n: Int, at: EpochMillis) -> EncodedJSON {
         let states = ["Available", "On Queue", "Break"]
-        return EncodedJSON(#"{"id":"\#(org)/\#(id)","org":"\#(org)","name":"Agent \#(n)","presence":"\#(states[n % 3])","routingStatus":"IDLE","state":"idle","stateSince":"\#(Timestamp.format(at))","band":"healthy","occupancy":{"today":0.8123,"rolling15m":0.7712,"rolling60m":0.8011},"handlingMs":{"today":18234000,"rolling15m":690000,"rolling60m":2890000},"productiveMs":{"today":22440000,"rolling15m":900000,"rolling60m":3600000}}"#)
+        return EncodedJSON(#"{"id":"\#(org)/\#(id)","org":"\#(org)","name":"Agent \#(n)","hireDate":"2019-03-14","presence":"\#(states[n % 3])","routingStatus":"IDLE","state":"idle","stateSince":"\#(Timestamp.format(at))","band":"healthy","occupancy":{"today":0.8123,"rolling15m":0.7712,"rolling60m":0.8011},"handlingMs":{"today":18234000,"rolling15m":690000,"rolling60m":2890000},"productiveMs":{"today":22440000,"rolling15m":900000,"rolling60m":3600000}}"#)
     }
 }
 

@@ -9,7 +9,7 @@ public enum BridgeEvent: Sendable, Equatable {
     case agentStatus(AgentStatusChange)
     /// The state of one agent on one conversation, from a full conversation snapshot.
     case agentInteraction(AgentInteraction)
-    /// An agent's display name (directory listing or a profile change).
+    /// An agent's display name and hire date (directory listing or a profile change).
     case agentProfile(AgentProfile)
     /// Live queue figures from `v2.analytics.queues.{id}.observations` or the observations query.
     case queueObservation(QueueObservation)
@@ -87,12 +87,18 @@ public struct AgentInteraction: Sendable, Equatable {
     }
 }
 
+/// An agent's directory facts. Every profile comes from a directory read, so a nil `hireDate` means the
+/// directory has none (it clears one seen before).
 public struct AgentProfile: Sendable, Equatable {
     public var agent: EntityID
     public var name: String
-    public init(agent: EntityID, name: String) {
+    /// The hire date (`employerInfo.dateHire`) as a ``CalendarDay`` number (days since 1970-01-01, a
+    /// calendar date with no zone); nil when the directory has none or it is not a valid date.
+    public var hireDate: Int?
+    public init(agent: EntityID, name: String, hireDate: Int? = nil) {
         self.agent = agent
         self.name = name
+        self.hireDate = hireDate
     }
 }
 
@@ -174,6 +180,10 @@ public struct ConnectorStatus: Sendable, Equatable {
     public var lastEventAt: EpochMillis?
     /// Why the status changed, for people (never a secret).
     public var detail: String?
+    /// Features that do not work for this org although the connector is up, by feature (`quality`,
+    /// `utilization`, `directory`, `notifications`, …) → what is wrong and what to do (e.g. the permission the
+    /// platform says the OAuth client lacks). Empty when everything works.
+    public var problems: [String: String] = [:]
 
     public init(org: OrgID, status: OrgStatus, at: EpochMillis, lastHeartbeatAt: EpochMillis? = nil,
                 lastEventAt: EpochMillis? = nil, detail: String? = nil) {

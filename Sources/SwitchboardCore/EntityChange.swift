@@ -83,6 +83,8 @@ public struct StreamAlert: Sendable, Equatable {
         case authFailed = "auth-failed"
         /// Sent to `admin` connections only.
         case configRejected = "config-rejected"
+        /// A reload was applied after a refused one: the `config-rejected` alert no longer holds (admins only).
+        case configAccepted = "config-accepted"
     }
 
     public var kind: Kind

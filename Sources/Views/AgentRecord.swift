@@ -82,6 +82,8 @@ struct AgentSignature: Equatable {
 struct AgentRecord {
     let platformID: String
     var name: String?
+    /// The hire date from the directory (``CalendarDay`` number), nil when it has none.
+    var hireDate: Int32?
     /// The namespaced id `org/platformID`, made on the first emission and shared by every change since.
     var entityID: String?
     var timeline = AgentTimeline()

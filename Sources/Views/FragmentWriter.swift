@@ -168,6 +168,22 @@ struct FragmentWriter {
         byte(0x22)
     }
 
+    /// A ``CalendarDay`` as `"yyyy-MM-dd"`, or null (years outside 1000…9999 through ``CalendarDay/format(_:)``).
+    mutating func day(_ d: Int32?) {
+        guard let d else { return raw("null") }
+        let (y, m, dd) = CalendarDay.components(Int(d))
+        guard y >= 1000 && y <= 9999 else { return string(CalendarDay.format(Int(d))) }
+        byte(0x22)
+        digits(UInt64(y))
+        byte(0x2D)
+        if m < 10 { byte(0x30) }
+        digits(UInt64(m))
+        byte(0x2D)
+        if dd < 10 { byte(0x30) }
+        digits(UInt64(dd))
+        byte(0x22)
+    }
+
     /// `"occupancy":{…},"handlingMs":{…},"productiveMs":{…}` (occupancy null when undefined).
     mutating func windows(_ f: WindowedFigures) {
         raw("\"occupancy\":")

@@ -3,14 +3,15 @@ import SwitchboardCore
 
 /// The entity fragments (SPEC §4), written by hand and encoded once per change.
 extension OrgState {
-    /// `{"id","org","name","presence","routingStatus","state","stateSince","band","bandStatus","occupancy",
+    /// `{"id","org","name","hireDate","presence","routingStatus","state","stateSince","band","bandStatus","occupancy",
     /// "handlingMs","productiveMs"}`.
     func encodeAgent(_ a: AgentRecord, _ c: AgentComputed, ctx: ViewContext) -> [UInt8] {
-        encodeAgent(id: a.entityID ?? agentEntityID(a.platformID), name: a.name ?? a.platformID, c, ctx: ctx)
+        encodeAgent(id: a.entityID ?? agentEntityID(a.platformID), name: a.name ?? a.platformID,
+                    hireDate: a.hireDate, c, ctx: ctx)
     }
 
     /// ``encodeAgent(_:_:ctx:)`` with the namespaced id already made (``agentEntityID(_:)``).
-    func encodeAgent(id: String, name: String, _ c: AgentComputed, ctx: ViewContext) -> [UInt8] {
+    func encodeAgent(id: String, name: String, hireDate: Int32?, _ c: AgentComputed, ctx: ViewContext) -> [UInt8] {
         FragmentWriter.encode { j in
             j.raw("{\"id\":")
             j.string(id)
@@ -18,6 +19,8 @@ extension OrgState {
             j.string(org.id.rawValue)
             j.raw(",\"name\":")
             j.string(name)
+            j.raw(",\"hireDate\":")
+            j.day(hireDate)
             j.raw(",\"presence\":")
             j.string(ctx.presence(c.presence)?.rawValue)
             j.raw(",\"routingStatus\":")
@@ -117,7 +120,15 @@ extension OrgState {
             j.windows(totals)
             j.raw(",\"agents\":")
             j.int(Int64(agents.count))
-            j.raw(",")
+            j.raw(",\"problems\":[")
+            for (n, (feature, message)) in connector.problems.sorted(by: { $0.key < $1.key }).enumerated() {
+                j.raw(n == 0 ? "{\"feature\":" : ",{\"feature\":")
+                j.string(feature)
+                j.raw(",\"message\":")
+                j.string(message)
+                j.raw("}")
+            }
+            j.raw("],")
             j.ticking(accrual, asOf: at)
             j.raw("}")
         }

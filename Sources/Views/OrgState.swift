@@ -138,8 +138,11 @@ struct OrgState {
             case .agentProfile(let p):
                 guard p.agent.org == me else { dropped += 1; continue }
                 let i = agentSlot(p.agent.platformID)
-                if agents[i].name != p.name {
+                // A day number outside Int32 is no real date: treated as none.
+                let hired = p.hireDate.flatMap { Int32(exactly: $0) }
+                if agents[i].name != p.name || agents[i].hireDate != hired {
                     agents[i].name = p.name
+                    agents[i].hireDate = hired
                     agents[i].needsEmit = true
                     markAgent(i)
                 }
@@ -338,7 +341,8 @@ struct OrgState {
 
     private mutating func emitAgent(_ i: Int, _ c: AgentComputed, ctx: ViewContext, out: inout ViewOutput) {
         let id = agentEntityID(at: i)
-        let json = encodeAgent(id: id, name: agents[i].name ?? agents[i].platformID, c, ctx: ctx)
+        let json = encodeAgent(id: id, name: agents[i].name ?? agents[i].platformID, hireDate: agents[i].hireDate, c,
+                               ctx: ctx)
         agents[i].emitted = AgentSignature(activity: c.activity, presence: c.presence, routing: c.routing,
                                            band: c.band, warmingUp: c.warmingUp, figures: c.figures)
         agents[i].needsEmit = false

@@ -85,7 +85,9 @@ extension ViewState {
                 guard a.emitted != nil else { continue }
                 let key = a.entityID ?? org.agentEntityID(a.platformID)
                 agentChanges.append(EntityChange(kind: .agents, id: key, scope: .org(id),
-                                                 json: EncodedJSON(bytes: org.encodeAgent(id: key, name: a.name ?? a.platformID, c, ctx: ctx))))
+                                                 json: EncodedJSON(bytes: org.encodeAgent(
+                                                     id: key, name: a.name ?? a.platformID, hireDate: a.hireDate, c,
+                                                     ctx: ctx))))
             }
             out.append(EntityChange(kind: .orgs, id: id.rawValue, scope: .org(id),
                                     json: EncodedJSON(bytes: org.encodeOrg(totals: totals, accrual: totalsAccrual, at: at))))

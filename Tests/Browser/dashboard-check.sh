@@ -10,6 +10,7 @@
 #   - the page is not in an auth error,
 #   - optionally, an org shows a given status (e.g. the ghost fault → emea=stale|disconnected),
 #   - optionally, an org shows the red DISCONNECTED alarm (seed 000) on its card and in the header.
+#   - optionally, the heatmap drew exactly N tiles for N agents, and an element's text is as given.
 # Retries until it passes or --timeout seconds are spent (the stream needs a moment, a ghost
 # fault needs the bridge's watchdog). Prints one "dashboard-check: PASS …" or
 # "dashboard-check: FAIL …" line; exits 0 on pass, 1 on fail, 2 on usage / missing browser.
@@ -20,6 +21,8 @@
 #   --expect-status ORG=S1|S2   that org's card must have one of these data-status values (repeatable)
 #   --expect-red ORG            that org's card is red (data-alarm="red") with the banner "DISCONNECTED —
 #                               no heartbeat for …", and the header's red line names it (repeatable)
+#   --expect-tiles N            the heatmap has N agents and drew N tiles (one per agent, none left out)
+#   --expect-text ID=TEXT       the element with id ID has exactly the text TEXT (repeatable)
 #   --screenshot PATH           also write a PNG of the board (after the check)
 #   --size W,H                  window size (default 1920,1080)
 #   --budget MS                 virtual time budget per load (default 6000)
@@ -33,6 +36,8 @@ set -u
 ORGS="us emea apac"
 EXPECT=()
 RED=()
+TEXTS=()
+TILES=""
 SHOT=""
 SIZE="1920,1080"
 BUDGET=6000
@@ -48,6 +53,8 @@ while [ $# -gt 0 ]; do
     --expect-occupancy) OCC=1; shift ;;
     --expect-status) EXPECT+=("$2"); shift 2 ;;
     --expect-red) RED+=("$2"); shift 2 ;;
+    --expect-tiles) TILES="$2"; shift 2 ;;
+    --expect-text) TEXTS+=("$2"); shift 2 ;;
     --screenshot) SHOT="$2"; shift 2 ;;
     --size) SIZE="$2"; shift 2 ;;
     --budget) BUDGET="$2"; shift 2 ;;
@@ -115,6 +122,18 @@ check_once() {
     orgtoday="$(grep -o '<span class="fig-label">Today</span><span class="fig-val">[^<]*' "$DOM" | sed 's/.*fig-val">//' | grep -vc '%$')"
     [ "$orgtoday" = 0 ] || REASONS+=("$orgtoday occupancy figures show no percentage")
   fi
+  if [ -n "$TILES" ]; then
+    local hagents
+    hagents="$(grep -o '<canvas id="heatmap"[^>]*>' "$DOM" | grep -o 'data-heatmap-agents="[0-9]*"' | grep -o '[0-9][0-9]*' | head -1)"
+    [ "${hagents:-0}" = "$TILES" ] || REASONS+=("heatmap has ${hagents:-0} agents, want $TILES")
+    [ "$cells" = "$TILES" ] || REASONS+=("heatmap drew $cells tiles for $TILES agents")
+  fi
+  local t id want_text got
+  for t in "${TEXTS[@]+"${TEXTS[@]}"}"; do
+    id="${t%%=*}"; want_text="${t#*=}"
+    got="$(grep -o "id=\"$id\"[^>]*>[^<]*" "$DOM" | head -1 | sed 's/^[^>]*>//')"
+    [ "$got" = "$want_text" ] || REASONS+=("#$id reads '$got', want '$want_text'")
+  done
   for e in "${EXPECT[@]+"${EXPECT[@]}"}"; do
     o="${e%%=*}"; want="${e#*=}"
     st="$(grep -o "<article class=\"org[^\"]*\"[^>]*data-org=\"$o\"[^>]*>" "$DOM" | sed -n 's/.*data-status="\([^"]*\)".*/\1/p' | head -1)"
@@ -136,6 +155,19 @@ check_once() {
     if grep -q 'hidden' <<<"${header%%>*}" || ! grep -qF "${name:-$o} DISCONNECTED — no heartbeat for" <<<"$header"; then
       REASONS+=("header line is '${header#*>}', want '${name:-$o} DISCONNECTED — no heartbeat for …'")
     fi
+    # Never a wrong state: the header counts the live orgs, the global totals say they leave the org out,
+    # and its queue badges are grey NO DATA, not a green OK.
+    local pill title qbad
+    pill="$(grep -o '<div class="conn"[^>]*>' "$DOM" | head -1)"
+    grep -q 'data-orgs-live="\(some\|none\)"' <<<"$pill" || REASONS+=("connection pill does not flag orgs down: ${pill}")
+    grep -q '[0-9] / [0-9]* orgs\? live' "$DOM" || REASONS+=("header does not say how many orgs are live")
+    if grep -q '<body[^>]*data-scope="global"' "$DOM"; then
+      title="$(grep -o '<div class="occ-title" id="occ-title">[^<]*' "$DOM" | sed 's/.*>//')"
+      grep -qF "partial, without ${name:-$o}" <<<"$title" || REASONS+=("global occupancy title is '$title', want it partial without ${name:-$o}")
+    fi
+    qbad="$(awk -v RS='</section>' -v key="data-org=\"$o\"" 'index($0, "class=\"qorg") && index($0, key) { print; exit }' "$DOM" \
+      | grep -o '<div class="lvl"[^>]*>[^<]*' | grep -vc 'NO DATA')"
+    [ "${qbad:-0}" = 0 ] || REASONS+=("$qbad queue badges of '$o' are not NO DATA")
   done
   SUMMARY="orgs=[$(grep -o 'data-org="[^"]*" data-status="[^"]*"' <<<"$cards" | sed 's/data-org="\([^"]*\)" data-status="\([^"]*\)"/\1:\2/' | tr '\n' ' ' | sed 's/ $//')] heatmap-cells=$cells conn=${conn:-?}"
   [ ${#REASONS[@]} -eq 0 ]

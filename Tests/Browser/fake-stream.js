@@ -68,6 +68,8 @@ for (const o of ORGS) {
     const prodToday = offline ? 0 : (1 + rnd() * 5) * 3600e3;
     const a = {
       id, org: o.id, name: `${FIRST[Math.floor(rnd() * FIRST.length)]} ${LAST[Math.floor(rnd() * LAST.length)]}`,
+      // hire dates from the index (not rnd, so the rest of the fixture is unchanged); 1 in 19 has none
+      hireDate: i % 19 === 7 ? null : new Date(Date.now() - (14 + ((i * 2654435761) % 4000)) * 86400e3).toISOString().slice(0, 10),
       queue: qids[i % qids.length], target, offline,
       state: offline ? "offline" : "idle", stateSince: Date.now() - rnd() * 300e3, nextAt: simNow + expo(60e3),
       today: { h: prodToday * target * (0.85 + rnd() * 0.3), p: prodToday },
@@ -100,7 +102,7 @@ function agentView(a) {
   const s = sums(a);
   const o = {}; for (const w of W) o[w] = occ(s.handlingMs[w], s.productiveMs[w]);
   return {
-    id: a.id, org: a.org, name: a.name, presence: PRESENCE[a.state], routingStatus: ROUTING[a.state], state: STATE_NAME[a.state],
+    id: a.id, org: a.org, name: a.name, hireDate: a.hireDate, presence: PRESENCE[a.state], routingStatus: ROUTING[a.state], state: STATE_NAME[a.state],
     stateSince: iso(a.stateSince), occupancy: o, band: band(o.rolling60m),
     handlingMs: roundAll(s.handlingMs), productiveMs: roundAll(s.productiveMs),
   };

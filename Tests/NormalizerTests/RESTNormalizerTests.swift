@@ -18,6 +18,60 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         ])
     }
 
+    /// `employerInfo.dateHire` (`yyyy-MM-dd`) rides on the profile as a day number; an absent, odd or
+    /// impossible date is nil and never costs the user its name or status.
+    @Test func usersPageHireDates() {
+        func user(_ id: String, _ extra: String) -> String {
+            #"{"id":"\#(id)","name":"N\#(id)"\#(extra),"routingStatus":{"status":"IDLE","startTime":"2026-05-07T09:00:00.000Z"}}"#
+        }
+        let body = "{\"entities\":[" + [
+            user("a", #","employerInfo":{"officialName":"A","employeeId":"E1","employeeType":"Full-time","dateHire":"2019-03-14"}"#),
+            user("b", ""),
+            user("c", #","employerInfo":{"employeeId":"E3"}"#),
+            user("d", #","employerInfo":{"dateHire":"14/03/2019"}"#),
+            user("e", #","employerInfo":{"dateHire":"2023-02-30"}"#),
+            user("f", #","employerInfo":{"dateHire":20190314}"#),
+            user("g", #","employerInfo":"2019-03-14""#),
+            user("h", #","employerInfo":null"#),
+            user("i", #","employerInfo":{"dateHire":"2020-02-29T00:00:00.000Z"}"#),
+            user("j", #","employerInfo":{"dateHire":""}"#),
+        ].joined(separator: ",") + "]}"
+        let events = RESTNormalizer.usersPage(bytes(body), org: "us", at: 1)
+        var hires: [String: Int?] = [:]
+        var statuses = 0
+        for event in events {
+            switch event {
+            case .agentProfile(let p): hires[p.agent.platformID] = .some(p.hireDate)
+            case .agentStatus: statuses += 1
+            default: Issue.record("unexpected \(event)")
+            }
+        }
+        #expect(statuses == 10)
+        #expect(hires.count == 10)
+        #expect(hires["a"] == .some(CalendarDay.parse("2019-03-14")))
+        #expect(CalendarDay.format(CalendarDay.parse("2019-03-14")!) == "2019-03-14")
+        #expect(CalendarDay.parse("2019-03-14") == 17_969)
+        #expect(hires["i"] == .some(CalendarDay.parse("2020-02-29")))
+        for id in ["b", "c", "d", "e", "f", "g", "h", "j"] {
+            #expect(hires[id] == .some(nil), "user \(id) should have no hire date")
+        }
+    }
+
+    @Test func calendarDays() {
+        #expect(CalendarDay.parse("1970-01-01") == 0)
+        #expect(CalendarDay.parse("1969-12-31") == -1)
+        #expect(CalendarDay.parse("2024-02-29") != nil)
+        #expect(CalendarDay.parse("2023-02-29") == nil)
+        #expect(CalendarDay.parse("2023-13-01") == nil)
+        #expect(CalendarDay.parse("2023-1-01") == nil)
+        #expect(CalendarDay.parse("2023-01-01x") == nil)
+        #expect(CalendarDay.parse("0999-01-01") == nil)
+        #expect(CalendarDay.format(0) == "1970-01-01")
+        #expect(CalendarDay.of(Timestamp.parse("2026-05-07T02:00:00.000Z")!, offsetSeconds: -4 * 3600)
+            == CalendarDay.parse("2026-05-06"))
+        #expect(CalendarDay.of(Timestamp.parse("1969-12-31T23:00:00.000Z")!) == -1)
+    }
+
     @Test func malformedBodiesYieldNothing() {
         #expect(RESTNormalizer.usersPage(bytes("{oops"), org: "us", at: 1) == [])
         #expect(RESTNormalizer.queuesPage(bytes("[]"), org: "us") == [])

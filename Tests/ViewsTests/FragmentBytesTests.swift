@@ -83,7 +83,7 @@ import Testing
         ])
         let c = try #require(h.sink.drain().of(.agents).first)
         #expect(c.json?.string == #"{"id":"us/00000000-0000-4000-8000-000000000001","org":"us","name":"Ana \"Q\"\n","#
-            + #""presence":"ON_QUEUE","routingStatus":"INTERACTING","state":"interacting","#
+            + #""hireDate":null,"presence":"ON_QUEUE","routingStatus":"INTERACTING","state":"interacting","#
             + #""stateSince":"2026-05-07T08:00:00.000Z","band":"burnout","bandStatus":"ok","occupancy":{"today":1,"rolling15m":1,"#
             + #""rolling60m":1},"handlingMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000},"#
             + #""productiveMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000},"#
@@ -95,6 +95,38 @@ import Testing
         #expect(again.id == a.description)
         #expect(Harness.object(again)["id"] as? String == a.description)
         #expect(Harness.object(again)["stateSince"] as? String == "2026-05-07T08:20:00.000Z")
+    }
+
+    /// The hire date is written right after the name as `"yyyy-MM-dd"`, or null without one; a changed hire
+    /// date re-emits the agent like a rename, the same one does not.
+    @Test func agentFragmentCarriesHireDate() async throws {
+        let t0 = ms("2026-05-07T08:00:00.000Z")
+        let h = Harness(now: t0 + 30 * minute)
+        let a = agentID("us", 1)
+        let hired = try #require(CalendarDay.parse("2019-03-04"))
+        await h.engine.ingest(org: "us", events: [
+            .agentProfile(AgentProfile(agent: a, name: "Ana", hireDate: hired)),
+            status(a, t0, .onQueue, .idle),
+        ])
+        let c = try #require(h.sink.drain().of(.agents).first)
+        #expect(c.json?.string.hasPrefix(
+            #"{"id":"us/00000000-0000-4000-8000-000000000001","org":"us","name":"Ana","hireDate":"2019-03-04","presence":"#)
+            == true, "\(c.json?.string ?? "")")
+        #expect(Harness.object(c)["hireDate"] as? String == "2019-03-04")
+        await h.engine.ingest(org: "us", events: [.agentProfile(AgentProfile(agent: a, name: "Ana", hireDate: hired))])
+        #expect(h.sink.drain().of(.agents).isEmpty)
+        await h.engine.ingest(org: "us", events: [.agentProfile(AgentProfile(agent: a, name: "Ana", hireDate: hired + 1))])
+        let moved = try #require(h.sink.drain().of(.agents).first)
+        #expect(Harness.object(moved)["hireDate"] as? String == "2019-03-05")
+        await h.engine.ingest(org: "us", events: [.agentProfile(AgentProfile(agent: a, name: "Ana"))])
+        let cleared = try #require(h.sink.drain().of(.agents).first)
+        #expect(Harness.object(cleared)["hireDate"] is NSNull)
+        // Days far from today are written the same way (the writer pads; odd years go through the formatter).
+        for day in [0, -1, 59, 2_932_896, -719_162 + 365 * 1000, 3_000_000] {
+            let got = String(decoding: FragmentWriter.encode { $0.day(Int32(day)) }, as: UTF8.self)
+            #expect(got == "\"" + CalendarDay.format(day) + "\"", "\(day)")
+        }
+        #expect(FragmentWriter.encode { $0.day(nil) } == Array("null".utf8))
     }
 
     /// A queue fragment decodes to the tile's figures, and its bytes are the documented shape.

@@ -91,6 +91,7 @@ if (window.ResizeObserver) {
 window.addEventListener('resize', onHeatResize);
 canvasEl.addEventListener('mousemove', onHeatMouseMove);
 canvasEl.addEventListener('mouseleave', onHeatMouseLeave);
+$('size-switch').addEventListener('click', onSizeSwitchClick);
 
 // ---- test / debugging hook ----
 window.switchboard = {

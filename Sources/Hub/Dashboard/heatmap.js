@@ -1,6 +1,7 @@
 // Switchboard dashboard — the agent heatmap (squarified treemap from treemap.js on a canvas:
-// size = productive time today, colour = 60-min band), the band bar and state summary, and the
-// hover tooltip. renderHeat / renderTooltip are called from render.js.
+// size = tenure since the hire date, or productive time today with ?size=productive; colour = 60-min
+// band), the band bar and state summary, and the hover tooltip. Every agent in view gets a tile.
+// renderHeat / renderTooltip are called from render.js.
 'use strict';
 
 const heat = new window.SBTreemap.Heatmap($('heatmap'), {
@@ -17,6 +18,44 @@ function bandWindow() { return 'rolling60m'; }
 const BUCKET_LABEL = { interacting: 'Interacting', ringing: 'Ringing', acw: 'After-call work', idle: 'Idle on queue', away: 'Break / away', offline: 'Offline' };
 
 let lastGroupKey = '', lastLayoutAt = 0, heatSize = { w: 0, h: 0 };
+
+// ---- tile size: tenure (default) or productive time today, kept in the URL as ?size=productive ----
+const SIZE_MODES = ['tenure', 'productive'];
+const DAY_MS = 86400000;
+let sizeMode = new URLSearchParams(location.search).get('size') === 'productive' ? 'productive' : 'tenure';
+function setSizeMode(m) {
+  if (!SIZE_MODES.includes(m) || m === sizeMode) return;
+  sizeMode = m;
+  try {
+    const u = new URL(location.href);
+    if (m === 'tenure') u.searchParams.delete('size'); else u.searchParams.set('size', m);
+    history.replaceState(null, '', u.pathname + u.search + u.hash);
+  } catch (e) { /* ignore */ }
+  dirty.agentSet = true; dirty.agents = true; scheduleRender();
+}
+function onSizeSwitchClick(e) { const b = e.target.closest('button[data-size]'); if (b) setSizeMode(b.dataset.size); }
+// the hire date as a day number (days since 1970-01-01), or null; cached on the agent object
+function hireDay(a) {
+  if (a._hire !== undefined) return a._hire;
+  const s = a.hireDate;
+  const t = typeof s === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(s) ? Date.parse(s + 'T00:00:00Z') : NaN;
+  return (a._hire = isFinite(t) ? Math.floor(t / DAY_MS) : null);
+}
+function tenureDays(a, today) { const d = hireDay(a); return d == null ? null : Math.max(1, today - d); }
+function tenureText(days) {
+  if (days < 60) return days + (days === 1 ? ' day' : ' days');
+  const months = Math.floor(days / 30.44);
+  if (months < 24) return months + ' months';
+  const y = Math.floor(days / 365.25), mo = Math.floor((days - y * 365.25) / 30.44);
+  return y + ' y' + (mo ? ' ' + mo + ' mo' : '');
+}
+function median(xs) {
+  if (!xs.length) return null;
+  xs.sort((x, y) => x - y);
+  const m = xs.length >> 1;
+  return xs.length % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
+}
+let heatMedianTenure = null;
 const heatWrap = $('heat-wrap');
 
 // the heatmap's box changed size (app.js wires this to ResizeObserver and window resize)
@@ -31,21 +70,26 @@ function renderHeat(v, orgList, inScope) {
   const sizeChanged = w !== heatSize.w || h !== heatSize.h;
   if (sizeChanged) { heat.resize(w, h, window.devicePixelRatio || 1); heatSize = { w, h }; }
   const nowC = Date.now();
-  // group agents by org
+  // group agents by org; every agent gets a tile, sized by tenure or productive time today
   const groups = new Map();
   for (const o of orgList) groups.set(String(o.id), { items: [], zero: 0, total: 0, all: 0 });
   const buckets = { interacting: 0, ringing: 0, acw: 0, idle: 0, away: 0, offline: 0 };
-  let totalAgents = 0;
-  const bands = { under: 0, healthy: 0, elevated: 0, burnout: 0, none: 0 };
+  let totalAgents = 0, noHire = 0;
+  const bands = { under: 0, healthy: 0, elevated: 0, burnout: 0, none: 0, warming: 0 };
+  const today = Math.floor(serverNow() / DAY_MS);
+  const tenures = [];
   for (const a of v.agents.values()) {
     if (!inScope(a)) continue;
-    bands[BAND_COLOUR[a.band] ? a.band : 'none']++;
+    bands[BAND_COLOUR[a.band] ? a.band : a.bandStatus === 'warming-up' ? 'warming' : 'none']++;
     let g = groups.get(String(a.org));
     if (!g) { g = { items: [], zero: 0, total: 0, all: 0 }; groups.set(String(a.org), g); }
     g.all++; totalAgents++;
     buckets[stateBucket(a)]++;
     const p = num(a.productiveMs && a.productiveMs.today);
-    if (p != null && p > 0) { g.items.push({ id: String(a.id), value: p }); g.total += p; } else g.zero++;
+    if (!(p > 0)) g.zero++;
+    const t = tenureDays(a, today);
+    if (t == null) noHire++; else tenures.push(t);
+    g.items.push({ id: String(a.id), value: sizeMode === 'productive' ? (p > 0 ? p : 0) : t });
   }
   heatOrgInfo = new Map();
   for (const [id, g] of groups) {
@@ -62,11 +106,22 @@ function renderHeat(v, orgList, inScope) {
   const needLayout = dirty.agentSet || sizeChanged || groupKey !== lastGroupKey || nowC - lastLayoutAt > RELAYOUT_EVERY_MS;
   lastGroupKey = groupKey;
   if (needLayout) {
+    // agents without a hire date take the median tenure (all equal when nobody has one); every tile keeps a
+    // visible minimum: in productive mode an agent with little or no productive time gets 1/8 of the org's
+    // mean tile, in tenure mode a brand-new hire 1/32 (about the first six weeks look alike)
+    heatMedianTenure = median(tenures);
+    const share = sizeMode === 'productive' ? 8 : 32;
+    for (const g of groups.values()) {
+      let sum = 0;
+      for (const it of g.items) { if (it.value == null) it.value = heatMedianTenure || 1; sum += it.value; }
+      const floor = g.items.length ? (sum > 0 ? sum / (g.items.length * share) : 1) : 0;
+      g.total = 0;
+      for (const it of g.items) { if (it.value < floor) it.value = floor; g.total += it.value; }
+    }
     const list = [];
     for (const [id, g] of groups) {
       g.items.sort((x, y) => y.value - x.value);
-      list.push({ id, label: id, weight: g.total, items: g.items,
-        emptyText: g.all ? 'No productive time yet today (' + g.all + ' agents)' : 'No agents' });
+      list.push({ id, label: id, weight: g.total, items: g.items, emptyText: 'No agents' });
     }
     heat.layout(list);
     lastLayoutAt = nowC;
@@ -75,7 +130,10 @@ function renderHeat(v, orgList, inScope) {
   const drawn = w > 0 && h > 0 ? heat.draw(v.agents, (id) => heatOrgInfo.get(id)) : 0;
   setAttr(canvas, 'data-heatmap-cells', drawn);
   setAttr(canvas, 'data-heatmap-agents', totalAgents);
+  setAttr(canvas, 'data-size-mode', sizeMode);
+  setAttr(canvas, 'data-no-hire-date', noHire);
   setAttr(heatWrap, 'data-heatmap-cells', drawn);
+  renderSizeLegend(noHire, groups);
   $('heat-empty').hidden = totalAgents > 0;
   setText($('heat-empty'), model.conn === 'live' ? 'No agents in view' : 'Waiting for data…');
   // band mix in the header: a bar plus the same numbers as text
@@ -85,8 +143,10 @@ function renderHeat(v, orgList, inScope) {
     i.style.flexGrow = String(bands[k]);
     setAttr(i, 'title', bands[k] + ' ' + k);
   }
-  setText($('bandtext'), totalAgents ? (bands.burnout + ' burnout · ' + bands.elevated + ' elevated · ' + bands.healthy + ' healthy · ' + bands.under + ' under') : '—');
-  setAttr($('bandtext'), 'title', bands.none + ' agents without a band (no productive time in the window)');
+  setText($('bandtext'), totalAgents ? (bands.burnout + ' burnout · ' + bands.elevated + ' elevated · ' + bands.healthy + ' healthy · ' + bands.under + ' under'
+    + (bands.warming ? ' · ' + bands.warming + ' warming up' : '')) : '—');
+  setAttr($('bandtext'), 'title', bands.none + ' agents without a band (no productive time in the window); '
+    + bands.warming + ' warming up (too little productive time in the window to judge yet)');
   setAttr(bar, 'data-burnout', bands.burnout);
   // state summary line (text, so state is never conveyed by colour alone)
   const sum = $('state-summary');
@@ -98,6 +158,26 @@ function renderHeat(v, orgList, inScope) {
   }
   setText(sum._items.total.firstChild, String(totalAgents));
   for (const k of order) { setText(sum._items[k].firstChild, String(buckets[k])); sum._items[k].hidden = buckets[k] === 0 && (k === 'ringing'); }
+}
+
+// the size switch and the legend line that says what the size means
+function renderSizeLegend(noHire, groups) {
+  for (const b of $('size-switch').querySelectorAll('button[data-size]')) setAttr(b, 'aria-pressed', b.dataset.size === sizeMode);
+  const note = $('size-note');
+  let text, title;
+  if (sizeMode === 'productive') {
+    let zero = 0;
+    for (const g of groups.values()) zero += g.zero;
+    text = 'size: productive time today' + (zero ? ' · ' + zero + (zero === 1 ? ' agent' : ' agents') + ' with none (smallest tiles)' : '');
+    title = 'Tile area is proportional to the agent\'s productive time today; agents with none still get a small tile.';
+  } else {
+    text = 'size: tenure' + (noHire ? ' · ' + noHire + (noHire === 1 ? ' agent' : ' agents') + ' without hire date' : '');
+    title = 'Tile area is proportional to the time since the agent\'s hire date (employerInfo.dateHire)' +
+      (noHire ? '; agents without a hire date are shown at the median tenure' + (heatMedianTenure ? ' (' + tenureText(Math.round(heatMedianTenure)) + ')' : '') : '') + '.';
+  }
+  setText(note, text);
+  setAttr(note, 'title', title);
+  setAttr(note, 'data-size-mode', sizeMode);
 }
 
 // ---- tooltip ----
@@ -131,7 +211,9 @@ function renderTooltip(v, now) {
   st.textContent = stateText + (since ? ' · since ' + hms(since) + ' (' + dur(now - since) + ')' : '');
   const b = el('div', 'tt-band');
   b.dataset.band = band || 'none';
-  b.textContent = band ? band.toUpperCase() + ' (60 min band)' : 'NO BAND — no productive time in the band window';
+  b.textContent = band ? band.toUpperCase() + ' (60 min band)'
+    : a.bandStatus === 'warming-up' ? 'WARMING UP — too little productive time in the band window to judge yet'
+    : 'NO BAND — no productive time in the band window';
   const tbl = el('table', 'tt-table');
   const hr = el('tr'); for (const c of ['', 'Occ.', 'Handling', 'Productive']) hr.append(el('th', null, c)); tbl.append(hr);
   for (const [w, label] of [['today', 'Today'], ['rolling15m', '15 min'], ['rolling60m', '60 min']]) {
@@ -140,6 +222,10 @@ function renderTooltip(v, now) {
     tbl.append(tr);
   }
   tip.append(head, st, b, tbl);
+  if (!(num(pm.today) > 0)) tip.append(el('div', 'tt-foot tt-warn', 'No productive time today'));
+  const hd = hireDay(a), today = Math.floor(now / DAY_MS);
+  tip.append(el('div', 'tt-foot', hd != null ? 'Hired ' + a.hireDate + ' · tenure ' + tenureText(tenureDays(a, today))
+    : 'No hire date in the directory' + (sizeMode === 'tenure' ? ' · shown at the median tenure' : '')));
   if (a.routingStatus) tip.append(el('div', 'tt-foot', 'Routing: ' + a.routingStatus));
   tip.hidden = false;
   const pad = 16, tw = tip.offsetWidth, th = tip.offsetHeight;

@@ -39,6 +39,7 @@ function kindOf(k) {
 }
 
 function loadSnapshot(t, data) {
+  alertsBeforeSnapshot(t, data);
   const s = emptyStore();
   data = data || {};
   for (const o of data.orgs || []) if (o && o.id != null) s.orgs.set(String(o.id), o);
@@ -134,12 +135,29 @@ function onAlert(m) {
     }
     dirty.orgs = true; dirty.agents = true; dirty.queues = true;
   }
+  // The alert line shows what is in force, not a log (GET /v1/alerts keeps the history for admins): a
+  // recovery clears the org's alert, an accepted reload clears the refused one.
+  if (m.kind === 'upstream-recovered') { clearAlerts(x => x.org === orgId && x.kind !== 'local'); return; }
+  if (m.kind === 'config-accepted') { clearAlerts(x => x.kind === 'config-rejected'); return; }
   pushAlert({ kind: m.kind, org: orgId, message: m.message, since: m.since });
 }
 
+function clearAlerts(pred) {
+  const before = model.alerts.length;
+  model.alerts = model.alerts.filter(x => !pred(x));
+  if (model.alerts.length !== before) dirty.meta = true;
+}
+
+// A snapshot is followed by the alerts in force for its orgs: forget the older ones it replaces.
+function alertsBeforeSnapshot(t, data) {
+  const ids = new Set(((data && data.orgs) || []).map(o => String(o.id)));
+  clearAlerts(x => (x.org != null && ids.has(x.org) && /^upstream-|^auth-/.test(x.kind || ''))
+    || x.kind === 'bridge-silent' || x.kind === 'slow-consumer');
+}
+
 function pushAlert(a) {
-  // one line per (kind, org): a repeat replaces the older line
-  model.alerts = model.alerts.filter(x => !(x.kind === a.kind && x.org === a.org));
+  // one line per org (an org has one state) or per kind for org-less alerts: the newer replaces the older
+  model.alerts = model.alerts.filter(x => a.org != null ? !(x.org === a.org && /^upstream-|^auth-/.test(x.kind || '') && /^upstream-|^auth-/.test(a.kind || '')) && !(x.kind === a.kind && x.org === a.org) : !(x.kind === a.kind && x.org == null));
   model.alerts.unshift(Object.assign({ at: Date.now() }, a));
   model.alerts.length = Math.min(model.alerts.length, MAX_ALERTS);
   dirty.meta = true;

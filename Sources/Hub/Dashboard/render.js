@@ -70,7 +70,12 @@ function renderHeader(v, scope, orgList, now, inScope) {
   setFig('g-today', pct(occ.today), { band: occBand(occ.today) });
   setFig('g-15', pct(occ.rolling15m), { band: occBand(occ.rolling15m) });
   setFig('g-60', pct(occ.rolling60m), { band: occBand(occ.rolling60m) });
-  setText($('occ-title'), scope ? (orgList.length === 1 ? (orgList[0].name || orgList[0].id) + ' occupancy' : 'Occupancy') : 'Global occupancy');
+  // The global totals leave out orgs that are not live, and say so (their state is unknown).
+  const leftOut = (!scope && v.occupancy && Array.isArray(v.occupancy.leftOut)) ? v.occupancy.leftOut : [];
+  const leftNames = leftOut.map(id => { const o = v.orgs.get(String(id)); return o ? (o.name || o.id) : id; });
+  setText($('occ-title'), scope ? (orgList.length === 1 ? (orgList[0].name || orgList[0].id) + ' occupancy' : 'Occupancy')
+    : 'Global occupancy' + (leftOut.length ? ' · partial, without ' + leftNames.join(', ') : ''));
+  setAttr($('occ-title').parentNode, 'data-partial', leftOut.length ? 'true' : 'false');
   setText($('scope-label'), scope ? 'Org view · ' + (orgList.map(o => o.name || o.id).join(', ') || [...scope].join(', ')) : 'Global view · ' + orgList.length + (orgList.length === 1 ? ' org' : ' orgs'));
 
   let waiting = 0, longest = null, anyQ = false, worstWaiting = 'ok';
@@ -102,6 +107,11 @@ function renderHeader(v, scope, orgList, now, inScope) {
     text = s > 0 ? 'RECONNECTING · retry in ' + s + ' s' : 'RECONNECTING…';
   }
   if (model.conn === 'live' && [...model.topics.values()].some(t => t.status === 'resyncing')) text = 'LIVE · resyncing';
+  // LIVE is our link to Switchboard; how many orgs are live upstream is said beside it (amber, red at 0).
+  const nLive = orgList.filter(o => String(o.status || '').toLowerCase() === 'open').length;
+  const orgsLive = !orgList.length ? 'all' : nLive === orgList.length ? 'all' : nLive === 0 ? 'none' : 'some';
+  if (model.conn === 'live' && orgList.length) text += ' · ' + nLive + ' / ' + orgList.length + (orgList.length === 1 ? ' org live' : ' orgs live');
+  setAttr(conn, 'data-orgs-live', model.conn === 'live' ? orgsLive : 'all');
   setAttr(conn, 'data-state', model.conn);
   setText(conn.querySelector('.conn-text'), text);
   const d = new Date();
@@ -155,8 +165,12 @@ function makeOrgCard() {
   const counts = el('span', 'org-counts');
   const age = el('span', 'org-age');
   foot.append(counts, age);
-  c.append(head, banner, figs, foot);
-  return { c, name, tz, pill, banner, f1, f2, f3, counts, age };
+  // features that do not work for this org (e.g. a permission the OAuth client lacks): never an empty panel
+  // without a reason
+  const problems = el('div', 'org-problems');
+  problems.hidden = true;
+  c.append(head, banner, figs, foot, problems);
+  return { c, name, tz, pill, banner, f1, f2, f3, counts, age, problems };
 }
 function renderOrgs(v, orgList, now, inScope) {
   const host = $('orgs');
@@ -207,6 +221,11 @@ function renderOrgs(v, orgList, now, inScope) {
     setText(card.age, age == null ? 'no update yet' : 'updated ' + dur(age) + ' ago');
     setAttr(card.age, 'data-level', age != null && age / 1000 > AGE_WARN_S ? 'warn' : 'ok');
     setAttr(card.c, 'data-age-s', age == null ? '' : Math.round(age / 1000));
+    const probs = Array.isArray(o.problems) ? o.problems : [];
+    card.problems.hidden = probs.length === 0;
+    setText(card.problems, probs.map(p => '⚠ ' + String(p.message || p.feature)).join('\n'));
+    setAttr(card.problems, 'title', probs.map(p => String(p.message || p.feature)).join('\n'));
+    setAttr(card.c, 'data-problems', probs.map(p => p.feature).join(','));
   });
   for (const [id, card] of orgCards) if (!seen.has(id)) { card.c.remove(); orgCards.delete(id); }
   // the tab title carries the worst org status too (visible on a browser tab strip or kiosk switcher)
@@ -235,7 +254,7 @@ function queueWait(q, now) {
 function levelWaiting(n) { return n > QUEUE_WAITING_CRIT ? 'crit' : n > QUEUE_WAITING_WARN ? 'warn' : 'ok'; }
 function levelWait(ms) { return ms == null ? 'ok' : ms > QUEUE_WAIT_CRIT_MS ? 'crit' : ms > QUEUE_WAIT_WARN_MS ? 'warn' : 'ok'; }
 const LEVEL_RANK = { ok: 0, warn: 1, crit: 2 };
-const LEVEL_TEXT = { ok: 'OK', warn: 'BUSY', crit: 'CRITICAL' };
+const LEVEL_TEXT = { ok: 'OK', warn: 'BUSY', crit: 'CRITICAL', unknown: 'NO DATA' };
 const qSections = new Map(), qTiles = new Map();
 function makeTile() {
   const t = el('div', 'qtile');
@@ -301,7 +320,8 @@ function renderQueues(v, orgList, now, inScope) {
       const wait = queueWait(q, now);
       const lw = waiting == null ? 'ok' : levelWaiting(waiting);
       const lt = (waiting === 0 && q.oldestWaitingSince == null) ? 'ok' : levelWait(wait);
-      const level = LEVEL_RANK[lw] >= LEVEL_RANK[lt] ? lw : lt;
+      // an org that is not live has no current queue state: its badges say so in grey, never a green OK
+      const level = st !== 'open' ? 'unknown' : LEVEL_RANK[lw] >= LEVEL_RANK[lt] ? lw : lt;
       setAttr(tile.t, 'data-queue', id);
       setAttr(tile.t, 'data-level', level);
       setText(tile.name, q.name || id);

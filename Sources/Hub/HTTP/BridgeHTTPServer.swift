@@ -131,6 +131,7 @@ struct BridgeRoutes {
         UtilizationExport.register(on: router, hub: hub)
         UtilizationDetailsExport.register(on: router, hub: hub, drillDown: drillDown)
         QualityExport.register(on: router, hub: hub)
+        AlertsEndpoint.register(on: router, hub: hub)
         let dashboard = DashboardFiles()
         router.get("/") { _, _ in dashboard.response(for: "index.html") }
         router.get("/assets/**") { request, _ in dashboard.response(for: String(request.uri.path.dropFirst())) }

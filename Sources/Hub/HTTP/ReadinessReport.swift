@@ -11,14 +11,18 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         public var lastEventAt: String?
         /// Why the state changed, for people (never a secret).
         public var detail: String?
+        /// Features that do not work for this org although it may be open (e.g. a permission the OAuth
+        /// client lacks), one line each: `quality: the OAuth client lacks analytics:evaluationAggregate:view …`.
+        public var problems: [String]
 
         public init(id: String, status: OrgStatus, lastHeartbeatAt: String? = nil, lastEventAt: String? = nil,
-                    detail: String? = nil) {
+                    detail: String? = nil, problems: [String] = []) {
             self.id = id
             self.status = status
             self.lastHeartbeatAt = lastHeartbeatAt
             self.lastEventAt = lastEventAt
             self.detail = detail
+            self.problems = problems
         }
     }
 
@@ -41,6 +45,6 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         self.configErrors = configErrors
         self.orgs = orgs
         self.notOpen = orgs.filter { $0.status != .open }.map(\.id)
-        self.status = notOpen.isEmpty && configErrors.isEmpty ? "ok" : "degraded"
+        self.status = notOpen.isEmpty && configErrors.isEmpty && orgs.allSatisfy(\.problems.isEmpty) ? "ok" : "degraded"
     }
 }

@@ -122,6 +122,9 @@ extension StreamHub {
         for alert in Self.activeAlerts(s, topic) {
             conn.push(.control(HubFrame.alert(alert, topic: t.name)))
         }
+        if conn.principal.isAdmin, let alert = s.configAlert {
+            conn.push(.control(HubFrame.alert(alert, topic: nil)))
+        }
         return true
     }
 

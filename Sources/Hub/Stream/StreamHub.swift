@@ -1,3 +1,4 @@
+import DequeModule
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -29,7 +30,13 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         var configuration: ServerConfig
         /// Where snapshots read time-driven figures at the moment they are taken (the views).
         var liveSource: (any LiveEntitySource)?
+        /// The refused reload still in force (config files are fixed by the next good reload), for admins.
+        var configAlert: StreamAlert?
+        /// Every alert delivered, newest last, bounded: what an admin reads on `GET /v1/alerts`.
+        var alertHistory: Deque<StreamAlert> = []
     }
+    /// How many delivered alerts `GET /v1/alerts` keeps.
+    static let alertHistoryLimit = 200
     static let global = HubTopic.global
 
     let state: Mutex<State>
@@ -100,21 +107,55 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
     }
 
     /// Delivers an alert now (alerts are not coalesced) to subscribers of `org:<org>` and `global`;
-    /// org-less alerts (`config-rejected`) go to every `admin` connection. Never suspends.
+    /// org-less alerts (`config-rejected`, `config-accepted`) go to every `admin` connection. Never suspends.
+    ///
+    /// Alerts are state, not a log: an org has at most one active alert, and a transition reaches each
+    /// subscription once however many parts report it (the connector and the views both see a socket go
+    /// stale) — the same kind again, or a recovery with nothing active, is not delivered. `upstream-recovered`
+    /// clears the org's alert and `config-accepted` the refused reload; the active ones are replayed after
+    /// every snapshot, and everything delivered is kept for admins (``alertLog()``).
     public func publish(alert: StreamAlert) {
         state.withLock { s in
             guard let org = alert.org else {
+                switch alert.kind {
+                case .configAccepted:
+                    guard s.configAlert != nil else { return }
+                    s.configAlert = nil
+                default:
+                    s.configAlert = alert
+                }
+                Self.record(&s, alert)
                 let frame = HubFrame.alert(alert, topic: nil)
                 for conn in s.connections.values where conn.principal.isAdmin { conn.push(.control(frame)) }
                 return
             }
-            if alert.kind == .upstreamRecovered { s.alerts[org] = nil } else { s.alerts[org] = alert }
+            if alert.kind == .upstreamRecovered {
+                guard s.alerts[org] != nil else { return }
+                s.alerts[org] = nil
+            } else {
+                guard s.alerts[org]?.kind != alert.kind else { return }
+                s.alerts[org] = alert
+            }
+            Self.record(&s, alert)
             for topic in [HubTopic.org(org), .global] {
                 s.topics[topic]?.invalidateSnapshot()
                 guard let subs = s.topics[topic]?.subscribers, !subs.isEmpty else { continue }
                 let frame = HubFrame.alert(alert, topic: topic.description)
                 for conn in subs.values { conn.push(.control(frame)) }
             }
+        }
+    }
+
+    private static func record(_ s: inout State, _ alert: StreamAlert) {
+        s.alertHistory.append(alert)
+        while s.alertHistory.count > alertHistoryLimit { s.alertHistory.removeFirst() }
+    }
+
+    /// The alerts in force (one per org at most, plus a refused reload) and the recent ones delivered.
+    public func alertLog() -> (active: [StreamAlert], history: [StreamAlert]) {
+        state.withLock { s in
+            (s.alerts.keys.sorted().compactMap { s.alerts[$0] } + (s.configAlert.map { [$0] } ?? []),
+             Array(s.alertHistory))
         }
     }
 

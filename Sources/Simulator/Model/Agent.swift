@@ -60,6 +60,11 @@ final class Agent {
     /// A presence change became due while busy with a call; applied once free.
     var presenceDue = false
     var timeline: [Segment] = []
+    /// Days between the hire date and the simulated day's date; nil for an agent the directory has no
+    /// hire date for. Fixed by the seed (``OrgModel/tenureDays(_:)``).
+    let tenureDays: Int?
+    /// The hire date (``CalendarDay`` number), set when the day starts: `tenureDays` before its date.
+    var hireDay: Int?
     // Topic names, built once.
     let activityTopic: String
     let presenceTopic: String
@@ -68,9 +73,10 @@ final class Agent {
 
     init(id: String, name: String, queues: [Int], presenceModified: EpochMillis, routingStart: EpochMillis,
          idleSince: EpochMillis, activityTopic: String, presenceTopic: String, routingTopic: String,
-         conversationsTopic: String) {
+         conversationsTopic: String, tenureDays: Int? = nil) {
         self.id = id
         self.name = name
+        self.tenureDays = tenureDays
         self.queues = queues
         self.presenceModified = presenceModified
         self.routingStart = routingStart

@@ -47,7 +47,7 @@ extension OrgModel {
             agentTruths.append(SimTruth.Agent(
                 id: agent.id, name: agent.name, presence: agent.presence.platformSpelling,
                 routingStatus: agent.routing.rawValue, queueIds: agent.queues.map { queues[$0].id },
-                handlingMs: h, productiveMs: p))
+                handlingMs: h, productiveMs: p, dateHire: agent.hireDay.map(CalendarDay.format)))
         }
         let queueTruths = queues.indices.map { q -> SimTruth.Queue in
             var h = SimTruth.Windows(), p = SimTruth.Windows()

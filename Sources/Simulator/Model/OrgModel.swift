@@ -60,6 +60,8 @@ final class OrgModel {
         self.org = org
         self.timeZone = timeZone
         var rng = SimRandom(seed: seed ^ (UInt64(orgIndex + 1) &* 0xD1B5_4A32_D192_ED03))
+        // Hire dates draw from a stream of their own, so adding them left every other draw as it was.
+        var hiring = SimRandom(seed: seed ^ (UInt64(orgIndex + 1) &* 0x9FB2_1C65_1E98_DF25) ^ 0x7E4B_11D2)
         self.organizationID = rng.uuid()
         self.now = 0
         self.dayBegan = 0
@@ -90,7 +92,8 @@ final class OrgModel {
                 id: id, name: "\(first) \(last)", queues: memberOf, presenceModified: 0, routingStart: 0,
                 idleSince: 0,
                 activityTopic: "v2.users.\(id).activity", presenceTopic: "v2.users.\(id).presence",
-                routingTopic: "v2.users.\(id).routingStatus", conversationsTopic: "v2.users.\(id).conversations")
+                routingTopic: "v2.users.\(id).routingStatus", conversationsTopic: "v2.users.\(id).conversations",
+                tenureDays: OrgModel.tenureDays(&hiring))
             agentIndex[id] = a
             agents.append(agent)
             for q in memberOf {
@@ -101,13 +104,31 @@ final class OrgModel {
         self.rng = rng
     }
 
+    /// A plausible tenure in days for the next agent, or nil (5 %: no hire date in the directory, as in real
+    /// orgs). Contact centres turn over fast: 30 % under a year (from two weeks), 40 % one to four years,
+    /// 24 % four to twelve, 6 % twelve to twenty-five.
+    static func tenureDays(_ r: inout SimRandom) -> Int? {
+        let roll = r.unit()
+        let span = r.unit()
+        func within(_ lo: Int, _ hi: Int) -> Int { lo + Int(span * Double(hi - lo + 1)) }
+        switch roll {
+        case ..<0.05: return nil
+        case ..<0.335: return within(14, 365)
+        case ..<0.715: return within(366, 4 * 365)
+        case ..<0.943: return within(4 * 365 + 1, 12 * 365)
+        default: return within(12 * 365 + 1, 25 * 365)
+        }
+    }
+
     /// Begins the simulated day at `historyFrom` (or `t0`): every agent Offline, logging in over the
     /// first two minutes; calls start arriving. A history before `t0` is replayed without publishing.
     func start(at t0: EpochMillis, historyFrom: EpochMillis? = nil) {
         let begin = min(historyFrom ?? t0, t0)
         now = begin
         dayBegan = begin
+        let today = CalendarDay.of(begin, offsetSeconds: timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(begin) / 1000)))
         for a in agents.indices {
+            agents[a].hireDay = agents[a].tenureDays.map { today - $0 }
             agents[a].presenceModified = begin
             agents[a].routingStart = begin
             agents[a].idleSince = begin

@@ -220,6 +220,7 @@ extension GenesysSimulator {
         let kind: String
         let count: Int?
         let status: Int?
+        let permission: String?
     }
 
     func addControlRoutes(_ router: Router<SimRequestContext>) {
@@ -248,8 +249,8 @@ extension GenesysSimulator {
             guard req.org == "all" || orgByID[req.org] != nil else {
                 return SimHTTP.error(.notFound("No simulated org '\(req.org)'."), contextID: "sim")
             }
-            guard let fault = SimFault(kind: req.kind, count: req.count, status: req.status) else {
-                return SimHTTP.error(.badRequest("Unknown fault kind '\(req.kind)'; kinds are \(SimFault.kinds.joined(separator: ", "))."),
+            guard let fault = SimFault(kind: req.kind, count: req.count, status: req.status, permission: req.permission) else {
+                return SimHTTP.error(.badRequest("Unknown fault kind '\(req.kind)'; kinds are \((SimFault.kinds + ["deny", "allow"]).joined(separator: ", ")) (deny and allow need a \"permission\")."),
                                      contextID: "sim")
             }
             let records = await inject(fault, org: req.org)

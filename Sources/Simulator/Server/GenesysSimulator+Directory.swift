@@ -44,7 +44,32 @@ extension GenesysSimulator {
         }
     }
 
-    static func writeUser(_ w: inout JSONWriter, _ m: OrgModel, _ a: Int, presence: Bool, routing: Bool) {
+    /// The `expand` values of a users request (`expand=a,b` and repeated `expand=`).
+    static func expand(_ request: Request) -> Set<String> {
+        Set(request.uri.queryParameters.getAll("expand").flatMap { $0.split(separator: ",").map(String.init) })
+    }
+
+    /// `User.employerInfo` as the platform has it: `{officialName, employeeId, employeeType, dateHire}`
+    /// (`dateHire` `yyyy-MM-dd`). An agent without a hire date has an `employerInfo` without `dateHire`,
+    /// or (every other such agent) none at all.
+    static func writeEmployerInfo(_ w: inout JSONWriter, _ m: OrgModel, _ a: Int) {
+        let agent = m.agents[a]
+        guard agent.hireDay != nil || a % 2 == 0 else { return }
+        w.object("employerInfo") { w in
+            w.field("officialName", agent.name)
+            w.field("employeeId", "\(m.org.uppercased())-\(10_001 + a)")
+            w.field("employeeType", a % 7 == 3 ? "Part-time" : "Full-time")
+            if let day = agent.hireDay { w.field("dateHire", CalendarDay.format(day)) }
+        }
+    }
+
+    static func writeUser(_ w: inout JSONWriter, _ m: OrgModel, _ a: Int, expand: Set<String>) {
+        writeUser(&w, m, a, presence: expand.contains("presence"), routing: expand.contains("routingStatus"),
+                  employerInfo: expand.contains("employerInfo"))
+    }
+
+    static func writeUser(_ w: inout JSONWriter, _ m: OrgModel, _ a: Int, presence: Bool, routing: Bool,
+                          employerInfo: Bool = false) {
         let agent = m.agents[a]
         w.object { w in
             w.field("id", agent.id)
@@ -64,21 +89,21 @@ extension GenesysSimulator {
                 }
             }
             if routing { m.writeRoutingStatus(&w, a) }
+            if employerInfo { writeEmployerInfo(&w, m, a) }
             w.field("selfUri", "/api/v2/users/\(agent.id)")
         }
     }
 
     func addDirectoryRoutes(_ router: Router<SimRequestContext>) {
         router.get("/api/v2/users") { [self] request, _ in
-            let expand = Set(request.uri.queryParameters.getAll("expand").flatMap { $0.split(separator: ",").map(String.init) })
+            let expand = Self.expand(request)
             let page = Self.page(request)
             return await api(request) { [self] caller in
                 page.map { page in
                     current(caller.org) { s -> [UInt8] in
                         var w = JSONWriter(capacity: 256 * page.size)
                         Self.writePage(&w, page, total: s.model.agents.count, path: "/api/v2/users") { w, a in
-                            Self.writeUser(&w, s.model, a, presence: expand.contains("presence"),
-                                           routing: expand.contains("routingStatus"))
+                            Self.writeUser(&w, s.model, a, expand: expand)
                         }
                         return w.bytes
                     }
@@ -87,12 +112,12 @@ extension GenesysSimulator {
         }
         router.get("/api/v2/users/:id") { [self] request, context in
             let id = context.parameters.get("id") ?? ""
-            let expand = Set(request.uri.queryParameters.getAll("expand").flatMap { $0.split(separator: ",").map(String.init) })
+            let expand = Self.expand(request)
             return await api(request) { [self] caller in
                 current(caller.org) { s -> Result<[UInt8], APIError> in
                     guard let a = s.model.agentIndex[id] else { return .failure(.notFound("User \(id) not found.")) }
                     var w = JSONWriter()
-                    Self.writeUser(&w, s.model, a, presence: expand.contains("presence"), routing: expand.contains("routingStatus"))
+                    Self.writeUser(&w, s.model, a, expand: expand)
                     return .success(w.bytes)
                 }.map { (.ok, $0) }
             }

@@ -106,6 +106,10 @@ extension GenesysSimulator {
         headers[SimHTTP.countHeader] = "\(count)"
         headers[SimHTTP.allowedHeader] = "\(allowed)"
         headers[SimHTTP.resetHeader] = "\(reset)"
+        let method = request.method.rawValue, path = request.uri.path
+        if let refused = org.with({ $0.permissionRefusal(method: method, path: path) }) {
+            return SimHTTP.error(refused, contextID: corr, headers: headers)
+        }
         if let injected = org.with({ $0.takeInjectedFailure() }) {
             return SimHTTP.error(injected, contextID: corr, headers: headers)
         }

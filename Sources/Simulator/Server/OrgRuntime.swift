@@ -19,7 +19,9 @@ final class OrgRuntime: Sendable {
             seed: options.seed, timeZone: zone)
         model.largeSnapshotRate = options.largeSnapshotRate
         model.start(at: t0, historyFrom: options.startAt.map { t0 - $0.millisecondsSinceMidnight })
-        state = Mutex(OrgState(model: model, seed: options.seed ^ UInt64(index + 1)))
+        let s = OrgState(model: model, seed: options.seed ^ UInt64(index + 1))
+        s.deniedPermissions = options.deniedPermissions[id] ?? []
+        state = Mutex(s)
     }
 
     /// Runs `body` under the org's lock.

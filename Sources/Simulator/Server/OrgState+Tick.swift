@@ -118,6 +118,12 @@ extension OrgState {
             let n = channels.count
             for id in Array(channels.keys) { expire(id) }
             return "\(n) channel(s) expired"
+        case .deny(let permission):
+            deniedPermissions.insert(permission)
+            return "permission \(permission) denied"
+        case .allow(let permission):
+            deniedPermissions.remove(permission)
+            return "permission \(permission) granted"
         case .socketClosing:
             var n = 0
             for (id, ch) in channels {
@@ -132,6 +138,14 @@ extension OrgState {
             }
             return "\(n) socket(s) told socket_closing"
         }
+    }
+
+    /// The 403 the platform answers when the client lacks what `method path` needs.
+    func permissionRefusal(method: String, path: String) -> APIError? {
+        guard !deniedPermissions.isEmpty, let needed = SimPermissions.required(method: method, path: path),
+              deniedPermissions.contains(needed) else { return nil }
+        return APIError(status: 403, code: "missing.permissions",
+                        message: "Unable to perform the requested action. You are missing the following permission(s): [\(needed)]")
     }
 
     /// Takes one pending injected API failure, if any.

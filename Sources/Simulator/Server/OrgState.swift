@@ -39,6 +39,8 @@ final class OrgState {
     var rateLimitFaults = 0
     var httpErrorFaults = 0
     var httpErrorStatus = 503
+    /// Permissions the org's OAuth client lacks (fault `deny`).
+    var deniedPermissions: Set<String> = []
     var duplicateRemaining = 0
     var reorderRemaining = 0
     var reorderHeld: Outgoing?
@@ -142,9 +144,17 @@ final class OrgState {
         }
         var permitted: [String] = []
         var rejected: [(String, String)] = []
+        var missing: [String: String] = [:]
         var seen = Set<String>()
         for t in topics where seen.insert(t).inserted {
-            if let reason = validate(topic: t) { rejected.append((t, reason)) } else { permitted.append(t) }
+            if let reason = validate(topic: t) {
+                rejected.append((t, reason))
+            } else if let needed = SimPermissions.required(topic: t), deniedPermissions.contains(needed) {
+                rejected.append((t, "The client does not have permission to subscribe to \(t)."))
+                missing[t] = needed
+            } else {
+                permitted.append(t)
+            }
         }
         if !rejected.isEmpty && !ignoreErrors {
             throw APIError(status: 400, code: "bad.request",
@@ -185,7 +195,7 @@ final class OrgState {
                         w.field("id", t)
                         w.field("state", "Rejected")
                         w.field("rejectionReason", reason)
-                        w.array("missingPermissions") { _ in }
+                        w.array("missingPermissions") { w in if let m = missing[t] { w.string(m) } }
                     }
                 }
             }

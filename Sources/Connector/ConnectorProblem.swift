@@ -1,0 +1,50 @@
+import GenesysAPI
+import SwitchboardCore
+
+/// Turns a refusal by the platform into the text an operator sees on the org card and `/readyz`: which
+/// feature is off, which permission the OAuth client lacks (as the platform names it), and what to do.
+enum ConnectorProblem {
+    /// How long a feature waits after a 403 before asking again, as a multiple of its poll interval: the
+    /// role will not be granted in the next 30 seconds, and every refused call spends rate-limit budget.
+    static let refusedBackoffFactor: Int64 = 10
+    /// ... and at most this long (15 min of business time).
+    static let refusedBackoffCap: EpochMillis = 15 * 60_000
+
+    /// The wait after a refusal for a feature polled every `every` ms.
+    static func refusedBackoff(every: EpochMillis) -> EpochMillis {
+        min(refusedBackoffCap, max(60_000, every * refusedBackoffFactor))
+    }
+
+    /// The problem text for `error` if it is a refusal (HTTP 403), else nil.
+    static func permission(_ error: any Error, feature: String, endpoint: String) -> String? {
+        guard let e = error as? GenesysAPIError, e.status == 403 else { return nil }
+        let missing = permissions(in: e.message)
+        let what = missing.isEmpty ? "is not allowed to call \(endpoint)" : "lacks \(missing.joined(separator: ", "))"
+        return "\(feature): the OAuth client \(what) (HTTP 403); grant the view permission to the client's role "
+            + "(docs/permissions.md) — retried every few minutes, nothing else is affected"
+    }
+
+    /// Permission names (`domain:entity:action`) in a platform message such as "You are missing the
+    /// following permission(s): [analytics:evaluationAggregate:view]".
+    static func permissions(in message: String) -> [String] {
+        var out: [String] = []
+        for word in message.split(whereSeparator: { " [],()\"'".contains($0) }) {
+            let parts = word.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 3,
+                  parts.allSatisfy({ ($0.first?.isLetter ?? false) && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "*" } })
+            else { continue }
+            let p = String(word)
+            if !out.contains(p) { out.append(p) }
+        }
+        return out
+    }
+
+    /// The problem text for topics the Notification API refused (`state: Rejected`).
+    static func rejectedTopics(_ rejected: [ChannelTopic]) -> String? {
+        guard let first = rejected.first else { return nil }
+        let missing = Array(Set(rejected.flatMap { $0.missingPermissions ?? [] })).sorted()
+        let why = missing.isEmpty ? (first.rejectionReason ?? "no reason given") : "the OAuth client lacks " + missing.joined(separator: ", ")
+        return "notifications: \(rejected.count) topic(s) refused, e.g. \(first.id) — \(why); "
+            + "those figures come only from REST re-syncs until the role is granted (docs/permissions.md)"
+    }
+}
