@@ -173,6 +173,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            exclude: ["Fixtures"],  // read from the source tree (SdkSchema.load)
             swiftSettings: strict
         ),
         .testTarget(

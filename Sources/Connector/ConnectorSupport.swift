@@ -54,6 +54,8 @@ final class ConnectorState: Sendable {
         var queues: [String]?
         /// The org's REST client while the connector runs (drill-down queries go through it).
         var rest: GenesysRESTClient?
+        /// What the last complete users details (history) query covered; nil before the first.
+        var historySync: HistorySync?
     }
     let box: LockedBox<Values>
     /// Fired by `v2.quality.evaluations` events; taken by the quality poller.

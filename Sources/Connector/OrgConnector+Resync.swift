@@ -4,7 +4,8 @@ import SwitchboardConfig
 import SwitchboardCore
 
 extension OrgConnector {
-    /// The REST re-sync: directory (names, current presence and routing status), queue observations
+    /// The REST re-sync: directory (names, current presence and routing status), the users' recent
+    /// presence and routing-status history (the rolling windows' change points), queue observations
     /// (queue tiles) and today's users aggregates (agent baselines). The Notification API has no
     /// replay, so this restores a baseline after any gap. Returns the topics to subscribe.
     func resync(rest: GenesysRESTClient) async throws -> [String] {
@@ -12,11 +13,13 @@ extension OrgConnector {
         let id = org.id
         var users: [String] = []
         let wantedUsers: Set<String>? = if case .ids(let ids) = org.users { Set(ids) } else { nil }
+        // Held back until the users' history is in, so every agent is first shown with its past.
+        var directory: [BridgeEvent] = []
         for page in try await rest.usersPages() {
             var events = RESTNormalizer.usersPage(page.body, org: id, at: at)
             if let wantedUsers { events = events.filter { Self.platformID(of: $0).map(wantedUsers.contains) ?? true } }
             users += page.ids.filter { wantedUsers?.contains($0) ?? true }
-            if !events.isEmpty { await sink.ingest(org: id, events: events) }
+            directory += events
         }
         var queues: [String] = []
         let wantedQueues: Set<String>? = if case .ids(let ids) = org.queues { Set(ids) } else { nil }
@@ -33,6 +36,7 @@ extension OrgConnector {
         // The directory as it is now: agents and queues the views hold that are gone leave them.
         await sink.ingest(org: id, events: [.directory(OrgDirectory(org: id, users: Set(users), queues: Set(queues)))])
         let chunk = max(1, options.analyticsChunk)
+        try await ingestHistory(rest: rest, users: users, directory: directory, chunk: chunk)
         // A baseline the OAuth client may not read is a problem of that feature, not of the org: the socket
         // still brings live changes (ConnectorProblem).
         try await tolerateRefusal("queue baselines", endpoint: "POST /api/v2/analytics/queues/observations/query") {

@@ -9,7 +9,8 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3))) struct MissingPermissionTests {
     @Test func aRefusedPermissionIsNamedOnReadyzAndTheOrgCard() async throws {
         try await DemoFixture.run(agents: 6, speed: 20, startAt: .init(hour: 9, minute: 0), configure: {
-            $0.deniedPermissions = ["us": ["analytics:evaluationAggregate:view", "analytics:queueObservation:view"]]
+            $0.deniedPermissions = ["us": ["analytics:evaluationAggregate:view", "analytics:queueObservation:view",
+                                           "analytics:userDetail:view"]]
         }) { demo in
             #expect(await eventually("all three orgs open") { await DemoFixture.allOpen(demo.bridgeBase) })
             #expect(await eventually("the refusals named on /readyz") {
@@ -19,6 +20,7 @@ import Testing
                 return problems.contains { $0.hasPrefix("quality:") && $0.contains("analytics:evaluationAggregate:view") }
                     && problems.contains { $0.hasPrefix("notifications:") && $0.contains("analytics:queueObservation:view") }
                     && problems.contains { $0.hasPrefix("queue baselines:") }
+                    && problems.contains { $0.hasPrefix("rolling windows:") && $0.contains("analytics:userDetail:view") }
                     && r["status"] as? String == "degraded"
             })
             let r = try await DemoFixture.json("\(demo.bridgeBase)/readyz")
@@ -29,7 +31,7 @@ import Testing
             let snap = try await DemoFixture.json("\(demo.bridgeBase)/v1/views/org:us", token: "demo-global")
             let orgs = try #require((snap["data"] as? [String: Any])?["orgs"] as? [[String: Any]])
             let features = (orgs.first?["problems"] as? [[String: Any]])?.compactMap { $0["feature"] as? String }
-            #expect(features == ["notifications", "quality", "queue baselines"])
+            #expect(features == ["notifications", "quality", "queue baselines", "rolling windows"])
         }
     }
 }

@@ -16,6 +16,8 @@ struct Participant {
     /// When the current hold began, and the hold time completed so far (utilization `tHeld`).
     var heldSince: EpochMillis? = nil
     var heldMs: Int64 = 0
+    /// When the first hold began (the model holds a call at most once): the details' `hold` segment.
+    var firstHeldAt: EpochMillis? = nil
     var disconnectType: String? = nil
     var wrapupExpected = false
     var acwStart: EpochMillis? = nil

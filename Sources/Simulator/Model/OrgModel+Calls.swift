@@ -197,6 +197,7 @@ extension OrgModel {
         conv.participants[p].held = held
         if held {
             conv.participants[p].heldSince = now
+            if conv.participants[p].firstHeldAt == nil { conv.participants[p].firstHeldAt = now }
         } else if let since = conv.participants[p].heldSince {
             conv.participants[p].heldMs += now - since
             conv.participants[p].heldSince = nil

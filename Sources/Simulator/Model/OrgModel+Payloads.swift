@@ -135,7 +135,6 @@ extension OrgModel {
             }
             if let q = p.queue { w.field("queueId", plain: queues[q].id) }
             w.field("address", p.kind == .customer ? conv.customerAddress : "sip:\(p.id)@localhost")
-            w.field("startTime", time: p.start)
             if let t = p.connected { w.field("connectedTime", time: t) }
             if let t = p.end { w.field("endTime", time: t) }
             if p.kind == .agent {
@@ -144,7 +143,6 @@ extension OrgModel {
                 if let code = p.wrapupCode {
                     w.object("wrapup") { w in
                         w.field("code", code)
-                        w.field("name", code)
                         w.field("notes", "")
                         w.field("durationSeconds", Int(((p.acwEnd ?? 0) - (p.acwStart ?? 0)) / 1000))
                         w.field("endTime", time: p.acwEnd)

@@ -31,8 +31,8 @@ struct SimView: Sendable, Equatable {
 /// random sequence, so adding quality changed no other figure).
 extension OrgModel {
     static let evaluationForms: [(id: String, name: String, contextID: String)] = [
-        ("5d0c8a1e-0f5e-4f3e-9a57-qa0000000001", "Inbound Voice QA", "7a1e0c44-2b1d-4c55-8e0f-c0ffee000001"),
-        ("5d0c8a1e-0f5e-4f3e-9a57-qa0000000002", "Compliance", "7a1e0c44-2b1d-4c55-8e0f-c0ffee000002"),
+        ("5d0c8a1e-0f5e-4f3e-9a57-0a0000000001", "Inbound Voice QA", "7a1e0c44-2b1d-4c55-8e0f-c0ffee000001"),
+        ("5d0c8a1e-0f5e-4f3e-9a57-0a0000000002", "Compliance", "7a1e0c44-2b1d-4c55-8e0f-c0ffee000002"),
     ]
     static let passMark: Int64 = 80
 

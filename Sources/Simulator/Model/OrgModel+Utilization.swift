@@ -16,6 +16,12 @@ struct HandledLeg: Sendable {
     let heldMs: Int64
     let acwMs: Int64
     var handleMs: Int64 { talkMs + heldMs + acwMs }
+    /// For the details query's segments: when the talk ended (after-call work began), when the hold
+    /// began (nil: no hold), how the agent's call ended and the wrap-up code.
+    var disconnected: EpochMillis = 0
+    var holdStart: EpochMillis? = nil
+    var disconnectType: String? = nil
+    var wrapupCode: String? = nil
 }
 
 /// Sums of one bucket: the `tHandle`, `tTalk`, `tHeld`, `tAcw`, `nConnected` statistics.
@@ -47,7 +53,8 @@ extension OrgModel {
         guard let connected = p.connected, let end = p.end, let acwStart = p.acwStart, let acwEnd = p.acwEnd else { return }
         handled.append(HandledLeg(agent: a, queue: p.queue ?? conv.queue, conversationID: conv.id, connected: connected, completed: acwEnd,
                                   talkMs: max(0, end - connected - p.heldMs), heldMs: p.heldMs,
-                                  acwMs: max(0, acwEnd - acwStart)))
+                                  acwMs: max(0, acwEnd - acwStart), disconnected: end, holdStart: p.firstHeldAt,
+                                  disconnectType: p.disconnectType, wrapupCode: p.wrapupCode))
     }
 
     /// Index of the first leg completed at or after `t` (legs are in completion order).

@@ -62,7 +62,9 @@ extension GenesysSimulator {
                     return .failure(.badRequest("Pagination may not exceed \(cap) results."))
                 }
                 let page = legs.dropFirst((number - 1) * size).prefix(size)
-                let agentIDs: [String] = current(caller.org) { s in page.map { s.model.agents[$0.agent].id } }
+                let (agentIDs, queueIDs): ([String], [String]) = current(caller.org) { s in
+                    (page.map { s.model.agents[$0.agent].id }, s.model.queues.map(\.id))
+                }
                 var w = JSONWriter(capacity: 1024 + page.count * 400)
                 w.object { w in
                     w.array("conversations") { w in
@@ -89,6 +91,7 @@ extension GenesysSimulator {
                                                         }
                                                     }
                                                 }
+                                                Self.writeSegments(&w, leg, queueID: queueIDs[leg.queue])
                                             }
                                         }
                                     }
@@ -99,6 +102,38 @@ extension GenesysSimulator {
                     w.field("totalHits", Int64(hits))
                 }
                 return .success((.ok, w.bytes))
+            }
+        }
+    }
+
+    /// The agent session's `segments` (py-model `AnalyticsConversationSegment`): `interact` from answer to
+    /// disconnect, split by the `hold` when there was one, then `wrapup` with the wrap-up code.
+    static func writeSegments(_ w: inout JSONWriter, _ leg: HandledLeg, queueID: String) {
+        var pieces: [(start: EpochMillis, end: EpochMillis, type: String)] = []
+        if let h = leg.holdStart, leg.heldMs > 0 {
+            pieces = [(leg.connected, h, "interact"), (h, h + leg.heldMs, "hold"), (h + leg.heldMs, leg.disconnected, "interact")]
+        } else {
+            pieces = [(leg.connected, leg.disconnected, "interact")]
+        }
+        pieces = pieces.filter { $0.end > $0.start }
+        w.array("segments") { w in
+            for (i, piece) in pieces.enumerated() {
+                w.object { w in
+                    w.field("segmentStart", time: piece.start)
+                    w.field("segmentEnd", time: piece.end)
+                    w.field("segmentType", plain: piece.type)
+                    w.field("queueId", plain: queueID)
+                    if i == pieces.count - 1, let d = leg.disconnectType { w.field("disconnectType", plain: d) }
+                }
+            }
+            if leg.completed > leg.disconnected {
+                w.object { w in
+                    w.field("segmentStart", time: leg.disconnected)
+                    w.field("segmentEnd", time: leg.completed)
+                    w.field("segmentType", plain: "wrapup")
+                    w.field("queueId", plain: queueID)
+                    if let code = leg.wrapupCode { w.field("wrapUpCode", code) }
+                }
             }
         }
     }

@@ -19,8 +19,10 @@ extension GenesysSimulator {
         return .success(Page(size: size, number: number))
     }
 
-    /// Writes `{entities:[…], pageSize, pageNumber, total, pageCount, …Uri}` for `total` items.
-    static func writePage(_ w: inout JSONWriter, _ page: Page, total: Int, path: String,
+    /// Writes `{entities:[…], pageSize, pageNumber, total, pageCount, …Uri}` for `total` items. With
+    /// `counted: false` the listing has no `total`, `pageCount` or `lastUri` (as the platform's
+    /// `QueueMemberEntityListing`): a client learns the end from a short page.
+    static func writePage(_ w: inout JSONWriter, _ page: Page, total: Int, path: String, counted: Bool = true,
                           entity: (inout JSONWriter, Int) -> Void) {
         let pageCount = (total + page.size - 1) / page.size
         let from = (page.number - 1) * page.size
@@ -30,13 +32,15 @@ extension GenesysSimulator {
             }
             w.field("pageSize", page.size)
             w.field("pageNumber", page.number)
-            w.field("total", total)
-            w.field("pageCount", pageCount)
+            if counted {
+                w.field("total", total)
+                w.field("pageCount", pageCount)
+            }
             w.field("firstUri", "\(path)?pageSize=\(page.size)&pageNumber=1")
             w.field("selfUri", "\(path)?pageSize=\(page.size)&pageNumber=\(page.number)")
             if page.number < pageCount { w.field("nextUri", "\(path)?pageSize=\(page.size)&pageNumber=\(page.number + 1)") }
             if page.number > 1 { w.field("previousUri", "\(path)?pageSize=\(page.size)&pageNumber=\(page.number - 1)") }
-            w.field("lastUri", "\(path)?pageSize=\(page.size)&pageNumber=\(max(1, pageCount))")
+            if counted { w.field("lastUri", "\(path)?pageSize=\(page.size)&pageNumber=\(max(1, pageCount))") }
         }
     }
 
@@ -136,7 +140,10 @@ extension GenesysSimulator {
                                 w.field("memberCount", m.queues[q].members.count)
                                 w.field("userMemberCount", m.queues[q].members.count)
                                 w.field("joinedMemberCount", m.queues[q].members.count)
-                                w.field("acwSettings", "")
+                                w.object("acwSettings") { w in
+                                    w.field("wrapupPrompt", plain: "MANDATORY_TIMEOUT")
+                                    w.field("timeoutMs", 60_000)
+                                }
                                 w.field("selfUri", "/api/v2/routing/queues/\(m.queues[q].id)")
                             }
                         }
@@ -155,7 +162,8 @@ extension GenesysSimulator {
                         guard let q = m.queueIndex[id] else { return .failure(.notFound("Queue \(id) not found.")) }
                         let members = m.queues[q].members
                         var w = JSONWriter(capacity: 256 * page.size)
-                        Self.writePage(&w, page, total: members.count, path: "/api/v2/routing/queues/\(id)/members") { w, i in
+                        Self.writePage(&w, page, total: members.count, path: "/api/v2/routing/queues/\(id)/members",
+                                       counted: false) { w, i in
                             let agent = m.agents[members[i]]
                             w.object { w in
                                 w.field("id", agent.id)

@@ -13,6 +13,8 @@ extension GenesysSimulator {
         addNotificationRoutes(router)
         addAnalyticsRoutes(router)
         addDetailsRoutes(router)
+        addUserDetailsRoutes(router)
+        addOrganizationRoutes(router)
         addQualityRoutes(router)
         addControlRoutes(router)
         addRenameRoutes(router)
