@@ -13,11 +13,12 @@ public enum DemoConfiguration {
     ///   - simulatorBase: the simulator's base URL (`http://127.0.0.1:9100`).
     ///   - options: the simulator's options (org ids, time zones, heartbeat period).
     ///   - listen: the bridge's listen address.
-    public static func make(simulatorBase: String, options: SimulatorOptions, listen: ListenAddress)
-        -> SwitchboardConfiguration
+    public static func make(simulatorBase: String, options: SimulatorOptions, listen: ListenAddress,
+                            notice: String? = nil) -> SwitchboardConfiguration
     {
         var server = ServerConfig()
         server.listen = listen
+        server.notice = notice
         var auth = AuthConfig()
         let orgIDs = SimulatorOptions.orgIDs(count: options.orgCount)
         auth.clients = demoTokens(orgs: orgIDs).map { ClientConfig(name: $0.token, token: Secret($0.token), scopes: $0.scopes) }

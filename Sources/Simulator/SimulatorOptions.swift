@@ -74,6 +74,11 @@ public struct SimulatorOptions: Sendable {
     /// `deny` fault takes them away later: for tests of what a missing role looks like.
     public var deniedPermissions: [String: Set<String>] = [:]
 
+    /// Demo load (`switchboard demo`): a surge on each org's first queue for
+    /// three minutes of every ten (waits, a breached service level), and a denser evaluation plan, so every
+    /// state of the wall shows within minutes. Off for tests and `simulate` unless asked.
+    public var demoLoad = false
+
     /// When true, the evaluations aggregates query answers any `views` with a 400 (a platform that does
     /// not compute derived evaluation metrics), so tests can check that the bridge falls back. Default false.
     public var refuseEvaluationViews: Bool = false

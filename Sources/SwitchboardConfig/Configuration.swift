@@ -50,6 +50,9 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
 public struct ServerConfig: Sendable, Equatable {
     /// Default `127.0.0.1:8080`.
     public var listen: ListenAddress = .init(host: "127.0.0.1", port: 8080)
+    /// A line the dashboard shows in its footer (`GET /v1/about`); set by `switchboard demo` to say the
+    /// day is simulated. Not a YAML key.
+    public var notice: String?
     /// At most one delta per topic per flush interval. Default 250 ms.
     public var flushInterval: Duration = .milliseconds(250)
     /// Deltas kept per topic for resume. Default 512.

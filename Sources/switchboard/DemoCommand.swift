@@ -40,16 +40,26 @@ struct DemoCommand: AsyncParsableCommand {
         bootstrapLogging(level: logLevel)
         let bridgeAddress = ListenAddress(parsing: listen)!
         let simAddress = ListenAddress(parsing: simulatorListen)!
-        let options = simulation.simulatorOptions(host: simAddress.host, port: simAddress.port)
+        var options = simulation.simulatorOptions(host: simAddress.host, port: simAddress.port)
+        // The demo shows the product: a working day already under way (its history only in the REST
+        // aggregates, as after a real start-up), a heartbeat short enough that a silent socket is caught in
+        // seconds, and the demo load (queue surges, evaluations) — unless the options say otherwise.
+        if simulation.startAt == nil { options.startAt = .init(hour: 3, minute: 0) }
+        if simulation.heartbeat == nil { options.heartbeatInterval = .seconds(5) }
+        options.demoLoad = true
         let clock = ScaledClock(speed: simulation.speed)
         let simulator = GenesysSimulator(options: options, clock: clock)
         let orgIDs = SimulatorOptions.orgIDs(count: options.orgCount)
+        let ghostOrg = orgIDs.count > 1 ? orgIDs[1] : orgIDs[0]
+        let every = Duration.seconds(600)
+        let notice = DemoScenario.notice(org: ghostOrg, startAt: options.startAt, speed: simulation.speed, every: every)
+        let fixed = options
         let bridge = Bridge(
             source: .provided({
                 let port = await simulator.waitUntilListening()
                 printLine("simulator on http://\(simAddress.host):\(port)")
-                return DemoConfiguration.make(simulatorBase: "http://\(simAddress.host):\(port)", options: options,
-                                              listen: bridgeAddress)
+                return DemoConfiguration.make(simulatorBase: "http://\(simAddress.host):\(port)", options: fixed,
+                                              listen: bridgeAddress, notice: notice)
             }),
             clock: clock
         ) { host, port in
@@ -58,8 +68,9 @@ struct DemoCommand: AsyncParsableCommand {
             let tokens = DemoConfiguration.demoTokens(orgs: orgIDs)
                 .map { "\($0.token) (\($0.scopes.map(\.description).joined(separator: ", ")))" }
             printLine("tokens: " + tokens.joined(separator: "; "))
+            printLine(notice)
             printLine("stop with Ctrl-C")
         }
-        try await runServices([simulator, bridge])
+        try await runServices([simulator, bridge, DemoScenario(simulator: simulator, org: ghostOrg, every: every)])
     }
 }

@@ -14,8 +14,8 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "Simulated seconds per real second (e.g. 60 runs an hour a minute).")
     var speed: Double = 1
 
-    @Option(help: "Seconds between notification heartbeats.")
-    var heartbeat: Double = 30
+    @Option(help: "Seconds between notification heartbeats (default 30; the demo uses 5).")
+    var heartbeat: Double?
 
     @Option(name: .customLong("start-at"), help: "Begin with a working day already HH:MM under way (agents logged in that long before start-up); that history is visible only through the REST aggregates.")
     var startAt: String?
@@ -33,7 +33,7 @@ struct SimulationOptions: ParsableArguments {
         guard orgs >= 1 else { throw ValidationError("--orgs must be at least 1") }
         guard agents >= 1 else { throw ValidationError("--agents must be at least 1") }
         guard speed > 0 else { throw ValidationError("--speed must be greater than 0") }
-        guard heartbeat > 0 else { throw ValidationError("--heartbeat must be greater than 0 seconds") }
+        if let heartbeat, !(heartbeat > 0) { throw ValidationError("--heartbeat must be greater than 0 seconds") }
         if let faults, faults != "random" { throw ValidationError("--faults accepts only 'random'") }
         if let startAt, parseStartAt(startAt) == nil {
             throw ValidationError("--start-at '\(startAt)' is not HH:MM (e.g. 14:00)")

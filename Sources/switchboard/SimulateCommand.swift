@@ -44,7 +44,7 @@ extension SimulationOptions {
         o.orgCount = orgs
         o.agentsPerOrg = agents
         o.seed = seed
-        o.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
+        o.heartbeatInterval = .milliseconds(Int64((heartbeat ?? 30) * 1000))
         o.host = host
         o.port = port
         if let startAt, let t = parseStartAt(startAt) { o.startAt = .init(hour: t.hour, minute: t.minute) }

@@ -63,6 +63,21 @@ function startWithTopics() {
   markAll();
   connect();
   for (const t of model.topics.values()) prefetch(t);
+  loadAbout();
+}
+
+// What this bridge is (GET /v1/about): the demo says its day is simulated, on screen.
+function loadAbout() {
+  if (!model.token) return;
+  fetch('/v1/about', { headers: { Authorization: 'Bearer ' + model.token } })
+    .then(r => r.ok ? r.json() : null)
+    .then(j => {
+      const box = $('about');
+      const n = j && typeof j.notice === 'string' ? j.notice : '';
+      box.hidden = !n;
+      setText(box, n);
+    })
+    .catch(() => {});
 }
 
 // ---- wiring --------------------------------------------------------------------------------

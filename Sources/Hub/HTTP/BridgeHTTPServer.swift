@@ -161,6 +161,13 @@ struct BridgeRoutes {
         UtilizationDetailsExport.register(on: router, hub: hub, drillDown: drillDown)
         QualityExport.register(on: router, hub: hub)
         AlertsEndpoint.register(on: router, hub: hub)
+        // What this bridge is, for the dashboard's footer: `{"notice":"…"|null}` (the demo says it is one).
+        router.get("/v1/about") { _, _ in
+            var o: [UInt8] = Array(#"{"notice":"#.utf8)
+            if let n = hub.configuration.notice { JSONText.appendString(n, to: &o) } else { o.append(contentsOf: "null".utf8) }
+            o.append(UInt8(ascii: "}"))
+            return Response(status: .ok, headers: Self.json, body: .init(byteBuffer: ByteBuffer(bytes: o)))
+        }
         let dashboard = DashboardFiles()
         router.get("/") { _, _ in dashboard.response(for: "index.html") }
         router.get("/assets/**") { request, _ in dashboard.response(for: String(request.uri.path.dropFirst())) }

@@ -20,9 +20,17 @@ extension OrgModel {
         return shape * Double(agents.count) * 0.77 * 0.88 / 220
     }
 
+    /// Demo load: the first queue of each org at 6× its calls for minutes 0–2 of every ten (business time) —
+    /// about half again the org's load — which builds queues, long waits and a breached service level, then
+    /// drains.
+    static func demoFactor(queue q: Int, at t: EpochMillis) -> Double {
+        q == 0 && (t / 60_000) % 10 < 3 ? 6 : 1
+    }
+
     func scheduleArrival(_ q: Int) {
         let total = queues.reduce(0) { $0 + $1.weight }
-        let rate = callsPerSecond(at: now) * queues[q].weight / max(total, 0.0001)
+        var rate = callsPerSecond(at: now) * queues[q].weight / max(total, 0.0001)
+        if demoLoad { rate *= Self.demoFactor(queue: q, at: now) }
         heap.push(now + rng.exponentialMillis(meanSeconds: 1 / max(rate, 1e-6)), .arrival(queue: q))
     }
 

@@ -43,10 +43,12 @@ extension OrgModel {
         for b in organizationID.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         var r = SimRandom(seed: h)
         var plan: [SimEvaluation] = []
+        // Demo load: enough evaluations early in the day for scores (the threshold is 3 per agent and form).
+        let spread: Double = demoLoad ? 3 : 14
         for a in agents.indices where a % 5 != 4 {
-            let n = r.int(1...6)
+            let n = demoLoad ? r.int(4...9) : r.int(1...6)
             for k in 0..<n {
-                let at = begin + Int64(r.unit() * 14 * 3_600_000)
+                let at = begin + Int64(r.unit() * spread * 3_600_000)
                 let form = r.int(0...(Self.evaluationForms.count - 1))
                 let score = Int64(r.int(55...100))
                 let critical = Int64(r.int(60...100))

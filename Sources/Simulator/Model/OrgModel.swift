@@ -54,6 +54,8 @@ final class OrgModel {
 
     /// Share of calls whose customer carries a long attribute map, making snapshots exceed 16 KiB.
     var largeSnapshotRate = 0.02
+    /// ``SimulatorOptions/demoLoad``: set before ``start(at:historyFrom:)``.
+    var demoLoad = false
 
     /// Builds the directory. Nothing happens until ``start(at:historyFrom:)``.
     init(org: String, orgIndex: Int, agentCount: Int, queueCount: Int, seed: UInt64, timeZone: TimeZone) {

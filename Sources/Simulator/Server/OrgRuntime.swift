@@ -18,6 +18,7 @@ final class OrgRuntime: Sendable {
             org: id, orgIndex: index, agentCount: options.agentsPerOrg, queueCount: options.effectiveQueuesPerOrg,
             seed: options.seed, timeZone: zone)
         model.largeSnapshotRate = options.largeSnapshotRate
+        model.demoLoad = options.demoLoad
         model.start(at: t0, historyFrom: options.startAt.map { t0 - $0.millisecondsSinceMidnight })
         let s = OrgState(model: model, seed: options.seed ^ UInt64(index + 1))
         s.deniedPermissions = options.deniedPermissions[id] ?? []
