@@ -100,18 +100,8 @@ extension JSONScanner {
             i += 1
             return true
         }
-        while true {
-            try element(&self)
-            ws()
-            guard i < b.count else { throw Fallback() }
-            if b[i] == 0x2C {
-                i += 1
-                continue
-            }
-            guard b[i] == 0x5D else { throw Fallback() }
-            i += 1
-            return true
-        }
+        repeat { try element(&self) } while try next(close: 0x5D)
+        return true
     }
 
     /// Marks a wanted key as seen; a second occurrence falls back (the decoder decides duplicates).

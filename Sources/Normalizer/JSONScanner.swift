@@ -45,19 +45,21 @@ struct JSONScanner {
 
     /// A string without escapes (ASCII only), or null.
     mutating func optString() throws -> String? {
-        if null() { return nil }
-        guard i < b.count, b[i] == 0x22 else { throw Fallback() }
-        let start = i + 1
-        var p = start
-        while p < b.count {
-            let c = b[p]
-            if c == 0x22 { break }
-            guard c >= 0x20, c < 0x80, c != 0x5C else { throw Fallback() }
-            p += 1
+        guard let r = try optStringRange() else { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
+    }
+
+    /// After a member or element: consumes `,` (true: another follows) or `close` (false: the end).
+    mutating func next(close: UInt8) throws -> Bool {
+        ws()
+        guard i < b.count else { throw Fallback() }
+        if b[i] == 0x2C {
+            i += 1
+            return true
         }
-        guard p < b.count else { throw Fallback() }
-        i = p + 1
-        return String(decoding: UnsafeBufferPointer(rebasing: b[start..<p]), as: UTF8.self)
+        guard b[i] == close else { throw Fallback() }
+        i += 1
+        return false
     }
 
     /// Walks an object (not null), giving each key's byte range; `body` must consume the value.
@@ -89,14 +91,7 @@ struct JSONScanner {
             guard i < b.count, b[i] == 0x3A else { throw Fallback() }
             i += 1
             try body(&self, key)
-            ws()
-            guard i < b.count else { throw Fallback() }
-            if b[i] == 0x2C {
-                i += 1
-                continue
-            }
-            guard b[i] == 0x7D else { throw Fallback() }
-            i += 1
+            if try next(close: 0x7D) { continue }
             depth -= 1
             return
         }
@@ -117,14 +112,7 @@ struct JSONScanner {
             ws()
             guard let s = try optString() else { throw Fallback() }
             out.append(s)
-            ws()
-            guard i < b.count else { throw Fallback() }
-            if b[i] == 0x2C {
-                i += 1
-                continue
-            }
-            guard b[i] == 0x5D else { throw Fallback() }
-            i += 1
+            if try next(close: 0x5D) { continue }
             return out
         }
     }
@@ -155,18 +143,7 @@ struct JSONScanner {
             if i < b.count, b[i] == 0x5D {
                 i += 1
             } else {
-                while true {
-                    try skipValue()
-                    ws()
-                    guard i < b.count else { throw Fallback() }
-                    if b[i] == 0x2C {
-                        i += 1
-                        continue
-                    }
-                    guard b[i] == 0x5D else { throw Fallback() }
-                    i += 1
-                    break
-                }
+                repeat { try skipValue() } while try next(close: 0x5D)
             }
             depth -= 1
         case 0x74: try literal("true")

@@ -231,37 +231,41 @@ extension OrgModel {
         return w.bytes
     }
 
-    /// The per-queue quality truth: per queue and form, today's evaluations so far.
-    func queueQualityTruth(dayStart: EpochMillis) -> [SimTruth.QueueQualityGroup] {
-        var groups: [String: SimTruth.QueueQualityGroup] = [:]
+    /// Today's evaluations so far, tallied per subject (an agent or a queue id) and form, in key order.
+    private func qualityTally(dayStart: EpochMillis, subject: (SimEvaluation) -> String)
+        -> [(subject: String, form: (id: String, name: String), count: Int, scoreSum: Int64, criticalScoreSum: Int64, passed: Int)]
+    {
+        var groups: [String: (subject: String, form: Int, count: Int, score: Int64, critical: Int64, passed: Int)] = [:]
         for e in visibleEvaluations(from: dayStart, to: now + 1) {
-            let form = Self.evaluationForms[e.form]
-            let key = "\(queues[e.queue].id)/\(form.id)"
-            var g = groups[key] ?? SimTruth.QueueQualityGroup(queueId: queues[e.queue].id, formId: form.id, formName: form.name,
-                                                              count: 0, scoreSum: 0, criticalScoreSum: 0, passed: 0)
+            let who = subject(e)
+            let key = "\(who)/\(Self.evaluationForms[e.form].id)"
+            var g = groups[key] ?? (who, e.form, 0, 0, 0, 0)
             g.count += 1
-            g.scoreSum += e.score
-            g.criticalScoreSum += e.criticalScore
+            g.score += e.score
+            g.critical += e.criticalScore
             g.passed += e.passed ? 1 : 0
             groups[key] = g
         }
-        return groups.keys.sorted().map { groups[$0]! }
+        return groups.keys.sorted().map { k in
+            let g = groups[k]!
+            let form = Self.evaluationForms[g.form]
+            return (g.subject, (form.id, form.name), g.count, g.score, g.critical, g.passed)
+        }
+    }
+
+    /// The per-queue quality truth: per queue and form, today's evaluations so far.
+    func queueQualityTruth(dayStart: EpochMillis) -> [SimTruth.QueueQualityGroup] {
+        qualityTally(dayStart: dayStart) { queues[$0.queue].id }.map {
+            SimTruth.QueueQualityGroup(queueId: $0.subject, formId: $0.form.id, formName: $0.form.name, count: $0.count,
+                                       scoreSum: $0.scoreSum, criticalScoreSum: $0.criticalScoreSum, passed: $0.passed)
+        }
     }
 
     /// The quality truth: per agent and form, today's evaluations so far.
     func qualityTruth(dayStart: EpochMillis) -> [SimTruth.QualityGroup] {
-        var groups: [String: SimTruth.QualityGroup] = [:]
-        for e in visibleEvaluations(from: dayStart, to: now + 1) {
-            let form = Self.evaluationForms[e.form]
-            let key = "\(agents[e.agent].id)/\(form.id)"
-            var g = groups[key] ?? SimTruth.QualityGroup(agentId: agents[e.agent].id, formId: form.id, formName: form.name,
-                                                         count: 0, scoreSum: 0, criticalScoreSum: 0, passed: 0)
-            g.count += 1
-            g.scoreSum += e.score
-            g.criticalScoreSum += e.criticalScore
-            g.passed += e.passed ? 1 : 0
-            groups[key] = g
+        qualityTally(dayStart: dayStart) { agents[$0.agent].id }.map {
+            SimTruth.QualityGroup(agentId: $0.subject, formId: $0.form.id, formName: $0.form.name, count: $0.count,
+                                  scoreSum: $0.scoreSum, criticalScoreSum: $0.criticalScoreSum, passed: $0.passed)
         }
-        return groups.keys.sorted().map { groups[$0]! }
     }
 }
