@@ -20,7 +20,8 @@ struct NoViewChanges: ViewChangeSink {
 /// simulator's ground truth.
 // A hang (a lost wake-up, a socket never closed) must fail this suite, not stall CI for 90 minutes.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ConnectorSimulatorTests {
-    static func orgConfig(_ sim: GenesysSimulator, _ options: SimulatorOptions) -> OrgConfig {
+    /// Simulated org `id` (its client credentials and time zone) with the tests' fast tunables.
+    static func orgConfig(_ sim: GenesysSimulator, _ options: SimulatorOptions, id: String = "us") -> OrgConfig {
         var t = OrgTunables()
         t.heartbeatTimeout = .milliseconds(1500)
         t.pingAfterQuiet = .milliseconds(700)
@@ -28,10 +29,10 @@ struct NoViewChanges: ViewChangeSink {
         t.backoffMax = .milliseconds(400)
         t.backoffResetAfter = .seconds(2)
         t.requestTimeout = .seconds(5)
-        return OrgConfig(id: "us", name: "US", apiBase: sim.baseURL, loginBase: sim.baseURL,
-                         clientId: SimulatorOptions.clientID(for: "us"),
-                         clientSecret: Secret(SimulatorOptions.clientSecret(for: "us")),
-                         timezone: TimeZone(identifier: options.timeZoneID(for: "us")) ?? .gmt, tunables: t)
+        return OrgConfig(id: OrgID(id), name: id.uppercased(), apiBase: sim.baseURL, loginBase: sim.baseURL,
+                         clientId: SimulatorOptions.clientID(for: id),
+                         clientSecret: Secret(SimulatorOptions.clientSecret(for: id)),
+                         timezone: TimeZone(identifier: options.timeZoneID(for: id)) ?? .gmt, tunables: t)
     }
 
     static func fastOptions() -> OrgConnector.Options {

@@ -41,11 +41,7 @@ final class QualityRecorder: ViewChangeSink {
             _ = await sim.waitUntilListening()
             var orgs: [OrgConfig] = []
             for id in ["us", "emea"] {
-                var org = ConnectorSimulatorTests.orgConfig(sim, options)
-                org.id = OrgID(id)
-                org.clientId = SimulatorOptions.clientID(for: id)
-                org.clientSecret = Secret(SimulatorOptions.clientSecret(for: id))
-                org.timezone = TimeZone(identifier: options.timeZoneID(for: id))!
+                var org = ConnectorSimulatorTests.orgConfig(sim, options, id: id)
                 if id == "emea" { org.upstreamProtocol = .seed }
                 orgs.append(org)
             }

@@ -152,11 +152,7 @@ final class PollCounter: ConnectorObserver {
             _ = await sim.waitUntilListening()
             var orgs: [OrgConfig] = []
             for id in ["us", "apac"] {
-                var org = ConnectorSimulatorTests.orgConfig(sim, options)
-                org.id = OrgID(id)
-                org.clientId = SimulatorOptions.clientID(for: id)
-                org.clientSecret = Secret(SimulatorOptions.clientSecret(for: id))
-                org.timezone = TimeZone(identifier: options.timeZoneID(for: id))!
+                let org = ConnectorSimulatorTests.orgConfig(sim, options, id: id)
                 orgs.append(org)
             }
             let views = ViewEngine(occupancy: OccupancyConfig(),
@@ -236,11 +232,7 @@ final class PollCounter: ConnectorObserver {
             _ = await sim.waitUntilListening()
             var orgs: [OrgConfig] = []
             for (id, media) in [("us", ["voice"]), ("emea", ["chat", "email"])] {
-                var org = ConnectorSimulatorTests.orgConfig(sim, options)
-                org.id = OrgID(id)
-                org.clientId = SimulatorOptions.clientID(for: id)
-                org.clientSecret = Secret(SimulatorOptions.clientSecret(for: id))
-                org.timezone = TimeZone(identifier: options.timeZoneID(for: id))!
+                var org = ConnectorSimulatorTests.orgConfig(sim, options, id: id)
                 org.tunables.utilizationMediaTypes = media
                 orgs.append(org)
             }
