@@ -207,7 +207,7 @@ struct FragmentWriter {
     }
 
     /// `"<window>":<value>` for each window, comma-separated, in `OccupancyWindow.allCases` order.
-    private mutating func perWindow(_ value: (inout FragmentWriter, OccupancyWindow) -> Void) {
+    mutating func perWindow(_ value: (inout FragmentWriter, OccupancyWindow) -> Void) {
         for (i, w) in OccupancyWindow.allCases.enumerated() {
             switch w {
             case .today: raw(i == 0 ? "\"today\":" : ",\"today\":")

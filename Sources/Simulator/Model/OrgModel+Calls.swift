@@ -46,6 +46,7 @@ extension OrgModel {
             id: rng.uuid(), start: now, queue: q, participants: [customer, acd], waitingSince: now,
             customerAddress: phone)
         conversations[c] = conv
+        recordOffered(q)
         enqueue(c, in: q, atHead: false)
         tryDispatch(q)
     }
@@ -53,7 +54,10 @@ extension OrgModel {
     func enqueue(_ c: Int, in q: Int, atHead: Bool) {
         guard var conv = conversations[c] else { return }
         conv.epoch &+= 1
-        if conv.waitingSince == nil { conv.waitingSince = now }
+        if conv.waitingSince == nil {
+            conv.waitingSince = now
+            recordOffered(q)
+        }
         conversations[c] = conv
         if atHead { queues[q].waiting.insert(c, at: 0) } else { queues[q].waiting.append(c) }
         queues[q].dirtyConversations = true
@@ -66,6 +70,7 @@ extension OrgModel {
         else { return }
         queues[conv.queue].waiting.remove(at: i)
         queues[conv.queue].dirtyConversations = true
+        if let since = conv.waitingSince { recordWaitEnded(conv.queue, since: since, answered: false) }
         conv.waitingSince = nil
         conv.finished = true
         for p in conv.participants.indices where conv.participants[p].end == nil {
@@ -150,6 +155,7 @@ extension OrgModel {
         queues[q].alerting -= 1
         queues[q].interacting += 1
         queues[q].dirtyConversations = true
+        if let since = conv.waitingSince { recordWaitEnded(q, since: since, answered: true) }
         conv.waitingSince = nil
         conv.participants[p].state = "connected"
         conv.participants[p].connected = now
