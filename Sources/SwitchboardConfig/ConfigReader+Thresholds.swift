@@ -29,17 +29,18 @@ extension ConfigReader {
             for (i, item) in items.enumerated() {
                 let p = "\(f.path("queues"))[\(i)]"
                 guard let qf = fields(item, path: p, allowed: ["queue"] + Self.thresholdKeys) else { continue }
-                guard let name = require(qf, "queue", example: "<queue id or name>").flatMap({
+                let name = require(qf, "queue", example: "<queue id or name>").flatMap {
                     nonEmptyString($0, path: qf.path("queue"), example: "<queue id or name>")
-                }) else { continue }
+                }
+                var ql = ThresholdLevel(path: p, set: ThresholdSet())
+                readThresholds(qf, into: &ql)
+                guard let name else { continue }
                 if let line = seen[name.lowercased()] {
                     report("duplicate-queue", at: qf["queue"]?.mark,
                            "\(qf.path("queue")): queue '\(name)' already has thresholds (line \(line)); merge the two entries")
                     continue
                 }
                 seen[name.lowercased()] = qf["queue"]?.mark?.line ?? 0
-                var ql = ThresholdLevel(path: p, set: ThresholdSet())
-                readThresholds(qf, into: &ql)
                 queues.append((QueueThresholds(queue: name, set: ql.set), ql))
             }
         }

@@ -21,7 +21,7 @@ struct FragmentWriter {
     /// Runs `body` over a writer and returns exactly what it wrote.
     static func encode(_ body: (inout FragmentWriter) -> Void) -> [UInt8] {
         var needed = 0
-        let fitted: [UInt8]? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buf in
+        let fitted: [UInt8]? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2048) { buf in
             var w = FragmentWriter(base: buf.baseAddress!, capacity: buf.count)
             body(&w)
             needed = w.count

@@ -53,11 +53,13 @@ extension OrgState {
                                        platformTarget: q.serviceTarget?.percentage, bands: ctx.bands)
     }
 
-    /// Applies a service report: the newest `asOf` wins (an older one is ignored).
+    /// Applies a service report (the queue appears, as for an observation): the newest `asOf` wins, an
+    /// older one is ignored.
     mutating func apply(service r: QueueServiceReport) -> Int? {
         let j = queueSlot(r.queue.platformID)
         if let old = queues[j].service, old.asOf > r.asOf { return nil }
         queues[j].service = r
+        queues[j].visible = true
         orgChanged = true
         return j
     }
