@@ -118,3 +118,4 @@ struct QueueServiceTruthTests {
         #expect(truth.totals.today.offered > 0)
     }
 }
+

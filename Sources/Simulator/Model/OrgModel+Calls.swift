@@ -61,7 +61,7 @@ extension OrgModel {
         conversations[c] = conv
         if atHead { queues[q].waiting.insert(c, at: 0) } else { queues[q].waiting.append(c) }
         queues[q].dirtyConversations = true
-        heap.push(now + rng.millis(60, 600), .abandon(conversation: c, epoch: conv.epoch))
+        heap.push(now + callerPatience(), .abandon(conversation: c, epoch: conv.epoch))
     }
 
     func abandon(_ c: Int, epoch: UInt32) {

@@ -76,6 +76,12 @@ extension OrgModel {
         return table[q % table.count]
     }
 
+    /// How long a caller waits before hanging up: one in ten is impatient (30 s – 2 min), the rest wait
+    /// 1–10 min. Without the impatient few, abandons were too rare (under 1 %) for a wall to show them.
+    func callerPatience() -> Int64 {
+        rng.chance(0.1) ? rng.millis(30, 120) : rng.millis(60, 600)
+    }
+
     /// The queue's `mediaSettings` as `GET /api/v2/routing/queues` shows it: one entry per media type with
     /// `alertingTimeoutSeconds`, `enableAutoAnswer` and `serviceLevel {percentage, durationMs}`. Calls carry
     /// the queue's own target (``serviceLevelTarget(_:)``); the other media the platform's usual defaults.
