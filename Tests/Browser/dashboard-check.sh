@@ -31,7 +31,7 @@
 #   --dom PATH                  keep the last dumped DOM here (default: a temp file, removed)
 #   --expect-occupancy          the header's occupancy figures and every org card's "Today" show a percentage
 #                               (not "—"): figures are in the first snapshot, not after a refresh
-#   --expect-sl                 a queue tile shows a service-level figure ("SL 84% / 80% in 20 s"), the header a
+#   --expect-sl                 a queue tile shows a service-level figure against its goal ("SL 84%/80%"), the header a
 #                               service level and every org card a service-level line with a percentage
 set -u
 
@@ -127,7 +127,7 @@ check_once() {
     [ "$orgtoday" = 0 ] || REASONS+=("$orgtoday occupancy figures show no percentage")
   fi
   if [ "$SL" = 1 ]; then
-    grep -q '<span class="q-sl"[^>]*>SL [0-9][0-9]*% / [0-9][0-9]*%' "$DOM" || REASONS+=("no queue tile shows a service level (SL NN% / NN%)")
+    grep -q '<span class="q-sl"[^>]*>SL [0-9][0-9]*%/[0-9][0-9]*%' "$DOM" || REASONS+=("no queue tile shows a service level (SL NN%/NN%)")
     local ksl nosl
     ksl="$(grep -o '<div class="kpi" id="k-sl"[^>]*><span class="fig-label">[^<]*</span><span class="fig-val">[^<]*' "$DOM" | sed 's/.*fig-val">//')"
     grep -q '^[0-9][0-9]*%$' <<<"$ksl" || REASONS+=("header service level is '${ksl:-none}', want a percentage")

@@ -363,7 +363,7 @@ function renderQueues(v, orgList, now, inScope) {
       setAttr(tile.w3, 'data-band', band);
       const slw = slWindow(t), x = serviceOf(q, slw), d = serviceOf(q, 'today');
       const target = q.serviceLevelTarget;
-      setText(tile.sl, 'SL ' + pct(x.sl) + (t && t.serviceLevel ? ' / ' + pct(t.serviceLevel.target) : ''));
+      setText(tile.sl, 'SL ' + pct(x.sl) + (t && t.serviceLevel ? '/' + pct(t.serviceLevel.target) : ''));
       setAttr(tile.sl, 'data-level', lsl);
       setAttr(tile.sl, 'title', 'Service level, ' + WINDOW_TEXT[slw] + ': answered within '
         + (target ? Math.round(target.durationMs / 1000) + ' s' : 'target') + ' ÷ (answered + abandoned)'
