@@ -75,6 +75,24 @@ function levelSL(e, t) {
   return 'ok';
 }
 const WINDOW_TEXT = { today: 'today', rolling15m: '15 min', rolling60m: '60 min' };
+// Σ of the orgs' counts, shaped like an entity's service fields (ratios from the sums).
+function sumService(list) {
+  const out = {};
+  for (const k of ['offered', 'answered', 'abandoned', 'answeredWithinTarget', 'serviceLevelCalls']) out[k] = {};
+  out.serviceLevel = {}; out.abandonRate = {};
+  for (const w of ['today', 'rolling15m', 'rolling60m']) {
+    for (const k of ['offered', 'answered', 'abandoned', 'answeredWithinTarget', 'serviceLevelCalls']) {
+      let sum = 0, any = false;
+      for (const o of list) { const x = o[k] && num(o[k][w]); if (x != null) { sum += x; any = true; } }
+      out[k][w] = any ? sum : null;
+    }
+    const calls = out.serviceLevelCalls[w], offered = out.offered[w];
+    out.serviceLevel[w] = calls > 0 ? out.answeredWithinTarget[w] / calls : null;
+    out.abandonRate[w] = offered > 0 ? out.abandoned[w] / offered : null;
+  }
+  return out;
+}
+
 function dur(ms) { // compact human duration
   ms = num(ms);
   if (ms == null) return '—';

@@ -235,23 +235,6 @@ function renderOrgs(v, orgList, now, inScope) {
 }
 
 // ---- service level (docs/queues.md) ----
-// Σ of the orgs' counts, shaped like an entity's service fields (ratios from the sums).
-function sumService(list) {
-  const out = {};
-  for (const k of ['offered', 'answered', 'abandoned', 'answeredWithinTarget', 'serviceLevelCalls']) out[k] = {};
-  out.serviceLevel = {}; out.abandonRate = {};
-  for (const w of ['today', 'rolling15m', 'rolling60m']) {
-    for (const k of ['offered', 'answered', 'abandoned', 'answeredWithinTarget', 'serviceLevelCalls']) {
-      let sum = 0, any = false;
-      for (const o of list) { const x = o[k] && num(o[k][w]); if (x != null) { sum += x; any = true; } }
-      out[k][w] = any ? sum : null;
-    }
-    const calls = out.serviceLevelCalls[w], offered = out.offered[w];
-    out.serviceLevel[w] = calls > 0 ? out.answeredWithinTarget[w] / calls : null;
-    out.abandonRate[w] = offered > 0 ? out.abandoned[w] / offered : null;
-  }
-  return out;
-}
 // "SL 84% today · 79% 60 min · 12 abandoned (3%) · ASA 0:14" on an org card, coloured by the org's thresholds.
 function renderServiceLine(host, e, t) {
   const d = serviceOf(e, 'today'), w = slWindow(t), x = serviceOf(e, w);
