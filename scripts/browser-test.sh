@@ -37,6 +37,8 @@ shot="$OUT/dashboard.png"
 bash Tests/Browser/dashboard-check.sh --timeout 60 --screenshot "$shot" --size 1920,1080 "$bridge" demo-global
 # Occupancy is in the first snapshot: a page given one virtual second shows it (no refresh waited for).
 bash Tests/Browser/dashboard-check.sh --timeout 30 --budget 1000 --expect-occupancy "$bridge" demo-global
+# Service level per queue tile, per org card and in the header (polled every business minute: a few seconds here).
+bash Tests/Browser/dashboard-check.sh --timeout 60 --expect-sl "$bridge" demo-global
 
 # Every agent of the snapshot gets a tile (also those with no productive time today), sized by tenure by
 # default with a legend that counts the agents without a hire date; ?size=productive switches the size.

@@ -63,7 +63,7 @@ public final class Bridge: Service, Sendable {
                                       logger: .switchboard("hub"))
         hub.setOrgs(config.orgs.map(\.id))
         let views = ViewEngine(occupancy: config.occupancy, orgs: config.orgs.map(ViewOrg.init(config:)), clock: clock,
-                               sink: hub)
+                               sink: hub, thresholds: config.thresholds)
         hub.attachLiveSource(views)
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger)
         let supervisor = Supervisor(

@@ -43,6 +43,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         guard let diff else { return }  // the initial configuration is already in place
         await views.setOrgs(config.orgs.map(ViewOrg.init(config:)))
         if diff.occupancyChanged { await views.updateOccupancyConfig(config.occupancy) }
+        if diff.thresholdsChanged { await views.updateThresholds(config.thresholds) }
         hub.setOrgs(config.orgs.map(\.id))
         if diff.serverChanged { hub.updateConfiguration(config.server) }
         if diff.authChanged {

@@ -9,7 +9,7 @@ import SwitchboardCore
 /// the directory, which the re-sync reads after every reconnect. A connection that stays up for hours
 /// would keep old names, so this re-reads the users and queues directories every
 /// `OrgConnector.Options.directoryRefreshInterval` (business time, on the org's offset) and sends an
-/// `agentProfile` / `queueProfile` for each name (or agent hire date) that changed. Everything stays keyed by id: the views
+/// `agentProfile` / `queueProfile` for each name (or agent hire date, or queue service level) that changed. Everything stays keyed by id: the views
 /// update the name in place and the utilization and quality figures (keyed by id) are untouched.
 struct DirectoryPoller: Sendable {
     let org: OrgConfig
@@ -66,6 +66,8 @@ struct DirectoryPoller: Sendable {
     struct Known: Equatable {
         var name: String
         var hireDate: Int?
+        /// A queue's configured service level (docs/queues.md).
+        var serviceLevel: ServiceLevelTarget?
     }
 
     /// Reads both directories; returns the profile events whose name or hire date differs from `known`
@@ -85,9 +87,9 @@ struct DirectoryPoller: Sendable {
             }
         }
         for page in try await rest.queuesPages() {
-            for case .queueProfile(let p) in RESTNormalizer.queuesPage(page.body, org: org.id)
+            for case .queueProfile(let p) in RESTNormalizer.queuesPage(page.body, org: org.id, mediaTypes: org.tunables.utilizationMediaTypes)
             where wantedQueues?.contains(p.queue.platformID) ?? true {
-                let now = Known(name: p.name)
+                let now = Known(name: p.name, serviceLevel: p.serviceLevel)
                 if known[p.queue.description] != now {
                     known[p.queue.description] = now
                     out.append(.queueProfile(p))

@@ -24,7 +24,7 @@ extension OrgConnector {
         var queues: [String] = []
         let wantedQueues: Set<String>? = if case .ids(let ids) = org.queues { Set(ids) } else { nil }
         for page in try await rest.queuesPages() {
-            var events = RESTNormalizer.queuesPage(page.body, org: id)
+            var events = RESTNormalizer.queuesPage(page.body, org: id, mediaTypes: org.tunables.utilizationMediaTypes)
             if let wantedQueues { events = events.filter { Self.platformID(of: $0).map(wantedQueues.contains) ?? true } }
             queues += page.ids.filter { wantedQueues?.contains($0) ?? true }
             if !events.isEmpty { await sink.ingest(org: id, events: events) }
@@ -97,6 +97,7 @@ extension OrgConnector {
         case .queueProfile(let e): e.queue.platformID
         case .queueObservation(let e): e.queue.platformID
         case .utilization(let e): e.agent.platformID
+        case .queueService(let e): e.queue.platformID
         case .quality, .connector, .directory: nil
         }
     }

@@ -33,6 +33,8 @@ public struct OrgConnector: Service {
         public var utilization: Bool = true
         /// Poll quality scores (docs/quality.md). Default true.
         public var quality: Bool = true
+        /// Poll queue service figures: offered, answered, abandoned, service level (docs/queues.md). Default true.
+        public var queueService: Bool = true
         /// Re-read the users and queues directories this often (business time) so renamed agents and
         /// queues update in place between re-syncs (docs/quality.md, "names"); zero disables. Default 15 min.
         public var directoryRefreshInterval: Duration = .seconds(15 * 60)
@@ -121,6 +123,13 @@ public struct OrgConnector: Service {
                                             logger: logger, observer: observer, users: { [state] in state.box.value.users },
                                             queues: { [state] in state.box.value.queues },
                                             reportProblem: { await self.problem($0, $1) }).run()
+                }
+            }
+            if options.queueService {
+                group.addTask {
+                    await QueueServicePoller(org: org, rest: rest, sink: sink, clock: clock, chunk: options.analyticsChunk,
+                                             tick: options.tickInterval, logger: logger, observer: observer,
+                                             queues: { [state] in state.box.value.queues }).run()
                 }
             }
             _ = await group.next()

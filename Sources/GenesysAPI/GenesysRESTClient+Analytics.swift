@@ -42,6 +42,14 @@ extension GenesysRESTClient {
     /// The utilization query body, grouped by and filtered on `dimension` (`userId` or `queueId`).
     static func utilizationQuery(dimension: String, ids: [String], from: EpochMillis, to: EpochMillis,
                                  timeZone: TimeZone, mediaTypes: [String]?) -> String {
+        aggregatesQuery(dimension: dimension, ids: ids, from: from, to: to, granularity: "PT30M", timeZone: timeZone,
+                        mediaTypes: mediaTypes, metrics: ["tHandle", "tTalk", "tHeld", "tAcw", "nConnected"])
+    }
+
+    /// A conversation aggregates query body grouped by and filtered on `dimension`.
+    static func aggregatesQuery(dimension: String, ids: [String], from: EpochMillis, to: EpochMillis,
+                                granularity: String, timeZone: TimeZone, mediaTypes: [String]?,
+                                metrics: [String]) -> String {
         let predicates = ids.map { #"{"dimension":"\#(dimension)","value":"\#($0)"}"# }.joined(separator: ",")
         let interval = "\(Timestamp.format(from))/\(Timestamp.format(max(to, from + 1000)))"
         let filter: String
@@ -52,9 +60,10 @@ extension GenesysRESTClient {
         } else {
             filter = #"{"type":"or","predicates":[\#(predicates)]}"#
         }
-        return #"{"interval":"\#(interval)","granularity":"PT30M","timeZone":"\#(timeZone.identifier)","#
+        let names = metrics.map { #""\#($0)""# }.joined(separator: ",")
+        return #"{"interval":"\#(interval)","granularity":"\#(granularity)","timeZone":"\#(timeZone.identifier)","#
             + #""groupBy":["\#(dimension)"],"filter":\#(filter),"#
-            + #""metrics":["tHandle","tTalk","tHeld","tAcw","nConnected"]}"#
+            + #""metrics":[\#(names)]}"#
     }
 }
 
@@ -66,6 +75,25 @@ extension GenesysRESTClient {
                                         timeZone: TimeZone, mediaTypes: [String]? = nil) async throws -> [UInt8] {
         let body = Self.utilizationQuery(dimension: "queueId", ids: queues, from: from, to: to, timeZone: timeZone,
                                          mediaTypes: mediaTypes)
+        return try await send(.POST, "/api/v2/analytics/conversations/aggregates/query", json: Array(body.utf8)).body
+    }
+}
+
+extension GenesysRESTClient {
+    /// The service metrics a queue tile needs (docs/queues.md): offered, answered (count = answered,
+    /// sum = total wait before answer), abandoned, answered over the service-level duration, and the
+    /// platform's own service level (numerator = answered within target, denominator = the conversations
+    /// judged). The platform judges each conversation against its queue's
+    /// `mediaSettings.<media>.serviceLevel.durationMs`; the query names no target.
+    public static let queueServiceMetrics = ["nOffered", "tAnswered", "tAbandon", "nOverSla", "oServiceLevel"]
+
+    /// `POST /api/v2/analytics/conversations/aggregates/query` grouped by `queueId` for `queues` (platform
+    /// ids) with ``queueServiceMetrics`` over [from, to) in buckets of `granularity` (an ISO-8601 period,
+    /// `PT30M`, `PT15M`), aligned to `from`. `mediaTypes` (nil: every media type) adds a `mediaType` clause.
+    public func queueServiceAggregates(queues: [String], from: EpochMillis, to: EpochMillis, granularity: String,
+                                       timeZone: TimeZone, mediaTypes: [String]? = nil) async throws -> [UInt8] {
+        let body = Self.aggregatesQuery(dimension: "queueId", ids: queues, from: from, to: to, granularity: granularity,
+                                        timeZone: timeZone, mediaTypes: mediaTypes, metrics: Self.queueServiceMetrics)
         return try await send(.POST, "/api/v2/analytics/conversations/aggregates/query", json: Array(body.utf8)).body
     }
 }

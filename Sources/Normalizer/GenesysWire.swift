@@ -107,6 +107,9 @@ enum GenesysWire {
         var max: Double?
         var current: Double?
         var calculatedMetricValue: Double?
+        /// `oServiceLevel`: answered within target, and the conversations judged.
+        var numerator: Double?
+        var denominator: Double?
     }
 
     struct ObservationDetail: Decodable {
@@ -192,5 +195,16 @@ enum GenesysWire {
     struct QueueEntity: Decodable {
         var id: String?
         var name: String?
+        /// Per media type settings; only `serviceLevel` is read. An odd shape costs the queue nothing but it.
+        var mediaSettings: Lenient<[String: Lenient<MediaSettings>]>?
+    }
+
+    /// `QueueMediaSettings.<media>`: `{alertingTimeoutSeconds, serviceLevel:{percentage, durationMs}, …}`.
+    struct MediaSettings: Decodable {
+        struct ServiceLevel: Decodable {
+            var percentage: Double?
+            var durationMs: Double?
+        }
+        var serviceLevel: ServiceLevel?
     }
 }

@@ -36,12 +36,14 @@ public enum RESTNormalizer {
         }
     }
 
-    /// `GET /api/v2/routing/queues` page → `queueProfile` per queue.
-    public static func queuesPage(_ body: [UInt8], org: OrgID) -> [BridgeEvent] {
+    /// `GET /api/v2/routing/queues` page → `queueProfile` per queue, with the queue's configured service
+    /// level (``serviceLevel(_:mediaTypes:)``).
+    public static func queuesPage(_ body: [UInt8], org: OrgID, mediaTypes: [String]? = nil) -> [BridgeEvent] {
         let page = try? decode(GenesysWire.Listing<GenesysWire.QueueEntity>.self, body, what: "queues page").get()
         return (page?.entities ?? []).compactMap { q in
             guard let id = q.id, !id.isEmpty, let name = q.name else { return nil }
-            return .queueProfile(QueueProfile(queue: EntityID(org: org, platformID: id), name: name))
+            return .queueProfile(QueueProfile(queue: EntityID(org: org, platformID: id), name: name,
+                                              serviceLevel: serviceLevel(q, mediaTypes: mediaTypes)))
         }
     }
 

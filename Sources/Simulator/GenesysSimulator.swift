@@ -117,6 +117,17 @@ public final class GenesysSimulator: Service, Sendable {
         }
     }
 
+    /// The queue service truth of `org` at `at` (business epoch ms; nil or later than now: now), every
+    /// window ending at `at` (`GET /_sim/truth/service`). Nil for an unknown org.
+    public func serviceTruth(org: String, at: EpochMillis? = nil) async -> SimTruth.ServiceReport? {
+        guard let rt = orgByID[org] else { return nil }
+        let now = clock.now()
+        return rt.with { s in
+            s.model.advance(to: now)
+            return s.model.serviceTruth(at: min(at ?? now, now))
+        }
+    }
+
     /// Injects a fault into `org` (or every org for `"all"`) and logs it.
     @discardableResult
     public func inject(_ fault: SimFault, org: String) async -> [SimFaultRecord] {

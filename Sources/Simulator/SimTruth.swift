@@ -54,6 +54,62 @@ public struct SimTruth: Codable, Sendable, Equatable {
         public var longestWaitMs: Int64
         public var handlingMs: Windows
         public var productiveMs: Windows
+        /// The queue's configured voice service level (`mediaSettings.call.serviceLevel`).
+        public var serviceLevelTarget: ServiceTarget
+        /// Offered, answered, abandoned and service level for today and the rolling windows, ending at `at`.
+        public var service: ServiceWindows
+    }
+
+    /// A configured service level: `percentage` (0…1) answered within `durationMs`.
+    public struct ServiceTarget: Codable, Sendable, Equatable {
+        public var percentage: Double
+        public var durationMs: Int64
+    }
+
+    /// A queue's (or the org's) service over one window: each conversation counted at its own moment
+    /// (offered when it entered the queue, answered or abandoned when its wait ended).
+    public struct Service: Codable, Sendable, Equatable {
+        public var offered: Int
+        public var answered: Int
+        public var abandoned: Int
+        /// Answered within the queue's service-level duration.
+        public var answeredWithinTarget: Int
+        /// answered + abandoned: what the service level is judged on.
+        public var serviceLevelCalls: Int
+        /// Total wait of the answered conversations (ms).
+        public var answerWaitMs: Int64
+        /// answeredWithinTarget ÷ serviceLevelCalls; nil when both are 0.
+        public var serviceLevel: Double?
+        /// Average speed of answer, answerWaitMs ÷ answered rounded; nil when nothing was answered.
+        public var asaMs: Int64?
+        /// abandoned ÷ offered; nil when nothing was offered.
+        public var abandonRate: Double?
+    }
+
+    public struct ServiceWindows: Codable, Sendable, Equatable {
+        public var today: Service
+        public var rolling15m: Service
+        public var rolling60m: Service
+    }
+
+    /// One queue's service (`GET /_sim/truth/service`).
+    public struct QueueService: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var target: ServiceTarget
+        public var service: ServiceWindows
+    }
+
+    /// The service truth at any instant up to now (`GET /_sim/truth/service?org=…&at=…`): every window ends at `at`.
+    public struct ServiceReport: Codable, Sendable, Equatable {
+        public var org: String
+        public var at: String
+        public var atMillis: Int64
+        /// Local midnight of `at`: the start of `today`.
+        public var dayStart: String
+        public var queues: [QueueService]
+        /// Σ over the queues.
+        public var totals: ServiceWindows
     }
 
     /// One 30-minute interval of an agent's completed handles (by completion time).
@@ -120,6 +176,8 @@ public struct SimTruth: Codable, Sendable, Equatable {
     public var queues: [Queue]
     /// Org totals (Σ over agents).
     public var totals: Totals
+    /// The org's service (Σ over its queues) for today and the rolling windows.
+    public var serviceTotals: ServiceWindows
     /// Today's utilization by 30-minute interval, per agent.
     public var utilization: [AgentUtilization]
     /// Today's quality evaluations so far, per agent and form (agents with none omitted).

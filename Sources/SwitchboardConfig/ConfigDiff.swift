@@ -13,6 +13,8 @@ public struct ConfigDiff: Sendable, Equatable {
     /// `auth:` or `clients:` changed.
     public var authChanged: Bool
     public var occupancyChanged: Bool
+    /// `thresholds:` changed anywhere (top level, an org, a queue entry): re-judge the wall, restart nothing.
+    public var thresholdsChanged: Bool
 
     public init(old: SwitchboardConfiguration, new: SwitchboardConfiguration) {
         let oldByID = Dictionary(old.orgs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -23,12 +25,13 @@ public struct ConfigDiff: Sendable, Equatable {
         serverChanged = old.server != new.server
         authChanged = old.auth != new.auth
         occupancyChanged = old.occupancy != new.occupancy
+        thresholdsChanged = old.thresholds != new.thresholds
     }
 
     /// True when nothing that affects the running bridge changed (`sourcePath` is ignored).
     public var isEmpty: Bool {
         addedOrgs.isEmpty && removedOrgs.isEmpty && changedOrgs.isEmpty && !serverChanged && !authChanged
-            && !occupancyChanged
+            && !occupancyChanged && !thresholdsChanged
     }
 
     /// Org ids whose connector must be (re)started: added and changed.

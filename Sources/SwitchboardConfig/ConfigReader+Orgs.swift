@@ -5,12 +5,13 @@ import Yams
 extension ConfigReader {
     static let orgKeys = [
         "id", "name", "region", "apiBase", "loginBase", "clientId", "clientSecret", "timezone", "queues", "users",
-        "protocol", "tunables",
+        "protocol", "tunables", "thresholds",
     ]
     static let tunableKeys = [
         "heartbeatTimeout", "pingAfterQuiet", "backoffInitial", "backoffMax", "backoffJitter", "backoffResetAfter",
         "tokenRefreshMargin", "channelRolloverBefore", "requestTimeout", "utilizationPollInterval",
         "qualityPollInterval", "qualityMinEvaluations", "qualityPassScore", "utilizationMediaTypes",
+        "queueServicePollInterval",
     ]
     static var mediaTypes: [String] { OrgTunables.knownMediaTypes }
 
@@ -33,6 +34,9 @@ extension ConfigReader {
                     firstLine[id] = idNode.mark?.line ?? 0
                     declaredOrgIDs.append(id)
                 }
+            }
+            if let id, let node = f["thresholds"], orgThresholds[id] == nil {
+                orgThresholds[id] = thresholdLevel(node, path: f.path("thresholds"), allowQueues: true)
             }
             let org = self.org(f, id: id ?? OrgID("org\(i)"))
             if diagnostics.count == before, let org { result.append(org) }
@@ -165,6 +169,7 @@ extension ConfigReader {
         if let v = duration(f, "requestTimeout", example: "15s") { t.requestTimeout = v }
         if let v = duration(f, "utilizationPollInterval", example: "5m") { t.utilizationPollInterval = v }
         if let v = duration(f, "qualityPollInterval", example: "15m") { t.qualityPollInterval = v }
+        if let v = duration(f, "queueServicePollInterval", example: "1m") { t.queueServicePollInterval = v }
         if let v = int(f, "qualityMinEvaluations", min: 1, example: "3") { t.qualityMinEvaluations = v }
         if let v = double(f, "qualityPassScore", range: 0...100, rangeText: "from 0 to 100 (a total score in percent)",
                           example: "80") {

@@ -2,7 +2,7 @@ import SwitchboardCore
 import Yams
 
 extension ConfigReader {
-    static let topLevelKeys = ["server", "auth", "clients", "occupancy", "orgs"]
+    static let topLevelKeys = ["server", "auth", "clients", "occupancy", "thresholds", "orgs"]
     static let serverKeys = [
         "listen", "flushInterval", "historySize", "historyMaxAge", "clientQueueBytes", "maxInboundFrameBytes",
         "maxOutboundFrameBytes", "maxTopicsPerConnection", "maxConnections", "pingInterval", "pongTimeout",
@@ -29,6 +29,16 @@ extension ConfigReader {
                    "top level: missing required key 'orgs'; add an 'orgs:' list with at least one org")
         }
         config.auth = auth(top, orgIDs: declaredOrgIDs)
+        var top_ = ThresholdLevel(path: "thresholds", set: ThresholdSet())
+        if let node = top["thresholds"] { top_ = thresholdLevel(node, path: "thresholds", allowQueues: false).0 }
+        checkThresholds(top_, inherited: ThresholdSet(), bands: config.occupancy.bands)
+        var thresholds = ThresholdsConfig(defaults: top_.set)
+        for (id, (org, queues)) in orgThresholds {
+            checkThresholds(org, inherited: top_.set, bands: config.occupancy.bands)
+            for (_, q) in queues { checkThresholds(q, inherited: org.set.over(top_.set), bands: config.occupancy.bands) }
+            thresholds.orgs[id] = OrgThresholds(set: org.set, queues: queues.map(\.0))
+        }
+        config.thresholds = thresholds
         return config
     }
 

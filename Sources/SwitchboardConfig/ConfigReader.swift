@@ -16,6 +16,8 @@ final class ConfigReader {
     /// Every org id written in `orgs:`, valid org or not, so scopes naming a broken org are not
     /// reported a second time.
     var declaredOrgIDs: [OrgID] = []
+    /// Each org's `thresholds:` (kept out of ``OrgConfig`` so an edit never restarts a connector).
+    var orgThresholds: [OrgID: (ThresholdLevel, [(QueueThresholds, ThresholdLevel)])] = [:]
 
     init(file: String, environment: [String: String], baseDirectory: URL) {
         self.file = file

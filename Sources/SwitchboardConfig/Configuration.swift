@@ -8,15 +8,18 @@ public struct SwitchboardConfiguration: Sendable, Equatable {
     /// Downstream authentication: static tokens and/or JWTs, or none (demo, loopback only).
     public var auth: AuthConfig
     public var occupancy: OccupancyConfig
+    /// The wall's badge thresholds: top level, per org and per queue (docs/configuration.md, "Thresholds").
+    public var thresholds: ThresholdsConfig
     public var orgs: [OrgConfig]
     /// Where the configuration was read from, for messages.
     public var sourcePath: String?
 
     public init(server: ServerConfig = .init(), auth: AuthConfig = .init(), occupancy: OccupancyConfig = .init(),
-                orgs: [OrgConfig] = [], sourcePath: String? = nil) {
+                thresholds: ThresholdsConfig = .init(), orgs: [OrgConfig] = [], sourcePath: String? = nil) {
         self.server = server
         self.auth = auth
         self.occupancy = occupancy
+        self.thresholds = thresholds
         self.orgs = orgs
         self.sourcePath = sourcePath
     }
@@ -234,6 +237,8 @@ public struct OrgTunables: Sendable, Equatable {
     public var utilizationPollInterval: Duration = .seconds(300)
     /// Quality poll. Default 15 min.
     public var qualityPollInterval: Duration = .seconds(900)
+    /// Queue service figures poll (offered, answered, abandoned, service level; docs/queues.md). Default 1 min.
+    public var queueServicePollInterval: Duration = .seconds(60)
     /// Minimum evaluations before a quality score is shown. Default 3.
     public var qualityMinEvaluations: Int = 3
     /// An evaluation passes with a total score at least this high (0…100), for `passRate` on real

@@ -23,6 +23,9 @@ public enum BridgeEvent: Sendable, Equatable {
     case utilization(AgentUtilization)
     /// The org's quality scores today (REST-polled, every 15 min and early after `v2.quality.evaluations`).
     case quality(QualityReport)
+    /// One queue's service figures (offered, answered, abandoned, service level) for today and the rolling
+    /// windows (conversation aggregates, REST-polled; docs/queues.md).
+    case queueService(QueueServiceReport)
     /// Every agent and queue the org has now (a full directory read): the views drop the others.
     case directory(OrgDirectory)
 }
@@ -123,9 +126,13 @@ public struct AgentProfile: Sendable, Equatable {
 public struct QueueProfile: Sendable, Equatable {
     public var queue: EntityID
     public var name: String
-    public init(queue: EntityID, name: String) {
+    /// The queue's configured service level (`mediaSettings.<media>.serviceLevel`), nil when the directory
+    /// gives none. Every profile comes from a directory read, so nil clears one seen before.
+    public var serviceLevel: ServiceLevelTarget?
+    public init(queue: EntityID, name: String, serviceLevel: ServiceLevelTarget? = nil) {
         self.queue = queue
         self.name = name
+        self.serviceLevel = serviceLevel
     }
 }
 

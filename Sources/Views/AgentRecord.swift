@@ -13,6 +13,8 @@ struct ViewContext {
     /// Least productive time (ms) in the band window before a band is given.
     var bandMinProductiveMs: Int64
     var tuning: ViewTuning
+    /// The wall's badge thresholds (docs/configuration.md, "Thresholds").
+    var thresholds = ThresholdsConfig()
     private(set) var offlineCode: UInt16 = 0
     private(set) var onQueueCode: UInt16 = 0
 

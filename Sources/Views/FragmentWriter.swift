@@ -21,7 +21,7 @@ struct FragmentWriter {
     /// Runs `body` over a writer and returns exactly what it wrote.
     static func encode(_ body: (inout FragmentWriter) -> Void) -> [UInt8] {
         var needed = 0
-        let fitted: [UInt8]? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buf in
+        let fitted: [UInt8]? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2048) { buf in
             var w = FragmentWriter(base: buf.baseAddress!, capacity: buf.count)
             body(&w)
             needed = w.count
@@ -207,7 +207,7 @@ struct FragmentWriter {
     }
 
     /// `"<window>":<value>` for each window, comma-separated, in `OccupancyWindow.allCases` order.
-    private mutating func perWindow(_ value: (inout FragmentWriter, OccupancyWindow) -> Void) {
+    mutating func perWindow(_ value: (inout FragmentWriter, OccupancyWindow) -> Void) {
         for (i, w) in OccupancyWindow.allCases.enumerated() {
             switch w {
             case .today: raw(i == 0 ? "\"today\":" : ",\"today\":")

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardConfig
 import SwitchboardCore
 
 /// The entity fragments (SPEC §4), written by hand and encoded once per change.
@@ -61,7 +62,8 @@ extension OrgState {
     }
 
     /// `{"id","org","name","waiting","interacting","alerting","onQueueAgents","longestWaitMs",
-    /// "oldestWaitingSince","occupancy"}`; occupancy null when no member agent is known.
+    /// "oldestWaitingSince","serviceLevelTarget","serviceLevel",…,"serviceAsOf","thresholds","occupancy",
+    /// "handlingMs","productiveMs","accruing","asOf"}`; occupancy null when no member agent is known.
     func encodeQueue(_ t: QueueTileFigures) -> [UInt8] { encodeQueue(t, id: t.id.description) }
 
     /// ``encodeQueue(_:)`` with the namespaced id already made.
@@ -86,6 +88,12 @@ extension OrgState {
             j.raw(",\"oldestWaitingSince\":")
             j.time(t.oldestWaitingSince)
             j.raw(",")
+            j.serviceTarget(t.serviceLevelTarget)
+            j.raw(",")
+            j.service(t.service, asOf: t.serviceAsOf)
+            j.raw(",")
+            j.thresholds(t.thresholds)
+            j.raw(",")
             if let f = t.occupancy, let a = t.accrual, let at = t.asOf {
                 j.windows(f)
                 j.raw(",")
@@ -98,11 +106,16 @@ extension OrgState {
     }
 
     /// `{"id","name","status","lastHeartbeatAt","lastEventAt","timezone","occupancy","handlingMs",
-    /// "productiveMs","agents","accruing","asOf"}` with the totals of the last refresh.
-    func encodeOrg() -> [UInt8] { encodeOrg(totals: totals, accrual: totalsAccrual, at: totalsAt) }
+    /// "productiveMs","agents","serviceLevel",…,"serviceAsOf","thresholds","accruing","asOf"}` with the totals
+    /// of the last refresh and the service sums at `now`.
+    func encodeOrg(ctx: ViewContext, now: Int64) -> [UInt8] {
+        encodeOrg(totals: totals, accrual: totalsAccrual, at: totalsAt, service: serviceSummary(now: now),
+                  thresholds: orgThresholds(ctx))
+    }
 
-    /// ``encodeOrg()`` with totals computed at `at` (a read-time snapshot).
-    func encodeOrg(totals: WindowedFigures, accrual: Accrual, at: Int64) -> [UInt8] {
+    /// ``encodeOrg(ctx:now:)`` with totals computed at `at` (a read-time snapshot).
+    func encodeOrg(totals: WindowedFigures, accrual: Accrual, at: Int64, service: ServiceSummary,
+                   thresholds: ResolvedThresholds) -> [UInt8] {
         FragmentWriter.encode { j in
             j.raw("{\"id\":")
             j.string(org.id.rawValue)
@@ -128,16 +141,22 @@ extension OrgState {
                 j.string(message)
                 j.raw("}")
             }
-            j.raw("],")
+            j.raw("]")
+            j.raw(",")
+            j.service(service.asOf == nil ? nil : service.windows, asOf: service.asOf)
+            j.raw(",")
+            j.thresholds(thresholds)
+            j.raw(",")
             j.ticking(accrual, asOf: at)
             j.raw("}")
         }
     }
 
-    /// `{"today","rolling15m","rolling60m","handlingMs":{…},"productiveMs":{…},"accruing":{…},"asOf"}`:
-    /// an org's totals (its topic's `occupancy` singleton) or the global ones.
+    /// `{"today","rolling15m","rolling60m","handlingMs":{…},"productiveMs":{…},"serviceLevel",…,"serviceAsOf",
+    /// "thresholds","accruing":{…},"asOf"}`: an org's totals (its topic's `occupancy` singleton) or the global ones.
     /// The global totals also say which orgs they leave out (`"leftOut":["emea"]`: stale or disconnected).
-    static func encodeTotals(_ f: WindowedFigures, accrual: Accrual, at: Int64, leftOut: [String]? = nil) -> [UInt8] {
+    static func encodeTotals(_ f: WindowedFigures, accrual: Accrual, at: Int64, leftOut: [String]? = nil,
+                             service: ServiceSummary, thresholds: ResolvedThresholds) -> [UInt8] {
         FragmentWriter.encode { j in
             j.raw("{")
             j.ratios(f)
@@ -152,6 +171,10 @@ extension OrgState {
                 }
                 j.raw("],")
             }
+            j.service(service.asOf == nil ? nil : service.windows, asOf: service.asOf)
+            j.raw(",")
+            j.thresholds(thresholds)
+            j.raw(",")
             j.ticking(accrual, asOf: at)
             j.raw("}")
         }

@@ -162,11 +162,16 @@ struct OrgState {
             case .queueProfile(let q):
                 guard q.queue.org == me else { dropped += 1; continue }
                 let j = queueSlot(q.queue.platformID)
-                if queues[j].name != q.name || !queues[j].visible {
+                if queues[j].name != q.name || !queues[j].visible || queues[j].serviceTarget != q.serviceLevel {
                     queues[j].name = q.name
+                    queues[j].serviceTarget = q.serviceLevel
                     queues[j].visible = true
                     markQueue(j)
                 }
+            case .queueService(let r):
+                guard r.queue.org == me else { dropped += 1; continue }
+                if let j = apply(service: r) { markQueue(j) }
+                continue
             case .connector(let s):
                 guard s.org == me else { dropped += 1; continue }
                 apply(connector: s, out: &out)
@@ -238,7 +243,7 @@ struct OrgState {
             emitQueueIfChanged(j, now: now, ctx: ctx, out: &out)
         }
         dirtyQueues.removeAll(keepingCapacity: true)
-        if orgChanged { emitOrgIfChanged(out: &out) }
+        if orgChanged { emitOrgIfChanged(now: now, ctx: ctx, out: &out) }
     }
 
     /// Folds old history, recomputes every agent, queue, the org entity and the org's totals;
@@ -281,8 +286,9 @@ struct OrgState {
             emitQueueIfChanged(j, now: now, ctx: ctx, out: &out)
         }
         dirtyQueues.removeAll(keepingCapacity: true)
-        emitOrgIfChanged(out: &out)
-        let t = Self.encodeTotals(sum, accrual: accrual, at: now)
+        emitOrgIfChanged(now: now, ctx: ctx, out: &out)
+        let t = Self.encodeTotals(sum, accrual: accrual, at: now, service: serviceSummary(now: now),
+                                  thresholds: orgThresholds(ctx))
         if !Self.sameButAsOf(emittedTotals, t) {
             emittedTotals = t
             out.changes.append(EntityChange(kind: .occupancy, id: org.id.rawValue, scope: .orgOnly(org.id),
@@ -356,7 +362,7 @@ struct OrgState {
     private mutating func emitQueueIfChanged(_ j: Int, now: Int64, ctx: ViewContext, out: inout ViewOutput) {
         guard queues[j].visible else { return }
         let id = EntityID(org: org.id, platformID: queues[j].platformID)
-        let tile = queues[j].tile(id: id, now: now)
+        let tile = queues[j].tile(id: id, now: now, dayStart: dayStart(of: now), thresholds: queueThresholds(j, ctx: ctx))
         let sig = queues[j].signature(tile)
         guard QueueRecord.material(queues[j].emitted, sig, waitStep: ctx.tuning.longestWaitStepMs) else { return }
         queues[j].emitted = sig
@@ -365,9 +371,9 @@ struct OrgState {
                                         json: EncodedJSON(bytes: encodeQueue(tile, id: key))))
     }
 
-    private mutating func emitOrgIfChanged(out: inout ViewOutput) {
+    private mutating func emitOrgIfChanged(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
         orgChanged = false
-        let json = encodeOrg()
+        let json = encodeOrg(ctx: ctx, now: now)
         guard !Self.sameButAsOf(emittedOrg, json) else { return }
         emittedOrg = json
         out.changes.append(EntityChange(kind: .orgs, id: org.id.rawValue, scope: .org(org.id),

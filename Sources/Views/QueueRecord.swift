@@ -1,3 +1,4 @@
+import SwitchboardConfig
 import SwitchboardCore
 
 /// Conversation-level observations of one media type (or of the group with none).
@@ -23,6 +24,11 @@ struct QueueSignature: Equatable {
     /// Occupancy of the three windows in hundredths (-1 = undefined), in `OccupancyWindow.allCases`
     /// order; a tuple-like struct so that checking a queue allocates nothing.
     var occupancy: Hundredths?
+    /// Service counts (a new poll that changes no count is not re-sent), the configured target and the
+    /// thresholds in force.
+    var service: QueueServiceWindows?
+    var serviceTarget: ServiceLevelTarget?
+    var thresholds: ResolvedThresholds
 
     struct Hundredths: Equatable {
         var today: Int32
@@ -49,6 +55,9 @@ struct QueueRecord {
     var hasMembers = false
     var emitted: QueueSignature?
     var dirty = false
+    /// The queue's configured service level (directory), and the latest service report (docs/queues.md).
+    var serviceTarget: ServiceLevelTarget?
+    var service: QueueServiceReport?
 
     init(platformID: String) { self.platformID = platformID }
 
@@ -95,7 +104,9 @@ struct QueueRecord {
         return changed || cmp != g
     }
 
-    func tile(id: EntityID, now: Int64) -> QueueTileFigures {
+    /// The tile at `now`; `dayStart` is the org's current local midnight (a service report of an earlier
+    /// day shows nothing for today), `thresholds` the limits in force for this queue.
+    func tile(id: EntityID, now: Int64, dayStart: Int64, thresholds: ResolvedThresholds) -> QueueTileFigures {
         var waiting = 0
         var interacting = 0
         var alerting = 0
@@ -124,7 +135,9 @@ struct QueueRecord {
                                 alerting: alerting, onQueueAgents: onQueue ?? 0,
                                 longestWaitMs: unknownAge && longest == 0 ? nil : longest,
                                 oldestWaitingSince: oldest, occupancy: hasMembers ? members : nil,
-                                accrual: hasMembers ? membersAccrual : nil, asOf: hasMembers ? membersAt : nil)
+                                accrual: hasMembers ? membersAccrual : nil, asOf: hasMembers ? membersAt : nil,
+                                serviceLevelTarget: serviceTarget, service: serviceWindows(dayStart: dayStart),
+                                serviceAsOf: service?.asOf, thresholds: thresholds)
     }
 
     func signature(_ t: QueueTileFigures) -> QueueSignature {
@@ -134,7 +147,7 @@ struct QueueRecord {
                            QueueSignature.Hundredths(today: Self.hundredths(f.today.occupancy),
                                                      rolling15m: Self.hundredths(f.rolling15m.occupancy),
                                                      rolling60m: Self.hundredths(f.rolling60m.occupancy))
-                       })
+                       }, service: t.service, serviceTarget: t.serviceLevelTarget, thresholds: t.thresholds)
     }
 
     static func hundredths(_ v: Double?) -> Int32 { v.map { Int32(($0 * 100).rounded()) } ?? -1 }

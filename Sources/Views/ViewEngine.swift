@@ -21,9 +21,10 @@ public actor ViewEngine: BridgeEventSink, LiveEntitySource {
     ///   - clock: business time (shared with the simulator in demos and tests).
     ///   - sink: where changes and alerts go (the hub).
     ///   - tuning: traffic thresholds and retention; defaults documented on ``ViewTuning``.
+    ///   - thresholds: the wall's badge thresholds (YAML `thresholds:`), carried by queue, org and totals entities.
     public init(occupancy: OccupancyConfig, orgs: [ViewOrg], clock: any WallClock, sink: any ViewChangeSink,
-                tuning: ViewTuning = ViewTuning()) {
-        self.state = ViewState(occupancy: occupancy, orgs: orgs, tuning: tuning)
+                tuning: ViewTuning = ViewTuning(), thresholds: ThresholdsConfig = ThresholdsConfig()) {
+        self.state = ViewState(occupancy: occupancy, orgs: orgs, tuning: tuning, thresholds: thresholds)
         self.clock = clock
         self.sink = sink
     }
@@ -43,6 +44,11 @@ public actor ViewEngine: BridgeEventSink, LiveEntitySource {
     /// Applies new productive presences, bands or band window, then refreshes.
     public func updateOccupancyConfig(_ config: OccupancyConfig) {
         publish(state.updateOccupancy(config, now: clock.now()))
+    }
+
+    /// Applies new badge thresholds (hot reload), then refreshes: what carries them is re-emitted.
+    public func updateThresholds(_ config: ThresholdsConfig) {
+        publish(state.updateThresholds(config, now: clock.now()))
     }
 
     /// Recomputes rolling windows and day rollover, folds history older than the longest window plus

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardConfig
 import SwitchboardCore
 
 /// Handling and productive time over one window (SPEC §5).
@@ -112,6 +113,10 @@ public struct OrgFigures: Sendable, Equatable {
     public var figures: WindowedFigures
     /// Agents whose handling / productive time is running.
     public var accrual: Accrual
+    /// Σ over the org's queues (service level as Σ within target ÷ Σ judged, never a mean of ratios);
+    /// nil before any queue reported.
+    public var service: QueueServiceWindows?
+    public var serviceAsOf: EpochMillis?
 }
 
 /// Totals over every org.
@@ -122,6 +127,9 @@ public struct GlobalFigures: Sendable, Equatable {
     public var accrual: Accrual
     /// Orgs left out because they are stale or disconnected (their state is unknown).
     public var leftOut: [OrgID]
+    /// Σ over the live orgs' queues; nil before any reported. `serviceAsOf` is the oldest org's.
+    public var service: QueueServiceWindows?
+    public var serviceAsOf: EpochMillis?
 }
 
 /// One queue tile.
@@ -144,4 +152,13 @@ public struct QueueTileFigures: Sendable, Equatable {
     public var accrual: Accrual?
     /// The business time the member figures were computed at.
     public var asOf: EpochMillis?
+    /// The queue's configured service level (directory), nil when it has none.
+    public var serviceLevelTarget: ServiceLevelTarget?
+    /// Offered, answered, abandoned, service level per window (conversation aggregates); nil before the
+    /// first poll reported.
+    public var service: QueueServiceWindows?
+    /// The instant `service`'s windows end at.
+    public var serviceAsOf: EpochMillis?
+    /// The limits the tile's badge is judged by (YAML `thresholds:`, the queue's own target).
+    public var thresholds: ResolvedThresholds
 }

@@ -1,3 +1,4 @@
+import SwitchboardConfig
 import SwitchboardCore
 
 /// Read-time queries: everything computed at the instant asked for, nothing emitted and nothing
@@ -17,10 +18,12 @@ extension ViewState {
     func orgFigures(_ id: OrgID, now: Int64) -> OrgFigures? {
         guard let org = orgs[id] else { return nil }
         let live = org.liveTotals(now: now, ctx: ctx)
+        let service = org.serviceSummary(now: org.figureTime(now))
         return OrgFigures(id: id, name: org.org.name, timeZone: org.org.timeZone, status: org.connector.status,
                           lastHeartbeatAt: org.connector.lastHeartbeatAt,
                           lastEventAt: org.latestEventAt, agents: org.agents.count,
-                          figures: live.figures, accrual: live.accrual)
+                          figures: live.figures, accrual: live.accrual,
+                          service: service.asOf == nil ? nil : service.windows, serviceAsOf: service.asOf)
     }
 
     /// Totals over the live orgs (see ``GlobalFigures/leftOut``).
@@ -29,6 +32,7 @@ extension ViewState {
         var accrual = Accrual()
         var agents = 0
         var leftOut: [OrgID] = []
+        var service = ServiceSummary()
         for (id, org) in orgs {
             guard org.frozenAt == nil else {
                 leftOut.append(id)
@@ -38,8 +42,10 @@ extension ViewState {
             sum += live.figures
             accrual += live.accrual
             agents += org.agents.count
+            service.add(org.serviceSummary(now: now))
         }
-        return GlobalFigures(orgs: orgs.count, agents: agents, figures: sum, accrual: accrual, leftOut: leftOut)
+        return GlobalFigures(orgs: orgs.count, agents: agents, figures: sum, accrual: accrual, leftOut: leftOut,
+                             service: service.asOf == nil ? nil : service.windows, serviceAsOf: service.asOf)
     }
 
     func queueTile(_ id: EntityID, now: Int64) -> QueueTileFigures? {
@@ -64,8 +70,11 @@ extension ViewState {
         var sum = WindowedFigures()
         var accrual = Accrual()
         var leftOut: [String] = []
+        var service = ServiceSummary()
         for (id, org) in orgs where filter == nil || filter == id {
             let at = org.figureTime(now)
+            let orgService = org.serviceSummary(now: at)
+            let orgThresholds = org.orgThresholds(ctx)
             let day = org.dayStart(of: at)
             var totals = WindowedFigures()
             var totalsAccrual = Accrual()
@@ -90,14 +99,17 @@ extension ViewState {
                                                      ctx: ctx))))
             }
             out.append(EntityChange(kind: .orgs, id: id.rawValue, scope: .org(id),
-                                    json: EncodedJSON(bytes: org.encodeOrg(totals: totals, accrual: totalsAccrual, at: at))))
+                                    json: EncodedJSON(bytes: org.encodeOrg(totals: totals, accrual: totalsAccrual, at: at,
+                                                                           service: orgService, thresholds: orgThresholds))))
             out.append(EntityChange(kind: .occupancy, id: id.rawValue, scope: .orgOnly(id),
-                                    json: EncodedJSON(bytes: OrgState.encodeTotals(totals, accrual: totalsAccrual, at: at))))
+                                    json: EncodedJSON(bytes: OrgState.encodeTotals(totals, accrual: totalsAccrual, at: at,
+                                                                                   service: orgService,
+                                                                                   thresholds: orgThresholds))))
             out += agentChanges
             for j in org.queues.indices where org.queues[j].visible && org.queues[j].emitted != nil {
                 let q = org.queues[j]
                 let qid = EntityID(org: id, platformID: q.platformID)
-                var tile = q.tile(id: qid, now: at)
+                var tile = q.tile(id: qid, now: at, dayStart: day, thresholds: org.queueThresholds(j, ctx: ctx))
                 tile.occupancy = members[j]
                 tile.accrual = members[j] == nil ? nil : membersAccrual[j]
                 tile.asOf = members[j] == nil ? nil : at
@@ -107,6 +119,7 @@ extension ViewState {
             if org.frozenAt == nil {
                 sum += totals
                 accrual += totalsAccrual
+                service.add(orgService)
             } else {
                 leftOut.append(id.rawValue)
             }
@@ -114,7 +127,9 @@ extension ViewState {
         if filter == nil {
             out.append(EntityChange(kind: .occupancy, id: "global", scope: .global,
                                     json: EncodedJSON(bytes: OrgState.encodeTotals(sum, accrual: accrual, at: now,
-                                                                                   leftOut: leftOut))))
+                                                                                   leftOut: leftOut, service: service,
+                                                                                   thresholds: ctx.thresholds.resolvedGlobal(
+                                                                                       bands: ctx.bands)))))
         }
         return out
     }
@@ -181,7 +196,8 @@ extension OrgState {
         }
         return queues.indices.map { j in
             guard queues[j].visible else { return nil }
-            var tile = queues[j].tile(id: EntityID(org: org.id, platformID: queues[j].platformID), now: now)
+            var tile = queues[j].tile(id: EntityID(org: org.id, platformID: queues[j].platformID), now: now,
+                                      dayStart: day, thresholds: queueThresholds(j, ctx: ctx))
             tile.occupancy = members[j]
             tile.accrual = members[j] == nil ? nil : accrual[j]
             tile.asOf = members[j] == nil ? nil : now

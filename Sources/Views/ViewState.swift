@@ -12,8 +12,9 @@ struct ViewState {
     /// Events for orgs the views do not know.
     var dropped = 0
 
-    init(occupancy: OccupancyConfig, orgs list: [ViewOrg], tuning: ViewTuning) {
+    init(occupancy: OccupancyConfig, orgs list: [ViewOrg], tuning: ViewTuning, thresholds: ThresholdsConfig = .init()) {
         ctx = ViewContext(occupancy: occupancy, tuning: tuning)
+        ctx.thresholds = thresholds
         for o in list where orgs[o.id] == nil { orgs[o.id] = OrgState(org: o) }
     }
 
@@ -34,6 +35,7 @@ struct ViewState {
         var sum = WindowedFigures()
         var accrual = Accrual()
         var leftOut: [String] = []
+        var service = ServiceSummary()
         for idx in orgs.values.indices {
             orgs.values[idx].refresh(now: now, ctx: ctx, out: &out)
             guard orgs.values[idx].frozenAt == nil else {
@@ -42,8 +44,10 @@ struct ViewState {
             }
             sum += orgs.values[idx].totals
             accrual += orgs.values[idx].totalsAccrual
+            service.add(orgs.values[idx].serviceSummary(now: now))
         }
-        let g = OrgState.encodeTotals(sum, accrual: accrual, at: now, leftOut: leftOut)
+        let g = OrgState.encodeTotals(sum, accrual: accrual, at: now, leftOut: leftOut, service: service,
+                                      thresholds: ctx.thresholds.resolvedGlobal(bands: ctx.bands))
         if !OrgState.sameButAsOf(emittedGlobal, g) {
             emittedGlobal = g
             out.changes.append(EntityChange(kind: .occupancy, id: "global", scope: .global, json: EncodedJSON(bytes: g)))
@@ -89,6 +93,12 @@ struct ViewState {
 
     mutating func updateOccupancy(_ config: OccupancyConfig, now: Int64) -> ViewOutput {
         ctx.update(config)
+        return refresh(now: now)
+    }
+
+    /// New badge thresholds: queues, org entities and totals carry them, so the refresh re-emits them.
+    mutating func updateThresholds(_ config: ThresholdsConfig, now: Int64) -> ViewOutput {
+        ctx.thresholds = config
         return refresh(now: now)
     }
 

@@ -31,6 +31,8 @@
 #   --dom PATH                  keep the last dumped DOM here (default: a temp file, removed)
 #   --expect-occupancy          the header's occupancy figures and every org card's "Today" show a percentage
 #                               (not "—"): figures are in the first snapshot, not after a refresh
+#   --expect-sl                 a queue tile shows a service-level figure against its goal ("SL 84%/80%"), the header a
+#                               service level and every org card a service-level line with a percentage
 set -u
 
 ORGS="us emea apac"
@@ -46,11 +48,13 @@ EXTRA=""
 DOMKEEP=""
 EXACT=0
 OCC=0
+SL=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --orgs) ORGS="$2"; shift 2 ;;
     --exact) EXACT=1; shift ;;
     --expect-occupancy) OCC=1; shift ;;
+    --expect-sl) SL=1; shift ;;
     --expect-status) EXPECT+=("$2"); shift 2 ;;
     --expect-red) RED+=("$2"); shift 2 ;;
     --expect-tiles) TILES="$2"; shift 2 ;;
@@ -61,7 +65,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --query) EXTRA="$2"; shift 2 ;;
     --dom) DOMKEEP="$2"; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     --) shift; break ;;
     -*) echo "dashboard-check: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -121,6 +125,14 @@ check_once() {
     local orgtoday
     orgtoday="$(grep -o '<span class="fig-label">Today</span><span class="fig-val">[^<]*' "$DOM" | sed 's/.*fig-val">//' | grep -vc '%$')"
     [ "$orgtoday" = 0 ] || REASONS+=("$orgtoday occupancy figures show no percentage")
+  fi
+  if [ "$SL" = 1 ]; then
+    grep -q '<span class="q-sl"[^>]*>SL [0-9][0-9]*%/[0-9][0-9]*%' "$DOM" || REASONS+=("no queue tile shows a service level (SL NN%/NN%)")
+    local ksl nosl
+    ksl="$(grep -o '<div class="kpi" id="k-sl"[^>]*><span class="fig-label">[^<]*</span><span class="fig-val">[^<]*' "$DOM" | sed 's/.*fig-val">//')"
+    grep -q '^[0-9][0-9]*%$' <<<"$ksl" || REASONS+=("header service level is '${ksl:-none}', want a percentage")
+    nosl="$(grep -o '<div class="org-sl"[^>]*>[^<]*' "$DOM" | grep -vc '>SL [0-9][0-9]*% today')"
+    [ "$nosl" = 0 ] || REASONS+=("$nosl org cards show no service level")
   fi
   if [ -n "$TILES" ]; then
     local hagents

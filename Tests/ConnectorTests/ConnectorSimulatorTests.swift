@@ -44,6 +44,7 @@ struct NoViewChanges: ViewChangeSink {
         // they would only compete for the injected REST faults.
         o.utilization = false
         o.quality = false
+        o.queueService = false
         o.directoryRefreshInterval = .zero
         return o
     }

@@ -142,7 +142,86 @@ import Testing
         #expect(c.id == "us/q-1")
         #expect(c.json?.string == #"{"id":"us/q-1","org":"us","name":"q-1","waiting":2,"interacting":3,"alerting":1,"#
             + #""onQueueAgents":4,"longestWaitMs":90000,"oldestWaitingSince":"2026-05-07T07:59:30.000Z","#
-            + #""occupancy":null,"handlingMs":null,"productiveMs":null,"accruing":null,"asOf":null}"#)
+            + #""serviceLevelTarget":null,"serviceLevel":null,"offered":null,"answered":null,"abandoned":null,"#
+            + #""answeredWithinTarget":null,"serviceLevelCalls":null,"abandonRate":null,"asaMs":null,"serviceAsOf":null,"#
+            + Self.defaultThresholds
+            + #","occupancy":null,"handlingMs":null,"productiveMs":null,"accruing":null,"asOf":null}"#)
+    }
+
+    static let defaultThresholds = #""thresholds":{"serviceLevel":{"target":0.8,"criticalMargin":0.1,"#
+        + #""window":"rolling60m","minCalls":5},"longestWaitMs":{"warn":60000,"critical":180000},"#
+        + #""waiting":{"warn":5,"critical":15},"occupancy":{"under":0.6,"healthy":0.8,"elevated":0.9}}"#
+
+    /// A queue with its configured target and a service report: every service field per window, then the
+    /// thresholds, before the occupancy fields.
+    @Test func queueServiceFragmentBytes() async throws {
+        let t0 = ms("2026-05-07T08:00:00.000Z")
+        let h = Harness(now: t0 + minute)
+        let q = EntityID(org: "us", platformID: "q-1")
+        let counts = QueueServiceCounts(offered: 12, answered: 9, answerWaitMs: 100_000, abandoned: 2, withinTarget: 7,
+                                        serviceLevelCalls: 11)
+        await h.engine.ingest(org: "us", events: [
+            .queueProfile(QueueProfile(queue: q, name: "Sales", serviceLevel: ServiceLevelTarget(percentage: 0.8, durationMs: 20_000))),
+            .queueService(QueueServiceReport(queue: q, dayStart: ms("2026-05-07T00:00:00.000Z"), asOf: t0,
+                                             windows: QueueServiceWindows(today: counts, rolling15m: QueueServiceCounts(),
+                                                                          rolling60m: QueueServiceCounts(offered: 1)))),
+        ])
+        let c = try #require(h.sink.drain().of(.queues).last)
+        #expect(c.json?.string == #"{"id":"us/q-1","org":"us","name":"Sales","waiting":0,"interacting":0,"alerting":0,"#
+            + #""onQueueAgents":0,"longestWaitMs":0,"oldestWaitingSince":null,"#
+            + #""serviceLevelTarget":{"percentage":0.8,"durationMs":20000},"#
+            + #""serviceLevel":{"today":0.6364,"rolling15m":null,"rolling60m":null},"#
+            + #""offered":{"today":12,"rolling15m":0,"rolling60m":1},"answered":{"today":9,"rolling15m":0,"rolling60m":0},"#
+            + #""abandoned":{"today":2,"rolling15m":0,"rolling60m":0},"#
+            + #""answeredWithinTarget":{"today":7,"rolling15m":0,"rolling60m":0},"#
+            + #""serviceLevelCalls":{"today":11,"rolling15m":0,"rolling60m":0},"#
+            + #""abandonRate":{"today":0.1667,"rolling15m":null,"rolling60m":0},"#
+            + #""asaMs":{"today":11111,"rolling15m":null,"rolling60m":null},"serviceAsOf":"2026-05-07T08:00:00.000Z","#
+            + Self.defaultThresholds
+            + #","occupancy":null,"handlingMs":null,"productiveMs":null,"accruing":null,"asOf":null}"#)
+    }
+
+    /// Org and totals fragments carry the service sums and thresholds before `accruing`, and still end with
+    /// `,"asOf":"…"}` (the equality check that skips asOf-only changes depends on it).
+    @Test func orgAndTotalsFragmentsEndWithAsOf() async throws {
+        let t0 = ms("2026-05-07T08:00:00.000Z")
+        let h = Harness(now: t0 + minute)
+        let q = EntityID(org: "us", platformID: "q-1")
+        await h.engine.refresh()
+        _ = h.sink.drain()
+        await h.engine.ingest(org: "us", events: [
+            .queueProfile(QueueProfile(queue: q, name: "Sales")),
+            .queueService(QueueServiceReport(queue: q, dayStart: ms("2026-05-07T00:00:00.000Z"), asOf: t0,
+                                             windows: QueueServiceWindows(today: QueueServiceCounts(
+                                                 offered: 4, answered: 3, answerWaitMs: 3_000, abandoned: 1, withinTarget: 2,
+                                                 serviceLevelCalls: 4)))),
+        ])
+        await h.engine.refresh()
+        let changes = h.sink.drain()
+        let org = try #require(changes.of(.orgs).last?.json?.string)
+        let service = #""serviceLevel":{"today":0.5,"rolling15m":null,"rolling60m":null},"#
+            + #""offered":{"today":4,"rolling15m":0,"rolling60m":0},"answered":{"today":3,"rolling15m":0,"rolling60m":0},"#
+            + #""abandoned":{"today":1,"rolling15m":0,"rolling60m":0},"#
+            + #""answeredWithinTarget":{"today":2,"rolling15m":0,"rolling60m":0},"#
+            + #""serviceLevelCalls":{"today":4,"rolling15m":0,"rolling60m":0},"#
+            + #""abandonRate":{"today":0.25,"rolling15m":null,"rolling60m":null},"#
+            + #""asaMs":{"today":1000,"rolling15m":null,"rolling60m":null},"serviceAsOf":"2026-05-07T08:00:00.000Z","#
+            + Self.defaultThresholds
+        #expect(org == #"{"id":"us","name":"US","status":"connecting","lastHeartbeatAt":null,"lastEventAt":"2026-05-07T08:01:00.000Z","#
+            + #""timezone":"GMT","occupancy":{"today":null,"rolling15m":null,"rolling60m":null},"#
+            + #""handlingMs":{"today":0,"rolling15m":0,"rolling60m":0},"productiveMs":{"today":0,"rolling15m":0,"rolling60m":0},"#
+            + #""agents":0,"problems":[],"# + service + #","accruing":{"handling":0,"productive":0},"asOf":"2026-05-07T08:01:00.000Z"}"#)
+        let totals = changes.of(.occupancy)
+        let orgTotals = try #require(totals.first { $0.id == "us" }?.json?.string)
+        let global = try #require(totals.first { $0.id == "global" }?.json?.string)
+        let occupancy = #""today":null,"rolling15m":null,"rolling60m":null,"#
+            + #""handlingMs":{"today":0,"rolling15m":0,"rolling60m":0},"productiveMs":{"today":0,"rolling15m":0,"rolling60m":0},"#
+        let tail = #","accruing":{"handling":0,"productive":0},"asOf":"2026-05-07T08:01:00.000Z"}"#
+        #expect(orgTotals == "{" + occupancy + service + tail)
+        #expect(global == "{" + occupancy + #""leftOut":[],"# + service + tail)
+        for f in [org, orgTotals, global] {
+            #expect(f.utf8.suffix(OrgState.asOfSuffixLength).starts(with: Array(#","asOf":""#.utf8)))
+        }
     }
 
     /// The writer's ratios are `JSONText.appendDouble`'s, over random and edge values.

@@ -44,10 +44,12 @@ struct Harness {
     let clock: ManualClock
 
     init(orgs: [ViewOrg] = [ViewOrg(id: "us", name: "US", timeZone: utc)], now: EpochMillis,
-         occupancy: OccupancyConfig = OccupancyConfig(), tuning: ViewTuning = ViewTuning()) {
+         occupancy: OccupancyConfig = OccupancyConfig(), tuning: ViewTuning = ViewTuning(),
+         thresholds: ThresholdsConfig = ThresholdsConfig()) {
         sink = RecordingSink()
         clock = ManualClock(now)
-        engine = ViewEngine(occupancy: occupancy, orgs: orgs, clock: clock, sink: sink, tuning: tuning)
+        engine = ViewEngine(occupancy: occupancy, orgs: orgs, clock: clock, sink: sink, tuning: tuning,
+                            thresholds: thresholds)
     }
 
     /// Parses an emitted fragment.

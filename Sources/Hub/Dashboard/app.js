@@ -117,7 +117,8 @@ window.switchboard = {
   get renders() { return renderCount; },
   _heat: heat,
   reconnect() { if (ws) { try { ws.close(); } catch (e) { /* ignore */ } } },
-  thresholds: { QUEUE_WAITING_WARN, QUEUE_WAITING_CRIT, QUEUE_WAIT_WARN_MS, QUEUE_WAIT_CRIT_MS },
+  // the thresholds the global figures are judged by, as the stream carries them (queues and orgs carry their own)
+  get thresholds() { const v = view(); return (v.occupancy && v.occupancy.thresholds) || null; },
 };
 
 // ---- start ----

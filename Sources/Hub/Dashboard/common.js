@@ -5,14 +5,9 @@
 // its canvas view); app.js wires the events and starts the board.
 'use strict';
 
-// ---- thresholds and tunables (edit here) -------------------------------------------------
-const QUEUE_WAITING_WARN = 5;          // waiting > 5  → amber
-const QUEUE_WAITING_CRIT = 15;         // waiting > 15 → red
-const QUEUE_WAIT_WARN_MS = 60 * 1000;  // longest wait > 60 s  → amber
-const QUEUE_WAIT_CRIT_MS = 180 * 1000; // longest wait > 180 s → red
-const OCC_UNDER = 0.60;                // aggregate figures use the same bands as agents
-const OCC_ELEVATED = 0.80;
-const OCC_BURNOUT = 0.90;
+// ---- tunables (edit here) ------------------------------------------------------------------
+// No badge thresholds here: queue, org and totals entities carry `thresholds` (the YAML's, resolved per
+// queue and org by the bridge; docs/configuration.md "Thresholds"), and every badge is judged by those.
 const AGE_WARN_S = 65;                 // "updated … ago" turns amber past the seed's 65 s watchdog
 const PING_EVERY_MS = 20 * 1000;
 const SILENCE_LIMIT_MS = 50 * 1000;    // no frame at all for this long → our own socket is a ghost: reconnect
@@ -43,14 +38,61 @@ function num(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
 function ratio(v) { v = num(v); return v == null ? null : v; }
 function pct(v) { v = ratio(v); return v == null ? '—' : Math.round(v * 100) + '%'; }
 function ts(s) { if (!s) return null; const t = typeof s === 'number' ? s : Date.parse(s); return isFinite(t) ? t : null; }
-function occBand(v) {
+// The band of an aggregate occupancy by an entity's `thresholds.occupancy` {under, healthy, elevated}, as
+// the bridge bands agents: < under, ≤ healthy, ≤ elevated, above. 'none' without a figure or thresholds.
+function occBand(v, t) {
   v = ratio(v);
-  if (v == null) return 'none';
-  if (v > OCC_BURNOUT) return 'burnout';
-  if (v >= OCC_ELEVATED) return 'elevated';
-  if (v >= OCC_UNDER) return 'healthy';
-  return 'under';
+  const b = t && t.occupancy;
+  if (v == null || !b) return 'none';
+  if (v < b.under) return 'under';
+  if (v <= b.healthy) return 'healthy';
+  if (v <= b.elevated) return 'elevated';
+  return 'burnout';
 }
+// ---- badge levels from the stream's thresholds ----
+const LEVEL_RANK = { none: 0, ok: 0, warn: 1, crit: 2 };
+function worstLevel(...ls) { return ls.reduce((a, b) => (LEVEL_RANK[b] || 0) > (LEVEL_RANK[a] || 0) ? b : a, 'ok'); }
+function levelAbove(v, lim) { return v == null || !lim ? 'ok' : v > lim.critical ? 'crit' : v > lim.warn ? 'warn' : 'ok'; }
+function levelWaiting(n, t) { return levelAbove(n, t && t.waiting); }
+function levelWait(ms, t) { return levelAbove(ms, t && t.longestWaitMs); }
+function levelBand(band) { return band === 'burnout' ? 'crit' : band === 'elevated' ? 'warn' : 'ok'; }
+// Service level in the thresholds' window vs its target: below target − criticalMargin → crit, below target →
+// warn; 'none' (not judged) while fewer than minCalls conversations were answered or abandoned in the window.
+function slWindow(t) { return (t && t.serviceLevel && t.serviceLevel.window) || 'rolling60m'; }
+function serviceOf(e, w) {
+  const pick = (k) => (e && e[k] && typeof e[k] === 'object') ? num(e[k][w]) : null;
+  return { sl: pick('serviceLevel'), calls: pick('serviceLevelCalls'), offered: pick('offered'), answered: pick('answered'),
+    abandoned: pick('abandoned'), within: pick('answeredWithinTarget'), abandonRate: pick('abandonRate'), asaMs: pick('asaMs') };
+}
+function levelSL(e, t) {
+  const s = t && t.serviceLevel;
+  if (!s) return 'none';
+  const x = serviceOf(e, slWindow(t));
+  if (x.sl == null || (x.calls || 0) < (s.minCalls || 1)) return 'none';
+  const eps = 0.00005;
+  if (x.sl < s.target - s.criticalMargin - eps) return 'crit';
+  if (x.sl < s.target - eps) return 'warn';
+  return 'ok';
+}
+const WINDOW_TEXT = { today: 'today', rolling15m: '15 min', rolling60m: '60 min' };
+// Σ of the orgs' counts, shaped like an entity's service fields (ratios from the sums).
+function sumService(list) {
+  const out = {};
+  for (const k of ['offered', 'answered', 'abandoned', 'answeredWithinTarget', 'serviceLevelCalls']) out[k] = {};
+  out.serviceLevel = {}; out.abandonRate = {};
+  for (const w of ['today', 'rolling15m', 'rolling60m']) {
+    for (const k of ['offered', 'answered', 'abandoned', 'answeredWithinTarget', 'serviceLevelCalls']) {
+      let sum = 0, any = false;
+      for (const o of list) { const x = o[k] && num(o[k][w]); if (x != null) { sum += x; any = true; } }
+      out[k][w] = any ? sum : null;
+    }
+    const calls = out.serviceLevelCalls[w], offered = out.offered[w];
+    out.serviceLevel[w] = calls > 0 ? out.answeredWithinTarget[w] / calls : null;
+    out.abandonRate[w] = offered > 0 ? out.abandoned[w] / offered : null;
+  }
+  return out;
+}
+
 function dur(ms) { // compact human duration
   ms = num(ms);
   if (ms == null) return '—';

@@ -67,9 +67,18 @@ function renderHeader(v, scope, orgList, now, inScope) {
     ? ticked(orgList[0], now, String(orgList[0].status || '').toLowerCase())
     : tickedTotals(v, v.occupancy, now);
   const occ = (src && src.occupancy) ? src.occupancy : (src || {});
-  setFig('g-today', pct(occ.today), { band: occBand(occ.today) });
-  setFig('g-15', pct(occ.rolling15m), { band: occBand(occ.rolling15m) });
-  setFig('g-60', pct(occ.rolling60m), { band: occBand(occ.rolling60m) });
+  const thr = (src && src.thresholds) || (orgList[0] && orgList[0].thresholds) || null;
+  setFig('g-today', pct(occ.today), { band: occBand(occ.today, thr) });
+  setFig('g-15', pct(occ.rolling15m), { band: occBand(occ.rolling15m, thr) });
+  setFig('g-60', pct(occ.rolling60m), { band: occBand(occ.rolling60m, thr) });
+  // service level: the global totals, the one org, or Σ over the orgs in scope (never a mean of ratios)
+  const svc = !scope ? v.occupancy : orgList.length === 1 ? orgList[0] : sumService(orgList);
+  const slw = slWindow(thr), sx = serviceOf(svc, slw);
+  setFig('k-sl', pct(sx.sl), { level: levelSL(svc, thr) });
+  setText($('k-sl').querySelector('.fig-label'), 'Service level · ' + WINDOW_TEXT[slw]);
+  setAttr($('k-sl'), 'title', thr && thr.serviceLevel ? 'Answered within target ÷ (answered + abandoned); goal ' + pct(thr.serviceLevel.target) : '');
+  const st = serviceOf(svc, 'today');
+  setFig('k-abandon', pct(st.abandonRate));
   // The global totals leave out orgs that are not live, and say so (their state is unknown).
   const leftOut = (!scope && v.occupancy && Array.isArray(v.occupancy.leftOut)) ? v.occupancy.leftOut : [];
   const leftNames = leftOut.map(id => { const o = v.orgs.get(String(id)); return o ? (o.name || o.id) : id; });
@@ -78,19 +87,19 @@ function renderHeader(v, scope, orgList, now, inScope) {
   setAttr($('occ-title').parentNode, 'data-partial', leftOut.length ? 'true' : 'false');
   setText($('scope-label'), scope ? 'Org view · ' + (orgList.map(o => o.name || o.id).join(', ') || [...scope].join(', ')) : 'Global view · ' + orgList.length + (orgList.length === 1 ? ' org' : ' orgs'));
 
-  let waiting = 0, longest = null, anyQ = false, worstWaiting = 'ok';
+  let waiting = 0, longest = null, anyQ = false, worstWaiting = 'ok', worstWait = 'ok';
   for (const q of v.queues.values()) {
     if (!inScope(q)) continue;
     anyQ = true;
     waiting += num(q.waiting) || 0;
-    const lw = levelWaiting(num(q.waiting) || 0);
-    if (LEVEL_RANK[lw] > LEVEL_RANK[worstWaiting]) worstWaiting = lw;
+    worstWaiting = worstLevel(worstWaiting, levelWaiting(num(q.waiting) || 0, q.thresholds));
     const w = queueWait(q, now);
+    worstWait = worstLevel(worstWait, levelWait(w, q.thresholds));
     if (w != null && (longest == null || w > longest)) longest = w;
   }
   // the totals take the colour of the worst queue (a sum of queues is not judged by one queue's threshold)
   setFig('k-waiting', anyQ ? String(waiting) : '—', { level: anyQ ? worstWaiting : 'none' });
-  setFig('k-longest', anyQ ? (longest ? clockDur(longest) : '0:00') : '—', { level: anyQ ? levelWait(longest) : 'none' });
+  setFig('k-longest', anyQ ? (longest ? clockDur(longest) : '0:00') : '—', { level: anyQ ? worstWait : 'none' });
   // counted from the agents, not summed over queues (an agent may serve several queues)
   let onq = 0, anyA = false;
   for (const a of v.agents.values()) { if (!inScope(a)) continue; anyA = true; if (isOnQueue(a)) onq++; }
@@ -161,6 +170,7 @@ function makeOrgCard() {
   const figs = el('div', 'org-figs');
   const mk = (label) => { const f = el('div', 'fig'); f.append(el('span', 'fig-label', label), el('span', 'fig-val', '—')); figs.append(f); return f; };
   const f1 = mk('Today'), f2 = mk('15 min'), f3 = mk('60 min');
+  const sl = el('div', 'org-sl');
   const foot = el('div', 'org-foot');
   const counts = el('span', 'org-counts');
   const age = el('span', 'org-age');
@@ -169,8 +179,8 @@ function makeOrgCard() {
   // without a reason
   const problems = el('div', 'org-problems');
   problems.hidden = true;
-  c.append(head, banner, figs, foot, problems);
-  return { c, name, tz, pill, banner, f1, f2, f3, counts, age, problems };
+  c.append(head, banner, figs, sl, foot, problems);
+  return { c, name, tz, pill, banner, f1, f2, f3, sl, counts, age, problems };
 }
 function renderOrgs(v, orgList, now, inScope) {
   const host = $('orgs');
@@ -212,9 +222,10 @@ function renderOrgs(v, orgList, now, inScope) {
     const occ = ticked(o, now, status).occupancy || {};
     for (const [f, w] of [[card.f1, 'today'], [card.f2, 'rolling15m'], [card.f3, 'rolling60m']]) {
       setText(f.lastChild, pct(occ[w]));
-      setAttr(f, 'data-band', occBand(occ[w]));
+      setAttr(f, 'data-band', occBand(occ[w], o.thresholds));
       setAttr(f, 'title', occ[w] == null ? UNDEFINED_OCC : '');
     }
+    renderServiceLine(card.sl, o, o.thresholds);
     const a = agg.get(id);
     const nAgents = num(o.agents) != null ? o.agents : a.agents;
     setText(card.counts, nAgents + ' agents · ' + a.onq + ' on queue · ' + a.waiting + ' waiting');
@@ -242,6 +253,19 @@ function renderOrgs(v, orgList, now, inScope) {
   host.style.setProperty('--org-cols', String(Math.max(1, Math.min(orgList.length, 6))));
 }
 
+// ---- service level (docs/queues.md) ----
+// "SL 84% today · 79% 60 min · 12 abandoned (3%) · ASA 0:14" on an org card, coloured by the org's thresholds.
+function renderServiceLine(host, e, t) {
+  const d = serviceOf(e, 'today'), w = slWindow(t), x = serviceOf(e, w);
+  if (d.sl == null && d.offered == null) { setText(host, 'Service level —'); setAttr(host, 'data-level', 'none'); return; }
+  const parts = ['SL ' + pct(d.sl) + ' today'];
+  if (w !== 'today') parts.push(pct(x.sl) + ' ' + WINDOW_TEXT[w]);
+  parts.push((d.abandoned ?? 0) + ' abandoned (' + pct(d.abandonRate) + ')', 'ASA ' + clockDur(d.asaMs));
+  setText(host, parts.join(' · '));
+  setAttr(host, 'data-level', levelSL(e, t));
+  setAttr(host, 'title', t && t.serviceLevel ? 'Service level = answered within target ÷ (answered + abandoned); goal ' + pct(t.serviceLevel.target) : '');
+}
+
 // ---- queue tiles ----
 function queueWait(q, now) {
   const since = ts(q.oldestWaitingSince);
@@ -251,9 +275,6 @@ function queueWait(q, now) {
   if (!(num(q.waiting) > 0) || w === 0) return w;
   return w + Math.max(0, now - (q._rxAt || now)); // keep ticking between updates
 }
-function levelWaiting(n) { return n > QUEUE_WAITING_CRIT ? 'crit' : n > QUEUE_WAITING_WARN ? 'warn' : 'ok'; }
-function levelWait(ms) { return ms == null ? 'ok' : ms > QUEUE_WAIT_CRIT_MS ? 'crit' : ms > QUEUE_WAIT_WARN_MS ? 'warn' : 'ok'; }
-const LEVEL_RANK = { ok: 0, warn: 1, crit: 2 };
 const LEVEL_TEXT = { ok: 'OK', warn: 'BUSY', crit: 'CRITICAL', unknown: 'NO DATA' };
 const qSections = new Map(), qTiles = new Map();
 function makeTile() {
@@ -268,9 +289,12 @@ function makeTile() {
   big.append(w1, w2);
   const w3 = el('div', 'q-fig q-occ'); w3.append(el('span', 'fig-val', '—'), el('span', 'fig-label', 'occ'));
   big.append(w3);
+  const svc = el('div', 'q-svc');
+  const sl = el('span', 'q-sl'), ab = el('span', 'q-ab'), asa = el('span', 'q-asa');
+  svc.append(sl, ab, asa);
   const small = el('div', 'q-small');
-  t.append(head, big, small);
-  return { t, name, lvl, w1, w2, w3, small };
+  t.append(head, big, svc, small);
+  return { t, name, lvl, w1, w2, w3, svc, sl, ab, asa, small };
 }
 function renderQueues(v, orgList, now, inScope) {
   const host = $('queues');
@@ -318,10 +342,16 @@ function renderQueues(v, orgList, now, inScope) {
       if (sec.grid.children[i] !== tile.t) sec.grid.insertBefore(tile.t, sec.grid.children[i] || null);
       const waiting = num(q.waiting);
       const wait = queueWait(q, now);
-      const lw = waiting == null ? 'ok' : levelWaiting(waiting);
-      const lt = (waiting === 0 && q.oldestWaitingSince == null) ? 'ok' : levelWait(wait);
+      const t = q.thresholds;
+      const lw = waiting == null ? 'ok' : levelWaiting(waiting, t);
+      const lt = (waiting === 0 && q.oldestWaitingSince == null) ? 'ok' : levelWait(wait, t);
+      const occ = q.occupancy || {};
+      const qo = occ.rolling15m !== undefined ? occ.rolling15m : occ.today;
+      const band = occBand(qo, t);
+      const lsl = levelSL(q, t);
+      // the badge takes every threshold into account: waiting, longest wait, service level, occupancy band
       // an org that is not live has no current queue state: its badges say so in grey, never a green OK
-      const level = st !== 'open' ? 'unknown' : LEVEL_RANK[lw] >= LEVEL_RANK[lt] ? lw : lt;
+      const level = st !== 'open' ? 'unknown' : worstLevel(lw, lt, lsl, levelBand(band));
       setAttr(tile.t, 'data-queue', id);
       setAttr(tile.t, 'data-level', level);
       setText(tile.name, q.name || id);
@@ -332,11 +362,23 @@ function renderQueues(v, orgList, now, inScope) {
       setAttr(tile.w1, 'data-level', lw);
       setText(tile.w2.firstChild, waiting === 0 && q.oldestWaitingSince == null ? '0:00' : clockDur(wait));
       setAttr(tile.w2, 'data-level', lt);
-      const occ = q.occupancy || {};
-      const qo = occ.rolling15m !== undefined ? occ.rolling15m : occ.today;
       setText(tile.w3.firstChild, pct(qo));
-      setAttr(tile.w3, 'data-band', occBand(qo));
-      setText(tile.small, (num(q.interacting) ?? '—') + ' interacting · ' + (num(q.onQueueAgents) ?? '—') + ' on queue');
+      setAttr(tile.w3, 'data-band', band);
+      const slw = slWindow(t), x = serviceOf(q, slw), d = serviceOf(q, 'today');
+      const target = q.serviceLevelTarget;
+      setText(tile.sl, 'SL ' + pct(x.sl) + (t && t.serviceLevel ? '/' + pct(t.serviceLevel.target) : ''));
+      setAttr(tile.sl, 'data-level', lsl);
+      setAttr(tile.sl, 'title', 'Service level, ' + WINDOW_TEXT[slw] + ': answered within '
+        + (target ? Math.round(target.durationMs / 1000) + ' s' : 'target') + ' ÷ (answered + abandoned)'
+        + (t && t.serviceLevel ? '; goal ' + pct(t.serviceLevel.target) : ''));
+      setText(tile.ab, 'Abd ' + pct(d.abandonRate));
+      setAttr(tile.ab, 'title', 'Abandoned ÷ offered, today');
+      setText(tile.asa, 'ASA ' + clockDur(d.asaMs));
+      setAttr(tile.asa, 'title', 'Average speed of answer, today');
+      const live = (num(q.interacting) ?? '—') + ' interacting · ' + (num(q.onQueueAgents) ?? '—') + ' on queue';
+      setText(tile.small, d.offered == null ? live : 'today ' + d.offered + ' in · ' + d.answered + ' ans · ' + d.abandoned + ' abd');
+      setAttr(tile.small, 'title', d.offered == null ? '' : 'Today: ' + d.offered + ' offered, ' + d.answered + ' answered, '
+        + d.abandoned + ' abandoned · ' + live);
     });
   }
   for (const [id, sec] of qSections) if (!seenS.has(id)) { sec.s.remove(); qSections.delete(id); }

@@ -49,6 +49,7 @@ extension OrgModel {
                 routingStatus: agent.routing.rawValue, queueIds: agent.queues.map { queues[$0].id },
                 handlingMs: h, productiveMs: p, dateHire: agent.hireDay.map(CalendarDay.format)))
         }
+        let service = serviceTruth(at: now)
         let queueTruths = queues.indices.map { q -> SimTruth.Queue in
             var h = SimTruth.Windows(), p = SimTruth.Windows()
             for a in queues[q].members {
@@ -59,12 +60,13 @@ extension OrgModel {
             return SimTruth.Queue(
                 id: queue.id, name: queue.name, waiting: queue.waiting.count, interacting: queue.interacting,
                 alerting: queue.alerting, onQueueAgents: queue.onQueueMembers, memberCount: queue.members.count,
-                longestWaitMs: longestWait(q), handlingMs: h, productiveMs: p)
+                longestWaitMs: longestWait(q), handlingMs: h, productiveMs: p,
+                serviceLevelTarget: service.queues[q].target, service: service.queues[q].service)
         }
         return SimTruth(
             org: org, at: Timestamp.format(now), atMillis: now, timeZone: timeZone.identifier,
             dayStart: Timestamp.format(dayStart), agents: agentTruths, queues: queueTruths,
-            totals: SimTruth.Totals(handlingMs: orgH, productiveMs: orgP),
+            totals: SimTruth.Totals(handlingMs: orgH, productiveMs: orgP), serviceTotals: service.totals,
             utilization: utilizationTruth(dayStart: dayStart), quality: qualityTruth(dayStart: dayStart),
             queueUtilization: queueUtilizationTruth(dayStart: dayStart), queueQuality: queueQualityTruth(dayStart: dayStart))
     }

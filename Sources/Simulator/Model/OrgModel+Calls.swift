@@ -54,6 +54,7 @@ extension OrgModel {
             id: rng.uuid(), start: now, queue: q, participants: [customer, acd], waitingSince: now,
             customerAddress: phone)
         conversations[c] = conv
+        recordOffered(q)
         enqueue(c, in: q, atHead: false)
         tryDispatch(q)
     }
@@ -61,11 +62,14 @@ extension OrgModel {
     func enqueue(_ c: Int, in q: Int, atHead: Bool) {
         guard var conv = conversations[c] else { return }
         conv.epoch &+= 1
-        if conv.waitingSince == nil { conv.waitingSince = now }
+        if conv.waitingSince == nil {
+            conv.waitingSince = now
+            recordOffered(q)
+        }
         conversations[c] = conv
         if atHead { queues[q].waiting.insert(c, at: 0) } else { queues[q].waiting.append(c) }
         queues[q].dirtyConversations = true
-        heap.push(now + rng.millis(60, 600), .abandon(conversation: c, epoch: conv.epoch))
+        heap.push(now + callerPatience(), .abandon(conversation: c, epoch: conv.epoch))
     }
 
     func abandon(_ c: Int, epoch: UInt32) {
@@ -74,6 +78,7 @@ extension OrgModel {
         else { return }
         queues[conv.queue].waiting.remove(at: i)
         queues[conv.queue].dirtyConversations = true
+        if let since = conv.waitingSince { recordWaitEnded(conv.queue, since: since, answered: false) }
         conv.waitingSince = nil
         conv.finished = true
         for p in conv.participants.indices where conv.participants[p].end == nil {
@@ -158,6 +163,7 @@ extension OrgModel {
         queues[q].alerting -= 1
         queues[q].interacting += 1
         queues[q].dirtyConversations = true
+        if let since = conv.waitingSince { recordWaitEnded(q, since: since, answered: true) }
         conv.waitingSince = nil
         conv.participants[p].state = "connected"
         conv.participants[p].connected = now

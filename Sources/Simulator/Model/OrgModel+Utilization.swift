@@ -87,37 +87,57 @@ extension OrgModel {
 
     /// `POST /api/v2/analytics/conversations/aggregates/query` grouped by `userId` or `queueId` (or not
     /// grouped): per bucket of `granularity` aligned to the interval start, `tHandle`, `tTalk`, `tHeld`, `tAcw`
-    /// (`count`, `sum`, `max` for tHandle) and `nConnected` (`count`). Empty buckets are left out.
+    /// (`count`, `sum`, `max` for tHandle) and `nConnected` (`count`), and the queue service metrics
+    /// (``serviceMetricNames``; not for `userId` groups or filters). Empty buckets are left out.
     func conversationsAggregates(from: EpochMillis, to: EpochMillis, granularity: EpochMillis?, groupByUser: Bool,
                                  groupByQueue: Bool = false, userIDs: Set<String>?, queueIDs: Set<String>? = nil,
                                  metrics: Set<String>) -> [UInt8] {
         let step = granularity ?? max(1, to - from)
         let byQueue = groupByQueue && !groupByUser
-        var perAgent = utilizationBuckets(from: from, to: to, step: step, userIDs: userIDs, queueIDs: queueIDs,
-                                          byQueue: byQueue)
+        let wantsUtilization = !metrics.isDisjoint(with: ["tHandle", "tTalk", "tHeld", "tAcw", "nConnected"])
+        var perAgent = wantsUtilization
+            ? utilizationBuckets(from: from, to: to, step: step, userIDs: userIDs, queueIDs: queueIDs, byQueue: byQueue)
+            : [:]
+        let wantsService = !metrics.isDisjoint(with: Self.serviceMetricNames) && !groupByUser && userIDs == nil
+        var service = wantsService ? serviceBuckets(from: from, to: to, step: step, queueIDs: queueIDs) : [:]
         if !groupByUser && !byQueue {
             var all: [EpochMillis: UtilizationSums] = [:]
             for (_, buckets) in perAgent {
                 for (start, s) in buckets { all[start, default: UtilizationSums()].merge(s) }
             }
             perAgent = [-1: all.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }]
+            var allService: [EpochMillis: ServiceSums] = [:]
+            for (_, buckets) in service {
+                for (start, s) in buckets { allService[start, default: ServiceSums()].merge(s) }
+            }
+            service = allService.isEmpty ? [:] : [-1: allService]
         }
+        let keys = Set(perAgent.keys).union(service.keys).sorted()
         var w = JSONWriter(capacity: 4096)
         w.object { w in
             w.array("results") { w in
-                for agent in perAgent.keys.sorted() {
-                    guard let buckets = perAgent[agent], !buckets.isEmpty else { continue }
+                for key in keys {
+                    let util = Dictionary(uniqueKeysWithValues: perAgent[key] ?? [])
+                    let svc = service[key] ?? [:]
+                    let starts = Set(util.keys).union(svc.keys).sorted()
+                    guard !starts.isEmpty else { continue }
                     w.object { w in
                         w.object("group") { w in
-                            if agent >= 0 && byQueue { w.field("queueId", plain: queues[agent].id) }
-                            if agent >= 0 && !byQueue { w.field("userId", plain: agents[agent].id) }
+                            if key >= 0 && byQueue { w.field("queueId", plain: queues[key].id) }
+                            if key >= 0 && !byQueue { w.field("userId", plain: agents[key].id) }
                             w.field("mediaType", plain: "voice")
                         }
                         w.array("data") { w in
-                            for (start, s) in buckets {
+                            for start in starts {
                                 w.object { w in
                                     w.field("interval", "\(Timestamp.format(start))/\(Timestamp.format(min(start + step, to)))")
-                                    w.array("metrics") { w in writeUtilization(&w, s, metrics: metrics) }
+                                    w.array("metrics") { w in
+                                        if let u = util[start] { writeUtilization(&w, u, metrics: metrics) }
+                                        if let s = svc[start] {
+                                            writeService(&w, s, target: key >= 0 ? serviceLevelTarget(key).percentage : nil,
+                                                         metrics: metrics)
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -127,6 +147,9 @@ extension OrgModel {
         }
         return w.bytes
     }
+
+    /// The queue service metrics the conversation aggregates answer (docs/simulator.md).
+    static let serviceMetricNames: Set<String> = ["nOffered", "tAnswered", "tAbandon", "tAcd", "nOverSla", "oServiceLevel"]
 
     private func writeUtilization(_ w: inout JSONWriter, _ s: UtilizationSums, metrics: Set<String>) {
         func stat(_ name: String, count: Int, sum: Int64?, max: Int64? = nil) {

@@ -20,6 +20,8 @@ final class OrgModel {
     var conversations: [Int: Conversation] = [:]
     /// Every agent leg completed (after-call work ended), in completion order: the utilization truth.
     var handled: [HandledLeg] = []
+    /// Every offer, answer and abandon of a queue wait, in time order: the queue service truth.
+    var queueCalls: [QueueCallRecord] = []
     /// The day's quality evaluations, by creation time; visible once created (``visibleEvaluations``).
     var evaluations: [SimEvaluation] = []
     /// Evaluations before this index have been announced on `v2.quality.evaluations`.

@@ -175,7 +175,8 @@ extension GenesysSimulator {
                 case .success(let checked): q = checked
                 case .failure(let e): return .failure(e)
                 }
-                let known: Set<String> = ["tHandle", "tTalk", "tHeld", "tAcw", "nConnected"]
+                let known: Set<String> = Set(["tHandle", "tTalk", "tHeld", "tAcw", "nConnected"])
+                    .union(OrgModel.serviceMetricNames)
                 guard let asked = q.query.metrics, !asked.isEmpty else { return .failure(.badRequest("metrics is required.")) }
                 if q.groupBy.contains("userId") && q.groupBy.contains("queueId") {
                     return .failure(.badRequest("The simulator groups conversation aggregates by userId or by queueId, not both."))
@@ -228,6 +229,22 @@ extension GenesysSimulator {
             let org = request.uri.queryParameters.get("org") ?? orgIDs[0]
             guard let truth = await truth(org: org) else {
                 return SimHTTP.error(.notFound("No simulated org '\(org)'; orgs are \(orgIDs.joined(separator: ", ")))."),
+                                     contextID: "sim")
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = (try? encoder.encode(truth)) ?? Data()
+            return SimHTTP.json(.ok, Array(data))
+        }
+        router.get("/_sim/truth/service") { [self] request, _ -> Response in
+            let org = request.uri.queryParameters.get("org") ?? orgIDs[0]
+            let atText = request.uri.queryParameters.get("at")
+            let at = atText.flatMap { Int64($0) ?? Timestamp.parse($0) }
+            if atText != nil && at == nil {
+                return SimHTTP.error(.badRequest("at must be epoch milliseconds or ISO-8601."), contextID: "sim")
+            }
+            guard let truth = await serviceTruth(org: org, at: at) else {
+                return SimHTTP.error(.notFound("No simulated org '\(org)'; orgs are \(orgIDs.joined(separator: ", "))."),
                                      contextID: "sim")
             }
             let encoder = JSONEncoder()

@@ -133,6 +133,7 @@ extension GenesysSimulator {
                             w.object { w in
                                 w.field("id", m.queues[q].id)
                                 w.field("name", m.queues[q].name)
+                                m.writeQueueMediaSettings(&w, q)
                                 w.object("division") { w in
                                     w.field("id", m.organizationID)
                                     w.field("name", "Home")
