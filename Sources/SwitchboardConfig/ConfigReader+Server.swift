@@ -29,6 +29,11 @@ extension ConfigReader {
                    "top level: missing required key 'orgs'; add an 'orgs:' list with at least one org")
         }
         config.auth = auth(top, orgIDs: declaredOrgIDs)
+        if let listen = options.listen { config.server.listen = listen }
+        if let problem = ConfigPolicy.authNoneProblem(config, listenFromCommandLine: options.listen != nil,
+                                                      running: options.runningListen) {
+            report("auth-none-not-loopback", at: top["auth"]?.mark ?? top.mark, problem)
+        }
         return config
     }
 
