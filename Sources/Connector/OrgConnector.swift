@@ -170,12 +170,13 @@ public struct OrgConnector: Service {
                 let channels = try await prepare(&machine, topics: topics ?? [], rest: rest)
                 let outcome = await runSession(channels: channels, machine: &machine, rest: rest,
                                                resyncOnOpen: resyncOnOpen, alerted: &alerted)
+                // Stopping (graceful shutdown, a removed org) closes the socket: not a failure, nothing to report.
+                if Task.isCancelled { break }
                 if let fresh = outcome.topics { topics = fresh }
                 let recovery = machine.sessionEnded(outcome.end, channel: outcome.channel, uptime: outcome.uptime)
                 observer.reconnecting(org: org.id, reason: "\(outcome.end)")
                 logger.warning("session ended", metadata: ["reason": "\(outcome.end)", "uptime": "\(outcome.uptime.shortText)",
                                                            "retryIn": "\(recovery.delay.shortText)"])
-                if Task.isCancelled { break }
                 switch outcome.end {
                 case .stale:
                     await report(.stale, detail: "no heartbeat for \(t.heartbeatTimeout.shortText); re-syncing")

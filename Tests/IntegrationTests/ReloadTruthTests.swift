@@ -82,6 +82,12 @@ import Testing
             #expect(try await DemoFixture.get("\(base)/v1/views/global").status == 401)
             #expect(try await DemoFixture.get("\(base)/v1/views/global", token: Self.viewer).status == 200)
 
+            // Restoring the file (the configuration in force, unchanged) clears the error on /readyz.
+            try write(original)
+            #expect(await eventually("refusal cleared by the restored file") {
+                (await readyz()?["configErrors"] as? [String])?.isEmpty == true
+            })
+
             // 2. A new listen address and frame limit: everything else applies, these wait for a restart.
             try write(Self.yaml(simulator: sim, server: "  listen: 127.0.0.1:1\n  maxInboundFrameBytes: 128KiB\n  maxTopicsPerConnection: 8"))
             #expect(await eventually("restart-only settings reported") {
