@@ -55,6 +55,8 @@ let package = Package(
                 "SwitchboardCore",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RS256 keys are parsed with the hub's parser, so check-config refuses what the hub could not use.
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: strict
         ),

@@ -17,8 +17,9 @@ import Views
 public final class Bridge: Service, Sendable {
     /// Where the configuration comes from.
     public enum ConfigurationSource: Sendable {
-        /// A YAML file: loaded now, watched for edits and re-read on SIGHUP.
-        case file(path: String, initial: SwitchboardConfiguration)
+        /// A YAML file: loaded now (with `options`), watched for edits and re-read on SIGHUP with the same
+        /// options, so every reload passes the rules the start passed (`--listen` included).
+        case file(path: String, initial: SwitchboardConfiguration, options: ConfigLoadOptions = .init())
         /// Built in code once something is ready (the demo waits for its simulator's port). Not watched.
         case provided(@Sendable () async throws -> SwitchboardConfiguration)
     }
@@ -48,10 +49,12 @@ public final class Bridge: Service, Sendable {
     public func run() async throws {
         let config: SwitchboardConfiguration
         let path: String?
+        var loadOptions = ConfigLoadOptions()
         switch source {
-        case .file(let p, let initial):
+        case .file(let p, let initial, let options):
             config = initial
             path = p
+            loadOptions = options
         case .provided(let make):
             config = try await make()
             path = nil
@@ -67,7 +70,10 @@ public final class Bridge: Service, Sendable {
         hub.attachLiveSource(views)
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger)
         let supervisor = Supervisor(
-            configPath: path, initial: config, observer: observer,
+            configPath: path, initial: config,
+            loader: Supervisor.loader(environment: ProcessInfo.processInfo.environment,
+                                      options: Bridge.reloadOptions(loadOptions, running: config.server.listen)),
+            observer: observer,
             makeConnector: Supervisor.connectorFactory(
                 http: HTTPClient.shared, sink: views, clock: clock, observer: observer,
                 onAlert: { alert in hub.publish(alert: alert) }))
@@ -76,12 +82,18 @@ public final class Bridge: Service, Sendable {
 
         let host = config.server.listen.host
         let onListening = self.onListening
+        let bound = Mutex(false)
         let app = makeBridgeApplication(
             hub: hub, configuration: config.server,
             readiness: { await observer.readiness(supervisor: supervisor) },
             drillDown: supervisor,
             logger: .switchboard("http"),
-            onListening: { port in await onListening(host, port) })
+            onListening: { port in
+                bound.withLock { $0 = true }
+                await onListening(host, port)
+            })
+        let listener = ListenerService(app: app, address: config.server.listen.description,
+                                       bound: { bound.withLock { $0 } })
         let refresher = ViewRefreshService(views: views, observer: observer, interval: config.server.refreshInterval,
                                            sweepInterval: config.server.flushInterval)
 
@@ -90,18 +102,42 @@ public final class Bridge: Service, Sendable {
                 .init(service: hub),
                 .init(service: refresher),
                 .init(service: supervisor),
-                .init(service: app),
+                .init(service: listener),
             ],
             gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
         try await group.run()
     }
 
-    /// `auth: none` is for the demo and loopback only (SPEC §3).
+    /// How reloads are loaded: as the start was (`--listen`), and checked against the address the listener
+    /// is bound to, which a reload does not move.
+    static func reloadOptions(_ start: ConfigLoadOptions, running: ListenAddress) -> ConfigLoadOptions {
+        var options = start
+        options.runningListen = running
+        return options
+    }
+
+    /// The configuration rules (``ConfigPolicy``: `auth: none` only on loopback, SPEC §3), for a
+    /// configuration built in code; one loaded from a file passed the same rules in the loader.
     static func checkAuthPolicy(_ config: SwitchboardConfiguration) throws(BridgeError) {
-        if config.auth.disabled && !config.server.listen.isLoopback {
-            throw BridgeError(
-                code: "bridge.auth-none-not-loopback",
-                message: "auth: none is allowed only on a loopback listen address, but server.listen is \(config.server.listen); declare clients with tokens or listen on 127.0.0.1")
+        if let problem = ConfigPolicy.problems(config).first {
+            throw BridgeError(code: "bridge.auth-none-not-loopback", message: problem)
+        }
+    }
+}
+
+/// Runs the HTTP application; a failure before it listens (a taken port, an address of another machine)
+/// becomes a ``ListenError`` naming the address, instead of NIO's `bind(descriptor:ptr:bytes:)` text.
+struct ListenerService<App: Service>: Service {
+    let app: App
+    let address: String
+    let bound: @Sendable () -> Bool
+
+    func run() async throws {
+        do {
+            try await app.run()
+        } catch {
+            if bound() { throw error }
+            throw ListenError(address: address, underlying: error)
         }
     }
 }

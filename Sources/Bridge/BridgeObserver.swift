@@ -21,6 +21,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     private var configLoadedAt: EpochMillis?
     private var rejected: [String] = []
     private var orgIDs: [OrgID] = []
+    /// What the listener was started with: settings in ``ServerConfig/restartOnlyKeys`` stay so until a restart.
+    private var running: ServerConfig?
+    /// Restart-only settings the file in force changes (`server.listen: a → b`), for `/readyz` and an alert.
+    private var restartNeeded: [String] = []
 
     init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger) {
         self.hub = hub
@@ -34,13 +38,13 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     func configApplied(_ config: SwitchboardConfiguration, diff: ConfigDiff?) async {
         configLoadedAt = SystemClock.realNow()
-        if !rejected.isEmpty {
-            hub.publish(alert: StreamAlert(kind: .configAccepted, org: nil, since: clock.now(),
-                                           message: "configuration reloaded; the earlier refused edit no longer applies"))
-        }
+        let wasRejected = !rejected.isEmpty
         rejected = []
         orgIDs = config.orgs.map(\.id)
-        guard let diff else { return }  // the initial configuration is already in place
+        guard let diff else {  // the initial configuration is already in place
+            running = config.server
+            return
+        }
         await views.setOrgs(config.orgs.map(ViewOrg.init(config:)))
         if diff.occupancyChanged { await views.updateOccupancyConfig(config.occupancy) }
         if diff.thresholdsChanged { await views.updateThresholds(config.thresholds) }
@@ -51,6 +55,16 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 logger.error("new auth configuration could not be applied; the previous one stays in force: \(error)")
             }
         }
+        let pending = running.map { config.server.restartOnlyChanges(from: $0) } ?? []
+        let restartChanged = pending != restartNeeded
+        restartNeeded = pending
+        if wasRejected || (restartChanged && pending.isEmpty) {
+            let why = wasRejected ? "the earlier refused edit no longer applies" : "no setting waits for a restart any more"
+            hub.publish(alert: StreamAlert(kind: .configAccepted, org: nil, since: clock.now(),
+                                           message: "configuration reloaded; \(why)"))
+        }
+        // Re-raised after a refusal was cleared: the hub holds one configuration alert at a time.
+        if !pending.isEmpty && (restartChanged || wasRejected) { publishRestartNeeded() }
     }
 
     func configUnchanged() async {
@@ -58,6 +72,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         rejected = []
         hub.publish(alert: StreamAlert(kind: .configAccepted, org: nil, since: clock.now(),
                                        message: "configuration file restored; the refused edit no longer applies"))
+        if !restartNeeded.isEmpty { publishRestartNeeded() }
     }
 
     func configRejected(_ diagnostics: [String]) async {
@@ -65,6 +80,12 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         let message = "configuration edit refused, the running configuration stays in force: "
             + diagnostics.joined(separator: " | ")
         hub.publish(alert: StreamAlert(kind: .configRejected, org: nil, since: clock.now(), message: message))
+    }
+
+    private func publishRestartNeeded() {
+        let message = "configuration reloaded, but these settings take effect only after a restart (the running "
+            + "values stay in force until then): " + restartNeeded.joined(separator: " | ")
+        hub.publish(alert: StreamAlert(kind: .restartRequired, org: nil, since: clock.now(), message: message))
     }
 
     // MARK: ConnectorObserver
@@ -94,7 +115,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 problems: (s?.problems ?? [:]).sorted { $0.key < $1.key }.map(\.value))
         }
         return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),
-                               configErrors: rejected, orgs: orgs)
+                               configErrors: rejected, restartNeeded: restartNeeded, orgs: orgs)
     }
 
     /// Org occupancy and staleness gauges (bounded cardinality: per org and window, never per agent).

@@ -38,9 +38,10 @@ public enum DemoConfiguration {
         return SwitchboardConfiguration(server: server, auth: auth, occupancy: OccupancyConfig(), orgs: orgs)
     }
 
-    /// `demo-global` (global), `demo-admin` (admin, global) and `demo-<org>` (that org only).
+    /// `demo-global` (global), `demo-admin` (admin, global), `demo-metrics` (metrics: `/metrics` only, for a
+    /// local Prometheus) and `demo-<org>` (that org only).
     public static func demoTokens(orgs: [String]) -> [(token: String, scopes: [Scope])] {
-        [("demo-global", [.global]), ("demo-admin", [.admin, .global])]
+        [("demo-global", [.global]), ("demo-admin", [.admin, .global]), ("demo-metrics", [.metrics])]
             + orgs.map { ("demo-\($0)", [Scope.org(OrgID($0))]) }
     }
 }

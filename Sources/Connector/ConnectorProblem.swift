@@ -47,4 +47,16 @@ enum ConnectorProblem {
         return "notifications: \(rejected.count) topic(s) refused, e.g. \(first.id) — \(why); "
             + "those figures come only from REST re-syncs until the role is granted (docs/permissions.md)"
     }
+
+    /// The problem text for ids listed under the org's `users:` or `queues:` that its directory does not
+    /// hold (a deleted user, an id from another org, a typo that is still a UUID): they are not watched,
+    /// and the platform would refuse an analytics query naming them (422). Nil when every id was found.
+    static func unknownIDs(_ key: String, wanted: Set<String>, found: Set<String>) -> String? {
+        let missing = wanted.subtracting(found).sorted()
+        guard !missing.isEmpty else { return nil }
+        let shown = missing.prefix(3).joined(separator: ", ") + (missing.count > 3 ? ", …" : "")
+        return "\(key): \(missing.count) of the \(wanted.count) ids in this org's '\(key):' list are not in its directory "
+            + "(\(shown)); they are not watched — correct or remove them in the orgs YAML (ids from another org or "
+            + "of deleted \(key) do not work)"
+    }
 }

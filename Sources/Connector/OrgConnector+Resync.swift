@@ -33,6 +33,11 @@ extension OrgConnector {
             $0.users = users
             $0.queues = queues
         }
+        // Listed ids the directory does not hold are shown on the org card and /readyz, not silently dropped.
+        if let wantedUsers { await problem("users", ConnectorProblem.unknownIDs("users", wanted: wantedUsers, found: Set(users))) }
+        if let wantedQueues {
+            await problem("queues", ConnectorProblem.unknownIDs("queues", wanted: wantedQueues, found: Set(queues)))
+        }
         // The directory as it is now: agents and queues the views hold that are gone leave them.
         await sink.ingest(org: id, events: [.directory(OrgDirectory(org: id, users: Set(users), queues: Set(queues)))])
         let chunk = max(1, options.analyticsChunk)

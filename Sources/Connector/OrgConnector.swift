@@ -15,7 +15,8 @@ import SwitchboardCore
 public struct OrgConnector: Service {
     /// Knobs that are not in the orgs YAML.
     public struct Options: Sendable {
-        /// REST retry policy (the SDK's by default).
+        /// REST retry policy (the SDK's by default), fitted to the org's `backoffInitial`/`backoffMax`
+        /// (``restPolicy(tunables:)``).
         public var retryPolicy: RetryPolicy = .default
         /// How REST retries wait.
         public var sleeper: Sleeper = realSleeper
@@ -93,8 +94,9 @@ public struct OrgConnector: Service {
                                       clientSecret: org.clientSecret, timeout: t.requestTimeout, logger: logger).fetchToken()
             },
             onEvent: { [self] event in tokenEvent(event) })
-        let rest = GenesysRESTClient(http: http, apiBase: org.apiBase, tokens: tokens, policy: options.retryPolicy,
-                                     sleeper: options.sleeper, timeout: t.requestTimeout, logger: logger)
+        let rest = GenesysRESTClient(http: http, apiBase: org.apiBase, tokens: tokens, policy: restPolicy(tunables: t),
+                                     sleeper: options.sleeper, timeout: t.requestTimeout, logger: logger,
+                                     onRetry: { [self] notice in await retrying(notice) })
         state.box.withLock { $0.rest = rest }
         defer { state.box.withLock { $0.rest = nil } }
         logger.info("connector starting", metadata: ["apiBase": "\(org.apiBase)"])
@@ -139,6 +141,12 @@ public struct OrgConnector: Service {
         logger.info("connector stopped")
     }
 
+    /// The REST retry policy for this org: ``Options/retryPolicy`` with its 5xx ladder scaled by
+    /// `backoffInitial` and capped at `backoffMax`, so an org tuned to recover fast is not held for 27 s.
+    func restPolicy(tunables t: OrgTunables) -> RetryPolicy {
+        options.retryPolicy.fitted(initial: t.backoffInitial, cap: t.backoffMax)
+    }
+
     // MARK: the connection loop
 
     private func connectionLoop(rest: GenesysRESTClient, tokens: TokenManager) async {
@@ -154,6 +162,7 @@ public struct OrgConnector: Service {
         var resyncOnOpen = true
         var adopted = false
         var alerted = false
+        var failedAttempts = 0
         await report(.connecting, detail: "starting")
         while !Task.isCancelled {
             do {
@@ -170,21 +179,22 @@ public struct OrgConnector: Service {
                 let channels = try await prepare(&machine, topics: topics ?? [], rest: rest)
                 let outcome = await runSession(channels: channels, machine: &machine, rest: rest,
                                                resyncOnOpen: resyncOnOpen, alerted: &alerted)
+                // Stopping (graceful shutdown, a removed org) closes the socket: not a failure, nothing to report.
+                if Task.isCancelled { break }
                 if let fresh = outcome.topics { topics = fresh }
                 let recovery = machine.sessionEnded(outcome.end, channel: outcome.channel, uptime: outcome.uptime)
                 observer.reconnecting(org: org.id, reason: "\(outcome.end)")
-                logger.warning("session ended", metadata: ["reason": "\(outcome.end)", "uptime": "\(outcome.uptime)",
-                                                           "retryIn": "\(recovery.delay)"])
-                if Task.isCancelled { break }
+                logger.warning("session ended", metadata: ["reason": "\(outcome.end)", "uptime": "\(outcome.uptime.shortText)",
+                                                           "retryIn": "\(recovery.delay.shortText)"])
                 switch outcome.end {
                 case .stale:
-                    await report(.stale, detail: "no heartbeat for \(t.heartbeatTimeout); re-syncing")
-                    alert(.upstreamStale, "no heartbeat or message for \(t.heartbeatTimeout); figures may be stale, re-syncing")
+                    await report(.stale, detail: "no heartbeat for \(t.heartbeatTimeout.shortText); re-syncing")
+                    alert(.upstreamStale, "no heartbeat or message for \(t.heartbeatTimeout.shortText); figures may be stale, re-syncing")
                     alerted = true
                 case .socketClosing:
                     await report(.connecting, detail: "platform closing the socket (maintenance); reconnecting")
                 default:
-                    await report(.disconnected, detail: "\(outcome.end); reconnecting in \(recovery.delay)")
+                    await report(.disconnected, detail: "\(outcome.end); reconnecting in \(recovery.delay.shortText)")
                     if !alerted {
                         alert(.upstreamDisconnected, "upstream connection lost (\(outcome.end)); reconnecting")
                         alerted = true
@@ -198,19 +208,25 @@ public struct OrgConnector: Service {
                     if let fresh = try? await resync(rest: rest) { topics = fresh }
                 }
                 try await Task.sleep(for: recovery.delay)
+                failedAttempts = 0
             } catch is CancellationError {
                 break
             } catch {
                 if Task.isCancelled { break }
                 let delay = machine.preparationFailed()
                 let code = (error as? any CodedError)?.code ?? "connector.error"
-                logger.error("connect failed", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
-                await report(.disconnected, detail: "\(code): retrying in \(delay)")
+                failedAttempts += 1
+                logger.error("connect failed", metadata: ["error": "\(error)", "retryIn": "\(delay.shortText)"])
+                await report(.disconnected, detail: "\(code): attempt \(failedAttempts) failed; retrying in \(delay.shortText)")
                 if !alerted && code != "genesys.auth-failed" {
                     alert(.upstreamDisconnected, "cannot reach the platform (\(code)); retrying")
                     alerted = true
                 }
                 try? await Task.sleep(for: delay)
+                // The text above would be stale once the wait is over: say what is happening now.
+                if !Task.isCancelled {
+                    await report(.disconnected, detail: "\(code): attempt \(failedAttempts + 1) under way")
+                }
             }
         }
     }
@@ -263,6 +279,13 @@ public struct OrgConnector: Service {
         }
         observer.connectorStatus(s)
         await sink.ingest(org: org.id, events: [.connector(s)])
+    }
+
+    /// A REST call is about to wait in its retry ladder: while the org is not open, its status text says so
+    /// (`GET /api/v2/users: HTTP 503, retry 2 of 3 in 9s`) instead of keeping an earlier "retrying in …".
+    func retrying(_ notice: RetryNotice) async {
+        guard state.status.status != .open else { return }
+        await report(state.status.status, detail: notice.description)
     }
 
     /// Records (or, with nil, clears) a feature that does not work although the connector is up; the org

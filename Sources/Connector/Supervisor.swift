@@ -8,7 +8,8 @@ import UnixSignals
 
 /// Runs one ``OrgConnector`` per org in the orgs YAML and applies edits without a restart.
 ///
-/// - The file is polled (content compared every `pollInterval`, default 1 s) and `SIGHUP` re-reads it.
+/// - The file is polled (content compared every `pollInterval`, default 1 s), and so are the files it
+///   names (secret files, a PEM key: ``SwitchboardConfiguration/readFiles``); `SIGHUP` re-reads it.
 /// - An added org starts its connector; a removed one is cancelled cleanly (the observer is told, so
 ///   its data can leave the views); a changed one restarts alone, after its old connector stopped.
 /// - An invalid edit is refused: its `file:line:column` lines are logged and passed to the observer
@@ -57,14 +58,15 @@ public struct Supervisor: Service {
         self.logger = logger
     }
 
-    /// ``ConfigLoader/load(path:environment:)`` with the process environment.
+    /// ``ConfigLoader/load(path:environment:options:)`` with the process environment.
     public static let defaultLoader: Loader = loader(environment: ProcessInfo.processInfo.environment)
 
-    /// ``ConfigLoader/load(path:environment:)`` with a given environment (for `${VAR}` references).
-    public static func loader(environment: [String: String]) -> Loader {
+    /// ``ConfigLoader/load(path:environment:options:)`` with a given environment (for `${VAR}` references)
+    /// and the options the bridge was started with (`--listen`), so a reload passes the same rules as the start.
+    public static func loader(environment: [String: String], options: ConfigLoadOptions = .init()) -> Loader {
         { path in
             do throws(ConfigError) {
-                return .success(try ConfigLoader.load(path: path, environment: environment))
+                return .success(try ConfigLoader.load(path: path, environment: environment, options: options))
             } catch {
                 return .failure(error)
             }
@@ -133,8 +135,8 @@ public struct Supervisor: Service {
             if let path = configPath {
                 // Read the baseline here, not in the child task: a child may start late on a busy machine,
                 // and an edit made before it starts would then become its baseline and never be applied.
-                let baseline = FileManager.default.contents(atPath: path)
-                group.addTask { await self.pollFile(path, baseline: baseline, trigger: reloadOut) }
+                let baseline = Self.snapshot(path, initial.readFiles)
+                group.addTask { await self.pollFiles(path, baseline: baseline, trigger: reloadOut) }
                 if watchSIGHUP {
                     group.addTask {
                         for await _ in await UnixSignalsSequence(trapping: .sighup) {
@@ -184,6 +186,11 @@ public struct Supervisor: Service {
                     logger.info("configuration reloaded", metadata: [
                         "added": "\(diff.addedOrgs.map(\.rawValue))", "removed": "\(diff.removedOrgs.map(\.rawValue))",
                         "restarted": "\(restart.map(\.rawValue))"])
+                    // The listener keeps what it was started with: say so rather than pretend it changed.
+                    for change in next.server.restartOnlyChanges(from: initial.server) {
+                        logger.warning("takes effect only after a restart; the running value stays in force until then",
+                                       metadata: ["setting": "\(change)"])
+                    }
                     await observer.configApplied(next, diff: diff)
                 }
             }
@@ -194,16 +201,28 @@ public struct Supervisor: Service {
         shared.withLock { $0.reload = nil }
     }
 
-    /// Polls the file's content; a change (or a file that reappears) triggers a reload.
-    private func pollFile(_ path: String, baseline: Data?, trigger: AsyncStream<Void>.Continuation) async {
+    /// The content of the configuration file and of the files it names (nil for a missing one).
+    static func snapshot(_ path: String, _ others: [String]) -> [String: Data?] {
+        var out: [String: Data?] = [path: FileManager.default.contents(atPath: path)]
+        for file in others { out[file] = FileManager.default.contents(atPath: file) }
+        return out
+    }
+
+    /// Polls the file's content and that of the files the configuration in force names (secret files, a
+    /// PEM key: a Kubernetes Secret rotated under a mount). A change triggers a reload; a missing
+    /// configuration file does not (it is being replaced), its reappearance does. A file newly named by a
+    /// reload is only recorded: that reload has just read it.
+    private func pollFiles(_ path: String, baseline: [String: Data?], trigger: AsyncStream<Void>.Continuation) async {
         var last = baseline
         while !Task.isCancelled {
             try? await Task.sleep(for: pollInterval)
-            let now = FileManager.default.contents(atPath: path)
-            if now != last {
-                last = now
-                if now != nil { trigger.yield() }
+            let now = Self.snapshot(path, shared.value.config?.readFiles ?? [])
+            let changed = now.contains { file, content in
+                guard let before = last[file] else { return false }  // newly named
+                return before != content
             }
+            last = now
+            if changed, (now[path] ?? nil) != nil { trigger.yield() }
         }
     }
 }

@@ -85,8 +85,8 @@ public actor TokenManager: AccessTokenProvider {
         do {
             let token = try await fetch()
             let t = machine.fetchSucceeded(value: token.value, lifetime: token.lifetime, now: .now)
-            logger.info("token issued", metadata: ["lifetime": "\(token.lifetime)",
-                                                   "renewIn": "\(t.renewAt - t.issuedAt)"])
+            logger.info("token issued", metadata: ["lifetime": "\(token.lifetime.shortText)",
+                                                   "renewIn": "\((t.renewAt - t.issuedAt).shortText)"])
             onEvent(.issued(lifetime: token.lifetime))
             let issued = AccessToken(value: t.value, lifetime: token.lifetime)
             let w = waiters
@@ -99,7 +99,7 @@ public actor TokenManager: AccessTokenProvider {
             let delay = machine.fetchFailed(error: e.description, now: .now)
             let hard = machine.usableToken(now: .now) == nil
             logger.error("token renewal failed", metadata: ["code": "\(e.code)", "error": "\(e.message)",
-                                                            "retryIn": "\(delay)"])
+                                                            "retryIn": "\(delay.shortText)"])
             onEvent(.failed(e, hard: hard))
             if hard { failWaiters(e) }
         }

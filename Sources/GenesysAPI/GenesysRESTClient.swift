@@ -26,6 +26,7 @@ public final class GenesysRESTClient: Sendable {
     let sleeper: Sleeper
     let timeout: Duration
     let logger: Logger
+    let onRetry: RetryObserver?
     private let governor: Mutex<RateLimitGovernor>
     private let now: @Sendable () -> Int64
 
@@ -36,8 +37,10 @@ public final class GenesysRESTClient: Sendable {
     ///   - policy: retry policy (default: the SDK's).
     ///   - sleeper: how retries wait (tests inject a fast one).
     ///   - timeout: per-request deadline.
+    ///   - onRetry: told before each wait of the retry ladder (the connector keeps its status text current).
     public init(http: HTTPClient, apiBase: String, tokens: any AccessTokenProvider, policy: RetryPolicy = .default,
-                sleeper: @escaping Sleeper = realSleeper, timeout: Duration = .seconds(15), logger: Logger) {
+                sleeper: @escaping Sleeper = realSleeper, timeout: Duration = .seconds(15), logger: Logger,
+                onRetry: RetryObserver? = nil) {
         self.http = http
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.tokens = tokens
@@ -45,6 +48,7 @@ public final class GenesysRESTClient: Sendable {
         self.sleeper = sleeper
         self.timeout = timeout
         self.logger = logger
+        self.onRetry = onRetry
         self.governor = Mutex(RateLimitGovernor())
         self.now = { SystemClock.realNow() }
     }
@@ -91,9 +95,11 @@ public final class GenesysRESTClient: Sendable {
                 }
                 let delay = policy.serverErrorDelays[serverErrors]
                 logger.warning("transport error, retrying", metadata: ["request": "\(what)", "error": "\(error)",
-                                                                       "retryIn": "\(delay)"])
+                                                                       "retryIn": "\(delay.shortText)"])
                 serverErrors += 1
                 attempt += 1
+                await onRetry?(RetryNotice(request: what, cause: "transport error", retry: serverErrors,
+                                           of: policy.serverErrorDelays.count, delay: delay))
                 try await sleeper(delay)
                 continue
             }
@@ -117,10 +123,12 @@ public final class GenesysRESTClient: Sendable {
             switch policy.decision(status: status, retryAfterSeconds: retryAfter, attempt: attempt,
                                    serverErrorsSoFar: serverErrors) {
             case .retry(let delay):
-                logger.warning("retrying", metadata: ["request": "\(what)", "status": "\(status)", "retryIn": "\(delay)",
+                logger.warning("retrying", metadata: ["request": "\(what)", "status": "\(status)", "retryIn": "\(delay.shortText)",
                                                       "correlationId": "\(correlation ?? "-")"])
                 if status != 429 { serverErrors += 1 }
                 attempt += 1
+                await onRetry?(RetryNotice(request: what, cause: "HTTP \(status)", retry: status == 429 ? nil : serverErrors,
+                                           of: policy.serverErrorDelays.count, delay: delay))
                 try await sleeper(delay)
             case .giveUp:
                 let error: GenesysAPIError

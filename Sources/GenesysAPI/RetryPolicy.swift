@@ -1,3 +1,5 @@
+import SwitchboardCore
+
 /// How the REST client retries, after the Genesys Java SDK (`ApiClient.Retry`):
 /// 429 sleeps `Retry-After` seconds (3 s when absent) and gives up when the platform asks for
 /// more than 3 minutes; 500/502/503/504 back off 3 s, 9 s, 27 s and then give up; at most 5 retries.
@@ -26,6 +28,16 @@ public struct RetryPolicy: Sendable, Equatable {
     /// The SDK's policy.
     public static let `default` = RetryPolicy()
 
+    /// This policy fitted to an org's backoff tunables: the 5xx ladder is scaled by `initial` (the SDK's
+    /// 3 s, 9 s, 27 s are 3, 9 and 27 × the default 1 s) and no step waits longer than `cap`
+    /// (`backoffMax`). With the default tunables the ladder is the SDK's.
+    public func fitted(initial: Duration, cap: Duration) -> RetryPolicy {
+        var p = self
+        let scale = Double(initial.components.seconds) + Double(initial.components.attoseconds) / 1e18
+        p.serverErrorDelays = serverErrorDelays.map { min($0 * scale, cap) }
+        return p
+    }
+
     /// What to do after a response with `status` on attempt `attempt` (0-based), given how many 5xx
     /// retries were already spent.
     public func decision(status: Int, retryAfterSeconds: Int?, attempt: Int, serverErrorsSoFar: Int) -> RetryDecision {
@@ -49,6 +61,35 @@ public enum RetryDecision: Sendable, Equatable {
     case retry(after: Duration)
     case giveUp
 }
+
+/// One wait of the retry ladder, as the connector shows it: `GET /api/v2/users: HTTP 503, retry 2 of 3 in 9s`.
+public struct RetryNotice: Sendable, Equatable, CustomStringConvertible {
+    /// Method and path (channel ids redacted).
+    public var request: String
+    /// `HTTP 503`, `transport error`.
+    public var cause: String
+    /// Which server-error retry this is (1-based); nil for a 429, which waits as long as the platform asks.
+    public var retry: Int?
+    /// Server-error retries in the ladder.
+    public var of: Int
+    public var delay: Duration
+
+    public init(request: String, cause: String, retry: Int?, of: Int, delay: Duration) {
+        self.request = request
+        self.cause = cause
+        self.retry = retry
+        self.of = of
+        self.delay = delay
+    }
+
+    public var description: String {
+        let which = retry.map { "retry \($0) of \(of)" } ?? "rate limited, retry"
+        return "\(request): \(cause), \(which) in \(delay.shortText)"
+    }
+}
+
+/// Told before each wait of a REST call's retry ladder.
+public typealias RetryObserver = @Sendable (RetryNotice) async -> Void
 
 /// Sleeps for a duration; injected so tests need not wait real seconds.
 public typealias Sleeper = @Sendable (Duration) async throws -> Void

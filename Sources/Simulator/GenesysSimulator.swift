@@ -34,12 +34,18 @@ public final class GenesysSimulator: Service, Sendable {
         self.logger = logger
         let t0 = clock.now()
         let ids = SimulatorOptions.orgIDs(count: max(1, options.orgCount))
+        let replay = options.startAt.map { ReplayProgress(orgs: ids.count, span: $0.millisecondsSinceMidnight, logger: logger) }
+        replay?.started(agents: options.agentsPerOrg)
         // Orgs are independent: build them (and replay any start-at history) in parallel.
         let built = Mutex<[Int: OrgRuntime]>([:])
         DispatchQueue.concurrentPerform(iterations: ids.count) { i in
-            let rt = OrgRuntime(id: ids[i], index: i, options: options, startAt: t0)
+            let begin = t0 - (options.startAt?.millisecondsSinceMidnight ?? 0)
+            var progress: (@Sendable (EpochMillis) -> Void)?
+            if let replay { progress = { now in replay.advanced(org: i, by: now - begin) } }
+            let rt = OrgRuntime(id: ids[i], index: i, options: options, startAt: t0, progress: progress)
             built.withLock { $0[i] = rt }
         }
+        replay?.finished()
         orgs = built.withLock { all in ids.indices.map { all[$0]! } }
         orgByID = Dictionary(uniqueKeysWithValues: orgs.map { ($0.id, $0) })
         faultRNG = Mutex(SimRandom(seed: options.seed ^ 0xFA17_FA17))
@@ -54,7 +60,17 @@ public final class GenesysSimulator: Service, Sendable {
         let app = buildApplication()
         defer { stoppedListening() }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+            group.addTask {
+                do {
+                    try await app.run()
+                } catch {
+                    // Before listening, the failure is about the address: say which (not `port -1`).
+                    if self.listening.withLock({ $0.port }) == nil {
+                        throw ListenError(address: "\(self.options.host):\(self.options.port)", underlying: error)
+                    }
+                    throw error
+                }
+            }
             group.addTask { await self.tickLoop() }
             _ = try await group.next()
             group.cancelAll()
@@ -215,5 +231,46 @@ public final class GenesysSimulator: Service, Sendable {
                 if let pick { _ = injectNow(pick, org: rt.id, source: "random") }
             }
         }
+    }
+}
+
+/// Reports a `--start-at` history replay: a line when it starts, the share done every few seconds, and
+/// the time it took (at `notice`, so `switchboard demo` shows it too).
+final class ReplayProgress: Sendable {
+    private struct State {
+        var done: [Int64]
+        var lastReport = ContinuousClock.now
+    }
+    private let state: Mutex<State>
+    private let span: Int64
+    private let started = ContinuousClock.now
+    private let logger: Logger
+    static let reportEvery: Duration = .seconds(2)
+
+    init(orgs: Int, span: Int64, logger: Logger) {
+        state = Mutex(State(done: Array(repeating: 0, count: orgs)))
+        self.span = max(1, span)
+        self.logger = logger
+    }
+
+    func started(agents: Int) {
+        let minutes = span / 60_000
+        let orgs = state.withLock { $0.done.count }
+        logger.notice("replaying the simulated day's history (--start-at): \(minutes / 60)h\(minutes % 60)m for \(orgs) org(s) of \(agents) agents; the simulator listens when it is done")
+    }
+
+    /// Org `org` has replayed `done` ms of the history.
+    func advanced(org: Int, by done: Int64) {
+        let share: Int? = state.withLock { s in
+            s.done[org] = min(done, span)
+            guard ContinuousClock.now - s.lastReport >= Self.reportEvery else { return nil }
+            s.lastReport = .now
+            return Int(s.done.reduce(0, +) * 100 / (span * Int64(s.done.count)))
+        }
+        if let share { logger.notice("replaying history: \(share) % done") }
+    }
+
+    func finished() {
+        logger.notice("history replayed in \((ContinuousClock.now - started).shortText)")
     }
 }

@@ -8,8 +8,12 @@ import Yams
 /// line (``ConfigDiagnostic``), in file order. `${NAME}` in any scalar is replaced from
 /// `environment`; secrets (`clientSecret`, `jwt.hs256Secret`) must be such references.
 public enum ConfigLoader {
-    /// Loads the file at `path`. Relative paths inside it (`rs256PublicKey`) start at its directory.
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+    /// Loads the file at `path`. Relative paths inside it (`rs256PublicKey`, `…File`) start at its directory.
+    ///
+    /// This is the one validation path: `check-config`, `run` and every reload call it, so a rule that
+    /// refuses a start also refuses a reload and fails `check-config`.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            options: ConfigLoadOptions = .init())
         throws(ConfigError) -> SwitchboardConfiguration
     {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -23,12 +27,13 @@ public enum ConfigLoader {
                 file: path, line: 1, column: 1, code: "config.encoding",
                 message: "the file is not UTF-8 text; save it as UTF-8")])
         }
-        return try load(yaml: yaml, file: path, environment: environment)
+        return try load(yaml: yaml, file: path, environment: environment, options: options)
     }
 
     /// Loads YAML text; `file` names it in diagnostics and is the base for relative paths inside.
     public static func load(yaml: String, file: String,
-                            environment: [String: String] = ProcessInfo.processInfo.environment)
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            options: ConfigLoadOptions = .init())
         throws(ConfigError) -> SwitchboardConfiguration
     {
         let root: Node?
@@ -38,11 +43,13 @@ public enum ConfigLoader {
             throw ConfigError(diagnostics: [syntaxDiagnostic(error, file: file)])
         }
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
-        let reader = ConfigReader(file: file, environment: environment, baseDirectory: base)
+        let reader = ConfigReader(file: file, environment: environment, baseDirectory: base, options: options)
         var config = reader.configuration(from: root)
         let diagnostics = reader.sortedDiagnostics
         guard diagnostics.isEmpty else { throw ConfigError(diagnostics: diagnostics) }
         config.sourcePath = file
+        config.readFiles = reader.readFiles
+        config.unchecked = reader.unchecked
         return config
     }
 

@@ -1,11 +1,12 @@
 import Foundation
+import JWTKit
 import SwitchboardCore
 import Yams
 
 extension ConfigReader {
     static let authKeys = ["jwt"]
-    static let jwtKeys = ["hs256Secret", "rs256PublicKey", "issuer", "audience"]
-    static let clientKeys = ["name", "token", "tokenSha256", "scopes"]
+    static let jwtKeys = ["hs256Secret", "hs256SecretFile", "rs256PublicKey", "issuer", "audience"]
+    static let clientKeys = ["name", "token", "tokenFile", "tokenSha256", "scopes"]
 
     /// `auth:` and `clients:`; `orgIDs` are the declared orgs, which `org:<id>` scopes must name.
     func auth(_ top: Fields, orgIDs: [OrgID]) -> AuthConfig {
@@ -35,13 +36,12 @@ extension ConfigReader {
         guard let f = fields(node, path: "auth", allowed: Self.authKeys),
               let jwtNode = f["jwt"],
               let jwt = fields(jwtNode, path: "auth.jwt", allowed: Self.jwtKeys) else { return }
-        if let n = jwt["hs256Secret"] {
-            a.jwtHS256Secret = secretReference(n, path: jwt.path("hs256Secret"), suggestedVariable: "SWITCHBOARD_JWT_SECRET")
-        }
+        a.jwtHS256Secret = secret(jwt, "hs256Secret", suggestedVariable: "SWITCHBOARD_JWT_SECRET",
+                                  fileExample: "/run/secrets/switchboard-jwt", required: false).secret
         if let n = jwt["rs256PublicKey"] { a.jwtRS256PublicKeyPEM = publicKeyPEM(n, path: jwt.path("rs256PublicKey")) }
         a.jwtIssuer = string(jwt, "issuer", example: "https://idp.example.com/")
         a.jwtAudience = string(jwt, "audience", example: "switchboard")
-        if !jwt.hasOrSuggests("hs256Secret") && !jwt.hasOrSuggests("rs256PublicKey") {
+        if !["hs256Secret", "hs256SecretFile", "rs256PublicKey"].contains(where: jwt.hasOrSuggests) {
             report("missing-key", at: jwt.mark,
                    "auth.jwt: missing 'hs256Secret' or 'rs256PublicKey'; add one to verify JWT signatures")
         }
@@ -58,22 +58,35 @@ extension ConfigReader {
                 report("value", at: node.mark, "\(path): the PEM has no '-----END' line; paste the whole key")
                 return nil
             }
-            return trimmed
+            return checkedRSAKey(trimmed, at: node, path: path, source: "the PEM")
         }
-        let url = trimmed.hasPrefix("/") ? URL(fileURLWithPath: trimmed)
-            : baseDirectory.appendingPathComponent(trimmed)
+        let url = resolve(trimmed)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             report("file", at: node.mark, "\(path): cannot read '\(url.path)'; "
                 + "check the path (relative paths start at the config file's directory) or paste the PEM inline")
             return nil
         }
+        readFiles.append(url.path)
         let pem = String(decoding: data, as: UTF8.self).trimmingWhitespace()
         guard pem.hasPrefix("-----BEGIN") else {
             report("value", at: node.mark, "\(path): '\(url.path)' is not a PEM file; "
                 + "point it at a file starting with -----BEGIN PUBLIC KEY-----")
             return nil
         }
-        return pem
+        return checkedRSAKey(pem, at: node, path: path, source: "'\(url.path)'")
+    }
+
+    /// The PEM when it holds an RSA public key the hub can verify with (the same parser as the hub's), so
+    /// a key the bridge could not use fails `check-config`, the start and a reload alike.
+    private func checkedRSAKey(_ pem: String, at node: Node, path: String, source: String) -> String? {
+        do {
+            _ = try Insecure.RSA.PublicKey(pem: pem)
+            return pem
+        } catch {
+            report("value", at: node.mark, "\(path): \(source) is not an RSA public key of 2048 bits or more; "
+                + "export the public key with 'openssl rsa -pubout' (or 'openssl pkey -pubout')")
+            return nil
+        }
     }
 
     func clients(_ node: Node, orgIDs: [OrgID]) -> [ClientConfig] {
@@ -98,7 +111,7 @@ extension ConfigReader {
             }
             let credential = clientCredential(f)
             if let credential, let first = firstByCredential[credential] {
-                let at = f["token"] ?? f["tokenSha256"]
+                let at = f["token"] ?? f["tokenFile"] ?? f["tokenSha256"]
                 report("duplicate", at: at?.mark, "\(path): same token as clients[\(first)]; give each client its own token")
             } else if let credential {
                 firstByCredential[credential] = i
@@ -107,7 +120,7 @@ extension ConfigReader {
             if let n = require(f, "scopes", example: "[global]"),
                let list = list(n, path: f.path("scopes"), example: "[global], [admin, global] or [org:us]") {
                 if list.isEmpty {
-                    report("value", at: n.mark, "\(f.path("scopes")): is empty; give at least one of global, admin, org:<id>")
+                    report("value", at: n.mark, "\(f.path("scopes")): is empty; give at least one of global, admin, metrics, org:<id>")
                 }
                 for (j, s) in list.enumerated() {
                     if let scope = scope(s, path: "\(f.path("scopes"))[\(j)]", orgIDs: orgIDs) { scopes.append(scope) }
@@ -121,30 +134,30 @@ extension ConfigReader {
     }
 
     private func clientCredential(_ f: Fields) -> ClientCredential? {
-        switch (f["token"], f["tokenSha256"]) {
-        case (nil, nil) where f.hasOrSuggests("token") || f.hasOrSuggests("tokenSha256"):
+        let keys = ["token", "tokenFile", "tokenSha256"]
+        let given = keys.filter(f.has)
+        if given.count > 1 {
+            let names = given.map { "'\($0)'" }
+            let list = names.count == 2 ? "both \(names[0]) and \(names[1])" : names.joined(separator: ", ")
+            report("value", at: f.keyMark(given[1]), "\(f.label): \(list) are given; keep one")
             return nil
-        case (nil, nil):
+        }
+        switch (f["token"], f["tokenFile"], f["tokenSha256"]) {
+        case (nil, nil, nil) where keys.contains(where: f.hasOrSuggests):
+            return nil
+        case (nil, nil, nil):
             report("missing-key", at: f.mark, "\(f.label): missing required key 'tokenSha256' or 'token'; "
-                + "add 'tokenSha256: <hex>' (printf %s \"$TOKEN\" | sha256sum) or 'token: ${VAR}'")
+                + "add 'tokenSha256: <hex>' (make one with 'switchboard token new'), 'token: ${VAR}' or 'tokenFile: <path>'")
             return nil
-        case (.some, .some):
-            report("value", at: f.keyMark("tokenSha256"), "\(f.label): both 'token' and 'tokenSha256' are given; keep one")
-            return nil
-        case (let token?, nil):
+        case (let token?, _, _):
             let path = f.path("token")
             guard let value = text(token, path: path, expected: "a token", example: "${DASHBOARD_TOKEN}") else { return nil }
-            guard !value.isEmpty else {
-                report("value", at: token.mark, "\(path): the token is empty; use a long random token")
-                return nil
-            }
-            if let problem = TokenStrength(value).problem {
-                report("weak-token", at: token.mark, "\(path): \(problem); make one with 'openssl rand -base64 32' "
-                    + "(or 'openssl rand -hex 32'), or give 'tokenSha256' of such a token")
-                return nil
-            }
-            return .token(Secret(value))
-        case (nil, let hash?):
+            return strongToken(value, at: token, path: path)
+        case (nil, let file?, _):
+            let path = f.path("tokenFile")
+            guard let secret = secretFile(file, path: path), !secret.isEmpty else { return nil }  // empty: unchecked
+            return strongToken(secret.reveal(), at: file, path: path)
+        case (nil, nil, let hash?):
             let path = f.path("tokenSha256")
             guard let value = text(hash, path: path, expected: "a SHA-256 hex digest",
                                    example: "the output of printf %s \"$TOKEN\" | sha256sum") else { return nil }
@@ -159,14 +172,28 @@ extension ConfigReader {
         }
     }
 
-    /// `global`, `admin` or `org:<id>` naming a declared org.
+    /// A static token that resists guessing (``TokenStrength``); the token is never printed.
+    private func strongToken(_ value: String, at node: Node, path: String) -> ClientCredential? {
+        guard !value.isEmpty else {
+            report("value", at: node.mark, "\(path): the token is empty; use a long random token")
+            return nil
+        }
+        if let problem = TokenStrength(value).problem {
+            report("weak-token", at: node.mark, "\(path): \(problem); make one with 'switchboard token new' "
+                + "(or 'openssl rand -base64 32'), or give 'tokenSha256' of such a token")
+            return nil
+        }
+        return .token(Secret(value))
+    }
+
+    /// `global`, `admin`, `metrics` or `org:<id>` naming a declared org.
     func scope(_ node: Node, path: String, orgIDs: [OrgID]) -> Scope? {
         guard let t = text(node, path: path, expected: "a scope", example: "global") else { return nil }
         let value = t.trimmingWhitespace()
         guard let scope = Scope(parsing: value) else {
-            let guess = DidYouMean.suggest(value, from: ["global", "admin"]).map { "did you mean '\($0)'?" }
+            let guess = DidYouMean.suggest(value, from: ["global", "admin", "metrics"]).map { "did you mean '\($0)'?" }
             report("value", at: node.mark,
-                   "\(path): unknown scope '\(shown(node, value))'; " + (guess ?? "use global, admin or org:<id>"))
+                   "\(path): unknown scope '\(shown(node, value))'; " + (guess ?? "use global, admin, metrics or org:<id>"))
             return nil
         }
         if case .org(let id) = scope, !orgIDs.contains(id) {

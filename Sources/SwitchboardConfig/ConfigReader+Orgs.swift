@@ -4,7 +4,8 @@ import Yams
 
 extension ConfigReader {
     static let orgKeys = [
-        "id", "name", "region", "apiBase", "loginBase", "clientId", "clientSecret", "timezone", "queues", "users",
+        "id", "name", "region", "apiBase", "loginBase", "clientId", "clientSecret", "clientSecretFile", "timezone",
+        "queues", "users",
         "protocol", "tunables", "thresholds",
     ]
     static let tunableKeys = [
@@ -69,12 +70,11 @@ extension ConfigReader {
             nonEmptyString($0, path: f.path("clientId"), example: "<OAuth client id>")
         }
         let variable = "GENESYS_\(id.rawValue.uppercased().replacingOccurrences(of: "-", with: "_"))_CLIENT_SECRET"
-        let secret = require(f, "clientSecret", example: "${\(variable)}").flatMap {
-            secretReference($0, path: f.path("clientSecret"), suggestedVariable: variable)
-        }
+        let secret = self.secret(f, "clientSecret", suggestedVariable: variable, fileExample: "/run/secrets/genesys-\(id)",
+                                 required: true).secret
         let zone = require(f, "timezone", example: "America/New_York").flatMap { timeZone($0, path: f.path("timezone")) }
-        let queues = f["queues"].flatMap { selection($0, path: f.path("queues")) } ?? .all
-        let users = f["users"].flatMap { selection($0, path: f.path("users")) } ?? .all
+        let queues = f["queues"].flatMap { selection($0, path: f.path("queues"), noun: "queue") } ?? .all
+        let users = f["users"].flatMap { selection($0, path: f.path("users"), noun: "user") } ?? .all
         let proto = choice(f, "protocol", among: ["genesys", "seed"]).flatMap(UpstreamProtocol.init(rawValue:)) ?? .genesys
         let tunables = f["tunables"].map { self.tunables($0, path: f.path("tunables")) } ?? OrgTunables()
         guard let endpoints, let clientId, let secret, let zone else { return nil }
@@ -131,8 +131,9 @@ extension ConfigReader {
         return nil
     }
 
-    /// `all` or a list of platform ids.
-    func selection(_ node: Node, path: String) -> Selection? {
+    /// `all` or a list of platform ids (UUIDs: the platform answers an analytics query naming anything else
+    /// with a 422, and a topic for it is never delivered).
+    func selection(_ node: Node, path: String, noun: String) -> Selection? {
         if case .scalar = node, let t = text(node, path: path, expected: "'all' or a list of ids", example: "all") {
             guard t.trimmingWhitespace() == "all" else {
                 report("value", at: node.mark, "\(path): unknown value '\(shown(node, t))'; write 'all' or a list of ids")
@@ -149,8 +150,34 @@ extension ConfigReader {
             report("value", at: node.mark, "\(path): the list is empty, so nothing would be watched; write 'all' or list ids")
             return nil
         }
-        let ids = items.enumerated().compactMap { nonEmptyString($1, path: "\(path)[\($0)]", example: "<id>") }
+        var ids: [String] = []
+        var firstLine: [String: Int] = [:]
+        for (i, item) in items.enumerated() {
+            let p = "\(path)[\(i)]"
+            guard let id = nonEmptyString(item, path: p, example: Self.exampleUUID) else { continue }
+            guard Self.isUUID(id) else {
+                report("value", at: item.mark, "\(p): '\(shown(item, id))' is not a \(noun) id; \(noun) ids are UUIDs "
+                    + "such as \(Self.exampleUUID) — copy it from the \(noun)'s page in Genesys Cloud admin or the API")
+                continue
+            }
+            let lower = id.lowercased()
+            if let line = firstLine[lower] {
+                report("duplicate", at: item.mark, "\(p): '\(id)' is listed twice (first at line \(line)); keep one")
+                continue
+            }
+            firstLine[lower] = item.mark?.line ?? 0
+            ids.append(lower)
+        }
         return ids.count == items.count ? .ids(ids) : nil
+    }
+
+    static let exampleUUID = "3f6f0c2e-9d1b-4c8e-a7a5-2b6f1e0d9c41"
+
+    /// 8-4-4-4-12 hexadecimal digits.
+    static func isUUID(_ s: String) -> Bool {
+        let groups = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard groups.map(\.count) == [8, 4, 4, 4, 12] else { return false }
+        return groups.allSatisfy { $0.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit } }
     }
 
     func tunables(_ node: Node, path: String) -> OrgTunables {

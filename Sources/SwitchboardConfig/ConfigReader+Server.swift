@@ -39,6 +39,11 @@ extension ConfigReader {
             thresholds.orgs[id] = OrgThresholds(set: org.set, queues: queues.map(\.0))
         }
         config.thresholds = thresholds
+        if let listen = options.listen { config.server.listen = listen }
+        if let problem = ConfigPolicy.authNoneProblem(config, listenFromCommandLine: options.listen != nil,
+                                                      running: options.runningListen) {
+            report("auth-none-not-loopback", at: top["auth"]?.mark ?? top.mark, problem)
+        }
         return config
     }
 

@@ -12,17 +12,28 @@ final class ConfigReader {
     let environment: [String: String]
     /// Directory relative paths in the file (e.g. `rs256PublicKey`) are resolved against.
     let baseDirectory: URL
+    let options: ConfigLoadOptions
     private(set) var diagnostics: [ConfigDiagnostic] = []
     /// Every org id written in `orgs:`, valid org or not, so scopes naming a broken org are not
     /// reported a second time.
     var declaredOrgIDs: [OrgID] = []
     /// Each org's `thresholds:` (kept out of ``OrgConfig`` so an edit never restarts a connector).
     var orgThresholds: [OrgID: (ThresholdLevel, [(QueueThresholds, ThresholdLevel)])] = [:]
+    /// Files read besides the configuration itself (secret files, PEM keys): a change re-reads the config.
+    var readFiles: [String] = []
+    /// Environment variables and secret files left unchecked (``ConfigLoadOptions/requireSecrets`` false).
+    var unchecked: [String] = []
 
-    init(file: String, environment: [String: String], baseDirectory: URL) {
+    init(file: String, environment: [String: String], baseDirectory: URL, options: ConfigLoadOptions = .init()) {
         self.file = file
         self.environment = environment
         self.baseDirectory = baseDirectory
+        self.options = options
+    }
+
+    /// Notes a reference that `--no-env` leaves unchecked (once each).
+    func skip(_ what: String) {
+        if !unchecked.contains(what) { unchecked.append(what) }
     }
 
     func report(_ code: String, at mark: Mark?, _ message: String) {
@@ -196,6 +207,9 @@ extension ConfigReader {
             let name = String(afterOpen[..<close])
             if let value = environment[name] {
                 out += value
+            } else if !options.requireSecrets {
+                skip("${\(name)}")
+                ok = false
             } else {
                 report("env-unset", at: mark,
                        "\(path): environment variable \(name) is not set; export it or change the reference")
@@ -232,6 +246,10 @@ extension ConfigReader {
             return nil
         }
         guard let value = environment[name] else {
+            if !options.requireSecrets {
+                skip("${\(name)}")
+                return Secret("")  // unchecked: a placeholder keeps the rest of the section checked
+            }
             report("env-unset", at: node.mark,
                    "\(path): environment variable \(name) is not set; export it or change the reference")
             return nil

@@ -13,6 +13,12 @@ public struct SwitchboardConfiguration: Sendable, Equatable {
     public var orgs: [OrgConfig]
     /// Where the configuration was read from, for messages.
     public var sourcePath: String?
+    /// Other files the configuration was built from (secret files, a PEM key), absolute paths: the
+    /// supervisor re-reads the configuration when one of them changes.
+    public var readFiles: [String] = []
+    /// Environment variables (`${NAME}`) and secret files that were not checked because
+    /// ``ConfigLoadOptions/requireSecrets`` was false (`check-config --no-env`); empty otherwise.
+    public var unchecked: [String] = []
 
     public init(server: ServerConfig = .init(), auth: AuthConfig = .init(), occupancy: OccupancyConfig = .init(),
                 thresholds: ThresholdsConfig = .init(), orgs: [OrgConfig] = [], sourcePath: String? = nil) {
@@ -100,14 +106,17 @@ public enum Scope: Sendable, Hashable, CustomStringConvertible {
     case global
     /// One org only.
     case org(OrgID)
-    /// Config and control endpoints; config alerts.
+    /// Config and control endpoints, `/readyz` details, config alerts; also `/metrics`.
     case admin
+    /// `GET /metrics` only (a Prometheus scraper): every org's figures, nothing else.
+    case metrics
 
-    /// Parses `global`, `admin`, `org:<id>`.
+    /// Parses `global`, `admin`, `metrics`, `org:<id>`.
     public init?(parsing s: String) {
         switch s {
         case "global": self = .global
         case "admin": self = .admin
+        case "metrics": self = .metrics
         default:
             guard s.hasPrefix("org:"), s.count > 4 else { return nil }
             self = .org(OrgID(String(s.dropFirst(4))))
@@ -118,6 +127,7 @@ public enum Scope: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .global: "global"
         case .admin: "admin"
+        case .metrics: "metrics"
         case .org(let id): "org:\(id)"
         }
     }

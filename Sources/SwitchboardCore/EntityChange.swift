@@ -83,8 +83,11 @@ public struct StreamAlert: Sendable, Equatable {
         case authFailed = "auth-failed"
         /// Sent to `admin` connections only.
         case configRejected = "config-rejected"
-        /// A reload was applied after a refused one: the `config-rejected` alert no longer holds (admins only).
+        /// A reload was applied after a refused one: the `config-rejected` (or `restart-required`) alert no
+        /// longer holds (admins only).
         case configAccepted = "config-accepted"
+        /// A reload changed a setting the running bridge applies only at its next start (admins only).
+        case restartRequired = "restart-required"
     }
 
     public var kind: Kind

@@ -10,9 +10,10 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run simulated US/EMEA/APAC orgs, the bridge and the dashboard in one process.",
         discussion: """
-            Prints the simulator and bridge addresses, the dashboard URL and the demo tokens:
-            demo-global (scope global), demo-admin (admin and global) and demo-<org> (that org only).
-            Simulator and bridge share one clock, so --speed 60 runs an hour of contact centre a minute.
+            Prints the simulator and bridge addresses, the dashboard URL and the demo tokens: demo-global \
+            (scope global), demo-admin (admin and global), demo-metrics (metrics: /metrics only) and \
+            demo-<org> (that org only). Simulator and bridge share one clock, so --speed 60 runs an hour of \
+            contact centre a minute.
             """
     )
 
@@ -24,8 +25,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .customLong("simulator-listen"), help: "Simulator listen address HOST:PORT (port 0 picks a free port).")
     var simulatorListen: String = "127.0.0.1:0"
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "notice"
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard let l = ListenAddress(parsing: listen), l.isLoopback else {
@@ -37,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        bootstrapLogging(level: logLevel)
+        logging.bootstrap(defaultLevel: "notice")
         let bridgeAddress = ListenAddress(parsing: listen)!
         let simAddress = ListenAddress(parsing: simulatorListen)!
         var options = simulation.simulatorOptions(host: simAddress.host, port: simAddress.port)
@@ -57,6 +57,11 @@ struct DemoCommand: AsyncParsableCommand {
         let bridge = Bridge(
             source: .provided({
                 let port = await simulator.waitUntilListening()
+                guard port >= 0 else {
+                    // The simulator could not listen; its error (naming the address) ends the demo.
+                    try await Task.sleep(for: .seconds(3600))
+                    throw CancellationError()
+                }
                 printLine("simulator on http://\(simAddress.host):\(port)")
                 return DemoConfiguration.make(simulatorBase: "http://\(simAddress.host):\(port)", options: fixed,
                                               listen: bridgeAddress, notice: notice)

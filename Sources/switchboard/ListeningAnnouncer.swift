@@ -8,7 +8,8 @@ struct ListeningAnnouncer: Service {
 
     func run() async throws {
         let port = await simulator.waitUntilListening()
-        printLine("simulator on http://\(host):\(port)")
+        // -1: the simulator never listened; its own error names the address.
+        if port >= 0 { printLine("simulator on http://\(host):\(port)") }
         try? await gracefulShutdown()
     }
 }

@@ -12,11 +12,14 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the bridge for the orgs in a YAML file.",
         discussion: """
-            Starts one connector per org, the views and the stream hub, and serves the dashboard,
-            /v1/stream, /v1/views/{topic}, /healthz, /readyz and /metrics. Prints
-            `listening on http://HOST:PORT` once ready. The YAML is watched (and re-read on SIGHUP):
-            added, removed and changed orgs are applied without a restart; an invalid edit is refused
-            and the running configuration stays in force. SIGTERM/SIGINT shut down gracefully.
+            Starts one connector per org, the views and the stream hub, and serves the dashboard, \
+            /v1/stream, /v1/views/{topic}, /healthz, /readyz and /metrics. Prints \
+            `listening on http://HOST:PORT` once ready.
+
+            The YAML (and any secret file it names) is watched and re-read on SIGHUP: added, removed and \
+            changed orgs are applied without a restart; an invalid edit is refused and the running \
+            configuration stays in force; a change to a listener setting (server.listen, \
+            maxInboundFrameBytes, …) is reported as waiting for a restart. SIGTERM/SIGINT shut down gracefully.
             """
     )
 
@@ -26,28 +29,27 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Listen address HOST:PORT, overriding server.listen (port 0 picks a free port).")
     var listen: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         if let listen, ListenAddress(parsing: listen) == nil {
             throw ValidationError("--listen '\(listen)' is not HOST:PORT (e.g. 127.0.0.1:8080)")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is unknown") }
     }
 
     func run() async throws {
-        bootstrapLogging(level: logLevel)
-        var loaded: SwitchboardConfiguration
+        logging.bootstrap(defaultLevel: "info")
+        // The same rules at the start and at every reload: the loader applies --listen before checking them.
+        let options = ConfigLoadOptions(listen: listen.flatMap(ListenAddress.init(parsing:)))
+        let loaded: SwitchboardConfiguration
         do {
-            loaded = try ConfigLoader.load(path: config)
+            loaded = try ConfigLoader.load(path: config, options: options)
         } catch {
             for d in error.diagnostics { printError(d.description) }
             printError("switchboard: not started; fix the configuration above (check it with `switchboard check-config \(config)`)")
             throw ExitCode(1)
         }
-        if let listen, let address = ListenAddress(parsing: listen) { loaded.server.listen = address }
-        let bridge = Bridge(source: .file(path: config, initial: loaded)) { host, port in
+        let bridge = Bridge(source: .file(path: config, initial: loaded, options: options)) { host, port in
             printLine("listening on http://\(host):\(port)")
         }
         try await runServices([bridge])
@@ -69,14 +71,6 @@ func runServices(_ services: [any Service]) async throws {
     }
 }
 
-func bootstrapLogging(level: String) {
-    let parsed = Logger.Level(rawValue: level) ?? .info
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = parsed
-        return handler
-    }
-}
 
 /// One line to stdout, flushed at once (scripts wait for `listening on …`).
 func printLine(_ s: String) {

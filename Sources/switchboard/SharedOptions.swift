@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import SwitchboardCore
 
 /// Options shared by `simulate` and `demo` (SPEC §2).
 struct SimulationOptions: ParsableArguments {
@@ -47,4 +49,38 @@ func parseStartAt(_ s: String) -> (hour: Int, minute: Int)? {
     guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m)
     else { return nil }
     return (h, m)
+}
+
+/// `--log-level` and `--log-format`, shared by `run`, `demo` and `simulate`.
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default: info; notice for demo).")
+    var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "text (one line per entry) or json (one JSON object per line, for log shippers).")
+    var logFormat: String = "text"
+
+    func validate() throws {
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level '\(logLevel)' is unknown; use trace, debug, info, notice, warning, error or critical")
+        }
+        guard ["text", "json"].contains(logFormat) else {
+            throw ValidationError("--log-format '\(logFormat)' is unknown; use text or json")
+        }
+    }
+
+    /// Installs the process's log handler (once, before anything logs).
+    func bootstrap(defaultLevel: String) {
+        let level = Logger.Level(rawValue: logLevel ?? defaultLevel) ?? .info
+        let json = logFormat == "json"
+        LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
 }

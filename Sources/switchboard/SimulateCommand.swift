@@ -9,7 +9,7 @@ struct SimulateCommand: AsyncParsableCommand {
         commandName: "simulate",
         abstract: "Serve simulated Genesys Cloud orgs (OAuth, REST, Notification API, analytics, faults).",
         discussion: """
-            Org X accepts client id X-client with secret X-secret. Prints `simulator on http://HOST:PORT`.
+            Org X accepts client id X-client with secret X-secret. Prints `simulator on http://HOST:PORT`. \
             Ground truth: GET /_sim/truth?org=X. Faults: POST /_sim/faults. See docs/simulator.md.
             """
     )
@@ -19,8 +19,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Listen address HOST:PORT (port 0 picks a free port).")
     var listen: String = "127.0.0.1:9100"
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard ListenAddress(parsing: listen) != nil else {
@@ -29,7 +28,7 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        bootstrapLogging(level: logLevel)
+        logging.bootstrap(defaultLevel: "info")
         let address = ListenAddress(parsing: listen)!
         let options = simulation.simulatorOptions(host: address.host, port: address.port)
         let clock = ScaledClock(speed: simulation.speed)

@@ -7,14 +7,20 @@ struct SwitchboardCommand: AsyncParsableCommand {
         commandName: "switchboard",
         abstract: "A multi-org real-time bridge for Genesys Cloud contact centres.",
         discussion: """
-            One connector per Genesys Cloud org keeps its OAuth token, notification channel and REST
-            pollers alive through every fault; live views (occupancy, agent heatmap, queue tiles) are
+            One connector per Genesys Cloud org keeps its OAuth token, notification channel and REST \
+            pollers alive through every fault; live views (occupancy, agent heatmap, queue tiles) are \
             pushed over WebSockets to a master dashboard and to regional teams.
 
-            Start with `switchboard demo` (simulated US/EMEA/APAC orgs + bridge + dashboard).
+            Start with `switchboard demo` (simulated US/EMEA/APAC orgs + bridge + dashboard). \
             Docs: docs/ in the source tree.
             """,
-        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self],
+        version: SwitchboardCommand.version,
+        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self, TokenCommand.self],
         defaultSubcommand: nil
     )
+}
+
+extension SwitchboardCommand {
+    /// `switchboard --version`. Raised at each release (CHANGELOG.md names the versions).
+    static let version = "0.1.0-dev"
 }

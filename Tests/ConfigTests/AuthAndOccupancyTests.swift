@@ -13,14 +13,15 @@ import Testing
     }
 
     @Test func jwtWithHS256AndInlinePEM() throws {
+        let pem = try String(contentsOfFile: ConfigTestSupport.fixture("jwt-public.pem"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let indented = pem.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
         let yaml = """
         auth:
           jwt:
             hs256Secret: ${JWT_SECRET}
             rs256PublicKey: |
-              -----BEGIN PUBLIC KEY-----
-              AAAA
-              -----END PUBLIC KEY-----
+        \(indented)
             issuer: https://idp.example.com/
             audience: switchboard
         orgs:
@@ -28,7 +29,7 @@ import Testing
         """
         let config = try #require(ConfigTestSupport.load(yaml, environment: ["US_SECRET": "s", "JWT_SECRET": "k"]))
         #expect(config.auth.jwtHS256Secret?.reveal() == "k")
-        #expect(config.auth.jwtRS256PublicKeyPEM == "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")
+        #expect(config.auth.jwtRS256PublicKeyPEM == pem)
         #expect(config.auth.jwtIssuer == "https://idp.example.com/")
         #expect(config.auth.jwtAudience == "switchboard")
         #expect(!config.auth.disabled)
@@ -101,9 +102,10 @@ import Testing
     }
 
     @Test func queueAndUserSelections() throws {
-        let yaml = "auth: none\norgs:\n\(Self.org)\n    queues: [q1, q2]\n    users: all\n    protocol: seed\n"
+        let q1 = "6c1e2a4b-0f3d-4e5a-8b7c-9d0e1f2a3b4c", q2 = "0D9C8B7A-6F5E-4D3C-2B1A-0F9E8D7C6B5A"
+        let yaml = "auth: none\norgs:\n\(Self.org)\n    queues: [\(q1), \(q2)]\n    users: all\n    protocol: seed\n"
         let org = try #require(ConfigTestSupport.load(yaml)?.orgs.first)
-        #expect(org.queues == .ids(["q1", "q2"]))
+        #expect(org.queues == .ids([q1, q2.lowercased()]))
         #expect(org.users == .all)
         #expect(org.upstreamProtocol == .seed)
         let bad = "auth: none\norgs:\n\(Self.org)\n    queues: some\n    users: []\n"

@@ -109,7 +109,7 @@ import Testing
         \(ConfigTestSupport.minimalOrg)
         """
         let lines = ConfigTestSupport.lines(yaml, environment: ["US_SECRET": "s", "WEAK_TOKEN": "letmein-please"])
-        let advice = "make one with 'openssl rand -base64 32' (or 'openssl rand -hex 32'), or give 'tokenSha256' of such a token"
+        let advice = "make one with 'switchboard token new' (or 'openssl rand -base64 32'), or give 'tokenSha256' of such a token"
         #expect(lines == [
             "orgs.yaml:3:12: clients[0].token: the token is too easy to guess (7 base64 characters, about 42 bits; "
                 + "at least 128 are required); " + advice,

@@ -115,7 +115,7 @@ import Testing
         #expect(ConfigTestSupport.lines(yaml) == [
             "orgs.yaml:4:22: clients[0].scopes[1]: scope 'org:asia' names no declared org; use one of org:us",
             "orgs.yaml:4:32: clients[0].scopes[2]: scope 'org:uss' names no declared org; did you mean 'org:us'?",
-            "orgs.yaml:4:41: clients[0].scopes[3]: unknown scope 'sudo'; use global, admin or org:<id>",
+            "orgs.yaml:4:41: clients[0].scopes[3]: unknown scope 'sudo'; use global, admin, metrics or org:<id>",
         ])
     }
 
@@ -123,7 +123,8 @@ import Testing
         let yaml = "auth: none\norgs:\n  - id: eu\n    region: eu_west_1\n"
         #expect(ConfigTestSupport.lines(yaml) == [
             "orgs.yaml:3:5: orgs[0]: missing required key 'clientId'; add 'clientId: <OAuth client id>'",
-            "orgs.yaml:3:5: orgs[0]: missing required key 'clientSecret'; add 'clientSecret: ${GENESYS_EU_CLIENT_SECRET}'",
+            "orgs.yaml:3:5: orgs[0]: missing required key 'clientSecret'; add 'clientSecret: ${GENESYS_EU_CLIENT_SECRET}' "
+                + "or 'clientSecretFile: /run/secrets/genesys-eu'",
             "orgs.yaml:3:5: orgs[0]: missing required key 'timezone'; add 'timezone: America/New_York'",
         ])
     }
@@ -220,7 +221,7 @@ import Testing
             "orgs.yaml:3:18: clients[0].tokenSha256: expected 64 hex digits; write the output of "
                 + "printf %s \"$TOKEN\" | sha256sum (without the trailing ' -')",
             "orgs.yaml:5:5: clients[1]: missing required key 'tokenSha256' or 'token'; add 'tokenSha256: <hex>' "
-                + "(printf %s \"$TOKEN\" | sha256sum) or 'token: ${VAR}'",
+                + "(make one with 'switchboard token new'), 'token: ${VAR}' or 'tokenFile: <path>'",
             "orgs.yaml:9:5: clients[2]: both 'token' and 'tokenSha256' are given; keep one",
         ])
     }

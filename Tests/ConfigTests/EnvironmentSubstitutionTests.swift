@@ -18,11 +18,11 @@ import Testing
             clientSecret: ${US_SECRET}
             timezone: ${TZ_NAME}
         """
-        let env = ["HOST": "0.0.0.0", "PORT": "9001", "HISTORY": "100", "ORG_NAME": "United States",
+        let env = ["HOST": "127.0.0.2", "PORT": "9001", "HISTORY": "100", "ORG_NAME": "United States",
                    "SIM_URL": "http://127.0.0.1:9100", "CLIENT_ID": "us-client", "US_SECRET": "us-secret",
                    "TZ_NAME": "America/Chicago"]
         let config = try #require(ConfigTestSupport.load(yaml, environment: env))
-        #expect(config.server.listen == ListenAddress(host: "0.0.0.0", port: 9001))
+        #expect(config.server.listen == ListenAddress(host: "127.0.0.2", port: 9001))
         #expect(config.server.historySize == 100)
         let us = try #require(config.org("us"))
         #expect(us.name == "United States (prod)")

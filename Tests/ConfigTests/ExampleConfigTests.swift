@@ -12,9 +12,11 @@ import Testing
         #expect(config.occupancy == OccupancyConfig())
         #expect(config.orgs.map(\.id) == ["us", "emea", "apac"])
         #expect(config.auth.disabled == false)
-        #expect(config.auth.clients.map(\.name) == ["master-dashboard", "ops-admin", "us-team", "emea-team", "apac-team"])
+        #expect(config.auth.clients.map(\.name) == ["master-dashboard", "ops-admin", "prometheus", "us-team", "emea-team",
+                                                   "apac-team"])
         #expect(config.auth.clients[1].scopes == [.admin, .global])
-        #expect(config.auth.clients[2].scopes == [.org("us")])
+        #expect(config.auth.clients[2].scopes == [.metrics])
+        #expect(config.auth.clients[3].scopes == [.org("us")])
         #expect(config.auth.clients[0].credential
             == .sha256("3afe05188f22e5e3c829f5bd8ca62dbe335cdea0397768c137eb75e0c3a4fc7b"))
         #expect(config.auth.clients[0].token.isEmpty)

@@ -27,4 +27,11 @@ import Testing
         #expect(s.delay(now: 1_000_000) == 300_000)
         #expect(ordinary < 300_000)
     }
+
+    @Test func listedIdsMissingFromTheDirectoryAreAProblem() {
+        let a = "3f6f0c2e-9d1b-4c8e-a7a5-2b6f1e0d9c41", b = "6c1e2a4b-0f3d-4e5a-8b7c-9d0e1f2a3b4c"
+        #expect(ConnectorProblem.unknownIDs("users", wanted: [a], found: [a, b]) == nil)
+        let text = ConnectorProblem.unknownIDs("queues", wanted: [a, b], found: [a])
+        #expect(text?.hasPrefix("queues: 1 of the 2 ids in this org's 'queues:' list are not in its directory (\(b));") == true)
+    }
 }

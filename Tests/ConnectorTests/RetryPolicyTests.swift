@@ -10,6 +10,29 @@ import Testing
         #expect(p.decision(status: 500, retryAfterSeconds: nil, attempt: 3, serverErrorsSoFar: 3) == .giveUp)
     }
 
+    @Test func theServerErrorLadderFollowsTheOrgsBackoffTunables() {
+        // Default tunables (1 s, 60 s): the SDK's ladder.
+        #expect(RetryPolicy.default.fitted(initial: .seconds(1), cap: .seconds(60)).serverErrorDelays
+                == [.seconds(3), .seconds(9), .seconds(27)])
+        // backoffMax 5 s: no step waits longer (before: 3, 9, 27 s whatever the tunables).
+        #expect(RetryPolicy.default.fitted(initial: .seconds(1), cap: .seconds(5)).serverErrorDelays
+                == [.seconds(3), .seconds(5), .seconds(5)])
+        // backoffInitial 200 ms: the ladder scales down.
+        let fast = RetryPolicy.default.fitted(initial: .milliseconds(200), cap: .seconds(60))
+        #expect(fast.serverErrorDelays == [.milliseconds(600), .milliseconds(1800), .milliseconds(5400)])
+        #expect(fast.decision(status: 503, retryAfterSeconds: nil, attempt: 1, serverErrorsSoFar: 1) == .retry(after: .milliseconds(1800)))
+        // Retry-After is the platform's demand and is not shortened.
+        #expect(fast.decision(status: 429, retryAfterSeconds: 7, attempt: 0, serverErrorsSoFar: 0) == .retry(after: .seconds(7)))
+    }
+
+    @Test func aRetryNoticeReadsRounded() {
+        let notice = RetryNotice(request: "GET /api/v2/users", cause: "HTTP 503", retry: 2, of: 3,
+                                 delay: .nanoseconds(1_040_007_246))
+        #expect(notice.description == "GET /api/v2/users: HTTP 503, retry 2 of 3 in 1s")
+        #expect(RetryNotice(request: "GET /x", cause: "HTTP 429", retry: nil, of: 3, delay: .seconds(3)).description
+                == "GET /x: HTTP 429, rate limited, retry in 3s")
+    }
+
     @Test func rateLimitHonoursRetryAfter() {
         let p = RetryPolicy.default
         #expect(p.decision(status: 429, retryAfterSeconds: 7, attempt: 0, serverErrorsSoFar: 0) == .retry(after: .seconds(7)))

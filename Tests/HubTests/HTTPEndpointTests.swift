@@ -9,7 +9,8 @@ import Testing
 
 @Suite("HTTP endpoints")
 struct HTTPEndpointTests {
-    static let auth = HubHarness.auth([("dash", "t-global", [.global]), ("emea", "t-emea", [.org("emea")])])
+    static let auth = HubHarness.auth([("dash", "t-global", [.global]), ("emea", "t-emea", [.org("emea")]),
+                                       ("prometheus", "t-metrics", [.metrics])])
 
     static func get(_ port: Int, _ path: String, token: String? = nil) async throws -> (Int, String, String?) {
         var req = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
@@ -44,7 +45,7 @@ struct HTTPEndpointTests {
             #expect(try await Self.get(h.port, "/v1/views/org:emea?access_token=t-emea").0 == 200)
             #expect(try await Self.get(h.port, "/v1/stream", token: "t-global").0 == 426)
 
-            let metrics = try await Self.get(h.port, "/metrics")
+            let metrics = try await Self.get(h.port, "/metrics", token: "t-metrics")
             #expect(metrics.0 == 200)
             for needle in [#"switchboard_upstream_events_total{org="us",topic="users.activity"} 1"#,
                            #"switchboard_connector_state{org="us",state="open"} 1"#,

@@ -34,6 +34,9 @@ struct HubHarness {
     static func run(
         server: ServerConfig = config(), auth: AuthConfig, orgs: [OrgID] = ["us", "emea"],
         writeTimeout: Duration = .seconds(10), logger custom: Logger? = nil,
+        readiness: @escaping @Sendable () async -> ReadinessReport = {
+            ReadinessReport(ready: true, configLoadedAt: "2026-01-01T00:00:00.000Z", orgs: [])
+        },
         _ body: @Sendable (HubHarness) async throws -> Void
     ) async throws {
         var logger = Logger(label: "hub-tests")
@@ -45,7 +48,7 @@ struct HubHarness {
         let (ports, portCont) = AsyncStream.makeStream(of: Int.self)
         let app = makeBridgeApplication(
             hub: hub, configuration: server,
-            readiness: { ReadinessReport(ready: true, configLoadedAt: "2026-01-01T00:00:00.000Z", orgs: []) },
+            readiness: readiness,
             logger: logger, onListening: { port in portCont.yield(port); portCont.finish() })
         let group = ServiceGroup(configuration: .init(services: [hub, app], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tg in

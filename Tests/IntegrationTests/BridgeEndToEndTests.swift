@@ -111,7 +111,10 @@ import Testing
             #expect(try await Self.get("\(demo.bridgeBase)/v1/views/org:emea", token: "demo-emea").status == 200)
             #expect(try await Self.get("\(demo.bridgeBase)/v1/views/global").status == 401)
             #expect(try await Self.get("\(demo.bridgeBase)/healthz").status == 200)
-            let metrics = String(decoding: try await Self.get("\(demo.bridgeBase)/metrics").body, as: UTF8.self)
+            #expect(try await Self.get("\(demo.bridgeBase)/metrics").status == 401)
+            #expect(try await Self.get("\(demo.bridgeBase)/metrics", token: "demo-global").status == 403)
+            let metrics = String(decoding: try await Self.get("\(demo.bridgeBase)/metrics", token: "demo-metrics").body,
+                                 as: UTF8.self)
             #expect(metrics.contains("switchboard_connector_state"))
         }
     }

@@ -78,7 +78,8 @@ enum DemoFixture {
     }
 
     static func allOpen(_ base: String) async -> Bool {
-        guard let (status, body) = try? await get("\(base)/readyz"), status == 200,
+        // The details (orgs, problems) need an admin token; without one /readyz says only ready and ok|degraded.
+        guard let (status, body) = try? await get("\(base)/readyz", token: "demo-admin"), status == 200,
               let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
               let orgs = json["orgs"] as? [[String: Any]], orgs.count == 3
         else { return false }

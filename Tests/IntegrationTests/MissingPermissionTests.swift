@@ -14,7 +14,7 @@ import Testing
         }) { demo in
             #expect(await eventually("all three orgs open") { await DemoFixture.allOpen(demo.bridgeBase) })
             #expect(await eventually("the refusals named on /readyz") {
-                guard let r = try? await DemoFixture.json("\(demo.bridgeBase)/readyz"),
+                guard let r = try? await DemoFixture.json("\(demo.bridgeBase)/readyz", token: "demo-admin"),
                       let us = (r["orgs"] as? [[String: Any]])?.first(where: { $0["id"] as? String == "us" }),
                       let problems = us["problems"] as? [String] else { return false }
                 return problems.contains { $0.hasPrefix("quality:") && $0.contains("analytics:evaluationAggregate:view") }
@@ -23,7 +23,7 @@ import Testing
                     && problems.contains { $0.hasPrefix("rolling windows:") && $0.contains("analytics:userDetail:view") }
                     && r["status"] as? String == "degraded"
             })
-            let r = try await DemoFixture.json("\(demo.bridgeBase)/readyz")
+            let r = try await DemoFixture.json("\(demo.bridgeBase)/readyz", token: "demo-admin")
             for org in (r["orgs"] as? [[String: Any]] ?? []) where org["id"] as? String != "us" {
                 #expect((org["problems"] as? [String])?.isEmpty == true, "\(org)")
             }

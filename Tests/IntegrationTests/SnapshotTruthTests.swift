@@ -132,7 +132,7 @@ import Testing
             //    reconnects; the snapshot is true again.
             _ = await demo.simulator.inject(.ghost, org: "emea")
             #expect(await eventually("emea stale or reconnecting", seconds: 30) {
-                guard let r = try? await DemoFixture.json("\(demo.bridgeBase)/readyz"),
+                guard let r = try? await DemoFixture.json("\(demo.bridgeBase)/readyz", token: "demo-admin"),
                       let orgs = r["orgs"] as? [[String: Any]] else { return false }
                 return orgs.contains { $0["id"] as? String == "emea" && $0["status"] as? String != "open" }
                     && r["status"] as? String == "degraded" && r["notOpen"] as? [String] == ["emea"]
@@ -145,7 +145,7 @@ import Testing
             #expect(emea["accruing"] as? [String: Int] == ["handling": 0, "productive": 0])
             #expect((downData["occupancy"] as? [String: Any])?["leftOut"] as? [String] == ["emea"])
             #expect(await eventually("emea open again", seconds: 60) { await DemoFixture.allOpen(demo.bridgeBase) })
-            let healthy = try await DemoFixture.json("\(demo.bridgeBase)/readyz")
+            let healthy = try await DemoFixture.json("\(demo.bridgeBase)/readyz", token: "demo-admin")
             #expect(healthy["status"] as? String == "ok" && (healthy["notOpen"] as? [String])?.isEmpty == true)
             let third = try await Self.compare(demo, startedAt: startedAt, moment: "after emea ghosted and recovered")
             Self.check(third, expectAgents: 90)

@@ -27,6 +27,12 @@ public struct HubPrincipal: Sendable, Equatable {
 
     public var isAdmin: Bool { scopes.contains(.admin) }
 
+    /// May read `GET /metrics`: the `metrics` scope, or `admin`.
+    public var canReadMetrics: Bool { scopes.contains(.metrics) || scopes.contains(.admin) }
+
+    /// May open a stream: holds a scope that covers a topic or the admin alerts (`metrics` alone does not).
+    public var canStream: Bool { scopes.contains { $0 != .metrics } }
+
     /// Scope strings, sorted, for frames.
     var scopeNames: [String] { scopes.map(\.description).sorted() }
 }
@@ -108,7 +114,7 @@ public final class HubAuthenticator: Sendable {
     /// The principal for `token`, or why not.
     public func authenticate(_ token: String?) async -> Result<HubPrincipal, HubAuthFailure> {
         let (config, keys) = state.withLock { ($0.config, $0.keys) }
-        if config.disabled { return .success(HubPrincipal(name: "anonymous", scopes: [.global, .admin], expiresAt: nil)) }
+        if config.disabled { return .success(HubPrincipal(name: "anonymous", scopes: [.global, .admin, .metrics], expiresAt: nil)) }
         guard let token, !token.isEmpty else { return .failure(.missing) }
         // Every client is compared, so the time taken does not tell which one came close.
         var match: ClientConfig?

@@ -138,7 +138,7 @@ function onAlert(m) {
   // The alert line shows what is in force, not a log (GET /v1/alerts keeps the history for admins): a
   // recovery clears the org's alert, an accepted reload clears the refused one.
   if (m.kind === 'upstream-recovered') { clearAlerts(x => x.org === orgId && x.kind !== 'local'); return; }
-  if (m.kind === 'config-accepted') { clearAlerts(x => x.kind === 'config-rejected'); return; }
+  if (m.kind === 'config-accepted') { clearAlerts(x => x.kind === 'config-rejected' || x.kind === 'restart-required'); return; }
   pushAlert({ kind: m.kind, org: orgId, message: m.message, since: m.since });
 }
 

@@ -120,17 +120,27 @@ struct BridgeRoutes {
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
-        router.get("/readyz") { _, _ in
+        // Without a token a probe learns only what it needs (ready, ok|degraded); the details (orgs, problems,
+        // configuration errors) need an admin token, and the metrics a metrics (or admin) token: both name
+        // every org, which an org-scoped token must not see (docs/security.md).
+        router.get("/readyz") { request, context in
             let report = await readiness()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let data = try encoder.encode(report)
-            return Response(status: report.ready ? .ok : .serviceUnavailable, headers: Self.json,
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            let status: HTTPResponse.Status = report.ready ? .ok : .serviceUnavailable
+            switch await Self.operatorAccess(request, context: context, hub: hub, what: "the readiness details",
+                                             scope: "admin", allowAnonymous: true, check: \.isAdmin) {
+            case .refused(let response): return response
+            case .anonymous: return Self.encoded(report.summary, status: status)
+            case .allowed: return Self.encoded(report, status: status)
+            }
         }
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: hub.metrics.render())))
+        router.get("/metrics") { request, context in
+            switch await Self.operatorAccess(request, context: context, hub: hub, what: "the metrics",
+                                             scope: "metrics", allowAnonymous: false, check: \.canReadMetrics) {
+            case .refused(let response): return response
+            case .anonymous, .allowed:
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: hub.metrics.render())))
+            }
         }
         router.get("/v1/views/{topic}") { request, context in
             let topic = try context.parameters.require("topic")
@@ -190,13 +200,14 @@ struct BridgeRoutes {
     }
 
     /// Whether a stream may open for `token`: nil, or why not. A token must authenticate and hold at
-    /// least one scope (a JWT whose scopes are all unknown holds none), and a slot must be free.
+    /// least one scope a stream serves (a JWT whose scopes are all unknown holds none; `metrics` alone
+    /// serves nothing on a stream), and a slot must be free.
     static func streamAdmission(token: String?, hub: StreamHub) async -> HTTPRefusal? {
         switch await hub.authenticator.authenticate(token) {
         case .failure(let failure): return .unauthenticated(failure)
         case .success(let principal):
-            guard !principal.scopes.isEmpty else {
-                return .insufficientScope(scope: nil, message: "the token holds no scope (global, org:<id> or admin)")
+            guard principal.canStream else {
+                return .insufficientScope(scope: nil, message: "the token holds no scope a stream serves (global, org:<id> or admin)")
             }
             return hub.hasCapacity ? nil : .full
         }
@@ -222,6 +233,39 @@ struct BridgeRoutes {
         case .failure(.unknownTopic): return .refused(error(.notFound, "unknown-topic", "no such topic \(topic)"))
         case .success(let frame): return .allowed(frame)
         }
+    }
+
+    /// Who may read an operator endpoint (`/readyz` details, `/metrics`), which sit outside `/v1/` and so
+    /// are not authenticated by ``BearerAuthMiddleware``.
+    enum OperatorAccess {
+        /// No token was sent and the endpoint has an anonymous answer.
+        case anonymous
+        case allowed
+        case refused(Response)
+    }
+
+    /// No token: `.anonymous` when `allowAnonymous`, else 401. A bad token: 401. A valid token that fails
+    /// `check`: 403 naming `scope`. With `auth: none` every request is allowed.
+    static func operatorAccess(_ request: Request, context: HubRequestContext, hub: StreamHub, what: String,
+                               scope: String, allowAnonymous: Bool,
+                               check: (HubPrincipal) -> Bool) async -> OperatorAccess {
+        let token = Self.token(request)
+        if token == nil && allowAnonymous && !hub.authenticator.isDisabled { return .anonymous }
+        let refusal: HTTPRefusal
+        switch await hub.authenticator.authenticate(token) {
+        case .success(let principal) where check(principal): return .allowed
+        case .success: refusal = .insufficientScope(scope: scope, message: "\(what) need a token with the \(scope) scope")
+        case .failure(let failure): refusal = .unauthenticated(failure)
+        }
+        refusal.record(path: request.uri.path, remote: remote(context), metrics: hub.metrics, logger: context.logger)
+        return .refused(refusal.response)
+    }
+
+    static func encoded(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: json, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {

@@ -1,7 +1,15 @@
 import SwitchboardCore
 
-/// What `GET /readyz` returns: 200 when ``ready``, else 503, with this JSON either way.
+/// What `GET /readyz` returns: 200 when ``ready``, else 503. The body is this JSON for an `admin` token
+/// (or with `auth: none`), and only ``summary`` without a token: a probe learns whether to send traffic
+/// and whether something needs a look, not which orgs exist or why they are down.
 public struct ReadinessReport: Codable, Sendable, Equatable {
+    /// The answer without a token: `{"ready":true,"status":"ok"}`.
+    public struct Summary: Codable, Sendable, Equatable {
+        public var ready: Bool
+        public var status: String
+    }
+
     /// One org's connector state.
     public struct Org: Codable, Sendable, Equatable {
         public var id: String
@@ -37,14 +45,23 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
     public var configLoadedAt: String?
     /// Why the last reload was refused, one line each (`file:line:column: message`).
     public var configErrors: [String]
+    /// Settings the file changes that the running bridge applies only at its next start, one line each
+    /// (`server.listen: 127.0.0.1:8080 → 0.0.0.0:8080`).
+    public var restartNeeded: [String]
     public var orgs: [Org]
 
-    public init(ready: Bool, configLoadedAt: String? = nil, configErrors: [String] = [], orgs: [Org] = []) {
+    public init(ready: Bool, configLoadedAt: String? = nil, configErrors: [String] = [], restartNeeded: [String] = [],
+                orgs: [Org] = []) {
         self.ready = ready
         self.configLoadedAt = configLoadedAt
         self.configErrors = configErrors
+        self.restartNeeded = restartNeeded
         self.orgs = orgs
         self.notOpen = orgs.filter { $0.status != .open }.map(\.id)
-        self.status = notOpen.isEmpty && configErrors.isEmpty && orgs.allSatisfy(\.problems.isEmpty) ? "ok" : "degraded"
+        self.status = notOpen.isEmpty && configErrors.isEmpty && restartNeeded.isEmpty
+            && orgs.allSatisfy(\.problems.isEmpty) ? "ok" : "degraded"
     }
+
+    /// What a request without a token sees.
+    public var summary: Summary { Summary(ready: ready, status: status) }
 }

@@ -107,7 +107,8 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
     }
 
     /// Delivers an alert now (alerts are not coalesced) to subscribers of `org:<org>` and `global`;
-    /// org-less alerts (`config-rejected`, `config-accepted`) go to every `admin` connection. Never suspends.
+    /// org-less alerts (`config-rejected`, `restart-required`, `config-accepted`) go to every `admin` connection.
+    /// Never suspends.
     ///
     /// Alerts are state, not a log: an org has at most one active alert, and a transition reaches each
     /// subscription once however many parts report it (the connector and the views both see a socket go
@@ -209,7 +210,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                                message: "the token expired; reconnect with a fresh one (or send {\"op\":\"auth\"} before expiry)")
             case .writeTimeout:
                 conn.terminate(code: "slow-consumer", closeCode: ClientConnection.CloseCode.tryAgainLater,
-                               message: "a write took longer than \(writeTimeout)")
+                               message: "a write took longer than \(writeTimeout.shortText)")
                 conn.forceClose()
             case .forceClose:
                 conn.forceClose()

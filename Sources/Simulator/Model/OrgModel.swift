@@ -36,6 +36,9 @@ final class OrgModel {
     var outbox: [SimMessage] = []
     /// False while replaying a `--start-at` history (nothing is published, only recorded).
     var publishing = true
+    /// Told the simulated time now and then while ``start(at:historyFrom:progress:)`` replays a day's history.
+    private var replayProgress: (@Sendable (EpochMillis) -> Void)?
+    private var replayActions = 0
     /// Publish every topic even when nobody subscribes (determinism tests, recomputation).
     var recordAll = false
     /// Topics some channel subscribes to, with their subscriber counts.
@@ -126,7 +129,9 @@ final class OrgModel {
 
     /// Begins the simulated day at `historyFrom` (or `t0`): every agent Offline, logging in over the
     /// first two minutes; calls start arriving. A history before `t0` is replayed without publishing.
-    func start(at t0: EpochMillis, historyFrom: EpochMillis? = nil) {
+    /// - Parameter progress: called with the simulated time every few thousand actions of a history replay
+    ///   (`--start-at`), which can take a while for a long day with many agents.
+    func start(at t0: EpochMillis, historyFrom: EpochMillis? = nil, progress: (@Sendable (EpochMillis) -> Void)? = nil) {
         let begin = min(historyFrom ?? t0, t0)
         now = begin
         dayBegan = begin
@@ -144,7 +149,9 @@ final class OrgModel {
         planEvaluations(from: begin)
         if begin < t0 {
             publishing = false
+            replayProgress = progress
             advance(to: t0)
+            replayProgress = nil
             publishing = true
             outbox.removeAll()
             for q in queues.indices {
@@ -164,6 +171,10 @@ final class OrgModel {
             guard let (time, action) = heap.pop() else { break }
             now = max(now, time)
             perform(action)
+            if let replayProgress {
+                replayActions &+= 1
+                if replayActions % 8192 == 0 { replayProgress(now) }
+            }
         }
         now = max(now, t)
         if evaluationCursor < evaluations.count && evaluations[evaluationCursor].createdAt <= now {

@@ -9,7 +9,8 @@ final class OrgRuntime: Sendable {
     let timeZone: TimeZone
     private let state: Mutex<OrgState>
 
-    init(id: String, index: Int, options: SimulatorOptions, startAt t0: EpochMillis) {
+    init(id: String, index: Int, options: SimulatorOptions, startAt t0: EpochMillis,
+         progress: (@Sendable (EpochMillis) -> Void)? = nil) {
         self.id = id
         self.index = index
         let zone = TimeZone(identifier: options.timeZoneID(for: id)) ?? TimeZone(identifier: "UTC")!
@@ -19,7 +20,7 @@ final class OrgRuntime: Sendable {
             seed: options.seed, timeZone: zone)
         model.largeSnapshotRate = options.largeSnapshotRate
         model.demoLoad = options.demoLoad
-        model.start(at: t0, historyFrom: options.startAt.map { t0 - $0.millisecondsSinceMidnight })
+        model.start(at: t0, historyFrom: options.startAt.map { t0 - $0.millisecondsSinceMidnight }, progress: progress)
         let s = OrgState(model: model, seed: options.seed ^ UInt64(index + 1))
         s.deniedPermissions = options.deniedPermissions[id] ?? []
         state = Mutex(s)
