@@ -89,9 +89,26 @@ if (window.ResizeObserver) {
   new ResizeObserver(onHeatResize).observe(heatWrap);
 }
 window.addEventListener('resize', onHeatResize);
+window.addEventListener('resize', () => { dirty.queues = true; dirty.orgs = true; scheduleRender(); });
 canvasEl.addEventListener('mousemove', onHeatMouseMove);
 canvasEl.addEventListener('mouseleave', onHeatMouseLeave);
+canvasEl.addEventListener('click', onHeatClick);
 $('size-switch').addEventListener('click', onSizeSwitchClick);
+// navigation (nav.js): org cards, queue tiles, agent rows and chips, breadcrumbs; Enter/Space on focus too
+for (const id of ['orgs', 'queues', 'queue-view', 'quality', 'crumbs', 'agent-panel']) {
+  $(id).addEventListener('click', activate);
+  $(id).addEventListener('keydown', activate);
+}
+$('quality').addEventListener('click', onQualityClick);
+$('agent-panel').addEventListener('click', onDrillClick);
+$('ap-close').addEventListener('click', closeAgent);
+$('q-pager').addEventListener('click', onPagerClick);
+document.addEventListener('keydown', (e) => {
+  if (e.target.closest && e.target.closest('input, textarea')) return;
+  if (e.key === 'Escape' && nav.agent) closeAgent();
+  else if (e.key === 'PageDown') goQueuePage(qPage + 1);
+  else if (e.key === 'PageUp') goQueuePage(qPage - 1);
+});
 
 // ---- test / debugging hook ----
 window.switchboard = {
@@ -102,6 +119,9 @@ window.switchboard = {
   get renders() { return renderCount; },
   _heat: heat,
   reconnect() { if (ws) { try { ws.close(); } catch (e) { /* ignore */ } } },
+  get nav() { return Object.assign({ view: viewName() }, nav); },
+  get queuePages() { return { page: qPage, pages: qPages }; },
+  queuePage(p) { goQueuePage(p); return qPage; },
   thresholds: { QUEUE_WAITING_WARN, QUEUE_WAITING_CRIT, QUEUE_WAIT_WARN_MS, QUEUE_WAIT_CRIT_MS },
 };
 
