@@ -22,7 +22,7 @@ stop_demo() { if [ -n "$demo" ]; then kill "$demo" 2>/dev/null || true; wait "$d
 trap stop_demo EXIT
 start_demo() { # start_demo ORGS AGENTS QUEUES
     local log="$OUT/layout-demo-$1.log"
-    "$BIN" demo --listen 127.0.0.1:0 --orgs "$1" --agents "$2" --queues "$3" --speed 20 --heartbeat 2 \
+    "$BIN" demo --listen 127.0.0.1:0 --orgs "$1" --agents "$2" --queues "$3" --speed 20 --heartbeat 2 --start-at 04:00 \
         --log-level warning >"$log" 2>&1 &
     demo=$!
     bridge=""

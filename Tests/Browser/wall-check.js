@@ -166,10 +166,20 @@ const FIT_CHECK = (orgs) => `(() => {
 })()`;
 
 const PAGE_CHECK = (queues) => `(async () => {
-  const out = [], host = document.getElementById('queues'), vw = innerWidth, vh = innerHeight;
+  const host = document.getElementById('queues'), vw = innerWidth, vh = innerHeight;
   const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 30)));
+  // data arriving (a strip, a banner) can resize the panel mid-check: the pages are then laid out again;
+  // start over when their number changed, up to three times
+  for (let attempt = 0; ; attempt++) {
+    window.switchboard.queuePage(1);
+    await frame();
+    const r = await checkPages();
+    if (!r.moved || attempt >= 2) return r;
+  }
+  async function checkPages() {
+  const out = [];
   const pages = Number(host.dataset.queuePages);
-  if (!(pages >= 1)) return ['#queues has no data-queue-pages'];
+  if (!(pages >= 1)) return { problems: ['#queues has no data-queue-pages'], pages: 0, dropped: 0 };
   const tiles = new Map([...host.querySelectorAll('.qtile[data-queue]')].map(t => [t.dataset.queue, t]));
   for (const q of ${JSON.stringify(queues)}) {
     const t = tiles.get(q);
@@ -181,6 +191,7 @@ const PAGE_CHECK = (queues) => `(async () => {
   for (let p = 1; p <= pages; p++) {
     window.switchboard.queuePage(p);
     await frame();
+    if (Number(host.dataset.queuePages) !== pages) return { moved: true, problems: ['pages changed during the check'], pages, dropped };
     if (Number(host.dataset.queuePage) !== p) { out.push('could not turn to page ' + p); continue; }
     const box = host.getBoundingClientRect();
     if (pages > 1) {
@@ -208,6 +219,7 @@ const PAGE_CHECK = (queues) => `(async () => {
   window.switchboard.queuePage(1);
   await frame();
   return { problems: out, pages, dropped };
+  }
 })()`;
 
 async function waitReady(p, snap, orgs) {
@@ -326,6 +338,16 @@ async function navChecks(p, [w, h], url, orgs, pass, fail) {
     await p.waitFor(`document.body.dataset.view === 'org' && document.querySelectorAll('article.org').length === 1 && document.querySelector('article.org').dataset.org === '${org}' && !!document.querySelector('#crumbs [data-crumb="board"]')`, 'the org view');
     await p.click(`document.querySelector('#crumbs [data-crumb="board"]')`, 'the All orgs crumb');
     await p.waitFor(`document.body.dataset.view === 'board' && document.querySelectorAll('article.org').length === ${orgs.length}`, 'the board');
+  });
+  await step('a tile too narrow for a figure marks it ("…", tooltip) instead of dropping it silently', async () => {
+    await p.go(url);
+    await waitReady(p, await snapshot(), orgs);
+    // squeeze the tiles below the width at which the occupancy figure gives way (style.css container query)
+    await p.ev(`(() => { const s = document.createElement('style'); s.id = 'squeeze'; s.textContent = '.qgrid { grid-template-columns: repeat(auto-fill, 10.5rem) !important; }'; document.head.append(s); })()`);
+    await p.waitFor(`(() => { const t = [...document.querySelectorAll('#queues .qtile:not([hidden])')]; return t.length > 0 && t.every(x => [...x.querySelectorAll('.q-fig')].every(f => f.offsetParent !== null || (x.dataset.dropped || '').includes(f.querySelector('.fig-label').textContent))) && t.some(x => x.dataset.dropped); })()`, 'the dropped figures marked', 10000);
+    const ok = await p.ev(`(() => { const t = document.querySelector('#queues .qtile[data-dropped]:not([data-dropped=""]):not([hidden])'); return t && getComputedStyle(t, '::after').content.includes('…') && t.title.includes('not shown at this width'); })()`);
+    if (!ok) throw new Error('a tile hides a figure without "…" and a tooltip');
+    await p.ev(`document.getElementById('squeeze').remove()`);
   });
   await step('kiosk mode shows the page indicator and turns the page by itself', async () => {
     await p.go(url + '&kiosk=1&rotate=3');

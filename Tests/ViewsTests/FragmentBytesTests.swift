@@ -111,7 +111,7 @@ import Testing
                                            activeQueues: [q2, q1, EntityID(org: "emea", platformID: "q-9")])),
         ])
         let c = try #require(h.sink.drain().of(.agents).first)
-        #expect(c.json?.string.contains(#""bandStatus":"none","queues":["us/q-2","us/q-1"],"occupancy":{"#) == true,
+        #expect(c.json?.string.contains(#""bandStatus":"ok","queues":["us/q-2","us/q-1"],"occupancy":{"#) == true,
                 "\(c.json?.string ?? "")")
         let live = await h.engine.withLiveEntities(org: "us") { $0.changes.filter { $0.kind == .agents } }
         #expect(live.count == 1)

@@ -87,6 +87,11 @@ $('signout').addEventListener('click', () => {
 setInterval(() => { dirty.tick = true; scheduleRender(); }, 1000);
 if (window.ResizeObserver) {
   new ResizeObserver(onHeatResize).observe(heatWrap);
+  // the queue panel and the org strip change size when a banner, a strip or a row of cards comes or goes:
+  // lay the queue pages out again and re-check the cards in the next frame, not at the next tick
+  const refit = new ResizeObserver(() => { dirty.queues = true; dirty.orgs = true; scheduleRender(); });
+  refit.observe($('queues'));
+  refit.observe($('orgs'));
 }
 window.addEventListener('resize', onHeatResize);
 window.addEventListener('resize', () => { dirty.queues = true; dirty.orgs = true; scheduleRender(); });

@@ -61,23 +61,22 @@ function openAgent(id) { if (nav.agent !== id) navigate({ agent: id }); }
 function closeAgent() { navBack({ agent: null }); }
 
 function activate(e) {
-  if (e.type === 'keydown' && e.key !== 'Enter' && e.key !== ' ') return;
   const t = e.target;
+  if (e.type === 'keydown' && ((e.key !== 'Enter' && e.key !== ' ') || t.closest('button'))) return; // a button clicks itself
+  const link = t.closest('[data-crumb], [data-open-agent], [data-open-queue]');
+  if (link) {
+    e.preventDefault();
+    const d = link.dataset;
+    if (d.crumb) navigate({ view: d.crumb === 'board' ? null : d.crumb, agent: null });
+    else if (d.openAgent) openAgent(d.openAgent);
+    else openQueue(d.openQueue);
+    return;
+  }
   if (t.closest('button, a, input, summary')) return;
   const card = t.closest('article.org[data-org]');
   if (card) { e.preventDefault(); openOrg(card.dataset.org); return; }
   const tile = t.closest('.qtile[data-queue]');
-  if (tile) { e.preventDefault(); openQueue(tile.dataset.queue); return; }
-  const ag = t.closest('[data-open-agent]');
-  if (ag) { e.preventDefault(); openAgent(ag.dataset.openAgent); return; }
-  const q = t.closest('[data-open-queue]');
-  if (q) { e.preventDefault(); openQueue(q.dataset.openQueue); return; }
-  const crumb = t.closest('[data-crumb]');
-  if (crumb) {
-    e.preventDefault();
-    const c = crumb.dataset.crumb;
-    navigate({ view: c === 'board' ? null : c, agent: null });
-  }
+  if (tile) { e.preventDefault(); openQueue(tile.dataset.queue); }
 }
 
 // ---- breadcrumbs in the header: All orgs › US › Sales ----

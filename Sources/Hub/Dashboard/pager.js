@@ -58,6 +58,19 @@ function pageQueues() {
     + sections.map(s => s.dataset.org + ':' + s.querySelector('.qgrid').children.length).join(',');
   if (key !== qLayoutKey && sections.length) { layoutQueuePages(host, sections); qLayoutKey = key; }
   if (!sections.length) { qPages = 1; qPageOf = []; }
+  applyQueuePage(host, sections);
+  // tiles that grew since the layout (a new figure, a wrapped line): lay the pages out again, once
+  if (!queuesFit(host) && sections.length) { layoutQueuePages(host, sections); applyQueuePage(host, sections); }
+  const bd = host.dataset;
+  bd.queuePages = String(qPages);
+  bd.queuePage = String(qPage);
+  markDroppedFigures(host);
+  bd.queueFit = queuesFit(host) ? '1' : '0';
+  renderPager();
+  scheduleRotation();
+}
+
+function applyQueuePage(host, sections) {
   if (qPage > qPages) qPage = qPages;
   if (qPage < 1) qPage = 1;
   sections.forEach((s, i) => {
@@ -76,13 +89,6 @@ function pageQueues() {
     if (s.hidden !== hide) s.hidden = hide;
     setAttr(s, 'data-cont', !hide && firstPage < qPage ? '1' : '0');
   });
-  const bd = host.dataset;
-  bd.queuePages = String(qPages);
-  bd.queuePage = String(qPage);
-  markDroppedFigures(host);
-  bd.queueFit = queuesFit(host) ? '1' : '0';
-  renderPager();
-  scheduleRotation();
 }
 
 // every tile of the page in the panel's box (a panel too small for even one row says so: fit 0)
@@ -113,9 +119,7 @@ function renderPager() {
 
 function goQueuePage(p) {
   const n = ((p - 1) % qPages + qPages) % qPages + 1;
-  if (n === qPage) return;
-  qPage = n;
-  qRotateAt = 0; // a manual turn restarts the kiosk countdown
+  if (n !== qPage) { qPage = n; qRotateAt = 0; } // a manual turn restarts the kiosk countdown
   pageQueues();
 }
 function onPagerClick(e) {
