@@ -18,7 +18,18 @@ command -v node >/dev/null 2>&1 || { echo "browser-layout-test: FAIL node is not
 [ -x "$BIN" ] || { echo "browser-layout-test: FAIL $BIN not built (run swift build)" >&2; exit 1; }
 
 demo="" bridge=""
-stop_demo() { if [ -n "$demo" ]; then kill "$demo" 2>/dev/null || true; wait "$demo" 2>/dev/null || true; demo=""; fi; }
+# SIGTERM, then SIGKILL after 20 s: a slow graceful shutdown is reported, it does not hold up the run
+stop_demo() {
+    [ -n "$demo" ] || return 0
+    kill "$demo" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$demo" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$demo" 2>/dev/null; then
+        echo "browser-layout-test: warning: demo $demo still running 20 s after SIGTERM; killed" >&2
+        kill -9 "$demo" 2>/dev/null || true
+    fi
+    wait "$demo" 2>/dev/null || true
+    demo=""
+}
 trap stop_demo EXIT
 start_demo() { # start_demo ORGS AGENTS QUEUES
     local log="$OUT/layout-demo-$1.log"

@@ -156,6 +156,10 @@ const FIT_CHECK = (orgs) => `(() => {
   if (m) out.push('12-hour time on the page: ' + m[0]);
   const util = document.getElementById('util');
   if (!util.hidden && util.querySelectorAll('.util-axis .ua').length !== 24) out.push('utilization strip has no hour axis');
+  for (const r of document.querySelectorAll('#util .util-row:not(.util-axis-row)')) {
+    const sum = r.querySelector('.util-sum'), rr = r.getBoundingClientRect(), sr = sum.getBoundingClientRect();
+    if (sum.scrollWidth > sum.clientWidth + 1 || sr.height > rr.height + 1 || sr.right > rr.right + 1) out.push('utilization total of ' + r.dataset.org + ' does not fit its row');
+  }
   for (const r of document.querySelectorAll('#quality .q-org')) {
     const line = r.querySelector('.q-line');
     if (line && line.getBoundingClientRect().height > parseFloat(getComputedStyle(line).lineHeight || 20) * 1.6) out.push('quality line of ' + r.dataset.org + ' wraps');
@@ -225,8 +229,12 @@ const PAGE_CHECK = (queues) => `(async () => {
 async function waitReady(p, snap, orgs) {
   await p.waitFor(`document.body.dataset.connected === 'true' && ${JSON.stringify(orgs)}.every(o => document.querySelector('article.org[data-org="' + o + '"]'))`, 'the org cards');
   await p.waitFor(`(() => { const ids = new Set([...document.querySelectorAll('#queues .qtile[data-queue]')].map(t => t.dataset.queue)); return ${JSON.stringify(snap.queues)}.every(q => ids.has(q)); })()`, 'a tile for every queue');
-  // the strips come with the first utilization poll (seconds at demo speed): wait a little, not fail
-  try { await p.waitFor(`!document.getElementById('util').hidden && !document.getElementById('quality').hidden`, 'strips', 15000); } catch (e) { /* optional */ }
+  // the strips fill with each org's first utilization and quality poll, the cards' figures with the first
+  // refresh (seconds at demo speed): wait for a representative board a little, without failing on it
+  try {
+    await p.waitFor(`document.querySelectorAll('#util .util-row[data-org]').length >= ${orgs.length} && document.querySelectorAll('#quality .q-org').length >= ${orgs.length}
+      && [...document.querySelectorAll('article.org .fig-val')].every(f => f.textContent !== '—')`, 'a full board', 20000);
+  } catch (e) { /* optional */ }
   await sleep(600);
 }
 

@@ -110,6 +110,7 @@ function renderPager() {
   if (!many) return;
   setText(p.querySelector('.pg-text'), 'page ' + qPage + '/' + qPages);
   const dots = p.querySelector('.pg-dots');
+  dots.hidden = qPages > 12; // beyond a dozen the text says it better than a row of dots
   if (dots.children.length !== qPages) {
     dots.textContent = '';
     for (let i = 1; i <= qPages; i++) { const d = el('button', 'pg-dot'); d.type = 'button'; d.dataset.page = String(i); d.title = 'Page ' + i; dots.append(d); }

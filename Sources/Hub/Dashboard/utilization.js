@@ -87,12 +87,12 @@ function renderUtilization(v, orgList) {
     rows.push(`<div class="util-row" data-org="${escapeAttr(String(o.id))}" data-util-intervals="${d.slots.filter(Boolean).length}">`
       + `<div class="util-name" title="${escapeAttr(d.zone || '')}">${escapeAttr(o.name || o.id)}<span>${escapeAttr(d.zone || '')}</span></div>`
       + utilBars(d.slots)
-      + `<div class="util-sum"><span>${count} handled</span> <span>AHT ${utilDur(count ? handle / count : null)}</span></div></div>`);
+      + `<div class="util-sum" title="${count} handled today · average handle time ${utilDur(count ? handle / count : null)}">${count} · AHT ${utilDur(count ? handle / count : null)}</div></div>`);
   }
   const org = exportScope(orgList);
   const q = org ? 'org=' + encodeURIComponent(org) + '&' : '';
   const tag = org || 'all';
-  const html = `<div class="util-head"><span>Utilization today · handle time per 30 min (org local time)</span>`
+  const html = `<div class="util-head"><span>Utilization today · handle time per 30 min (org local time) · right: handled · AHT</span>`
     + `<span class="csvs">CSV ${csvButton('by agent', '/v1/utilization?' + q + 'format=csv', 'utilization-' + tag + '.csv')}`
     + csvButton('by queue', '/v1/utilization?' + q + 'by=queue&format=csv', 'utilization-queues-' + tag + '.csv') + `</span></div>`
     + rows.join('') + `<div class="util-row util-axis-row"><div></div>${hourAxis()}<div></div></div>`;
