@@ -5,8 +5,8 @@ SWIFT        ?= swift
 BUILD_FLAGS  ?=
 # Build packages: libopus for the audio layer, SQLite headers for the embedded store.
 BUILD_DEPS   := pkg-config libopus-dev libsqlite3-dev
-# Test packages: headless Chromium for the dashboard browser test.
-TEST_DEPS    := chromium
+# Test packages: headless Chromium and node (its DevTools-protocol driver) for the dashboard browser tests.
+TEST_DEPS    := chromium nodejs
 DEMO_ARGS    ?=
 
 .PHONY: all build demo test bench deps test-deps check-config clean help

@@ -3,7 +3,8 @@
 # Chromium, checks that all three orgs render, occupancy shows from the first snapshot, every agent gets a
 # heatmap tile with the tenure legend (and with ?size=productive), an org-scoped token sees only its org,
 # then ghosts EMEA in the simulator and checks that it turns into a red DISCONNECTED alarm (seed 000) on
-# its card and in the header, with screenshots. Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png.
+# its card and in the header, with screenshots; then scripts/browser-layout-test.sh (wall fit at three sizes,
+# navigation). Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png and docs/screens/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,4 +67,15 @@ fault '{"org":"emea","kind":"http-error","count":400,"status":503}'
 fault '{"org":"emea","kind":"ghost"}'
 bash Tests/Browser/dashboard-check.sh --timeout 60 --expect-status 'emea=stale|disconnected' --expect-red emea \
     --screenshot "$OUT/dashboard-stale.png" --size 1920,1080 "$bridge" demo-global
+
+# The wall: 1, 3 and 6 orgs at three screen sizes, navigation and deep links (its own demos). This demo is
+# stopped first (SIGKILL after 20 s: a slow graceful shutdown is reported, it does not hold up the run).
+kill $demo 2>/dev/null || true
+for _ in $(seq 1 40); do kill -0 $demo 2>/dev/null || break; sleep 0.5; done
+if kill -0 $demo 2>/dev/null; then
+    echo "browser-test: warning: demo still running 20 s after SIGTERM (see $log); killed" >&2
+    kill -9 $demo 2>/dev/null || true
+fi
+wait $demo 2>/dev/null || true
+bash scripts/browser-layout-test.sh
 echo "browser-test: PASS (screenshots in $OUT)"

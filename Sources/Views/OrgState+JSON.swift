@@ -4,15 +4,21 @@ import SwitchboardCore
 
 /// The entity fragments (SPEC §4), written by hand and encoded once per change.
 extension OrgState {
-    /// `{"id","org","name","hireDate","presence","routingStatus","state","stateSince","band","bandStatus","occupancy",
-    /// "handlingMs","productiveMs"}`.
+    /// `{"id","org","name","hireDate","presence","routingStatus","state","stateSince","band","bandStatus","queues",
+    /// "occupancy","handlingMs","productiveMs","accruing","asOf"}`; `queues` are the ids of the agent's active queues.
     func encodeAgent(_ a: AgentRecord, _ c: AgentComputed, ctx: ViewContext) -> [UInt8] {
         encodeAgent(id: a.entityID ?? agentEntityID(a.platformID), name: a.name ?? a.platformID,
-                    hireDate: a.hireDate, c, ctx: ctx)
+                    hireDate: a.hireDate, queues: a.queues, c, ctx: ctx)
+    }
+
+    /// Queue `j`'s namespaced id, the cached one when it was made (``queueEntityID(at:)``).
+    func queueEntityKey(_ j: Int) -> String {
+        queues[j].entityID ?? "\(org.id.rawValue)/\(queues[j].platformID)"
     }
 
     /// ``encodeAgent(_:_:ctx:)`` with the namespaced id already made (``agentEntityID(_:)``).
-    func encodeAgent(id: String, name: String, hireDate: Int32?, _ c: AgentComputed, ctx: ViewContext) -> [UInt8] {
+    func encodeAgent(id: String, name: String, hireDate: Int32?, queues queueSlots: [Int32], _ c: AgentComputed,
+                     ctx: ViewContext) -> [UInt8] {
         FragmentWriter.encode { j in
             j.raw("{\"id\":")
             j.string(id)
@@ -33,7 +39,12 @@ extension OrgState {
             j.raw(",\"band\":")
             j.string(c.band?.rawValue)
             j.raw(c.band != nil ? ",\"bandStatus\":\"ok\"" : c.warmingUp ? ",\"bandStatus\":\"warming-up\"" : ",\"bandStatus\":\"none\"")
-            j.raw(",")
+            j.raw(",\"queues\":[")
+            for (n, q) in queueSlots.enumerated() {
+                if n > 0 { j.raw(",") }
+                j.string(queueEntityKey(Int(q)))
+            }
+            j.raw("],")
             j.windows(c.figures)
             j.raw(",")
             j.ticking(c.accrual, asOf: c.at)

@@ -116,6 +116,7 @@ struct OrgState {
                     let slots = qs.filter { $0.org == me }.map { Int32(queueSlot($0.platformID)) }
                     if slots != agents[i].queues {
                         agents[i].queues = slots
+                        agents[i].needsEmit = true  // the entity lists its queues: send it even if no figure moved
                         changed = true
                     }
                 }
@@ -351,8 +352,8 @@ struct OrgState {
 
     private mutating func emitAgent(_ i: Int, _ c: AgentComputed, ctx: ViewContext, out: inout ViewOutput) {
         let id = agentEntityID(at: i)
-        let json = encodeAgent(id: id, name: agents[i].name ?? agents[i].platformID, hireDate: agents[i].hireDate, c,
-                               ctx: ctx)
+        let json = encodeAgent(id: id, name: agents[i].name ?? agents[i].platformID, hireDate: agents[i].hireDate,
+                               queues: agents[i].queues, c, ctx: ctx)
         agents[i].emitted = AgentSignature(activity: c.activity, presence: c.presence, routing: c.routing,
                                            band: c.band, warmingUp: c.warmingUp, figures: c.figures)
         agents[i].needsEmit = false

@@ -95,8 +95,8 @@ extension ViewState {
                 let key = a.entityID ?? org.agentEntityID(a.platformID)
                 agentChanges.append(EntityChange(kind: .agents, id: key, scope: .org(id),
                                                  json: EncodedJSON(bytes: org.encodeAgent(
-                                                     id: key, name: a.name ?? a.platformID, hireDate: a.hireDate, c,
-                                                     ctx: ctx))))
+                                                     id: key, name: a.name ?? a.platformID, hireDate: a.hireDate,
+                                                     queues: a.queues, c, ctx: ctx))))
             }
             out.append(EntityChange(kind: .orgs, id: id.rawValue, scope: .org(id),
                                     json: EncodedJSON(bytes: org.encodeOrg(totals: totals, accrual: totalsAccrual, at: at,

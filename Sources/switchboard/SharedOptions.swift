@@ -10,6 +10,9 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "Agents per simulated org (10 to 5,000 or more).")
     var agents: Int = 200
 
+    @Option(help: "Routing queues per org (default: agents ÷ 25, from 2 to 40).")
+    var queues: Int?
+
     @Option(help: "Seed of the deterministic workload.")
     var seed: UInt64 = 1
 
@@ -34,6 +37,7 @@ struct SimulationOptions: ParsableArguments {
     func validate() throws {
         guard orgs >= 1 else { throw ValidationError("--orgs must be at least 1") }
         guard agents >= 1 else { throw ValidationError("--agents must be at least 1") }
+        if let queues, queues < 1 { throw ValidationError("--queues must be at least 1") }
         guard speed > 0 else { throw ValidationError("--speed must be greater than 0") }
         if let heartbeat, !(heartbeat > 0) { throw ValidationError("--heartbeat must be greater than 0 seconds") }
         if let faults, faults != "random" { throw ValidationError("--faults accepts only 'random'") }

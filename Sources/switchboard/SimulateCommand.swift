@@ -42,6 +42,7 @@ extension SimulationOptions {
         var o = SimulatorOptions()
         o.orgCount = orgs
         o.agentsPerOrg = agents
+        o.queuesPerOrg = queues
         o.seed = seed
         o.heartbeatInterval = .milliseconds(Int64((heartbeat ?? 30) * 1000))
         o.host = host

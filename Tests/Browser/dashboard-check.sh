@@ -33,6 +33,12 @@
 #                               (not "—"): figures are in the first snapshot, not after a refresh
 #   --expect-sl                 a queue tile shows a service-level figure against its goal ("SL 84%/80%"), the header a
 #                               service level and every org card a service-level line with a percentage
+#   --expect-fit                no org card clips its status (every card data-clipped="0"), every queue tile is
+#                               on a page (data-page within #queues data-queue-pages) and the page fits
+#                               (data-queue-fit="1")
+#   --expect-view V             the page shows view V (body data-view: board, org or queue; see --query)
+#   --expect-queue-view ID      the queue view lists queue ID's agents (#queue-view data-queue, data-agents > 0)
+#   --expect-agent ID           the agent panel is open on agent ID and found it (#agent-panel data-agent, data-found="1")
 set -u
 
 ORGS="us emea apac"
@@ -49,12 +55,20 @@ DOMKEEP=""
 EXACT=0
 OCC=0
 SL=0
+FIT=0
+VIEW=""
+QVIEW=""
+AGENT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --orgs) ORGS="$2"; shift 2 ;;
     --exact) EXACT=1; shift ;;
     --expect-occupancy) OCC=1; shift ;;
     --expect-sl) SL=1; shift ;;
+    --expect-fit) FIT=1; shift ;;
+    --expect-view) VIEW="$2"; shift 2 ;;
+    --expect-queue-view) QVIEW="$2"; shift 2 ;;
+    --expect-agent) AGENT="$2"; shift 2 ;;
     --expect-status) EXPECT+=("$2"); shift 2 ;;
     --expect-red) RED+=("$2"); shift 2 ;;
     --expect-tiles) TILES="$2"; shift 2 ;;
@@ -65,7 +79,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --query) EXTRA="$2"; shift 2 ;;
     --dom) DOMKEEP="$2"; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     --) shift; break ;;
     -*) echo "dashboard-check: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -181,6 +195,37 @@ check_once() {
       | grep -o '<div class="lvl"[^>]*>[^<]*' | grep -vc 'NO DATA')"
     [ "${qbad:-0}" = 0 ] || REASONS+=("$qbad queue badges of '$o' are not NO DATA")
   done
+  if [ "$FIT" = 1 ]; then
+    local clipped qhost pages unplaced
+    clipped="$(grep -o '<article class="org[^"]*"[^>]*>' "$DOM" | grep -v 'data-clipped="0"' | grep -o 'data-org="[^"]*"' | tr '\n' ' ')"
+    [ -z "$clipped" ] || REASONS+=("org cards not fitting their status: $clipped")
+    qhost="$(grep -o '<div class="queues" id="queues"[^>]*>' "$DOM" | head -1)"
+    pages="$(sed -n 's/.*data-queue-pages="\([0-9]*\)".*/\1/p' <<<"$qhost")"
+    if [ -z "$pages" ]; then REASONS+=("#queues has no data-queue-pages"); else
+      unplaced="$(grep -o '<div class="qtile[^"]*"[^>]*>' "$DOM" | grep -o 'data-page="[0-9]*"' | grep -o '[0-9][0-9]*' \
+        | awk -v n="$pages" '$1 < 1 || $1 > n' | wc -l)"
+      [ "$unplaced" = 0 ] || REASONS+=("$unplaced queue tiles on no page of $pages")
+      [ "$(grep -o '<div class="qtile[^"]*"[^>]*>' "$DOM" | grep -vc 'data-page=')" = 0 ] || REASONS+=("queue tiles without data-page")
+      grep -q 'data-queue-fit="1"' <<<"$qhost" || REASONS+=("the queue page does not fit its panel (data-queue-fit)")
+    fi
+  fi
+  if [ -n "$VIEW" ]; then
+    local gotview
+    gotview="$(sed -n 's/.*data-view="\([^"]*\)".*/\1/p' <<<"$body")"
+    [ "$gotview" = "$VIEW" ] || REASONS+=("view is '${gotview:-none}', want '$VIEW'")
+  fi
+  if [ -n "$QVIEW" ]; then
+    local qv
+    qv="$(grep -o '<div class="queue-view" id="queue-view"[^>]*>' "$DOM" | head -1)"
+    grep -qF "data-queue=\"$QVIEW\"" <<<"$qv" && ! grep -q ' hidden' <<<"$qv" || REASONS+=("the queue view does not show $QVIEW: $qv")
+    grep -q 'data-agents="[1-9]' <<<"$qv" || REASONS+=("the queue view lists no agents for $QVIEW")
+  fi
+  if [ -n "$AGENT" ]; then
+    local ap
+    ap="$(grep -o '<aside class="drawer" id="agent-panel"[^>]*>' "$DOM" | head -1)"
+    grep -qF "data-agent=\"$AGENT\"" <<<"$ap" && grep -q 'data-found="1"' <<<"$ap" && ! grep -q ' hidden' <<<"$ap" \
+      || REASONS+=("the agent panel is not open on $AGENT: $ap")
+  fi
   SUMMARY="orgs=[$(grep -o 'data-org="[^"]*" data-status="[^"]*"' <<<"$cards" | sed 's/data-org="\([^"]*\)" data-status="\([^"]*\)"/\1:\2/' | tr '\n' ' ' | sed 's/ $//')] heatmap-cells=$cells conn=${conn:-?}"
   [ ${#REASONS[@]} -eq 0 ]
 }

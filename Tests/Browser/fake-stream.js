@@ -103,7 +103,7 @@ function agentView(a) {
   const o = {}; for (const w of W) o[w] = occ(s.handlingMs[w], s.productiveMs[w]);
   return {
     id: a.id, org: a.org, name: a.name, hireDate: a.hireDate, presence: PRESENCE[a.state], routingStatus: ROUTING[a.state], state: STATE_NAME[a.state],
-    stateSince: iso(a.stateSince), occupancy: o, band: band(o.rolling60m),
+    stateSince: iso(a.stateSince), queues: [a.queue], occupancy: o, band: band(o.rolling60m),
     handlingMs: roundAll(s.handlingMs), productiveMs: roundAll(s.productiveMs),
   };
 }

@@ -84,7 +84,8 @@ import Testing
         let c = try #require(h.sink.drain().of(.agents).first)
         #expect(c.json?.string == #"{"id":"us/00000000-0000-4000-8000-000000000001","org":"us","name":"Ana \"Q\"\n","#
             + #""hireDate":null,"presence":"ON_QUEUE","routingStatus":"INTERACTING","state":"interacting","#
-            + #""stateSince":"2026-05-07T08:00:00.000Z","band":"burnout","bandStatus":"ok","occupancy":{"today":1,"rolling15m":1,"#
+            + #""stateSince":"2026-05-07T08:00:00.000Z","band":"burnout","bandStatus":"ok","queues":[],"occupancy":{"today":1,"#
+            + #""rolling15m":1,"#
             + #""rolling60m":1},"handlingMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000},"#
             + #""productiveMs":{"today":1800000,"rolling15m":900000,"rolling60m":1800000},"#
             + #""accruing":{"handling":1,"productive":1},"asOf":"2026-05-07T08:30:00.000Z"}"#)
@@ -95,6 +96,39 @@ import Testing
         #expect(again.id == a.description)
         #expect(Harness.object(again)["id"] as? String == a.description)
         #expect(Harness.object(again)["stateSince"] as? String == "2026-05-07T08:20:00.000Z")
+    }
+
+    /// The agent lists its active queues' ids (`us/<uuid>`) right before `occupancy`, in the order the platform
+    /// gave them, in the deltas and in a snapshot read; a change of membership alone re-emits the agent.
+    @Test func agentFragmentListsItsQueues() async throws {
+        let t0 = ms("2026-05-07T08:00:00.000Z")
+        let h = Harness(now: t0 + 30 * minute)
+        let a = agentID("us", 1)
+        let q1 = EntityID(org: "us", platformID: "q-1"), q2 = EntityID(org: "us", platformID: "q-2")
+        await h.engine.ingest(org: "us", events: [
+            .agentProfile(AgentProfile(agent: a, name: "Ana")),
+            .agentStatus(AgentStatusChange(agent: a, at: t0, presence: .onQueue, routingStatus: .idle,
+                                           activeQueues: [q2, q1, EntityID(org: "emea", platformID: "q-9")])),
+        ])
+        let c = try #require(h.sink.drain().of(.agents).first)
+        #expect(c.json?.string.contains(#""bandStatus":"ok","queues":["us/q-2","us/q-1"],"occupancy":{"#) == true,
+                "\(c.json?.string ?? "")")
+        let live = await h.engine.withLiveEntities(org: "us") { $0.changes.filter { $0.kind == .agents } }
+        #expect(live.count == 1)
+        #expect(Harness.object(try #require(live.first))["queues"] as? [String] == ["us/q-2", "us/q-1"])
+        // Same state, one queue fewer: only the membership changed, and the agent is sent again.
+        await h.engine.ingest(org: "us", events: [
+            .agentStatus(AgentStatusChange(agent: a, at: t0 + minute, presence: .onQueue, routingStatus: .idle,
+                                           activeQueues: [q1])),
+        ])
+        let moved = try #require(h.sink.drain().of(.agents).first)
+        #expect(Harness.object(moved)["queues"] as? [String] == ["us/q-1"])
+        // The same list again sends nothing.
+        await h.engine.ingest(org: "us", events: [
+            .agentStatus(AgentStatusChange(agent: a, at: t0 + 2 * minute, presence: .onQueue, routingStatus: .idle,
+                                           activeQueues: [q1])),
+        ])
+        #expect(h.sink.drain().of(.agents).isEmpty)
     }
 
     /// The hire date is written right after the name as `"yyyy-MM-dd"`, or null without one; a changed hire

@@ -102,11 +102,33 @@ $('signout').addEventListener('click', () => {
 setInterval(() => { dirty.tick = true; scheduleRender(); }, 1000);
 if (window.ResizeObserver) {
   new ResizeObserver(onHeatResize).observe(heatWrap);
+  // the queue panel and the org strip change size when a banner, a strip or a row of cards comes or goes:
+  // lay the queue pages out again and re-check the cards in the next frame, not at the next tick
+  const refit = new ResizeObserver(() => { dirty.queues = true; dirty.orgs = true; scheduleRender(); });
+  refit.observe($('queues'));
+  refit.observe($('orgs'));
 }
 window.addEventListener('resize', onHeatResize);
+window.addEventListener('resize', () => { dirty.queues = true; dirty.orgs = true; scheduleRender(); });
 canvasEl.addEventListener('mousemove', onHeatMouseMove);
 canvasEl.addEventListener('mouseleave', onHeatMouseLeave);
+canvasEl.addEventListener('click', onHeatClick);
 $('size-switch').addEventListener('click', onSizeSwitchClick);
+// navigation (nav.js): org cards, queue tiles, agent rows and chips, breadcrumbs; Enter/Space on focus too
+for (const id of ['orgs', 'queues', 'queue-view', 'quality', 'crumbs', 'agent-panel']) {
+  $(id).addEventListener('click', activate);
+  $(id).addEventListener('keydown', activate);
+}
+$('quality').addEventListener('click', onQualityClick);
+$('agent-panel').addEventListener('click', onDrillClick);
+$('ap-close').addEventListener('click', closeAgent);
+$('q-pager').addEventListener('click', onPagerClick);
+document.addEventListener('keydown', (e) => {
+  if (e.target.closest && e.target.closest('input, textarea')) return;
+  if (e.key === 'Escape' && nav.agent) closeAgent();
+  else if (e.key === 'PageDown') goQueuePage(qPage + 1);
+  else if (e.key === 'PageUp') goQueuePage(qPage - 1);
+});
 
 // ---- test / debugging hook ----
 window.switchboard = {
@@ -119,6 +141,9 @@ window.switchboard = {
   reconnect() { if (ws) { try { ws.close(); } catch (e) { /* ignore */ } } },
   // the thresholds the global figures are judged by, as the stream carries them (queues and orgs carry their own)
   get thresholds() { const v = view(); return (v.occupancy && v.occupancy.thresholds) || null; },
+  get nav() { return Object.assign({ view: viewName() }, nav); },
+  get queuePages() { return { page: qPage, pages: qPages }; },
+  queuePage(p) { goQueuePage(p); return qPage; },
 };
 
 // ---- start ----

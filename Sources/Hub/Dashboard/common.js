@@ -110,11 +110,25 @@ function clockDur(ms) { // 2:41, 1:02:05
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   return (h ? h + ':' + String(m).padStart(2, '0') : String(m)) + ':' + String(r).padStart(2, '0');
 }
-function hms(t) {
-  if (t == null) return '—';
-  const d = new Date(t);
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+// Every time on the board is 24-hour (`hourCycle: 'h23'`: 00:05, never "12:05 AM" nor Chrome's "24:05"
+// that `hour12: false` gives at midnight). One cached formatter per (seconds, time zone).
+const timeFormats = new Map();
+function clockTime(t, opts) { // clockTime(ms | Date | ISO string, {seconds: true, timeZone}) → "14:05:09"
+  const seconds = !opts || opts.seconds !== false, zone = (opts && opts.timeZone) || '';
+  const key = (seconds ? 's' : 'm') + zone;
+  let f = timeFormats.get(key);
+  if (!f) {
+    const o = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    if (seconds) o.second = '2-digit';
+    if (zone) o.timeZone = zone;
+    f = new Intl.DateTimeFormat(undefined, o); // throws for an unknown time zone: the caller decides
+    timeFormats.set(key, f);
+  }
+  const d = t instanceof Date ? t : new Date(typeof t === 'string' ? Date.parse(t) : t);
+  return isFinite(d.getTime()) ? f.format(d) : '—';
 }
+function hms(t) { return t == null ? '—' : clockTime(t); }
+function hm(t, timeZone) { return t == null ? '—' : clockTime(t, { seconds: false, timeZone }); }
 function norm(s) { return String(s || '').toLowerCase().replace(/[\s_-]+/g, ''); }
 // Seed 000: once an org's heartbeat timeout has passed it is a red DISCONNECTED alarm. The wire keeps
 // `stale` (watchdog fired; re-sync and reconnect under way) apart from `disconnected` (socket, channel,

@@ -191,6 +191,12 @@ function onHeatMouseMove(e) {
   if (i < 0) $('tooltip').hidden = true;
   scheduleRender();
 }
+// a click on a tile opens the agent panel (nav.js)
+function onHeatClick(e) {
+  const r = canvasEl.getBoundingClientRect();
+  const i = heat.hit(e.clientX - r.left, e.clientY - r.top);
+  if (i >= 0) { $('tooltip').hidden = true; openAgent(heat.ids[i]); }
+}
 function onHeatMouseLeave() { hoverIndex = -1; hoverId = null; heat.hover = -1; $('tooltip').hidden = true; dirty.agents = true; scheduleRender(); }
 
 function renderTooltip(v, now) {

@@ -113,7 +113,11 @@ function combineOccupancy(list, orgs) {
   return out;
 }
 
-function scopeOrgs() { // org ids this page is restricted to, or null for all
+function scopeOrgs() { // org ids this page shows: the org (or queue) view's org, else the subscription's
+  if (nav.org) return new Set([nav.org]);
+  return scopeOrgsOfTopics();
+}
+function scopeOrgsOfTopics() { // org ids this page is subscribed to, or null for all
   const ids = [];
   let global = false;
   for (const t of model.topics.values()) {

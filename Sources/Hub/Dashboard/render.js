@@ -31,7 +31,10 @@ function renderBody() {
   const now = serverNow();
   const orgList = [...v.orgs.values()].filter(o => !scope || scope.has(String(o.id)));
   const orgIds = orgList.map(o => String(o.id));
-  const inScope = (x) => !scope || scope.has(String(x.org));
+  const inOrgs = (x) => !scope || scope.has(String(x.org));
+  // the queue view narrows to one queue and its agents (an agent lists its queues' ids)
+  const inScope = !nav.queue ? inOrgs : (x) => inOrgs(x)
+    && (Array.isArray(x.queues) ? x.queues.includes(nav.queue) : String(x.id) === nav.queue);
 
   // body hooks
   const bd = document.body.dataset;
@@ -41,13 +44,17 @@ function renderBody() {
   bd.orgs = orgIds.join(',');
   bd.topics = [...model.topics.values()].map(t => t.name + ':' + t.status).join(',');
   bd.renders = String(renderCount);
+  bd.view = viewName();
+  bd.agent = nav.agent || '';
+  bd.kiosk = nav.kiosk ? '1' : '0';
 
-  if (dirty.header || dirty.tick) renderHeader(v, scope, orgList, now, inScope);
+  if (dirty.header || dirty.tick) { renderHeader(v, scope, orgList, now, inScope); renderCrumbs(v, orgList); }
   if (dirty.orgs || dirty.tick) renderOrgs(v, orgList, now, inScope);
-  if (dirty.queues || dirty.tick) renderQueues(v, orgList, now, inScope);
+  if (dirty.queues || dirty.tick) { renderQueues(v, orgList, now, inScope); renderQueueView(v, now); pageQueues(); }
   if (dirty.util || dirty.orgs) { renderUtilization(v, orgList); renderQuality(v, orgList); }
   if (dirty.agents || dirty.agentSet || dirty.orgs) renderHeat(v, orgList, inScope);
   if (dirty.meta || dirty.tick) renderMeta(now);
+  if (nav.agent || !$('agent-panel').hidden) renderAgentPanel(v, now);
   if (hoverId) renderTooltip(v, now);
   for (const k in dirty) dirty[k] = false;
 }
@@ -85,7 +92,8 @@ function renderHeader(v, scope, orgList, now, inScope) {
   setText($('occ-title'), scope ? (orgList.length === 1 ? (orgList[0].name || orgList[0].id) + ' occupancy' : 'Occupancy')
     : 'Global occupancy' + (leftOut.length ? ' · partial, without ' + leftNames.join(', ') : ''));
   setAttr($('occ-title').parentNode, 'data-partial', leftOut.length ? 'true' : 'false');
-  setText($('scope-label'), scope ? 'Org view · ' + (orgList.map(o => o.name || o.id).join(', ') || [...scope].join(', ')) : 'Global view · ' + orgList.length + (orgList.length === 1 ? ' org' : ' orgs'));
+  setText($('scope-label'), nav.queue ? 'Queue view' : scope ? 'Org view · ' + (orgList.map(o => o.name || o.id).join(', ') || [...scope].join(', ') + ' (not in view)')
+    : 'Global view · ' + orgList.length + (orgList.length === 1 ? ' org' : ' orgs'));
 
   let waiting = 0, longest = null, anyQ = false, worstWaiting = 'ok', worstWait = 'ok';
   for (const q of v.queues.values()) {
@@ -124,7 +132,7 @@ function renderHeader(v, scope, orgList, now, inScope) {
   setAttr(conn, 'data-state', model.conn);
   setText(conn.querySelector('.conn-text'), text);
   const d = new Date();
-  setText($('clock'), d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }));
+  setText($('clock'), clockTime(d));
   setText($('date'), d.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' }));
 
   // our own link to the bridge: frozen-data banner
@@ -154,8 +162,7 @@ function alarmText(o, now) {
 }
 function orgLocalTime(o) {
   if (!o.timezone) return null;
-  try { return new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: o.timezone }); }
-  catch (e) { return null; }
+  try { return hm(new Date(), o.timezone); } catch (e) { return null; }
 }
 function makeOrgCard() {
   const c = el('article', 'org');
@@ -199,6 +206,7 @@ function renderOrgs(v, orgList, now, inScope) {
     const status = String(o.status || 'connecting').toLowerCase();
     setAttr(card.c, 'data-org', id);
     setAttr(card.c, 'data-status', status);
+    if (!card.c.hasAttribute('tabindex')) { card.c.tabIndex = 0; card.c.setAttribute('role', 'link'); card.c.title = 'Open the org view'; }
     setText(card.name, o.name || id);
     const lt = orgLocalTime(o);
     setText(card.tz, lt ? lt + ' local' : '');
@@ -250,7 +258,8 @@ function renderOrgs(v, orgList, now, inScope) {
     setText(ub, '⚠ ' + bad.map(o => (o.name || o.id) + ' ' + alarmText(o, now)).join(' · '));
   } else if (!ub.hidden) ub.hidden = true;
   host.dataset.count = String(orgList.length);
-  host.style.setProperty('--org-cols', String(Math.max(1, Math.min(orgList.length, 6))));
+  fitOrgs(host, orgList.length);
+  checkOrgClipping(host.children);
 }
 
 // ---- service level (docs/queues.md) ----

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Wall-fit and navigation test (run by scripts/browser-test.sh, so part of `make test`): for 1, 3 and 6
+# simulated orgs it runs `switchboard demo` and checks the dashboard at 1366×768, 1920×1080 and
+# 3840×2160 (Tests/Browser/wall-check.js): every org's status text visible and unclipped, every queue on a
+# page whose tiles fit, a sign for every figure a tile drops, no 12-hour times; a screenshot of each. With
+# 3 orgs it also clicks org card → org view → queue → agent, goes back with the browser's history, checks
+# deep links (also with Tests/Browser/dashboard-check.sh) and the CSV exports behind the buttons.
+# Screenshots go to $BROWSER_TEST_OUT/screens; UPDATE_SCREENSHOT=1 writes them into docs/screens/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN="${SWITCHBOARD_BIN:-.build/debug/switchboard}"
+OUT="${BROWSER_TEST_OUT:-.build/browser-test}"
+SHOTS="$OUT/screens"
+[ "${UPDATE_SCREENSHOT:-0}" = "1" ] && SHOTS="docs/screens"
+mkdir -p "$OUT" "$SHOTS"
+command -v node >/dev/null 2>&1 || { echo "browser-layout-test: FAIL node is not installed (make test installs nodejs)" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "browser-layout-test: FAIL $BIN not built (run swift build)" >&2; exit 1; }
+
+demo="" bridge=""
+# SIGTERM, then SIGKILL after 20 s: a slow graceful shutdown is reported, it does not hold up the run
+stop_demo() {
+    [ -n "$demo" ] || return 0
+    kill "$demo" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$demo" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$demo" 2>/dev/null; then
+        echo "browser-layout-test: warning: demo $demo still running 20 s after SIGTERM; killed" >&2
+        kill -9 "$demo" 2>/dev/null || true
+    fi
+    wait "$demo" 2>/dev/null || true
+    demo=""
+}
+trap stop_demo EXIT
+start_demo() { # start_demo ORGS AGENTS QUEUES
+    local log="$OUT/layout-demo-$1.log"
+    "$BIN" demo --listen 127.0.0.1:0 --orgs "$1" --agents "$2" --queues "$3" --speed 20 --heartbeat 2 --start-at 04:00 \
+        --log-level warning >"$log" 2>&1 &
+    demo=$!
+    bridge=""
+    for _ in $(seq 1 120); do
+        bridge=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$log" | head -1)
+        [ -n "$bridge" ] && return 0
+        kill -0 "$demo" 2>/dev/null || { echo "browser-layout-test: FAIL demo exited early:" >&2; cat "$log" >&2; exit 1; }
+        sleep 0.5
+    done
+    echo "browser-layout-test: FAIL demo did not print its address within 60 s" >&2; cat "$log" >&2; exit 1
+}
+
+# One org with many queues (pages), three orgs (navigation), six orgs (narrow cards, many pages).
+for spec in "1 80 30" "3 80 12" "6 60 8"; do
+    read -r orgs agents queues <<<"$spec"
+    start_demo "$orgs" "$agents" "$queues"
+    echo "browser-layout-test: $orgs org(s) × $queues queues at $bridge"
+    nav=()
+    [ "$orgs" = 3 ] && nav=(--nav)
+    node Tests/Browser/wall-check.js --base "$bridge" --token demo-global --shots "$SHOTS" --tag "${orgs}orgs" \
+        --timeout 60 "${nav[@]+"${nav[@]}"}"
+    if [ "$orgs" = 3 ]; then
+        # Deep links read from the address alone (a fresh browser, --dump-dom): the org view, and the queue
+        # view with an agent panel on top, for a queue that has agents.
+        snap="$(curl -fsS -H 'Authorization: Bearer demo-global' "$bridge/v1/views/global")"
+        pick="$(node -e '
+            const b = JSON.parse(require("fs").readFileSync(0, "utf8")); const d = b.data && b.data.orgs ? b.data : b;
+            const a = (d.agents || []).find(x => x.org === "emea" && (x.queues || []).length);
+            if (a) console.log(a.queues[0] + " " + a.id);' <<<"$snap")"
+        [ -n "$pick" ] || { echo "browser-layout-test: FAIL no EMEA agent lists a queue (agent entity \"queues\")" >&2; exit 1; }
+        read -r qid aid <<<"$pick"
+        bash Tests/Browser/dashboard-check.sh --timeout 30 --orgs emea --exact --expect-view org --expect-fit \
+            --query 'view=org:emea' "$bridge" demo-global
+        bash Tests/Browser/dashboard-check.sh --timeout 30 --orgs emea --exact --expect-view queue \
+            --expect-queue-view "$qid" --expect-agent "$aid" --query "view=queue:$qid&agent=$aid" "$bridge" demo-global
+    fi
+    stop_demo
+done
+echo "browser-layout-test: PASS (screenshots in $SHOTS)"
