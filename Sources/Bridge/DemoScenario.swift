@@ -24,13 +24,15 @@ public struct DemoScenario: Service {
     }
 
     public func run() async throws {
-        var wait = firstAfter
-        while !Task.isShuttingDownGracefully {
-            do { try await Task.sleep(for: wait) } catch { return }
-            guard !Task.isShuttingDownGracefully else { return }
-            _ = await simulator.inject(.ghost, org: org)
-            logger.notice("demo: \(org.uppercased())'s upstream socket went silent on purpose; watch it turn DISCONNECTED and recover")
-            wait = every
+        // The waits are long (minutes): a graceful shutdown must end them at once, not after the next fault.
+        try? await cancelWhenGracefulShutdown {
+            var wait = firstAfter
+            while true {
+                try await Task.sleep(for: wait)
+                _ = await simulator.inject(.ghost, org: org)
+                logger.notice("demo: \(org.uppercased())'s upstream socket went silent on purpose; watch it turn DISCONNECTED and recover")
+                wait = every
+            }
         }
     }
 
