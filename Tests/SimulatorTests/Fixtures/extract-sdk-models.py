@@ -13,7 +13,8 @@ import ast, json, os, re, subprocess, sys
 MODELS = [
     # Directory
     "UserEntityListing", "User", "Division", "UserPresence", "PresenceDefinition", "RoutingStatus", "EmployerInfo",
-    "QueueEntityListing", "Queue", "AcwSettings", "QueueMemberEntityListing", "QueueMember", "UserReference",
+    "QueueEntityListing", "Queue", "AcwSettings", "QueueMediaSettings", "MediaSettings", "CallbackMediaSettings",
+    "EmailMediaSettings", "MessageMediaSettings", "ServiceLevel", "QueueMemberEntityListing", "QueueMember", "UserReference",
     "Organization",
     # Notifications REST
     "Channel", "ChannelEntityListing", "ChannelTopicEntityListing", "ChannelTopic", "ErrorBody", "Detail",
