@@ -6,7 +6,9 @@ import NIOCore
 import NIOHTTP1
 
 /// hummingbird-websocket's HTTP/1 + WebSocket upgrade channel with a ``ConnectionGate`` placed right
-/// after the request decoder, ahead of the upgrader, on every accepted connection.
+/// after the request decoder, ahead of the upgrader, on every accepted connection, and an
+/// ``UnmaskedFrameGuard/Installer`` at the end, which puts the masking check behind the frame decoder
+/// when the connection becomes a WebSocket.
 struct GatedUpgradeChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
@@ -18,6 +20,7 @@ struct GatedUpgradeChannel: ServerChildChannel {
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(ConnectionGate(policy: policy), position: .after(decoder))
+            try pipeline.addHandler(UnmaskedFrameGuard.Installer(logger: policy.logger))
             return value
         }
     }
