@@ -24,9 +24,8 @@ struct AutobahnFuzzingTests {
     static func withEchoServer(_ server: ServerConfig, _ body: @Sendable (Int) async throws -> Void) async throws {
         var logger = Logger(label: "autobahn-echo")
         logger.logLevel = .warning
-        let wsRouter = Router(context: HubRequestContext.self)
         let maxInbound = server.maxInboundFrameBytes
-        wsRouter.ws("/echo") { inbound, outbound, _ in
+        let echo: StreamUpgrade.Handler = { inbound, outbound, _ in
             for try await message in inbound.messages(maxSize: maxInbound) {
                 switch message {
                 case .text(let s): try await outbound.write(.text(s))
@@ -39,8 +38,9 @@ struct AutobahnFuzzingTests {
         let (ports, cont) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: Router(context: HubRequestContext.self),
-            server: .gatedWebSocketUpgrade(webSocketRouter: wsRouter, configuration: streamChannelConfiguration(server),
-                                           policy: policy),
+            server: .gatedWebSocketUpgrade(configuration: streamChannelConfiguration(server), policy: policy) { _, _, _ in
+                .upgrade([:], echo)
+            },
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { cont.yield($0.localAddress?.port ?? 0); cont.finish() },
             logger: logger)

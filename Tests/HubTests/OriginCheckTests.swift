@@ -86,5 +86,9 @@ struct OriginCheckTests {
         #expect(OriginCheck.verdict(origins: ["https://b.example"], host: nil, allowed: []) == .refused("https://b.example"))
         #expect(OriginCheck.verdict(origins: ["not an origin"], host: "b.example", allowed: list) == .refused("not an origin"))
         #expect(OriginCheck.verdict(origins: ["null"], host: nil, allowed: [.any]) == .allowed)
+        // swift-websocket's client sends its own URL as the origin; no browser sends ws: or wss:.
+        #expect(OriginCheck.verdict(origins: ["ws://127.0.0.1"], host: "127.0.0.1:8080", allowed: []) == .allowed)
+        #expect(OriginCheck.verdict(origins: ["WSS://bridge.example.com"], host: nil, allowed: []) == .allowed)
+        #expect(OriginCheck.verdict(origins: ["chrome-extension://abcdef"], host: nil, allowed: []) == .refused("chrome-extension://abcdef"))
     }
 }

@@ -42,53 +42,16 @@ public func makeBridgeApplication(
     router.add(middleware: BearerAuthMiddleware(hub: hub))
     BridgeRoutes(hub: hub, readiness: readiness, drillDown: drillDown).register(on: router)
 
-    let wsRouter = Router(context: HubRequestContext.self)
-    wsRouter.add(middleware: AccessLogMiddleware(logger: logger, upgrades: true))
-    let maxInbound = configuration.maxInboundFrameBytes
-    let maxOutboundFrame = max(configuration.maxOutboundFrameBytes, 1024)
-    let userTimeoutMs = SocketOptionValue(clamping: configuration.pongTimeout.components.seconds * 1000
-        + configuration.pongTimeout.components.attoseconds / 1_000_000_000_000_000)
-    // The ConnectionGate has admitted this request (token, scopes, capacity) before the upgrader saw it;
-    // what is refused here (the last slot taken meanwhile) gets hummingbird-websocket's bare 400.
-    wsRouter.ws("/v1/stream") { _, _ in
-        hub.hasCapacity ? .upgrade([:]) : .dontUpgrade
-    } onUpgrade: { inbound, outbound, context in
-        let token = BridgeRoutes.token(context.request)
-        guard case .success(let principal) = await hub.authenticator.authenticate(token) else {
-            try await outbound.close(.policyViolation, reason: "unauthorized")
-            return
-        }
-        let channel = context.requestContext.channel
-        // Dead peers: the hub pings every connection each `pingInterval`; data a peer leaves unacknowledged
-        // for `pongTimeout` makes the kernel abort the connection (Linux TCP_USER_TIMEOUT, milliseconds).
-        try? await channel.setOption(ChannelOptions.tcpOption(.init(rawValue: 18)), value: userTimeoutMs)
-        guard let conn = hub.connect(principal: principal, token: token.map(Secret.init),
-                                     forceClose: { channel.close(mode: .all, promise: nil) })
-        else {
-            try await outbound.write(.text(String(buffer: HubFrame.error("limit", "too many connections; retry later"))))
-            try await outbound.close(.unknown(ClientConnection.CloseCode.tryAgainLater), reason: "server-full")
-            return
-        }
-        let remote = channel.remoteAddress.map(ConnectionGatePolicy.describe) ?? "-"
-        let opened = ContinuousClock.now
-        context.logger.info("stream opened", metadata: ["client": "\(principal.name)", "remote": "\(remote)"])
-        defer {
-            context.logger.info("stream closed", metadata: ["client": "\(principal.name)", "remote": "\(remote)",
-                                                            "seconds": "\((ContinuousClock.now - opened).components.seconds)"])
-        }
-        let session = StreamSession(hub: hub, conn: conn, logger: context.logger, maxFrameBytes: maxOutboundFrame,
-                                    maxInboundBytes: maxInbound)
-        try await session.run(inbound: inbound, outbound: outbound)
-    }
-
+    let stream = StreamUpgrade(hub: hub, configuration: configuration, logger: logger)
     let policy = ConnectionGatePolicy(configuration: configuration, streamPath: "/v1/stream", metrics: hub.metrics,
                                       logger: logger) { head in
         await BridgeRoutes.streamAdmission(StreamRequestFacts(head), hub: hub) == nil
     }
     return Application(
         router: router,
-        server: .gatedWebSocketUpgrade(webSocketRouter: wsRouter, configuration: streamChannelConfiguration(configuration),
-                                       policy: policy),
+        server: .gatedWebSocketUpgrade(configuration: streamChannelConfiguration(configuration), policy: policy) {
+            request, channel, _ in stream.shouldUpgrade(request, channel: channel)
+        },
         configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port),
                              serverName: "switchboard"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdCore
+import HTTPTypes
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -31,16 +32,16 @@ struct GatedUpgradeChannel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1 with WebSocket upgrades routed by `webSocketRouter`, every connection behind a gate.
+    /// HTTP/1 with WebSocket upgrades decided by `shouldUpgrade`, every connection behind a gate.
     static func gatedWebSocketUpgrade(
-        webSocketRouter: Router<HubRequestContext>, configuration: HTTP1WebSocketUpgradeChannel.Configuration,
-        policy: ConnectionGatePolicy
+        configuration: HTTP1WebSocketUpgradeChannel.Configuration, policy: ConnectionGatePolicy,
+        shouldUpgrade: @escaping @Sendable (HTTPRequest, any Channel, Logger) throws
+            -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     ) -> HTTPServerBuilder {
-        let webSocketResponder = webSocketRouter.buildResponder()
-        return .init { responder in
+        .init { responder in
             GatedUpgradeChannel(
-                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
-                                                    configuration: configuration),
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: configuration,
+                                                    shouldUpgrade: shouldUpgrade),
                 policy: policy)
         }
     }
