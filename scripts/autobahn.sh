@@ -22,8 +22,12 @@ fi
 SITE="$PREFIX/lib/python2.7/site-packages"
 if [ ! -d "$SITE/autobahntestsuite" ]; then
     echo "installing autobahntestsuite 25.10.1 into $PREFIX ..." >&2
-    "${PY[@]}" -m pip install -q --prefix "$PREFIX" --no-warn-script-location \
-        autobahntestsuite==25.10.1 'autobahn[twisted]==0.10.9' Twisted==19.10.0 txaio==2.1.0 \
+    # --ignore-installed: with --prefix, pip would otherwise uninstall the interpreter's own setuptools
+    # to satisfy the suite's pin. --no-deps for the suite: it pins setuptools, which is not needed.
+    "${PY[@]}" -m pip install -q --prefix "$PREFIX" --ignore-installed --no-deps --no-warn-script-location \
+        autobahntestsuite==25.10.1
+    "${PY[@]}" -m pip install -q --prefix "$PREFIX" --ignore-installed --no-warn-script-location \
+        'autobahn[twisted]==0.10.9' Twisted==19.10.0 txaio==2.1.0 \
         incremental==16.10.1 pyOpenSSL==19.1.0 cryptography==3.3.2 zope.interface==4.6.0 jinja2==2.11.3 \
         markupsafe==1.1.1 Werkzeug==1.0.1 klein==17.10.0 service_identity==18.1.0 unittest2==1.1.0 six==1.16.0
 fi
