@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench [BENCH_ARGS=--quick]: release build of switchboard-bench, every scenario, one table,
 # bench/results.json (SPEC §7). Full run ≈ 10 minutes (storm alone is 5 minutes); --quick ≈ 2 minutes.
-# Other flags: --only ingest,footprint,connections,fanout,recovery,storm   --out PATH
+# Other flags: --only ingest,footprint,connections,fanout,recovery,churn,storm   --out PATH
 # See docs/performance.md for what each figure means and how it is measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."

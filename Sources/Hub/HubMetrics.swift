@@ -54,6 +54,13 @@ public final class HubMetrics: Sendable {
                              labels: [("status", String(status))]).increment()
     }
 
+    /// A stream upgrade refused because of the page's `Origin` (`server.allowedOrigins`).
+    func originRefused() {
+        registry.makeCounter(descriptor: Self.name("http", "origin_refused", "total",
+                                                   "Stream upgrades refused because server.allowedOrigins does not allow the page's origin"))
+            .increment()
+    }
+
     // MARK: Hub internals
 
     func messageOut(type: String, bytes: Int) {

@@ -45,6 +45,7 @@ struct Driver {
         if wants("connections") { await connections() }
         if wants("fanout") { await fanout() }
         if wants("recovery") { await recovery() }
+        if wants("churn") { await churn() }
         if wants("storm") { await storm() }
         printTable()
         write()
@@ -125,6 +126,22 @@ struct Driver {
         add("recovery", "ghost → stale", r["ghostToStale"] ?? -1, "s", cfg)
         add("recovery", "stale → socket reopened", (r["ghostToOpen"] ?? -1) - (r["ghostToStale"] ?? 0), "s", cfg)
         add("recovery", "socket reopened → matches truth", r["openToTruth"] ?? -1, "s", target: "≤ 5 s", cfg)
+    }
+
+    mutating func churn() async {
+        let rounds = 10, cycles = quick ? 300 : 1000
+        let r = await child("churn", ["--rounds", "\(rounds)", "--cycles", "\(cycles)", "--parallel", "20"], timeout: 1200)
+        let cfg = ["cycles": "\(rounds) × \(cycles)", "parallel": "20", "topic": "global",
+                   "snapshot": "300 agents", "failed": fmt(r["failed"] ?? -1, 0),
+                   "openAtEnd": fmt(r["openConnections"] ?? -1, 0), "subscriptionsAtEnd": fmt(r["subscriptions"] ?? -1, 0),
+                   "rssBeforeMiB": fmt((r["rssBefore"] ?? -1) / 1_048_576, 1),
+                   "rssAfterMiB": fmt((r["rssAfter"] ?? -1) / 1_048_576, 1),
+                   "rssAfterTrimmedMiB": fmt((r["rssAfterTrimmed"] ?? -1) / 1_048_576, 1),
+                   "method": "server VmRSS after one warm-up round vs after the rounds, no malloc_trim; "
+                       + "clients (connect, subscribe global, snapshot, close frame) in another process"]
+        add("churn", "RSS after / before", r["rssRatio"] ?? -1, "ratio", target: "≤ 1.10", cfg)
+        add("churn", "live heap growth per cycle", r["heapBytesPerCycle"] ?? -1, "bytes", target: "≈ 0", cfg)
+        add("churn", "RSS after malloc_trim / before", r["rssRatioTrimmed"] ?? -1, "ratio", cfg)
     }
 
     mutating func storm() async {

@@ -96,6 +96,10 @@ public struct ServerConfig: Sendable, Equatable {
     /// Connections that are not (yet) an authenticated stream — still sending their first request,
     /// or plain HTTP keep-alive connections. Past it new connections are closed at once. Default 1024.
     public var maxUnauthenticatedConnections: Int = 1024
+    /// Pages (browser origins) that may open a stream, besides the bridge's own origin (an `Origin`
+    /// naming the server the request's `Host` names). Requests without `Origin` (non-browser clients)
+    /// are always allowed. Default: none besides the same origin. `*` allows every origin.
+    public var allowedOrigins: [AllowedOrigin] = []
 
     public init() {}
 }

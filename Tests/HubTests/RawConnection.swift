@@ -32,6 +32,13 @@ final class RawConnection: Sendable {
         try await channel.writeAndFlush(ByteBuffer(string: text)).get()
     }
 
+    func send(bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+    }
+
+    /// Everything received so far.
+    var bytes: [UInt8] { state.value.bytes }
+
     func close() async {
         try? await channel.close().get()
     }

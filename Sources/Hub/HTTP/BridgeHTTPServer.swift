@@ -42,69 +42,43 @@ public func makeBridgeApplication(
     router.add(middleware: BearerAuthMiddleware(hub: hub))
     BridgeRoutes(hub: hub, readiness: readiness, drillDown: drillDown).register(on: router)
 
-    let wsRouter = Router(context: HubRequestContext.self)
-    wsRouter.add(middleware: AccessLogMiddleware(logger: logger, upgrades: true))
-    let maxInbound = configuration.maxInboundFrameBytes
-    let maxOutboundFrame = max(configuration.maxOutboundFrameBytes, 1024)
-    let userTimeoutMs = SocketOptionValue(clamping: configuration.pongTimeout.components.seconds * 1000
-        + configuration.pongTimeout.components.attoseconds / 1_000_000_000_000_000)
-    // The ConnectionGate has admitted this request (token, scopes, capacity) before the upgrader saw it;
-    // what is refused here (the last slot taken meanwhile) gets hummingbird-websocket's bare 400.
-    wsRouter.ws("/v1/stream") { _, _ in
-        hub.hasCapacity ? .upgrade([:]) : .dontUpgrade
-    } onUpgrade: { inbound, outbound, context in
-        let token = BridgeRoutes.token(context.request)
-        guard case .success(let principal) = await hub.authenticator.authenticate(token) else {
-            try await outbound.close(.policyViolation, reason: "unauthorized")
-            return
-        }
-        let channel = context.requestContext.channel
-        // Dead peers: the hub pings every connection each `pingInterval`; data a peer leaves unacknowledged
-        // for `pongTimeout` makes the kernel abort the connection (Linux TCP_USER_TIMEOUT, milliseconds).
-        try? await channel.setOption(ChannelOptions.tcpOption(.init(rawValue: 18)), value: userTimeoutMs)
-        guard let conn = hub.connect(principal: principal, token: token.map(Secret.init),
-                                     forceClose: { channel.close(mode: .all, promise: nil) })
-        else {
-            try await outbound.write(.text(String(buffer: HubFrame.error("limit", "too many connections; retry later"))))
-            try await outbound.close(.unknown(ClientConnection.CloseCode.tryAgainLater), reason: "server-full")
-            return
-        }
-        let remote = channel.remoteAddress.map(ConnectionGatePolicy.describe) ?? "-"
-        let opened = ContinuousClock.now
-        context.logger.info("stream opened", metadata: ["client": "\(principal.name)", "remote": "\(remote)"])
-        defer {
-            context.logger.info("stream closed", metadata: ["client": "\(principal.name)", "remote": "\(remote)",
-                                                            "seconds": "\((ContinuousClock.now - opened).components.seconds)"])
-        }
-        let session = StreamSession(hub: hub, conn: conn, logger: context.logger, maxFrameBytes: maxOutboundFrame,
-                                    maxInboundBytes: maxInbound)
-        try await session.run(inbound: inbound, outbound: outbound)
+    let stream = StreamUpgrade(hub: hub, configuration: configuration, logger: logger)
+    let policy = ConnectionGatePolicy(configuration: configuration, streamPath: "/v1/stream", metrics: hub.metrics,
+                                      logger: logger) { head in
+        await BridgeRoutes.streamAdmission(StreamRequestFacts(head), hub: hub) == nil
     }
+    return Application(
+        router: router,
+        server: .gatedWebSocketUpgrade(configuration: streamChannelConfiguration(configuration), policy: policy) {
+            request, channel, _ in stream.shouldUpgrade(request, channel: channel)
+        },
+        configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port),
+                             serverName: "switchboard"),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+        logger: logger
+    )
+}
 
+/// The listener's HTTP/1 and WebSocket settings (shared with the conformance tests' echo server, so
+/// what the fuzzing client checks is what the stream runs).
+func streamChannelConfiguration(_ configuration: ServerConfig) -> HTTP1WebSocketUpgradeChannel.Configuration {
     // No per-connection auto-ping task: the hub pings all connections in one pass (StreamHub.run).
+    // Protocol checks are the libraries' (docs/security.md): swift-nio's frame decoder fails oversized
+    // frames (1009) and fragmented or oversized control frames (1002); WSCore fails reserved bits and
+    // opcodes and continuation errors (1002), oversized fragmented messages (1009) and, with
+    // `validateUTF8` (off by default), text that is not UTF-8 (1007). Masking is ours (UnmaskedFrameGuard).
     let ws = WebSocketServerConfiguration(
-        maxFrameSize: maxInbound,
+        maxFrameSize: configuration.maxInboundFrameBytes,
         autoPing: .disabled,
-        closeTimeout: .seconds(5)
+        closeTimeout: .seconds(5),
+        validateUTF8: true
     )
     // Hummingbird's idle timeout covers kept-alive HTTP connections; the gate covers the first request.
     let http1 = HTTP1Channel.Configuration(
         idleTimeout: TimeAmount(configuration.idleTimeout),
         httpDecoderConfiguration: .init(maxHeaderFieldSize: configuration.maxHeaderBytes,
                                         maxHeaderListSize: configuration.maxHeaderBytes))
-    let policy = ConnectionGatePolicy(configuration: configuration, streamPath: "/v1/stream", metrics: hub.metrics,
-                                      logger: logger) { head in
-        await BridgeRoutes.streamAdmission(token: BridgeRoutes.token(head), hub: hub) == nil
-    }
-    return Application(
-        router: router,
-        server: .gatedWebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(http1: http1, ws: ws),
-                                       policy: policy),
-        configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port),
-                             serverName: "switchboard"),
-        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-        logger: logger
-    )
+    return .init(http1: http1, ws: ws)
 }
 
 /// The plain HTTP routes.
@@ -152,7 +126,7 @@ struct BridgeRoutes {
         // Reached by a plain GET, and by an upgrade the ConnectionGate refused (it removed the Upgrade
         // header, so the refusal is answered here with a real status).
         router.get("/v1/stream") { request, context in
-            switch await Self.streamAdmission(token: Self.token(request), hub: hub) {
+            switch await Self.streamAdmission(StreamRequestFacts(request), hub: hub) {
             case .some(let refusal):
                 refusal.record(path: request.uri.path, remote: Self.remote(context), metrics: hub.metrics,
                                logger: context.logger)
@@ -199,11 +173,17 @@ struct BridgeRoutes {
         context.channel.remoteAddress.map(ConnectionGatePolicy.describe) ?? "-"
     }
 
-    /// Whether a stream may open for `token`: nil, or why not. A token must authenticate and hold at
-    /// least one scope a stream serves (a JWT whose scopes are all unknown holds none; `metrics` alone
-    /// serves nothing on a stream), and a slot must be free.
-    static func streamAdmission(token: String?, hub: StreamHub) async -> HTTPRefusal? {
-        switch await hub.authenticator.authenticate(token) {
+    /// Whether a stream may open for this request: nil, or why not. The page's origin must be allowed
+    /// (``OriginCheck``; decided first, so a foreign page learns nothing about its token), the token
+    /// must authenticate and hold at least one scope a stream serves (a JWT whose scopes are all unknown holds
+    /// none; `metrics` alone serves nothing on a stream),
+    /// and a slot must be free.
+    static func streamAdmission(_ request: StreamRequestFacts, hub: StreamHub) async -> HTTPRefusal? {
+        let allowed = hub.configuration.allowedOrigins
+        if case .refused(let origin) = OriginCheck.verdict(origins: request.origins, host: request.host, allowed: allowed) {
+            return .originNotAllowed(origin)
+        }
+        switch await hub.authenticator.authenticate(request.token) {
         case .failure(let failure): return .unauthenticated(failure)
         case .success(let principal):
             guard principal.canStream else {

@@ -1,12 +1,15 @@
 import Hummingbird
 import HummingbirdCore
+import HTTPTypes
 import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOHTTP1
 
 /// hummingbird-websocket's HTTP/1 + WebSocket upgrade channel with a ``ConnectionGate`` placed right
-/// after the request decoder, ahead of the upgrader, on every accepted connection.
+/// after the request decoder, ahead of the upgrader, on every accepted connection, and an
+/// ``UnmaskedFrameGuard/Installer`` at the end, which puts the masking check behind the frame decoder
+/// when the connection becomes a WebSocket.
 struct GatedUpgradeChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
@@ -18,6 +21,7 @@ struct GatedUpgradeChannel: ServerChildChannel {
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(ConnectionGate(policy: policy), position: .after(decoder))
+            try pipeline.addHandler(UnmaskedFrameGuard.Installer(logger: policy.logger))
             return value
         }
     }
@@ -28,16 +32,16 @@ struct GatedUpgradeChannel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1 with WebSocket upgrades routed by `webSocketRouter`, every connection behind a gate.
+    /// HTTP/1 with WebSocket upgrades decided by `shouldUpgrade`, every connection behind a gate.
     static func gatedWebSocketUpgrade(
-        webSocketRouter: Router<HubRequestContext>, configuration: HTTP1WebSocketUpgradeChannel.Configuration,
-        policy: ConnectionGatePolicy
+        configuration: HTTP1WebSocketUpgradeChannel.Configuration, policy: ConnectionGatePolicy,
+        shouldUpgrade: @escaping @Sendable (HTTPRequest, any Channel, Logger) throws
+            -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
     ) -> HTTPServerBuilder {
-        let webSocketResponder = webSocketRouter.buildResponder()
-        return .init { responder in
+        .init { responder in
             GatedUpgradeChannel(
-                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder,
-                                                    configuration: configuration),
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: configuration,
+                                                    shouldUpgrade: shouldUpgrade),
                 policy: policy)
         }
     }

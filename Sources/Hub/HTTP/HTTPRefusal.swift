@@ -10,6 +10,8 @@ enum HTTPRefusal: Error, Sendable, Equatable {
     case insufficientScope(scope: String?, message: String)
     /// `server.maxConnections` stream connections are open.
     case full
+    /// A stream asked for by a page whose origin `server.allowedOrigins` does not allow (the `Origin` as sent).
+    case originNotAllowed(String)
 
     /// Seconds a client is asked to wait after a `503`.
     static let retryAfterSeconds = 5
@@ -18,7 +20,7 @@ enum HTTPRefusal: Error, Sendable, Equatable {
     var status: HTTPResponse.Status {
         switch self {
         case .unauthenticated: .unauthorized
-        case .insufficientScope: .forbidden
+        case .insufficientScope, .originNotAllowed: .forbidden
         case .full: .serviceUnavailable
         }
     }
@@ -41,6 +43,9 @@ enum HTTPRefusal: Error, Sendable, Equatable {
         case .full:
             headers[.retryAfter] = String(Self.retryAfterSeconds)
             (code, message) = ("limit", "too many stream connections (server.maxConnections); retry later")
+        case .originNotAllowed:
+            (code, message) = ("forbidden-origin",
+                               "pages from this origin may not open a stream; the bridge's operator can allow it in server.allowedOrigins")
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: HubFrame.error(code, message)))
     }
@@ -58,6 +63,10 @@ enum HTTPRefusal: Error, Sendable, Equatable {
                           metadata: ["needs": "\(scope ?? "any scope")", "path": "\(path)", "remote": "\(remote)"])
         case .full:
             metrics.rejectedConnections.increment()
+        case .originNotAllowed(let origin):
+            metrics.originRefused()
+            logger.notice("stream refused: origin not allowed",
+                          metadata: ["origin": "\(origin.prefix(200))", "path": "\(path)", "remote": "\(remote)"])
         }
     }
 }
@@ -72,7 +81,10 @@ struct BearerAuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
+        // The stream route decides its own admission, in the gate's order: origin, token, scope, capacity.
+        guard request.uri.path.hasPrefix("/v1/"), request.uri.path != "/v1/stream" else {
+            return try await next(request, context)
+        }
         switch await hub.authenticator.authenticate(BridgeRoutes.token(request)) {
         case .failure(let failure):
             let refusal = HTTPRefusal.unauthenticated(failure)

@@ -2,8 +2,8 @@ import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 
-/// The request context of the bridge's routes. It keeps the NIO channel, so the hub can force-close
-/// a stream connection whose peer stopped reading (a writer suspended on backpressure is released).
+/// The request context of the bridge's HTTP routes. It keeps the NIO channel (the peer's address for
+/// logs). Stream upgrades do not go through a router context (``StreamUpgrade`` says why).
 public struct HubRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<HubRequestContext>
