@@ -3,8 +3,8 @@ import Logging
 import NIOCore
 
 /// One `info` line per HTTP request: method, path, query with credentials masked, status, time to the
-/// response head in ms, and the peer's address. For the WebSocket router an accepted upgrade is logged
-/// as `101`.
+/// response head in ms, and the peer's address. Stream upgrades are logged in the same form by
+/// ``StreamUpgrade`` (`101` when accepted).
 ///
 /// ```
 /// info switchboard.http: GET /v1/views/org:us?access_token=*** 200 3ms 127.0.0.1:53122
@@ -12,8 +12,6 @@ import NIOCore
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
     let logger: Logger
-    /// True on the WebSocket router, where `200` means the upgrade goes ahead.
-    var upgrades = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -21,7 +19,7 @@ struct AccessLogMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            log(request, context, status: upgrades && response.status == .ok ? 101 : Int(response.status.code), since: start)
+            log(request, context, status: Int(response.status.code), since: start)
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
