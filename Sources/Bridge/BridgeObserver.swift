@@ -23,6 +23,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     private var orgIDs: [OrgID] = []
     /// What the listener was started with: settings in ``ServerConfig/restartOnlyKeys`` stay so until a restart.
     private var running: ServerConfig?
+    private var runningStore: StoreConfig?
     /// Restart-only settings the file in force changes (`server.listen: a → b`), for `/readyz` and an alert.
     private var restartNeeded: [String] = []
 
@@ -43,6 +44,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         orgIDs = config.orgs.map(\.id)
         guard let diff else {  // the initial configuration is already in place
             running = config.server
+            runningStore = config.store
             return
         }
         await views.setOrgs(config.orgs.map(ViewOrg.init(config:)))
@@ -55,7 +57,8 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 logger.error("new auth configuration could not be applied; the previous one stays in force: \(error)")
             }
         }
-        let pending = running.map { config.server.restartOnlyChanges(from: $0) } ?? []
+        let pending = (running.map { config.server.restartOnlyChanges(from: $0) } ?? [])
+            + (runningStore.map { config.store.restartOnlyChanges(from: $0) } ?? [])
         let restartChanged = pending != restartNeeded
         restartNeeded = pending
         if wasRejected || (restartChanged && pending.isEmpty) {

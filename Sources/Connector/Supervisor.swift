@@ -187,7 +187,8 @@ public struct Supervisor: Service {
                         "added": "\(diff.addedOrgs.map(\.rawValue))", "removed": "\(diff.removedOrgs.map(\.rawValue))",
                         "restarted": "\(restart.map(\.rawValue))"])
                     // The listener keeps what it was started with: say so rather than pretend it changed.
-                    for change in next.server.restartOnlyChanges(from: initial.server) {
+                    for change in next.server.restartOnlyChanges(from: initial.server)
+                        + next.store.restartOnlyChanges(from: initial.store) {
                         logger.warning("takes effect only after a restart; the running value stays in force until then",
                                        metadata: ["setting": "\(change)"])
                     }

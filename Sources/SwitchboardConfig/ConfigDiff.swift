@@ -15,6 +15,8 @@ public struct ConfigDiff: Sendable, Equatable {
     public var occupancyChanged: Bool
     /// `thresholds:` changed anywhere (top level, an org, a queue entry): re-judge the wall, restart nothing.
     public var thresholdsChanged: Bool
+    /// `store:` changed: takes effect only after a restart.
+    public var storeChanged: Bool
 
     public init(old: SwitchboardConfiguration, new: SwitchboardConfiguration) {
         let oldByID = Dictionary(old.orgs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -26,12 +28,27 @@ public struct ConfigDiff: Sendable, Equatable {
         authChanged = old.auth != new.auth
         occupancyChanged = old.occupancy != new.occupancy
         thresholdsChanged = old.thresholds != new.thresholds
+        storeChanged = old.store != new.store
     }
 
     /// True when nothing that affects the running bridge changed (`sourcePath` is ignored).
     public var isEmpty: Bool {
         addedOrgs.isEmpty && removedOrgs.isEmpty && changedOrgs.isEmpty && !serverChanged && !authChanged
-            && !occupancyChanged && !thresholdsChanged
+            && !occupancyChanged && !thresholdsChanged && !storeChanged
+    }
+
+    /// One line for the config audit log (docs/store.md): `orgs added: apac; retuned: us; thresholds`.
+    public var summary: String {
+        var parts: [String] = []
+        if !addedOrgs.isEmpty { parts.append("orgs added: " + addedOrgs.map(\.rawValue).joined(separator: ", ")) }
+        if !removedOrgs.isEmpty { parts.append("orgs removed: " + removedOrgs.map(\.rawValue).joined(separator: ", ")) }
+        if !changedOrgs.isEmpty { parts.append("orgs retuned: " + changedOrgs.map(\.rawValue).joined(separator: ", ")) }
+        if serverChanged { parts.append("server") }
+        if authChanged { parts.append("auth/clients") }
+        if occupancyChanged { parts.append("occupancy") }
+        if thresholdsChanged { parts.append("thresholds") }
+        if storeChanged { parts.append("store (after a restart)") }
+        return parts.isEmpty ? "no change" : parts.joined(separator: "; ")
     }
 
     /// Org ids whose connector must be (re)started: added and changed.

@@ -1,5 +1,5 @@
 /// The duration syntax of the orgs YAML: one or more `<number><unit>` parts, units `ms`, `s`, `m`,
-/// `h` (`250ms`, `65s`, `15m`, `2h`, `1h30m`, `1.5s`). A bare number is not a duration.
+/// `h`, `d` (`250ms`, `65s`, `15m`, `2h`, `1h30m`, `1.5s`, `35d`). A bare number is not a duration.
 public enum ConfigDuration {
     /// Parses a duration; nil when `text` is not in the syntax above (including bare numbers).
     public static func parse(_ text: String) -> Duration? {
@@ -25,6 +25,7 @@ public enum ConfigDuration {
             case "s": unitMs = 1000
             case "m": unitMs = 60_000
             case "h": unitMs = 3_600_000
+            case "d": unitMs = 86_400_000
             default: return nil
             }
             totalMs += number * unitMs
@@ -44,7 +45,7 @@ public enum ConfigDuration {
         if ms == 0 { return "0s" }
         var out = ms < 0 ? "-" : ""
         ms = abs(ms)
-        let parts: [(Int64, String)] = [(3_600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms")]
+        let parts: [(Int64, String)] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms")]
         for (size, unit) in parts where ms >= size {
             out += "\(ms / size)\(unit)"
             ms %= size

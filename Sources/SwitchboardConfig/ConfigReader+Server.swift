@@ -2,7 +2,7 @@ import SwitchboardCore
 import Yams
 
 extension ConfigReader {
-    static let topLevelKeys = ["server", "auth", "clients", "occupancy", "thresholds", "orgs"]
+    static let topLevelKeys = ["server", "auth", "clients", "occupancy", "thresholds", "store", "orgs"]
     static let serverKeys = [
         "listen", "flushInterval", "historySize", "historyMaxAge", "clientQueueBytes", "maxInboundFrameBytes",
         "maxOutboundFrameBytes", "maxTopicsPerConnection", "maxConnections", "pingInterval", "pongTimeout",
@@ -23,6 +23,7 @@ extension ConfigReader {
         guard let top = fields(root, path: "", allowed: Self.topLevelKeys) else { return config }
         if let node = top["server"] { config.server = server(node) }
         if let node = top["occupancy"] { config.occupancy = occupancy(node) }
+        config.store = top["store"].map(store) ?? StoreConfig(path: StoreConfig.defaultPath(environment: environment))
         if let node = top["orgs"] {
             config.orgs = orgs(node)
         } else if !top.hasOrSuggests("orgs") {

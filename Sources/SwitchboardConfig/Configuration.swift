@@ -10,6 +10,8 @@ public struct SwitchboardConfiguration: Sendable, Equatable {
     public var occupancy: OccupancyConfig
     /// The wall's badge thresholds: top level, per org and per queue (docs/configuration.md, "Thresholds").
     public var thresholds: ThresholdsConfig
+    /// History and durability (`store:`); restart-only.
+    public var store = StoreConfig()
     public var orgs: [OrgConfig]
     /// Where the configuration was read from, for messages.
     public var sourcePath: String?

@@ -30,3 +30,13 @@ extension ServerConfig {
         return out
     }
 }
+
+extension StoreConfig {
+    /// `store:` is read once at start: a reload that changes it is reported as waiting for a restart.
+    public func restartOnlyChanges(from running: StoreConfig) -> [String] {
+        var out: [String] = []
+        if path != running.path { out.append("store.path: \(running.path ?? "none") → \(path ?? "none")") }
+        if retention != running.retention { out.append("store.retention: changed") }
+        return out
+    }
+}

@@ -5,6 +5,8 @@ import SwitchboardCore
 struct ViewOutput {
     var changes: [EntityChange] = []
     var alerts: [StreamAlert] = []
+    /// Closed 15-minute buckets and the day totals at their end (docs/store.md).
+    var history = HistoryRecords()
 }
 
 /// Everything the views hold for one org: agents and queues in arrays indexed by platform id.
@@ -46,6 +48,17 @@ struct OrgState {
     /// state since then is unknown, so every figure is computed at this instant, not extrapolated to now,
     /// and nothing accrues (docs/views.md, "Dead orgs").
     var frozenAt: Int64?
+    /// History cursor (docs/store.md): the start of the next 15-minute bucket to close; nil until the org's
+    /// connector first reports open (the re-sync's history is in by then).
+    var nextBucket: Int64?
+    /// Where a restart's stored history ends (``ViewEngine/resume(_:)``): buckets resume from here.
+    var resumeBucket: Int64?
+    /// While set, folding stops at this time: a restart's stored totals end here, and the history the
+    /// connector reads from here on must still be placed on the timeline, not folded into base state.
+    var foldHold: Int64?
+    var everOpen = false
+    /// When the connector reported open again after a gap; buckets in the gap wait a little for its re-sync.
+    var reopenedAt: Int64?
 
     /// The instant figures are computed at: `now`, or the moment the org stopped being live.
     func figureTime(_ now: Int64) -> Int64 { frozenAt.map { min($0, now) } ?? now }
@@ -205,7 +218,9 @@ struct OrgState {
         guard old.status != s.status else { return }
         switch s.status {
         case .stale, .disconnected: if frozenAt == nil { frozenAt = s.at }
-        case .open: frozenAt = nil
+        case .open:
+            frozenAt = nil
+            openedHistory(at: s.at)
         case .connecting: break
         }
         let what = s.detail.map { ": \($0)" } ?? ""
@@ -252,8 +267,10 @@ struct OrgState {
     mutating func refresh(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
         let now = figureTime(now)
         updateDay(now)
-        let horizon = now - 60 * 60_000 - ctx.tuning.foldGraceMs
+        var horizon = now - 60 * 60_000 - ctx.tuning.foldGraceMs
+        if let hold = foldHold { horizon = min(horizon, hold) }
         let horizonDay = dayStart(of: horizon)
+        closeBuckets(now: now, ctx: ctx, out: &out)
         for j in queues.indices {
             queues[j].members = WindowedFigures()
             queues[j].membersAccrual = Accrual()

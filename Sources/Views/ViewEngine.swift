@@ -14,6 +14,7 @@ public actor ViewEngine: BridgeEventSink, LiveEntitySource {
     private var state: ViewState
     private let clock: any WallClock
     private let sink: any ViewChangeSink
+    private var history: (any HistorySink)?
 
     /// - Parameters:
     ///   - occupancy: productive presences, bands and band window.
@@ -113,7 +114,25 @@ public actor ViewEngine: BridgeEventSink, LiveEntitySource {
         state.dropped + state.orgs.values.reduce(0) { $0 + $1.dropped }
     }
 
+    /// Hands closed 15-minute buckets and day totals to `sink` from now on (docs/store.md).
+    public func attachHistory(_ sink: any HistorySink) {
+        history = sink
+    }
+
+    /// A restart's stored history for one org (before its connector starts): today's stored totals become
+    /// the agents' baselines (the connector then reads the platform only for what came after), and buckets
+    /// resume where the stored ones end.
+    public func resume(_ r: HistoryResume) {
+        guard let idx = state.orgs.index(forKey: r.org) else { return }
+        let now = clock.now()
+        let events = state.orgs.values[idx].resume(r, now: now)
+        if !events.isEmpty { publish(state.ingest(org: r.org, events: events, now: now)) }
+    }
+
     private func publish(_ out: ViewOutput) {
+        if let history, !out.history.isEmpty {
+            history.record(buckets: out.history.buckets, dayTotals: out.history.dayTotals)
+        }
         if !out.changes.isEmpty { sink.publish(out.changes) }
         for alert in out.alerts { sink.publish(alert: alert) }
     }

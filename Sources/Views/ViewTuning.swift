@@ -19,6 +19,12 @@ public struct ViewTuning: Sendable, Equatable {
     public var maxOpenInteractionMs: Int64 = 4 * 3_600_000
     /// More change points than this for one agent fold the oldest early (memory bound under floods).
     public var maxPointsPerAgent: Int = 160
+    /// A 15-minute history bucket is closed (and handed to the store, written once) this long after it
+    /// ended, so events that arrive a little late still count in it (docs/store.md).
+    public var bucketCloseGraceMs: Int64 = 2 * 60_000
+    /// After an org comes back from a gap, buckets reaching into the gap close this long after the reconnect,
+    /// so the re-sync's history of the gap is in them.
+    public var bucketReopenGraceMs: Int64 = 5 * 60_000
 
     public init() {}
 }

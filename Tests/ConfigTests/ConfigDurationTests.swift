@@ -18,7 +18,7 @@ import Testing
         #expect(ConfigDuration.parse(text) == expected)
     }
 
-    @Test(arguments: ["", "250", "10", "s", "10 s", "10sec", "1d", "ten seconds", "-5s", "1.2.3s", "5S", "h1", "1e3ms"])
+    @Test(arguments: ["", "250", "10", "s", "10 s", "10sec", "1w", "ten seconds", "-5s", "1.2.3s", "5S", "h1", "1e3ms"])
     func rejects(text: String) {
         #expect(ConfigDuration.parse(text) == nil)
     }
