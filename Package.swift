@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "Hub",
             dependencies: [
-                "SwitchboardCore", "SwitchboardConfig",
+                "SwitchboardCore", "SwitchboardConfig", "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -138,6 +138,8 @@ let package = Package(
             name: "Bridge",
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Connector", "Normalizer", "Views", "Hub", "Simulator",
+                "Store",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -4,6 +4,7 @@ import Foundation
 import Hub
 import Logging
 import ServiceLifecycle
+import Store
 import SwitchboardConfig
 import SwitchboardCore
 import Synchronization
@@ -68,16 +69,25 @@ public final class Bridge: Service, Sendable {
         let views = ViewEngine(occupancy: config.occupancy, orgs: config.orgs.map(ViewOrg.init(config:)), clock: clock,
                                sink: hub, thresholds: config.thresholds)
         hub.attachLiveSource(views)
-        let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger)
+        // The store first: a refused file stops the start with its reason, before any org is contacted.
+        let history: BridgeHistory? = if let storePath = config.store.path {
+            try await BridgeHistory.open(config.store, path: storePath, orgs: config.orgs, views: views, clock: clock,
+                                         finalize: { nil }, logger: .switchboard("store"))
+        } else { nil }
+        let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
+                                      history: history, configPath: path)
+        var connectorOptions = OrgConnector.Options()
+        if let history { connectorOptions.warmStart = { history.takeWarmStart($0) } }
         let supervisor = Supervisor(
             configPath: path, initial: config,
             loader: Supervisor.loader(environment: ProcessInfo.processInfo.environment,
                                       options: Bridge.reloadOptions(loadOptions, running: config.server.listen)),
             observer: observer,
             makeConnector: Supervisor.connectorFactory(
-                http: HTTPClient.shared, sink: views, clock: clock, observer: observer,
+                http: HTTPClient.shared, sink: views, clock: clock, observer: observer, options: connectorOptions,
                 onAlert: { alert in hub.publish(alert: alert) }))
-        let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer)
+        let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
+                                store: history?.store)
         readyParts.set(parts)
 
         let host = config.server.listen.host
@@ -87,6 +97,7 @@ public final class Bridge: Service, Sendable {
             hub: hub, configuration: config.server,
             readiness: { await observer.readiness(supervisor: supervisor) },
             drillDown: supervisor,
+            history: history?.store,
             logger: .switchboard("http"),
             onListening: { port in
                 bound.withLock { $0 = true }
@@ -97,8 +108,10 @@ public final class Bridge: Service, Sendable {
         let refresher = ViewRefreshService(views: views, observer: observer, interval: config.server.refreshInterval,
                                            sweepInterval: config.server.flushInterval)
 
+        // The writer first, so it stops last: what the others hand it on their way out is still written.
+        let writer: [ServiceGroupConfiguration.ServiceConfiguration] = history.map { [.init(service: $0.writer)] } ?? []
         let group = ServiceGroup(configuration: .init(
-            services: [
+            services: writer + [
                 .init(service: hub),
                 .init(service: refresher),
                 .init(service: supervisor),
@@ -149,6 +162,8 @@ public struct BridgeParts: Sendable {
     public let supervisor: Supervisor
     public let metrics: HubMetrics
     let observer: BridgeObserver
+    /// The history store; nil with `store: none`.
+    public let store: SQLiteHistoryStore?
 }
 
 /// Errors from composing the bridge.

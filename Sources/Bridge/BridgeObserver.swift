@@ -27,7 +27,13 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     /// Restart-only settings the file in force changes (`server.listen: a → b`), for `/readyz` and an alert.
     private var restartNeeded: [String] = []
 
-    init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger) {
+    let history: BridgeHistory?
+    let configPath: String?
+
+    init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger,
+         history: BridgeHistory? = nil, configPath: String? = nil) {
+        self.history = history
+        self.configPath = configPath
         self.hub = hub
         self.views = views
         self.metrics = metrics
@@ -42,6 +48,9 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         let wasRejected = !rejected.isEmpty
         rejected = []
         orgIDs = config.orgs.map(\.id)
+        history?.audit(path: configPath, outcome: .accepted, summary: diff.map { $0.summary } ?? "started with "
+                       + "\(config.orgs.count) org\(config.orgs.count == 1 ? "" : "s"): "
+                       + config.orgs.map(\.id.rawValue).joined(separator: ", "), at: SystemClock.realNow())
         guard let diff else {  // the initial configuration is already in place
             running = config.server
             runningStore = config.store
@@ -79,6 +88,8 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     }
 
     func configRejected(_ diagnostics: [String]) async {
+        history?.audit(path: configPath, outcome: .refused, summary: diagnostics.joined(separator: " | "),
+                       at: SystemClock.realNow())
         rejected = diagnostics
         let message = "configuration edit refused, the running configuration stays in force: "
             + diagnostics.joined(separator: " | ")

@@ -13,8 +13,9 @@ public enum DemoConfiguration {
     ///   - simulatorBase: the simulator's base URL (`http://127.0.0.1:9100`).
     ///   - options: the simulator's options (org ids, time zones, heartbeat period).
     ///   - listen: the bridge's listen address.
+    ///   - store: where history is kept (default: nowhere).
     public static func make(simulatorBase: String, options: SimulatorOptions, listen: ListenAddress,
-                            notice: String? = nil) -> SwitchboardConfiguration
+                            notice: String? = nil, store: StoreConfig = .none) -> SwitchboardConfiguration
     {
         var server = ServerConfig()
         server.listen = listen
@@ -35,7 +36,9 @@ public enum DemoConfiguration {
                 timezone: TimeZone(identifier: options.timeZoneID(for: id)) ?? TimeZone(identifier: "UTC")!,
                 tunables: tunables)
         }
-        return SwitchboardConfiguration(server: server, auth: auth, occupancy: OccupancyConfig(), orgs: orgs)
+        var config = SwitchboardConfiguration(server: server, auth: auth, occupancy: OccupancyConfig(), orgs: orgs)
+        config.store = store
+        return config
     }
 
     /// `demo-global` (global), `demo-admin` (admin, global), `demo-metrics` (metrics: `/metrics` only, for a

@@ -65,3 +65,17 @@ final class ConnectorState: Sendable {
     }
     var status: ConnectorStatus { box.value.status }
 }
+
+/// What a restart's store holds for one org: today's totals of `users` up to `asOf` (docs/store.md).
+public struct WarmStart: Sendable, Equatable {
+    /// Local midnight of the day the totals belong to.
+    public var dayStart: EpochMillis
+    public var asOf: EpochMillis
+    /// Platform ids of the agents with stored totals.
+    public var users: Set<String>
+    public init(dayStart: EpochMillis, asOf: EpochMillis, users: Set<String>) {
+        self.dayStart = dayStart
+        self.asOf = asOf
+        self.users = users
+    }
+}

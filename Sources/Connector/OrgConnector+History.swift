@@ -34,11 +34,15 @@ extension OrgConnector {
     /// skipped, never failing the re-sync: the rolling windows then count from the re-sync on. A refusal
     /// (HTTP 403: the OAuth client lacks `analytics:userDetail:view`) is a `rolling windows` problem on
     /// the org until a query succeeds; any other failure is logged.
-    func ingestHistory(rest: GenesysRESTClient, users: [String], directory: [BridgeEvent], chunk: Int) async throws {
+    /// `since`: read from just before this time even when it is further back than the rolling hour (a restart's
+    /// stored totals end there).
+    func ingestHistory(rest: GenesysRESTClient, users: [String], directory: [BridgeEvent], chunk: Int,
+                       since: EpochMillis? = nil) async throws {
         let id = org.id
         let now = clock.now()
         let watched = Set(users)
-        let from = Self.historyStart(now: now, users: watched, last: state.box.value.historySync)
+        var from = Self.historyStart(now: now, users: watched, last: state.box.value.historySync)
+        if let since { from = min(from, since - Self.historyOverlapMs) }
         var byUser: [String: [BridgeEvent]] = [:]
         var other: [BridgeEvent] = []
         for e in directory {

@@ -41,7 +41,10 @@ extension OrgConnector {
         // The directory as it is now: agents and queues the views hold that are gone leave them.
         await sink.ingest(org: id, events: [.directory(OrgDirectory(org: id, users: Set(users), queues: Set(queues)))])
         let chunk = max(1, options.analyticsChunk)
-        try await ingestHistory(rest: rest, users: users, directory: directory, chunk: chunk)
+        // After a restart the store holds today's totals up to `warm.asOf`: the history is read from there
+        // (not only the rolling hour) and today's aggregates only for agents the store does not know.
+        let warm: WarmStart? = state.box.value.historySync == nil ? await options.warmStart(id) : nil
+        try await ingestHistory(rest: rest, users: users, directory: directory, chunk: chunk, since: warm?.asOf)
         // A baseline the OAuth client may not read is a problem of that feature, not of the org: the socket
         // still brings live changes (ConnectorProblem).
         try await tolerateRefusal("queue baselines", endpoint: "POST /api/v2/analytics/queues/observations/query") {
@@ -53,9 +56,15 @@ extension OrgConnector {
         }
         let asOf = clock.now()
         let dayStart = Timestamp.startOfDay(asOf, in: org.timezone)
+        var cold = users
+        if let warm, warm.dayStart == dayStart {
+            cold = users.filter { !warm.users.contains($0) }
+            logger.info("warm start: today's totals come from the store", metadata: [
+                "asOf": "\(Timestamp.format(warm.asOf))", "stored": "\(users.count - cold.count)", "queried": "\(cold.count)"])
+        }
         try await tolerateRefusal("today's baseline", endpoint: "POST /api/v2/analytics/users/aggregates/query") {
-            for start in stride(from: 0, to: users.count, by: chunk) {
-                let body = try await rest.usersAggregates(users: Array(users[start..<min(start + chunk, users.count)]),
+            for start in stride(from: 0, to: cold.count, by: chunk) {
+                let body = try await rest.usersAggregates(users: Array(cold[start..<min(start + chunk, cold.count)]),
                                                           dayStart: dayStart, asOf: asOf, timeZone: org.timezone)
                 let events = RESTNormalizer.usersAggregates(body, org: id, dayStart: dayStart, asOf: asOf,
                                                             productivePresences: productivePresences)

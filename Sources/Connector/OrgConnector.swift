@@ -39,6 +39,9 @@ public struct OrgConnector: Service {
         /// Re-read the users and queues directories this often (business time) so renamed agents and
         /// queues update in place between re-syncs (docs/quality.md, "names"); zero disables. Default 15 min.
         public var directoryRefreshInterval: Duration = .seconds(15 * 60)
+        /// What a restart's store already holds for an org (docs/store.md, "Restart"); asked once, at the
+        /// connector's first re-sync. Default: nothing (a cold start).
+        public var warmStart: @Sendable (OrgID) async -> WarmStart? = { _ in nil }
         /// Jitter source for backoff (tests pin it).
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
         public init() {}

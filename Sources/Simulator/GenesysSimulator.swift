@@ -20,6 +20,8 @@ public final class GenesysSimulator: Service, Sendable {
     let orgs: [OrgRuntime]
     let orgByID: [String: OrgRuntime]
     let tokens = TokenRegistry()
+    /// Platform requests answered so far (`GET /_sim/requests`).
+    let requests = SimRequestCounter()
     let faults = Mutex<[SimFaultRecord]>([])
     let faultRNG: Mutex<SimRandom>
     let socketCounter = Atomic<UInt64>(0)

@@ -10,8 +10,9 @@ public struct SwitchboardConfiguration: Sendable, Equatable {
     public var occupancy: OccupancyConfig
     /// The wall's badge thresholds: top level, per org and per queue (docs/configuration.md, "Thresholds").
     public var thresholds: ThresholdsConfig
-    /// History and durability (`store:`); restart-only.
-    public var store = StoreConfig()
+    /// History and durability (`store:`); restart-only. A configuration built in code keeps nothing unless
+    /// told (the YAML loader defaults to a file, docs/configuration.md).
+    public var store = StoreConfig.none
     public var orgs: [OrgConfig]
     /// Where the configuration was read from, for messages.
     public var sourcePath: String?

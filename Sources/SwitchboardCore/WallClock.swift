@@ -48,6 +48,16 @@ public final class ScaledClock: WallClock {
         self.speed = speed
     }
 
+    /// A clock that was at `origin` when the real clock read `realStart` (another process's clock, shared).
+    public init(realStart: EpochMillis, origin: EpochMillis, speed: Double) {
+        self.realStart = realStart
+        self.origin = origin
+        self.speed = speed
+    }
+
+    /// The real time this clock's ``origin`` corresponds to, for sharing it with another process.
+    public var realOrigin: (real: EpochMillis, business: EpochMillis) { (realStart, origin) }
+
     public func now() -> EpochMillis {
         let elapsed = Double(SystemClock.realNow() - realStart)
         return origin + EpochMillis(elapsed * speed)

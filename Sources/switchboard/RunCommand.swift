@@ -31,10 +31,25 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    /// For tests that run the bridge as a child process beside an in-process simulator: business time is
+    /// `BUSINESS + (real now − REAL) × SPEED` (epoch ms, ms, simulated seconds per real second).
+    @Option(name: .customLong("business-clock"), help: .hidden)
+    var businessClock: String?
+
     func validate() throws {
         if let listen, ListenAddress(parsing: listen) == nil {
             throw ValidationError("--listen '\(listen)' is not HOST:PORT (e.g. 127.0.0.1:8080)")
         }
+        if let businessClock, Self.clock(businessClock) == nil {
+            throw ValidationError("--business-clock '\(businessClock)' is not REAL_MS,BUSINESS_MS,SPEED")
+        }
+    }
+
+    static func clock(_ text: String) -> ScaledClock? {
+        let p = text.split(separator: ",")
+        guard p.count == 3, let real = Int64(p[0]), let business = Int64(p[1]), let speed = Double(p[2]), speed > 0
+        else { return nil }
+        return ScaledClock(realStart: real, origin: business, speed: speed)
     }
 
     func run() async throws {
@@ -49,7 +64,8 @@ struct RunCommand: AsyncParsableCommand {
             printError("switchboard: not started; fix the configuration above (check it with `switchboard check-config \(config)`)")
             throw ExitCode(1)
         }
-        let bridge = Bridge(source: .file(path: config, initial: loaded, options: options)) { host, port in
+        let clock: any WallClock = businessClock.flatMap(Self.clock) ?? SystemClock()
+        let bridge = Bridge(source: .file(path: config, initial: loaded, options: options), clock: clock) { host, port in
             printLine("listening on http://\(host):\(port)")
         }
         try await runServices([bridge])

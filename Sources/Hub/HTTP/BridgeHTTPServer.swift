@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Store
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
@@ -33,6 +34,7 @@ public func makeBridgeApplication(
     configuration: ServerConfig,
     readiness: @escaping @Sendable () async -> ReadinessReport,
     drillDown: (any UtilizationDrillDown)? = nil,
+    history: (any HistoryStore)? = nil,
     logger: Logger = .switchboard("http"),
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
@@ -40,7 +42,7 @@ public func makeBridgeApplication(
     router.add(middleware: AccessLogMiddleware(logger: logger))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: BearerAuthMiddleware(hub: hub))
-    BridgeRoutes(hub: hub, readiness: readiness, drillDown: drillDown).register(on: router)
+    BridgeRoutes(hub: hub, readiness: readiness, drillDown: drillDown, history: history).register(on: router)
 
     let stream = StreamUpgrade(hub: hub, configuration: configuration, logger: logger)
     let policy = ConnectionGatePolicy(configuration: configuration, streamPath: "/v1/stream", metrics: hub.metrics,
@@ -86,6 +88,7 @@ struct BridgeRoutes {
     let hub: StreamHub
     let readiness: @Sendable () async -> ReadinessReport
     var drillDown: (any UtilizationDrillDown)? = nil
+    var history: (any HistoryStore)? = nil
 
     static let json: HTTPFields = [.contentType: "application/json; charset=utf-8"]
 
@@ -145,6 +148,9 @@ struct BridgeRoutes {
         UtilizationDetailsExport.register(on: router, hub: hub, drillDown: drillDown)
         QualityExport.register(on: router, hub: hub)
         AlertsEndpoint.register(on: router, hub: hub)
+        let history = self.history
+        HistoryEndpoint.register(on: router, hub: hub, store: { history })
+        AuditEndpoint.register(on: router, hub: hub, store: { history })
         // What this bridge is, for the dashboard's footer: `{"notice":"…"|null}` (the demo says it is one).
         router.get("/v1/about") { _, _ in
             var o: [UInt8] = Array(#"{"notice":"#.utf8)

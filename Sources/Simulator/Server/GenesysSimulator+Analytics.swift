@@ -225,6 +225,11 @@ extension GenesysSimulator {
     }
 
     func addControlRoutes(_ router: Router<SimRequestContext>) {
+        // Requests answered so far by "METHOD /path" (ids as {id}), all orgs together.
+        router.get("/_sim/requests") { [self] _, _ -> Response in
+            let data = (try? JSONSerialization.data(withJSONObject: requests.snapshot, options: [.sortedKeys])) ?? Data()
+            return SimHTTP.json(.ok, Array(data))
+        }
         router.get("/_sim/truth") { [self] request, _ -> Response in
             let org = request.uri.queryParameters.get("org") ?? orgIDs[0]
             guard let truth = await truth(org: org) else {

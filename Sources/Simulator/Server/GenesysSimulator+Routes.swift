@@ -8,6 +8,7 @@ import SwitchboardCore
 extension GenesysSimulator {
     func buildApplication() -> some ApplicationProtocol {
         let router = Router(context: SimRequestContext.self)
+        router.add(middleware: SimRequestCounting(counter: requests))
         addAuthRoutes(router)
         addDirectoryRoutes(router)
         addNotificationRoutes(router)

@@ -1,0 +1,99 @@
+import Connector
+import Crypto
+import Foundation
+import Logging
+import Store
+import Synchronization
+import SwitchboardConfig
+import SwitchboardCore
+import Views
+
+/// The bridge's side of the store (docs/store.md): opens it (refusing a foreign or corrupt file), picks up
+/// where a previous run left off — today's totals become the views' baselines, buckets resume after the last
+/// stored one, and each connector is told what not to re-read — and hands the views' closed buckets, the
+/// config audit and the hub's state to the one ``StoreWriter``.
+final class BridgeHistory: HistorySink, Sendable {
+    let store: SQLiteHistoryStore
+    let writer: StoreWriter
+    private let warm: Mutex<[OrgID: WarmStart]>
+    private let logger: Logger
+
+    private init(store: SQLiteHistoryStore, writer: StoreWriter, warm: [OrgID: WarmStart], logger: Logger) {
+        self.store = store
+        self.writer = writer
+        self.warm = Mutex(warm)
+        self.logger = logger
+    }
+
+    /// Opens the store at `config.path` and resumes every org of `orgs` in `views`.
+    /// - Throws: ``StoreError`` when the file is not a Switchboard store, is corrupt or is newer than this build.
+    static func open(_ config: StoreConfig, path: String, orgs: [OrgConfig], views: ViewEngine, clock: any WallClock,
+                     finalize: @escaping @Sendable () async -> StoreBatch?, logger: Logger) async throws -> BridgeHistory {
+        let store = try SQLiteHistoryStore(path: path, logger: logger)
+        let now = clock.now()
+        var warm: [OrgID: WarmStart] = [:]
+        for org in orgs {
+            let resume = try await Self.resume(org: org, store: store, now: now)
+            await views.resume(resume)
+            if let t = resume.today {
+                warm[org.id] = WarmStart(dayStart: t.dayStart, asOf: t.asOf, users: Set(t.agents.keys))
+            }
+            logger.info("history resumed", metadata: [
+                "org": "\(org.id)",
+                "lastBucketEnd": "\(resume.lastBucketEnd.map(Timestamp.format) ?? "none")",
+                "todayAsOf": "\(resume.today.map { Timestamp.format($0.asOf) } ?? "none")",
+                "agents": "\(resume.today?.agents.count ?? 0)"])
+        }
+        let r = config.retention
+        var retention = StoreRetention()
+        retention.occupancyMs = r.occupancy.milliseconds
+        retention.utilizationMs = r.utilization.milliseconds
+        retention.qualityMs = r.quality.milliseconds
+        retention.auditMs = r.audit.milliseconds
+        retention.journeyMs = r.journeys.milliseconds
+        retention.speechMs = r.speech.milliseconds
+        let writer = StoreWriter(store: store, retention: retention, clock: clock, logger: logger, finalize: finalize)
+        let history = BridgeHistory(store: store, writer: writer, warm: warm, logger: logger)
+        await views.attachHistory(history)
+        return history
+    }
+
+    /// What the store holds for `org`: the end of its last bucket (looked for in the last 8 days) and today's
+    /// totals when they belong to today in the org's time zone.
+    static func resume(org: OrgConfig, store: any HistoryStore, now: EpochMillis) async throws -> HistoryResume {
+        let points = try await store.series(.org(org.id), from: now - 8 * 86_400_000, to: now + Bucket.widthMs,
+                                            step: .buckets(1))
+        let last = points.last.map { $0.start + Bucket.widthMs }
+        let today = try await store.dayTotals(org: org.id, dayStart: Timestamp.startOfDay(now, in: org.timezone))
+        return HistoryResume(org: org.id, lastBucketEnd: last, today: today)
+    }
+
+    /// For ``OrgConnector/Options/warmStart``: given once per org (a later re-sync is not a restart).
+    func takeWarmStart(_ org: OrgID) -> WarmStart? {
+        warm.withLock { $0.removeValue(forKey: org) }
+    }
+
+    // MARK: HistorySink
+
+    func record(buckets: [ClosedBucket], dayTotals: [DayTotals]) {
+        var batch = StoreBatch()
+        batch.buckets = buckets
+        batch.dayTotals = dayTotals
+        writer.submit(batch)
+    }
+
+    /// Records one accepted or refused (re)load of the configuration file at `path`.
+    func audit(path: String?, outcome: AuditEntry.Outcome, summary: String, at: EpochMillis) {
+        var batch = StoreBatch()
+        batch.audit = [AuditEntry(at: at, fileHash: Self.fileHash(path), outcome: outcome, summary: summary)]
+        writer.submit(batch)
+    }
+
+    /// SHA-256 of the file's bytes, hex; `-` when there is no file (a configuration built in code) or it
+    /// cannot be read.
+    static func fileHash(_ path: String?) -> String {
+        guard let path, let data = FileManager.default.contents(atPath: path) else { return "-" }
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
