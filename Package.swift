@@ -87,10 +87,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // zlib, for the store's document compression (the Makefile installs zlib1g-dev).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Store",
             dependencies: [
-                "SwitchboardCore",
+                "SwitchboardCore", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -95,12 +95,21 @@ extension SQLiteHistoryStore {
     }
 
     public func documents(kind: DocumentKind, org: OrgID, dayStart: EpochMillis) async throws -> [StoredDocument] {
-        try await withReader("reading documents from") { db in
+        let path = self.path
+        return try await withReader("reading documents from") { db in
             try Row.fetchAll(db, sql: """
-                SELECT key, as_of, json FROM document WHERE kind = ? AND org = ? AND day_start = ? ORDER BY key
+                SELECT key, as_of, encoding, json FROM document WHERE kind = ? AND org = ? AND day_start = ? ORDER BY key
                 """, arguments: [kind.rawValue, org.rawValue, dayStart]).map { row in
-                let json: Data = row[2]
-                return StoredDocument(kind: kind, org: org, dayStart: dayStart, key: row[0], asOf: row[1], json: [UInt8](json))
+                let key: String = row[0]
+                let stored: Data = row[3]
+                let json: [UInt8]
+                do {
+                    json = try DocumentCodec.decode(encoding: row[2], [UInt8](stored))
+                } catch {
+                    throw StoreError(code: "store.corrupt",
+                                     message: "\(path): the \(kind.rawValue) document '\(key)' of \(org) for \(dayStart) does not decode (\(error)); restore the store from a backup, or move it away to start an empty history")
+                }
+                return StoredDocument(kind: kind, org: org, dayStart: dayStart, key: key, asOf: row[1], json: json)
             }
         }
     }

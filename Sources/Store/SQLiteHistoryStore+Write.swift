@@ -104,11 +104,13 @@ extension SQLiteHistoryStore {
     }
 
     static func upsert(_ document: StoredDocument, _ db: Database) throws {
+        let stored = DocumentCodec.encode(document.json)
         try db.execute(sql: """
-            INSERT INTO document (kind, org, day_start, key, as_of, json) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (kind, org, day_start, key) DO UPDATE SET as_of = excluded.as_of, json = excluded.json
+            INSERT INTO document (kind, org, day_start, key, as_of, encoding, json) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (kind, org, day_start, key) DO UPDATE SET as_of = excluded.as_of, encoding = excluded.encoding,
+                json = excluded.json
             """, arguments: [document.kind.rawValue, document.org.rawValue, document.dayStart, document.key,
-                             document.asOf, Data(document.json)])
+                             document.asOf, stored.encoding.rawValue, Data(stored.bytes)])
     }
 
     static func upsert(_ state: HubState, _ db: Database) throws {

@@ -100,6 +100,9 @@ public final class SQLiteHistoryStore: HistoryStore {
 
     /// Closes every connection; the last close checkpoints and removes the WAL file. Later calls throw.
     public func close() throws {
+        // Reader connections first (GRDB closes the writer first otherwise, and a read-only connection
+        // closing last cannot checkpoint: the -wal and -shm files would stay behind).
+        (reader as? DatabasePool)?.releaseMemory()
         try reader.close()
     }
 

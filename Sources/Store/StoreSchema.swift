@@ -83,13 +83,15 @@ enum StoreSchema {
                 data BLOB NOT NULL,
                 PRIMARY KEY (org, day_start)
             );
-            -- Polled documents (utilization, quality, journeys, speech results), latest per key.
+            -- Polled documents (utilization, quality, journeys, speech results), latest per key; the JSON
+            -- as DocumentCodec stores it (encoding 0 raw, 1 zlib).
             CREATE TABLE document (
                 kind TEXT NOT NULL,
                 org TEXT NOT NULL,
                 day_start INTEGER NOT NULL,
                 key TEXT NOT NULL,
                 as_of INTEGER NOT NULL,
+                encoding INTEGER NOT NULL,
                 json BLOB NOT NULL,
                 PRIMARY KEY (kind, org, day_start, key)
             );

@@ -42,6 +42,25 @@ public struct SyntheticHistory: Sendable {
         return ClosedBucket(org: org, start: start, agents: agents, queues: queues, total: total)
     }
 
+    /// A day of one agent's utilization intervals as the connector's entity has them (docs/utilization.md):
+    /// `intervals` 30-minute intervals with every field, and the day's totals (~3.5 KB for 16 intervals).
+    public mutating func utilizationDocument(org: OrgID, agent: String, dayStart: EpochMillis, intervals: Int = 16) -> [UInt8] {
+        func time(_ minutes: Int) -> String {
+            let h = minutes / 60, m = minutes % 60
+            return "2026-05-07T\(h < 10 ? "0" : "")\(h):\(m < 10 ? "0" : "")\(m):00.000-04:00"
+        }
+        var items: [String] = []
+        for k in 0..<intervals {
+            let handle = next() % 1_800_000, count = next() % 9
+            items.append(#"{"start":"\#(time(480 + 30 * k))","end":"\#(time(510 + 30 * k))","handleMs":\#(handle),"handleCount":\#(count),"ahtMs":\#(count > 0 ? String(handle / count) : "null"),"talkMs":\#(next() % (handle + 1)),"heldMs":\#(next() % 60_000),"acwMs":\#(next() % 200_000),"connected":\#(count),"open":false}"#)
+        }
+        let id = "\(org.rawValue)/\(agent)"
+        let text = #"{"id":"\#(id)","type":"agent","org":"\#(org.rawValue)","agent":"\#(id)","timeZone":"America/New_York","day":"2026-05-07T00:00:00.000-04:00","intervals":[\#(items.joined(separator: ","))],"totals":{"intervals":\#(intervals),"handleMs":\#(next() % 30_000_000),"handleCount":\#(next() % 100),"ahtMs":\#(next() % 600_000),"talkMs":\#(next() % 20_000_000),"heldMs":\#(next() % 900_000),"acwMs":\#(next() % 3_000_000),"connected":\#(next() % 100)}}"#
+        return Array(text.utf8)
+    }
+
+    public mutating func chance(_ share: Double) -> Bool { Double(next() % 10_000) < share * 10_000 }
+
     private mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

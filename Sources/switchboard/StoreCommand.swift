@@ -89,6 +89,8 @@ struct StoreCommand: AsyncParsableCommand {
         @Option var days = 35
         @Option var queues = 40
         @Option(help: "Share of agents with time in a bucket.") var active = 0.7
+        @Flag(help: "Also store one utilization document (16 intervals) per agent working each day (the same share).")
+        var documents = false
 
         func run() async throws {
             let store = try SQLiteHistoryStore(path: path)
@@ -108,8 +110,15 @@ struct StoreCommand: AsyncParsableCommand {
                         }
                         batch.buckets.append(bucket)
                     }
-                    batch.dayTotals = [DayTotals(org: org, dayStart: day0 + EpochMillis(day) * 86_400_000,
-                                                 asOf: day0 + EpochMillis(day + 1) * 86_400_000, agents: totals)]
+                    let dayStart = day0 + EpochMillis(day) * 86_400_000
+                    batch.dayTotals = [DayTotals(org: org, dayStart: dayStart, asOf: dayStart + 86_400_000, agents: totals)]
+                    if documents {
+                        for agent in generator.agentIDs where generator.chance(active) {
+                            batch.documents.append(StoredDocument(
+                                kind: .utilization, org: org, dayStart: dayStart, key: agent, asOf: dayStart + 86_400_000,
+                                json: generator.utilizationDocument(org: org, agent: agent, dayStart: dayStart)))
+                        }
+                    }
                     try await store.write(batch)
                 }
                 printLine("day \(day + 1)/\(days) written, \(ContinuousClock.now - began)")
@@ -121,7 +130,7 @@ struct StoreCommand: AsyncParsableCommand {
             let bytes = SQLiteHistoryStore.fileBytesOnDisk(path)
             printLine("""
                 \(orgs) org(s) × \(agents) agents × \(days) day(s) × 96 buckets, \(Int(active * 100)) % active: \
-                \(s.buckets) closed buckets, \(s.agentBuckets) agent-buckets
+                \(s.buckets) closed buckets, \(s.agentBuckets) agent-buckets, \(s.documents) documents
                 file: \(bytes) bytes (\(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB), \
                 \(String(format: "%.2f", Double(bytes) / Double(max(1, s.agentBuckets)))) bytes per agent-bucket (all tables)
                 took \(took)

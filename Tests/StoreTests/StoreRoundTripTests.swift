@@ -71,11 +71,14 @@ import Testing
             batch.documents.append(StoredDocument(kind: kind, org: "us", dayStart: day0, key: "a1", asOf: 1, json: Array(#"{"k":"\#(kind)"}"#.utf8)))
         }
         batch.documents.append(StoredDocument(kind: .utilization, org: "us", dayStart: day0, key: "a0", asOf: 1, json: [0x7B, 0x7D]))
+        let large = DocumentCodecTests.json(intervals: 20)  // stored deflated
+        batch.documents.append(StoredDocument(kind: .speech, org: "us", dayStart: day0, key: "a2", asOf: 1, json: large))
         try await store.write(batch)
+        #expect(try await store.documents(kind: .speech, org: "us", dayStart: day0).map(\.json) == [Array(#"{"k":"speech"}"#.utf8), large])
         for kind in DocumentKind.allCases {
             let docs = try await store.documents(kind: kind, org: "us", dayStart: day0)
-            #expect(docs.map(\.key) == (kind == .utilization ? ["a0", "a1"] : ["a1"]))
-            #expect(docs.last?.json == Array(#"{"k":"\#(kind)"}"#.utf8))
+            #expect(docs.map(\.key) == (kind == .utilization ? ["a0", "a1"] : kind == .speech ? ["a1", "a2"] : ["a1"]))
+            #expect(docs.first { $0.key == "a1" }?.json == Array(#"{"k":"\#(kind)"}"#.utf8))
         }
         let newer = StoredDocument(kind: .quality, org: "us", dayStart: day0, key: "a1", asOf: 2, json: Array("[1]".utf8))
         batch = StoreBatch()
@@ -83,7 +86,7 @@ import Testing
         try await store.write(batch)
         #expect(try await store.documents(kind: .quality, org: "us", dayStart: day0) == [newer])
         #expect(try await store.documents(kind: .quality, org: "emea", dayStart: day0).isEmpty)
-        #expect(try await store.statistics().documents == 5)
+        #expect(try await store.statistics().documents == 6)
     }
 
     @Test func hubStateIsASingleRow() async throws {
