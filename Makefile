@@ -3,8 +3,8 @@
 
 SWIFT        ?= swift
 BUILD_FLAGS  ?=
-# Build packages: libopus for the audio layer, SQLite headers for the embedded store.
-BUILD_DEPS   := pkg-config libopus-dev libsqlite3-dev
+# Build packages: libopus for the audio layer, SQLite and zlib headers for the embedded store.
+BUILD_DEPS   := pkg-config libopus-dev libsqlite3-dev zlib1g-dev
 # Test packages: headless Chromium and node (its DevTools-protocol driver) for the dashboard browser tests.
 TEST_DEPS    := chromium nodejs
 DEMO_ARGS    ?=

@@ -7,6 +7,7 @@
 //   Connector        per-org lifecycles (token, channel, watchdog, backoff) as pure state machines + actors, supervisor
 //   Normalizer       pure functions: raw Genesys payloads -> BridgeEvent
 //   Views            occupancy, agents, queues: deterministic state machines emitting entity changes
+//   Store            history and durability: the backend-neutral HistoryStore, its SQLite backend and writer
 //   Hub              downstream WebSocket fan-out, auth scopes, history/recovery, HTTP endpoints, dashboard
 //   Store            history and durability: the backend-neutral HistoryStore contract, its SQLite backend, the writer
 //   Simulator        a wire-faithful Genesys Cloud stand-in with ground truth and faults
@@ -40,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -83,6 +85,19 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig",
                 .product(name: "Collections", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        // zlib, for the store's document compression (the Makefile installs zlib1g-dev).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "Store",
+            dependencies: [
+                "SwitchboardCore", "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -148,7 +163,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "Bridge", "SwitchboardConfig", "SwitchboardCore", "Simulator",
+                "Bridge", "SwitchboardConfig", "SwitchboardCore", "Simulator", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -174,6 +189,18 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "NormalizerTests", dependencies: ["Normalizer", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "ViewsTests", dependencies: ["Views", "SwitchboardCore", "SwitchboardConfig"], swiftSettings: strict),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "Store", "SwitchboardCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SimulatorTests",
             dependencies: [

@@ -15,7 +15,8 @@ struct SwitchboardCommand: AsyncParsableCommand {
             Docs: docs/ in the source tree.
             """,
         version: SwitchboardCommand.version,
-        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self, TokenCommand.self],
+        subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self, TokenCommand.self,
+                      StoreCommand.self],
         defaultSubcommand: nil
     )
 }
