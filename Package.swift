@@ -9,7 +9,6 @@
 //   Views            occupancy, agents, queues: deterministic state machines emitting entity changes
 //   Store            history and durability: the backend-neutral HistoryStore, its SQLite backend and writer
 //   Hub              downstream WebSocket fan-out, auth scopes, history/recovery, HTTP endpoints, dashboard
-//   Store            history and durability: the backend-neutral HistoryStore contract, its SQLite backend, the writer
 //   Simulator        a wire-faithful Genesys Cloud stand-in with ground truth and faults
 //   Bridge           composition root: wires connectors -> normalizer -> views -> hub into one ServiceGroup
 //   switchboard      the CLI
@@ -130,11 +129,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Dashboard")],
-            swiftSettings: strict
-        ),
-        .target(
-            name: "Store",
-            dependencies: ["SwitchboardCore"],
             swiftSettings: strict
         ),
         .target(
