@@ -232,7 +232,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Bridge", "Simulator", "SwitchboardCore", "SwitchboardConfig",
+                "Bridge", "Simulator", "Store", "SwitchboardCore", "SwitchboardConfig",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -56,6 +56,9 @@ final class ConnectorState: Sendable {
         var rest: GenesysRESTClient?
         /// What the last complete users details (history) query covered; nil before the first.
         var historySync: HistorySync?
+        /// A restart's stored totals (``WarmStart``), kept for the first session: its re-sync after the socket
+        /// opens needs no aggregates either.
+        var warmStart: WarmStart?
     }
     let box: LockedBox<Values>
     /// Fired by `v2.quality.evaluations` events; taken by the quality poller.

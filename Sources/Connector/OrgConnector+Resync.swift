@@ -43,8 +43,14 @@ extension OrgConnector {
         let chunk = max(1, options.analyticsChunk)
         // After a restart the store holds today's totals up to `warm.asOf`: the history is read from there
         // (not only the rolling hour) and today's aggregates only for agents the store does not know.
-        let warm: WarmStart? = state.box.value.historySync == nil ? await options.warmStart(id) : nil
-        try await ingestHistory(rest: rest, users: users, directory: directory, chunk: chunk, since: warm?.asOf)
+        let first = state.box.value.historySync == nil
+        var warm = state.box.value.warmStart
+        if warm == nil && first {
+            warm = await options.warmStart(id)
+            state.box.withLock { $0.warmStart = warm }
+        }
+        try await ingestHistory(rest: rest, users: users, directory: directory, chunk: chunk,
+                                since: first ? warm?.asOf : nil)
         // A baseline the OAuth client may not read is a problem of that feature, not of the org: the socket
         // still brings live changes (ConnectorProblem).
         try await tolerateRefusal("queue baselines", endpoint: "POST /api/v2/analytics/queues/observations/query") {

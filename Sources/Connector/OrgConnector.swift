@@ -182,6 +182,8 @@ public struct OrgConnector: Service {
                 let channels = try await prepare(&machine, topics: topics ?? [], rest: rest)
                 let outcome = await runSession(channels: channels, machine: &machine, rest: rest,
                                                resyncOnOpen: resyncOnOpen, alerted: &alerted)
+                // Only the first session starts from a restart's stored totals (a later gap re-reads the platform).
+                state.box.withLock { $0.warmStart = nil }
                 // Stopping (graceful shutdown, a removed org) closes the socket: not a failure, nothing to report.
                 if Task.isCancelled { break }
                 if let fresh = outcome.topics { topics = fresh }

@@ -48,6 +48,12 @@ final class RunningProcess: @unchecked Sendable {
         return await waitForExit(seconds: seconds)
     }
 
+    /// Sends SIGKILL (a crash: nothing runs on the way out) and waits until the process is gone.
+    func kill9() async {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+    }
+
     /// Waits for the process to end by itself.
     func waitForExit(seconds: Double = 30) async -> Int32 {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
