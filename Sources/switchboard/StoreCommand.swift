@@ -60,11 +60,15 @@ struct StoreCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try SQLiteHistoryStore(path: path)
             var generator = SyntheticHistory(seed: 7, agents: agents, queues: 8, activeShare: 1)
+            // Made once, re-stamped per batch: the loop's time is spent writing, where a kill should land.
+            let templates = (0..<buckets).map { _ in generator.bucket(org: "torn", start: 0) }
             var n = 0
             while batches == 0 || n < batches {
                 var batch = StoreBatch()
-                for k in 0..<buckets {
-                    batch.buckets.append(generator.bucket(org: "torn", start: EpochMillis(n * buckets + k) * Bucket.widthMs))
+                for (k, template) in templates.enumerated() {
+                    var bucket = template
+                    bucket.start = EpochMillis(n * buckets + k) * Bucket.widthMs
+                    batch.buckets.append(bucket)
                 }
                 batch.dayTotals = [DayTotals(org: "torn", dayStart: 0, asOf: EpochMillis(n), agents: batch.buckets[0].agents)]
                 try await store.write(batch)
