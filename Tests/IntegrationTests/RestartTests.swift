@@ -72,8 +72,8 @@ import Testing
             #expect(cold > 0, "a cold start reads today's users aggregates")
             #expect(await eventually("5 closed buckets", seconds: 90) { (try? await Self.storedBuckets(storePath).count) ?? 0 >= 5 })
             let beforeKill = try await Self.storedBuckets(storePath)
+            let epoch1 = try await Self.epoch(base1)
             await first.kill9()
-            _ = base1
 
             // Downtime of a few business minutes, then a warm start on the same store.
             let downAt = clock.now()
@@ -106,7 +106,16 @@ import Testing
                 return all.contains { $0.start > downAt }
                     && Set(all.map(\.start)).isSuperset(of: stride(from: last.start, through: downAt - SwitchboardCore.Bucket.widthMs, by: Int(SwitchboardCore.Bucket.widthMs)))
             })
+            // The hub's epoch: a crash changes it (clients re-snapshot); a clean shutdown keeps it with the seq.
+            let epoch2 = try await Self.epoch(base2)
+            #expect(epoch2.epoch != epoch1.epoch)
             #expect(await second.terminate() == 0)
+            let third = try RunningProcess(exe, args, environment: env)
+            let base3 = try await Self.ready(third)
+            let epoch3 = try await Self.epoch(base3)
+            #expect(epoch3.epoch == epoch2.epoch, "a clean restart keeps the epoch")
+            #expect(epoch3.seq >= epoch2.seq)
+            #expect(await third.terminate() == 0)
             await group.triggerGracefulShutdown()
         }
     }
@@ -122,6 +131,11 @@ import Testing
             return orgs.allSatisfy { $0["status"] as? String == "open" }
         })
         return base
+    }
+
+    static func epoch(_ base: String) async throws -> (epoch: String, seq: Int) {
+        let snapshot = try await DemoFixture.json("\(base)/v1/views/org:us", token: token)
+        return (snapshot["epoch"] as? String ?? "", snapshot["seq"] as? Int ?? -1)
     }
 
     static func requests(_ simBase: String) async throws -> [String: Int] {
