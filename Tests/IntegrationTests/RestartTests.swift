@@ -170,3 +170,35 @@ import Testing
         return out
     }
 }
+
+/// A store file that is not Switchboard's stops `switchboard run` with the path and what to do; the file is
+/// left as it was (docs/store.md, "When the store refuses").
+@Suite struct StoreRefusalAtStartTests {
+    @Test func aForeignFileStopsTheStartAndIsNotTouched() async throws {
+        let exe = try ExecutableLocator.switchboard()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sb-refuse-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let storePath = dir.appendingPathComponent("notes.db").path
+        let bytes = Data("these are my notes, not a database\n".utf8)
+        try bytes.write(to: URL(fileURLWithPath: storePath))
+        let config = dir.appendingPathComponent("orgs.yaml").path
+        try """
+        auth: none
+        store:
+          path: \(storePath)
+        orgs:
+          - id: us
+            apiBase: http://127.0.0.1:9
+            loginBase: http://127.0.0.1:9
+            clientId: us-client
+            clientSecret: ${US_SECRET}
+            timezone: UTC
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try await ProcessResult.run(exe, ["run", "--config", config, "--listen", "127.0.0.1:0"],
+                                              environment: ["US_SECRET": "s"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains(storePath) && run.stderr.contains("store.not-a-database"), "\(run.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: storePath)) == bytes, "the file is never replaced")
+    }
+}
