@@ -149,6 +149,7 @@ let package = Package(
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Connector", "Normalizer", "Views", "Hub", "Simulator",
                 "Store",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

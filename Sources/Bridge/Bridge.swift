@@ -72,7 +72,7 @@ public final class Bridge: Service, Sendable {
         // The store first: a refused file stops the start with its reason, before any org is contacted.
         let history: BridgeHistory? = if let storePath = config.store.path {
             try await BridgeHistory.open(config.store, path: storePath, orgs: config.orgs, views: views, clock: clock,
-                                         finalize: { [clock] in
+                                         metrics: metrics.registry, finalize: { [clock] in
                                              var batch = StoreBatch()
                                              batch.hubState = hub.resumeState(clean: true, at: clock.now())
                                              return batch

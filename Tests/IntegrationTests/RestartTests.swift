@@ -106,6 +106,10 @@ import Testing
                 return all.contains { $0.start > downAt }
                     && Set(all.map(\.start)).isSuperset(of: stride(from: last.start, through: downAt - SwitchboardCore.Bucket.widthMs, by: Int(SwitchboardCore.Bucket.widthMs)))
             })
+            // The writer's figures are on /metrics.
+            let metrics = try await DemoFixture.get("\(base2)/metrics", token: Self.token)
+            let text = String(decoding: metrics.body, as: UTF8.self)
+            #expect(text.contains("switchboard_store_batches_written_total") && text.contains("switchboard_store_pending_items"))
             // The hub's epoch: a crash changes it (clients re-snapshot); a clean shutdown keeps it with the seq.
             let epoch2 = try await Self.epoch(base2)
             #expect(epoch2.epoch != epoch1.epoch)
