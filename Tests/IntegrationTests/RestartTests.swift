@@ -186,19 +186,7 @@ import Testing
         let storePath = dir.appendingPathComponent("notes.db").path
         let bytes = Data("these are my notes, not a database\n".utf8)
         try bytes.write(to: URL(fileURLWithPath: storePath))
-        let config = dir.appendingPathComponent("orgs.yaml").path
-        try """
-        auth: none
-        store:
-          path: \(storePath)
-        orgs:
-          - id: us
-            apiBase: http://127.0.0.1:9
-            loginBase: http://127.0.0.1:9
-            clientId: us-client
-            clientSecret: ${US_SECRET}
-            timezone: UTC
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try OperatorCLITests.orgsFile(in: dir, head: "auth: none\nstore:\n  path: \(storePath)")
         let run = try await ProcessResult.run(exe, ["run", "--config", config, "--listen", "127.0.0.1:0"],
                                               environment: ["US_SECRET": "s"])
         #expect(run.status == 1)
