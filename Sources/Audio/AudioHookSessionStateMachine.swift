@@ -22,8 +22,8 @@ public struct AudioHookSessionStateMachine: Sendable {
     public struct Configuration: Sendable, Equatable {
         /// From the upgrade to the client's `open`.
         public var openTimeout: Duration
-        /// Longest quiet spell (no audio, ping or message) of an open session. Genesys pings every
-        /// few seconds and keeps pinging while paused.
+        /// Longest quiet spell (no audio, ping or message) of an open session. The reference client
+        /// pings every 5 s, also while paused; Genesys's own interval is not documented.
         public var idleTimeout: Duration
         /// From `disconnect` or `closed` until the socket must be closed.
         public var closeTimeout: Duration

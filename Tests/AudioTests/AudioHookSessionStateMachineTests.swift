@@ -295,6 +295,65 @@ struct AudioHookSessionStateMachineTests {
         #expect(r.receivedText(Fixture.open(), now: t0).isEmpty)
     }
 
+    /// Random event sequences (valid and broken messages, frames of any size, ticks, socket closes)
+    /// never trap and keep the invariants: server `seq` goes up by one, nothing is sent once finished,
+    /// the end is reported at most once, every `fail` comes with a `disconnect`.
+    @Test(arguments: [UInt64(1), 2, 3, 4])
+    func randomEventsKeepTheInvariants(_ seed: UInt64) {
+        var g = SplitMix(state: seed)
+        for run in 0..<200 {
+            var m = machine(.init(openTimeout: .seconds(5), idleTimeout: .seconds(20), closeTimeout: .seconds(5)))
+            var now = t0
+            var lastSeq = 0
+            var ends = 0
+            var clientSeq = 0
+            for _ in 0..<40 {
+                let before = m.state
+                var actions: [Machine.Action]
+                switch Int.random(in: 0..<10, using: &g) {
+                case 0: actions = m.receivedText(Fixture.open(seq: clientSeq + 1), now: now)
+                case 1, 2:
+                    let types = ["ping", "paused", "resumed", "discarded", "update", "close", "error", "shout", "pong"]
+                    let type = types[Int.random(in: 0..<types.count, using: &g)]
+                    let params = switch type {
+                    case "resumed", "discarded": #"{"start":"PT1S","discarded":"PT0.4S"}"#
+                    case "update": #"{"language":"en-GB"}"#
+                    case "close": #"{"reason":"end"}"#
+                    case "error": #"{"code":500,"message":"x"}"#
+                    default: "{}"
+                    }
+                    let seq = Bool.random(using: &g) ? clientSeq + 1 : Int.random(in: 0...9, using: &g)
+                    actions = m.receivedText(Fixture.message(type, seq: seq, serverseq: Int.random(in: 0...lastSeq, using: &g),
+                                                             parameters: params), now: now)
+                case 3, 4, 5:
+                    let n = Bool.random(using: &g) ? 3200 : Int.random(in: 0...40, using: &g)
+                    actions = m.receivedAudio([UInt8](repeating: 0x7F, count: n), now: now)
+                case 6: actions = m.receivedText(String(decoding: (0..<8).map { _ in UInt8.random(in: 0...255, using: &g) },
+                                                        as: UTF8.self), now: now)
+                case 7, 8:
+                    now = now + .milliseconds(Int.random(in: 0...8_000, using: &g))
+                    actions = m.tick(now: now)
+                default: actions = m.socketClosed(now: now)
+                }
+                clientSeq = m.clientseq
+                for a in actions {
+                    switch a {
+                    case .send(let message):
+                        #expect(message.seq == lastSeq + 1, "seed \(seed) run \(run)")
+                        #expect(message.clientseq == m.clientseq)
+                        lastSeq = message.seq
+                    case .ended: ends += 1
+                    default: break
+                    }
+                }
+                if Self.failure(actions) != nil { #expect(Self.sent(actions).last?.type == .disconnect) }
+                if before == .finished { #expect(actions.isEmpty, "seed \(seed) run \(run)") }
+                #expect(ends <= 1)
+                #expect(m.seq == lastSeq)
+            }
+        }
+    }
+
     @Test func theServerCanAskForPauseAndResume() {
         var m = opened()
         #expect(Self.sent(m.requestPause(true)).map(\.type) == [.pause])
