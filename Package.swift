@@ -8,6 +8,7 @@
 //   Normalizer       pure functions: raw Genesys payloads -> BridgeEvent
 //   Views            occupancy, agents, queues: deterministic state machines emitting entity changes
 //   Store            history and durability: the backend-neutral HistoryStore, its SQLite backend and writer
+//   Audio            AudioHook (Genesys audio streaming): messages, signed upgrades, session state machine, PCMU/L16, voice activity
 //   Hub              downstream WebSocket fan-out, auth scopes, history/recovery, HTTP endpoints, dashboard
 //   Simulator        a wire-faithful Genesys Cloud stand-in with ground truth and faults
 //   Bridge           composition root: wires connectors -> normalizer -> views -> hub into one ServiceGroup
@@ -101,6 +102,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Audio",
+            dependencies: [
+                "SwitchboardCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Connector",
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Normalizer",
@@ -182,6 +192,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["SwitchboardConfig", "SwitchboardCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "NormalizerTests", dependencies: ["Normalizer", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "ViewsTests", dependencies: ["Views", "SwitchboardCore", "SwitchboardConfig"], swiftSettings: strict),
         .testTarget(

@@ -6,7 +6,7 @@ extension ConfigReader {
     static let orgKeys = [
         "id", "name", "region", "apiBase", "loginBase", "clientId", "clientSecret", "clientSecretFile", "timezone",
         "queues", "users",
-        "protocol", "tunables", "thresholds",
+        "protocol", "tunables", "thresholds", "audio",
     ]
     static let tunableKeys = [
         "heartbeatTimeout", "pingAfterQuiet", "backoffInitial", "backoffMax", "backoffJitter", "backoffResetAfter",
@@ -23,6 +23,7 @@ extension ConfigReader {
         }
         var result: [OrgConfig] = []
         var firstLine: [OrgID: Int] = [:]
+        var audioOrganizationOwner: [String: (org: OrgID, line: Int)] = [:]
         for (i, item) in items.enumerated() {
             guard let f = fields(item, path: "orgs[\(i)]", allowed: Self.orgKeys) else { continue }
             let before = diagnostics.count
@@ -40,6 +41,16 @@ extension ConfigReader {
                 orgThresholds[id] = thresholdLevel(node, path: f.path("thresholds"), allowQueues: true)
             }
             let org = self.org(f, id: id ?? OrgID("org\(i)"))
+            if let organizationId = org?.audio?.organizationId, case .mapping(let audio)? = f["audio"],
+               let node = audio["organizationId"] {
+                // Sessions are routed by this id: two orgs cannot share it.
+                if let owner = audioOrganizationOwner[organizationId] {
+                    report("duplicate", at: node.mark, "\(f.path("audio")).organizationId: '\(organizationId)' is already the "
+                        + "organization of org '\(owner.org)' (line \(owner.line)); each Genesys organization streams to one org")
+                } else if let org {
+                    audioOrganizationOwner[organizationId] = (org.id, node.mark?.line ?? 0)
+                }
+            }
             if diagnostics.count == before, let org { result.append(org) }
         }
         return result
@@ -77,10 +88,12 @@ extension ConfigReader {
         let users = f["users"].flatMap { selection($0, path: f.path("users"), noun: "user") } ?? .all
         let proto = choice(f, "protocol", among: ["genesys", "seed"]).flatMap(UpstreamProtocol.init(rawValue:)) ?? .genesys
         let tunables = f["tunables"].map { self.tunables($0, path: f.path("tunables")) } ?? OrgTunables()
+        let audio = f["audio"].map { self.audio($0, path: f.path("audio"), org: id) }
         guard let endpoints, let clientId, let secret, let zone else { return nil }
+        if case .some(nil) = audio { return nil }  // `audio:` written, with problems (reported)
         return OrgConfig(id: id, name: name, region: endpoints.region, apiBase: endpoints.api, loginBase: endpoints.login,
                          clientId: clientId, clientSecret: secret, timezone: zone, queues: queues, users: users,
-                         upstreamProtocol: proto, tunables: tunables)
+                         upstreamProtocol: proto, tunables: tunables, audio: audio ?? nil)
     }
 
     /// `region`, or `apiBase` + `loginBase`.

@@ -288,10 +288,13 @@ public struct OrgConfig: Sendable, Equatable {
     public var users: Selection
     public var upstreamProtocol: UpstreamProtocol
     public var tunables: OrgTunables
+    /// The org's AudioHook Monitor integration (`audio:`); nil when the org streams no audio.
+    public var audio: AudioConfig?
 
     public init(id: OrgID, name: String, region: String? = nil, apiBase: String, loginBase: String,
                 clientId: String, clientSecret: Secret, timezone: TimeZone, queues: Selection = .all,
-                users: Selection = .all, upstreamProtocol: UpstreamProtocol = .genesys, tunables: OrgTunables = .init()) {
+                users: Selection = .all, upstreamProtocol: UpstreamProtocol = .genesys, tunables: OrgTunables = .init(),
+                audio: AudioConfig? = nil) {
         self.id = id
         self.name = name
         self.region = region
@@ -304,6 +307,7 @@ public struct OrgConfig: Sendable, Equatable {
         self.users = users
         self.upstreamProtocol = upstreamProtocol
         self.tunables = tunables
+        self.audio = audio
     }
 }
 
