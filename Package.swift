@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "HubTests",
             dependencies: [
-                "Hub", "SwitchboardCore", "SwitchboardConfig", "CHeapStats",
+                "Hub", "SwitchboardCore", "SwitchboardConfig", "CHeapStats", "Store",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
