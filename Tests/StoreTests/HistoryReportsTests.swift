@@ -35,16 +35,16 @@ import Testing
 
     @Test func periodsOfConsecutiveBucketsAboveTheThresholdLastingTheMinimum() {
         // a: above in 1, 2, 3 (45 min), dips in 4, above in 5 only (15 min: too short), above in 7-8 running to the end.
-        // b: above in 2-3 (30 min: kept, the minimum is inclusive); exactly 85 % (in 7) is not above.
+        // b: above in 2-3 (30 min: kept, the minimum is inclusive); exactly 85 % (in 4) is not above.
         let buckets = [
             Self.b(0, ["a": (10, 15), "b": (0, 15)]),
             Self.b(1, ["a": (14, 15), "b": (12, 15)]),
             Self.b(2, ["a": (15, 15), "b": (14, 15)]),
             Self.b(3, ["a": (13, 15), "b": (13, 15)]),
-            Self.b(4, ["a": (12, 15), "b": (6, 15)]),
+            Self.b(4, ["a": (12, 15), "b": (51, 60)]),  // 51/60 = 0.85 exactly: not above, b's period ends
             Self.b(5, ["a": (14, 15)]),
             Self.b(6, ["a": (3, 15)]),
-            Self.b(7, ["a": (14, 15), "b": (51, 60)]),  // 51/60 = 0.85: not above
+            Self.b(7, ["a": (14, 15), "b": (6, 15)]),
             Self.b(8, ["a": (15, 15)]),
         ]
         let (periods, subjects) = Self.sustained(buckets)
