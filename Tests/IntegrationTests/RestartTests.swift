@@ -118,6 +118,13 @@ import Testing
                 return all.contains { $0.start > downAt }
                     && Set(all.map(\.start)).isSuperset(of: stride(from: last.start, through: downAt - SwitchboardCore.Bucket.widthMs, by: Int(SwitchboardCore.Bucket.widthMs)))
             })
+            // The reports read the same buckets (docs/reports.md): every agent with time has a row, idle ≤ productive.
+            let idle = try await DemoFixture.json("\(base2)/v1/reports/idle-time?org=us", token: Self.token)
+            let rows = idle["rows"] as? [[String: Any]] ?? []
+            #expect(!rows.isEmpty)
+            #expect(rows.allSatisfy { (($0["idleMs"] as? NSNumber)?.int64Value ?? -1) <= (($0["productiveMs"] as? NSNumber)?.int64Value ?? -1) })
+            let reaction = try await DemoFixture.json("\(base2)/v1/reports/reaction-time?org=us&threshold=0.5", token: Self.token)
+            #expect(reaction["summary"] is [String: Any])
             #expect(await second.terminate() == 0)
             await group.triggerGracefulShutdown()
         }
