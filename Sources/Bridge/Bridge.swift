@@ -72,8 +72,20 @@ public final class Bridge: Service, Sendable {
         // The store first: a refused file stops the start with its reason, before any org is contacted.
         let history: BridgeHistory? = if let storePath = config.store.path {
             try await BridgeHistory.open(config.store, path: storePath, orgs: config.orgs, views: views, clock: clock,
-                                         finalize: { nil }, logger: .switchboard("store"))
+                                         metrics: metrics.registry, finalize: { [clock] in
+                                             var batch = StoreBatch()
+                                             batch.hubState = hub.resumeState(clean: true, at: clock.now())
+                                             return batch
+                                         }, logger: .switchboard("store"))
         } else { nil }
+        if let history {
+            // Keep the epoch only after a clean shutdown; mark this run as not (yet) clean before any client can
+            // see a delta, so a crash changes the epoch next time.
+            hub.resume(from: try await history.store.hubState())
+            var running = StoreBatch()
+            running.hubState = hub.resumeState(clean: false, at: clock.now())
+            try await history.store.write(running)
+        }
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path)
         var connectorOptions = OrgConnector.Options()
@@ -111,7 +123,9 @@ public final class Bridge: Service, Sendable {
         let listener = ListenerService(app: app, address: config.server.listen.description,
                                        bound: { bound.withLock { $0 } })
         let refresher = ViewRefreshService(views: views, observer: observer, interval: config.server.refreshInterval,
-                                           sweepInterval: config.server.flushInterval)
+                                           sweepInterval: config.server.flushInterval,
+                                           afterRefresh: Bridge.settleWhenOrgsOpen(hub: hub, views: views,
+                                                                                   orgs: config.orgs.map(\.id)))
 
         // The writer first, so it stops last: what the others hand it on their way out is still written.
         let writer: [ServiceGroupConfiguration.ServiceConfiguration] = history.map { [.init(service: $0.writer)] } ?? []
@@ -124,6 +138,24 @@ public final class Bridge: Service, Sendable {
             ],
             gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
         try await group.run()
+    }
+
+    /// After a kept epoch: once every org has been open for `grace` (the views sent what they hold again,
+    /// the pollers answered), the hub removes the entities that did not come back.
+    static func settleWhenOrgsOpen(hub: StreamHub, views: ViewEngine, orgs: [OrgID],
+                                   grace: Duration = .seconds(30)) -> @Sendable () async -> Bool {
+        let openSince = Mutex<ContinuousClock.Instant?>(nil)
+        return {
+            let statuses = await views.orgStatuses()
+            guard orgs.allSatisfy({ statuses[$0]?.status == .open }) else { return false }
+            let since = openSince.withLock { v in
+                if v == nil { v = .now }
+                return v!
+            }
+            guard ContinuousClock.now - since >= grace else { return false }
+            hub.settleResume()
+            return true
+        }
     }
 
     /// How reloads are loaded: as the start was (`--listen`), and checked against the address the listener

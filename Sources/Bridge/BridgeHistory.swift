@@ -2,6 +2,7 @@ import Connector
 import Crypto
 import Foundation
 import Logging
+import Prometheus
 import Store
 import Synchronization
 import SwitchboardConfig
@@ -31,9 +32,12 @@ final class BridgeHistory: HistorySink, Sendable {
 
     /// Opens the store at `config.path` and resumes every org of `orgs` in `views`.
     /// - Throws: ``StoreError`` when the file is not a Switchboard store, is corrupt or is newer than this build.
+    /// - Parameter metrics: where `switchboard_store_*` go (the `/metrics` registry).
     static func open(_ config: StoreConfig, path: String, orgs: [OrgConfig], views: ViewEngine, clock: any WallClock,
+                     metrics: PrometheusCollectorRegistry? = nil,
                      finalize: @escaping @Sendable () async -> StoreBatch?, logger: Logger) async throws -> BridgeHistory {
-        let store = try SQLiteHistoryStore(path: path, logger: logger)
+        let factory = metrics.map { PrometheusMetricsFactory(registry: $0) }
+        let store = try SQLiteHistoryStore(path: path, logger: logger, metricsFactory: factory)
         let now = clock.now()
         var warm: [OrgID: WarmStart] = [:]
         var seeds: [OrgID: UtilizationSeed] = [:]
@@ -60,7 +64,8 @@ final class BridgeHistory: HistorySink, Sendable {
         retention.auditMs = r.audit.milliseconds
         retention.journeyMs = r.journeys.milliseconds
         retention.speechMs = r.speech.milliseconds
-        let writer = StoreWriter(store: store, retention: retention, clock: clock, logger: logger, finalize: finalize)
+        let writer = StoreWriter(store: store, retention: retention, clock: clock, metricsFactory: factory, logger: logger,
+                                 finalize: finalize)
         let history = BridgeHistory(store: store, writer: writer, warm: warm, seeds: seeds, logger: logger)
         await views.attachHistory(history)
         return history

@@ -80,6 +80,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     }
 
     func configUnchanged() async {
+        history?.audit(path: configPath, outcome: .accepted, summary: "no change", at: SystemClock.realNow())
         guard !rejected.isEmpty else { return }
         rejected = []
         hub.publish(alert: StreamAlert(kind: .configAccepted, org: nil, since: clock.now(),

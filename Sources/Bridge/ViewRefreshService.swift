@@ -12,6 +12,8 @@ struct ViewRefreshService: Service {
     let observer: BridgeObserver
     let interval: Duration
     var sweepInterval: Duration = .milliseconds(250)
+    /// Called after each refresh until it returns true (the hub's resume settling, StreamHub+Resume).
+    var afterRefresh: (@Sendable () async -> Bool)? = nil
 
     func run() async throws {
         // Graceful shutdown cancels the sleep; that is a normal end, not a failure.
@@ -20,6 +22,7 @@ struct ViewRefreshService: Service {
         try? await cancelWhenGracefulShutdown {
             let clock = ContinuousClock()
             var nextRefresh = clock.now.advanced(by: interval)
+            var pending = afterRefresh
             while !Task.isCancelled {
                 let step = sweepInterval > .zero && sweepInterval < interval ? sweepInterval : interval
                 try await Task.sleep(until: min(clock.now.advanced(by: step), nextRefresh), clock: clock)
@@ -27,6 +30,7 @@ struct ViewRefreshService: Service {
                     nextRefresh = clock.now.advanced(by: interval)
                     await views.refresh()
                     await observer.recordBusinessFigures()
+                    if let p = pending, await p() { pending = nil }
                 } else {
                     await views.sweep()
                 }

@@ -110,12 +110,17 @@ public struct HubState: Sendable, Equatable {
     public var topics: [String: Int]
     public var savedAt: EpochMillis
     public var clean: Bool
+    /// Per topic, the listed entities (`kind/id`) a client may hold: what the restarted hub removes if the
+    /// views do not send them again.
+    public var entities: [String: [String]]
 
-    public init(epoch: String, topics: [String: Int], savedAt: EpochMillis, clean: Bool) {
+    public init(epoch: String, topics: [String: Int], savedAt: EpochMillis, clean: Bool,
+                entities: [String: [String]] = [:]) {
         self.epoch = epoch
         self.topics = topics
         self.savedAt = savedAt
         self.clean = clean
+        self.entities = entities
     }
 }
 

@@ -124,8 +124,12 @@ extension SQLiteHistoryStore {
                 return nil
             }
             let text: String = row[1]
-            let topics = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Int] ?? [:]
-            return HubState(epoch: row[0], topics: topics, savedAt: row[2], clean: row[3])
+            let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+            if let seq = json["seq"] as? [String: Int] {
+                return HubState(epoch: row[0], topics: seq, savedAt: row[2], clean: row[3],
+                                entities: json["entities"] as? [String: [String]] ?? [:])
+            }
+            return HubState(epoch: row[0], topics: json as? [String: Int] ?? [:], savedAt: row[2], clean: row[3])
         }
     }
 

@@ -116,7 +116,9 @@ extension SQLiteHistoryStore {
     }
 
     static func upsert(_ state: HubState, _ db: Database) throws {
-        let topics = try JSONSerialization.data(withJSONObject: state.topics, options: [.sortedKeys])
+        // `{"seq":{topic:n},"entities":{topic:["kind/id",…]}}`; version 1 wrote the bare `{topic:n}` (still read).
+        let topics = try JSONSerialization.data(withJSONObject: ["seq": state.topics, "entities": state.entities],
+                                                options: [.sortedKeys])
         try db.execute(sql: """
             INSERT INTO hub_state (id, epoch, topics, saved_at, clean) VALUES (1, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, topics = excluded.topics,

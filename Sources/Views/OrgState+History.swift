@@ -66,7 +66,8 @@ extension OrgState {
     /// Closes every whole bucket that ended at least the close grace before `now` (figure time: nothing closes
     /// while the org is frozen) and, after the last, records the day totals at its end. A bucket that reaches
     /// into a gap the org was down for waits until a little after the reconnect, so the re-sync's history of
-    /// the gap is in it. A bucket older than the folded timeline can no longer be computed and is skipped.
+    /// the gap is in it. An agent whose timeline was folded early into the bucket (a flood of change points,
+    /// ``ViewTuning/maxPointsPerAgent``) counts from its fold on.
     mutating func closeBuckets(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
         guard var b = nextBucket, frozenAt == nil else { return }
         if let r = reopenedAt {
@@ -77,10 +78,8 @@ extension OrgState {
         var closed = false
         while b + Bucket.widthMs <= limit {
             let e = b + Bucket.widthMs
-            if agents.allSatisfy({ $0.timeline.foldedUpTo <= b }) {
-                out.history.buckets.append(bucket(from: b, to: e, ctx: ctx))
-                closed = true
-            }
+            out.history.buckets.append(bucket(from: b, to: e, ctx: ctx))
+            closed = true
             b = e
         }
         nextBucket = b
@@ -93,7 +92,7 @@ extension OrgState {
         var queueAgents: [String: Int] = [:]
         var total = OccupancySample(handlingMs: 0, productiveMs: 0)
         for a in agents {
-            let f = a.figures(from: b, to: e, ctx: ctx)
+            let f = a.figures(from: max(b, a.timeline.foldedUpTo), to: e, ctx: ctx)
             guard f.productiveMs > 0 || f.handlingMs > 0 else { continue }
             let s = OccupancySample(handlingMs: f.handlingMs, productiveMs: f.productiveMs)
             byAgent[a.platformID] = s

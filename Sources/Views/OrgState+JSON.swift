@@ -11,7 +11,8 @@ extension OrgState {
                     hireDate: a.hireDate, queues: a.queues, c, ctx: ctx)
     }
 
-    /// Queue `j`'s namespaced id, the cached one when it was made (``queueEntityID(at:)``).
+    /// Queue `j`'s namespaced id: the one made with its slot (``queueSlot(_:)``), so writing an agent's queue
+    /// list allocates nothing.
     func queueEntityKey(_ j: Int) -> String {
         queues[j].entityID ?? "\(org.id.rawValue)/\(queues[j].platformID)"
     }
@@ -64,7 +65,7 @@ extension OrgState {
         return id
     }
 
-    /// Queue `j`'s namespaced id, made once per queue (see ``agentEntityID(at:)``).
+    /// Queue `j`'s namespaced id (made with its slot; made here for a record that lacks it).
     mutating func queueEntityID(at j: Int) -> String {
         if let id = queues[j].entityID { return id }
         let id = "\(org.id.rawValue)/\(queues[j].platformID)"

@@ -93,11 +93,26 @@ struct OrgState {
         return agents.count - 1
     }
 
+    /// The queue's slot, made on first sight with its namespaced id: every agent fragment lists its queues'
+    /// ids, so the id is made once per queue, not once per queue per encode (``queueEntityKey(_:)``).
     mutating func queueSlot(_ id: String) -> Int {
         if let i = queueIndex[id] { return Int(i) }
-        queues.append(QueueRecord(platformID: id))
+        var q = QueueRecord(platformID: id)
+        q.entityID = "\(org.id.rawValue)/\(id)"
+        queues.append(q)
         queueIndex[id] = Int32(queues.count - 1)
         return queues.count - 1
+    }
+
+    /// Whether this org's ids in `ids`, in order, are exactly the queue slots `slots` — without allocating
+    /// (most activity events repeat the agent's queue list).
+    func sameQueues(_ ids: [EntityID], as slots: [Int32]) -> Bool {
+        var n = 0
+        for q in ids where q.org == org.id {
+            guard n < slots.count, let j = queueIndex[q.platformID], j == slots[n] else { return false }
+            n += 1
+        }
+        return n == slots.count
     }
 
     private mutating func markAgent(_ i: Int) {
@@ -125,13 +140,13 @@ struct OrgState {
                 let i = agentSlot(c.agent.platformID)
                 var changed = agents[i].timeline.apply(at: c.at, presence: ctx.code(c.presence),
                                                        routing: RoutingCode.code(c.routingStatus))
-                if let qs = c.activeQueues {
-                    let slots = qs.filter { $0.org == me }.map { Int32(queueSlot($0.platformID)) }
-                    if slots != agents[i].queues {
-                        agents[i].queues = slots
-                        agents[i].needsEmit = true  // the entity lists its queues: send it even if no figure moved
-                        changed = true
-                    }
+                if let qs = c.activeQueues, !sameQueues(qs, as: agents[i].queues) {
+                    var slots: [Int32] = []
+                    slots.reserveCapacity(qs.count)
+                    for q in qs where q.org == me { slots.append(Int32(queueSlot(q.platformID))) }
+                    agents[i].queues = slots
+                    agents[i].needsEmit = true  // the entity lists its queues: send it even if no figure moved
+                    changed = true
                 }
                 if agents[i].timeline.points.count > ctx.tuning.maxPointsPerAgent {
                     let pts = agents[i].timeline.points

@@ -41,7 +41,8 @@ struct QueueSignature: Equatable {
 struct QueueRecord {
     let platformID: String
     var name: String?
-    /// The namespaced id `org/platformID`, made on the first emission and shared by every change since.
+    /// The namespaced id `org/platformID`, made with the slot (``OrgState/queueSlot(_:)``) and shared by every
+    /// queue change and every agent fragment that lists the queue.
     var entityID: String?
     /// False for queues known only from agents' active queues: not shown until observed or named.
     var visible = false

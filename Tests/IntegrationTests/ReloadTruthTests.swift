@@ -16,7 +16,8 @@ import Testing
     static let viewer = ClientToken.generate()
 
     /// The file: one simulated org (its secret from a file), two clients, and `server` / `auth` as given.
-    static func yaml(simulator: String, server: String = "  listen: 127.0.0.1:0", auth: String? = nil) -> String {
+    static func yaml(simulator: String, server: String = "  listen: 127.0.0.1:0", auth: String? = nil,
+                     store: String = "store: none") -> String {
         let clients = """
         clients:
           - name: ops
@@ -30,6 +31,7 @@ import Testing
         server:
         \(server)
         \(auth ?? clients)
+        \(store)
         orgs:
           - id: us
             apiBase: \(simulator)
@@ -63,7 +65,8 @@ import Testing
             tasks.addTask { try await group.run() }
             defer { tasks.cancelAll() }
             let sim = "http://127.0.0.1:\(await simulator.waitUntilListening())"
-            let original = Self.yaml(simulator: sim)
+            let storeSection = "store:\n  path: \(dir.appendingPathComponent("history.db").path)"
+            let original = Self.yaml(simulator: sim, store: storeSection)
             try write(original)
             let bridge = Bridge(source: .file(path: path, initial: try ConfigLoader.load(path: path, environment: [:])),
                                 clock: clock) { _, port in bridgePort.withLock { $0 = port } }
@@ -75,7 +78,7 @@ import Testing
             @Sendable func readyz() async -> [String: Any]? { try? await DemoFixture.json("\(base)/readyz", token: Self.admin) }
 
             // 1. auth: none with a wide listen address: refused, tokens still required.
-            try write(Self.yaml(simulator: sim, server: "  listen: 0.0.0.0:0", auth: "auth: none"))
+            try write(Self.yaml(simulator: sim, server: "  listen: 0.0.0.0:0", auth: "auth: none", store: storeSection))
             #expect(await eventually("auth: none refused") {
                 (await readyz()?["configErrors"] as? [String])?.contains { $0.contains("auth: 'none' is allowed only") } == true
             })
@@ -89,7 +92,8 @@ import Testing
             })
 
             // 2. A new listen address and frame limit: everything else applies, these wait for a restart.
-            try write(Self.yaml(simulator: sim, server: "  listen: 127.0.0.1:1\n  maxInboundFrameBytes: 128KiB\n  maxTopicsPerConnection: 8"))
+            try write(Self.yaml(simulator: sim, server: "  listen: 127.0.0.1:1\n  maxInboundFrameBytes: 128KiB\n  maxTopicsPerConnection: 8",
+                                store: storeSection))
             #expect(await eventually("restart-only settings reported") {
                 (await readyz()?["restartNeeded"] as? [String])?.count == 2
             })
@@ -114,6 +118,21 @@ import Testing
             })
             let after = try await DemoFixture.json("\(base)/v1/alerts", token: Self.admin)
             #expect((after["active"] as? [[String: Any]])?.contains { $0["kind"] as? String == "restart-required" } == false)
+
+            // 4. Every load is in the audit log (admin only), newest first, with the file's hash.
+            #expect(try await DemoFixture.get("\(base)/v1/audit", token: Self.viewer).status == 403)
+            #expect(await eventually("audit entries stored") {
+                let a = try? await DemoFixture.json("\(base)/v1/audit", token: Self.admin)
+                return ((a?["entries"] as? [[String: Any]])?.count ?? 0) >= 5
+            })
+            let audit = try #require(try await DemoFixture.json("\(base)/v1/audit", token: Self.admin)["entries"] as? [[String: Any]])
+            let outcomes = audit.reversed().map { "\($0["outcome"] ?? "?"): \($0["summary"] ?? "?")" }
+            #expect(outcomes.first == "accepted: started with 1 org: us", "\(outcomes)")
+            #expect(outcomes.contains { $0.hasPrefix("refused: ") && $0.contains("auth: 'none' is allowed only") }, "\(outcomes)")
+            #expect(outcomes.contains("accepted: server"), "\(outcomes)")
+            let originalHash = try #require(audit.last?["fileHash"] as? String)
+            #expect(originalHash.count == 64 && audit.first?["fileHash"] as? String == originalHash,
+                    "the last load restored the first file")
 
             await bridgeGroup.triggerGracefulShutdown()
             await group.triggerGracefulShutdown()

@@ -80,8 +80,8 @@ import Testing
                 return !u.isEmpty && !q.isEmpty
             })
             let beforeKill = try await Self.storedBuckets(storePath)
+            let epoch1 = try await Self.epoch(base1)
             await first.kill9()
-            _ = base1
 
             // Downtime of a few business minutes, then a warm start on the same store.
             let downAt = clock.now()
@@ -125,7 +125,20 @@ import Testing
             #expect(rows.allSatisfy { (($0["idleMs"] as? NSNumber)?.int64Value ?? -1) <= (($0["productiveMs"] as? NSNumber)?.int64Value ?? -1) })
             let reaction = try await DemoFixture.json("\(base2)/v1/reports/reaction-time?org=us&threshold=0.5", token: Self.token)
             #expect(reaction["summary"] is [String: Any])
+            // The writer's figures are on /metrics.
+            let metrics = try await DemoFixture.get("\(base2)/metrics", token: Self.token)
+            let text = String(decoding: metrics.body, as: UTF8.self)
+            #expect(text.contains("switchboard_store_batches_written_total") && text.contains("switchboard_store_pending_items"))
+            // The hub's epoch: a crash changes it (clients re-snapshot); a clean shutdown keeps it with the seq.
+            let epoch2 = try await Self.epoch(base2)
+            #expect(epoch2.epoch != epoch1.epoch)
             #expect(await second.terminate() == 0)
+            let third = try RunningProcess(exe, args, environment: env)
+            let base3 = try await Self.ready(third)
+            let epoch3 = try await Self.epoch(base3)
+            #expect(epoch3.epoch == epoch2.epoch, "a clean restart keeps the epoch")
+            #expect(epoch3.seq >= epoch2.seq)
+            #expect(await third.terminate() == 0)
             await group.triggerGracefulShutdown()
         }
     }
@@ -141,6 +154,11 @@ import Testing
             return orgs.allSatisfy { $0["status"] as? String == "open" }
         })
         return base
+    }
+
+    static func epoch(_ base: String) async throws -> (epoch: String, seq: Int) {
+        let snapshot = try await DemoFixture.json("\(base)/v1/views/org:us", token: token)
+        return (snapshot["epoch"] as? String ?? "", snapshot["seq"] as? Int ?? -1)
     }
 
     static func requests(_ simBase: String) async throws -> [String: Int] {
@@ -181,5 +199,25 @@ import Testing
             }
         }
         return out
+    }
+}
+
+/// A store file that is not Switchboard's stops `switchboard run` with the path and what to do; the file is
+/// left as it was (docs/store.md, "When the store refuses").
+@Suite struct StoreRefusalAtStartTests {
+    @Test func aForeignFileStopsTheStartAndIsNotTouched() async throws {
+        let exe = try ExecutableLocator.switchboard()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sb-refuse-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let storePath = dir.appendingPathComponent("notes.db").path
+        let bytes = Data("these are my notes, not a database\n".utf8)
+        try bytes.write(to: URL(fileURLWithPath: storePath))
+        let config = try OperatorCLITests.orgsFile(in: dir, head: "auth: none\nstore:\n  path: \(storePath)")
+        let run = try await ProcessResult.run(exe, ["run", "--config", config, "--listen", "127.0.0.1:0"],
+                                              environment: ["US_SECRET": "s"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains(storePath) && run.stderr.contains("store.not-a-database"), "\(run.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: storePath)) == bytes, "the file is never replaced")
     }
 }

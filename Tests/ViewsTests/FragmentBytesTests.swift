@@ -131,6 +131,37 @@ import Testing
         #expect(h.sink.drain().of(.agents).isEmpty)
     }
 
+    /// A queue known only from an agent's active queues gets its namespaced id with its slot, before it is
+    /// ever shown or emitted: writing the agent's queue list copies that one string, it does not make one per
+    /// queue per encode (the ingest bench's allocations per event). The unchanged-list test reads no new slot.
+    @Test func queueIDIsMadeWithItsSlot() throws {
+        let t0 = ms("2026-05-07T08:00:00.000Z")
+        var s = ViewState(occupancy: OccupancyConfig(), orgs: [ViewOrg(id: "us", name: "US", timeZone: utc)],
+                          tuning: ViewTuning())
+        let a = agentID("us", 1)
+        let q1 = EntityID(org: "us", platformID: "q-1"), q2 = EntityID(org: "us", platformID: "q-2")
+        let other = EntityID(org: "emea", platformID: "q-9")
+        let out = s.ingest(org: "us", events: [
+            .agentStatus(AgentStatusChange(agent: a, at: t0, presence: .onQueue, routingStatus: .idle,
+                                           activeQueues: [q2, other, q1])),
+        ], now: t0 + minute)
+        let org = try #require(s.orgs["us"])
+        let j = Int(try #require(org.queueIndex["q-1"]))
+        #expect(!org.queues[j].visible && org.queues[j].emitted == nil)
+        #expect(org.queues[j].entityID == "us/q-1")
+        #expect(org.queueEntityKey(j) == "us/q-1")
+        #expect(out.changes.contains { $0.kind == .agents && $0.json?.string.contains(#""queues":["us/q-2","us/q-1"]"#) == true })
+        // the comparison with the stored slots: this org's ids only, in order, all of them
+        let slots = org.agents[0].queues
+        #expect(org.sameQueues([q2, other, q1], as: slots))
+        #expect(org.sameQueues([q2, q1], as: slots))
+        #expect(!org.sameQueues([q1, q2], as: slots))
+        #expect(!org.sameQueues([q2], as: slots))
+        #expect(!org.sameQueues([q2, q1, EntityID(org: "us", platformID: "q-3")], as: slots))
+        #expect(org.sameQueues([other], as: []))
+        #expect(org.queueIndex["q-3"] == nil)
+    }
+
     /// The hire date is written right after the name as `"yyyy-MM-dd"`, or null without one; a changed hire
     /// date re-emits the agent like a rename, the same one does not.
     @Test func agentFragmentCarriesHireDate() async throws {

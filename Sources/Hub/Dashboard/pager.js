@@ -141,20 +141,30 @@ function scheduleRotation() {
   if (bar) { bar.style.animation = 'none'; void bar.offsetWidth; bar.style.animation = 'pg-progress ' + nav.rotateMs + 'ms linear forwards'; }
 }
 
-// A figure the tile has no room for (hidden by a container query, or pushed out of the tile) is named
-// in the tile's tooltip and marked "…" — never dropped silently.
+// A figure the tile has no room for (hidden by a container query, or pushed out of the tile or of the
+// service line, which clips) is named in the tile's tooltip and marked "…" — never dropped silently.
+// Figures: the big ones (.q-fig: label and value) and the service line's spans ("ASA 0:14").
+// Runs with every queue render: each tick, and in the next frame when the panel changes size.
+function droppedFigures(t) {
+  const box = t.getBoundingClientRect();
+  const out = [];
+  for (const f of t.querySelectorAll('.q-fig, .q-svc > *')) {
+    const line = f.parentElement.classList.contains('q-svc') ? f.parentElement : null;
+    const clip = line ? line.getBoundingClientRect() : box;
+    const r = f.getBoundingClientRect();
+    if (f.offsetParent === null || r.width === 0 || r.right > Math.min(box.right, clip.right) + 1
+      || r.bottom > Math.min(box.bottom, clip.bottom) + 1) out.push(figureText(f));
+  }
+  return out;
+}
+function figureText(f) {
+  if (f.parentElement.classList.contains('q-svc')) return f.textContent;
+  const label = f.querySelector('.fig-label'), val = f.querySelector('.fig-val');
+  return (label ? label.textContent : '?') + ' ' + (val ? val.textContent : '');
+}
 function markDroppedFigures(host) {
   for (const t of host.querySelectorAll('.qtile:not([hidden])')) {
-    const box = t.getBoundingClientRect();
-    const dropped = [];
-    for (const f of t.querySelectorAll('.q-fig')) {
-      const r = f.getBoundingClientRect();
-      if (f.offsetParent === null || r.width === 0 || r.right > box.right + 1 || r.bottom > box.bottom + 1) {
-        const label = f.querySelector('.fig-label'), val = f.querySelector('.fig-val');
-        dropped.push((label ? label.textContent : '?') + ' ' + (val ? val.textContent : ''));
-      }
-    }
-    const text = dropped.join(' · ');
+    const text = droppedFigures(t).join(' · ');
     setAttr(t, 'data-dropped', text);
     const name = t.querySelector('.q-name');
     setAttr(t, 'title', (name ? name.textContent : '') + (text ? ' — not shown at this width: ' + text : ''));

@@ -11,13 +11,8 @@ enum AlertsEndpoint {
     static func register(on router: Router<HubRequestContext>, hub: StreamHub) {
         // Authenticated by BearerAuthMiddleware (every /v1/ route): a missing or bad token never gets here.
         router.get("/v1/alerts") { request, context in
-            guard let principal = context.principal else { return HTTPRefusal.unauthenticated(.missing).response }
-            guard principal.isAdmin else {
-                let refusal = HTTPRefusal.insufficientScope(scope: "admin",
-                                                            message: "the alert history needs a token with the admin scope")
-                refusal.record(path: request.uri.path, remote: BridgeRoutes.remote(context), metrics: hub.metrics,
-                               logger: context.logger)
-                return refusal.response
+            if let refused = BridgeRoutes.refuseUnlessAdmin(request, context: context, hub: hub, what: "the alert history") {
+                return refused
             }
             let log = hub.alertLog()
             var o: [UInt8] = Array(#"{"active":["#.utf8)

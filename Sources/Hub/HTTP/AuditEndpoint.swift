@@ -10,13 +10,8 @@ enum AuditEndpoint {
     static func register(on router: Router<HubRequestContext>, hub: StreamHub,
                          store: @escaping @Sendable () -> (any HistoryStore)?) {
         router.get("/v1/audit") { request, context in
-            guard let principal = context.principal else { return HTTPRefusal.unauthenticated(.missing).response }
-            guard principal.isAdmin else {
-                let refusal = HTTPRefusal.insufficientScope(scope: "admin",
-                                                            message: "the config audit log needs a token with the admin scope")
-                refusal.record(path: request.uri.path, remote: BridgeRoutes.remote(context), metrics: hub.metrics,
-                               logger: context.logger)
-                return refusal.response
+            if let refused = BridgeRoutes.refuseUnlessAdmin(request, context: context, hub: hub, what: "the config audit log") {
+                return refused
             }
             let limitText = request.uri.queryParameters.get("limit") ?? "100"
             guard let limit = Int(limitText), (1...10_000).contains(limit) else {

@@ -248,6 +248,16 @@ struct BridgeRoutes {
         return .refused(refusal.response)
     }
 
+    /// For `/v1/` endpoints (authenticated by ``BearerAuthMiddleware``) that only admins may read: nil when the
+    /// request's principal is an admin, else the 401/403 response (recorded like every refusal).
+    static func refuseUnlessAdmin(_ request: Request, context: HubRequestContext, hub: StreamHub, what: String) -> Response? {
+        guard let principal = context.principal else { return HTTPRefusal.unauthenticated(.missing).response }
+        guard !principal.isAdmin else { return nil }
+        let refusal = HTTPRefusal.insufficientScope(scope: "admin", message: "\(what) needs a token with the admin scope")
+        refusal.record(path: request.uri.path, remote: remote(context), metrics: hub.metrics, logger: context.logger)
+        return refusal.response
+    }
+
     static func encoded(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -20,7 +20,11 @@ import SwitchboardCore
 /// ```
 public final class StreamHub: ViewChangeSink, Service, Sendable {
     struct State {
-        var topics: [HubTopic: TopicState] = [global: TopicState(topic: .global)]
+        /// The epoch of every topic: random per start unless a clean shutdown's is kept (StreamHub+Resume).
+        var epoch = TopicState.newEpoch()
+        var topics: [HubTopic: TopicState]
+        /// A kept epoch waits for ``StreamHub/settleResume()`` to remove entities that did not come back.
+        var resumePending = false
         /// nil until ``setOrgs(_:)``: every org seen gets a topic.
         var declaredOrgs: Set<OrgID>?
         var connections: [Int: ClientConnection] = [:]
@@ -59,7 +63,9 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
     public init(configuration: ServerConfig, auth: AuthConfig, metrics: HubMetrics, clock: any WallClock = SystemClock(),
                 logger: Logger = .switchboard("hub"), writeTimeout: Duration = .seconds(10),
                 closeGrace: Duration = .seconds(2)) async throws {
-        self.state = Mutex(State(configuration: configuration))
+        var initial = State(topics: [:], configuration: configuration)
+        initial.topics[.global] = TopicState(topic: .global, epoch: initial.epoch)
+        self.state = Mutex(initial)
         self.authenticator = try await HubAuthenticator(auth)
         self.metrics = metrics
         self.clock = clock
@@ -101,7 +107,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         let topic = HubTopic.org(org)
         if s.topics[topic] == nil {
             if let declared = s.declaredOrgs, !declared.contains(org) { return false }
-            s.topics[topic] = TopicState(topic: topic)
+            s.topics[topic] = TopicState(topic: topic, epoch: s.epoch)
         }
         return true
     }
@@ -244,7 +250,9 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         let declared = Set(orgs)
         state.withLock { s in
             s.declaredOrgs = declared
-            for org in declared where s.topics[.org(org)] == nil { s.topics[.org(org)] = TopicState(topic: .org(org)) }
+            for org in declared where s.topics[.org(org)] == nil {
+                s.topics[.org(org)] = TopicState(topic: .org(org), epoch: s.epoch)
+            }
             for (topic, t) in s.topics {
                 guard case .org(let org) = topic, !declared.contains(org) else { continue }
                 for conn in t.subscribers.values where conn.removeSubscription(topic) {

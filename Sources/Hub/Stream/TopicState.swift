@@ -28,17 +28,46 @@ struct TopicState {
     private var cachedLiveAt: ContinuousClock.Instant?
     var subscribers: [Int: ClientConnection] = [:]
 
-    init(topic: HubTopic) {
+    /// Entities clients may still hold from before a restart that kept the epoch (docs/store.md, "Hub
+    /// epoch"): any the views do not send again by the time the hub settles are removed then.
+    private(set) var purge: Set<Key> = []
+
+    init(topic: HubTopic, epoch: String = TopicState.newEpoch(), seq: Int = 0, purge: Set<Key> = []) {
         self.topic = topic
         self.name = topic.description
-        self.epoch = String(UInt64.random(in: 1...UInt64.max), radix: 36)
+        self.epoch = epoch
+        self.seq = seq
+        self.purge = purge
+    }
+
+    static func newEpoch() -> String { String(UInt64.random(in: 1...UInt64.max), radix: 36) }
+
+    /// The keys of every listed (non-singleton) entity a client of this topic may hold now, as `kind/id`.
+    var heldKeys: [String] {
+        var out: [String] = []
+        for (kind, dict) in entities where !kind.isSingleton { for id in dict.keys { out.append("\(kind.rawValue)/\(id)") } }
+        for k in purge { out.append("\(k.kind.rawValue)/\(k.id)") }
+        return out
+    }
+
+    /// Stages the removal of every entity from before the restart that was not sent again.
+    mutating func settlePurge(now: ContinuousClock.Instant) -> Int {
+        let gone = purge
+        purge = []
+        for k in gone {
+            pending[k] = .some(nil)
+            if pendingSince == nil { pendingSince = now }
+        }
+        return gone.count
     }
 
     var hasPending: Bool { !pending.isEmpty }
 
     /// Records the latest state of an entity for the next flush (latest wins).
     mutating func stage(_ change: EntityChange, now: ContinuousClock.Instant) {
-        pending[Key(kind: change.kind, id: change.id)] = .some(change.json)
+        let key = Key(kind: change.kind, id: change.id)
+        if !purge.isEmpty { purge.remove(key) }
+        pending[key] = .some(change.json)
         if pendingSince == nil { pendingSince = now }
     }
 
