@@ -89,14 +89,19 @@ public final class Bridge: Service, Sendable {
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path)
         var connectorOptions = OrgConnector.Options()
-        if let history { connectorOptions.warmStart = { history.takeWarmStart($0) } }
+        var sink: any BridgeEventSink = views
+        if let history {
+            connectorOptions.warmStart = { history.takeWarmStart($0) }
+            connectorOptions.utilizationSeed = { history.takeUtilizationSeed($0) }
+            sink = DocumentTap(views: views, writer: history.writer)
+        }
         let supervisor = Supervisor(
             configPath: path, initial: config,
             loader: Supervisor.loader(environment: ProcessInfo.processInfo.environment,
                                       options: Bridge.reloadOptions(loadOptions, running: config.server.listen)),
             observer: observer,
             makeConnector: Supervisor.connectorFactory(
-                http: HTTPClient.shared, sink: views, clock: clock, observer: observer, options: connectorOptions,
+                http: HTTPClient.shared, sink: sink, clock: clock, observer: observer, options: connectorOptions,
                 onAlert: { alert in hub.publish(alert: alert) }))
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
                                 store: history?.store)

@@ -10,19 +10,23 @@ import SwitchboardCore
 import Views
 
 /// The bridge's side of the store (docs/store.md): opens it (refusing a foreign or corrupt file), picks up
-/// where a previous run left off — today's totals become the views' baselines, buckets resume after the last
-/// stored one, and each connector is told what not to re-read — and hands the views' closed buckets, the
-/// config audit and the hub's state to the one ``StoreWriter``.
+/// where a previous run left off — today's totals become the views' baselines, today's utilization and quality
+/// documents are shown again, buckets resume after the last stored one, and each connector is told what not
+/// to re-read — and hands the views' closed buckets, the config audit and the hub's state to the one
+/// ``StoreWriter`` (polled documents reach it through the ``DocumentTap``).
 final class BridgeHistory: HistorySink, Sendable {
     let store: SQLiteHistoryStore
     let writer: StoreWriter
     private let warm: Mutex<[OrgID: WarmStart]>
+    private let seeds: Mutex<[OrgID: UtilizationSeed]>
     private let logger: Logger
 
-    private init(store: SQLiteHistoryStore, writer: StoreWriter, warm: [OrgID: WarmStart], logger: Logger) {
+    private init(store: SQLiteHistoryStore, writer: StoreWriter, warm: [OrgID: WarmStart],
+                 seeds: [OrgID: UtilizationSeed], logger: Logger) {
         self.store = store
         self.writer = writer
         self.warm = Mutex(warm)
+        self.seeds = Mutex(seeds)
         self.logger = logger
     }
 
@@ -36,6 +40,7 @@ final class BridgeHistory: HistorySink, Sendable {
         let store = try SQLiteHistoryStore(path: path, logger: logger, metricsFactory: factory)
         let now = clock.now()
         var warm: [OrgID: WarmStart] = [:]
+        var seeds: [OrgID: UtilizationSeed] = [:]
         for org in orgs {
             let resume = try await Self.resume(org: org, store: store, now: now)
             await views.resume(resume)
@@ -47,6 +52,9 @@ final class BridgeHistory: HistorySink, Sendable {
                 "lastBucketEnd": "\(resume.lastBucketEnd.map(Timestamp.format) ?? "none")",
                 "todayAsOf": "\(resume.today.map { Timestamp.format($0.asOf) } ?? "none")",
                 "agents": "\(resume.today?.agents.count ?? 0)"])
+            let restored = try await Self.restoreDocuments(org: org, store: store, now: now, logger: logger)
+            if !restored.events.isEmpty { await views.ingest(org: org.id, events: restored.events) }
+            seeds[org.id] = restored.seed
         }
         let r = config.retention
         var retention = StoreRetention()
@@ -58,7 +66,7 @@ final class BridgeHistory: HistorySink, Sendable {
         retention.speechMs = r.speech.milliseconds
         let writer = StoreWriter(store: store, retention: retention, clock: clock, metricsFactory: factory, logger: logger,
                                  finalize: finalize)
-        let history = BridgeHistory(store: store, writer: writer, warm: warm, logger: logger)
+        let history = BridgeHistory(store: store, writer: writer, warm: warm, seeds: seeds, logger: logger)
         await views.attachHistory(history)
         return history
     }
@@ -76,6 +84,52 @@ final class BridgeHistory: HistorySink, Sendable {
     /// For ``OrgConnector/Options/warmStart``: given once per org (a later re-sync is not a restart).
     func takeWarmStart(_ org: OrgID) -> WarmStart? {
         warm.withLock { $0.removeValue(forKey: org) }
+    }
+
+    /// For ``OrgConnector/Options/utilizationSeed``: given once per org (a connector restarted later polls
+    /// its day afresh).
+    func takeUtilizationSeed(_ org: OrgID) -> UtilizationSeed? {
+        seeds.withLock { $0.removeValue(forKey: org) }
+    }
+
+    /// Today's stored utilization and quality documents of `org` (docs/store.md, "Documents") as the events
+    /// the views were last given, so both show at once after a restart, and the utilization poller's seed.
+    /// A document this build cannot read is logged and left out (the next poll replaces it).
+    static func restoreDocuments(org: OrgConfig, store: any HistoryStore, now: EpochMillis, logger: Logger) async throws
+        -> (events: [BridgeEvent], seed: UtilizationSeed?)
+    {
+        let day = Timestamp.startOfDay(now, in: org.timezone)
+        var events: [BridgeEvent] = []
+        var agents: [String: [UtilizationInterval]] = [:]
+        var queues: [String: [UtilizationInterval]] = [:]
+        var asOf: EpochMillis = .min
+        for document in try await store.documents(kind: .utilization, org: org.id, dayStart: day) {
+            do {
+                let u = try document.utilization()
+                guard u.agent.org == org.id, u.dayStart == day else { continue }
+                events.append(.utilization(u))
+                if u.subject == .queue { queues[u.agent.platformID] = u.intervals } else { agents[u.agent.platformID] = u.intervals }
+                asOf = max(asOf, u.asOf)
+            } catch {
+                logger.warning("a stored utilization document is left out", metadata: ["org": "\(org.id)", "error": "\(error)"])
+            }
+        }
+        for document in try await store.documents(kind: .quality, org: org.id, dayStart: day)
+        where document.key == StoredDocument.qualityKey {
+            do {
+                let q = try document.quality()
+                if q.org == org.id { events.append(.quality(q)) }
+            } catch {
+                logger.warning("a stored quality document is left out", metadata: ["org": "\(org.id)", "error": "\(error)"])
+            }
+        }
+        if !events.isEmpty {
+            logger.info("today's utilization and quality restored from the store", metadata: [
+                "org": "\(org.id)", "utilization": "\(agents.count + queues.count)",
+                "quality": "\(events.count - agents.count - queues.count)"])
+        }
+        let seed = asOf == .min ? nil : UtilizationSeed(dayStart: day, asOf: asOf, agents: agents, queues: queues)
+        return (events, seed)
     }
 
     // MARK: HistorySink

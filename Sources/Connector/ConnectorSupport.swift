@@ -82,3 +82,21 @@ public struct WarmStart: Sendable, Equatable {
         self.users = users
     }
 }
+
+/// What a restart's store holds of an org's utilization today (docs/store.md, "Restart"): the intervals
+/// per agent and per queue rollup (platform ids) as last polled at `asOf`.
+public struct UtilizationSeed: Sendable, Equatable {
+    /// Local midnight of the day.
+    public var dayStart: EpochMillis
+    /// The latest poll the stored intervals come from.
+    public var asOf: EpochMillis
+    public var agents: [String: [UtilizationInterval]]
+    public var queues: [String: [UtilizationInterval]]
+    public init(dayStart: EpochMillis, asOf: EpochMillis, agents: [String: [UtilizationInterval]],
+                queues: [String: [UtilizationInterval]]) {
+        self.dayStart = dayStart
+        self.asOf = asOf
+        self.agents = agents
+        self.queues = queues
+    }
+}

@@ -42,6 +42,9 @@ public struct OrgConnector: Service {
         /// What a restart's store already holds for an org (docs/store.md, "Restart"); asked once, at the
         /// connector's first re-sync. Default: nothing (a cold start).
         public var warmStart: @Sendable (OrgID) async -> WarmStart? = { _ in nil }
+        /// Today's utilization a restart's store holds for an org (docs/store.md, "Restart"): the poller starts
+        /// from it and does not fetch its closed intervals again. Asked once, when the poller starts.
+        public var utilizationSeed: @Sendable (OrgID) async -> UtilizationSeed? = { _ in nil }
         /// Jitter source for backoff (tests pin it).
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
         public init() {}
@@ -127,7 +130,8 @@ public struct OrgConnector: Service {
                                             chunk: options.analyticsChunk, tick: options.tickInterval,
                                             logger: logger, observer: observer, users: { [state] in state.box.value.users },
                                             queues: { [state] in state.box.value.queues },
-                                            reportProblem: { await self.problem($0, $1) }).run()
+                                            reportProblem: { await self.problem($0, $1) }).run(
+                        seed: await options.utilizationSeed(org.id))
                 }
             }
             if options.queueService {

@@ -82,6 +82,16 @@ public struct PollSchedule: Sendable, Equatable {
         nextPollAt = nextPoll(after: f.asOf)
     }
 
+    /// A restart picks up what a previous run fetched (docs/store.md, "Restart"): the day `dayStart` was
+    /// last fetched successfully at `lastSuccessAt`, so what closed by then is not fetched again. The next
+    /// poll time is left as it is. Ignored for another day than `now`'s, or when this schedule has fetched.
+    public mutating func resume(dayStart day: EpochMillis, lastSuccessAt t: EpochMillis, now: EpochMillis) {
+        guard dayStart == .min, day == Timestamp.startOfDay(now, in: zone), t >= day, t <= now else { return }
+        dayStart = day
+        let closable = day + max(0, t - settle - day) / interval * interval
+        closedThrough = max(day, min(closable, day + ((t - day) / interval + 1) * interval))
+    }
+
     /// A fetch failed (after the REST client's own retries): try again `retryAfter` later.
     public mutating func failed(now: EpochMillis) {
         nextPollAt = min(nextPoll(after: now), now + retryAfter)

@@ -39,7 +39,7 @@ struct QualityPoller: Sendable {
                     schedule.succeeded(fetch)
                     await nameForms(&agents, &queues, cache: &forms)
                     let report = QualityReport(org: org.id, asOf: now, minEvaluations: org.tunables.qualityMinEvaluations,
-                                               agents: agents, queues: queues)
+                                               agents: agents, queues: queues, dayStart: fetch.dayStart)
                     // The views emit only agents whose scores changed, plus the org's lastUpdatedAt.
                     await sink.ingest(org: org.id, events: [.quality(report)])
                     observer.poll(org: org.id, feed: "quality", ok: true)

@@ -65,12 +65,24 @@ struct UtilizationPoller: Sendable {
     /// Records or clears a feature that does not work (the connector's org card / `/readyz` line).
     var reportProblem: @Sendable (String, String?) async -> Void = { _, _ in }
 
-    func run() async {
+    /// - Parameter seed: what a previous run stored for today: kept as if this poller had fetched it, so the
+    ///   intervals that were closed are not fetched again (the open ones are, at the first poll).
+    func run(seed: UtilizationSeed? = nil) async {
         let every = EpochMillis(org.tunables.utilizationPollInterval.components.seconds * 1000)
         var schedule = PollSchedule(every: every, offset: PollSchedule.orgOffset(org.id.rawValue, every: every),
                                     zone: org.timezone, now: clock.now())
         var day = Day()
         var queueDay = Day()
+        if let seed {
+            schedule.resume(dayStart: seed.dayStart, lastSuccessAt: seed.asOf, now: clock.now())
+            if schedule.dayStart == seed.dayStart {
+                day = Day(dayStart: seed.dayStart, intervals: seed.agents)
+                queueDay = Day(dayStart: seed.dayStart, intervals: seed.queues)
+                logger.info("utilization resumed from the store", metadata: [
+                    "agents": "\(seed.agents.count)", "queues": "\(seed.queues.count)",
+                    "closedThrough": "\(Timestamp.format(schedule.closedThrough))"])
+            }
+        }
         while !Task.isCancelled {
             let now = clock.now()
             if let users = users(), let fetch = schedule.due(now: now) {

@@ -69,12 +69,16 @@ extension SQLiteHistoryStore {
                 buckets[start]?.agents = agents
             }
             for row in try Row.fetchAll(db, sql: """
-                SELECT q.start, q.queue, q.handling_ms, q.productive_ms FROM queue_bucket q JOIN entity e ON e.id = q.queue
+                SELECT q.start, q.queue, q.handling_ms, q.productive_ms, q.agents FROM queue_bucket q
+                JOIN entity e ON e.id = q.queue
                 WHERE e.org = ? AND e.kind = ? AND q.start >= ? AND q.start < ?
                 """, arguments: [org.rawValue, StoreSchema.EntityKind.queue.rawValue, from, to]) {
                 let start: EpochMillis = row[0]
                 let queue: Int64 = row[1]
-                buckets[start]?.queues[names[queue] ?? "#\(queue)"] = OccupancySample(handlingMs: row[2], productiveMs: row[3])
+                let name = names[queue] ?? "#\(queue)"
+                buckets[start]?.queues[name] = OccupancySample(handlingMs: row[2], productiveMs: row[3])
+                // NULL: stored before schema v2 kept the count (unknown).
+                if let agents: Int = row[4] { buckets[start]?.queueAgents[name] = agents }
             }
             return buckets.values.sorted { $0.start < $1.start }
         }

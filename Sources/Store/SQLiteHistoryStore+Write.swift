@@ -82,10 +82,12 @@ extension SQLiteHistoryStore {
         }
         try db.execute(sql: "INSERT INTO agent_bucket (org, start, agents, data) VALUES (?, ?, ?, ?)",
                        arguments: [org, bucket.start, agents.count, Data(AgentBucketCodec.encode(agents))])
-        let statement = try db.cachedStatement(sql: "INSERT INTO queue_bucket (queue, start, handling_ms, productive_ms) VALUES (?, ?, ?, ?)")
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO queue_bucket (queue, start, handling_ms, productive_ms, agents) VALUES (?, ?, ?, ?, ?)")
         for (platformID, sample) in bucket.queues {
             let queue = try ids.id(db, org: org, kind: .queue, platformID: platformID)
-            try statement.execute(arguments: [queue, bucket.start, sample.handlingMs, sample.productiveMs])
+            try statement.execute(arguments: [queue, bucket.start, sample.handlingMs, sample.productiveMs,
+                                              bucket.queueAgents[platformID]])
         }
         return true
     }

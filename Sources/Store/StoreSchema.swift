@@ -12,6 +12,7 @@ enum StoreSchema {
     /// Every migration, oldest first. Append only.
     static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
         ("v1", v1),
+        ("v2", v2),
     ]
 
     /// The schema version this build writes and the newest it can open.
@@ -111,5 +112,13 @@ enum StoreSchema {
             );
             CREATE INDEX config_audit_at ON config_audit (at);
             """)
+    }
+
+    // MARK: v2
+
+    /// Per queue and bucket, how many of its members had productive time (the reaction-time report). NULL in
+    /// rows stored before: unknown.
+    @Sendable static func v2(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE queue_bucket ADD COLUMN agents INTEGER")
     }
 }

@@ -17,13 +17,15 @@ public struct SyntheticHistory: Sendable {
     }
 
     /// One closed bucket: each agent has time with probability `activeShare` (logged in the whole bucket
-    /// 60 % of the time, else part of it; handling up to productive); queues get their members' share;
+    /// 60 % of the time, else part of it; handling up to productive); queues get their members' share and
+    /// count;
     /// the total is the agents' sum.
     public mutating func bucket(org: OrgID, start: EpochMillis) -> ClosedBucket {
         let width = UInt64(Bucket.widthMs)
         var agents: [String: OccupancySample] = [:]
         agents.reserveCapacity(agentIDs.count)
         var queues: [String: OccupancySample] = [:]
+        var queueAgents: [String: Int] = [:]
         var total = OccupancySample(handlingMs: 0, productiveMs: 0)
         for (i, id) in agentIDs.enumerated() {
             guard Double(next() % 10_000) < activeShare * 10_000 else { continue }
@@ -37,9 +39,10 @@ public struct SyntheticHistory: Sendable {
                 let q = queueIDs[i % queueIDs.count]
                 queues[q, default: OccupancySample(handlingMs: 0, productiveMs: 0)].handlingMs += sample.handlingMs
                 queues[q]?.productiveMs += sample.productiveMs
+                queueAgents[q, default: 0] += 1
             }
         }
-        return ClosedBucket(org: org, start: start, agents: agents, queues: queues, total: total)
+        return ClosedBucket(org: org, start: start, agents: agents, queues: queues, total: total, queueAgents: queueAgents)
     }
 
     /// A day of one agent's utilization intervals as the connector's entity has them (docs/utilization.md):

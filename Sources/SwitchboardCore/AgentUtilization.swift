@@ -1,6 +1,6 @@
 /// One 30-minute interval of one agent's handling, from `analytics/conversations/aggregates/query`
 /// (granularity PT30M, groupBy userId). Durations are milliseconds; counts are conversations.
-public struct UtilizationInterval: Sendable, Equatable, Hashable {
+public struct UtilizationInterval: Sendable, Equatable, Hashable, Codable {
     /// Interval start (UTC epoch ms); the interval is [start, start + 30 min).
     public var start: EpochMillis
     /// Sum of `tHandle` (talk + hold + after-call work) of the handles that ended in the interval.
@@ -38,7 +38,10 @@ public struct UtilizationInterval: Sendable, Equatable, Hashable {
 
 /// Today's utilization of one agent: every non-empty 30-minute interval since local midnight,
 /// sorted by start. Each event replaces the agent's previous intervals for that day.
-public struct AgentUtilization: Sendable, Equatable {
+///
+/// `Codable` (synthesized: the property names are the keys) because the bridge stores it as a document
+/// (docs/store.md, "Documents"): renaming a property changes the stored format.
+public struct AgentUtilization: Sendable, Equatable, Codable {
     /// The agent's id, or the queue's for a queue rollup (``subject`` `.queue`).
     public var agent: EntityID
     /// An agent (default) or a queue rollup.
@@ -61,7 +64,7 @@ public struct AgentUtilization: Sendable, Equatable {
 
 extension AgentUtilization {
     /// What an ``AgentUtilization`` describes.
-    public enum Subject: Sendable, Equatable {
+    public enum Subject: String, Sendable, Equatable, Codable {
         /// One agent (`agent` is the agent's id).
         case agent
         /// One queue's rollup (`agent` holds the queue's id): conversations aggregates grouped by `queueId`.

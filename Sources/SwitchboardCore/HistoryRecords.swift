@@ -32,15 +32,23 @@ public struct ClosedBucket: Sendable, Equatable {
     /// Queues by platform id.
     public var queues: [String: OccupancySample]
     public var total: OccupancySample
+    /// Per queue (platform id, the keys of ``queues``): how many of its members had productive time in the
+    /// bucket (the reaction-time report's "agents on queue"). A queue without an entry was stored before the
+    /// store kept the count (schema v1): unknown, not zero.
+    public var queueAgents: [String: Int]
 
     public init(org: OrgID, start: EpochMillis, agents: [String: OccupancySample], queues: [String: OccupancySample],
-                total: OccupancySample) {
+                total: OccupancySample, queueAgents: [String: Int] = [:]) {
         self.org = org
         self.start = start
         self.agents = agents
         self.queues = queues
         self.total = total
+        self.queueAgents = queueAgents
     }
+
+    /// Agents with productive time in the bucket (the org's "agents on queue").
+    public var productiveAgents: Int { agents.values.reduce(0) { $0 + ($1.productiveMs > 0 ? 1 : 0) } }
 }
 
 /// Today's totals of every agent of one org as of `asOf` (a bucket boundary the views have folded up to):

@@ -134,6 +134,22 @@ public enum Timestamp {
         return EpochMillis((start.timeIntervalSince1970 * 1000).rounded())
     }
 
+    /// Local midnight (as UTC epoch ms) of calendar day `day` (a ``CalendarDay`` number) in `zone`; on a day
+    /// whose midnight a DST change skips, the first instant of that day.
+    public static func startOfDay(calendarDay day: Int, in zone: TimeZone) -> EpochMillis {
+        // Noon UTC of that date lies on the same local date in every zone from -11:59 to +11:59; outside
+        // that (e.g. +13:00, +14:00) step to the local date wanted from the zone's own midnight.
+        var t = EpochMillis(day) * 86_400_000 + 12 * 3_600_000
+        for _ in 0..<3 {
+            let start = startOfDay(t, in: zone)
+            let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(start) / 1000))
+            let local = CalendarDay.of(start, offsetSeconds: offset)
+            if local == day { return start }
+            t = start + EpochMillis(day - local) * 86_400_000 + 12 * 3_600_000
+        }
+        return startOfDay(t, in: zone)
+    }
+
     // Howard Hinnant's civil calendar algorithms.
     static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0

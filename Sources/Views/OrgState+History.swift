@@ -89,6 +89,7 @@ extension OrgState {
     private func bucket(from b: Int64, to e: Int64, ctx: ViewContext) -> ClosedBucket {
         var byAgent: [String: OccupancySample] = [:]
         var byQueue: [String: OccupancySample] = [:]
+        var queueAgents: [String: Int] = [:]
         var total = OccupancySample(handlingMs: 0, productiveMs: 0)
         for a in agents {
             let f = a.figures(from: max(b, a.timeline.foldedUpTo), to: e, ctx: ctx)
@@ -98,11 +99,12 @@ extension OrgState {
             total.handlingMs += s.handlingMs
             total.productiveMs += s.productiveMs
             for q in a.queues {
-                byQueue[queues[Int(q)].platformID, default: OccupancySample(handlingMs: 0, productiveMs: 0)]
-                    .add(s)
+                let id = queues[Int(q)].platformID
+                byQueue[id, default: OccupancySample(handlingMs: 0, productiveMs: 0)].add(s)
+                queueAgents[id, default: 0] += s.productiveMs > 0 ? 1 : 0
             }
         }
-        return ClosedBucket(org: org.id, start: b, agents: byAgent, queues: byQueue, total: total)
+        return ClosedBucket(org: org.id, start: b, agents: byAgent, queues: byQueue, total: total, queueAgents: queueAgents)
     }
 
     /// Every agent's `today` at `t` (a bucket end), for the day `t` closes time in.

@@ -5,7 +5,7 @@ import SwitchboardCore
 /// when the data was last updated and that it lags, and one per queue rollup (`"type":"queue"`, id
 /// `us/queue/<uuid>`). Only changed entities are emitted.
 extension OrgState {
-    static let qualityLagNote = "Quality data lags up to 30 minutes behind evaluations."
+    static let qualityLagNote = QualityReport.lagNote
 
     mutating func apply(quality q: QualityReport, out: inout ViewOutput) {
         var seen: Set<String> = []

@@ -46,6 +46,33 @@ struct PollScheduleTests {
         #expect(s.closedThrough == Self.midnight + 10 * 60 * Self.min + 30 * Self.min)
     }
 
+    /// A restart with today's utilization stored: the first poll asks only from the first interval that was
+    /// open at the last stored poll (not from midnight), and is not a new day.
+    @Test func aResumedScheduleFetchesOnlyWhatWasOpen() {
+        let start = Self.midnight + 11 * 60 * Self.min  // 11:00
+        let lastPoll = Self.midnight + 10 * 60 * Self.min + 42 * Self.min  // 10:42, before the restart
+        var s = PollSchedule(every: 5 * Self.min, offset: 20_000, settle: Self.min, zone: Self.ny, now: start)
+        s.resume(dayStart: Self.midnight, lastSuccessAt: lastPoll, now: start)
+        #expect(s.closedThrough == Self.midnight + 10 * 60 * Self.min + 30 * Self.min)
+        let f = try! #require(s.due(now: start + 20_000))
+        #expect(f.from == Self.midnight + 10 * 60 * Self.min + 30 * Self.min)
+        #expect(!f.newDay)
+        // Just after a boundary the interval that just ended is not closed yet (settle).
+        var t = PollSchedule(every: 5 * Self.min, offset: 0, settle: Self.min, zone: Self.ny, now: start)
+        t.resume(dayStart: Self.midnight, lastSuccessAt: Self.midnight + 10 * 60 * Self.min + 30_000, now: start)
+        #expect(t.closedThrough == Self.midnight + 9 * 60 * Self.min + 30 * Self.min)
+        // Yesterday's, or once the schedule has fetched: ignored.
+        var y = PollSchedule(every: 5 * Self.min, offset: 0, settle: Self.min, zone: Self.ny, now: start)
+        y.resume(dayStart: Self.midnight - 86_400_000, lastSuccessAt: Self.midnight - 3_600_000, now: start)
+        #expect(y.closedThrough == .min)
+        #expect(try! #require(y.due(now: start)).newDay)
+        var z = PollSchedule(every: 5 * Self.min, offset: 0, settle: Self.min, zone: Self.ny, now: start)
+        z.succeeded(try! #require(z.due(now: start)))
+        let before = z.closedThrough
+        z.resume(dayStart: Self.midnight, lastSuccessAt: Self.midnight + 3_600_000, now: start)
+        #expect(z.closedThrough == before)
+    }
+
     @Test func failureLosesNothingAndRetries() {
         let start = Self.midnight + 9 * 60 * Self.min
         var s = PollSchedule(every: 5 * Self.min, offset: 0, settle: 0, retryAfter: 30_000, zone: Self.ny, now: start)

@@ -12,7 +12,8 @@ import Testing
 ///     cold start (no users aggregates for agents the store knows);
 /// (b) every 15-minute bucket closed before the kill is present and unchanged after the restart (and the
 ///     downtime's buckets are filled from the re-sync's history);
-/// (c)/(d) torn writes and refused files: StoreTests (TornWriteTests, StoreRefusalTests).
+/// (c)/(d) torn writes and refused files: StoreTests (TornWriteTests, StoreRefusalTests);
+/// and today's utilization and quality documents are stored, restored and seed the utilization poller.
 @Suite(.serialized) struct RestartTests {
     static let speed = 90.0
     static let token = "restart-test-admin-token-0123456789abcdef"
@@ -71,6 +72,13 @@ import Testing
             let cold = try await Self.requests(simBase)[Self.aggregates] ?? 0
             #expect(cold > 0, "a cold start reads today's users aggregates")
             #expect(await eventually("5 closed buckets", seconds: 90) { (try? await Self.storedBuckets(storePath).count) ?? 0 >= 5 })
+            // Polled utilization and quality are kept as documents of today (docs/store.md, "Documents").
+            let zone = try #require(TimeZone(identifier: options.timeZoneID(for: "us")))
+            let day = Timestamp.startOfDay(clock.now(), in: zone)
+            #expect(await eventually("utilization and quality documents stored", seconds: 60) {
+                guard let (u, q) = try? await Self.storedDocuments(storePath, day: day) else { return false }
+                return !u.isEmpty && !q.isEmpty
+            })
             let beforeKill = try await Self.storedBuckets(storePath)
             let epoch1 = try await Self.epoch(base1)
             await first.kill9()
@@ -87,6 +95,10 @@ import Testing
             print("restart: requests of the warm start: \(afterAll.map { ($0.key, $0.value - (beforeAll[$0.key] ?? 0)) }.filter { $0.1 > 0 }.sorted { $0.0 < $1.0 })")
             #expect(warm < cold, "the warm start read \(warm) aggregates pages, the cold start \(cold)")
             #expect(warm == 0, "every agent's totals were stored: \(second.stderr.split(separator: "\n").filter { $0.contains("warm") || $0.contains("re-sync") || $0.contains("history resumed") })")
+            // Today's documents are shown again before the connector starts, and the utilization poller starts
+            // from them (its first poll asks only from the first interval that was open).
+            #expect(second.stderr.contains("today's utilization and quality restored from the store"), "\(second.stderr.suffix(2000))")
+            #expect(second.stderr.contains("utilization resumed from the store"))
 
             // (a) today's totals per agent are the truth's.
             #expect(await eventually("today's totals match the truth", seconds: 30) {
@@ -106,6 +118,13 @@ import Testing
                 return all.contains { $0.start > downAt }
                     && Set(all.map(\.start)).isSuperset(of: stride(from: last.start, through: downAt - SwitchboardCore.Bucket.widthMs, by: Int(SwitchboardCore.Bucket.widthMs)))
             })
+            // The reports read the same buckets (docs/reports.md): every agent with time has a row, idle ≤ productive.
+            let idle = try await DemoFixture.json("\(base2)/v1/reports/idle-time?org=us", token: Self.token)
+            let rows = idle["rows"] as? [[String: Any]] ?? []
+            #expect(!rows.isEmpty)
+            #expect(rows.allSatisfy { (($0["idleMs"] as? NSNumber)?.int64Value ?? -1) <= (($0["productiveMs"] as? NSNumber)?.int64Value ?? -1) })
+            let reaction = try await DemoFixture.json("\(base2)/v1/reports/reaction-time?org=us&threshold=0.5", token: Self.token)
+            #expect(reaction["summary"] is [String: Any])
             // The writer's figures are on /metrics.
             let metrics = try await DemoFixture.get("\(base2)/metrics", token: Self.token)
             let text = String(decoding: metrics.body, as: UTF8.self)
@@ -151,6 +170,14 @@ import Testing
         let store = try SQLiteHistoryStore(path: path, mode: .readOnly)
         defer { try? store.close() }
         return try await store.closedBuckets(org: "us", from: 0, to: .max)
+    }
+
+    /// Today's stored utilization and quality documents.
+    static func storedDocuments(_ path: String, day: EpochMillis) async throws -> ([StoredDocument], [StoredDocument]) {
+        let store = try SQLiteHistoryStore(path: path, mode: .readOnly)
+        defer { try? store.close() }
+        return (try await store.documents(kind: .utilization, org: "us", dayStart: day),
+                try await store.documents(kind: .quality, org: "us", dayStart: day))
     }
 
     /// Agents whose `today` differs from the truth (2 s + 1 %), ticked to the truth's instant.

@@ -73,6 +73,30 @@ final class RecordingHistory: HistorySink {
         #expect(starts.last == ms("2026-05-07T08:45:00.000Z"))
     }
 
+    /// Each queue's bucket says how many of its members had productive time (the reaction-time report).
+    @Test func queueBucketsCountTheirProductiveMembers() async throws {
+        let h = Harness(now: ms("2026-05-07T08:00:00.000Z"))
+        let rec = RecordingHistory()
+        await h.engine.attachHistory(rec)
+        let a = agentID("us", 1), b = agentID("us", 2), c = agentID("us", 3)
+        let q1 = EntityID(org: "us", platformID: "q-1"), q2 = EntityID(org: "us", platformID: "q-2")
+        await h.engine.ingest(org: "us", events: [
+            .agentStatus(AgentStatusChange(agent: a, at: ms("2026-05-07T08:00:00.000Z"), presence: .onQueue, routingStatus: .idle,
+                                           activeQueues: [q1, q2])),
+            .agentStatus(AgentStatusChange(agent: b, at: ms("2026-05-07T08:00:00.000Z"), presence: .onQueue, routingStatus: .idle,
+                                           activeQueues: [q1])),
+            // c is a member of q-2 but off queue all along: no time in the bucket, not counted.
+            .agentStatus(AgentStatusChange(agent: c, at: ms("2026-05-07T08:00:00.000Z"), presence: .busy, routingStatus: .offQueue,
+                                           activeQueues: [q2])),
+            Self.open(ms("2026-05-07T08:00:00.000Z")),
+        ])
+        await Self.run(h, until: ms("2026-05-07T08:18:00.000Z"))
+        let bucket = try #require(rec.buckets.first { $0.start == ms("2026-05-07T08:00:00.000Z") })
+        #expect(bucket.agents[c.platformID] == nil)
+        #expect(bucket.queueAgents == ["q-1": 2, "q-2": 1])
+        #expect(bucket.productiveAgents == 2)
+    }
+
     @Test func aFrozenOrgClosesNothingAndAGapWaitsForTheResync() async throws {
         let h = Harness(now: ms("2026-05-07T08:00:00.000Z"))
         let rec = RecordingHistory()

@@ -144,12 +144,13 @@ struct BridgeRoutes {
                 return response
             }
         }
-        UtilizationExport.register(on: router, hub: hub)
-        UtilizationDetailsExport.register(on: router, hub: hub, drillDown: drillDown)
-        QualityExport.register(on: router, hub: hub)
-        AlertsEndpoint.register(on: router, hub: hub)
         let history = self.history
+        UtilizationExport.register(on: router, hub: hub, store: { history })
+        UtilizationDetailsExport.register(on: router, hub: hub, drillDown: drillDown)
+        QualityExport.register(on: router, hub: hub, store: { history })
+        AlertsEndpoint.register(on: router, hub: hub)
         HistoryEndpoint.register(on: router, hub: hub, store: { history })
+        ReportsEndpoint.register(on: router, hub: hub, store: { history })
         AuditEndpoint.register(on: router, hub: hub, store: { history })
         // What this bridge is, for the dashboard's footer: `{"notice":"…"|null}` (the demo says it is one).
         router.get("/v1/about") { _, _ in

@@ -1,10 +1,13 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
+import Store
 import SwitchboardCore
 
-/// `GET /v1/quality?org=&format=json|csv` (docs/quality.md): today's quality scores per agent and
-/// evaluation form, from the same snapshot the stream serves (auth-scoped like the stream). Rows
+/// `GET /v1/quality?org=&day=&format=json|csv` (docs/quality.md): today's quality scores per agent and
+/// evaluation form, from the same snapshot the stream serves (auth-scoped like the stream); with `day` an
+/// earlier local day of `org`, from the store's documents (``ExportDay``). Rows
 /// below the minimum evaluation count say `insufficient-data` and carry no score; agents with no
 /// evaluation are absent. Names are joined at export time; `lastUpdatedAt` is per org.
 enum QualityExport {
@@ -14,7 +17,8 @@ enum QualityExport {
     static let queueColumns = ["org", "timeZone", "queueId", "queueName", "formId", "formName", "count", "status",
                                "averageScore", "averageCriticalScore", "passRate", "lastUpdatedAt"]
 
-    static func register(on router: Router<HubRequestContext>, hub: StreamHub) {
+    static func register(on router: Router<HubRequestContext>, hub: StreamHub,
+                         store: @escaping @Sendable () -> (any HistoryStore)? = { nil }) {
         router.get("/v1/quality") { request, context in
             let q = request.uri.queryParameters
             let org = q.get("org").flatMap { $0.isEmpty ? nil : $0 }
@@ -26,20 +30,35 @@ enum QualityExport {
             guard by == "agent" || by == "queue" else {
                 return BridgeRoutes.error(.badRequest, "bad-request", "by must be agent or queue")
             }
+            let day: Int?
+            switch ExportDay.parse(q.get("day"), org: org) {
+            case .failure(let refusal): return refusal.response
+            case .success(let d): day = d
+            }
             let topic = org.map { "org:\($0)" } ?? "global"
             let frame: ByteBuffer
             switch await BridgeRoutes.snapshot(request, context: context, hub: hub, topic: topic) {
             case .refused(let response): return response
             case .allowed(let f): frame = f
             }
-            let (rows, orgs) = Self.rows(frame: frame, byQueue: by == "queue")
+            var stored: ExportDay.Stored?
+            if let day, let org {
+                switch await ExportDay.resolve(kind: .quality, day: day, org: org, frame: frame, now: hub.clock.now(),
+                                               store: store(), logger: context.logger) {
+                case .failure(let refusal): return refusal.response
+                case .success(let s): stored = s
+                }
+            }
+            let (rows, orgs) = stored.map { Self.rows(stored: $0, byQueue: by == "queue", logger: context.logger) }
+                ?? Self.rows(frame: frame, byQueue: by == "queue")
             if format == "csv" {
                 let name = by == "queue" ? "quality-queues.csv" : "quality.csv"
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
                                                        .contentDisposition: "attachment; filename=\"\(name)\""],
                                 body: .init(byteBuffer: ByteBuffer(bytes: UtilizationExport.csv(rows, columns: by == "queue" ? queueColumns : columns))))
             }
-            let body: [String: Any] = ["org": org ?? NSNull(), "by": by, "orgs": orgs, "rows": rows]
+            var body: [String: Any] = ["org": org ?? NSNull(), "by": by, "orgs": orgs, "rows": rows]
+            if let day { body["day"] = CalendarDay.format(day) }
             let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
             return Response(status: .ok, headers: BridgeRoutes.json, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
@@ -82,6 +101,52 @@ enum QualityExport {
                 ])
             }
         }
+        return sorted(rows, orgs, byQueue: byQueue)
+    }
+
+    /// The same rows from an earlier day's stored report (``ExportDay``; the latest poll of that day), with
+    /// the rules the views apply (forms with no evaluation left out, `insufficient-data` below the minimum,
+    /// scores to 2 decimals); names joined from the live snapshot.
+    static func rows(stored: ExportDay.Stored, byQueue: Bool, logger: Logger) -> ([[String: Any]], [[String: Any]]) {
+        let (idKey, nameKey) = byQueue ? ("queueId", "queueName") : ("agentId", "agentName")
+        let names = byQueue ? stored.facts.queueNames : stored.facts.agentNames
+        var rows: [[String: Any]] = []
+        var orgs: [[String: Any]] = []
+        for document in stored.documents where document.key == StoredDocument.qualityKey {
+            let report: QualityReport
+            do { report = try document.quality() } catch {
+                logger.warning("a stored quality document is left out of the export", metadata: ["error": "\(error)"])
+                continue
+            }
+            let org = report.org.rawValue, updated = Timestamp.format(report.asOf)
+            orgs.append(["org": org, "timeZone": stored.zone.identifier, "lastUpdatedAt": updated,
+                         "lagNote": QualityReport.lagNote, "minEvaluations": report.minEvaluations])
+            let subjects = byQueue ? report.queues.map { ($0.queue, $0.forms) } : report.agents.map { ($0.agent, $0.forms) }
+            for (id, forms) in subjects where id.org == report.org {
+                for f in forms.filter({ $0.count > 0 }).sorted(by: { ($0.formID ?? "") < ($1.formID ?? "") }) {
+                    let enough = f.count >= report.minEvaluations
+                    func score(_ v: Double?) -> Any {
+                        guard enough, let v, v.isFinite else { return NSNull() }
+                        return (v * 100).rounded() / 100
+                    }
+                    rows.append([
+                        "org": org, "timeZone": stored.zone.identifier, idKey: id.description,
+                        nameKey: names[id.description] ?? "", "formId": f.formID ?? "", "formName": f.formName ?? "",
+                        "count": Int64(f.count), "status": enough ? "ok" : "insufficient-data",
+                        "averageScore": score(f.averageScore), "averageCriticalScore": score(f.averageCriticalScore),
+                        "passRate": score(f.passRate), "lastUpdatedAt": updated,
+                    ])
+                }
+            }
+        }
+        return sorted(rows, orgs, byQueue: byQueue)
+    }
+
+    /// Rows by org, name, id, form; orgs by id.
+    private static func sorted(_ rows: [[String: Any]], _ orgs: [[String: Any]], byQueue: Bool)
+        -> ([[String: Any]], [[String: Any]])
+    {
+        let (idKey, nameKey) = byQueue ? ("queueId", "queueName") : ("agentId", "agentName")
         func key(_ r: [String: Any]) -> String {
             "\(r["org"] ?? "")\u{1}\(r[nameKey] ?? "")\u{1}\(r[idKey] ?? "")\u{1}\(r["formId"] ?? "")"
         }

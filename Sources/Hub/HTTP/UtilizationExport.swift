@@ -1,11 +1,14 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
+import Store
 import SwitchboardCore
 
-/// `GET /v1/utilization?org=&from=&to=&format=json|csv` (docs/utilization.md): today's 30-minute
+/// `GET /v1/utilization?org=&day=&from=&to=&format=json|csv` (docs/utilization.md): today's 30-minute
 /// utilization intervals per agent, read from the same snapshot the stream serves, so the export is
-/// auth-scoped exactly like the stream (`org` given → topic `org:<id>`, else `global`). Agent names
+/// auth-scoped exactly like the stream (`org` given → topic `org:<id>`, else `global`); with `day` an
+/// earlier local day of `org`, read from the store's documents (``ExportDay``). Agent names
 /// are joined at export time (they update in place); times are ISO-8601 with the org's offset and
 /// every row states the org's time zone.
 enum UtilizationExport {
@@ -20,7 +23,8 @@ enum UtilizationExport {
         var values: [String: Any]
     }
 
-    static func register(on router: Router<HubRequestContext>, hub: StreamHub) {
+    static func register(on router: Router<HubRequestContext>, hub: StreamHub,
+                         store: @escaping @Sendable () -> (any HistoryStore)? = { nil }) {
         router.get("/v1/utilization") { request, context in
             let q = request.uri.queryParameters
             let org = q.get("org").flatMap { $0.isEmpty ? nil : $0 }
@@ -45,21 +49,36 @@ enum UtilizationExport {
                 }
                 to = t
             }
+            let day: Int?
+            switch ExportDay.parse(q.get("day"), org: org) {
+            case .failure(let refusal): return refusal.response
+            case .success(let d): day = d
+            }
             let topic = org.map { "org:\($0)" } ?? "global"
             let frame: ByteBuffer
             switch await BridgeRoutes.snapshot(request, context: context, hub: hub, topic: topic) {
             case .refused(let response): return response
             case .allowed(let f): frame = f
             }
-            let rows = Self.rows(frame: frame, from: from, to: to, byQueue: by == "queue")
+            var stored: ExportDay.Stored?
+            if let day, let org {
+                switch await ExportDay.resolve(kind: .utilization, day: day, org: org, frame: frame, now: hub.clock.now(),
+                                               store: store(), logger: context.logger) {
+                case .failure(let refusal): return refusal.response
+                case .success(let s): stored = s
+                }
+            }
+            let rows = stored.map { Self.rows(stored: $0, from: from, to: to, byQueue: by == "queue", logger: context.logger) }
+                ?? Self.rows(frame: frame, from: from, to: to, byQueue: by == "queue")
             if format == "csv" {
                 let name = by == "queue" ? "utilization-queues.csv" : "utilization.csv"
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
                                                        .contentDisposition: "attachment; filename=\"\(name)\""],
                                 body: .init(byteBuffer: ByteBuffer(bytes: Self.csv(rows, columns: by == "queue" ? queueColumns : columns))))
             }
-            let body: [String: Any] = ["org": org ?? NSNull(), "by": by, "from": from == .min ? NSNull() : Timestamp.format(from),
+            var body: [String: Any] = ["org": org ?? NSNull(), "by": by, "from": from == .min ? NSNull() : Timestamp.format(from),
                                        "to": to == .max ? NSNull() : Timestamp.format(to), "rows": rows]
+            if let day { body["day"] = CalendarDay.format(day) }
             let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
             return Response(status: .ok, headers: BridgeRoutes.json, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
@@ -94,6 +113,42 @@ enum UtilizationExport {
                 ])
             }
         }
+        return sorted(rows, byQueue: byQueue)
+    }
+
+    /// The same rows from an earlier day's stored documents (``ExportDay``), names joined from the live
+    /// snapshot. A document this build cannot read is logged and left out.
+    static func rows(stored: ExportDay.Stored, from: EpochMillis, to: EpochMillis, byQueue: Bool,
+                     logger: Logger) -> [[String: Any]] {
+        let (idKey, nameKey) = byQueue ? ("queueId", "queueName") : ("agentId", "agentName")
+        let names = byQueue ? stored.facts.queueNames : stored.facts.agentNames
+        var rows: [[String: Any]] = []
+        for document in stored.documents {
+            let u: AgentUtilization
+            do { u = try document.utilization() } catch {
+                logger.warning("a stored utilization document is left out of the export", metadata: ["error": "\(error)"])
+                continue
+            }
+            guard (u.subject == .queue) == byQueue else { continue }
+            let id = u.agent.description
+            for i in u.intervals where i.start >= from && i.start < to {
+                rows.append([
+                    "org": u.agent.org.rawValue, "timeZone": stored.zone.identifier, idKey: id, nameKey: names[id] ?? "",
+                    "intervalStart": Timestamp.format(i.start, in: stored.zone),
+                    "intervalEnd": Timestamp.format(i.start + 30 * 60_000, in: stored.zone),
+                    "tHandleMs": i.handleMs, "handleCount": Int64(i.handleCount),
+                    "ahtMs": i.averageHandleMs.map { $0 as Any } ?? NSNull(),
+                    "tTalkMs": i.talkMs, "tHeldMs": i.heldMs, "tAcwMs": i.acwMs, "nConnected": Int64(i.connected),
+                    "open": i.open,
+                ])
+            }
+        }
+        return sorted(rows, byQueue: byQueue)
+    }
+
+    /// Sorted by org, name, id, start.
+    private static func sorted(_ rows: [[String: Any]], byQueue: Bool) -> [[String: Any]] {
+        let (idKey, nameKey) = byQueue ? ("queueId", "queueName") : ("agentId", "agentName")
         func key(_ r: [String: Any]) -> String {
             "\(r["org"] ?? "")\u{1}\(r[nameKey] ?? "")\u{1}\(r[idKey] ?? "")\u{1}\(r["intervalStart"] ?? "")"
         }
