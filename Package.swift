@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "HubTests",
             dependencies: [
-                "Hub", "SwitchboardCore", "SwitchboardConfig", "CHeapStats",
+                "Hub", "Store", "SwitchboardCore", "SwitchboardConfig", "CHeapStats",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
