@@ -36,7 +36,9 @@ echo "browser-test: demo bridge $bridge, simulator $sim"
 
 shot="$OUT/dashboard.png"
 [ "${UPDATE_SCREENSHOT:-0}" = "1" ] && shot="docs/dashboard.png"
-bash Tests/Browser/dashboard-check.sh --timeout 60 --screenshot "$shot" --size 1920,1080 "$bridge" demo-global
+# The board with its trends (the demo's back-filled history): the screenshot of docs/dashboard.png.
+bash Tests/Browser/dashboard-check.sh --timeout 90 --budget 12000 --expect-trends --expect-occupancy --screenshot "$shot" --size 1920,1080 \
+    "$bridge" demo-global
 # Occupancy is in the first snapshot: a page given one virtual second shows it (no refresh waited for).
 bash Tests/Browser/dashboard-check.sh --timeout 30 --budget 1000 --expect-occupancy "$bridge" demo-global
 # Service level per queue tile, per org card and in the header (polled every business minute: a few seconds here).

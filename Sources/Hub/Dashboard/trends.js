@@ -145,7 +145,7 @@ function digestTrend(req, body) {
     for (const p of points || []) if (ts(p.start) < req.cut) { h += num(p.handlingMs) || 0; pr += num(p.productiveMs) || 0; }
     return pr > 0 ? h / pr : null;
   };
-  const d = { status: 'on', kind: req.kind, slots, from: req.from, cut: req.cut, today: fill(body.points) };
+  const d = { status: 'on', kind: req.kind, slots, from: req.from, cut: req.cut, tz: req.tz || '', today: fill(body.points) };
   if (req.kind === 'day') {
     d.yesterday = fill(body.yesterday);
     d.yday = sumTo(body.yesterday);
@@ -231,7 +231,8 @@ function renderTrendBox(t, key, thresholds) {
   if (t.box.hidden === show) t.box.hidden = !show;
   if (!show) return;
   drawSpark(t.svg, d);
-  const upTo = hm(d.cut, d.tz || undefined);
+  let upTo;
+  try { upTo = hm(d.cut, d.tz || undefined); } catch (e) { upTo = hm(d.cut); } // a zone this browser does not know
   for (const [f, v, when] of [[t.yd, d.yday, 'yesterday'], [t.wk, d.week, 'the same weekday last week']]) {
     setText(f.lastChild, pct(v));
     setAttr(f, 'data-band', occBand(v, thresholds));
