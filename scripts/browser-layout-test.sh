@@ -4,7 +4,9 @@
 # 3840×2160 (Tests/Browser/wall-check.js): every org's status text visible and unclipped, every queue on a
 # page whose tiles fit, a sign for every figure a tile drops, no 12-hour times; a screenshot of each. With
 # 3 orgs it also clicks org card → org view → queue → agent, goes back with the browser's history, checks
-# deep links (also with Tests/Browser/dashboard-check.sh) and the CSV exports behind the buttons.
+# deep links (also with Tests/Browser/dashboard-check.sh) and the CSV exports behind the buttons. The 3- and
+# 6-org demos keep history (back-filled): the header, every org card and every queue tile must show their
+# trends; the 1-org demo runs with `--store none`: no trend element may show.
 # Screenshots go to $BROWSER_TEST_OUT/screens; UPDATE_SCREENSHOT=1 writes them into docs/screens/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,10 +33,10 @@ stop_demo() {
     demo=""
 }
 trap stop_demo EXIT
-start_demo() { # start_demo ORGS AGENTS QUEUES
+start_demo() { # start_demo ORGS AGENTS QUEUES [DEMO OPTION…]
     local log="$OUT/layout-demo-$1.log"
     "$BIN" demo --listen 127.0.0.1:0 --orgs "$1" --agents "$2" --queues "$3" --speed 20 --heartbeat 2 --start-at 04:00 \
-        --log-level warning >"$log" 2>&1 &
+        --log-level warning "${@:4}" >"$log" 2>&1 &
     demo=$!
     bridge=""
     for _ in $(seq 1 120); do
@@ -49,12 +51,14 @@ start_demo() { # start_demo ORGS AGENTS QUEUES
 # One org with many queues (pages), three orgs (navigation), six orgs (narrow cards, many pages).
 for spec in "1 80 30" "3 80 12" "6 60 8"; do
     read -r orgs agents queues <<<"$spec"
-    start_demo "$orgs" "$agents" "$queues"
-    echo "browser-layout-test: $orgs org(s) × $queues queues at $bridge"
+    trends=on store=()
+    [ "$orgs" = 1 ] && trends=off store=(--store none)
+    start_demo "$orgs" "$agents" "$queues" "${store[@]+"${store[@]}"}"
+    echo "browser-layout-test: $orgs org(s) × $queues queues at $bridge (trends $trends)"
     nav=()
     [ "$orgs" = 3 ] && nav=(--nav)
     node Tests/Browser/wall-check.js --base "$bridge" --token demo-global --shots "$SHOTS" --tag "${orgs}orgs" \
-        --timeout 60 "${nav[@]+"${nav[@]}"}"
+        --timeout 60 --trends "$trends" "${nav[@]+"${nav[@]}"}"
     if [ "$orgs" = 3 ]; then
         # Deep links read from the address alone (a fresh browser, --dump-dom): the org view, and the queue
         # view with an agent panel on top, for a queue that has agents.

@@ -4,7 +4,8 @@
 # heatmap tile with the tenure legend (and with ?size=productive), an org-scoped token sees only its org,
 # then ghosts EMEA in the simulator and checks that it turns into a red DISCONNECTED alarm (seed 000) on
 # its card and in the header, with screenshots; then scripts/browser-layout-test.sh (wall fit at three sizes,
-# navigation). Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png and docs/screens/.
+# navigation, trends: sparklines with yesterday / last week from the demo's back-filled store, and none with
+# `--store none`). Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png and docs/screens/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +36,9 @@ echo "browser-test: demo bridge $bridge, simulator $sim"
 
 shot="$OUT/dashboard.png"
 [ "${UPDATE_SCREENSHOT:-0}" = "1" ] && shot="docs/dashboard.png"
-bash Tests/Browser/dashboard-check.sh --timeout 60 --screenshot "$shot" --size 1920,1080 "$bridge" demo-global
+# The board with its trends (the demo's back-filled history): the screenshot of docs/dashboard.png.
+bash Tests/Browser/dashboard-check.sh --timeout 90 --budget 12000 --expect-trends --expect-occupancy --screenshot "$shot" --size 1920,1080 \
+    "$bridge" demo-global
 # Occupancy is in the first snapshot: a page given one virtual second shows it (no refresh waited for).
 bash Tests/Browser/dashboard-check.sh --timeout 30 --budget 1000 --expect-occupancy "$bridge" demo-global
 # Service level per queue tile, per org card and in the header (polled every business minute: a few seconds here).

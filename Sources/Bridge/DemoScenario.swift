@@ -37,8 +37,14 @@ public struct DemoScenario: Service {
     }
 
     /// The footer line of the demo's dashboard.
-    public static func notice(org: String, startAt: SimulatorOptions.StartAt?, speed: Double, every: Duration) -> String {
+    /// - Parameter backfillDays: the days of simulated history written before today (``DemoBackfill``), said
+    ///   second so a narrow footer does not cut it off; nil without.
+    public static func notice(org: String, startAt: SimulatorOptions.StartAt?, speed: Double, every: Duration,
+                              backfillDays: Int? = nil) -> String {
         var parts = ["DEMO: simulated orgs"]
+        if let days = backfillDays, days > 0 {
+            parts.append("history before today 00:00 (each org's local time) is simulated back-fill, \(days) day\(days == 1 ? "" : "s")")
+        }
         if let s = startAt {
             parts.append(String(format: "the working day began %d h %02d min before start", s.hour, s.minute))
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bridge
+import Foundation
 import Simulator
 import SwitchboardConfig
 import SwitchboardCore
@@ -13,7 +14,8 @@ struct DemoCommand: AsyncParsableCommand {
             Prints the simulator and bridge addresses, the dashboard URL and the demo tokens: demo-global \
             (scope global), demo-admin (admin and global), demo-metrics (metrics: /metrics only) and \
             demo-<org> (that org only). Simulator and bridge share one clock, so --speed 60 runs an hour of \
-            contact centre a minute.
+            contact centre a minute. History is kept in a temporary store (removed at exit; --store PATH keeps \
+            it, --store none keeps none), back-filled with --backfill-days whole simulated days before today.
             """
     )
 
@@ -25,6 +27,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .customLong("simulator-listen"), help: "Simulator listen address HOST:PORT (port 0 picks a free port).")
     var simulatorListen: String = "127.0.0.1:0"
 
+    @Option(help: "Keep the demo's history in this store file (default: a temporary file removed at exit), or 'none' to keep no history.")
+    var store: String?
+
+    @Option(name: .customLong("backfill-days"), help: "Whole days of simulated history written into the store before today's midnight of each org (0 for none).")
+    var backfillDays: Int = 8
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -34,6 +42,8 @@ struct DemoCommand: AsyncParsableCommand {
         guard ListenAddress(parsing: simulatorListen) != nil else {
             throw ValidationError("--simulator-listen '\(simulatorListen)' is not HOST:PORT")
         }
+        if let store, store.isEmpty { throw ValidationError("--store needs a file path, or 'none'") }
+        guard (0...35).contains(backfillDays) else { throw ValidationError("--backfill-days must be 0 to 35") }
     }
 
     func run() async throws {
@@ -52,8 +62,37 @@ struct DemoCommand: AsyncParsableCommand {
         let orgIDs = SimulatorOptions.orgIDs(count: options.orgCount)
         let ghostOrg = orgIDs.count > 1 ? orgIDs[1] : orgIDs[0]
         let every = Duration.seconds(600)
-        let notice = DemoScenario.notice(org: ghostOrg, startAt: options.startAt, speed: simulation.speed, every: every)
+        // History: a temporary store unless told otherwise, with the days before today back-filled, so the
+        // trends have a yesterday and a last week at once (said in the footer).
+        let storePath: String?
+        let temporary = store == nil
+        switch store {
+        case "none": storePath = nil
+        case let path?: storePath = path
+        case nil:
+            Self.removeAbandonedStores()
+            storePath = FileManager.default.temporaryDirectory
+                .appendingPathComponent("switchboard-demo-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).sqlite").path
+        }
+        defer { if temporary, let storePath { Self.removeStore(storePath) } }
+        var backfilled: Int?
+        if let storePath, backfillDays > 0 {
+            let started = ContinuousClock.now
+            do {
+                let report = try await DemoBackfill.run(simulator: simulator, path: storePath, days: backfillDays, now: clock.now())
+                printLine("history: \(storePath)\(temporary ? " (temporary)" : "") · \(report.buckets) buckets of simulated back-fill written for the \(backfillDays) days before today in \((ContinuousClock.now - started).shortText)\(report.kept > 0 ? ", \(report.kept) already stored kept" : "")")
+            } catch let error as any CodedError {
+                printError("switchboard: \(error.message) [\(error.code)]")
+                throw ExitCode(1)
+            }
+            backfilled = backfillDays
+        } else if let storePath {
+            printLine("history: \(storePath)\(temporary ? " (temporary)" : "")")
+        }
+        let notice = DemoScenario.notice(org: ghostOrg, startAt: options.startAt, speed: simulation.speed, every: every,
+                                         backfillDays: backfilled)
         let fixed = options
+        let storeConfig = storePath.map { StoreConfig(path: $0) } ?? .none
         let bridge = Bridge(
             source: .provided({
                 let port = await simulator.waitUntilListening()
@@ -64,7 +103,7 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 printLine("simulator on http://\(simAddress.host):\(port)")
                 return DemoConfiguration.make(simulatorBase: "http://\(simAddress.host):\(port)", options: fixed,
-                                              listen: bridgeAddress, notice: notice)
+                                              listen: bridgeAddress, notice: notice, store: storeConfig)
             }),
             clock: clock
         ) { host, port in
@@ -77,5 +116,24 @@ struct DemoCommand: AsyncParsableCommand {
             printLine("stop with Ctrl-C")
         }
         try await runServices([simulator, bridge, DemoScenario(simulator: simulator, org: ghostOrg, every: every)])
+    }
+
+    /// Removes a temporary store and its WAL and shared-memory files.
+    static func removeStore(_ path: String) {
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    /// Removes the temporary stores of demos that were killed before they could (`switchboard-demo-PID-N.sqlite…`
+    /// whose process is gone).
+    static func removeAbandonedStores() {
+        let dir = FileManager.default.temporaryDirectory
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return }
+        for name in names where name.hasPrefix("switchboard-demo-") && name.contains(".sqlite") {
+            let parts = name.dropFirst("switchboard-demo-".count).split(separator: "-")
+            guard let pid = parts.first.flatMap({ Int32($0) }), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
+            }
+        }
     }
 }

@@ -33,6 +33,9 @@
 #                               (not "—"): figures are in the first snapshot, not after a refresh
 #   --expect-sl                 a queue tile shows a service-level figure against its goal ("SL 84%/80%"), the header a
 #                               service level and every org card a service-level line with a percentage
+#   --expect-trends             the trends show (docs/dashboard.md, "Trends"): body data-trends="on", the header's and
+#                               every org card's trend data-trend="on" with a sparkline point and "yday" / "last wk"
+#                               percentages, and a queue tile's sparkline with a point
 #   --expect-fit                no org card clips its status (every card data-clipped="0"), every queue tile is
 #                               on a page (data-page within #queues data-queue-pages) and the page fits
 #                               (data-queue-fit="1")
@@ -55,6 +58,7 @@ DOMKEEP=""
 EXACT=0
 OCC=0
 SL=0
+TRENDS=0
 FIT=0
 VIEW=""
 QVIEW=""
@@ -65,6 +69,7 @@ while [ $# -gt 0 ]; do
     --exact) EXACT=1; shift ;;
     --expect-occupancy) OCC=1; shift ;;
     --expect-sl) SL=1; shift ;;
+    --expect-trends) TRENDS=1; shift ;;
     --expect-fit) FIT=1; shift ;;
     --expect-view) VIEW="$2"; shift 2 ;;
     --expect-queue-view) QVIEW="$2"; shift 2 ;;
@@ -147,6 +152,22 @@ check_once() {
     grep -q '^[0-9][0-9]*%$' <<<"$ksl" || REASONS+=("header service level is '${ksl:-none}', want a percentage")
     nosl="$(grep -o '<div class="org-sl"[^>]*>[^<]*' "$DOM" | grep -vc '>SL [0-9][0-9]*% today')"
     [ "$nosl" = 0 ] || REASONS+=("$nosl org cards show no service level")
+  fi
+  if [ "$TRENDS" = 1 ]; then
+    local tbox tcard tspark
+    grep -q 'data-trends="on"' <<<"$body" || REASONS+=("body data-trends is not 'on': ${body}")
+    trend_ok() { # the opening tag of a trend box and what follows it up to its sparkline
+      grep -q 'data-trend="on"' <<<"$1" && grep -q 'data-yday="[0-9][0-9]*%"' <<<"$1" && grep -q 'data-week="[0-9][0-9]*%"' <<<"$1"
+    }
+    tbox="$(grep -o '<div class="trend g-trend"[^>]*>' "$DOM" | head -1)"
+    trend_ok "$tbox" || REASONS+=("the header shows no trend: ${tbox:-none}")
+    grep -q '<div class="trend g-trend"[^>]*><svg class="spark"[^>]*data-points="[1-9]' "$DOM" || REASONS+=("the header sparkline has no point")
+    for o in $ORGS; do
+      tcard="$(awk -v RS='</article>' -v key="data-org=\"$o\"" 'index($0, key) { print; exit }' "$DOM" | grep -o '<div class="trend org-trend"[^>]*><svg class="spark"[^>]*>' | head -1)"
+      trend_ok "$tcard" && grep -q 'data-points="[1-9]' <<<"$tcard" || REASONS+=("org '$o' shows no trend with a point: ${tcard:-none}")
+    done
+    tspark="$(grep -o '<svg class="spark q-spark"[^>]*>' "$DOM" | grep 'data-trend="on"' | grep -c 'data-points="[1-9]')"
+    [ "${tspark:-0}" -gt 0 ] || REASONS+=("no queue tile shows a sparkline")
   fi
   if [ -n "$TILES" ]; then
     local hagents

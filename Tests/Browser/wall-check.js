@@ -14,6 +14,9 @@
 //   - the quality strip is one line per org, the utilization strip has its hour axis,
 //   - no 12-hour time ("8:21:52 PM") anywhere,
 // and writes a screenshot per size into --shots DIR (wall-<tag>-<W>x<H>.png).
+// --trends on also checks the trends (docs/dashboard.md, "Trends"): the header and every org card show a
+// sparkline with at least one point and the "yday" / "last wk" figures, unclipped; every queue tile a
+// sparkline with at least one point. --trends off (a bridge with `store: none`): no trend element shown.
 // --nav also clicks its way org card → org view → queue → agent (and a heatmap tile), checks the panels,
 // goes back with the browser's history, opens deep links, and fetches every CSV button's export.
 // Prints one "wall-check: PASS …" / "FAIL …" line per check; exits 1 on any failure, 2 on usage.
@@ -24,6 +27,7 @@
 //   --shots DIR             screenshot directory (default: none)
 //   --tag NAME              screenshot name part (default: <N>orgs)
 //   --nav                   run the navigation checks (at the first size)
+//   --trends on|off         check the trends are shown (with a history store) or hidden (store: none)
 //   --timeout S             per wait (default 60)
 'use strict';
 const { spawn, execSync } = require('child_process');
@@ -155,7 +159,7 @@ const FIT_CHECK = (orgs) => `(() => {
     const box = c.getBoundingClientRect();
     if (box.right > vw + 1 || box.bottom > vh + 1) out.push(id + ' card is outside the window');
     if (c.dataset.clipped !== '0') out.push(id + ' card data-clipped=' + c.dataset.clipped + ' (' + c.dataset.clippedWhat + ')');
-    for (const cls of ['pill', 'org-banner', 'org-age', 'org-counts']) {
+    for (const cls of ['pill', 'org-banner', 'org-age', 'org-counts', 'org-trend']) {
       const e = c.querySelector('.' + cls);
       if (!e || e.hidden || e.offsetParent === null) continue;
       const r = e.getBoundingClientRect();
@@ -164,6 +168,9 @@ const FIT_CHECK = (orgs) => `(() => {
       if (!e.textContent.trim()) out.push(id + ' ' + cls + ' is empty');
     }
   }
+  // the header stays one line inside the window, its clock included
+  const top = document.querySelector('header.top'), clock = document.getElementById('clock').getBoundingClientRect();
+  if (top.scrollWidth > top.clientWidth + 1 || clock.right > vw + 1) out.push('the header does not fit the window (' + top.scrollWidth + ' > ' + top.clientWidth + ' px, clock ends at ' + Math.round(clock.right) + ')');
   const text = document.body.innerText;
   const m = /\\b\\d{1,2}:\\d\\d(:\\d\\d)?\\s?[AaPp]\\.?[Mm]\\b/.exec(text);
   if (m) out.push('12-hour time on the page: ' + m[0]);
@@ -239,6 +246,50 @@ const PAGE_CHECK = (queues) => `(async () => {
   }
 })()`;
 
+// ---- trends ----
+const TRENDS_READY = (orgs) => `(() => {
+  if (document.body.dataset.trends !== 'on') return false;
+  const pts = (e) => e && Number((e.querySelector('svg.spark') || e).dataset.points) >= 1;
+  if (!pts(document.getElementById('g-trend-box'))) return false;
+  if (!${JSON.stringify(orgs)}.every(o => pts(document.querySelector('article.org[data-org="' + o + '"] .org-trend')))) return false;
+  return [...document.querySelectorAll('#queues .qtile[data-queue] svg.q-spark')].every(s => s.dataset.trend === 'on' && Number(s.dataset.points) >= 1);
+})()`;
+const TRENDS_CHECK = (orgs) => `(() => {
+  const out = [], vw = innerWidth, vh = innerHeight;
+  const shown = (e) => e && !e.hidden && e.offsetParent !== null && getComputedStyle(e).display !== 'none';
+  const box = (what, e, cmpBox) => {
+    if (!shown(e)) { out.push(what + ' trend is not shown (data-trend=' + (e && e.dataset.trend) + ')'); return; }
+    const svg = e.querySelector('svg.spark'), r = e.getBoundingClientRect(), sr = svg.getBoundingClientRect();
+    if (!(Number(svg.dataset.points) >= 1)) out.push(what + ' sparkline has no point');
+    if (sr.width < 20 || sr.height < 6) out.push(what + ' sparkline is ' + Math.round(sr.width) + '×' + Math.round(sr.height) + ' px');
+    if (r.right > vw + 1 || r.bottom > vh + 1) out.push(what + ' trend is outside the window');
+    if (e.scrollWidth > e.clientWidth + 1) out.push(what + ' trend is clipped');
+    if (cmpBox && cmpBox.getBoundingClientRect().right > vw + 1) out.push(what + ' compare figures are outside the window');
+    for (const k of ['yday', 'week']) if (!/^\\d+%$/.test(e.dataset[k] || '')) out.push(what + ' ' + k + ' figure reads "' + e.dataset[k] + '"');
+    const cmp = (cmpBox || e).querySelector('.cmp');
+    if (!shown(cmp) || !/yday\\s+\\d+%/.test(cmp.textContent) || !/last wk\\s+\\d+%/.test(cmp.textContent)) out.push(what + ' compare line reads "' + (cmp && cmp.textContent) + '"');
+  };
+  box('header', document.getElementById('g-trend-box'), document.getElementById('g-cmp'));
+  for (const id of ${JSON.stringify(orgs)}) box(id, document.querySelector('article.org[data-org="' + id + '"] .org-trend'));
+  let tiles = 0;
+  for (const t of document.querySelectorAll('#queues .qtile[data-queue]')) {
+    const s = t.querySelector('svg.q-spark');
+    if (!s || s.dataset.trend !== 'on' || !(Number(s.dataset.points) >= 1)) { out.push('queue ' + t.dataset.queue + ' has no sparkline (' + (s ? s.dataset.trend + ', ' + s.dataset.points + ' points' : 'none') + ')'); continue; }
+    if (t.hidden) continue;
+    tiles++;
+    const r = s.getBoundingClientRect(), tr = t.getBoundingClientRect();
+    if (r.width < 20 || r.right > tr.right + 1 || r.bottom > tr.bottom + 1) out.push('queue ' + t.dataset.queue + ' sparkline does not fit its tile');
+  }
+  return { problems: out, tiles };
+})()`;
+const TRENDS_HIDDEN = `(() => {
+  const out = [];
+  if (document.body.dataset.trends !== 'off') out.push('body data-trends=' + document.body.dataset.trends);
+  const visible = [...document.querySelectorAll('.trend, svg.spark')].filter(e => e.getBoundingClientRect().width > 0);
+  if (visible.length) out.push(visible.length + ' trend element(s) shown: ' + visible.slice(0, 3).map(e => e.className.baseVal || e.className).join(', '));
+  return out;
+})()`;
+
 async function waitReady(p, snap, orgs) {
   await p.waitFor(`document.body.dataset.connected === 'true' && ${JSON.stringify(orgs)}.every(o => document.querySelector('article.org[data-org="' + o + '"]'))`, 'the org cards');
   await p.waitFor(`(() => { const ids = new Set([...document.querySelectorAll('#queues .qtile[data-queue]')].map(t => t.dataset.queue)); return ${JSON.stringify(snap.queues)}.every(q => ids.has(q)); })()`, 'a tile for every queue');
@@ -269,12 +320,24 @@ async function main() {
       await p.go(url);
       const fresh = await snapshot();
       await waitReady(p, fresh, orgs);
+      let trendNote = '';
+      const trendProblems = [];
+      if (opt.trends === 'on') {
+        try { await p.waitFor(TRENDS_READY(orgs), 'the trends (header, every org card, every queue tile)'); } catch (e) { /* reported below */ }
+        const t = await p.ev(TRENDS_CHECK(orgs));
+        trendProblems.push(...t.problems);
+        trendNote = ', trends on header, ' + orgs.length + ' org cards and every tile';
+      } else if (opt.trends === 'off') {
+        try { await p.waitFor(`document.body.dataset.trends === 'off'`, 'the board to learn there is no history'); } catch (e) { /* reported below */ }
+        trendProblems.push(...await p.ev(TRENDS_HIDDEN));
+        trendNote = ', no trends (store: none)';
+      }
       const problems = await p.ev(FIT_CHECK(orgs));
       const pg = await p.ev(PAGE_CHECK((await snapshot()).queues));
-      const all = problems.concat(pg.problems || []);
+      const all = problems.concat(pg.problems || [], trendProblems);
       if (opt.shots) await p.shot(path.join(opt.shots, `wall-${tag}-${w}x${h}.png`));
       const info = await p.ev(`({cols: document.getElementById('orgs').dataset.cols, rows: document.getElementById('orgs').dataset.rows, tiles: document.querySelectorAll('#queues .qtile').length})`);
-      const summary = `${what}: ${orgs.length} org cards in ${info.rows}×${info.cols}, ${info.tiles} queues on ${pg.pages} page(s), ${pg.dropped} figure(s) marked dropped`;
+      const summary = `${what}: ${orgs.length} org cards in ${info.rows}×${info.cols}, ${info.tiles} queues on ${pg.pages} page(s), ${pg.dropped} figure(s) marked dropped${trendNote}`;
       if (all.length) fail(summary + ' — ' + all.slice(0, 12).join('; ') + (all.length > 12 ? ' (+' + (all.length - 12) + ' more)' : ''));
       else pass(summary);
     } catch (e) { fail(what + ': ' + e.message); }

@@ -4,6 +4,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Store
 import Synchronization
 import SwitchboardConfig
 import SwitchboardCore
@@ -33,7 +34,7 @@ struct HubHarness {
     /// Runs `body` against a live server; shuts everything down afterwards.
     static func run(
         server: ServerConfig = config(), auth: AuthConfig, orgs: [OrgID] = ["us", "emea"],
-        writeTimeout: Duration = .seconds(10), logger custom: Logger? = nil,
+        writeTimeout: Duration = .seconds(10), logger custom: Logger? = nil, history: (any HistoryStore)? = nil,
         readiness: @escaping @Sendable () async -> ReadinessReport = {
             ReadinessReport(ready: true, configLoadedAt: "2026-01-01T00:00:00.000Z", orgs: [])
         },
@@ -49,6 +50,7 @@ struct HubHarness {
         let app = makeBridgeApplication(
             hub: hub, configuration: server,
             readiness: readiness,
+            history: history,
             logger: logger, onListening: { port in portCont.yield(port); portCont.finish() })
         let group = ServiceGroup(configuration: .init(services: [hub, app], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tg in

@@ -3,7 +3,8 @@
 // View: one render per animation frame at most (requestAnimationFrame), reading the stores.
 // Scripts (index.html loads them in this order): common.js (tunables, helpers), model.js (stores),
 // stream.js (WebSocket client), render.js (header, orgs, queues), heatmap.js (heatmap, tooltip),
-// app.js (this file: token and topic selection, sign-in panel, wiring, start).
+// trends.js (sparklines from /v1/history), app.js (this file: token and topic selection, sign-in panel,
+// wiring, start).
 'use strict';
 
 // ---- configuration from the page URL ------------------------------------------------------
@@ -60,6 +61,7 @@ function startWithTopics() {
   for (const n of (req.length ? req : ['global'])) model.topics.set(n, topicState(n));
   model.attempt = 0;
   model.notice = null;
+  resetTrends();
   markAll();
   connect();
   for (const t of model.topics.values()) prefetch(t);
@@ -76,6 +78,7 @@ function loadAbout() {
       const n = j && typeof j.notice === 'string' ? j.notice : '';
       box.hidden = !n;
       setText(box, n);
+      setAttr(box, 'title', n); // the footer may cut a long notice short
     })
     .catch(() => {});
 }
@@ -96,10 +99,11 @@ $('signout').addEventListener('click', () => {
   closeStream();
   model.connected = false; model.conn = 'signed-out';
   model.topics.clear();
+  resetTrends();
   markAll(); scheduleRender();
   showSignin('');
 });
-setInterval(() => { dirty.tick = true; scheduleRender(); }, 1000);
+setInterval(() => { dirty.tick = true; scheduleRender(); trendsTick(); }, 1000);
 if (window.ResizeObserver) {
   new ResizeObserver(onHeatResize).observe(heatWrap);
   // the queue panel and the org strip change size when a banner, a strip or a row of cards comes or goes:
@@ -143,6 +147,7 @@ window.switchboard = {
   get thresholds() { const v = view(); return (v.occupancy && v.occupancy.thresholds) || null; },
   get nav() { return Object.assign({ view: viewName() }, nav); },
   get queuePages() { return { page: qPage, pages: qPages }; },
+  get trends() { return { state: trends.state, series: Object.fromEntries(trends.series) }; },
   queuePage(p) { goQueuePage(p); return qPage; },
 };
 

@@ -201,7 +201,7 @@ function checkOrgClipping(cards) {
 function clippedParts(c) {
   const box = c.getBoundingClientRect();
   const what = [];
-  for (const [cls, name] of [['pill', 'status'], ['org-banner', 'banner'], ['org-age', 'age'], ['org-counts', 'counts'], ['org-figs', 'figures']]) {
+  for (const [cls, name] of [['pill', 'status'], ['org-banner', 'banner'], ['org-age', 'age'], ['org-counts', 'counts'], ['org-figs', 'figures'], ['org-trend', 'trend']]) {
     const e = c.querySelector('.' + cls);
     if (!e || e.hidden || e.offsetParent === null) continue;
     const r = e.getBoundingClientRect();

@@ -47,6 +47,7 @@ function renderBody() {
   bd.view = viewName();
   bd.agent = nav.agent || '';
   bd.kiosk = nav.kiosk ? '1' : '0';
+  bd.trends = trends.state;
 
   if (dirty.header || dirty.tick) { renderHeader(v, scope, orgList, now, inScope); renderCrumbs(v, orgList); }
   if (dirty.orgs || dirty.tick) renderOrgs(v, orgList, now, inScope);
@@ -78,6 +79,7 @@ function renderHeader(v, scope, orgList, now, inScope) {
   setFig('g-today', pct(occ.today), { band: occBand(occ.today, thr) });
   setFig('g-15', pct(occ.rolling15m), { band: occBand(occ.rolling15m, thr) });
   setFig('g-60', pct(occ.rolling60m), { band: occBand(occ.rolling60m, thr) });
+  renderHeaderTrend(scope, orgList, thr);
   // service level: the global totals, the one org, or Σ over the orgs in scope (never a mean of ratios)
   const svc = !scope ? v.occupancy : orgList.length === 1 ? orgList[0] : sumService(orgList);
   const slw = slWindow(thr), sx = serviceOf(svc, slw);
@@ -91,7 +93,7 @@ function renderHeader(v, scope, orgList, now, inScope) {
   const leftNames = leftOut.map(id => { const o = v.orgs.get(String(id)); return o ? (o.name || o.id) : id; });
   setText($('occ-title'), scope ? (orgList.length === 1 ? (orgList[0].name || orgList[0].id) + ' occupancy' : 'Occupancy')
     : 'Global occupancy' + (leftOut.length ? ' · partial, without ' + leftNames.join(', ') : ''));
-  setAttr($('occ-title').parentNode, 'data-partial', leftOut.length ? 'true' : 'false');
+  setAttr($('occ-title').closest('.global-occ'), 'data-partial', leftOut.length ? 'true' : 'false');
   setText($('scope-label'), nav.queue ? 'Queue view' : scope ? 'Org view · ' + (orgList.map(o => o.name || o.id).join(', ') || [...scope].join(', ') + ' (not in view)')
     : 'Global view · ' + orgList.length + (orgList.length === 1 ? ' org' : ' orgs'));
 
@@ -177,6 +179,7 @@ function makeOrgCard() {
   const figs = el('div', 'org-figs');
   const mk = (label) => { const f = el('div', 'fig'); f.append(el('span', 'fig-label', label), el('span', 'fig-val', '—')); figs.append(f); return f; };
   const f1 = mk('Today'), f2 = mk('15 min'), f3 = mk('60 min');
+  const trend = makeTrendBox('org-trend'); // trends.js: today's sparkline, yesterday and last week
   const sl = el('div', 'org-sl');
   const foot = el('div', 'org-foot');
   const counts = el('span', 'org-counts');
@@ -186,8 +189,8 @@ function makeOrgCard() {
   // without a reason
   const problems = el('div', 'org-problems');
   problems.hidden = true;
-  c.append(head, banner, figs, sl, foot, problems);
-  return { c, name, tz, pill, banner, f1, f2, f3, sl, counts, age, problems };
+  c.append(head, banner, figs, trend.box, sl, foot, problems);
+  return { c, name, tz, pill, banner, f1, f2, f3, trend, sl, counts, age, problems };
 }
 function renderOrgs(v, orgList, now, inScope) {
   const host = $('orgs');
@@ -233,6 +236,7 @@ function renderOrgs(v, orgList, now, inScope) {
       setAttr(f, 'data-band', occBand(occ[w], o.thresholds));
       setAttr(f, 'title', occ[w] == null ? UNDEFINED_OCC : '');
     }
+    renderTrendBox(card.trend, 'org:' + id, o.thresholds);
     renderServiceLine(card.sl, o, o.thresholds);
     const a = agg.get(id);
     const nAgents = num(o.agents) != null ? o.agents : a.agents;
@@ -301,9 +305,13 @@ function makeTile() {
   const svc = el('div', 'q-svc');
   const sl = el('span', 'q-sl'), ab = el('span', 'q-ab'), asa = el('span', 'q-asa');
   svc.append(sl, ab, asa);
+  // today's counts, and the 2-hour sparkline at the end of the line (trends.js)
   const small = el('div', 'q-small');
+  const smallText = el('span', 'q-small-text');
+  const spark = makeSpark('q-spark');
+  small.append(smallText, spark);
   t.append(head, big, svc, small);
-  return { t, name, lvl, w1, w2, w3, svc, sl, ab, asa, small };
+  return { t, name, lvl, w1, w2, w3, svc, sl, ab, asa, small, smallText, spark };
 }
 function renderQueues(v, orgList, now, inScope) {
   const host = $('queues');
@@ -385,7 +393,8 @@ function renderQueues(v, orgList, now, inScope) {
       setText(tile.asa, 'ASA ' + clockDur(d.asaMs));
       setAttr(tile.asa, 'title', 'Average speed of answer, today');
       const live = (num(q.interacting) ?? '—') + ' interacting · ' + (num(q.onQueueAgents) ?? '—') + ' on queue';
-      setText(tile.small, d.offered == null ? live : 'today ' + d.offered + ' in · ' + d.answered + ' ans · ' + d.abandoned + ' abd');
+      setText(tile.smallText, d.offered == null ? live : 'today ' + d.offered + ' in · ' + d.answered + ' ans · ' + d.abandoned + ' abd');
+      renderQueueSpark(tile.spark, 'queue:' + id);
       setAttr(tile.small, 'title', d.offered == null ? '' : 'Today: ' + d.offered + ' offered, ' + d.answered + ' answered, '
         + d.abandoned + ' abandoned · ' + live);
     });

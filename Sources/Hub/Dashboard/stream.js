@@ -171,6 +171,7 @@ function onMessage(raw) {
       pendingOrder = pendingOrder.filter(n => n !== t.name);
       model.lastDataAt = Date.now();
       model.attempt = 0; model.disconnectedAt = null;
+      trendsTick(); // the trends of what the snapshot brought, without waiting for the next tick
       break;
     }
     case 'delta': {

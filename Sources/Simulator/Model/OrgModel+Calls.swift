@@ -8,16 +8,20 @@ extension OrgModel {
     func callsPerSecond(at t: EpochMillis) -> Double {
         let local = t + Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t) / 1000))) * 1000
         let hour = Double((local % 86_400_000 + 86_400_000) % 86_400_000) / 3_600_000
-        let shape: Double
-        switch hour {
-        case ..<7: shape = 0.55
-        case ..<9: shape = 0.55 + 0.45 * (hour - 7) / 2
-        case ..<17: shape = 1.0
-        case ..<20: shape = 1.0 - 0.35 * (hour - 17) / 3
-        default: shape = 0.6
-        }
         // ≈ 77 % of agents are on queue; the mean handle time is ≈ 220 s.
-        return shape * Double(agents.count) * 0.77 * 0.88 / 220
+        return Self.dayShape(localHour: hour) * Double(agents.count) * 0.77 * 0.88 / 220
+    }
+
+    /// The business day's load curve (1 at the busiest hours) by local hour (0 ≤ hour < 24): the call rate
+    /// and the demo's back-fill (``SimBackfill``) follow it.
+    static func dayShape(localHour hour: Double) -> Double {
+        switch hour {
+        case ..<7: 0.55
+        case ..<9: 0.55 + 0.45 * (hour - 7) / 2
+        case ..<17: 1.0
+        case ..<20: 1.0 - 0.35 * (hour - 17) / 3
+        default: 0.6
+        }
     }
 
     /// Demo load: the first queue of each org at 6× its calls for minutes 0–2 of every ten (business time) —
