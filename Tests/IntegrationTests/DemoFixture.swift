@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Bridge
 import Foundation
+import Logging
 import NIOFoundationCompat
 import ServiceLifecycle
 import Simulator
@@ -41,15 +42,21 @@ enum DemoFixture {
         let fixed = options
         let simulator = GenesysSimulator(options: options, clock: clock)
         let bridgePort = Mutex<Int?>(nil)
+        // Debug level for the bridge's own logger: its ServiceGroup then says which service has not finished when a
+        // graceful shutdown stalls (see `stopGracefully`).
+        var bridgeLogger = Logger.switchboard("bridge")
+        bridgeLogger.logLevel = .debug
         let bridge = Bridge(
             source: .provided({
                 let port = await simulator.waitUntilListening()
                 return DemoConfiguration.make(simulatorBase: "http://127.0.0.1:\(port)", options: fixed,
                                               listen: ListenAddress(host: "127.0.0.1", port: 0))
-            }), clock: clock
+            }), clock: clock, logger: bridgeLogger
         ) { _, port in bridgePort.withLock { $0 = port } }
+        var groupLogger = Logger.switchboard("test")
+        groupLogger.logLevel = .debug
         let group = ServiceGroup(configuration: .init(services: [simulator, bridge], gracefulShutdownSignals: [],
-                                                      logger: .switchboard("test")))
+                                                      logger: groupLogger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             defer { tasks.cancelAll() }
@@ -58,9 +65,30 @@ enum DemoFixture {
             let port = try #require(bridgePort.withLock { $0 })
             try await body(Running(simulator: simulator, bridge: bridge, bridgeBase: "http://127.0.0.1:\(port)",
                                    simulatorBase: "http://127.0.0.1:\(simPort)", clock: clock))
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+            try await stopGracefully(group, tasks: &tasks)
         }
+    }
+
+    /// Triggers a graceful shutdown and waits for it. A shutdown that has not finished after `seconds` is a known,
+    /// rare stall under investigation (DEVELOPERS.md, "Known issues"): it is recorded as a known issue with the
+    /// services' debug log above it, and the group is cancelled so the suite goes on.
+    static func stopGracefully(_ group: ServiceGroup, tasks: inout ThrowingTaskGroup<Void, any Error>,
+                               seconds: Int = 30) async throws {
+        await group.triggerGracefulShutdown()
+        let finished = Mutex(false)
+        tasks.addTask {
+            try? await Task.sleep(for: .seconds(seconds))
+            if !finished.withLock({ $0 }) {
+                withKnownIssue("graceful shutdown of the in-process simulator + bridge stalled for \(seconds) s") {
+                    Issue.record("graceful shutdown stalled; cancelling (the debug log above names the services still running)")
+                }
+            }
+        }
+        // The group's task ends first unless the shutdown stalls; then the watchdog above ends and we cancel.
+        _ = try await tasks.next()
+        finished.withLock { $0 = true }
+        tasks.cancelAll()
+        while let _ = try? await tasks.next() {}
     }
 
     static func get(_ url: String, token: String? = nil) async throws -> (status: UInt, body: Data) {
