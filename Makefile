@@ -34,7 +34,7 @@ demo: build
 # 2-core machine running them all at once starves the ones that wait for heartbeats and reconnects.
 test: test-deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
+	@SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/run-tests.sh
 	@scripts/browser-test.sh
 
 bench: deps
