@@ -29,6 +29,8 @@ run_once() {
         timeout 60 gdb -p "$xc" -batch -ex 'thread apply all bt 20' 2>/dev/null | grep -E '^Thread|^#' | head -200 || true
       fi
       pkill -f 'PackageTests.xctest' || true
+      # Children the tests started (switchboard run / demo) would outlive it.
+      pkill -f '/switchboard (run|demo|simulate|store) ' || true
       kill "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null
       return 2
