@@ -178,7 +178,8 @@ let package = Package(
         .executableTarget(
             name: "switchboard-bench",
             dependencies: [
-                "CHeapStats", "Bridge", "Simulator", "Hub", "Views", "Normalizer", "SwitchboardCore", "SwitchboardConfig",
+                "CHeapStats", "Bridge", "Simulator", "Hub", "Views", "Normalizer", "Store", "SwitchboardCore", "SwitchboardConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

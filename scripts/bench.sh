@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench [BENCH_ARGS=--quick]: release build of switchboard-bench, every scenario, one table,
-# bench/results.json (SPEC §7). Full run ≈ 10 minutes (storm alone is 5 minutes); --quick ≈ 2 minutes.
-# Other flags: --only ingest,footprint,connections,fanout,recovery,churn,storm   --out PATH
+# bench/results.json (SPEC §7). Full run ≈ 16 minutes (storm alone is 5, store 6); --quick ≈ 2.5 minutes.
+# Other flags: --only ingest,footprint,connections,fanout,recovery,churn,store,storm   --out PATH
+# (with --only, the other scenarios' rows already in the output file are kept).
 # See docs/performance.md for what each figure means and how it is measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,8 @@ cd "$(dirname "$0")/.."
 SCRATCH="${BENCH_SCRATCH:-.build-release}"
 echo "building switchboard-bench (release, scratch path $SCRATCH)..." >&2
 swift build -c release --scratch-path "$SCRATCH" --product switchboard-bench >&2
+# The store scenario runs `switchboard run` as a child (cold and warm start); it looks for it beside the bench.
+swift build -c release --scratch-path "$SCRATCH" --product switchboard >&2
 BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/switchboard-bench"
 
 # Allocation counting for the ingest scenario: an LD_PRELOAD malloc counter (bench/malloc-count.c).

@@ -46,6 +46,7 @@ struct Driver {
         if wants("fanout") { await fanout() }
         if wants("recovery") { await recovery() }
         if wants("churn") { await churn() }
+        if wants("store") { await store() }
         if wants("storm") { await storm() }
         printTable()
         write()
@@ -187,11 +188,17 @@ struct Driver {
         print(lines.joined(separator: "\n"))
     }
 
+    /// Writes the rows. With `--only`, the file's rows of the scenarios not run are kept (a row's scenario is
+    /// its name up to the first `-`: `fanout-1000` belongs to `fanout`).
     func write() {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? enc.encode(results) else { return }
         let url = URL(fileURLWithPath: outPath)
+        var rows = results
+        if let only, let data = try? Data(contentsOf: url), let old = try? JSONDecoder().decode([BenchResult].self, from: data) {
+            rows = old.filter { !only.contains(String($0.name.prefix { $0 != "-" })) } + results
+        }
+        guard let data = try? enc.encode(rows) else { return }
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try? (data + Data("\n".utf8)).write(to: url)
     }

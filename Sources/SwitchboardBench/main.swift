@@ -47,6 +47,9 @@ if let child = opts["child"] {
     case "recovery": await RecoveryChild.run(opts)
     case "churn": await ChurnChild.run(opts)
     case "churn-clients": await ChurnClientsChild.run(opts)
+    case "store-ingest": await StoreIngestChild.run(opts)
+    case "store-fill": await StoreFillChild.run(opts)
+    case "store-restart": await StoreRestartChild.run(opts)
     default:
         log("unknown child \(child)")
         exit(2)
