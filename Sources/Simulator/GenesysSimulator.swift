@@ -74,9 +74,25 @@ public final class GenesysSimulator: Service, Sendable {
                 }
             }
             group.addTask { await self.tickLoop() }
-            _ = try await group.next()
+            // The server's graceful shutdown waits for open connections to end, and the notification sockets
+            // end only when told: finish them as soon as a shutdown (or cancellation) begins, not after the
+            // server returned — that would wait forever for a socket its client never closed.
+            try await withTaskCancellationHandler {
+                try await withGracefulShutdownHandler {
+                    _ = try await group.next()
+                } onGracefulShutdown: {
+                    self.finishSockets()
+                }
+            } onCancel: {
+                self.finishSockets()
+            }
             group.cancelAll()
         }
+        finishSockets()
+    }
+
+    /// Ends every open notification socket (the server then closes its connection).
+    func finishSockets() {
         for org in orgs {
             org.with { s in
                 for ch in s.channels.values { ch.socket?.finish() }
