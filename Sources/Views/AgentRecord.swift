@@ -15,6 +15,8 @@ struct ViewContext {
     var tuning: ViewTuning
     /// The wall's badge thresholds (docs/configuration.md, "Thresholds").
     var thresholds = ThresholdsConfig()
+    /// True once a history sink is attached: without one, buckets and day totals are not computed at all.
+    var recordsHistory = false
     private(set) var offlineCode: UInt16 = 0
     private(set) var onQueueCode: UInt16 = 0
 

@@ -69,7 +69,7 @@ extension OrgState {
     /// the gap is in it. An agent whose timeline was folded early into the bucket (a flood of change points,
     /// ``ViewTuning/maxPointsPerAgent``) counts from its fold on.
     mutating func closeBuckets(now: Int64, ctx: ViewContext, out: inout ViewOutput) {
-        guard var b = nextBucket, frozenAt == nil else { return }
+        guard ctx.recordsHistory, var b = nextBucket, frozenAt == nil else { return }
         if let r = reopenedAt {
             guard now >= r + ctx.tuning.bucketReopenGraceMs else { return }
             reopenedAt = nil

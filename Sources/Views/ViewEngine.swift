@@ -117,6 +117,7 @@ public actor ViewEngine: BridgeEventSink, LiveEntitySource {
     /// Hands closed 15-minute buckets and day totals to `sink` from now on (docs/store.md).
     public func attachHistory(_ sink: any HistorySink) {
         history = sink
+        state.ctx.recordsHistory = true
     }
 
     /// A restart's stored history for one org (before its connector starts): today's stored totals become

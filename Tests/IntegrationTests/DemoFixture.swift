@@ -69,9 +69,9 @@ enum DemoFixture {
         }
     }
 
-    /// Triggers a graceful shutdown and waits for it. A shutdown that has not finished after `seconds` is a known,
-    /// rare stall under investigation (DEVELOPERS.md, "Known issues"): it is recorded as a known issue with the
-    /// services' debug log above it, and the group is cancelled so the suite goes on.
+    /// Triggers a graceful shutdown and waits for it. A shutdown that has not finished after `seconds` (the
+    /// simulator's socket stall, fixed; kept as a safety net, DEVELOPERS.md "Known issues") is recorded as a known
+    /// issue with the services' debug log above it, and the group is cancelled so the suite goes on.
     static func stopGracefully(_ group: ServiceGroup, tasks: inout ThrowingTaskGroup<Void, any Error>,
                                seconds: Int = 30) async throws {
         await group.triggerGracefulShutdown()
