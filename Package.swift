@@ -8,6 +8,7 @@
 //   Normalizer       pure functions: raw Genesys payloads -> BridgeEvent
 //   Views            occupancy, agents, queues: deterministic state machines emitting entity changes
 //   Store            history and durability: the backend-neutral HistoryStore, its SQLite backend and writer
+//   SpeechViews      speech analytics views: AudioHook sessions joined to conversations, rollups, speech topics
 //   Audio            AudioHook (Genesys audio streaming): messages, signed upgrades, session state machine, PCMU/L16, voice activity
 //   Hub              downstream WebSocket fan-out, auth scopes, history/recovery, HTTP endpoints, dashboard
 //   Simulator        a wire-faithful Genesys Cloud stand-in with ground truth and faults
@@ -88,6 +89,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "SpeechViews",
+            dependencies: ["SwitchboardCore", "SwitchboardConfig"],
+            swiftSettings: strict
+        ),
         // zlib, for the store's document compression (the Makefile installs zlib1g-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
@@ -157,7 +163,7 @@ let package = Package(
             name: "Bridge",
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Connector", "Normalizer", "Views", "Hub", "Simulator",
-                "Store",
+                "Store", "Audio", "SpeechViews",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -194,6 +200,8 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["SwitchboardConfig", "SwitchboardCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "SwitchboardCore"], swiftSettings: strict),
+        .testTarget(name: "SpeechViewsTests", dependencies: ["SpeechViews", "SwitchboardCore", "SwitchboardConfig"],
+                    swiftSettings: strict),
         .testTarget(name: "NormalizerTests", dependencies: ["Normalizer", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "ViewsTests", dependencies: ["Views", "SwitchboardCore", "SwitchboardConfig"], swiftSettings: strict),
         .testTarget(

@@ -272,16 +272,31 @@ const TRENDS_CHECK = (orgs) => `(() => {
   box('header', document.getElementById('g-trend-box'), document.getElementById('g-cmp'));
   for (const id of ${JSON.stringify(orgs)}) box(id, document.querySelector('article.org[data-org="' + id + '"] .org-trend'));
   let tiles = 0;
+  const empty = [];
   for (const t of document.querySelectorAll('#queues .qtile[data-queue]')) {
     const s = t.querySelector('svg.q-spark');
-    if (!s || s.dataset.trend !== 'on' || !(Number(s.dataset.points) >= 1)) { out.push('queue ' + t.dataset.queue + ' has no sparkline (' + (s ? s.dataset.trend + ', ' + s.dataset.points + ' points' : 'none') + ')'); continue; }
+    if (!s || s.dataset.trend !== 'on') { out.push('queue ' + t.dataset.queue + ' has no sparkline (' + (s ? s.dataset.trend : 'none') + ')'); continue; }
+    // no point drawn: right only when the bridge has none either (a queue nobody was on for 2 hours);
+    // checked against GET /v1/history below
+    if (!(Number(s.dataset.points) >= 1)) empty.push({ queue: t.dataset.queue, from: s.dataset.from, to: s.dataset.to });
     if (t.hidden) continue;
     tiles++;
     const r = s.getBoundingClientRect(), tr = t.getBoundingClientRect();
     if (r.width < 20 || r.right > tr.right + 1 || r.bottom > tr.bottom + 1) out.push('queue ' + t.dataset.queue + ' sparkline does not fit its tile');
   }
-  return { problems: out, tiles };
+  return { problems: out, tiles, empty };
 })()`;
+// A queue sparkline without a point is a failure unless the bridge's history has no occupancy in that range.
+async function emptySparkProblems(empty) {
+  const out = [];
+  for (const e of empty) {
+    const q = new URLSearchParams({ topic: 'queue:' + e.queue, step: '15m', from: e.from || '', to: e.to || '' });
+    const body = await getJSON(opt.base + '/v1/history?' + q, opt.token);
+    const n = (body.points || []).filter(p => typeof p.occupancy === 'number').length;
+    if (n > 0) out.push('queue ' + e.queue + ' sparkline has no point, but /v1/history has ' + n + ' for ' + e.from + '–' + e.to);
+  }
+  return out;
+}
 const TRENDS_HIDDEN = `(() => {
   const out = [];
   if (document.body.dataset.trends !== 'off') out.push('body data-trends=' + document.body.dataset.trends);
@@ -323,9 +338,10 @@ async function main() {
       let trendNote = '';
       const trendProblems = [];
       if (opt.trends === 'on') {
-        try { await p.waitFor(TRENDS_READY(orgs), 'the trends (header, every org card, every queue tile)'); } catch (e) { /* reported below */ }
+        // a queue nobody was on has no point, rightly: wait a while for points, then compare with the bridge
+        try { await p.waitFor(TRENDS_READY(orgs), 'the trends (header, every org card, every queue tile)', 25000); } catch (e) { /* reported below */ }
         const t = await p.ev(TRENDS_CHECK(orgs));
-        trendProblems.push(...t.problems);
+        trendProblems.push(...t.problems, ...await emptySparkProblems(t.empty || []));
         trendNote = ', trends on header, ' + orgs.length + ' org cards and every tile';
       } else if (opt.trends === 'off') {
         try { await p.waitFor(`document.body.dataset.trends === 'off'`, 'the board to learn there is no history'); } catch (e) { /* reported below */ }

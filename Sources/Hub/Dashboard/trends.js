@@ -5,7 +5,8 @@
 // closed on the bridge, and every 5 minutes. A bridge that keeps no history (404 no-store) shows no trend
 // elements at all; a topic the token does not cover (403) shows none for that element.
 // Test hooks: body data-trends="unknown|on|off"; every trend element data-trend="on|none|forbidden|error";
-// each sparkline <svg class="spark"> data-points (today's steps drawn) and data-slots; the compare
+// each sparkline <svg class="spark"> data-points (today's steps drawn), data-slots and data-from/data-to (the
+// range asked for); the compare
 // figures data-yday and data-week (the text shown).
 'use strict';
 
@@ -13,6 +14,7 @@ const TREND_BUCKET_MS = 15 * 60 * 1000;
 const TREND_DAY_MS = 24 * 3600 * 1000;
 const BUCKET_CLOSE_GRACE_MS = 2 * 60 * 1000; // the bridge closes a bucket 2 min after it ended (docs/store.md)
 const TREND_REFRESH_MS = 5 * 60 * 1000;
+const TREND_RETRY_MS = 5 * 1000;             // first retry of a series that lacks its newest closed bucket
 const TREND_PARALLEL = 4;
 const QUEUE_TREND_SLOTS = 8;                 // 2 hours of 15-minute buckets
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -89,7 +91,8 @@ function trendsTick() {
   if (all) { trends.lastClosed = closed; trends.refreshedAt = Date.now(); }
   for (const k of wantedTrendKeys()) {
     if (trends.inFlight.has(k) || trends.waiting.includes(k)) continue;
-    if (all || !trends.series.has(k)) trends.waiting.push(k);
+    const d = trends.series.get(k);
+    if (all || !d || (d.retryAt && Date.now() >= d.retryAt)) trends.waiting.push(k);
   }
   pumpTrends();
 }
@@ -112,7 +115,14 @@ function pumpTrends() {
           trends.series.set(key, { status: 'forbidden' });
         } else if (r.ok) {
           trends.state = 'on';
-          trends.series.set(key, digestTrend(req, await r.json()));
+          const prev = trends.series.get(key), d = digestTrend(req, await r.json());
+          // The newest closed bucket missing (a bridge that has just started closes today's buckets
+          // after its first re-sync; a queue nobody was on has none): ask again soon, backing off.
+          if (!hasNewestClosed(d, serverNow())) {
+            d.retryIn = Math.min(TREND_REFRESH_MS, prev && prev.retryIn ? prev.retryIn * 2 : TREND_RETRY_MS);
+            d.retryAt = Date.now() + d.retryIn;
+          }
+          trends.series.set(key, d);
         } else if (!trends.series.has(key) || trends.series.get(key).status !== 'on') {
           trends.series.set(key, { status: 'error' });
         } // else: keep what was shown (a store busy for a moment)
@@ -152,6 +162,14 @@ function digestTrend(req, body) {
     d.week = sumTo(body.lastWeek);
   }
   return d;
+}
+
+// True when the series has a value in the newest bucket that should be closed by `now` (ended, plus the
+// bridge's closing grace), or that bucket lies outside the series.
+function hasNewestClosed(d, now) {
+  const newest = Math.floor((now - BUCKET_CLOSE_GRACE_MS) / TREND_BUCKET_MS) * TREND_BUCKET_MS - TREND_BUCKET_MS;
+  const i = Math.round((newest - d.from) / TREND_BUCKET_MS);
+  return i < 0 || i >= d.slots || d.today[i] != null;
 }
 
 // ---- drawing ----
@@ -208,6 +226,7 @@ function drawSpark(svg, d) {
   }
   svg.setAttribute('data-points', String(n));
   svg.setAttribute('data-slots', String(slots));
+  if (d) { svg.setAttribute('data-from', new Date(d.from).toISOString()); svg.setAttribute('data-to', new Date(d.from + slots * TREND_BUCKET_MS).toISOString()); }
 }
 function rangeText(d) { return d.range ? ' (height ' + pct(d.range[0]) + '–' + pct(d.range[1]) + ')' : ''; }
 
