@@ -121,6 +121,7 @@ enum StoreRestartChild {
         let json = try! JSONSerialization.data(withJSONObject: out.mapValues { $0.isFinite ? $0 : -1 }, options: [.sortedKeys])
         FileHandle.standardOutput.write(json + Data("\n".utf8))
         groupTask.cancel()
+        try? FileManager.default.removeItem(at: dir)
         exit(0)
     }
 
@@ -133,6 +134,7 @@ enum StoreRestartChild {
         guard let base = await run.waitForLine("listening on http://", timeout: 120)?
             .replacingOccurrences(of: "listening on ", with: "") else {
             log("store-restart: the \(label) bridge did not listen")
+            if run.process.isRunning { run.process.terminate() }
             return nil
         }
         var ready = Double.nan
