@@ -61,7 +61,7 @@ function startWithTopics() {
   for (const n of (req.length ? req : ['global'])) model.topics.set(n, topicState(n));
   model.attempt = 0;
   model.notice = null;
-  resetTrends();
+  resetTrends(); speechReset();
   markAll();
   connect();
   for (const t of model.topics.values()) prefetch(t);
@@ -99,11 +99,11 @@ $('signout').addEventListener('click', () => {
   closeStream();
   model.connected = false; model.conn = 'signed-out';
   model.topics.clear();
-  resetTrends();
+  resetTrends(); speechReset();
   markAll(); scheduleRender();
   showSignin('');
 });
-setInterval(() => { dirty.tick = true; scheduleRender(); trendsTick(); }, 1000);
+setInterval(() => { dirty.tick = true; scheduleRender(); trendsTick(); speechSync(false); }, 1000);
 if (window.ResizeObserver) {
   new ResizeObserver(onHeatResize).observe(heatWrap);
   // the queue panel and the org strip change size when a banner, a strip or a row of cards comes or goes:
@@ -119,11 +119,12 @@ canvasEl.addEventListener('mouseleave', onHeatMouseLeave);
 canvasEl.addEventListener('click', onHeatClick);
 $('size-switch').addEventListener('click', onSizeSwitchClick);
 // navigation (nav.js): org cards, queue tiles, agent rows and chips, breadcrumbs; Enter/Space on focus too
-for (const id of ['orgs', 'queues', 'queue-view', 'quality', 'crumbs', 'agent-panel']) {
+for (const id of ['orgs', 'queues', 'queue-view', 'quality', 'speech', 'crumbs', 'agent-panel']) {
   $(id).addEventListener('click', activate);
   $(id).addEventListener('keydown', activate);
 }
 $('quality').addEventListener('click', onQualityClick);
+$('speech').addEventListener('click', onSpeechClick);
 $('agent-panel').addEventListener('click', onDrillClick);
 $('ap-close').addEventListener('click', closeAgent);
 $('q-pager').addEventListener('click', onPagerClick);

@@ -1,0 +1,172 @@
+// Switchboard dashboard — speech strip (docs/dashboard.md "Speech"; docs/protocol.md "Speech topics"): the
+// monitored calls' live speech analytics from the `speech:global` / `speech:<org>` topics, which follow the
+// board's own topics on the same socket (global → speech:global, org:X → speech:X). One line per org: calls
+// live now, today's talk ratio, silence and overtalk; "details" opens the org's live calls (worst first) and
+// its queues' silence/overtalk bars. A token that may not read the speech topic shows no strip.
+// Test hooks: #speech data-topics (the speech topics live), each line data-org, data-live, data-calls; the
+// details' rows data-call (call id) with data-overtalk / data-silence (shares), bars data-queue.
+'use strict';
+
+const speech = {
+  topics: new Map(), // name → {name, status, epoch, seq, calls, agents, queues, orgs, totals}
+  open: null,        // org id whose details are open
+  dirty: true,
+};
+
+function speechTopicFor(name) {
+  if (name === 'global') return 'speech:global';
+  const m = /^org:([^:]+)$/.exec(name);
+  return m ? 'speech:' + m[1] : null;
+}
+function speechStore(name) {
+  return { name, status: 'pending', epoch: null, seq: null, calls: new Map(), agents: new Map(), queues: new Map(), orgs: new Map(), totals: null };
+}
+
+// Called every second and when the socket opens: subscribe the speech topics that follow the board's.
+function speechSync(reopened) {
+  const want = new Set();
+  for (const t of model.topics.values()) {
+    if (t.status === 'forbidden' || t.status === 'unknown') continue;
+    const n = speechTopicFor(t.name);
+    if (n) want.add(n);
+  }
+  for (const [n, t] of speech.topics) {
+    if (!want.has(n)) { send({ op: 'unsubscribe', topic: n }); speech.topics.delete(n); speech.dirty = true; }
+  }
+  for (const n of want) {
+    let t = speech.topics.get(n);
+    if (!t) { t = speechStore(n); speech.topics.set(n, t); send({ op: 'subscribe', topic: n }); continue; }
+    if (reopened && t.status !== 'forbidden' && t.status !== 'unknown') {
+      const msg = { op: 'subscribe', topic: n };
+      if (t.epoch != null && t.seq != null) msg.since = { epoch: t.epoch, seq: t.seq };
+      send(msg);
+    }
+  }
+}
+function speechReset() { speech.topics.clear(); speech.open = null; speech.dirty = true; }
+
+// A stream message of a speech topic (stream.js hands them over); true when it was one.
+function onSpeechMessage(m) {
+  const name = m.topic != null ? String(m.topic) : '';
+  if (!name.startsWith('speech:')) return false;
+  const t = speech.topics.get(name);
+  if (!t) return true;
+  switch (m.type) {
+    case 'snapshot': {
+      const d = m.data || {};
+      Object.assign(t, speechStore(name), { status: 'live', epoch: m.epoch != null ? m.epoch : null, seq: num(m.seq) != null ? m.seq : 0 });
+      for (const k of ['calls', 'agents', 'queues', 'orgs']) for (const e of d[k] || []) if (e && e.id != null) t[k].set(String(e.id), e);
+      t.totals = d.totals || null;
+      break;
+    }
+    case 'delta': {
+      if (t.seq == null) return true;
+      if (m.epoch != null && t.epoch != null && m.epoch !== t.epoch) { speechResubscribe(t); return true; }
+      const seq = num(m.seq);
+      if (seq != null) {
+        if (seq <= t.seq) return true;
+        if (seq !== t.seq + 1) { speechResubscribe(t); return true; }
+        t.seq = seq;
+      }
+      for (const c of m.changes || []) {
+        if (!c) continue;
+        const kind = String(c.kind || '');
+        if (kind === 'totals') { t.totals = c.removed ? null : (c.data || null); continue; }
+        const map = t[kind];
+        if (!(map instanceof Map)) continue;
+        const id = String(c.id != null ? c.id : (c.data && c.data.id));
+        if (c.removed) map.delete(id); else if (c.data) map.set(id, c.data);
+      }
+      break;
+    }
+    case 'recovered': t.status = 'live'; break;
+    case 'unsubscribed': if (m.reason === 'forbidden') t.status = 'forbidden'; break;
+    case 'error': t.status = String(m.code) === 'forbidden' ? 'forbidden' : 'unknown'; break;
+    default: break;
+  }
+  speech.dirty = true;
+  scheduleRender();
+  return true;
+}
+function speechResubscribe(t) {
+  send({ op: 'unsubscribe', topic: t.name });
+  Object.assign(t, speechStore(t.name));
+  send({ op: 'subscribe', topic: t.name });
+}
+
+// The merged speech model of every live speech topic (usually one).
+function speechView() {
+  const v = { calls: new Map(), agents: new Map(), queues: new Map(), orgs: new Map(), topics: [] };
+  for (const t of speech.topics.values()) {
+    if (t.status !== 'live') continue;
+    v.topics.push(t.name);
+    for (const k of ['calls', 'agents', 'queues', 'orgs']) for (const [id, e] of t[k]) v[k].set(id, e);
+  }
+  return v;
+}
+
+const spPct = (x) => typeof x === 'number' && isFinite(x) ? Math.round(x * 100) + '%' : '—';
+const spRatio = (x) => typeof x === 'number' && isFinite(x) ? x.toFixed(x >= 10 ? 0 : 1) : '—';
+function spLevel(share, warn, crit) { return typeof share !== 'number' ? '' : share >= crit ? 'qcrit' : share >= warn ? 'qwarn' : 'qok'; }
+const OVERTALK_WARN = 0.08, OVERTALK_CRIT = 0.15, SILENCE_WARN = 0.25, SILENCE_CRIT = 0.4;
+
+function renderSpeech(v, orgList) {
+  const host = $('speech');
+  if (!host) return;
+  if (!speech.dirty && host._orgsKey === orgList.map(o => o.id).join(',')) return;
+  speech.dirty = false;
+  host._orgsKey = orgList.map(o => o.id).join(',');
+  const sv = speechView();
+  setAttr(host, 'data-topics', sv.topics.join(','));
+  const rows = [];
+  let details = '';
+  for (const org of orgList) {
+    const id = String(org.id), o = sv.orgs.get(id);
+    if (!o || !(o.calls > 0 || o.live > 0)) continue;
+    const open = speech.open === id;
+    rows.push(`<div class="sp-org" data-org="${escapeAttr(id)}" data-live="${o.live || 0}" data-calls="${o.calls || 0}">`
+      + `<div class="util-name">${escapeAttr(org.name || org.id)}</div>`
+      + `<div class="q-line" title="Today: ${o.calls} call(s) monitored; agent talk ÷ customer talk ${spRatio(o.talkRatio)}; both quiet ${spPct(o.silenceShare)}, both talking ${spPct(o.overtalkShare)} of the audio">`
+      + `<b>${o.live || 0}</b> live · ratio <b>${spRatio(o.talkRatio)}</b> · silence <b class="${spLevel(o.silenceShare, SILENCE_WARN, SILENCE_CRIT)}">${spPct(o.silenceShare)}</b>`
+      + ` · overtalk <b class="${spLevel(o.overtalkShare, OVERTALK_WARN, OVERTALK_CRIT)}">${spPct(o.overtalkShare)}</b></div>`
+      + `<button type="button" class="q-toggle" data-speech-org="${escapeAttr(id)}" aria-expanded="${open}">${open ? 'hide' : 'details'}</button></div>`);
+    if (open) details = speechDetails(v, sv, org);
+  }
+  host.hidden = rows.length === 0;
+  const html = rows.length === 0 ? '' : `<div class="util-head"><span>Speech · monitored calls (AudioHook) · today</span></div>` + rows.join('') + details;
+  if (host._html !== html) { host._html = html; host.innerHTML = html; }
+}
+
+// The open org's live calls, worst first (overtalk, then silence), and its queues' bars.
+function speechDetails(v, sv, org) {
+  const id = String(org.id);
+  const name = (map, key) => { const e = key && map.get(String(key)); return e && e.name ? e.name : key ? String(key).split('/').pop().slice(0, 8) : 'not yet known'; };
+  const calls = [...sv.calls.values()].filter(c => String(c.org) === id && c.state !== 'ended')
+    .sort((a, b) => (b.overtalkShare || 0) - (a.overtalkShare || 0) || (b.silenceShare || 0) - (a.silenceShare || 0)).slice(0, 8);
+  const rows = calls.map(c => `<div class="sp-call" data-call="${escapeAttr(String(c.id))}" data-overtalk="${c.overtalkShare}" data-silence="${c.silenceShare}"`
+    + (c.agent ? ` data-open-agent="${escapeAttr(String(c.agent))}" tabindex="0" role="link"` : '') + `>`
+    + `<span class="qn">${escapeAttr(name(v.agents, c.agent))}</span><span class="sp-q">${escapeAttr(name(v.queues, c.queue))}</span>`
+    + `<span>${clockDur((c.analysedMs || 0) + (c.gapMs || 0))}${c.state === 'paused' ? ' ⏸' : ''}</span>`
+    + `<span>ratio ${spRatio(c.talkRatio)}</span>`
+    + `<span class="${spLevel(c.overtalkShare, OVERTALK_WARN, OVERTALK_CRIT)}">over ${spPct(c.overtalkShare)}</span>`
+    + `<span class="${spLevel(c.silenceShare, SILENCE_WARN, SILENCE_CRIT)}">sil ${spPct(c.silenceShare)}</span></div>`);
+  const queues = [...sv.queues.values()].filter(q => String(q.org) === id && q.analysedMs > 0)
+    .sort((a, b) => (b.overtalkShare || 0) + (b.silenceShare || 0) - (a.overtalkShare || 0) - (a.silenceShare || 0));
+  const bars = queues.map(q => `<div class="sp-bar" data-queue="${escapeAttr(String(q.id))}" title="${escapeAttr(name(v.queues, q.id))}: silence ${spPct(q.silenceShare)}, overtalk ${spPct(q.overtalkShare)}, ratio ${spRatio(q.talkRatio)}, ${q.calls} call(s) today">`
+    + `<span class="qn">${escapeAttr(name(v.queues, q.id))}</span><span class="sp-track"><i class="sp-sil" style="width:${Math.round((q.silenceShare || 0) * 100)}%"></i>`
+    + `<i class="sp-over" style="width:${Math.round((q.overtalkShare || 0) * 100)}%"></i></span><span>${spPct(q.silenceShare)} / ${spPct(q.overtalkShare)}</span></div>`);
+  return `<div class="q-details sp-details" data-org="${escapeAttr(id)}" role="region" aria-label="Speech details ${escapeAttr(org.name || org.id)}">`
+    + `<div class="q-details-head">${escapeAttr(org.name || org.id)} · live calls, worst first · queues today (silence / overtalk)`
+    + `<button type="button" class="q-toggle" data-speech-org="${escapeAttr(id)}" aria-expanded="true">close</button></div>`
+    + `<div class="sp-calls">${rows.join('') || '<em>no call live now</em>'}</div>`
+    + `<div class="sp-bars" data-speech-queues="${queues.length}">${bars.join('')}</div></div>`;
+}
+
+function onSpeechClick(e) {
+  const b = e.target.closest('button[data-speech-org]');
+  if (b) {
+    const id = b.dataset.speechOrg;
+    speech.open = speech.open === id ? null : id;
+    speech.dirty = true; scheduleRender();
+  }
+}
