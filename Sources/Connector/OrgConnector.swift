@@ -334,8 +334,10 @@ public struct OrgConnector: Service {
             report(org.id, organization.id)
         } catch is CancellationError {
         } catch {
-            logger.warning("could not read the organization id (GET /api/v2/organizations/me); AudioHook sessions of this org "
-                           + "are refused unless its audio.organizationId is configured", metadata: ["error": "\(error)"])
+            logger.warning("""
+                could not read the organization id (GET /api/v2/organizations/me); AudioHook sessions of this org \
+                are refused unless its audio.organizationId is configured
+                """, metadata: ["error": "\(error)"])
         }
         // The group ends when its first task does: stay until cancelled.
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }

@@ -1,6 +1,7 @@
 import Audio
 import Bridge
 import Foundation
+import HTTPTypes
 import Hub
 import HummingbirdWSClient
 import Logging

@@ -7,8 +7,7 @@ import Testing
 /// upgrade, the session protocol and the speech events.
 @Suite("AudioHook listener", .serialized)
 struct AudioHookListenerTests {
-    static let media: [[String: Any]] = []
-    static let open = { (sessionId: String, conversationId: String) -> AudioHookMessage.Parameters in
+    static func open(_ sessionId: String, _ conversationId: String) -> AudioHookMessage.Parameters {
         .open(.init(organizationId: AudioHookHarness.organizationId, conversationId: conversationId,
                     participant: .init(id: "p-1", ani: "tel:+15551230000", dnis: "tel:+15559870000"),
                     media: [.pcmuStereo]))
