@@ -9,7 +9,7 @@ import Testing
 struct AudioHookListenerTests {
     static func open(_ sessionId: String, _ conversationId: String) -> AudioHookMessage.Parameters {
         .open(.init(organizationId: AudioHookHarness.organizationId, conversationId: conversationId,
-                    participant: .init(id: "p-1", ani: "tel:+15551230000", dnis: "tel:+15559870000"),
+                    participant: .init(id: "b0000000-0000-4000-8000-000000000001", ani: "tel:+15551230000", dnis: "tel:+15559870000"),
                     media: [.pcmuStereo]))
     }
 
@@ -24,7 +24,7 @@ struct AudioHookListenerTests {
             try await AudioHookScript.connect(port: h.port, sessionId: session, headers: h.headers(sessionId: session)) { s in
                 try await s.send(Self.open(session, conversation))
                 let opened = try await s.read()
-                #expect(opened["type"] as? String == "opened")
+                #expect(opened["type"] as? String == "opened", "\(opened)")
                 #expect(opened["clientseq"] as? Int == 1)
                 let params = try #require(opened["parameters"] as? [String: Any])
                 let media = try #require((params["media"] as? [[String: Any]])?.first)
@@ -124,7 +124,7 @@ struct AudioHookListenerTests {
             let session = UUID().uuidString.lowercased()
             try await AudioHookScript.connect(port: h.port, sessionId: session, headers: h.headers(sessionId: session)) { s in
                 try await s.send(.open(.init(organizationId: "99999999-0000-4000-8000-000000000000",
-                                             conversationId: UUID().uuidString.lowercased(), participant: .init(id: "p"),
+                                             conversationId: UUID().uuidString.lowercased(), participant: .init(id: "b0000000-0000-4000-8000-000000000002"),
                                              media: [.pcmuStereo])))
                 let disconnect = try await s.read()
                 #expect(disconnect["type"] as? String == "disconnect")
