@@ -14,7 +14,10 @@ import Foundation
 ///    after it; ``metrics`` counts final windows only (they lag the audio by at most `hangover`),
 ///    ``finish()`` finalises the rest.
 /// 4. Each final window adds its length to the talk time of each talking channel, to overtalk when
-///    both talk, to silence when none does (and to the current silence run).
+///    both talk, to silence when none does (and to the current silence run). Overtalk is also counted
+///    per channel, to the channel whose current spurt began later (the one who cut in; a spurt begins
+///    at the first final talking window after a non-talking one or a gap); when both spurts began in
+///    the same window it is split evenly, so the channels' overtalk sums to the total.
 /// 5. Speech level: the power mean of the channel's active windows, in dBFS.
 ///
 /// Memory is a few words per channel whatever the call length: window sums, a 64-bit history of talk
@@ -68,6 +71,17 @@ public struct VoiceActivityAnalyzer: Sendable {
     private var gapSamples: Int64 = 0
     private var silenceRun: Int64 = 0
     private var longestSilence: Int64 = 0
+    // Per-channel overtalk: who cut in. `final` counts finalised windows; a spurt begins at the first
+    // final talking window after a non-talking one (or a gap).
+    private var finalWindows: Int64 = 0
+    private var wasTalking0 = false
+    private var wasTalking1 = false
+    private var spurtStart0: Int64 = 0
+    private var spurtStart1: Int64 = 0
+    /// Overtalk counted to channel 0 / 1 (its spurt began later), and to neither (both began together).
+    private var overtalkSamples0: Int64 = 0
+    private var overtalkSamples1: Int64 = 0
+    private var overtalkTieSamples: Int64 = 0
 
     /// - Parameters:
     ///   - channels: the medium's channels in interleaving order (one or two).
@@ -180,12 +194,19 @@ public struct VoiceActivityAnalyzer: Sendable {
         func level(_ power: Double, _ windows: Int64) -> Double? {
             windows == 0 ? nil : 10 * log10Safe(power / Double(windows) / Self.fullScale)
         }
-        var perChannel = [VoiceActivityMetrics.Channel(channel: channels[0], talkMs: ms(talkSamples0),
-                                                      speechLevelDbfs: level(speechPower0, activeWindows0))]
+        let analysedMs = ms(analysedSamples), overtalkMs = ms(overtalkSamples)
+        // Channel 0's share (its own plus half the ties); channel 1 gets the rest, so the two sum to the total.
+        let overtalk0 = channels.count == 2 ? min(overtalkMs, ms(overtalkSamples0 + overtalkTieSamples / 2)) : 0
+        let talk0 = ms(talkSamples0)
+        var perChannel = [VoiceActivityMetrics.Channel(channel: channels[0], talkMs: talk0,
+                                                      speechLevelDbfs: level(speechPower0, activeWindows0),
+                                                      silenceMs: analysedMs - talk0, overtalkMs: overtalk0)]
         if channels.count == 2 {
-            perChannel.append(.init(channel: channels[1], talkMs: ms(talkSamples1), speechLevelDbfs: level(speechPower1, activeWindows1)))
+            let talk1 = ms(talkSamples1)
+            perChannel.append(.init(channel: channels[1], talkMs: talk1, speechLevelDbfs: level(speechPower1, activeWindows1),
+                                    silenceMs: analysedMs - talk1, overtalkMs: overtalkMs - overtalk0))
         }
-        return VoiceActivityMetrics(analysedMs: ms(analysedSamples), silenceMs: ms(silenceSamples), overtalkMs: ms(overtalkSamples),
+        return VoiceActivityMetrics(analysedMs: analysedMs, silenceMs: ms(silenceSamples), overtalkMs: overtalkMs,
                                     longestSilenceMs: ms(longestSilence), gapMs: ms(gapSamples), channels: perChannel)
     }
 
@@ -247,7 +268,21 @@ public struct VoiceActivityAnalyzer: Sendable {
         let t1 = channels.count == 2 && (talk1 >> UInt64(bit)) & 1 == 1
         if t0 { talkSamples0 += samples }
         if t1 { talkSamples1 += samples }
-        if t0 && t1 { overtalkSamples += samples }
+        if t0 && !wasTalking0 { spurtStart0 = finalWindows }
+        if t1 && !wasTalking1 { spurtStart1 = finalWindows }
+        wasTalking0 = t0
+        wasTalking1 = t1
+        finalWindows += 1
+        if t0 && t1 {
+            overtalkSamples += samples
+            if spurtStart0 > spurtStart1 {
+                overtalkSamples0 += samples
+            } else if spurtStart1 > spurtStart0 {
+                overtalkSamples1 += samples
+            } else {
+                overtalkTieSamples += samples
+            }
+        }
         analysedSamples += samples
         if !t0 && !t1 {
             silenceSamples += samples
@@ -274,6 +309,9 @@ public struct VoiceActivityAnalyzer: Sendable {
         lastActive0 = nil
         lastActive1 = nil
         silenceRun = 0
+        // A gap ends every spurt: talk after it begins a new one.
+        wasTalking0 = false
+        wasTalking1 = false
     }
 }
 

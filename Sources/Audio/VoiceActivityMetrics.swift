@@ -6,11 +6,18 @@ public struct VoiceActivityMetrics: Sendable, Equatable, Codable {
         public var talkMs: Int64
         /// Power mean of the channel's active windows, dBFS; nil before any voice.
         public var speechLevelDbfs: Double?
+        /// This channel quiet: analysed − its talk.
+        public var silenceMs: Int64
+        /// Both talking, counted to this channel when its current spurt began later than the other's
+        /// (it cut in); half of it when both began in the same window. The channels' sum is the call's overtalk.
+        public var overtalkMs: Int64
 
-        public init(channel: AudioChannel, talkMs: Int64, speechLevelDbfs: Double?) {
+        public init(channel: AudioChannel, talkMs: Int64, speechLevelDbfs: Double?, silenceMs: Int64 = 0, overtalkMs: Int64 = 0) {
             self.channel = channel
             self.talkMs = talkMs
             self.speechLevelDbfs = speechLevelDbfs
+            self.silenceMs = silenceMs
+            self.overtalkMs = overtalkMs
         }
     }
 

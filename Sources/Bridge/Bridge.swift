@@ -1,8 +1,10 @@
 import AsyncHTTPClient
+import Audio
 import Connector
 import Foundation
 import Hub
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Store
 import SwitchboardConfig
@@ -29,15 +31,21 @@ public final class Bridge: Service, Sendable {
     let clock: any WallClock
     let logger: Logger
     let onListening: @Sendable (String, Int) async -> Void
+    /// Where AudioHook sessions report (the speech views).
+    let speechSink: any SpeechEventSink
     private let readyParts = LockedParts()
 
     /// - Parameters:
     ///   - source: the configuration and whether to watch it.
     ///   - clock: business time for the views (a `ScaledClock` shared with the simulator in the demo).
+    ///   - speechSink: where AudioHook sessions report; default a sink that counts and logs them.
     ///   - onListening: called with host and bound port once the HTTP server listens.
     public init(source: ConfigurationSource, clock: any WallClock = SystemClock(),
                 logger: Logger = .switchboard("bridge"),
+                speechSink: (any SpeechEventSink)? = nil,
                 onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) {
+        // replaced by the speech views at merge
+        self.speechSink = speechSink ?? LoggingSpeechSink(logger: .switchboard("speech"))
         self.source = source
         self.clock = clock
         self.logger = logger
@@ -86,9 +94,13 @@ public final class Bridge: Service, Sendable {
             running.hubState = hub.resumeState(clean: false, at: clock.now())
             try await history.store.write(running)
         }
+        let audio = AudioHookServer(orgs: Bridge.audioOrgs(config), sink: speechSink, clock: clock,
+                                    metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
+                                    logger: .switchboard("audiohook"))
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
-                                      history: history, configPath: path)
+                                      history: history, configPath: path, audio: audio)
         var connectorOptions = OrgConnector.Options()
+        connectorOptions.onOrganization = { org, organizationId in audio.learned(organizationId: organizationId, for: org) }
         var sink: any BridgeEventSink = views
         if let history {
             connectorOptions.warmStart = { history.takeWarmStart($0) }
@@ -104,7 +116,7 @@ public final class Bridge: Service, Sendable {
                 http: HTTPClient.shared, sink: sink, clock: clock, observer: observer, options: connectorOptions,
                 onAlert: { alert in hub.publish(alert: alert) }))
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
-                                store: history?.store)
+                                store: history?.store, audio: audio)
         readyParts.set(parts)
 
         let host = config.server.listen.host
@@ -115,6 +127,7 @@ public final class Bridge: Service, Sendable {
             readiness: { await observer.readiness(supervisor: supervisor) },
             drillDown: supervisor,
             history: history?.store,
+            upgradeRoutes: [audio.upgradeRoute],
             logger: .switchboard("http"),
             onListening: { port in
                 bound.withLock { $0 = true }
@@ -201,6 +214,8 @@ public struct BridgeParts: Sendable {
     let observer: BridgeObserver
     /// The history store; nil with `store: none`.
     public let store: SQLiteHistoryStore?
+    /// The `/audiohook/v1` sessions.
+    public let audio: AudioHookServer
 }
 
 /// Errors from composing the bridge.

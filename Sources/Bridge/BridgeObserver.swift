@@ -1,3 +1,4 @@
+import Audio
 import Connector
 import Foundation
 import GenesysAPI
@@ -29,9 +30,12 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     let history: BridgeHistory?
     let configPath: String?
+    /// AudioHook's org registry follows every configuration in force.
+    let audio: AudioHookServer?
 
     init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger,
-         history: BridgeHistory? = nil, configPath: String? = nil) {
+         history: BridgeHistory? = nil, configPath: String? = nil, audio: AudioHookServer? = nil) {
+        self.audio = audio
         self.history = history
         self.configPath = configPath
         self.hub = hub
@@ -48,6 +52,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         let wasRejected = !rejected.isEmpty
         rejected = []
         orgIDs = config.orgs.map(\.id)
+        audio?.setOrgs(Bridge.audioOrgs(config))
         history?.audit(path: configPath, outcome: .accepted, summary: diff.map { $0.summary } ?? "started with "
                        + "\(config.orgs.count) org\(config.orgs.count == 1 ? "" : "s"): "
                        + config.orgs.map(\.id.rawValue).joined(separator: ", "), at: SystemClock.realNow())

@@ -45,6 +45,9 @@ public struct OrgConnector: Service {
         /// Today's utilization a restart's store holds for an org (docs/store.md, "Restart"): the poller starts
         /// from it and does not fetch its closed intervals again. Asked once, when the poller starts.
         public var utilizationSeed: @Sendable (OrgID) async -> UtilizationSeed? = { _ in nil }
+        /// Called with the org's Genesys organization id (`GET /api/v2/organizations/me`), asked once per
+        /// connector start for orgs with an `audio:` section (AudioHook routes upgrades by it). Default: not asked.
+        public var onOrganization: (@Sendable (OrgID, String) -> Void)? = nil
         /// Jitter source for backoff (tests pin it).
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
         public init() {}
@@ -109,6 +112,9 @@ public struct OrgConnector: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await tokens.run() }
             group.addTask { await self.connectionLoop(rest: rest, tokens: tokens) }
+            if let onOrganization = options.onOrganization, org.audio != nil {
+                group.addTask { await self.learnOrganization(rest: rest, report: onOrganization) }
+            }
             if options.quality {
                 group.addTask {
                     await QualityPoller(org: org, rest: rest, sink: sink, clock: clock, tick: options.tickInterval,
@@ -317,6 +323,24 @@ public struct OrgConnector: Service {
 
     func alert(_ kind: StreamAlert.Kind, _ message: String) {
         onAlert(StreamAlert(kind: kind, org: org.id, since: clock.now(), message: message))
+    }
+
+    /// Asks for the org's Genesys organization id once (the REST client waits for a token and retries);
+    /// a failure is logged, and AudioHook upgrades of the org stay refused unless the YAML names the id.
+    private func learnOrganization(rest: GenesysRESTClient, report: @Sendable (OrgID, String) -> Void) async {
+        do {
+            let organization = try await rest.organization()
+            logger.info("organization learned", metadata: ["organizationId": "\(organization.id)"])
+            report(org.id, organization.id)
+        } catch is CancellationError {
+        } catch {
+            logger.warning("""
+                could not read the organization id (GET /api/v2/organizations/me); AudioHook sessions of this org \
+                are refused unless its audio.organizationId is configured
+                """, metadata: ["error": "\(error)"])
+        }
+        // The group ends when its first task does: stay until cancelled.
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
     }
 
     private func tokenEvent(_ event: TokenManager.Event) {

@@ -199,7 +199,7 @@ struct VoiceActivityAnalyzerTests {
     }
 
     @Test func memoryDoesNotGrowWithTheCall() {
-        #expect(MemoryLayout<VoiceActivityAnalyzer>.size < 320)
+        #expect(MemoryLayout<VoiceActivityAnalyzer>.size < 400)
         var a = VoiceActivityAnalyzer(media: .pcmuStereo)
         let frame = [UInt8](repeating: 0xFF, count: 3200)
         for _ in 0..<(5 * 60 * 10) { a.process(pcmu: frame) }  // ten minutes

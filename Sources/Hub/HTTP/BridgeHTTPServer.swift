@@ -28,6 +28,7 @@ import SwitchboardCore
 ///   - configuration: listen address, listener timeouts and limits, frame and connection limits, ping interval.
 ///   - readiness: the report `/readyz` serves.
 ///   - drillDown: runs `GET /v1/utilization/details` through the org's connector (nil: 503).
+///   - upgradeRoutes: other WebSocket endpoints (AudioHook's `/audiohook/v1`), each decided before its upgrade.
 ///   - onListening: called with the bound port once the server listens (port 0 picks a free one).
 public func makeBridgeApplication(
     hub: StreamHub,
@@ -35,6 +36,7 @@ public func makeBridgeApplication(
     readiness: @escaping @Sendable () async -> ReadinessReport,
     drillDown: (any UtilizationDrillDown)? = nil,
     history: (any HistoryStore)? = nil,
+    upgradeRoutes: [WebSocketUpgradeRoute] = [],
     logger: Logger = .switchboard("http"),
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
@@ -46,13 +48,18 @@ public func makeBridgeApplication(
 
     let stream = StreamUpgrade(hub: hub, configuration: configuration, logger: logger)
     let policy = ConnectionGatePolicy(configuration: configuration, streamPath: "/v1/stream", metrics: hub.metrics,
-                                      logger: logger) { head in
+                                      logger: logger, routes: upgradeRoutes) { head in
         await BridgeRoutes.streamAdmission(StreamRequestFacts(head), hub: hub) == nil
     }
     return Application(
         router: router,
         server: .gatedWebSocketUpgrade(configuration: streamChannelConfiguration(configuration), policy: policy) {
-            request, channel, _ in stream.shouldUpgrade(request, channel: channel)
+            request, channel, _ in
+            // A route the gate accepted for this connection (its handler waits there); else the stream.
+            if let handler = policy.pendingRoutes.take(for: channel) {
+                return .upgrade([:]) { inbound, outbound, _ in try await handler(inbound, outbound) }
+            }
+            return stream.shouldUpgrade(request, channel: channel)
         },
         configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port),
                              serverName: "switchboard"),

@@ -28,6 +28,8 @@ extension ConnectionGate {
             case plain
             /// Asks for a WebSocket on the stream path.
             case streamUpgrade
+            /// Asks for a WebSocket on the path of a ``WebSocketUpgradeRoute``.
+            case routeUpgrade
             /// Asks for an upgrade anywhere else (nothing else upgrades).
             case otherUpgrade
         }
@@ -82,7 +84,7 @@ extension ConnectionGate {
                 case .plain:
                     state = .http(responding: false, closeAfterResponse: false)
                     return .forward
-                case .streamUpgrade:
+                case .streamUpgrade, .routeUpgrade:
                     state = .deciding
                     return .decide
                 case .otherUpgrade:
@@ -108,6 +110,14 @@ extension ConnectionGate {
             }
             state = .http(responding: false, closeAfterResponse: true)
             return .forwardRefused
+        }
+
+        /// A route refused the held request and the gate answers it itself: true when it may (the
+        /// connection is still open), after which the connection closes once the answer is written.
+        mutating func refusedByRoute() -> Bool {
+            guard state == .deciding else { return false }
+            state = .done
+            return true
         }
 
         /// The header-read timer fired: true when the connection must close.

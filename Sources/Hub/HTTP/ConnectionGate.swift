@@ -117,6 +117,10 @@ final class ConnectionGate: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func decide(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        if let route = policy.route(for: head) {
+            decideRoute(route, head: head, context: context)
+            return
+        }
         let promise = context.eventLoop.makePromise(of: Bool.self)
         let admit = policy.admit
         promise.completeWithTask { await admit(head) }
@@ -132,6 +136,34 @@ final class ConnectionGate: ChannelDuplexHandler, RemovableChannelHandler {
                 forwardHeld(context, refuse: true)
             case .none:
                 held = []
+            }
+        }
+    }
+
+    /// A ``WebSocketUpgradeRoute``'s request: accepted, it goes on to the upgrader with its handler
+    /// waiting in the policy's pending routes; refused, the gate answers it and closes.
+    private func decideRoute(_ route: WebSocketUpgradeRoute, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let request = WebSocketUpgradeRoute.Head(
+            method: head.method.rawValue, target: head.uri, headers: head.headers.map { ($0.name, $0.value) },
+            remote: context.channel.remoteAddress.map(ConnectionGatePolicy.describe) ?? "-")
+        let promise = context.eventLoop.makePromise(of: WebSocketUpgradeRoute.Decision.self)
+        promise.completeWithTask { await route.decide(request) }
+        let pending = policy.pendingRoutes
+        promise.futureResult.assumeIsolated().whenSuccess { [self] decision in
+            switch decision {
+            case .accept(let handler):
+                guard machine.decided(admit: true) == .forwardAndLeave else { return }
+                pending.put(handler, for: context.channel)
+                forwardHeld(context, refuse: false)
+                release()
+                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            case .refuse(let status, let contentType, let body):
+                guard machine.refusedByRoute() else { return }
+                held = []
+                let written = context.eventLoop.makePromise(of: Void.self)
+                writeResponse(status: status, contentType: contentType, body: ByteBuffer(string: body), context: context,
+                              promise: written)
+                written.futureResult.assumeIsolated().whenComplete { [self] _ in closeBeforeFirstRequest(context) }
             }
         }
     }
@@ -186,9 +218,14 @@ final class ConnectionGate: ChannelDuplexHandler, RemovableChannelHandler {
         let (code, message) = status == 431
             ? ("header-too-large", "the request line and headers exceed \(policy.maxHeaderBytes) bytes")
             : ("bad-request", "the request could not be parsed as HTTP/1.1")
-        let body = HubFrame.error(code, message)
+        writeResponse(status: status, contentType: "application/json; charset=utf-8", body: HubFrame.error(code, message),
+                      context: context, promise: promise)
+    }
+
+    private func writeResponse(status: Int, contentType: String, body: ByteBuffer, context: ChannelHandlerContext,
+                               promise: EventLoopPromise<Void>) {
         var headers = HTTPHeaders(SecurityHeaders.fixed.map { ($0.name.rawName, $0.value) })
-        headers.add(name: "content-type", value: "application/json; charset=utf-8")
+        headers.add(name: "content-type", value: contentType)
         headers.add(name: "content-length", value: String(body.readableBytes))
         headers.add(name: "connection", value: "close")
         let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers)

@@ -22,6 +22,10 @@ final class ConnectionGatePolicy: Sendable {
     let streamPath: String
     /// Decides a stream upgrade request: true lets it through to the upgrader.
     let admit: @Sendable (HTTPRequestHead) async -> Bool
+    /// Other WebSocket endpoints, decided by their own routes.
+    let routes: [WebSocketUpgradeRoute]
+    /// Route upgrades accepted and waiting for the upgrader.
+    let pendingRoutes = PendingRouteUpgrades()
     let metrics: HubMetrics
     let logger: Logger
     private let unauthenticated = Atomic<Int>(0)
@@ -29,7 +33,9 @@ final class ConnectionGatePolicy: Sendable {
     private let lastWarning = Atomic<UInt64>(0)
 
     init(configuration: ServerConfig, streamPath: String, metrics: HubMetrics, logger: Logger,
+         routes: [WebSocketUpgradeRoute] = [],
          admit: @escaping @Sendable (HTTPRequestHead) async -> Bool) {
+        self.routes = routes
         headerReadTimeout = TimeAmount(configuration.headerReadTimeout)
         maxUnauthenticated = configuration.maxUnauthenticatedConnections
         maxHeaderBytes = configuration.maxHeaderBytes
@@ -60,7 +66,15 @@ final class ConnectionGatePolicy: Sendable {
         guard !upgrade.isEmpty else { return .plain }
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let websocket = upgrade.contains { $0.lowercased() == "websocket" }
-        return websocket && path == streamPath ? .streamUpgrade : .otherUpgrade
+        guard websocket else { return .otherUpgrade }
+        if path == streamPath { return .streamUpgrade }
+        return route(for: head) != nil ? .routeUpgrade : .otherUpgrade
+    }
+
+    /// The route whose path the head asks for.
+    func route(for head: HTTPRequestHead) -> WebSocketUpgradeRoute? {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return routes.first { $0.path == path }
     }
 
     func closed(_ reason: CloseReason, remote: SocketAddress?) {
