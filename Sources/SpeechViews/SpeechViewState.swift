@@ -159,14 +159,15 @@ struct SpeechViewState {
         }
         if now >= nextSweep {
             nextSweep = now + limits.sweepEvery
-            directory.expire(now: now) { byConversation[$0] != nil }
+            let referenced = byConversation
+            directory.expire(now: now) { referenced[$0] != nil }
         }
     }
 
     /// A new local day for `org`: its rollups start again from zero; calls live now count in the new day.
     private mutating func newDay(_ org: OrgID) {
-        for (id, r) in agents where id.org == org { resetRollup(&agents, id, r, removed: &removedAgents, dirty: &dirtyAgents) }
-        for (id, r) in queues where id.org == org { resetRollup(&queues, id, r, removed: &removedQueues, dirty: &dirtyQueues) }
+        for (id, r) in agents where id.org == org { Self.resetRollup(&agents, id, r, removed: &removedAgents, dirty: &dirtyAgents) }
+        for (id, r) in queues where id.org == org { Self.resetRollup(&queues, id, r, removed: &removedQueues, dirty: &dirtyQueues) }
         if let r = orgs[org] {
             orgs[org] = SpeechRollup(calls: r.live, live: r.live)
             dirtyOrgs.insert(org)
@@ -178,7 +179,7 @@ struct SpeechViewState {
         }
     }
 
-    private func resetRollup<K: Hashable>(_ map: inout [K: SpeechRollup], _ id: K, _ r: SpeechRollup,
+    private static func resetRollup<K: Hashable>(_ map: inout [K: SpeechRollup], _ id: K, _ r: SpeechRollup,
                                           removed: inout [K], dirty: inout Set<K>) {
         if r.live == 0 {
             map[id] = nil

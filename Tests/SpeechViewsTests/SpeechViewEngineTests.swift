@@ -130,7 +130,7 @@ import Testing
         let ended = await rig.flush()
         let call = try #require(ended.entity(.calls, "us/s1"))
         #expect(call["state"] as? String == "ended" && call["endReason"] as? String == "disconnected")
-        #expect(call["endedAt"] as? Int == rig.now)
+        #expect((call["endedAt"] as? NSNumber)?.int64Value == rig.now)
         #expect(ended.entity(.agents, "us/a1")?["live"] as? Int == 0)
         rig.progress(M.metrics(9000))  // after the end: ignored
         rig.clock.advance(by: 59_999)
