@@ -31,7 +31,6 @@ enum SpeechJSON {
         key("overtalkShare", &o); JSONText.appendDouble(share(m.overtalkMs), to: &o)
         key("talkRatio", &o); JSONText.appendDouble(m.talkRatio, to: &o)
         key("channels", &o)
-        o.append(UInt8(ascii: "{"))
         key("customer", &o, first: true); channel(m.customer, &o)
         key("agent", &o); channel(m.agent, &o)
         o.append(UInt8(ascii: "}"))

@@ -54,7 +54,7 @@ struct SpeechRig {
 }
 
 /// One flush's changes, decoded.
-struct Published {
+struct Published: CustomStringConvertible {
     let changes: [EntityChange]
     init(_ changes: [EntityChange]) { self.changes = changes }
 
@@ -68,4 +68,8 @@ struct Published {
     }
 
     func ids(_ kind: EntityKind) -> [String] { changes.filter { $0.kind == kind }.map(\.id) }
+
+    var description: String {
+        changes.map { "\($0.kind)/\($0.id): \($0.json?.string ?? "removed")" }.joined(separator: "\n")
+    }
 }
