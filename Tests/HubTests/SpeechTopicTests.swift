@@ -124,6 +124,37 @@ struct SpeechTopicTests {
         }
     }
 
+    @Test func aSpeechSubscriptionRecoversBySeq() async throws {
+        try await HubHarness.run(auth: Self.auth) { h in
+            let clock = ManualClock()
+            let engine = await Self.engine(h.hub, clock: clock)
+            let probe = WSProbe()
+            try await withThrowingTaskGroup(of: Void.self) { tg in
+                tg.addTask { await probe.run(port: h.port, token: "t-us") }
+                probe.send(#"{"op":"subscribe","topic":"speech:us"}"#)
+                let snap = try await probe.next(type: "snapshot")
+                let epoch = try #require(snap["epoch"] as? String), seq = try #require(snap["seq"] as? Int)
+                probe.send(#"{"op":"unsubscribe","topic":"speech:us"}"#)
+                _ = try await probe.next(type: "unsubscribed")
+                // Missed while away: the call ends.
+                engine.ingest(speech: [.ended(SpeechSessionEnded(org: "us", session: "s-us", at: clock.now(),
+                                                                 reason: "completed", metrics: SpeechMetrics(analysedMs: 3000)))])
+                await engine.flush()
+                h.hub.flush()
+                probe.send(#"{"op":"subscribe","topic":"speech:us","since":{"epoch":"\#(epoch)","seq":\#(seq)}}"#)
+                let recovered = try await probe.next(type: "recovered")
+                #expect(recovered["from"] as? Int == seq + 1)
+                let delta = try await probe.next(type: "delta")
+                #expect(delta["seq"] as? Int == seq + 1)
+                let changes = try #require(delta["changes"] as? [[String: Any]])
+                let call = try #require(changes.first { $0["kind"] as? String == "calls" }?["data"] as? [String: Any])
+                #expect(call["state"] as? String == "ended")
+                probe.stop()
+                tg.cancelAll()
+            }
+        }
+    }
+
     @Test func topicNamesParse() {
         #expect(HubTopic(parsing: "speech:us") == .speech("us"))
         #expect(HubTopic(parsing: "speech:global") == .speechGlobal)
