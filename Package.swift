@@ -91,7 +91,10 @@ let package = Package(
         ),
         .target(
             name: "SpeechViews",
-            dependencies: ["SwitchboardCore", "SwitchboardConfig"],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardConfig",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         // zlib, for the store's document compression (the Makefile installs zlib1g-dev).
@@ -245,7 +248,7 @@ let package = Package(
         .testTarget(
             name: "HubTests",
             dependencies: [
-                "Hub", "Store", "SwitchboardCore", "SwitchboardConfig", "CHeapStats",
+                "Hub", "Store", "SwitchboardCore", "SwitchboardConfig", "CHeapStats", "SpeechViews",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

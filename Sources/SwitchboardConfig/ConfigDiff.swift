@@ -17,6 +17,8 @@ public struct ConfigDiff: Sendable, Equatable {
     public var thresholdsChanged: Bool
     /// `store:` changed: takes effect only after a restart.
     public var storeChanged: Bool
+    /// `speech:` changed: re-applied to the speech views, restarts nothing.
+    public var speechChanged: Bool
 
     public init(old: SwitchboardConfiguration, new: SwitchboardConfiguration) {
         let oldByID = Dictionary(old.orgs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -29,12 +31,13 @@ public struct ConfigDiff: Sendable, Equatable {
         occupancyChanged = old.occupancy != new.occupancy
         thresholdsChanged = old.thresholds != new.thresholds
         storeChanged = old.store != new.store
+        speechChanged = old.speech != new.speech
     }
 
     /// True when nothing that affects the running bridge changed (`sourcePath` is ignored).
     public var isEmpty: Bool {
         addedOrgs.isEmpty && removedOrgs.isEmpty && changedOrgs.isEmpty && !serverChanged && !authChanged
-            && !occupancyChanged && !thresholdsChanged && !storeChanged
+            && !occupancyChanged && !thresholdsChanged && !storeChanged && !speechChanged
     }
 
     /// One line for the config audit log (docs/store.md): `orgs added: apac; retuned: us; thresholds`.
@@ -48,6 +51,7 @@ public struct ConfigDiff: Sendable, Equatable {
         if occupancyChanged { parts.append("occupancy") }
         if thresholdsChanged { parts.append("thresholds") }
         if storeChanged { parts.append("store (after a restart)") }
+        if speechChanged { parts.append("speech") }
         return parts.isEmpty ? "no change" : parts.joined(separator: "; ")
     }
 

@@ -13,6 +13,8 @@ public struct SwitchboardConfiguration: Sendable, Equatable {
     /// History and durability (`store:`); restart-only. A configuration built in code keeps nothing unless
     /// told (the YAML loader defaults to a file, docs/configuration.md).
     public var store = StoreConfig.none
+    /// The speech views (`speech:`): correlation grace and how long ended calls stay listed.
+    public var speech = SpeechConfig()
     public var orgs: [OrgConfig]
     /// Where the configuration was read from, for messages.
     public var sourcePath: String?

@@ -37,6 +37,14 @@ public struct EntityKind: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let utilization = EntityKind("utilization", singleton: false)
     /// `"quality":[…]`: one entry per agent with evaluations today, per form (docs/quality.md).
     public static let quality = EntityKind("quality", singleton: false)
+
+    // The speech topics (`speech:<org>`, `speech:global`; docs/protocol.md "Speech topics") hold
+    // `calls`, and `agents`, `queues`, `orgs` speech rollups under the same keys as the live topics: topics
+    // keep their entities apart, so the shared raw values never meet.
+    /// `"calls":[…]`: one entry per AudioHook session, live or recently ended.
+    public static let calls = EntityKind("calls", singleton: false)
+    /// `"totals":{…}`: a speech topic's totals (the org's, or every org's in `speech:global`).
+    public static let totals = EntityKind("totals", singleton: true)
 }
 
 /// Which topics an entity belongs to.
@@ -47,6 +55,12 @@ public enum ChangeScope: Sendable, Hashable {
     case org(OrgID)
     /// Only the org's topic (e.g. that org's totals, which are `occupancy` there).
     case orgOnly(OrgID)
+    /// The org's speech topic `speech:<id>` and `speech:global` (calls, speech rollups per agent, queue, org).
+    case speech(OrgID)
+    /// Only `speech:<id>` (that org's speech `totals`).
+    case speechOrgOnly(OrgID)
+    /// Only `speech:global` (the global speech `totals`).
+    case speechGlobal
 }
 
 /// A complete JSON value, encoded once.

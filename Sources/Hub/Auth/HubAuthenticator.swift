@@ -18,11 +18,14 @@ public struct HubPrincipal: Sendable, Equatable {
         self.expiresAt = expiresAt
     }
 
-    /// True when the scopes cover `topic` (`global` ⊇ every `org:<id>`).
+    /// True when the scopes cover `topic`: `global` covers every topic; `org:<id>` covers `org:<id>` and
+    /// `speech:<id>` (never `speech:global`).
     public func canRead(topic: HubTopic) -> Bool {
         if scopes.contains(.global) { return true }
-        if case .org(let id) = topic { return scopes.contains(.org(id)) }
-        return false
+        switch topic {
+        case .org(let id), .speech(let id): return scopes.contains(.org(id))
+        case .global, .speechGlobal: return false
+        }
     }
 
     public var isAdmin: Bool { scopes.contains(.admin) }

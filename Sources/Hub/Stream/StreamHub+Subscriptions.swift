@@ -30,7 +30,7 @@ extension StreamHub {
         let (cached, source): (Result<ByteBuffer, TopicAccessError>?, (any LiveEntitySource)?) = state.withLock { s in
             guard let t = s.topics[topic] else { return (.failure(.unknownTopic), nil) }
             if let frame = t.freshSnapshot(now: .now, maxAge: s.configuration.flushInterval) { return (.success(frame), nil) }
-            guard s.liveSource != nil else {
+            guard s.liveSource != nil, !topic.isSpeech else {
                 return (.success(s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic))), nil)
             }
             return (nil, s.liveSource)
@@ -51,7 +51,7 @@ extension StreamHub {
     /// time-driven figures are computed at the moment it is taken (``attachLiveSource(_:)``).
     func subscribe(_ conn: ClientConnection, topicName: String, since: ResumePoint?) async {
         guard let topic = HubTopic(parsing: topicName) else {
-            conn.push(.control(HubFrame.error("unknown-topic", "topics are 'global' and 'org:<id>'", topic: topicName)))
+            conn.push(.control(HubFrame.error("unknown-topic", "topics are 'global', 'org:<id>', 'speech:global' and 'speech:<id>'", topic: topicName)))
             return
         }
         guard conn.principal.canRead(topic: topic) else {
@@ -82,7 +82,7 @@ extension StreamHub {
     private func attach(_ s: inout State, _ conn: ClientConnection, _ topic: HubTopic, _ topicName: String,
                         since: ResumePoint?, at: EpochMillis, input: SnapshotInput) -> Bool {
         guard s.topics[topic] != nil else {
-            conn.push(.control(HubFrame.error("unknown-topic", "no org '\(topicName.dropFirst(4))' is configured",
+            conn.push(.control(HubFrame.error("unknown-topic", "no org '\(topic.scopeOrg?.rawValue ?? topicName)' is configured",
                                               topic: topicName)))
             return true
         }
@@ -96,7 +96,9 @@ extension StreamHub {
             case .cachedOnly:
                 if let f = t.freshSnapshot(now: .now, maxAge: s.configuration.flushInterval) {
                     frame = f
-                } else if s.liveSource == nil {
+                } else if s.liveSource == nil || topic.isSpeech {
+                    // The speech views publish their figures on their own tick: a speech snapshot is the
+                    // state after the last delta.
                     frame = s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic))
                 } else {
                     return false
@@ -131,7 +133,7 @@ extension StreamHub {
     /// Ends a subscription; answers `{"type":"unsubscribed","topic":…,"reason":"requested"}`.
     func unsubscribe(_ conn: ClientConnection, topicName: String) {
         guard let topic = HubTopic(parsing: topicName) else {
-            conn.push(.control(HubFrame.error("unknown-topic", "topics are 'global' and 'org:<id>'", topic: topicName)))
+            conn.push(.control(HubFrame.error("unknown-topic", "topics are 'global', 'org:<id>', 'speech:global' and 'speech:<id>'", topic: topicName)))
             return
         }
         state.withLock { s in
@@ -147,6 +149,7 @@ extension StreamHub {
         switch topic {
         case .global: s.alerts.keys.sorted().compactMap { s.alerts[$0] }
         case .org(let org): s.alerts[org].map { [$0] } ?? []
+        case .speech, .speechGlobal: []
         }
     }
 
@@ -157,6 +160,7 @@ extension StreamHub {
         switch topic {
         case .global: orgs = (s.declaredOrgs ?? []).sorted()
         case .org(let org): orgs = [org]
+        case .speech, .speechGlobal: return []
         }
         return orgs.map { org in
             let status: OrgStatus =

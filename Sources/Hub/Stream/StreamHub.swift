@@ -65,6 +65,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                 closeGrace: Duration = .seconds(2)) async throws {
         var initial = State(topics: [:], configuration: configuration)
         initial.topics[.global] = TopicState(topic: .global, epoch: initial.epoch)
+        initial.topics[.speechGlobal] = TopicState(topic: .speechGlobal, epoch: initial.epoch)
         self.state = Mutex(initial)
         self.authenticator = try await HubAuthenticator(auth)
         self.metrics = metrics
@@ -97,17 +98,25 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                     if Self.ensureTopic(&s, org) { s.topics[.org(org)]?.stage(change, now: now) }
                 case .orgOnly(let org):
                     if Self.ensureTopic(&s, org) { s.topics[.org(org)]?.stage(change, now: now) }
+                case .speech(let org):
+                    s.topics[.speechGlobal]?.stage(change, now: now)
+                    if Self.ensureTopic(&s, org) { s.topics[.speech(org)]?.stage(change, now: now) }
+                case .speechOrgOnly(let org):
+                    if Self.ensureTopic(&s, org) { s.topics[.speech(org)]?.stage(change, now: now) }
+                case .speechGlobal:
+                    s.topics[.speechGlobal]?.stage(change, now: now)
                 }
             }
         }
     }
 
-    /// Creates the org's topic on first sight; false when the org is not declared.
+    /// Creates the org's topics (`org:<id>` and `speech:<id>`) on first sight; false when the org is not declared.
     private static func ensureTopic(_ s: inout State, _ org: OrgID) -> Bool {
-        let topic = HubTopic.org(org)
-        if s.topics[topic] == nil {
+        if s.topics[.org(org)] == nil || s.topics[.speech(org)] == nil {
             if let declared = s.declaredOrgs, !declared.contains(org) { return false }
-            s.topics[topic] = TopicState(topic: topic, epoch: s.epoch)
+            for topic in [HubTopic.org(org), .speech(org)] where s.topics[topic] == nil {
+                s.topics[topic] = TopicState(topic: topic, epoch: s.epoch)
+            }
         }
         return true
     }
@@ -244,17 +253,19 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
 
     // MARK: Orgs and auth
 
-    /// Declares the org topics (from the config). Topics of orgs no longer listed are dropped and
+    /// Declares the org topics (`org:<id>`, `speech:<id>`; from the config). Topics of orgs no longer listed are dropped and
     /// their subscribers get `{"type":"unsubscribed","topic":…,"reason":"unknown-topic"}`.
     public func setOrgs(_ orgs: [OrgID]) {
         let declared = Set(orgs)
         state.withLock { s in
             s.declaredOrgs = declared
-            for org in declared where s.topics[.org(org)] == nil {
-                s.topics[.org(org)] = TopicState(topic: .org(org), epoch: s.epoch)
+            for org in declared {
+                for topic in [HubTopic.org(org), .speech(org)] where s.topics[topic] == nil {
+                    s.topics[topic] = TopicState(topic: topic, epoch: s.epoch)
+                }
             }
             for (topic, t) in s.topics {
-                guard case .org(let org) = topic, !declared.contains(org) else { continue }
+                guard let org = topic.scopeOrg, !declared.contains(org) else { continue }
                 for conn in t.subscribers.values where conn.removeSubscription(topic) {
                     metrics.subscriptions(topic: t.name, delta: -1)
                     conn.push(.control(HubFrame.unsubscribed(topic: t.name, reason: "unknown-topic")))

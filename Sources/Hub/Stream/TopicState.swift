@@ -142,11 +142,14 @@ struct TopicState {
         switch (topic, scope) {
         case (.global, .global), (.global, .org): true
         case (.org(let mine), .org(let o)), (.org(let mine), .orgOnly(let o)): mine == o
+        case (.speechGlobal, .speechGlobal), (.speechGlobal, .speech): true
+        case (.speech(let mine), .speech(let o)), (.speech(let mine), .speechOrgOnly(let o)): mine == o
         default: false
         }
     }
 
-    /// `{"orgs":[…],"occupancy":{…}|null,"agents":[…],"queues":[…], …other kinds}`.
+    /// `{"orgs":[…],"occupancy":{…}|null,"agents":[…],"queues":[…], …other kinds}`; on a speech topic
+    /// `{"calls":[…],"agents":[…],"queues":[…],"orgs":[…],"totals":{…}|null}`.
     private func snapshotData(syntheticOrgs: [(OrgID, EncodedJSON)], live: LiveEntities?) -> [UInt8] {
         var entities = self.entities
         if let live {
@@ -155,7 +158,7 @@ struct TopicState {
                 if let json = change.json { entities[change.kind, default: [:]][change.id] = json }
             }
         }
-        var kinds: [EntityKind] = [.orgs, .occupancy, .agents, .queues]
+        var kinds: [EntityKind] = topic.isSpeech ? [.calls, .agents, .queues, .orgs, .totals] : [.orgs, .occupancy, .agents, .queues]
         kinds += entities.keys.filter { !kinds.contains($0) }.sorted()
         var size = 64
         for (_, dict) in entities { for (_, v) in dict { size += v.bytes.count + 1 } }
