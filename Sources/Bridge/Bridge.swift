@@ -6,6 +6,7 @@ import Hub
 import Logging
 import Prometheus
 import ServiceLifecycle
+import SpeechViews
 import Store
 import SwitchboardConfig
 import SwitchboardCore
@@ -31,21 +32,15 @@ public final class Bridge: Service, Sendable {
     let clock: any WallClock
     let logger: Logger
     let onListening: @Sendable (String, Int) async -> Void
-    /// Where AudioHook sessions report (the speech views).
-    let speechSink: any SpeechEventSink
     private let readyParts = LockedParts()
 
     /// - Parameters:
     ///   - source: the configuration and whether to watch it.
     ///   - clock: business time for the views (a `ScaledClock` shared with the simulator in the demo).
-    ///   - speechSink: where AudioHook sessions report; default a sink that counts and logs them.
     ///   - onListening: called with host and bound port once the HTTP server listens.
     public init(source: ConfigurationSource, clock: any WallClock = SystemClock(),
                 logger: Logger = .switchboard("bridge"),
-                speechSink: (any SpeechEventSink)? = nil,
                 onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) {
-        // replaced by the speech views at merge
-        self.speechSink = speechSink ?? LoggingSpeechSink(logger: .switchboard("speech"))
         self.source = source
         self.clock = clock
         self.logger = logger
@@ -94,18 +89,21 @@ public final class Bridge: Service, Sendable {
             running.hubState = hub.resumeState(clean: false, at: clock.now())
             try await history.store.write(running)
         }
-        let audio = AudioHookServer(orgs: Bridge.audioOrgs(config), sink: speechSink, clock: clock,
+        // AudioHook sessions report to the speech views, which join them to the connectors' conversations
+        // (through SpeechTap below) and publish the speech:<org> / speech:global topics.
+        let speech = SpeechViewEngine(configuration: config, clock: clock, sink: hub)
+        let audio = AudioHookServer(orgs: Bridge.audioOrgs(config), sink: speech, clock: clock,
                                     metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
                                     logger: .switchboard("audiohook"))
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
-                                      history: history, configPath: path, audio: audio)
+                                      history: history, configPath: path, audio: audio, speech: speech)
         var connectorOptions = OrgConnector.Options()
         connectorOptions.onOrganization = { org, organizationId in audio.learned(organizationId: organizationId, for: org) }
-        var sink: any BridgeEventSink = views
+        var sink: any BridgeEventSink = SpeechTap(views: views, speech: speech)
         if let history {
             connectorOptions.warmStart = { history.takeWarmStart($0) }
             connectorOptions.utilizationSeed = { history.takeUtilizationSeed($0) }
-            sink = DocumentTap(views: views, writer: history.writer)
+            sink = DocumentTap(views: sink, writer: history.writer)
         }
         let supervisor = Supervisor(
             configPath: path, initial: config,
@@ -116,7 +114,7 @@ public final class Bridge: Service, Sendable {
                 http: HTTPClient.shared, sink: sink, clock: clock, observer: observer, options: connectorOptions,
                 onAlert: { alert in hub.publish(alert: alert) }))
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
-                                store: history?.store, audio: audio)
+                                store: history?.store, audio: audio, speech: speech)
         readyParts.set(parts)
 
         let host = config.server.listen.host
@@ -145,6 +143,7 @@ public final class Bridge: Service, Sendable {
         let group = ServiceGroup(configuration: .init(
             services: writer + [
                 .init(service: hub),
+                .init(service: speech),
                 .init(service: refresher),
                 .init(service: supervisor),
                 .init(service: listener),
@@ -216,6 +215,8 @@ public struct BridgeParts: Sendable {
     public let store: SQLiteHistoryStore?
     /// The `/audiohook/v1` sessions.
     public let audio: AudioHookServer
+    /// The speech views (`speech:<org>`, `speech:global`).
+    public let speech: SpeechViewEngine
 }
 
 /// Errors from composing the bridge.

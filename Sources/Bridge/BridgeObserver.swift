@@ -5,6 +5,7 @@ import GenesysAPI
 import Hub
 import Logging
 import Normalizer
+import SpeechViews
 import Synchronization
 import SwitchboardConfig
 import SwitchboardCore
@@ -32,10 +33,14 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     let configPath: String?
     /// AudioHook's org registry follows every configuration in force.
     let audio: AudioHookServer?
+    /// The speech views follow the orgs, their time zones and the `speech:` section.
+    let speech: SpeechViewEngine?
 
     init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger,
-         history: BridgeHistory? = nil, configPath: String? = nil, audio: AudioHookServer? = nil) {
+         history: BridgeHistory? = nil, configPath: String? = nil, audio: AudioHookServer? = nil,
+         speech: SpeechViewEngine? = nil) {
         self.audio = audio
+        self.speech = speech
         self.history = history
         self.configPath = configPath
         self.hub = hub
@@ -62,6 +67,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
             return
         }
         await views.setOrgs(config.orgs.map(ViewOrg.init(config:)))
+        await speech?.apply(config)
         if diff.occupancyChanged { await views.updateOccupancyConfig(config.occupancy) }
         if diff.thresholdsChanged { await views.updateThresholds(config.thresholds) }
         hub.setOrgs(config.orgs.map(\.id))
