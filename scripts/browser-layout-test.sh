@@ -56,7 +56,7 @@ for spec in "1 80 30" "3 80 12" "6 60 8"; do
     start_demo "$orgs" "$agents" "$queues" "${store[@]+"${store[@]}"}"
     echo "browser-layout-test: $orgs org(s) × $queues queues at $bridge (trends $trends)"
     nav=()
-    [ "$orgs" = 3 ] && nav=(--nav)
+    [ "$orgs" = 3 ] && nav=(--nav --speech)
     node Tests/Browser/wall-check.js --base "$bridge" --token demo-global --shots "$SHOTS" --tag "${orgs}orgs" \
         --timeout 60 --trends "$trends" "${nav[@]+"${nav[@]}"}"
     if [ "$orgs" = 3 ]; then

@@ -41,6 +41,7 @@ const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--nav') opt.nav = true;
+  if (a === '--speech') opt.speech = true;
   else if (a.startsWith('--') && i + 1 < argv.length) opt[a.slice(2)] = argv[++i];
   else { console.error('wall-check: unknown argument ' + a); process.exit(2); }
 }
@@ -361,8 +362,55 @@ async function main() {
   if (opt.nav) {
     try { await navChecks(p, sizes[0], url, orgs, pass, fail); } catch (e) { fail('navigation: ' + e.message); }
   }
+  if (opt.speech) {
+    try { await speechChecks(p, sizes[0], orgs, pass, fail); } catch (e) { fail('speech: ' + e.message); }
+  }
   b.close();
   process.exit(failed ? 1 : 0);
+}
+
+// ---- speech strip (docs/dashboard.md "Speech"): every org's line, details, a regional token ----
+async function speechChecks(p, [w, h], orgs, pass, fail) {
+  await p.size(w, h);
+  await p.go(opt.base + '/?token=' + encodeURIComponent(opt.token));
+  const snap = await snapshot();
+  await waitReady(p, snap, orgs);
+  const step = async (name, fn) => { try { await fn(); pass('speech: ' + name); } catch (e) { fail('speech: ' + name + ': ' + e.message); } };
+  await step('a line per org with monitored calls, figures as on speech:global', async () => {
+    await p.waitFor(`(() => { const s = document.getElementById('speech'); return !s.hidden && s.dataset.topics === 'speech:global'
+      && ${JSON.stringify(orgs)}.every(o => { const r = s.querySelector('.sp-org[data-org="' + o + '"]'); return r && Number(r.dataset.calls) > 0; }); })()`,
+      'a speech line for every org', 60000);
+    const body = await getJSON(opt.base + '/v1/views/speech:global', opt.token);
+    const d = body.data || body;
+    const shown = await p.ev(`[...document.querySelectorAll('#speech .sp-org')].map(r => [r.dataset.org, Number(r.dataset.calls)])`);
+    for (const [org, calls] of shown) {
+      const o = (d.orgs || []).find(x => String(x.id) === org);
+      if (!o) throw new Error('the strip shows ' + org + ', speech:global has no such org');
+      if (calls > o.calls) throw new Error(org + ': the strip shows ' + calls + ' calls, speech:global has ' + o.calls);
+    }
+    const fit = await p.ev(`(() => { const s = document.getElementById('speech').getBoundingClientRect(); return s.right <= innerWidth + 1 && s.bottom <= innerHeight + 1; })()`);
+    if (!fit) throw new Error('the speech strip does not fit the window');
+  });
+  const org = orgs[0];
+  await step('details: live calls worst first and queue bars', async () => {
+    await p.click(`document.querySelector('#speech button[data-speech-org="${org}"]')`, 'speech details');
+    await p.waitFor(`(() => { const d = document.querySelector('#speech .sp-details[data-org="${org}"]'); return d && d.querySelectorAll('.sp-bar').length > 0; })()`, 'the speech details', 20000);
+    const calls = await p.ev(`[...document.querySelectorAll('#speech .sp-details .sp-call')].map(c => Number(c.dataset.overtalk) || 0)`);
+    for (let i = 1; i < calls.length; i++) if (calls[i] > calls[i - 1]) throw new Error('calls are not sorted worst overtalk first: ' + calls.join(', '));
+    if (opt.shots) await p.shot(path.join(opt.shots, 'speech-details.png'));
+  });
+  await step('a call opens its agent\'s panel', async () => {
+    await p.waitFor(`!!document.querySelector('#speech .sp-call[data-open-agent]')`, 'a live call joined to an agent', 30000);
+    const agent = await p.ev(`document.querySelector('#speech .sp-call[data-open-agent]').dataset.openAgent`);
+    await p.click(`document.querySelector('#speech .sp-call[data-open-agent]')`, 'a call');
+    await p.waitFor(`!document.getElementById('agent-panel').hidden && document.getElementById('agent-panel').dataset.agent === ${JSON.stringify(agent)}`, 'the agent panel');
+  });
+  const regional = orgs[orgs.length - 1];
+  await step('a regional token sees only its org (speech:' + regional + ')', async () => {
+    await p.go(opt.base + '/?token=demo-' + encodeURIComponent(regional));
+    await p.waitFor(`(() => { const s = document.getElementById('speech'); return !s.hidden && s.dataset.topics === 'speech:${regional}' && s.querySelectorAll('.sp-org').length === 1
+      && !!s.querySelector('.sp-org[data-org="${regional}"]'); })()`, 'the regional speech strip', 60000);
+  });
 }
 
 // ---- navigation: clicks, the back button, deep links, exports ----
