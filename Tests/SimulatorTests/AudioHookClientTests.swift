@@ -1,5 +1,7 @@
 import Audio
 import Foundation
+import Logging
+import ServiceLifecycle
 @testable import Simulator
 import SwitchboardCore
 import Testing
@@ -132,5 +134,48 @@ import Testing
         #expect((800...1200).contains(picked))
         #expect(ids.allSatisfy { SimAudioHookClient.monitored($0, seed: 1, share: 1) })
         #expect(!ids.contains { SimAudioHookClient.monitored($0, seed: 1, share: 0) })
+    }
+}
+
+@Suite(.serialized) struct SimulatorAudioHookTests {
+    @Test func workloadCallsStreamAndShowInTheTruth() async throws {
+        let server = AudioHookTestServer(credentials: AudioHookClientTests.credentials)
+        var logger = Logger(label: "audiohook-sim-test")
+        logger.logLevel = .warning
+        let app = server.application()
+        let serverGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await serverGroup.run() }
+            try await withSimulator({ $0.audioHookShare = 1; $0.orgCount = 1 }) { sim, client in
+                var port: Int?
+                for _ in 0..<500 where port == nil {
+                    port = server.listening.withLock { $0 }
+                    if port == nil { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                sim.setAudioHookTarget(url: "ws://127.0.0.1:\(try #require(port))/audiohook/v1", credentials: [
+                    "us": SimAudioHookCredentials(apiKey: AudioHookClientTests.credentials.apiKey,
+                                                  clientSecret: AudioHookClientTests.credentials.clientSecret),
+                ])
+                try await eventually("a workload call streams", seconds: 30) { server.sessions.contains { $0.frames.count >= 2 } }
+                let streamed = try #require(server.sessions.first { $0.frames.count >= 2 })
+                guard case .open(let open) = try AudioHookMessage.decode(streamed.texts[0]).parameters else {
+                    Issue.record("first message is not open")
+                    return
+                }
+                #expect(open.organizationId == sim.organizationID(org: "us"))
+                let reply = try await client.request("GET", "/_sim/truth?org=us")
+                let truth = try JSONDecoder().decode(SimTruth.self, from: reply.body)
+                let session = try #require(truth.speech.first { $0.conversationId == open.conversationId })
+                #expect(session.org == "us")
+                #expect(["open", "closed"].contains(session.state))
+                // The organization the session names is the one the REST API reports.
+                let token = try await client.token().json()["access_token"] as? String
+                let me = try await client.request("GET", "/api/v2/organizations/me", token: token).json()
+                #expect(me["id"] as? String == open.organizationId)
+                #expect(me["thirdPartyOrgName"] as? String != nil)
+            }
+            await serverGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
     }
 }
