@@ -78,7 +78,12 @@ public final class GenesysSimulator: Service, Sendable {
                 }
             }
             group.addTask { await self.tickLoop() }
-            group.addTask { await self.audioHook.run() }
+            group.addTask {
+                await self.audioHook.run()
+                // Stopping the AudioHook client (a graceful shutdown began) must not end the group before the
+                // server has finished its own graceful shutdown: wait for the cancellation that follows it.
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            }
             // The server's graceful shutdown waits for open connections to end, and the notification sockets
             // end only when told: finish them as soon as a shutdown (or cancellation) begins, not after the
             // server returned — that would wait forever for a socket its client never closed.

@@ -109,14 +109,19 @@ import Testing
                 #expect(client.enqueue(fault, org: "us").hasPrefix("taken by session"))
             }
             try await eventually("the faults were sent") { client.sessions(org: "us").first?.faults.count == 3 }
-            try await eventually("a frame after them") { server.sessions.first!.frames.last == 3200 && server.sessions.first!.frames.contains(3199) }
+            func decodeErrors(_ texts: [String]) -> [String] {
+                var errors: [String] = []
+                for text in texts {
+                    do throws(AudioHookError) { _ = try AudioHookMessage.decode(text) } catch { errors.append(error.code) }
+                }
+                return errors
+            }
+            try await eventually("the odd frame and both bad messages arrived") {
+                server.sessions.first!.frames.contains(3199) && decodeErrors(server.sessions.first!.texts).count == 2
+            }
             let received = server.sessions.first!
             #expect(received.frames.filter { $0 != 3200 } == [3199])
-            var errors: [String] = []
-            for text in received.texts {
-                do throws(AudioHookError) { _ = try AudioHookMessage.decode(text) } catch { errors.append(error.code) }
-            }
-            #expect(errors == ["audiohook.malformed-json", "audiohook.unknown-type"])
+            #expect(decodeErrors(received.texts) == ["audiohook.malformed-json", "audiohook.unknown-type"])
 
             // Dropped mid-call: the socket closes without close.
             _ = client.enqueue(.drop, org: "us")
