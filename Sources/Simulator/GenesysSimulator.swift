@@ -78,12 +78,9 @@ public final class GenesysSimulator: Service, Sendable {
                 }
             }
             group.addTask { await self.tickLoop() }
-            group.addTask {
-                await self.audioHook.run()
-                // Stopping the AudioHook client (a graceful shutdown began) must not end the group before the
-                // server has finished its own graceful shutdown: wait for the cancellation that follows it.
-                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
-            }
+            // Like the tick loop, the AudioHook client runs until the group is cancelled (after the server
+            // returned); its sessions end with it.
+            group.addTask { await self.audioHook.run() }
             // The server's graceful shutdown waits for open connections to end, and the notification sockets
             // end only when told: finish them as soon as a shutdown (or cancellation) begins, not after the
             // server returned — that would wait forever for a socket its client never closed.
@@ -103,7 +100,6 @@ public final class GenesysSimulator: Service, Sendable {
 
     /// Ends every open notification socket (the server then closes its connection).
     func finishSockets() {
-        audioHook.stop()
         for org in orgs {
             org.with { s in
                 for ch in s.channels.values { ch.socket?.finish() }

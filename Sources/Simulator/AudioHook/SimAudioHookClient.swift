@@ -210,7 +210,7 @@ final class SimAudioHookClient: Sendable {
         if let job { jobSink.yield(job) }
     }
 
-    /// Runs every session until ``stop()`` (or cancellation).
+    /// Runs every session until cancelled (or ``stop()``, which the tests use).
     func run() async {
         await withDiscardingTaskGroup { group in
             for await job in jobs {
