@@ -14,8 +14,10 @@ public enum DemoConfiguration {
     ///   - options: the simulator's options (org ids, time zones, heartbeat period).
     ///   - listen: the bridge's listen address.
     ///   - store: where history is kept (default: nowhere).
+    ///   - audio: each org's AudioHook credentials (``audioCredentials(simulator:)``); orgs without get no `audio:`.
     public static func make(simulatorBase: String, options: SimulatorOptions, listen: ListenAddress,
-                            notice: String? = nil, store: StoreConfig = .none) -> SwitchboardConfiguration
+                            notice: String? = nil, store: StoreConfig = .none,
+                            audio: [String: SimAudioHookCredentials] = [:]) -> SwitchboardConfiguration
     {
         var server = ServerConfig()
         server.listen = listen
@@ -34,11 +36,35 @@ public enum DemoConfiguration {
                 id: OrgID(id), name: names[id] ?? id.uppercased(), apiBase: simulatorBase, loginBase: simulatorBase,
                 clientId: SimulatorOptions.clientID(for: id), clientSecret: Secret(SimulatorOptions.clientSecret(for: id)),
                 timezone: TimeZone(identifier: options.timeZoneID(for: id)) ?? TimeZone(identifier: "UTC")!,
-                tunables: tunables)
+                tunables: tunables,
+                audio: audio[id].map { AudioConfig(organizationId: $0.organizationId, apiKey: $0.apiKey, clientSecret: $0.clientSecret) })
         }
         var config = SwitchboardConfiguration(server: server, auth: auth, occupancy: OccupancyConfig(), orgs: orgs)
         config.store = store
         return config
+    }
+
+    /// Fresh AudioHook Monitor credentials for every simulated org, made for this run: a random API key and a
+    /// random 32-byte client secret (base64), with the org's simulated organization id. The demo gives them to
+    /// both the bridge's `audio:` sections and the simulator's AudioHook client.
+    public static func audioCredentials(simulator: GenesysSimulator) -> [String: SimAudioHookCredentials] {
+        var rng = SystemRandomNumberGenerator()
+        func random(_ n: Int) -> Data { Data((0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }) }
+        var out: [String: SimAudioHookCredentials] = [:]
+        for org in simulator.orgIDs {
+            let apiKey = random(24).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            out[org] = SimAudioHookCredentials(apiKey: Secret(apiKey), clientSecret: Secret(random(32).base64EncodedString()),
+                                               organizationId: simulator.organizationID(org: org))
+        }
+        return out
+    }
+
+    /// The AudioHook URL of a bridge listening on `host:port` (a wildcard host is reached on loopback).
+    public static func audioHookURL(host: String, port: Int) -> String {
+        let reachable = ["0.0.0.0", "::", "[::]", ""].contains(host) ? "127.0.0.1" : host
+        let bracketed = reachable.contains(":") && !reachable.hasPrefix("[") ? "[\(reachable)]" : reachable
+        return "ws://\(bracketed):\(port)/audiohook/v1"
     }
 
     /// `demo-global` (global), `demo-admin` (admin, global), `demo-metrics` (metrics: `/metrics` only, for a

@@ -26,6 +26,8 @@ public final class GenesysSimulator: Service, Sendable {
     let faultRNG: Mutex<SimRandom>
     let socketCounter = Atomic<UInt64>(0)
     let lastTick: Atomic<Int64>
+    /// The AudioHook Monitor client (``setAudioHookTarget(url:credentials:)``).
+    let audioHook: SimAudioHookClient
     private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     /// Builds every org's directory and starts its simulated day at the clock's now (replaying a
@@ -52,6 +54,8 @@ public final class GenesysSimulator: Service, Sendable {
         orgByID = Dictionary(uniqueKeysWithValues: orgs.map { ($0.id, $0) })
         faultRNG = Mutex(SimRandom(seed: options.seed ^ 0xFA17_FA17))
         lastTick = Atomic(t0)
+        let organizationIDs = Dictionary(uniqueKeysWithValues: orgs.map { rt in (rt.id, rt.with { $0.model.organizationID }) })
+        audioHook = SimAudioHookClient(options: options, organizationIDs: organizationIDs, logger: logger)
     }
 
     /// The org ids served (`us`, `emea`, `apac`, …).
@@ -74,6 +78,9 @@ public final class GenesysSimulator: Service, Sendable {
                 }
             }
             group.addTask { await self.tickLoop() }
+            // Like the tick loop, the AudioHook client runs until the group is cancelled (after the server
+            // returned); its sessions end with it.
+            group.addTask { await self.audioHook.run() }
             // The server's graceful shutdown waits for open connections to end, and the notification sockets
             // end only when told: finish them as soon as a shutdown (or cancellation) begins, not after the
             // server returned — that would wait forever for a socket its client never closed.
@@ -145,11 +152,35 @@ public final class GenesysSimulator: Service, Sendable {
     public func truth(org: String) async -> SimTruth? {
         guard let rt = orgByID[org] else { return nil }
         let now = clock.now()
-        return rt.with { s in
+        var truth = rt.with { s in
             s.model.advance(to: now)
             return s.model.truth()
         }
+        truth.speech = audioHook.sessions(org: org)
+        return truth
     }
+
+    // MARK: - AudioHook client
+
+    /// Points the AudioHook client at a bridge (`ws://HOST:PORT/audiohook/v1`) with each org's integration
+    /// credentials (orgs without are not monitored); nil stops new sessions. Calls whose agent connects from
+    /// now on get sessions, a share of them (``SimulatorOptions/audioHookShare``, ``setAudioHookShare(_:)``).
+    public func setAudioHookTarget(url: String?, credentials: [String: SimAudioHookCredentials]) {
+        audioHook.setTarget(url: url, credentials: credentials)
+        let on = url != nil && !credentials.isEmpty
+        for rt in orgs { rt.with { $0.model.recordsAudio = on } }
+    }
+
+    /// Changes the share of voice calls monitored (0…1).
+    public func setAudioHookShare(_ share: Double) { audioHook.setShare(share) }
+
+    /// The org's organization id (a UUID; `GET /api/v2/organizations/me` `id`), nil for an unknown org.
+    public func organizationID(org: String) -> String? {
+        orgByID[org]?.with { $0.model.organizationID }
+    }
+
+    /// The AudioHook sessions of `org` so far (the truth's `speech`).
+    public func speechTruth(org: String) -> [SimSpeechSession] { audioHook.sessions(org: org) }
 
     /// The queue service truth of `org` at `at` (business epoch ms; nil or later than now: now), every
     /// window ending at `at` (`GET /_sim/truth/service`). Nil for an unknown org.
@@ -183,7 +214,12 @@ public final class GenesysSimulator: Service, Sendable {
         let businessNow = clock.now()
         let grace = Self.millis(options.maintenanceCloseGrace)
         for rt in targets {
-            var detail = rt.with { s in s.apply(fault, realNow: realNow, grace: grace) }
+            var detail: String
+            if case .audioHook(let f) = fault {
+                detail = audioHook.enqueue(f, org: rt.id)
+            } else {
+                detail = rt.with { s in s.apply(fault, realNow: realNow, grace: grace) }
+            }
             if case .expireToken = fault { detail = "\(tokens.revokeAll(org: rt.id)) token(s) invalidated" }
             let record = faults.withLock { log -> SimFaultRecord in
                 let r = SimFaultRecord(
@@ -234,9 +270,11 @@ public final class GenesysSimulator: Service, Sendable {
         let realNow = SystemClock.realNow()
         let heartbeat = max(10, Self.millis(options.heartbeatInterval))
         for rt in orgs {
-            rt.with { s in
+            let audio = rt.with { s in
                 s.tick(businessNow: businessNow, realNow: realNow, heartbeatMs: heartbeat, stormEvents: stormPerOrg)
+                return s.model.takeAudioEvents()
             }
+            if !audio.isEmpty { audioHook.deliver(org: rt.id, events: audio) }
         }
         if let rate = options.randomFaultRate, rate > 0 {
             let hours = Double(max(0, businessNow - lastTick.exchange(businessNow, ordering: .relaxed))) / 3_600_000

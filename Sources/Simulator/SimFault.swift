@@ -31,6 +31,8 @@ public enum SimFault: Sendable, Equatable, Hashable {
     case deny(permission: String)
     /// The permission is granted again.
     case allow(permission: String)
+    /// A fault of the simulated AudioHook client, taken by one of the org's sessions (``SimAudioHookFault``).
+    case audioHook(SimAudioHookFault)
 
     /// The wire name (`ghost`, `expire-token`, `rate-limit`, …).
     public var kind: String {
@@ -48,6 +50,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case .socketClosing: "socket-closing"
         case .deny: "deny"
         case .allow: "allow"
+        case .audioHook(let f): f.kind
         }
     }
 
@@ -70,7 +73,9 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case "move-endpoint": self = .moveEndpoint
         case "channel-expiry": self = .channelExpiry
         case "socket-closing": self = .socketClosing
-        default: return nil
+        default:
+            guard let f = SimAudioHookFault(rawValue: kind) else { return nil }
+            self = .audioHook(f)
         }
     }
 

@@ -186,4 +186,6 @@ public struct SimTruth: Codable, Sendable, Equatable {
     public var queueUtilization: [QueueUtilization]
     /// Today's quality evaluations so far, per queue and form (queues with none omitted).
     public var queueQuality: [QueueQualityGroup]
+    /// The AudioHook sessions the simulator opened for this org, oldest first (docs/simulator.md).
+    public var speech: [SimSpeechSession] = []
 }

@@ -83,6 +83,14 @@ public struct SimulatorOptions: Sendable {
     /// not compute derived evaluation metrics), so tests can check that the bridge falls back. Default false.
     public var refuseEvaluationViews: Bool = false
 
+    /// Share of voice calls (0…1) the AudioHook client monitors once a target is set
+    /// (``GenesysSimulator/setAudioHookTarget(url:credentials:)``); chosen by a seeded hash of the conversation id.
+    public var audioHookShare: Double = 0.5
+    /// How long the AudioHook client waits for `opened` before it gives up (Genesys: 5 s).
+    public var audioHookOpenedTimeout: Duration = .seconds(5)
+    /// Real time between the AudioHook client's `ping`s.
+    public var audioHookPingInterval: Duration = .seconds(5)
+
     public init() {}
 
     /// The org ids for `count` orgs: `us`, `emea`, `apac`, `org4`, `org5`, …

@@ -92,6 +92,9 @@ struct DemoCommand: AsyncParsableCommand {
         let notice = DemoScenario.notice(org: ghostOrg, startAt: options.startAt, speed: simulation.speed, every: every,
                                          backfillDays: backfilled)
         let fixed = options
+        // AudioHook: per-run credentials in the bridge's `audio:` sections; the simulator's client streams a share
+        // of the calls to the bridge once it listens.
+        let audio = DemoConfiguration.audioCredentials(simulator: simulator)
         let storeConfig = storePath.map { StoreConfig(path: $0) } ?? .none
         let bridge = Bridge(
             source: .provided({
@@ -103,11 +106,12 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 printLine("simulator on http://\(simAddress.host):\(port)")
                 return DemoConfiguration.make(simulatorBase: "http://\(simAddress.host):\(port)", options: fixed,
-                                              listen: bridgeAddress, notice: notice, store: storeConfig)
+                                              listen: bridgeAddress, notice: notice, store: storeConfig, audio: audio)
             }),
             clock: clock
         ) { host, port in
             printLine("listening on http://\(host):\(port)")
+            simulator.setAudioHookTarget(url: DemoConfiguration.audioHookURL(host: host, port: port), credentials: audio)
             printLine("dashboard: http://\(host):\(port)/?token=demo-global")
             let tokens = DemoConfiguration.demoTokens(orgs: orgIDs)
                 .map { "\($0.token) (\($0.scopes.map(\.description).joined(separator: ", ")))" }

@@ -85,6 +85,7 @@ extension OrgModel {
         if let since = conv.waitingSince { recordWaitEnded(conv.queue, since: since, answered: false) }
         conv.waitingSince = nil
         conv.finished = true
+        recordAudio(c, .ended)
         for p in conv.participants.indices where conv.participants[p].end == nil {
             conv.participants[p].end = now
             conv.participants[p].state = "disconnected"
@@ -181,6 +182,7 @@ extension OrgModel {
         agents[a].phase = .talking
         setState(a, presence: nil, routing: .interacting)
         publishConversation(c)
+        recordAudioConnected(c)
         let epoch = agents[a].callEpoch
         let talk = 30_000 + rng.exponentialMillis(meanSeconds: 150)
         var hold: Int64 = 0
@@ -223,6 +225,7 @@ extension OrgModel {
         conversations[c] = conv
         agents[a].phase = held ? .held : .talking
         publishConversation(c)
+        recordAudio(c, held ? .paused : .resumed)
     }
 
     func talkEnd(_ a: Int) {
@@ -265,6 +268,7 @@ extension OrgModel {
         conversations[c] = conv
         agents[a].phase = .acw
         publishConversation(c)
+        recordAudio(c, transfer ? .paused : .ended)
         heap.push(now + rng.millis(10, 50), .acwEnd(agent: a, epoch: agents[a].callEpoch))
         if let target {
             enqueue(c, in: target, atHead: false)

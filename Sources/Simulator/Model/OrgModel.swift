@@ -39,6 +39,10 @@ final class OrgModel {
     /// Told the simulated time now and then while ``start(at:historyFrom:progress:)`` replays a day's history.
     private var replayProgress: (@Sendable (EpochMillis) -> Void)?
     private var replayActions = 0
+    /// Call audio milestones for the AudioHook client since the last ``takeAudioEvents()``; recorded only
+    /// while `recordsAudio` (an AudioHook target is set) and publishing.
+    var audioEvents: [SimCallAudioEvent] = []
+    var recordsAudio = false
     /// Publish every topic even when nobody subscribes (determinism tests, recomputation).
     var recordAll = false
     /// Topics some channel subscribes to, with their subscriber counts.

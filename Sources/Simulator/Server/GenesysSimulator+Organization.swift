@@ -24,6 +24,7 @@ extension GenesysSimulator {
                     w.field("defaultLanguage", plain: locale.language)
                     w.field("defaultCountryCode", plain: locale.country)
                     w.field("domain", "\(caller.org.id)-simulated")
+                    w.field("thirdPartyOrgName", "\(caller.org.id)-simulated")
                     w.field("version", 1)
                     w.field("state", plain: "active")
                     w.field("voicemailEnabled", true)

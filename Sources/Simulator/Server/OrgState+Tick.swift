@@ -124,6 +124,8 @@ extension OrgState {
         case .allow(let permission):
             deniedPermissions.remove(permission)
             return "permission \(permission) granted"
+        case .audioHook:
+            return ""  // queued by the AudioHook client (GenesysSimulator.injectNow)
         case .socketClosing:
             var n = 0
             for (id, ch) in channels {

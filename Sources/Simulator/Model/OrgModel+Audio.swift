@@ -1,0 +1,42 @@
+import Foundation
+import SwitchboardCore
+
+/// A milestone of a voice call that an AudioHook Monitor session follows.
+struct SimCallAudioEvent: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        /// An agent connected (the first answer, or the answer after a transfer).
+        case connected(participantId: String, ani: String, dnis: String)
+        /// On hold, or the agent left with a transfer and the call waits again.
+        case paused
+        /// Off hold.
+        case resumed
+        /// The conversation ended.
+        case ended
+    }
+    var conversationId: String
+    var kind: Kind
+}
+
+extension OrgModel {
+    /// Records a milestone of conversation `c` for the AudioHook client.
+    func recordAudio(_ c: Int, _ kind: SimCallAudioEvent.Kind) {
+        guard recordsAudio, publishing, let conv = conversations[c] else { return }
+        audioEvents.append(SimCallAudioEvent(conversationId: conv.id, kind: kind))
+    }
+
+    /// Records that an agent connected to conversation `c`.
+    func recordAudioConnected(_ c: Int) {
+        guard recordsAudio, publishing, let conv = conversations[c],
+            let customer = conv.participants.first(where: { $0.kind == .customer })
+        else { return }
+        let dnis = "tel:+1800555\(String(format: "%04d", 100 + conv.queue))"
+        audioEvents.append(SimCallAudioEvent(
+            conversationId: conv.id, kind: .connected(participantId: customer.id, ani: conv.customerAddress, dnis: dnis)))
+    }
+
+    /// Takes the milestones recorded so far.
+    func takeAudioEvents() -> [SimCallAudioEvent] {
+        defer { audioEvents.removeAll(keepingCapacity: true) }
+        return audioEvents
+    }
+}
