@@ -26,8 +26,11 @@ enum DemoFixture {
     ///   - agents: agents per org (3 orgs: us, emea, apac).
     ///   - speed: business seconds per real second (the clock starts at ``testBusinessHours``).
     ///   - startAt: start the simulated day later, with a history only the REST aggregates reveal.
+    ///   - audio: give every org an `audio:` section and point the simulator's AudioHook client at the bridge
+    ///     once it listens, as the demo does.
     ///   - configure: any other simulator option (seed, heartbeat, details cap, …).
     static func run(agents: Int = 12, speed: Double = 1, startAt: SimulatorOptions.StartAt? = nil,
+                    audio: Bool = false,
                     configure: (inout SimulatorOptions) -> Void = { _ in },
                     _ body: (Running) async throws -> Void) async throws {
         var options = SimulatorOptions()
@@ -42,6 +45,7 @@ enum DemoFixture {
         let fixed = options
         let simulator = GenesysSimulator(options: options, clock: clock)
         let bridgePort = Mutex<Int?>(nil)
+        let credentials = audio ? DemoConfiguration.audioCredentials(simulator: simulator) : [:]
         // Debug level for the bridge's own logger: its ServiceGroup then says which service has not finished when a
         // graceful shutdown stalls (see `stopGracefully`).
         var bridgeLogger = Logger.switchboard("bridge")
@@ -50,9 +54,15 @@ enum DemoFixture {
             source: .provided({
                 let port = await simulator.waitUntilListening()
                 return DemoConfiguration.make(simulatorBase: "http://127.0.0.1:\(port)", options: fixed,
-                                              listen: ListenAddress(host: "127.0.0.1", port: 0))
+                                              listen: ListenAddress(host: "127.0.0.1", port: 0), audio: credentials)
             }), clock: clock, logger: bridgeLogger
-        ) { _, port in bridgePort.withLock { $0 = port } }
+        ) { _, port in
+            bridgePort.withLock { $0 = port }
+            if audio {
+                simulator.setAudioHookTarget(url: DemoConfiguration.audioHookURL(host: "127.0.0.1", port: port),
+                                             credentials: credentials)
+            }
+        }
         var groupLogger = Logger.switchboard("test")
         groupLogger.logLevel = .debug
         let group = ServiceGroup(configuration: .init(services: [simulator, bridge], gracefulShutdownSignals: [],
