@@ -250,25 +250,32 @@ const PAGE_CHECK = (queues) => `(async () => {
 // ---- trends ----
 const TRENDS_READY = (orgs) => `(() => {
   if (document.body.dataset.trends !== 'on') return false;
-  const pts = (e) => e && Number((e.querySelector('svg.spark') || e).dataset.points) >= 1;
+  const pts = (e) => e && (Number((e.querySelector('svg.spark') || e).dataset.points) >= 1 || ${YOUNG_DAY}(e));
   if (!pts(document.getElementById('g-trend-box'))) return false;
   if (!${JSON.stringify(orgs)}.every(o => pts(document.querySelector('article.org[data-org="' + o + '"] .org-trend')))) return false;
   return [...document.querySelectorAll('#queues .qtile[data-queue] svg.q-spark')].every(s => s.dataset.trend === 'on' && Number(s.dataset.points) >= 1);
 })()`;
+// A local day younger than 30 minutes (business time) has no closed bucket yet and nothing to compare "so far
+// today" with: its sparkline is empty and its compare figures read "—", rightly.
+const YOUNG_DAY = `((e) => { const s = e && (e.querySelector('svg.spark') || e); const from = s && Date.parse(s.dataset.from || '');
+  return isFinite(from) && serverNow() - from < 30 * 60 * 1000; })`;
 const TRENDS_CHECK = (orgs) => `(() => {
   const out = [], vw = innerWidth, vh = innerHeight;
+  const young = ${YOUNG_DAY};
   const shown = (e) => e && !e.hidden && e.offsetParent !== null && getComputedStyle(e).display !== 'none';
   const box = (what, e, cmpBox) => {
     if (!shown(e)) { out.push(what + ' trend is not shown (data-trend=' + (e && e.dataset.trend) + ')'); return; }
     const svg = e.querySelector('svg.spark'), r = e.getBoundingClientRect(), sr = svg.getBoundingClientRect();
-    if (!(Number(svg.dataset.points) >= 1)) out.push(what + ' sparkline has no point');
+    const fresh = young(e); // just after the org's local midnight: nothing closed, nothing to compare yet
+    if (!fresh && !(Number(svg.dataset.points) >= 1)) out.push(what + ' sparkline has no point');
     if (sr.width < 20 || sr.height < 6) out.push(what + ' sparkline is ' + Math.round(sr.width) + '×' + Math.round(sr.height) + ' px');
     if (r.right > vw + 1 || r.bottom > vh + 1) out.push(what + ' trend is outside the window');
     if (e.scrollWidth > e.clientWidth + 1) out.push(what + ' trend is clipped');
     if (cmpBox && cmpBox.getBoundingClientRect().right > vw + 1) out.push(what + ' compare figures are outside the window');
-    for (const k of ['yday', 'week']) if (!/^\\d+%$/.test(e.dataset[k] || '')) out.push(what + ' ' + k + ' figure reads "' + e.dataset[k] + '"');
+    const fig = fresh ? /^(\\d+%|—)$/ : /^\\d+%$/, line = fresh ? '(\\\\d+%|—)' : '\\\\d+%';
+    for (const k of ['yday', 'week']) if (!fig.test(e.dataset[k] || '')) out.push(what + ' ' + k + ' figure reads "' + e.dataset[k] + '"');
     const cmp = (cmpBox || e).querySelector('.cmp');
-    if (!shown(cmp) || !/yday\\s+\\d+%/.test(cmp.textContent) || !/last wk\\s+\\d+%/.test(cmp.textContent)) out.push(what + ' compare line reads "' + (cmp && cmp.textContent) + '"');
+    if (!shown(cmp) || !new RegExp('yday\\\\s+' + line).test(cmp.textContent) || !new RegExp('last wk\\\\s+' + line).test(cmp.textContent)) out.push(what + ' compare line reads "' + (cmp && cmp.textContent) + '"');
   };
   box('header', document.getElementById('g-trend-box'), document.getElementById('g-cmp'));
   for (const id of ${JSON.stringify(orgs)}) box(id, document.querySelector('article.org[data-org="' + id + '"] .org-trend'));
