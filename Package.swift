@@ -9,6 +9,8 @@
 //   Views            occupancy, agents, queues: deterministic state machines emitting entity changes
 //   Store            history and durability: the backend-neutral HistoryStore, its SQLite backend and writer
 //   SpeechViews      speech analytics views: AudioHook sessions joined to conversations, rollups, speech topics
+//   OpusCodec        a safe wrapper over libopus (COpus system library)
+//   AudioConnector   the seed's client-initiated Audio Connector: discovery, subscription, Opus fragments, reassembly
 //   Audio            AudioHook (Genesys audio streaming): messages, signed upgrades, session state machine, PCMU/L16, voice activity
 //   Hub              downstream WebSocket fan-out, auth scopes, history/recovery, HTTP endpoints, dashboard
 //   Simulator        a wire-faithful Genesys Cloud stand-in with ground truth and faults
@@ -99,6 +101,14 @@ let package = Package(
         ),
         // zlib, for the store's document compression (the Makefile installs zlib1g-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // libopus, for the seed Audio Connector's Opus frames (the Makefile installs libopus-dev).
+        .systemLibrary(name: "COpus", path: "Sources/COpus", providers: [.apt(["libopus-dev"])]),
+        .target(name: "OpusCodec", dependencies: ["COpus"], swiftSettings: strict),
+        .target(
+            name: "AudioConnector",
+            dependencies: ["SwitchboardCore", "SwitchboardConfig", "Audio", "OpusCodec"],
+            swiftSettings: strict
+        ),
         .target(
             name: "Store",
             dependencies: [
@@ -210,6 +220,8 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["SwitchboardConfig", "SwitchboardCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "SwitchboardCore"], swiftSettings: strict),
+        .testTarget(name: "AudioConnectorTests", dependencies: ["AudioConnector", "OpusCodec", "Audio", "SwitchboardCore",
+                                                               "SwitchboardConfig"], swiftSettings: strict),
         .testTarget(name: "SpeechViewsTests", dependencies: ["SpeechViews", "SwitchboardCore", "SwitchboardConfig"],
                     swiftSettings: strict),
         .testTarget(name: "NormalizerTests", dependencies: ["Normalizer", "SwitchboardCore"], swiftSettings: strict),

@@ -1,0 +1,8 @@
+import OpusCodec
+import Testing
+
+@Suite struct OpusLinkTests {
+    @Test func libopusIsLinked() {
+        #expect(OpusCodec.version.hasPrefix("libopus"))
+    }
+}
