@@ -25,6 +25,11 @@ public final class GenesysSimulator: Service, Sendable {
     let faults = Mutex<[SimFaultRecord]>([])
     let faultRNG: Mutex<SimRandom>
     let socketCounter = Atomic<UInt64>(0)
+    /// Every notification socket being served, whatever became of its channel (expired, evicted), so a shutdown
+    /// reaches them all; `closing` once a shutdown began, so a socket accepted after that is closed at once.
+    /// The server's connections, closed at shutdown once a grace has passed (``SimConnections``).
+    let connections = SimConnections()
+    let servedSockets = Mutex<(closing: Bool, sockets: [UInt64: SimSocket])>((false, [:]))
     let lastTick: Atomic<Int64>
     /// The AudioHook Monitor client (``setAudioHookTarget(url:credentials:)``).
     let audioHook: SimAudioHookClient
@@ -78,6 +83,14 @@ public final class GenesysSimulator: Service, Sendable {
                 }
             }
             group.addTask { await self.tickLoop() }
+            // Once a shutdown began, the server has a short grace to end its connections itself; then whatever
+            // a client left open is closed (SimConnections says why), so the server's run returns.
+            group.addTask {
+                try? await gracefulShutdown()
+                try? await Task.sleep(for: .seconds(2))
+                let n = self.connections.closeAll()
+                if n > 0 { self.logger.notice("closed \(n) connection(s) left open at shutdown") }
+            }
             // Like the tick loop, the AudioHook client runs until the group is cancelled (after the server
             // returned); its sessions end with it.
             group.addTask { await self.audioHook.run() }
@@ -98,13 +111,20 @@ public final class GenesysSimulator: Service, Sendable {
         finishSockets()
     }
 
-    /// Ends every open notification socket (the server then closes its connection).
+    /// Ends every open notification socket — those of channels, and any served socket whose channel is gone
+    /// (expired, evicted) — by closing its connection, so the server's graceful shutdown does not wait for a
+    /// client to close it; sockets accepted from now on are closed at once.
     func finishSockets() {
         for org in orgs {
             org.with { s in
                 for ch in s.channels.values { ch.socket?.finish() }
             }
         }
+        let served = servedSockets.withLock { state in
+            state.closing = true
+            return Array(state.sockets.values)
+        }
+        for socket in served { socket.abort() }
     }
 
     /// Waits until the listener is bound; returns the bound port (-1 when ``run()`` ended without

@@ -67,38 +67,61 @@ enum DemoFixture {
         groupLogger.logLevel = .debug
         let group = ServiceGroup(configuration: .init(services: [simulator, bridge], gracefulShutdownSignals: [],
                                                       logger: groupLogger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            defer { tasks.cancelAll() }
+        // The group runs in a task of its own (not a child) so a simulator stuck in its server's shutdown can be
+        // left behind instead of holding up the suite (DEVELOPERS.md, "Known issues").
+        let running = Task { try await group.run() }
+        do {
             let simPort = await simulator.waitUntilListening()
             #expect(await eventually("bridge listening") { bridgePort.withLock { $0 } != nil })
             let port = try #require(bridgePort.withLock { $0 })
             try await body(Running(simulator: simulator, bridge: bridge, bridgeBase: "http://127.0.0.1:\(port)",
                                    simulatorBase: "http://127.0.0.1:\(simPort)", clock: clock))
-            try await stopGracefully(group, tasks: &tasks)
+        } catch {
+            try? await stopGracefully(group, running)
+            throw error
         }
+        try await stopGracefully(group, running)
     }
 
     /// Triggers a graceful shutdown and waits for it. A shutdown that has not finished after `seconds` (the
-    /// simulator's socket stall, fixed; kept as a safety net, DEVELOPERS.md "Known issues") is recorded as a known
-    /// issue with the services' debug log above it, and the group is cancelled so the suite goes on.
-    static func stopGracefully(_ group: ServiceGroup, tasks: inout ThrowingTaskGroup<Void, any Error>,
-                               seconds: Int = 30) async throws {
+    /// in-process simulator's server now and then never returns from its graceful shutdown; DEVELOPERS.md, "Known
+    /// issues") is recorded as a known issue with the services' debug log above it, and the group is cancelled; if
+    /// that does not end it within 10 s either, it is left behind and the suite goes on.
+    static func stopGracefully(_ group: ServiceGroup, _ running: Task<Void, any Error>, seconds: Double = 30) async throws {
         await group.triggerGracefulShutdown()
-        let finished = Mutex(false)
-        tasks.addTask {
-            try? await Task.sleep(for: .seconds(seconds))
-            if !finished.withLock({ $0 }) {
-                withKnownIssue("graceful shutdown of the in-process simulator + bridge stalled for \(seconds) s") {
-                    Issue.record("graceful shutdown stalled; cancelling (the debug log above names the services still running)")
-                }
+        if await finishes(running, within: seconds) {
+            try await running.value
+            return
+        }
+        withKnownIssue("graceful shutdown of the in-process simulator + bridge stalled for \(Int(seconds)) s") {
+            Issue.record("graceful shutdown stalled; cancelling (the debug log above names the services still running)")
+        }
+        running.cancel()
+        if await finishes(running, within: 10) { return }
+        withKnownIssue("the in-process simulator + bridge did not end 10 s after cancellation either") {
+            Issue.record("left running in the background; the suite goes on")
+        }
+    }
+
+    /// Waits for `task` at most `seconds`; true when it finished in time. A task that does not finish is left
+    /// running (test code only: see ``stopGracefully(_:_:seconds:)``).
+    static func finishes(_ task: Task<Void, any Error>, within seconds: Double) async -> Bool {
+        final class Once: Sendable {
+            let waiting = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+            func resume(_ value: Bool) { waiting.withLock { $0?.resume(returning: value); $0 = nil } }
+        }
+        let once = Once()
+        return await withCheckedContinuation { (cont: CheckedContinuation<Bool, Never>) in
+            once.waiting.withLock { $0 = cont }
+            Task {
+                _ = try? await task.value
+                once.resume(true)
+            }
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                once.resume(false)
             }
         }
-        // The group's task ends first unless the shutdown stalls; then the watchdog above ends and we cancel.
-        _ = try await tasks.next()
-        finished.withLock { $0 = true }
-        tasks.cancelAll()
-        while let _ = try? await tasks.next() {}
     }
 
     static func get(_ url: String, token: String? = nil) async throws -> (status: UInt, body: Data) {

@@ -134,7 +134,11 @@ function renderSpeech(v, orgList) {
   }
   host.hidden = rows.length === 0;
   const html = rows.length === 0 ? '' : `<div class="util-head"><span>Speech · monitored calls (AudioHook) · today</span></div>` + rows.join('') + details;
-  if (host._html !== html) { host._html = html; host.innerHTML = html; }
+  if (host._html !== html) {
+    host._html = html; host.innerHTML = html;
+    // bar widths through the CSSOM: the page's CSP allows no inline style attributes
+    for (const i of host.querySelectorAll('.sp-track i[data-w]')) i.style.width = i.dataset.w + '%';
+  }
 }
 
 // The open org's live calls, worst first (overtalk, then silence), and its queues' bars.
@@ -153,8 +157,8 @@ function speechDetails(v, sv, org) {
   const queues = [...sv.queues.values()].filter(q => String(q.org) === id && q.analysedMs > 0)
     .sort((a, b) => (b.overtalkShare || 0) + (b.silenceShare || 0) - (a.overtalkShare || 0) - (a.silenceShare || 0));
   const bars = queues.map(q => `<div class="sp-bar" data-queue="${escapeAttr(String(q.id))}" title="${escapeAttr(name(v.queues, q.id))}: silence ${spPct(q.silenceShare)}, overtalk ${spPct(q.overtalkShare)}, ratio ${spRatio(q.talkRatio)}, ${q.calls} call(s) today">`
-    + `<span class="qn">${escapeAttr(name(v.queues, q.id))}</span><span class="sp-track"><i class="sp-sil" style="width:${Math.round((q.silenceShare || 0) * 100)}%"></i>`
-    + `<i class="sp-over" style="width:${Math.round((q.overtalkShare || 0) * 100)}%"></i></span><span>${spPct(q.silenceShare)} / ${spPct(q.overtalkShare)}</span></div>`);
+    + `<span class="qn">${escapeAttr(name(v.queues, q.id))}</span><span class="sp-track"><i class="sp-sil" data-w="${Math.round((q.silenceShare || 0) * 100)}"></i>`
+    + `<i class="sp-over" data-w="${Math.round((q.overtalkShare || 0) * 100)}"></i></span><span>${spPct(q.silenceShare)} / ${spPct(q.overtalkShare)}</span></div>`);
   return `<div class="q-details sp-details" data-org="${escapeAttr(id)}" role="region" aria-label="Speech details ${escapeAttr(org.name || org.id)}">`
     + `<div class="q-details-head">${escapeAttr(org.name || org.id)} · live calls, worst first · queues today (silence / overtalk)`
     + `<button type="button" class="q-toggle" data-speech-org="${escapeAttr(id)}" aria-expanded="true">close</button></div>`

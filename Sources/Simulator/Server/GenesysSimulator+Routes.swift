@@ -25,7 +25,8 @@ extension GenesysSimulator {
             router: router,
             server: .http1WebSocketUpgrade(
                 webSocketRouter: wsRouter,
-                configuration: .init(ws: .init(maxFrameSize: options.maxFrameSize, autoPing: .disabled))),
+                configuration: .init(http1: .init(additionalChannelHandlers: [self.connections.handler()]),
+                                     ws: .init(maxFrameSize: options.maxFrameSize, autoPing: .disabled))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "genesys-simulator"),
             onServerRunning: { [self] channel in didStartListening(port: channel.localAddress?.port ?? options.port) },
             logger: logger)

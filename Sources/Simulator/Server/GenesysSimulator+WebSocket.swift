@@ -55,6 +55,12 @@ extension GenesysSimulator {
             of: String.self, bufferingPolicy: .bufferingOldest(max(16, options.socketBufferMessages)))
         let socketID = socketCounter.add(1, ordering: .relaxed).newValue
         let socket = SimSocket(id: socketID, channelID: channelID, continuation: continuation, nio: nio)
+        let closing = servedSockets.withLock { state in
+            state.sockets[socketID] = socket
+            return state.closing
+        }
+        defer { _ = servedSockets.withLock { $0.sockets.removeValue(forKey: socketID) } }
+        if closing { socket.abort() }
         let heartbeat = max(10, Self.millis(options.heartbeatInterval))
         guard rt.with({ $0.attach(socket, to: channelID, realNow: SystemClock.realNow(), heartbeatMs: heartbeat) }) else {
             return
