@@ -111,6 +111,7 @@ enum AudioChild {
         out["sinkOpened"] = Double(sink.opened.load(ordering: .relaxed))
         out["sinkEnded"] = Double(sink.ended.load(ordering: .relaxed))
         let trace = samples.withLock { $0 }
+        var previous: (n: Int, rss: Double) = (0, Double(rss0))
         for i in 0..<Int(load["steps"] ?? 0) {
             let p = "s\(i)."
             guard let n = load[p + "n"].map(Int.init), let a = load[p + "start"], let b = load[p + "end"] else { continue }
@@ -118,12 +119,14 @@ enum AudioChild {
             let after = trace.first { $0.0 >= b } ?? trace.last ?? (b, 0, 0)
             out[p + "serverCPUPercent"] = (after.1 - before.1) / max(0.001, after.0 - before.0) * 100
             out[p + "rssPerSession"] = (after.2 - Double(rss0)) / Double(max(1, n))
+            // The step's added sessions alone (the first sessions also pay for event-loop and allocator set-up).
+            out[p + "rssPerAddedSession"] = (after.2 - previous.rss) / Double(max(1, n - previous.n))
+            previous = (n, after.2)
             let stats = Self.join(sends: sends.prefix(n), reports: reports.prefix(n), window: (a, b))
             for (k, v) in stats { out[p + k] = v }
         }
         await child.wait(timeout: 30)
-        await group.triggerGracefulShutdown()
-        serverTask.cancel()
+        _ = serverTask  // the process exits with the listener up; a graceful shutdown only adds log noise
         let json = try! JSONSerialization.data(withJSONObject: out.mapValues { $0.isFinite ? $0 : -1 }, options: [.sortedKeys])
         FileHandle.standardOutput.write(json + Data("\n".utf8))
         exit(0)
@@ -145,13 +148,14 @@ enum AudioChild {
     }
 
     /// Per step, over the sessions present: lateness of the sender; analysis lag at each report in the
-    /// window (audio ms sent by the report's arrival − analysed ms); figure age of each frame sent in the
+    /// window (audio ms sent by the report's arrival − analysed ms) and delay (the report's arrival − the
+    /// send of the newest frame sent before it, the frame whose arrival made it); figure age of each frame sent in the
     /// window up to 1 s before its end (first report whose analysed ms covers the frame − the frame's send).
     static func join(sends: ArraySlice<AudioSendLog.Session>, reports: ArraySlice<[BenchSpeechSink.Report]>,
                      window: (Double, Double)) -> [String: Double] {
         let (a, b) = window
         let frameMs = SyntheticCall.frameMs
-        var late: [Double] = [], lags: [Double] = [], ages: [Double] = []
+        var late: [Double] = [], lags: [Double] = [], ages: [Double] = [], delays: [Double] = []
         var unreported = 0, frames = 0, reportCount = 0
         var analysedInWindow: Int64 = 0, spanMs = 0.0
         for (s, r) in zip(sends, reports) {
@@ -165,6 +169,8 @@ enum AudioChild {
             for rep in r where rep.at >= a && rep.at < b {
                 while sent < times.count && times[sent] <= rep.at { sent += 1 }
                 lags.append(Double(Int64(sent) * frameMs - rep.analysedMs))
+                // Reports are made on a frame's arrival: the delay from that frame's send to the report.
+                if sent > 0 { delays.append((rep.at - times[sent - 1]) * 1000) }
                 reportCount += 1
                 if first == nil { first = rep }
                 last = rep
@@ -185,7 +191,8 @@ enum AudioChild {
         late.sort()
         lags.sort()
         ages.sort()
-        return ["sendLateP50": percentile(late, 50), "sendLateP99": percentile(late, 99), "lagP50": percentile(lags, 50),
+        delays.sort()
+        return ["delayP50": percentile(delays, 50), "delayP99": percentile(delays, 99),"sendLateP50": percentile(late, 50), "sendLateP99": percentile(late, 99), "lagP50": percentile(lags, 50),
                 "lagP99": percentile(lags, 99), "lagMax": lags.last ?? .nan, "ageP50": percentile(ages, 50),
                 "ageP99": percentile(ages, 99), "ageMax": ages.last ?? .nan, "ageFrames": Double(frames),
                 "unreported": Double(unreported), "reports": Double(reportCount),

@@ -41,7 +41,7 @@ extension Driver {
                        "heldInRealTime": held ? "yes" : "no",
                        "window": "\(measure) s after \(warmup) s warm-up", "progressInterval": "500 ms", "hangover": "200 ms",
                        "sendLateP50ms": fmt(r("sendLateP50"), 1), "sendLateP99ms": fmt(sendLate, 1),
-                       "lagP50ms": fmt(r("lagP50"), 0), "lagMaxMs": fmt(r("lagMax"), 0),
+                       "lagP50ms": fmt(r("lagP50"), 0), "delayP50ms": fmt(r("delayP50"), 1), "lagMaxMs": fmt(r("lagMax"), 0),
                        "ageMaxMs": fmt(r("ageMax"), 0), "ageFrames": fmt(r("ageFrames"), 0),
                        "framesNeverReported": fmt(r("unreported"), 0),
                        "reportsPerSessionSecond": fmt(r("reportsPerSessionSecond"), 2),
@@ -49,6 +49,7 @@ extension Driver {
                        "loadChildCPU%": fmt(r("clientCPUPercent"), 0),
                        "relayOpened": fmt(relay[p + "opened"] ?? -1, 0),
                        "relayRSSPerSessionKiB": fmt((relay[p + "rssPerSession"] ?? -1) / 1024, 1),
+                       "relayRSSPerAddedSessionKiB": fmt((relay[p + "rssPerAddedSession"] ?? -1) / 1024, 1),
                        "relayLoadChildCPU%": fmt(relay[p + "clientCPUPercent"] ?? -1, 0),
                        "method": "server child: listener + AudioHookServer (or the plain relay), recording sink; load child: "
                            + "signed sessions streaming 200 ms frames on an absolute schedule; CPU from getrusage over the "
@@ -60,9 +61,11 @@ extension Driver {
             add(name, "server CPU, plain relay", relayCPU, "% of one core", cfg)
             add(name, "AudioHook / plain relay CPU", cpu / relayCPU, "ratio", cfg)
             add(name, "analysis lag p99 (audio sent − analysed)", r("lagP99"), "ms", target: "≤ 1,000 ms (real time kept)", cfg)
+            add(name, "report delay p99 (frame send → its report)", r("delayP99"), "ms", cfg)
             add(name, "figure age p50", r("ageP50"), "ms", cfg)
             add(name, "figure age p99", r("ageP99"), "ms", target: "≤ 600 ms (progress interval + 100 ms)", cfg)
             add(name, "RSS per session", r("rssPerSession") / 1024, "KiB", cfg)
+            add(name, "RSS per added session (this step's)", r("rssPerAddedSession") / 1024, "KiB", cfg)
         }
         let cfg = ["steps": steps.map(String.init).joined(separator: " → "), "cores": "\(Proc.cores)",
                    "held": "all opened, none failed or dropped, every frame reported, lag p99 ≤ 1 s, analysed ≥ 0.95 × real "
