@@ -204,8 +204,10 @@ let package = Package(
         .executableTarget(
             name: "switchboard-bench",
             dependencies: [
-                "CHeapStats", "Bridge", "Simulator", "Hub", "Views", "Normalizer", "Store", "SwitchboardCore", "SwitchboardConfig",
+                "CHeapStats", "Audio", "Bridge", "Simulator", "Hub", "Views", "Normalizer", "Store", "SwitchboardCore",
+                "SwitchboardConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -48,6 +48,7 @@ struct Driver {
         if wants("churn") { await churn() }
         if wants("store") { await store() }
         if wants("storm") { await storm() }
+        if wants("audio") { await audio() }
         printTable()
         write()
         log("done in \(fmt(Proc.now - t0, 0)) s; wrote \(outPath)")

@@ -50,6 +50,9 @@ if let child = opts["child"] {
     case "store-ingest": await StoreIngestChild.run(opts)
     case "store-fill": await StoreFillChild.run(opts)
     case "store-restart": await StoreRestartChild.run(opts)
+    case "audio": await AudioChild.run(opts)
+    case "audio-load": await AudioLoadChild.run(opts)
+    case "audio-analysis": await AudioAnalysisChild.run(opts)
     default:
         log("unknown child \(child)")
         exit(2)
