@@ -82,13 +82,13 @@ public struct SeedConnectionStateMachine: Sendable {
     public let configuration: Configuration
     public private(set) var phase: Phase = .idle
     /// Subscriptions per connection this machine never exceeds (active plus requested).
-    public private(set) var limit: Int
+    public internal(set) var limit: Int
     /// The last region reported.
     public private(set) var region: String?
     /// The subscriptions this connection should hold.
-    public private(set) var desired: [SeedSubscription] = []
+    public internal(set) var desired: [SeedSubscription] = []
     /// Active subscriptions by server id, in the order they became active (including ones being unsubscribed).
-    public private(set) var active: [(id: String, subscription: SeedSubscription)] = []
+    public internal(set) var active: [(id: String, subscription: SeedSubscription)] = []
     /// The last failure, until the connection is open again.
     public private(set) var lastFailure: SeedConnectionFailure?
     /// Failures since the backoff was last reset.
