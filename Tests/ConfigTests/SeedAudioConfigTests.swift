@@ -43,9 +43,9 @@ import Testing
                 interactionTypes: [voice, chat, video]
         """)
         #expect(ConfigTestSupport.lines(yaml) == [
-            "orgs.yaml:12:34: orgs[0].audio.filters.interactionTypes[1]: the Audio Connector streams voice interactions "
+            "orgs.yaml:11:35: orgs[0].audio.filters.interactionTypes[1]: the Audio Connector streams voice interactions "
                 + "only, not 'chat' (the server would refuse the whole subscription); remove it and write [voice]",
-            "orgs.yaml:12:40: orgs[0].audio.filters.interactionTypes[2]: the Audio Connector streams voice interactions "
+            "orgs.yaml:11:41: orgs[0].audio.filters.interactionTypes[2]: the Audio Connector streams voice interactions "
                 + "only, not 'video' (the server would refuse the whole subscription); remove it and write [voice]",
         ])
     }
@@ -61,11 +61,11 @@ import Testing
         """)
         let lines = ConfigTestSupport.lines(yaml)
         #expect(lines.count == 5)
-        #expect(lines[0].hasPrefix("orgs.yaml:12:27: orgs[0].audio.filters.interactionTypes: the list is empty"))
-        #expect(lines[1].hasPrefix("orgs.yaml:13:19: orgs[0].audio.filters.queueIds[0]: 'q1' is not a queue id"))
-        #expect(lines[2].hasPrefix("orgs.yaml:14:29: orgs[0].audio.filters.direction[1]: unknown direction 'sideways'"))
-        #expect(lines[3] == "orgs.yaml:14:39: orgs[0].audio.filters.direction[2]: 'inbound' is listed twice; keep one")
-        #expect(lines[4] == "orgs.yaml:15:19: orgs[0].audio.sampleRate: 44100 Hz is not a rate the Audio Connector serves; "
+        #expect(lines[0].hasPrefix("orgs.yaml:11:27: orgs[0].audio.filters.interactionTypes: the list is empty"))
+        #expect(lines[1].hasPrefix("orgs.yaml:12:20: orgs[0].audio.filters.queueIds[0]: 'q1' is not a queue id"))
+        #expect(lines[2].hasPrefix("orgs.yaml:13:30: orgs[0].audio.filters.direction[1]: unknown direction 'sideways'"))
+        #expect(lines[3] == "orgs.yaml:13:40: orgs[0].audio.filters.direction[2]: 'inbound' is listed twice; keep one")
+        #expect(lines[4] == "orgs.yaml:14:19: orgs[0].audio.sampleRate: 44100 Hz is not a rate the Audio Connector serves; "
             + "use one of 8000, 12000, 16000, 24000, 48000 (16000 when unsure)")
     }
 
@@ -75,7 +75,7 @@ import Testing
               apiKey: ${US_AUDIOHOOK_API_KEY}
               sampleRate: 16000
         """))
-        #expect(seed == ["orgs.yaml:11:7: orgs[0].audio: 'apiKey' belongs to an AudioHook integration, which 'protocol: "
+        #expect(seed == ["orgs.yaml:10:7: orgs[0].audio: 'apiKey' belongs to an AudioHook integration, which 'protocol: "
             + "genesys' orgs use; a 'protocol: seed' org subscribes to the seed Audio Connector instead: its audio: takes "
             + "filters and sampleRate (docs/audio.md)"])
         let genesys = ConfigTestSupport.lines(Self.yaml("""
@@ -85,7 +85,7 @@ import Testing
               filters:
                 interactionTypes: [voice]
         """, protocol: "genesys"), environment: AudioConfigTests.environment)
-        #expect(genesys == ["orgs.yaml:13:7: orgs[0].audio: 'filters' belongs to the seed Audio Connector, which only "
+        #expect(genesys == ["orgs.yaml:12:7: orgs[0].audio: 'filters' belongs to the seed Audio Connector, which only "
             + "'protocol: seed' orgs use; a 'protocol: genesys' org streams audio through AudioHook: its audio: takes "
             + "organizationId, apiKey and clientSecret (docs/audio.md)"])
     }
@@ -98,8 +98,8 @@ import Testing
                 directions: [inbound]
         """))
         #expect(lines == [
-            "orgs.yaml:11:7: orgs[0].audio: unknown key 'sampleRat'; did you mean 'sampleRate'?",
-            "orgs.yaml:13:9: orgs[0].audio.filters: unknown key 'directions'; did you mean 'direction'?",
+            "orgs.yaml:10:7: orgs[0].audio: unknown key 'sampleRat'; did you mean 'sampleRate'?",
+            "orgs.yaml:12:9: orgs[0].audio.filters: unknown key 'directions'; did you mean 'direction'?",
         ])
     }
 
