@@ -106,6 +106,7 @@ import Testing
         var now = SeedTest.at(0)
         let serverLimit: Int
         var violations: [String] = []
+        var connects = 0, replans = 0, watchdogs = 0, subscribes = 0
 
         init(subscriptions: [SeedSubscription], serverLimit: Int) {
             var config = Machine.Configuration()
@@ -125,14 +126,20 @@ import Testing
                     if uri != c.answeredURI { violations.append("connect to \(uri) without its discovery") }
                     if used.contains(uri) { violations.append("reused \(uri)") }
                     used.insert(uri)
+                    connects += 1
                     c.answeredURI = nil
                     c.connecting = true
                 case .subscribe, .unsubscribe:
+                    if case .subscribe = o.action { subscribes += 1 }
                     if !c.open { violations.append("\(o.action) on a closed socket") }
                     c.requests.append(o.action)
                 case .closeConnection:
                     c = Conn(discoverPending: c.discoverPending)
-                case .sendPing, .scheduleRetry, .reportRegion, .fail, .replan:
+                case .replan:
+                    replans += 1
+                case .fail(let f):
+                    if f.code == "seed.watchdog" { watchdogs += 1 }
+                case .sendPing, .scheduleRetry, .reportRegion:
                     break
                 }
                 conns[o.connection] = c
@@ -269,6 +276,9 @@ import Testing
         var r = Random(state: UInt64(serverLimit) * 7919)
         for _ in 0..<4000 { h.step(&r, faults: true) }
         #expect(h.violations.isEmpty, "\(h.violations.prefix(5))")
+        // The run went through the interesting paths.
+        #expect(h.connects > 50 && h.subscribes > 100 && h.watchdogs > 0, "\(h.connects) \(h.subscribes) \(h.watchdogs)")
+        if serverLimit < 4 { #expect(h.replans > 0) }
         // Faults stop: everything planned streams once every pending answer is given.
         for _ in 0..<500 { h.step(&r, faults: false) }
         h.settle()
