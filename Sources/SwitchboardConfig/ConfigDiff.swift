@@ -7,8 +7,13 @@ public struct ConfigDiff: Sendable, Equatable {
     public var addedOrgs: [OrgID]
     /// Org ids in the old configuration only, in the old file's order.
     public var removedOrgs: [OrgID]
-    /// Org ids in both whose ``OrgConfig`` differs in any field, in the new file's order.
+    /// Org ids in both whose ``OrgConfig`` differs in any field but ``OrgConfig/seedAudio``, in the new file's
+    /// order: their connectors restart.
     public var changedOrgs: [OrgID]
+    /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/seedAudio`` (a `protocol: seed` org's
+    /// `audio:` filters or sample rate): applied live to the org's Audio Connector subscriptions (subscribe the
+    /// new, then unsubscribe the old), restarting nothing. An org in ``changedOrgs`` is never also here.
+    public var seedAudioChangedOrgs: [OrgID]
     public var serverChanged: Bool
     /// `auth:` or `clients:` changed.
     public var authChanged: Bool
@@ -25,7 +30,17 @@ public struct ConfigDiff: Sendable, Equatable {
         let newIDs = Set(new.orgs.map(\.id))
         addedOrgs = new.orgs.map(\.id).filter { oldByID[$0] == nil }
         removedOrgs = old.orgs.map(\.id).filter { !newIDs.contains($0) }
-        changedOrgs = new.orgs.filter { org in oldByID[org.id].map { $0 != org } ?? false }.map(\.id)
+        changedOrgs = new.orgs.filter { org in
+            oldByID[org.id].map { old in
+                var old = old
+                old.seedAudio = org.seedAudio
+                return old != org
+            } ?? false
+        }.map(\.id)
+        let restarted = Set(changedOrgs)
+        seedAudioChangedOrgs = new.orgs.filter { org in
+            !restarted.contains(org.id) && (oldByID[org.id].map { $0.seedAudio != org.seedAudio } ?? false)
+        }.map(\.id)
         serverChanged = old.server != new.server
         authChanged = old.auth != new.auth
         occupancyChanged = old.occupancy != new.occupancy
@@ -36,8 +51,8 @@ public struct ConfigDiff: Sendable, Equatable {
 
     /// True when nothing that affects the running bridge changed (`sourcePath` is ignored).
     public var isEmpty: Bool {
-        addedOrgs.isEmpty && removedOrgs.isEmpty && changedOrgs.isEmpty && !serverChanged && !authChanged
-            && !occupancyChanged && !thresholdsChanged && !storeChanged && !speechChanged
+        addedOrgs.isEmpty && removedOrgs.isEmpty && changedOrgs.isEmpty && seedAudioChangedOrgs.isEmpty && !serverChanged
+            && !authChanged && !occupancyChanged && !thresholdsChanged && !storeChanged && !speechChanged
     }
 
     /// One line for the config audit log (docs/store.md): `orgs added: apac; retuned: us; thresholds`.
@@ -46,6 +61,9 @@ public struct ConfigDiff: Sendable, Equatable {
         if !addedOrgs.isEmpty { parts.append("orgs added: " + addedOrgs.map(\.rawValue).joined(separator: ", ")) }
         if !removedOrgs.isEmpty { parts.append("orgs removed: " + removedOrgs.map(\.rawValue).joined(separator: ", ")) }
         if !changedOrgs.isEmpty { parts.append("orgs retuned: " + changedOrgs.map(\.rawValue).joined(separator: ", ")) }
+        if !seedAudioChangedOrgs.isEmpty {
+            parts.append("audio filters: " + seedAudioChangedOrgs.map(\.rawValue).joined(separator: ", "))
+        }
         if serverChanged { parts.append("server") }
         if authChanged { parts.append("auth/clients") }
         if occupancyChanged { parts.append("occupancy") }

@@ -9,7 +9,8 @@ extension ConfigReader {
     /// The section, or nil after reporting what is wrong with it. `apiKey` and `clientSecret` are both
     /// required and, like every secret, only `${VAR}` references or `…File` paths.
     func audio(_ node: Node, path: String, org: OrgID) -> AudioConfig? {
-        guard let f = fields(node, path: path, allowed: Self.audioKeys) else { return nil }
+        refuseForeignAudioKeys(node, path: path, seed: false)
+        guard let f = fields(node, path: path, allowed: Self.audioKeys + Self.seedAudioKeys) else { return nil }
         let before = diagnostics.count
         let prefix = org.rawValue.uppercased().replacingOccurrences(of: "-", with: "_")
         var organizationId: String?

@@ -88,12 +88,16 @@ extension ConfigReader {
         let users = f["users"].flatMap { selection($0, path: f.path("users"), noun: "user") } ?? .all
         let proto = choice(f, "protocol", among: ["genesys", "seed"]).flatMap(UpstreamProtocol.init(rawValue:)) ?? .genesys
         let tunables = f["tunables"].map { self.tunables($0, path: f.path("tunables")) } ?? OrgTunables()
-        let audio = f["audio"].map { self.audio($0, path: f.path("audio"), org: id) }
+        // `audio:` takes the AudioHook shape on genesys orgs and the seed Audio Connector's on seed orgs.
+        let audio = proto == .genesys ? f["audio"].map { self.audio($0, path: f.path("audio"), org: id) } : nil
+        let seedAudio = proto == .seed ? f["audio"].map { self.seedAudio($0, path: f.path("audio")) } : nil
         guard let endpoints, let clientId, let secret, let zone else { return nil }
         if case .some(nil) = audio { return nil }  // `audio:` written, with problems (reported)
+        if case .some(nil) = seedAudio { return nil }
         return OrgConfig(id: id, name: name, region: endpoints.region, apiBase: endpoints.api, loginBase: endpoints.login,
                          clientId: clientId, clientSecret: secret, timezone: zone, queues: queues, users: users,
-                         upstreamProtocol: proto, tunables: tunables, audio: audio ?? nil)
+                         upstreamProtocol: proto, tunables: tunables, audio: audio ?? nil,
+                         seedAudio: seedAudio ?? nil)
     }
 
     /// `region`, or `apiBase` + `loginBase`.

@@ -290,13 +290,17 @@ public struct OrgConfig: Sendable, Equatable {
     public var users: Selection
     public var upstreamProtocol: UpstreamProtocol
     public var tunables: OrgTunables
-    /// The org's AudioHook Monitor integration (`audio:`); nil when the org streams no audio.
+    /// The org's AudioHook Monitor integration (`audio:` on a `protocol: genesys` org); nil when the org
+    /// streams no audio or speaks the seed protocol.
     public var audio: AudioConfig?
+    /// The org's seed Audio Connector subscription (`audio:` on a `protocol: seed` org); nil when the org
+    /// streams no audio or speaks the real protocol.
+    public var seedAudio: SeedAudioConfig?
 
     public init(id: OrgID, name: String, region: String? = nil, apiBase: String, loginBase: String,
                 clientId: String, clientSecret: Secret, timezone: TimeZone, queues: Selection = .all,
                 users: Selection = .all, upstreamProtocol: UpstreamProtocol = .genesys, tunables: OrgTunables = .init(),
-                audio: AudioConfig? = nil) {
+                audio: AudioConfig? = nil, seedAudio: SeedAudioConfig? = nil) {
         self.id = id
         self.name = name
         self.region = region
@@ -310,6 +314,7 @@ public struct OrgConfig: Sendable, Equatable {
         self.upstreamProtocol = upstreamProtocol
         self.tunables = tunables
         self.audio = audio
+        self.seedAudio = seedAudio
     }
 }
 
