@@ -44,7 +44,7 @@ public actor SpeechViewEngine: SpeechEventSink, Service {
     ///   - sink: where changes go (the hub); may be set later with ``attach(sink:)``.
     ///   - tick: the flush interval of ``run()`` (real time).
     public init(orgs: [OrgID: TimeZone], configuration: SpeechConfig = .init(), clock: any WallClock = SystemClock(),
-                sink: (any ViewChangeSink)? = nil, tick: Duration = .milliseconds(250)) {
+                sink: (any ViewChangeSink)? = nil, tick: Duration = .milliseconds(100)) {
         self.init(orgs: orgs, configuration: configuration, clock: clock, sink: sink, tick: tick, limits: .init())
     }
 
@@ -60,7 +60,7 @@ public actor SpeechViewEngine: SpeechEventSink, Service {
 
     /// The engine for a whole configuration: its orgs' time zones and its `speech:` section.
     public init(configuration: SwitchboardConfiguration, clock: any WallClock = SystemClock(),
-                sink: (any ViewChangeSink)? = nil, tick: Duration = .milliseconds(250)) {
+                sink: (any ViewChangeSink)? = nil, tick: Duration = .milliseconds(100)) {
         self.init(orgs: Self.zones(configuration), configuration: configuration.speech, clock: clock, sink: sink,
                   tick: tick)
     }
