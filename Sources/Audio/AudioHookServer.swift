@@ -24,7 +24,8 @@ public final class AudioHookServer: Sendable {
         public var policy: AudioHookSignature.Policy
         /// Every refusal is answered no sooner than this after the request arrived.
         public var refusalDelay: Duration
-        /// Progress reports at most this often (real time) while audio flows; also at pause and resume.
+        /// Progress reports about this often (real time, on a frame's arrival, 20 ms early tolerance) while audio
+        /// flows; also at pause and resume. 400 ms: every second one of Genesys's 200 ms frames.
         public var progressInterval: Duration
         /// Replay cache capacity.
         public var nonceCapacity: Int
@@ -37,7 +38,7 @@ public final class AudioHookServer: Sendable {
 
         public init(session: AudioHookSessionStateMachine.Configuration = .init(),
                     policy: AudioHookSignature.Policy = .init(), refusalDelay: Duration = .milliseconds(500),
-                    progressInterval: Duration = .milliseconds(500), nonceCapacity: Int = 100_000,
+                    progressInterval: Duration = .milliseconds(400), nonceCapacity: Int = 100_000,
                     maxMessageBytes: Int = 64 << 10, maxQueuedMessages: Int = 64,
                     analysis: VoiceActivityAnalyzer.Parameters = .init()) {
             self.session = session

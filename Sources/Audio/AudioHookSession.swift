@@ -17,6 +17,8 @@ import SwitchboardCore
 /// `maxMessageBytes` (64 KiB) being read — under 80 KiB beyond the socket's own buffers (≈ 4 KiB
 /// per message in practice: 3.2 KiB of PCMU per 200 ms).
 final class AudioHookSession: Sendable {
+    /// How early a progress report may go out (frame arrival jitter; see ``AudioHookServer/Configuration``).
+    static let progressTolerance: Duration = .milliseconds(20)
     enum Outgoing: Sendable {
         case text(String)
         case close
@@ -130,7 +132,10 @@ final class AudioHookSession: Sendable {
                     ani: info.participant.ani, dnis: info.participant.dnis)))
             case .deliverAudio(let frame):
                 s.analyzer?.process(frame)
-                if s.reporting, let last = s.lastProgress, now - last >= server.configuration.progressInterval {
+                // Due every `progressInterval` of arrival time, with a little early tolerance: frames arrive on
+                // Genesys's 200 ms beat with some jitter, and a report due at 400 ms must not slip to 600 ms.
+                if s.reporting, let last = s.lastProgress,
+                   now - last >= server.configuration.progressInterval - Self.progressTolerance {
                     progress(&s, now: now)
                 }
             case .paused:

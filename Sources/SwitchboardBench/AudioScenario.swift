@@ -47,7 +47,7 @@ enum AudioChild {
         let relay = opts["mode"] == "relay"
         let steps = opts["steps"] ?? "250,500"
         let maxN = steps.split(separator: ",").compactMap { Int($0) }.max() ?? 0
-        let progressMs = Int64(opts["progress"] ?? "500") ?? 500
+        let progressMs = Int64(opts["progress"] ?? "400") ?? 400
         var logger = Logger(label: "bench.audio")
         logger.logLevel = .warning
         var server = ServerConfig()
