@@ -11,8 +11,8 @@ import Testing
     func randomInputNeverCrashesAndStaysBounded(seed: UInt64) throws {
         var rng = SeededRandom(seed: seed)
         var config = OpusReassembler.Configuration()
-        config.maxBytesPerInteraction = 4 * 1024
-        config.maxBytesPerConnection = 12 * 1024
+        config.maxBytesPerInteraction = 1024
+        config.maxBytesPerConnection = 1536
         config.maxInteractions = 8
         config.maxPacketBytes = 2 * 1024
         config.endedMemory = 4
@@ -113,6 +113,7 @@ import Testing
         let c = reassembler.counters
         #expect(c.duplicateFragments > 0 && c.lateFragments > 0 && c.lostPackets > 0 && c.fragmentIndexTooLarge > 0)
         #expect(c.inconsistentPackets > 0 && c.interactionsEvicted > 0)
+        #expect(c.interactionCapDiscards > 0 && c.connectionCapDiscards > 0, "the caps were reached")
         _ = reassembler.tick(now: now + .seconds(120))
         #expect(reassembler.bufferedBytes == 0 && reassembler.interactionCount == 0)
     }
