@@ -103,7 +103,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // libopus, for the seed Audio Connector's Opus frames (the Makefile installs libopus-dev).
         .systemLibrary(name: "COpus", path: "Sources/COpus", providers: [.apt(["libopus-dev"])]),
-        .target(name: "OpusCodec", dependencies: ["COpus"], swiftSettings: strict),
+        .target(name: "OpusCodec", dependencies: ["COpus", "SwitchboardCore"], swiftSettings: strict),
         .target(
             name: "AudioConnector",
             dependencies: ["SwitchboardCore", "SwitchboardConfig", "Audio", "OpusCodec"],
