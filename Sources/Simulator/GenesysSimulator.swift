@@ -73,7 +73,7 @@ public final class GenesysSimulator: Service, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    try await app.run()
+                    try await SimServerRun.run(grace: .seconds(5)) { try await app.run() }
                 } catch {
                     // Before listening, the failure is about the address: say which (not `port -1`).
                     if self.listening.withLock({ $0.port }) == nil {
