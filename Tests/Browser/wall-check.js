@@ -41,11 +41,11 @@ const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--nav') opt.nav = true;
-  if (a === '--speech') opt.speech = true;
+  else if (a === '--speech') opt.speech = true;
   else if (a.startsWith('--') && i + 1 < argv.length) opt[a.slice(2)] = argv[++i];
   else { console.error('wall-check: unknown argument ' + a); process.exit(2); }
 }
-if (!opt.base || !opt.token) { console.error('usage: wall-check.js --base URL --token TOKEN [--orgs "…"] [--sizes …] [--shots DIR] [--nav]'); process.exit(2); }
+if (!opt.base || !opt.token) { console.error('usage: wall-check.js --base URL --token TOKEN [--orgs "…"] [--sizes …] [--shots DIR] [--nav] [--speech]'); process.exit(2); }
 opt.base = opt.base.replace(/\/$/, '');
 const TIMEOUT = Number(opt.timeout) * 1000;
 const sleep = (ms) => new Promise(r => setTimeout(r, ms));
