@@ -108,6 +108,8 @@ function speechView() {
 const spPct = (x) => typeof x === 'number' && isFinite(x) ? Math.round(x * 100) + '%' : '—';
 const spRatio = (x) => typeof x === 'number' && isFinite(x) ? x.toFixed(x >= 10 ? 0 : 1) : '—';
 function spLevel(share, warn, crit) { return typeof share !== 'number' ? '' : share >= crit ? 'qcrit' : share >= warn ? 'qwarn' : 'qok'; }
+const SETTLED_MS = 10 * 1000; // a call's shares mean something after this much audio
+function settled(c) { return (c.analysedMs || 0) >= SETTLED_MS ? 1 : 0; }
 const OVERTALK_WARN = 0.08, OVERTALK_CRIT = 0.15, SILENCE_WARN = 0.25, SILENCE_CRIT = 0.4;
 
 function renderSpeech(v, orgList) {
@@ -146,11 +148,12 @@ function speechDetails(v, sv, org) {
   const id = String(org.id);
   const name = (map, key) => { const e = key && map.get(String(key)); return e && e.name ? e.name : key ? String(key).split('/').pop().slice(0, 8) : 'not yet known'; };
   const calls = [...sv.calls.values()].filter(c => String(c.org) === id && c.state !== 'ended')
-    .sort((a, b) => (b.overtalkShare || 0) - (a.overtalkShare || 0) || (b.silenceShare || 0) - (a.silenceShare || 0)).slice(0, 8);
-  const rows = calls.map(c => `<div class="sp-call" data-call="${escapeAttr(String(c.id))}" data-overtalk="${c.overtalkShare}" data-silence="${c.silenceShare}"`
+    // worst first — among calls with enough audio to judge (a call seconds old is all silence): those after
+    .sort((a, b) => settled(b) - settled(a) || (b.overtalkShare || 0) - (a.overtalkShare || 0) || (b.silenceShare || 0) - (a.silenceShare || 0)).slice(0, 8);
+  const rows = calls.map(c => `<div class="sp-call" data-call="${escapeAttr(String(c.id))}" data-overtalk="${c.overtalkShare}" data-silence="${c.silenceShare}" data-analysed="${c.analysedMs || 0}"`
     + (c.agent ? ` data-open-agent="${escapeAttr(String(c.agent))}" tabindex="0" role="link"` : '') + `>`
     + `<span class="qn">${escapeAttr(name(v.agents, c.agent))}</span><span class="sp-q">${escapeAttr(name(v.queues, c.queue))}</span>`
-    + `<span>${clockDur((c.analysedMs || 0) + (c.gapMs || 0))}${c.state === 'paused' ? ' ⏸' : ''}</span>`
+    + `<span>${clockDur((c.analysedMs || 0) + (c.gapMs || 0))}${c.state === 'paused' ? ' · held' : ''}</span>`
     + `<span>ratio ${spRatio(c.talkRatio)}</span>`
     + `<span class="${spLevel(c.overtalkShare, OVERTALK_WARN, OVERTALK_CRIT)}">over ${spPct(c.overtalkShare)}</span>`
     + `<span class="${spLevel(c.silenceShare, SILENCE_WARN, SILENCE_CRIT)}">sil ${spPct(c.silenceShare)}</span></div>`);
