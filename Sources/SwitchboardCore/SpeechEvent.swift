@@ -52,9 +52,20 @@ public struct SpeechSessionOpened: Sendable, Equatable {
     /// The session's `participant.ani` / `dnis`, when sent (display only).
     public var ani: String?
     public var dnis: String?
+    /// Context from the transport's own metadata (the seed Audio Connector's `interaction` message or a REST
+    /// lookup): hints the views use when the conversation join does not know the agent or queue. A repeated
+    /// `.opened` of a live session carries new hints and changes nothing else.
+    public var agentID: String?
+    public var queueID: String?
+    /// `inbound` or `outbound`.
+    public var direction: String?
 
     public init(org: OrgID, session: String, conversationID: String, openedAt: EpochMillis,
-                channels: [SpeechChannel] = [.customer, .agent], ani: String? = nil, dnis: String? = nil) {
+                channels: [SpeechChannel] = [.customer, .agent], ani: String? = nil, dnis: String? = nil,
+                agentID: String? = nil, queueID: String? = nil, direction: String? = nil) {
+        self.agentID = agentID
+        self.queueID = queueID
+        self.direction = direction
         self.org = org
         self.session = session
         self.conversationID = conversationID
