@@ -11,8 +11,9 @@ public struct ConfigDiff: Sendable, Equatable {
     /// ``OrgConfig/speechText``, in the new file's order: their connectors restart.
     public var changedOrgs: [OrgID]
     /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/seedAudio`` (a `protocol: seed` org's
-    /// `audio:` filters or sample rate; it may also differ in ``OrgConfig/speechText``): applied live to the org's Audio Connector subscriptions (subscribe the
-    /// new, then unsubscribe the old), restarting nothing. An org in ``changedOrgs`` is never also here.
+    /// `audio:` filters or sample rate; it may also differ in ``OrgConfig/speechText``): applied live to the org's
+    /// Audio Connector subscriptions (subscribe the new, then unsubscribe the old), restarting nothing. An org in
+    /// ``changedOrgs`` is never also here.
     public var seedAudioChangedOrgs: [OrgID]
     /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/speechText`` (keywords, word sources,
     /// hot-call rules; it may also differ in ``OrgConfig/seedAudio``): applied live to the org's speech-text views
