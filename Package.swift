@@ -248,6 +248,7 @@ let package = Package(
             dependencies: [
                 "Simulator", "SwitchboardCore", "Audio", "AudioConnector", "OpusCodec", "SwitchboardConfig",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

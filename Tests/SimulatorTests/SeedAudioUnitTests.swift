@@ -1,5 +1,7 @@
 import AudioConnector
 import Foundation
+import NIOCore
+import NIOEmbedded
 import OpusCodec
 @testable import Simulator
 import SwitchboardCore
@@ -229,6 +231,32 @@ import Testing
             }
             #expect(worst.talk > -30 && worst.quiet < -50, "\(rate) Hz: quietest talk \(worst.talk) dBFS, loudest quiet \(worst.quiet) dBFS")
         }
+    }
+
+    /// A connection that falls behind is closed abruptly: queuing never waits for it.
+    @Test func aSlowConnectionIsClosedNotWaitedFor() async throws {
+        let channel = EmbeddedChannel()
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
+        let (stream, continuation) = AsyncStream.makeStream(of: SimSeedSocket.Outgoing.self, bufferingPolicy: .bufferingOldest(3))
+        let socket = SimSeedSocket(id: 1, org: "us", continuation: continuation, nio: channel)
+        for i in 0..<3 { #expect(socket.send(.text("\(i)"))) }
+        #expect(channel.isActive)
+        #expect(!socket.send(.binary(ByteBuffer(bytes: [1, 2, 3]))), "the fourth message does not fit")
+        #expect(socket.wasTooSlow && socket.isFinished)
+        #expect(!channel.isActive, "closed abruptly")
+        #expect(!socket.send(.text("late")))
+        var queued = 0
+        for await _ in stream { queued += 1 }
+        #expect(queued == 3)
+        // A close is queued behind what is there, then the outbox ends.
+        let (stream2, continuation2) = AsyncStream.makeStream(of: SimSeedSocket.Outgoing.self, bufferingPolicy: .bufferingOldest(3))
+        let polite = SimSeedSocket(id: 2, org: "us", continuation: continuation2, nio: EmbeddedChannel())
+        polite.send(.text("a"))
+        polite.close(code: 1001, reason: "moving")
+        var last: SimSeedSocket.Outgoing?
+        for await item in stream2 { last = item }
+        guard case .close(let code, _) = last else { Issue.record("no close queued"); return }
+        #expect(code == 1001 && polite.isFinished && !polite.wasTooSlow)
     }
 
     @Test func thePCMFollowsTheSchedule() {
