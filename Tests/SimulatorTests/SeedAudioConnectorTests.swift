@@ -301,7 +301,7 @@ import Testing
                 let metaAt = try #require(items.firstIndex { if case .text(let t) = $0 { t.contains(y) } else { false } })
                 let before = Self.packets(items[..<metaAt].compactMap { if case .frame(let f) = $0, f.interactionId == y { f } else { nil } })
                 let audioMs = try before.values.reduce(0) { $0 + (try OpusPacket.samples($1, sampleRate: 16000)) } / 16
-                #expect(audioMs >= 1700, "\(audioMs) ms of audio before the metadata")
+                #expect(audioMs >= 2000, "\(audioMs) ms of audio before the metadata")
                 try await client.inject("us", "seed-audio-metadata-never")
                 sim.seedAudio.deliver(org: "us", events: [seedConnected(z)])
                 try await eventually("z streams") { Set(a.frames(of: z).map(\.sequence)).count >= 5 }

@@ -24,6 +24,8 @@ extension GenesysSimulator {
         }
     }
 
+    static let refusalDelay: Duration = .milliseconds(50)
+
     func addSeedAudioWebSocketRoutes(_ router: Router<SimRequestContext>) {
         // The upgrade is always accepted; a bad token is told apart only afterwards, by a 4401 close.
         router.ws("/audioconnector/ws", shouldUpgrade: { _, _ in .upgrade([:]) }, onUpgrade: { [self] inbound, outbound, context in
@@ -31,6 +33,9 @@ extension GenesysSimulator {
             switch seedAudio.redeem(token, realNow: SystemClock.realNow()) {
             case .refused(let reason):
                 logger.debug("seed audio connection refused", metadata: ["reason": "\(reason)"])
+                // A close frame that travels with the 101 answer can be lost by a client still switching protocols
+                // (HummingbirdWSClient then waits out its close timeout): let the upgrade settle first.
+                try? await Task.sleep(for: Self.refusalDelay)
                 try? await outbound.close(.unknown(4401), reason: reason)
             case .valid(let org):
                 await serveSeedSocket(org: org, inbound, outbound, context.requestContext.channel)

@@ -28,8 +28,10 @@ final class SimSeedRunLoop {
         let startedAtText: String
         let waveformOffset: Int
         var encoders: [Int: SimSeedEncoder] = [:]
-        /// Metadata: not decided until the call first streams (a metadata fault may be taken then).
+        /// Metadata: not decided until a subscription first matches (a metadata fault may be taken then).
         var metadata: Metadata = .undecided
+        /// Faults taken and not yet in the truth record.
+        var faults: [String] = []
         /// No subscription matched at the last tick: packets due were not produced yet (see ``catchUp``).
         var idle = true
         var ended = false
@@ -73,8 +75,16 @@ final class SimSeedRunLoop {
         /// Matching subscriptions: connection and sample rate, one entry per subscription.
         var targets: [(connection: UInt64, rate: Int)] = []
         var messages: [Int: [ByteBuffer]] = [:]
-        var faults: [String] = []
         var ended = false
+        /// Whether `interaction` could be sent before this tick's packets (late metadata comes after the packet
+        /// that completes its 2 s, never before).
+        var metadataBefore = false
+
+        init(lane: Lane, targets: [(connection: UInt64, rate: Int)]) {
+            self.lane = lane
+            self.targets = targets
+            metadataBefore = lane.metadataAllowed
+        }
     }
 
     static let lateMetadataAfterMs: Int64 = 2000
@@ -113,9 +123,18 @@ final class SimSeedRunLoop {
         var batches: [String: Batch] = [:]
         func batch(_ lane: Lane) -> Batch {
             if let b = batches[lane.key] { return b }
-            let b = Batch(lane: lane, targets: targets(lane, audience))
-            catchUp(lane, listened: !b.targets.isEmpty)
-            return b
+            let targets = targets(lane, audience)
+            catchUp(lane, listened: !targets.isEmpty)
+            if !targets.isEmpty, case .undecided = lane.metadata {
+                if let fault = metadataFaults[lane.org]?.first {
+                    metadataFaults[lane.org]?.removeFirst()
+                    lane.metadata = fault == .metadataNever ? .never : .late
+                    lane.faults.append(fault.kind)
+                } else {
+                    lane.metadata = .normal
+                }
+            }
+            return Batch(lane: lane, targets: targets)
         }
         for (org, events) in inbox {
             for e in events {
@@ -133,7 +152,7 @@ final class SimSeedRunLoop {
                 case .paused:
                     guard let lane = lanes[key] else { continue }
                     var b = batch(lane)
-                    emit(lane.stream.pause(at: now), into: &b, packetFaults: &packetFaults, metadataFaults: &metadataFaults)
+                    emit(lane.stream.pause(at: now), into: &b, packetFaults: &packetFaults)
                     flush(into: &b)
                     batches[key] = b
                 case .resumed:
@@ -141,7 +160,7 @@ final class SimSeedRunLoop {
                 case .ended:
                     guard let lane = lanes.removeValue(forKey: key) else { continue }
                     var b = batch(lane)
-                    emit(lane.stream.end(at: now), into: &b, packetFaults: &packetFaults, metadataFaults: &metadataFaults)
+                    emit(lane.stream.end(at: now), into: &b, packetFaults: &packetFaults)
                     flush(into: &b)
                     lane.ended = true
                     lane.endTime = e.at
@@ -168,7 +187,7 @@ final class SimSeedRunLoop {
         }
         for lane in audible.sorted(by: { $0.key < $1.key }) {
             var b = batch(lane)
-            emit(lane.stream.produce(until: now), into: &b, packetFaults: &packetFaults, metadataFaults: &metadataFaults)
+            emit(lane.stream.produce(until: now), into: &b, packetFaults: &packetFaults)
             batches[lane.key] = b
         }
         lastTick = now
@@ -208,26 +227,16 @@ final class SimSeedRunLoop {
 
     /// Encodes `packets` for every rate `b` targets (nothing when nobody listens), with any fault taken.
     private func emit(_ packets: [SimSeedCallStream.Packet], into b: inout Batch,
-                      packetFaults: inout [String: [SimSeedAudioFault]],
-                      metadataFaults: inout [String: [SimSeedAudioFault]]) {
+                      packetFaults: inout [String: [SimSeedAudioFault]]) {
         guard !packets.isEmpty, !b.targets.isEmpty else { return }
         let lane = b.lane
-        if case .undecided = lane.metadata {
-            if let fault = metadataFaults[lane.org]?.first {
-                metadataFaults[lane.org]?.removeFirst()
-                lane.metadata = fault == .metadataNever ? .never : .late
-                b.faults.append(fault.kind)
-            } else {
-                lane.metadata = .normal
-            }
-        }
         let rates = Set(b.targets.map(\.rate)).sorted()
         for var packet in packets {
             var directive = SimSeedFaultShaper.Directive.none
             if let fault = packetFaults[lane.org]?.first {
                 packetFaults[lane.org]?.removeFirst()
                 directive = .init(fault)
-                b.faults.append(fault.kind)
+                lane.faults.append(fault.kind)
                 if directive == .missingFragment { packet.fragments = max(2, packet.fragments) }
             }
             var garbage: [UInt8]?
@@ -266,7 +275,7 @@ final class SimSeedRunLoop {
         var metadata: String?
         for (id, rate) in b.targets {
             guard var c = s.connections[id], let messages = b.messages[rate], !messages.isEmpty else { continue }
-            if lane.metadataAllowed && !c.announced.contains(key) {
+            if b.metadataBefore && !c.announced.contains(key) {
                 metadata = metadata ?? lane.interactionJSON
                 c.socket.send(.text(metadata!))
                 c.announced.insert(key)
@@ -275,7 +284,7 @@ final class SimSeedRunLoop {
             c.streamed.insert(key)
             s.connections[id] = c
         }
-        // Late metadata, once allowed, to connections that already had audio.
+        // Metadata allowed only now (late, or a call's first packets), after the audio, to connections that had it.
         if lane.metadataAllowed {
             for (id, c) in s.connections where c.streamed.contains(key) && !c.announced.contains(key) {
                 metadata = metadata ?? lane.interactionJSON
@@ -298,7 +307,8 @@ final class SimSeedRunLoop {
             s.recordOrder[lane.org, default: []].append(key)
         }
         s.records[key]?.stream = lane.stream
-        s.records[key]?.faults += b.faults
+        s.records[key]?.faults += lane.faults
+        lane.faults.removeAll()
         if b.ended { s.records[key]?.state = "closed" }
     }
 

@@ -52,11 +52,13 @@ final class SimSeedSocket: Sendable {
         }
     }
 
-    /// Abrupt TCP close: no close frame.
+    /// Abrupt TCP close: no close frame. The outbox ends only once the channel is closed, so the connection's
+    /// handler cannot end first and send a normal close frame.
     func abort() {
         finished.store(true, ordering: .relaxed)
-        continuation.finish()
-        nio.close(promise: nil)
+        let closed = nio.eventLoop.makePromise(of: Void.self)
+        closed.futureResult.whenComplete { [continuation] _ in continuation.finish() }
+        nio.close(promise: closed)
     }
 
     var isFinished: Bool { finished.load(ordering: .relaxed) }
