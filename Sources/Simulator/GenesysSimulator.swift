@@ -63,7 +63,7 @@ public final class GenesysSimulator: Service, Sendable {
         lastTick = Atomic(t0)
         let organizationIDs = Dictionary(uniqueKeysWithValues: orgs.map { rt in (rt.id, rt.with { $0.model.organizationID }) })
         audioHook = SimAudioHookClient(options: options, organizationIDs: organizationIDs, logger: logger)
-        seedAudio = SimSeedAudioServer(options: options, logger: logger)
+        seedAudio = SimSeedAudioServer(options: options)
         // The seed Audio Connector follows every call: a client may connect and subscribe at any time.
         if options.seedAudioEnabled { for rt in orgs { rt.with { $0.model.recordsAudio = true } } }
     }

@@ -1,6 +1,5 @@
 import AudioConnector
 import Foundation
-import Logging
 import Synchronization
 import SwitchboardCore
 
@@ -66,14 +65,12 @@ final class SimSeedAudioServer: Sendable {
     }
 
     let options: Options
-    let logger: Logger
     let state: Mutex<Shared>
     static let tick: Duration = .milliseconds(20)
 
-    init(options: SimulatorOptions, logger: Logger) {
+    init(options: SimulatorOptions) {
         let o = Options(options)
         self.options = o
-        self.logger = logger
         state = Mutex(Shared(tokens: SimSeedConnectionTokens(
             lifetimeSeconds: o.tokenLifetimeSeconds, unusedMaxAgeMs: GenesysSimulator.millis(o.unusedTokenMaxAge))))
     }

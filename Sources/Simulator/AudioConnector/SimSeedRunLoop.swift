@@ -99,8 +99,6 @@ final class SimSeedRunLoop {
         garbageRNG = SimSeedPacketPlan(seed: server.options.seed ^ 0x6A2B_A6E0, fragmentShare: 0)
     }
 
-    var liveCalls: Int { lanes.count }
-
     func tick(now: ContinuousClock.Instant, realNow: EpochMillis) {
         // 1. Milestones, faults, subscriptions.
         let snapshot = server.state.withLock { s in
