@@ -177,6 +177,9 @@ let package = Package(
             name: "Simulator",
             dependencies: [
                 "SwitchboardCore",
+                // The seed Audio Connector's codec types (messages, frames) and the Opus encoder.
+                "AudioConnector", "OpusCodec", "SwitchboardConfig",
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -252,7 +255,9 @@ let package = Package(
         .testTarget(
             name: "SimulatorTests",
             dependencies: [
-                "Simulator", "SwitchboardCore", "Audio",
+                "Simulator", "SwitchboardCore", "Audio", "AudioConnector", "OpusCodec", "SwitchboardConfig",
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
