@@ -15,9 +15,12 @@ public enum DemoConfiguration {
     ///   - listen: the bridge's listen address.
     ///   - store: where history is kept (default: nowhere).
     ///   - audio: each org's AudioHook credentials (``audioCredentials(simulator:)``); orgs without get no `audio:`.
+    ///   - seedOrgs: orgs that speak the seed protocol (`protocol: seed`) and take their audio from the seed
+    ///     Audio Connector (all queues, both directions, 16 kHz) instead of AudioHook.
     public static func make(simulatorBase: String, options: SimulatorOptions, listen: ListenAddress,
                             notice: String? = nil, store: StoreConfig = .none,
-                            audio: [String: SimAudioHookCredentials] = [:]) -> SwitchboardConfiguration
+                            audio: [String: SimAudioHookCredentials] = [:],
+                            seedOrgs: Set<String> = []) -> SwitchboardConfiguration
     {
         var server = ServerConfig()
         server.listen = listen
@@ -32,12 +35,15 @@ public enum DemoConfiguration {
             // Two missed heartbeats (plus slack) mean stale; never later than the platform-default 65 s.
             tunables.heartbeatTimeout = .milliseconds(Int64(min(65, heartbeat * 2 + 5) * 1000))
             tunables.pingAfterQuiet = .milliseconds(Int64(min(35, heartbeat + 2) * 1000))
+            let seed = seedOrgs.contains(id)
             return OrgConfig(
                 id: OrgID(id), name: names[id] ?? id.uppercased(), apiBase: simulatorBase, loginBase: simulatorBase,
                 clientId: SimulatorOptions.clientID(for: id), clientSecret: Secret(SimulatorOptions.clientSecret(for: id)),
                 timezone: TimeZone(identifier: options.timeZoneID(for: id)) ?? TimeZone(identifier: "UTC")!,
+                upstreamProtocol: seed ? .seed : .genesys,
                 tunables: tunables,
-                audio: audio[id].map { AudioConfig(organizationId: $0.organizationId, apiKey: $0.apiKey, clientSecret: $0.clientSecret) })
+                audio: seed ? nil : audio[id].map { AudioConfig(organizationId: $0.organizationId, apiKey: $0.apiKey, clientSecret: $0.clientSecret) },
+                seedAudio: seed ? SeedAudioConfig() : nil)
         }
         var config = SwitchboardConfiguration(server: server, auth: auth, occupancy: OccupancyConfig(), orgs: orgs)
         config.store = store
@@ -58,6 +64,12 @@ public enum DemoConfiguration {
                                                organizationId: simulator.organizationID(org: org))
         }
         return out
+    }
+
+    /// The org the demo runs on the seed protocol, so both audio transports are on show: the third org (`apac`)
+    /// when there are three or more, else none.
+    public static func seedOrgs(_ orgIDs: [String]) -> Set<String> {
+        orgIDs.count >= 3 ? [orgIDs[2]] : []
     }
 
     /// The AudioHook URL of a bridge listening on `host:port` (a wildcard host is reached on loopback).

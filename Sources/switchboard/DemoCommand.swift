@@ -94,7 +94,9 @@ struct DemoCommand: AsyncParsableCommand {
         let fixed = options
         // AudioHook: per-run credentials in the bridge's `audio:` sections; the simulator's client streams a share
         // of the calls to the bridge once it listens.
-        let audio = DemoConfiguration.audioCredentials(simulator: simulator)
+        // The seed-protocol org (apac) takes its audio from the seed Audio Connector instead: no AudioHook for it.
+        let seedOrgs = DemoConfiguration.seedOrgs(orgIDs)
+        let audio = DemoConfiguration.audioCredentials(simulator: simulator).filter { !seedOrgs.contains($0.key) }
         let storeConfig = storePath.map { StoreConfig(path: $0) } ?? .none
         let bridge = Bridge(
             source: .provided({
@@ -106,7 +108,8 @@ struct DemoCommand: AsyncParsableCommand {
                 }
                 printLine("simulator on http://\(simAddress.host):\(port)")
                 return DemoConfiguration.make(simulatorBase: "http://\(simAddress.host):\(port)", options: fixed,
-                                              listen: bridgeAddress, notice: notice, store: storeConfig, audio: audio)
+                                              listen: bridgeAddress, notice: notice, store: storeConfig, audio: audio,
+                                              seedOrgs: seedOrgs)
             }),
             clock: clock
         ) { host, port in
@@ -117,6 +120,10 @@ struct DemoCommand: AsyncParsableCommand {
                 .map { "\($0.token) (\($0.scopes.map(\.description).joined(separator: ", ")))" }
             printLine("tokens: " + tokens.joined(separator: "; "))
             printLine(notice)
+            if !seedOrgs.isEmpty {
+                printLine("audio: AudioHook for \(orgIDs.filter { !seedOrgs.contains($0) }.joined(separator: ", ")); "
+                          + "the seed Audio Connector for \(seedOrgs.sorted().joined(separator: ", ")) (protocol: seed)")
+            }
             printLine("stop with Ctrl-C")
         }
         try await runServices([simulator, bridge, DemoScenario(simulator: simulator, org: ghostOrg, every: every)])
