@@ -33,6 +33,9 @@ public enum SimFault: Sendable, Equatable, Hashable {
     case allow(permission: String)
     /// A fault of the simulated AudioHook client, taken by one of the org's sessions (``SimAudioHookFault``).
     case audioHook(SimAudioHookFault)
+    /// A fault of the simulated real-time transcription, taken by the org's next `count` transcription messages
+    /// (``SimTranscriptionFault``).
+    case transcription(SimTranscriptionFault, count: Int)
 
     /// The wire name (`ghost`, `expire-token`, `rate-limit`, …).
     public var kind: String {
@@ -51,6 +54,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case .deny: "deny"
         case .allow: "allow"
         case .audioHook(let f): f.kind
+        case .transcription(let f, _): f.rawValue
         }
     }
 
@@ -74,6 +78,10 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case "channel-expiry": self = .channelExpiry
         case "socket-closing": self = .socketClosing
         default:
+            if let f = SimTranscriptionFault(rawValue: kind) {
+                self = .transcription(f, count: max(1, count ?? 1))
+                return
+            }
             guard let f = SimAudioHookFault(rawValue: kind) else { return nil }
             self = .audioHook(f)
         }
@@ -92,7 +100,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
 
     var count: Int? {
         switch self {
-        case .rateLimit(let n), .httpError(let n, _), .duplicate(let n), .reorder(let n): n
+        case .rateLimit(let n), .httpError(let n, _), .duplicate(let n), .reorder(let n), .transcription(_, let n): n
         default: nil
         }
     }
