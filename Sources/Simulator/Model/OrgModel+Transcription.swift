@@ -50,6 +50,9 @@ struct SimTranscriptionState {
     var pendingMalformed = 0
     var pendingDrop = 0
     var pendingDuplicate = 0
+    /// Send every call's transcription even when nobody subscribes (tests; ``OrgModel/recordAll`` does not, as
+    /// transcription sends ten times the messages of everything else).
+    var recordAll = false
     static let truthLimit = 2000
     static let dialect = "en-US"
 }
@@ -96,13 +99,18 @@ extension OrgModel {
         guard var t = transcription.calls.removeValue(forKey: c) else { return }
         transcription.byID[t.conversationID] = nil
         emitDue(&t, through: now)
-        if wants(t.topic) {
+        if listens(t.topic) {
             emitTranscription(t, events: [], ended: true)
             updateTruth(t.conversationID) { $0.ended = true }
         }
     }
 
     // MARK: - Subscriptions and the heap
+
+    /// Whether a transcription message on `topic` would go anywhere.
+    func listens(_ topic: String) -> Bool {
+        publishing && (transcription.recordAll || interest[topic] != nil)
+    }
 
     /// A channel subscribed `topic` (a transcription topic): the call's next utterance is sent from now on.
     func transcriptionSubscribed(_ topic: String) {
@@ -114,7 +122,7 @@ extension OrgModel {
     /// Puts the call's next event in the heap, if someone listens and none is there. What was due before now
     /// and never sent (nobody listened) is skipped.
     func scheduleTranscript(_ c: Int) {
-        guard var t = transcription.calls[c], !t.scheduled, wants(t.topic) else { return }
+        guard var t = transcription.calls[c], !t.scheduled, listens(t.topic) else { return }
         t.events.removeAll { $0.at < now }
         guard let next = nextEventTime(&t) else { return }
         t.epoch &+= 1
@@ -187,7 +195,7 @@ extension OrgModel {
             let silenced = t.pauses.contains { p in p.start <= first.at && (p.end ?? .max) > first.spurtAt }
             if !silenced { due.append(first) }
         }
-        guard !due.isEmpty, wants(t.topic) else { return }
+        guard !due.isEmpty, listens(t.topic) else { return }
         for e in due {
             let truth = SimTranscriptTruth.Utterance(
                 utteranceId: e.utteranceID, channel: e.channel == .customer ? "EXTERNAL" : "INTERNAL",
