@@ -32,7 +32,8 @@ public final class Bridge: Service, Sendable {
     let clock: any WallClock
     let logger: Logger
     let onListening: @Sendable (String, Int) async -> Void
-    /// The connectors' options before the bridge wires its parts into them (tests: a small topic budget).
+    /// The connectors' options before the bridge wires its parts into them (tests: a small topic budget; a
+    /// `transcripts` sink given here is attached to the bridge's ``TranscriptFanout``).
     let connectorOptions: OrgConnector.Options
     private let readyParts = LockedParts()
 
@@ -106,6 +107,7 @@ public final class Bridge: Service, Sendable {
         var sink: any BridgeEventSink = SpeechTap(views: views, speech: speech)
         // Genesys real-time transcription (docs/speech-text.md): counted here; the speech-text views attach to it.
         let transcripts = TranscriptFanout(registry: metrics.registry)
+        if let given = connectorOptions.transcripts { transcripts.attach(given) }
         connectorOptions.transcripts = transcripts
         if let history {
             connectorOptions.warmStart = { history.takeWarmStart($0) }
