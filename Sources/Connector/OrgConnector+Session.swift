@@ -140,18 +140,26 @@ extension OrgConnector {
     /// open its socket; the old socket closes when the new one is open.
     private func rolloverIfDue(_ machine: inout ChannelStateMachine, rest: GenesysRESTClient,
                                start: (ChannelStateMachine.Channel) -> Void) async {
-        for old in machine.dueForRollover(now: clock.now()) {
+        // `expires` is real wall-clock time (as on the platform), not business time: a sped-up demo clock must not
+        // decide it (it never reached it, and channels were never rolled over there).
+        for old in machine.dueForRollover(now: SystemClock.realNow()) {
+            let transcription = state.transcription
             do {
                 let created = ChannelStateMachine.Channel(try await rest.createChannel())
-                // The static topics and the transcription topics it carries now (changes made until the
-                // replacement opens are put right then: TranscriptionTopicStateMachine.channelReplaced).
-                let dynamic = state.transcription.box.value.machine.dynamicTopics(of: old.id)
+                // The static topics and the transcription topics it carries now; no call is placed on the old
+                // channel until the replacement took over (TranscriptionTopicStateMachine.rollingOver), which then
+                // gets the set again, so removals made meanwhile apply.
+                let dynamic = transcription.box.withLock { s in
+                    s.machine.rollingOver(old.id)
+                    return s.machine.dynamicTopics(of: old.id)
+                }
                 try await rest.replaceSubscriptions(channel: created.id, topics: machine.topics(of: old.id) + dynamic)
                 logger.info("rollover: replacement channel ready",
                             metadata: ["old": "\(Redaction.shortHash(old.id))", "new": "\(Redaction.shortHash(created.id))"])
                 machine.replacementReady(for: old.id, created)
                 start(created)
             } catch {
+                transcription.box.withLock { $0.machine.rolloverFailed(old.id) }
                 logger.warning("rollover failed; will retry", metadata: ["error": "\(error)"])
                 return
             }

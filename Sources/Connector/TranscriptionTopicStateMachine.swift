@@ -105,6 +105,8 @@ public struct TranscriptionTopicStateMachine: Sendable {
         var pendingAdd: [String] = []
         var needsReplace = false
         var inFlight = false
+        /// A rollover's replacement is being prepared with this channel's topics: nothing new goes here.
+        var rolling = false
     }
 
     public let configuration: Configuration
@@ -220,10 +222,25 @@ public struct TranscriptionTopicStateMachine: Sendable {
         creationRetryAt = now + Self.backoff(creationFailures)
     }
 
+    /// A rollover is about to subscribe a replacement for `channel` with its topics (read them after this): no
+    /// call is placed on it until ``channelReplaced(old:new:)`` or ``rolloverFailed(_:)``, so the replacement
+    /// holds every topic the old channel delivers and the swap leaves no gap.
+    public mutating func rollingOver(_ channel: String) {
+        guard let i = slots.firstIndex(where: { $0.id == channel }) else { return }
+        slots[i].rolling = true
+    }
+
+    /// The rollover of `channel` failed (it is tried again later): calls may be placed on it again.
+    public mutating func rolloverFailed(_ channel: String) {
+        guard let i = slots.firstIndex(where: { $0.id == channel }) else { return }
+        slots[i].rolling = false
+    }
+
     /// A rollover's replacement `new` (subscribed with `old`'s topics) took over from `old`: its set is `PUT`
-    /// again at the next flush, so changes made meanwhile are not lost.
+    /// again at the next flush, so removals made meanwhile are applied.
     public mutating func channelReplaced(old: String, new: String) {
         guard let i = slots.firstIndex(where: { $0.id == old }) else { return }
+        slots[i].rolling = false
         slots[i].id = new
         slots[i].needsReplace = true
         slots[i].pendingAdd = []
@@ -375,7 +392,7 @@ public struct TranscriptionTopicStateMachine: Sendable {
     // MARK: - Helpers
 
     private func free(_ i: Int) -> Int {
-        configuration.topicsPerChannel - slots[i].staticTopics.count - slots[i].dynamic.count
+        slots[i].rolling ? 0 : configuration.topicsPerChannel - slots[i].staticTopics.count - slots[i].dynamic.count
     }
 
     private func queue() -> [String] {

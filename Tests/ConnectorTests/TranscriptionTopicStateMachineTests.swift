@@ -221,6 +221,22 @@ import Testing
         #expect(m.dynamicTopics(of: "A").isEmpty)
     }
 
+    @Test func nothingIsPlacedOnAChannelWhileItsReplacementIsPrepared() {
+        var m = machine(per: 5)
+        m.channelsReady(static: [(id: "A", topics: statics(3)), (id: "B", topics: statics(2, prefix: "t"))], extra: [],
+                        now: at(0))
+        live(&m, "c1", at: 0)
+        _ = pollDone(&m, at: 0)
+        m.rollingOver("A")
+        #expect(m.dynamicTopics(of: "A") == [topic("c1")])
+        live(&m, "c2", at: 300)
+        #expect(pollDone(&m, at: 300) == [.add(channel: "B", topics: [topic("c2")])])
+        // A failed rollover frees the channel again.
+        m.rolloverFailed("A")
+        live(&m, "c3", at: 600)
+        #expect(pollDone(&m, at: 600) == [.add(channel: "A", topics: [topic("c3")])])
+    }
+
     @Test func aFailedRequestIsRetriedAfterABackoffAndRefusedTopicsAreNotAskedAgain() {
         var m = machine()
         ready(&m)

@@ -159,4 +159,65 @@ import Testing
                   + "\(keywordFinals) with keywords, \(dropped) dropped by fault")
         }
     }
+
+    /// Channels rolled over every few seconds (make-before-break: both channels carry the topics for a moment, the
+    /// old one takes no new call meanwhile) lose and double nothing; an org whose sockets are cut gets its
+    /// transcription topics back after the reconnect.
+    @Test func rolloversLoseNothingAndAReconnectResubscribes() async throws {
+        let recorder = Recorder()
+        var options = OrgConnector.Options()
+        options.transcripts = recorder
+        try await DemoFixture.run(speed: 20, configure: { $0.channelTTL = .seconds(10) }, connectorOptions: options,
+                                  configureBridge: { config in
+            for i in config.orgs.indices {
+                config.orgs[i].speechText = SpeechTextConfig(keywords: Self.keywords, transcription: true)
+                config.orgs[i].tunables.channelRolloverBefore = .seconds(7)
+            }
+        }) { run in
+            #expect(await eventually("all orgs open", seconds: 60) { await DemoFixture.allOpen(run.bridgeBase) })
+            #expect(await eventually("transcripts from apac", seconds: 30) {
+                recorder.events.withLock { $0.contains { $0.org == "apac" } }
+            })
+            _ = await run.simulator.inject(.close, org: "apac")
+            let cut = recorder.events.withLock { $0.count }
+            #expect(await eventually("apac open again", seconds: 30) { await DemoFixture.allOpen(run.bridgeBase) })
+            #expect(await eventually("apac finals after the reconnect", seconds: 30) {
+                recorder.events.withLock { $0.dropFirst(cut).contains { e in
+                    if case .utterance(let u) = e { u.org == "apac" && u.isFinal } else { false }
+                } }
+            })
+            // us and emea, rolled over all along: exactly the truth's finals.
+            let compared = Mutex<[String: SimTranscriptTruth]>([:])
+            #expect(await eventually("12 ended transcriptions in us and emea", seconds: 90) {
+                let ended = Set(recorder.events.withLock { $0 }.compactMap { e -> String? in
+                    if case .ended(let x) = e { "\(x.org)/\(x.conversationID)" } else { nil }
+                })
+                for org in ["us", "emea"] {
+                    for t in await run.simulator.truth(org: org)?.transcripts ?? []
+                    where t.ended && ended.contains("\(org)/\(t.conversationId)") {
+                        compared.withLock { $0["\(org)/\(t.conversationId)"] = t }
+                    }
+                }
+                return compared.withLock { $0.count } >= 12
+            })
+            let faults = await run.simulator.faultLog()
+            #expect(faults.count == 1)
+            var finals: [String: [String]] = [:]
+            for case .utterance(let u) in recorder.events.withLock({ $0 }) where u.isFinal {
+                finals["\(u.org)/\(u.conversationID)", default: []].append("\(u.utteranceID) \(u.offsetMs) \(u.text)")
+            }
+            var n = 0
+            for (key, truth) in compared.withLock({ $0 }) {
+                let expected = truth.finals.map { "\($0.utteranceId) \($0.offsetMs) \($0.text)" }
+                #expect((finals[key] ?? []).sorted() == expected.sorted(), "\(key)")
+                n += expected.count
+            }
+            #expect(n >= 30)
+            // Rollovers happened: the simulator saw many more channels created than the orgs need.
+            let (_, body) = try await DemoFixture.get("\(run.simulatorBase)/_sim/requests")
+            let requests = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+            let created = (requests["POST /api/v2/notifications/channels"] as? NSNumber)?.intValue ?? 0
+            #expect(created >= 12, "channels created: \(created)")
+        }
+    }
 }
