@@ -19,8 +19,8 @@ final class TranscriptionTopics: Sendable {
         box = LockedBox(State(machine: TranscriptionTopicStateMachine(configuration: configuration, enabled: enabled)))
     }
 
-    var enabled: Bool { box.value.machine.enabled }
-    var status: TranscriptionTopicStateMachine.Status { box.value.machine.status }
+    var enabled: Bool { box.withLock { $0.machine.enabled } }
+    var status: TranscriptionTopicStateMachine.Status { box.withLock { $0.machine.status } }
 
     func setEnabled(_ on: Bool) {
         box.withLock { $0.machine.setEnabled(on, now: .now) }

@@ -155,6 +155,8 @@ import Testing
             #expect(text.contains(#"switchboard_transcript_events_total{org="us",kind="final"}"#)
                         || text.contains(#"switchboard_transcript_events_total{kind="final",org="us"}"#), "\(text.prefix(400))")
             #expect(text.contains("switchboard_transcription_topics"))
+            // The malformed bodies were counted as malformed frames.
+            #expect(text.contains(#"switchboard_upstream_events_total{org="us",topic="malformed"}"#))
             print("transcription e2e: \(compared.withLock { $0.count }) conversations, \(finals) finals, "
                   + "\(keywordFinals) with keywords, \(dropped) dropped by fault")
         }

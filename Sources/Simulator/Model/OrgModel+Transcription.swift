@@ -53,7 +53,7 @@ struct SimTranscriptionState {
     /// Send every call's transcription even when nobody subscribes (tests; ``OrgModel/recordAll`` does not, as
     /// transcription sends ten times the messages of everything else).
     var recordAll = false
-    static let truthLimit = 2000
+    static let truthLimit = 500
     static let dialect = "en-US"
 }
 
