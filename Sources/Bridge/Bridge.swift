@@ -32,6 +32,9 @@ public final class Bridge: Service, Sendable {
     let clock: any WallClock
     let logger: Logger
     let onListening: @Sendable (String, Int) async -> Void
+    /// The connectors' options before the bridge wires its parts into them (tests: a small topic budget; a
+    /// `transcripts` sink given here is attached to the bridge's ``TranscriptFanout``).
+    let connectorOptions: OrgConnector.Options
     private let readyParts = LockedParts()
 
     /// - Parameters:
@@ -40,7 +43,9 @@ public final class Bridge: Service, Sendable {
     ///   - onListening: called with host and bound port once the HTTP server listens.
     public init(source: ConfigurationSource, clock: any WallClock = SystemClock(),
                 logger: Logger = .switchboard("bridge"),
+                connectorOptions: OrgConnector.Options = .init(),
                 onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) {
+        self.connectorOptions = connectorOptions
         self.source = source
         self.clock = clock
         self.logger = logger
@@ -97,9 +102,13 @@ public final class Bridge: Service, Sendable {
                                     logger: .switchboard("audiohook"))
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path, audio: audio, speech: speech)
-        var connectorOptions = OrgConnector.Options()
+        var connectorOptions = self.connectorOptions
         connectorOptions.onOrganization = { org, organizationId in audio.learned(organizationId: organizationId, for: org) }
         var sink: any BridgeEventSink = SpeechTap(views: views, speech: speech)
+        // Genesys real-time transcription (docs/speech-text.md): counted here; the speech-text views attach to it.
+        let transcripts = TranscriptFanout(registry: metrics.registry)
+        if let given = connectorOptions.transcripts { transcripts.attach(given) }
+        connectorOptions.transcripts = transcripts
         if let history {
             connectorOptions.warmStart = { history.takeWarmStart($0) }
             connectorOptions.utilizationSeed = { history.takeUtilizationSeed($0) }
@@ -114,7 +123,7 @@ public final class Bridge: Service, Sendable {
                 http: HTTPClient.shared, sink: sink, clock: clock, observer: observer, options: connectorOptions,
                 onAlert: { alert in hub.publish(alert: alert) }))
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
-                                store: history?.store, audio: audio, speech: speech)
+                                store: history?.store, audio: audio, speech: speech, transcripts: transcripts)
         readyParts.set(parts)
 
         let host = config.server.listen.host
@@ -217,6 +226,8 @@ public struct BridgeParts: Sendable {
     public let audio: AudioHookServer
     /// The speech views (`speech:<org>`, `speech:global`).
     public let speech: SpeechViewEngine
+    /// Genesys real-time transcription from the connectors (docs/speech-text.md).
+    public let transcripts: TranscriptFanout
 }
 
 /// Errors from composing the bridge.

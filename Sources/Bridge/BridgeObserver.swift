@@ -128,6 +128,11 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         metrics.upstreamEvent(org: org, topic: "malformed", count: 1)
     }
 
+    nonisolated func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status) {
+        metrics.transcriptionTopics(org: org, topics: status.topics, queued: status.queued,
+                                    budgetExhausted: status.budgetExhausted)
+    }
+
     // MARK: Readiness and business figures
 
     func readiness(supervisor: Supervisor) async -> ReadinessReport {
@@ -138,7 +143,11 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 id: id.rawValue, status: s?.status ?? .connecting,
                 lastHeartbeatAt: s?.lastHeartbeatAt.map(Timestamp.format),
                 lastEventAt: s?.lastEventAt.map(Timestamp.format), detail: s?.detail,
-                problems: (s?.problems ?? [:]).sorted { $0.key < $1.key }.map(\.value))
+                problems: (s?.problems ?? [:]).sorted { $0.key < $1.key }.map(\.value),
+                transcription: supervisor.connector(for: id)?.transcriptionStatus.map {
+                    ReadinessReport.Transcription(topics: $0.topics, queued: $0.queued, budgetExhausted: $0.budgetExhausted,
+                                                  extraChannels: $0.extraChannels, rejected: $0.rejected)
+                })
         }
         return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),
                                configErrors: rejected, restartNeeded: restartNeeded, orgs: orgs)

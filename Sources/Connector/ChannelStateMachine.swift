@@ -81,6 +81,9 @@ public struct ChannelStateMachine: Sendable {
     private var backoff: Backoff
     /// Replacements being prepared by a rollover, keyed by the channel they replace.
     public private(set) var replacements: [String: Channel] = [:]
+    /// How many of the prepared batches hold the static topics; the channels after them are spare (they carry
+    /// only transcription topics, docs/speech-text.md).
+    public private(set) var staticBatchCount = 1
 
     public init(topicsPerChannel: Int = 1000, rolloverBefore: Duration = .seconds(3600), backoff: Backoff = Backoff()) {
         precondition(topicsPerChannel > 0)
@@ -99,10 +102,13 @@ public struct ChannelStateMachine: Sendable {
         if channels.isEmpty { channels = existing.sorted { ($0.expiresAt ?? 0) > ($1.expiresAt ?? 0) } }
     }
 
-    /// Starts (or restarts) preparation for `topics`: reuse, verify, create and subscribe channels.
-    public mutating func prepare(topics: [String]) -> Action {
+    /// Starts (or restarts) preparation for `topics`: reuse, verify, create and subscribe channels; `spare`
+    /// more channels are prepared with no topic (for the transcription topics the owner adds once they are open).
+    public mutating func prepare(topics: [String], spare: Int = 0) -> Action {
         batches = Self.batches(topics, perChannel: topicsPerChannel)
         if batches.isEmpty { batches = [[]] }
+        staticBatchCount = batches.count
+        batches += Array(repeating: [], count: max(0, spare))
         index = 0
         ready = []
         return step()
@@ -152,6 +158,22 @@ public struct ChannelStateMachine: Sendable {
         index += 1
         return step()
     }
+
+    /// A spare channel created during a session (for transcription topics): kept, verified and reused like the
+    /// others until the next preparation decides how many spares it needs.
+    public mutating func addSpare(_ channel: Channel) {
+        guard !channels.contains(where: { $0.id == channel.id }) else { return }
+        channels.append(channel)
+        batches.append([])
+    }
+
+    /// The channels carrying static topics (the first ``staticBatchCount``), with their topics.
+    public var staticChannels: [(id: String, topics: [String])] {
+        channels.prefix(staticBatchCount).map { ($0.id, topics(of: $0.id)) }
+    }
+
+    /// The spare channels (after the static ones).
+    public var spareChannels: [String] { channels.dropFirst(staticBatchCount).map(\.id) }
 
     /// A session ended after `uptime` of being open (zero when it never opened).
     public mutating func sessionEnded(_ end: SessionEnd, channel: String?, uptime: Duration) -> Recovery {

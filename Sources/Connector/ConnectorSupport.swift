@@ -25,6 +25,8 @@ public protocol ConnectorObserver: Sendable {
     func resync(org: OrgID, ok: Bool)
     /// A REST-polled feed (`utilization`, `quality`) finished a poll (`ok` false when it failed).
     func poll(org: OrgID, feed: String, ok: Bool)
+    /// The org's transcription topics changed (placed, waiting, budget; docs/speech-text.md).
+    func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status)
 }
 
 extension ConnectorObserver {
@@ -34,6 +36,7 @@ extension ConnectorObserver {
     public func reconnecting(org: OrgID, reason: String) {}
     public func resync(org: OrgID, ok: Bool) {}
     public func poll(org: OrgID, feed: String, ok: Bool) {}
+    public func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status) {}
 }
 
 /// An observer that ignores everything.
@@ -63,8 +66,11 @@ final class ConnectorState: Sendable {
     let box: LockedBox<Values>
     /// Fired by `v2.quality.evaluations` events; taken by the quality poller.
     let qualityTrigger = QualityTrigger()
-    init(org: OrgID, at: EpochMillis) {
+    /// The transcription topics (docs/speech-text.md).
+    let transcription: TranscriptionTopics
+    init(org: OrgID, at: EpochMillis, transcription: TranscriptionTopics) {
         box = LockedBox(Values(status: ConnectorStatus(org: org, status: .connecting, at: at, detail: "starting")))
+        self.transcription = transcription
     }
     var status: ConnectorStatus { box.value.status }
 }

@@ -12,6 +12,8 @@ extension OrgConnector {
         case control(ChannelStateMachine.SessionEnd, channel: String)
         case closed(channel: String, error: String?, connected: Bool)
         case tick
+        /// The transcription flusher created a spare channel: connect it.
+        case spareCreated(ChannelStateMachine.Channel)
     }
 
     /// What the session tells a socket child.
@@ -43,6 +45,9 @@ extension OrgConnector {
                 group.addTask { await self.runSocket(c, commands: cmds, events: eventsOut) }
             }
             for c in channels { startSocket(c) }
+            let transcription = state.transcription
+            group.addTask { await self.flushTranscriptionTopics(rest: rest, events: eventsOut) }
+            var spares: Set<String> = []
             group.addTask {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: tick)
@@ -58,7 +63,14 @@ extension OrgConnector {
             loop: for await event in events {
                 switch event {
                 case .opened(let id):
+                    if spares.remove(id) != nil {
+                        transcription.box.withLock { $0.machine.channelCreated(id, now: .now) }
+                        transcription.wakeup.signal()
+                        continue
+                    }
                     if let old = machine.replacementOpened(id) {
+                        transcription.box.withLock { $0.machine.channelReplaced(old: old, new: id) }
+                        transcription.wakeup.signal()
                         logger.info("rollover: replacement open, closing the old channel's socket",
                                     metadata: ["old": "\(Redaction.shortHash(old))", "new": "\(Redaction.shortHash(id))"])
                         rollingOver.insert(old)
@@ -72,12 +84,21 @@ extension OrgConnector {
                     guard opened.count == channels.count, openedAt == nil else { continue }
                     openedAt = .now
                     watchdog.activity(at: .now)
+                    transcription.box.withLock {
+                        $0.machine.channelsReady(static: machine.staticChannels, extra: machine.spareChannels, now: .now)
+                    }
+                    transcription.wakeup.signal()
                     await report(.open, detail: nil)
                     if alerted {
                         alert(.upstreamRecovered, "upstream connection restored")
                         alerted = false
                     }
                     if resyncOnOpen, let fresh = try? await resync(rest: rest) { outcome.topics = fresh }
+                case .spareCreated(let c):
+                    machine.addSpare(c)
+                    spares.insert(c.id)
+                    state.box.withLock { $0.channelIDs = machine.channels.map(\.id) }
+                    startSocket(c)
                 case .control(let end, let id):
                     outcome.end = end
                     outcome.channel = id
@@ -104,6 +125,7 @@ extension OrgConnector {
                 }
             }
             outcome.uptime = openedAt.map { .now - $0 } ?? .zero
+            transcription.box.withLock { $0.machine.disconnected() }
             for c in commands.values {
                 c.yield(.close)
                 c.finish()
@@ -118,15 +140,26 @@ extension OrgConnector {
     /// open its socket; the old socket closes when the new one is open.
     private func rolloverIfDue(_ machine: inout ChannelStateMachine, rest: GenesysRESTClient,
                                start: (ChannelStateMachine.Channel) -> Void) async {
-        for old in machine.dueForRollover(now: clock.now()) {
+        // `expires` is real wall-clock time (as on the platform), not business time: a sped-up demo clock must not
+        // decide it (it never reached it, and channels were never rolled over there).
+        for old in machine.dueForRollover(now: SystemClock.realNow()) {
+            let transcription = state.transcription
             do {
                 let created = ChannelStateMachine.Channel(try await rest.createChannel())
-                try await rest.replaceSubscriptions(channel: created.id, topics: machine.topics(of: old.id))
+                // The static topics and the transcription topics it carries now; no call is placed on the old
+                // channel until the replacement took over (TranscriptionTopicStateMachine.rollingOver), which then
+                // gets the set again, so removals made meanwhile apply.
+                let dynamic = transcription.box.withLock { s in
+                    s.machine.rollingOver(old.id)
+                    return s.machine.dynamicTopics(of: old.id)
+                }
+                try await rest.replaceSubscriptions(channel: created.id, topics: machine.topics(of: old.id) + dynamic)
                 logger.info("rollover: replacement channel ready",
                             metadata: ["old": "\(Redaction.shortHash(old.id))", "new": "\(Redaction.shortHash(created.id))"])
                 machine.replacementReady(for: old.id, created)
                 start(created)
             } catch {
+                transcription.box.withLock { $0.machine.rolloverFailed(old.id) }
                 logger.warning("rollover failed; will retry", metadata: ["error": "\(error)"])
                 return
             }
@@ -201,9 +234,15 @@ extension OrgConnector {
             return .tokenRevoked
         case .events(let topic, let evs):
             if topic == .qualityEvaluations { state.qualityTrigger.fire() }
+            if topic == .userConversations { state.transcription.observe(evs) }
             state.box.withLock { $0.status.lastEventAt = now }
             observer.upstreamEvent(org: org.id, topic: topic, events: evs.count)
             if !evs.isEmpty { await sink.ingest(org: org.id, events: evs) }
+        case .transcripts(let evs):
+            state.box.withLock { $0.status.lastEventAt = now }
+            observer.upstreamEvent(org: org.id, topic: .conversationTranscription, events: evs.count)
+            let fresh = state.transcription.received(evs)
+            if !fresh.isEmpty { options.transcripts?.ingest(transcripts: fresh) }
         case .malformed(let kind, let detail):
             let first = state.box.withLock { $0.malformed.record(kind: kind) }
             observer.malformedFrame(org: org.id, kind: kind)

@@ -50,6 +50,12 @@ public struct OrgConnector: Service {
         public var onOrganization: (@Sendable (OrgID, String) -> Void)? = nil
         /// Jitter source for backoff (tests pin it).
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
+        /// Where Genesys real-time transcription goes (docs/speech-text.md): with a sink, orgs with
+        /// `speechText.transcription` subscribe `v2.conversations.{id}.transcription` for their live voice calls.
+        public var transcripts: (any TranscriptSink)? = nil
+        /// How transcription topics are placed (channels per client, batching, linger); its `topicsPerChannel` is
+        /// taken from ``topicsPerChannel``.
+        public var transcription = TranscriptionTopicStateMachine.Configuration()
         public init() {}
     }
 
@@ -85,7 +91,10 @@ public struct OrgConnector: Service {
         self.clock = clock
         self.options = options
         self.logger = logger ?? Logger.switchboard("connector", org: org.id)
-        self.state = ConnectorState(org: org.id, at: clock.now())
+        var transcription = options.transcription
+        transcription.topicsPerChannel = options.topicsPerChannel
+        self.state = ConnectorState(org: org.id, at: clock.now(), transcription: TranscriptionTopics(
+            configuration: transcription, enabled: options.transcripts != nil && org.speechText?.transcription == true))
     }
 
     /// The connector's current status (for /readyz).
@@ -249,7 +258,8 @@ public struct OrgConnector: Service {
     /// Runs the channel machine's preparation steps: reuse, verify, create, subscribe.
     private func prepare(_ machine: inout ChannelStateMachine, topics: [String],
                          rest: GenesysRESTClient) async throws -> [ChannelStateMachine.Channel] {
-        var action = machine.prepare(topics: topics)
+        let spare = state.transcription.box.value.machine.extraChannelsWanted(staticTopics: topics.count)
+        var action = machine.prepare(topics: topics, spare: spare)
         var refusedTopics: [ChannelTopic] = []
         var subscribed = false
         while true {

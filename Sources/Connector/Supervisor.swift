@@ -183,6 +183,10 @@ public struct Supervisor: Service {
                     for id in diff.addedOrgs { if let org = next.org(id) { start(org, in: next, after: nil) } }
                     config = next
                     shared.withLock { $0.config = next }
+                    // Live: a speech-text change restarts nothing (transcription on/off applies at once).
+                    for id in diff.speechTextChangedOrgs {
+                        shared.value.connectors[id]?.apply(speechText: next.org(id)?.speechText)
+                    }
                     logger.info("configuration reloaded", metadata: [
                         "added": "\(diff.addedOrgs.map(\.rawValue))", "removed": "\(diff.removedOrgs.map(\.rawValue))",
                         "restarted": "\(restart.map(\.rawValue))"])

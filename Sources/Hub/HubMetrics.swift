@@ -134,6 +134,20 @@ public final class HubMetrics: Sendable {
                            labels: [("org", org.rawValue), ("band", band.rawValue)]).set(to: Double(count))
     }
 
+    /// The org's Genesys transcription topics (docs/speech-text.md): subscribed, waiting for room, and 1 while the
+    /// channel budget is exhausted.
+    public func transcriptionTopics(org: OrgID, topics: Int, queued: Int, budgetExhausted: Bool) {
+        let labels = [("org", org.rawValue)]
+        registry.makeGauge(descriptor: Self.name("transcription", "topics", "", "Transcription topics subscribed"),
+                           labels: labels).set(to: Double(topics))
+        registry.makeGauge(descriptor: Self.name("transcription", "queued", "",
+                                                 "Live calls waiting for room for their transcription topic"),
+                           labels: labels).set(to: Double(queued))
+        registry.makeGauge(descriptor: Self.name("transcription", "budget_exhausted", "",
+                                                 "1 while calls wait because the org's channels are full"),
+                           labels: labels).set(to: budgetExhausted ? 1 : 0)
+    }
+
     /// Prometheus text exposition of everything registered.
     public func render() -> [UInt8] { registry.emitToBuffer() }
 

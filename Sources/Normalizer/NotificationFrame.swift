@@ -19,6 +19,9 @@ public enum NotificationFrame: Sendable, Equatable {
     case systemOther(topic: String)
     /// A data topic, normalised. May be empty (e.g. a snapshot with no agent participant).
     case events(topic: TopicKind, [BridgeEvent])
+    /// `v2.conversations.{id}.transcription`: utterances and the session's end (docs/speech-text.md). May be
+    /// empty (a message with neither).
+    case transcripts([TranscriptEvent])
     /// A well-formed message on a topic we do not handle.
     case ignored(topic: String)
     /// Not JSON, or not the envelope / eventBody shape expected. `kind` is a stable label for
@@ -34,4 +37,5 @@ public enum TopicKind: String, Sendable, Hashable, CaseIterable {
     case userConversations = "users.conversations"
     case queueObservations = "queues.observations"
     case qualityEvaluations = "quality.evaluations"
+    case conversationTranscription = "conversations.transcription"
 }

@@ -111,6 +111,14 @@ public struct NotificationNormalizer: Sendable {
                                ObservationReducer.observations(body, queue: queue, receivedAt: receivedAt))
             }
         }
+        if topic.count == 4 && topic.part(1, is: "conversations") && topic.part(3, is: "transcription") {
+            let conversationID = topic.string(part: 2)
+            return decode(GenesysWire.Transcription.self, topic: topic, kind: TranscriptionReducer.kind, frame: frame,
+                          receivedAt: receivedAt, rerouted: rerouted, fast: FastBodies.transcription,
+                          slow: TranscriptionReducer.message) { [org] body in
+                TranscriptionReducer.frame(body, org: org, conversationID: conversationID, receivedAt: receivedAt)
+            }
+        }
         if topic.count == 3 && topic.part(1, is: "quality") && topic.part(2, is: "evaluations") {
             return validated(topic: topic, frame: frame, rerouted: rerouted) {
                 .events(topic: .qualityEvaluations, [])

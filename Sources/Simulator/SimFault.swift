@@ -35,6 +35,9 @@ public enum SimFault: Sendable, Equatable, Hashable {
     case audioHook(SimAudioHookFault)
     /// A fault of the seed Audio Connector server (``SimSeedAudioFault``).
     case seedAudio(SimSeedAudioFault)
+    /// A fault of the simulated real-time transcription, taken by the org's next `count` transcription messages
+    /// (``SimTranscriptionFault``).
+    case transcription(SimTranscriptionFault, count: Int)
 
     /// The wire name (`ghost`, `expire-token`, `rate-limit`, …).
     public var kind: String {
@@ -54,6 +57,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case .allow: "allow"
         case .audioHook(let f): f.kind
         case .seedAudio(let f): f.kind
+        case .transcription(let f, _): f.rawValue
         }
     }
 
@@ -81,6 +85,10 @@ public enum SimFault: Sendable, Equatable, Hashable {
                 self = .seedAudio(f)
                 return
             }
+            if let f = SimTranscriptionFault(rawValue: kind) {
+                self = .transcription(f, count: max(1, count ?? 1))
+                return
+            }
             guard let f = SimAudioHookFault(rawValue: kind) else { return nil }
             self = .audioHook(f)
         }
@@ -99,7 +107,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
 
     var count: Int? {
         switch self {
-        case .rateLimit(let n), .httpError(let n, _), .duplicate(let n), .reorder(let n): n
+        case .rateLimit(let n), .httpError(let n, _), .duplicate(let n), .reorder(let n), .transcription(_, let n): n
         default: nil
         }
     }

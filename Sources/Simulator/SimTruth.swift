@@ -188,4 +188,6 @@ public struct SimTruth: Codable, Sendable, Equatable {
     public var queueQuality: [QueueQualityGroup]
     /// The AudioHook sessions the simulator opened for this org, oldest first (docs/simulator.md).
     public var speech: [SimSpeechSession] = []
+    /// Real-time transcription: per conversation, the final utterances sent (``SimTranscriptTruth``).
+    public var transcripts: [SimTranscriptTruth] = []
 }

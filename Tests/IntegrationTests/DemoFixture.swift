@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Bridge
+import Connector
 import Foundation
 import Logging
 import NIOFoundationCompat
@@ -29,9 +30,13 @@ enum DemoFixture {
     ///   - audio: give every org an `audio:` section and point the simulator's AudioHook client at the bridge
     ///     once it listens, as the demo does.
     ///   - configure: any other simulator option (seed, heartbeat, details cap, …).
+    ///   - connectorOptions: the bridge's connector options (e.g. a small topic budget).
+    ///   - configureBridge: changes to the bridge's configuration (e.g. an org's `speechText:`).
     static func run(agents: Int = 12, speed: Double = 1, startAt: SimulatorOptions.StartAt? = nil,
                     audio: Bool = false,
                     configure: (inout SimulatorOptions) -> Void = { _ in },
+                    connectorOptions: OrgConnector.Options = .init(),
+                    configureBridge: @escaping @Sendable (inout SwitchboardConfiguration) -> Void = { _ in },
                     _ body: (Running) async throws -> Void) async throws {
         var options = SimulatorOptions()
         options.orgCount = 3
@@ -53,9 +58,11 @@ enum DemoFixture {
         let bridge = Bridge(
             source: .provided({
                 let port = await simulator.waitUntilListening()
-                return DemoConfiguration.make(simulatorBase: "http://127.0.0.1:\(port)", options: fixed,
-                                              listen: ListenAddress(host: "127.0.0.1", port: 0), audio: credentials)
-            }), clock: clock, logger: bridgeLogger
+                var config = DemoConfiguration.make(simulatorBase: "http://127.0.0.1:\(port)", options: fixed,
+                                                    listen: ListenAddress(host: "127.0.0.1", port: 0), audio: credentials)
+                configureBridge(&config)
+                return config
+            }), clock: clock, logger: bridgeLogger, connectorOptions: connectorOptions
         ) { _, port in
             bridgePort.withLock { $0 = port }
             if audio {

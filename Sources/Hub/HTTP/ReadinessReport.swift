@@ -22,15 +22,40 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         /// Features that do not work for this org although it may be open (e.g. a permission the OAuth
         /// client lacks), one line each: `quality: the OAuth client lacks analytics:evaluationAggregate:view …`.
         public var problems: [String]
+        /// The org's Genesys transcription topics, for orgs that read transcription (docs/speech-text.md).
+        public var transcription: Transcription?
 
         public init(id: String, status: OrgStatus, lastHeartbeatAt: String? = nil, lastEventAt: String? = nil,
-                    detail: String? = nil, problems: [String] = []) {
+                    detail: String? = nil, problems: [String] = [], transcription: Transcription? = nil) {
             self.id = id
             self.status = status
             self.lastHeartbeatAt = lastHeartbeatAt
             self.lastEventAt = lastEventAt
             self.detail = detail
             self.problems = problems
+            self.transcription = transcription
+        }
+    }
+
+    /// An org's `v2.conversations.{id}.transcription` topics (docs/speech-text.md, "From Genesys transcription").
+    public struct Transcription: Codable, Sendable, Equatable {
+        /// Live (or lingering) calls subscribed.
+        public var topics: Int
+        /// Live calls waiting for room on the org's channels.
+        public var queued: Int
+        /// True while calls wait because every channel the OAuth client may have is full.
+        public var budgetExhausted: Bool
+        /// Channels opened for transcription topics alone.
+        public var extraChannels: Int
+        /// Calls whose topic the platform refused.
+        public var rejected: Int
+
+        public init(topics: Int, queued: Int, budgetExhausted: Bool, extraChannels: Int, rejected: Int) {
+            self.topics = topics
+            self.queued = queued
+            self.budgetExhausted = budgetExhausted
+            self.extraChannels = extraChannels
+            self.rejected = rejected
         }
     }
 

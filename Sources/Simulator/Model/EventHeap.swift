@@ -14,6 +14,8 @@ enum ModelAction {
     case acwEnd(agent: Int, epoch: UInt32)
     case notRespondingEnd(agent: Int, epoch: UInt32)
     case communicatingEnd(agent: Int, epoch: UInt32)
+    /// The next partial or final of a call's transcription is due (OrgModel+Transcription).
+    case transcriptDue(conversation: Int, epoch: UInt32)
     case observationTick
 }
 

@@ -63,12 +63,14 @@ extension OrgModel {
                 longestWaitMs: longestWait(q), handlingMs: h, productiveMs: p,
                 serviceLevelTarget: service.queues[q].target, service: service.queues[q].service)
         }
-        return SimTruth(
+        var truth = SimTruth(
             org: org, at: Timestamp.format(now), atMillis: now, timeZone: timeZone.identifier,
             dayStart: Timestamp.format(dayStart), agents: agentTruths, queues: queueTruths,
             totals: SimTruth.Totals(handlingMs: orgH, productiveMs: orgP), serviceTotals: service.totals,
             utilization: utilizationTruth(dayStart: dayStart), quality: qualityTruth(dayStart: dayStart),
             queueUtilization: queueUtilizationTruth(dayStart: dayStart), queueQuality: queueQualityTruth(dayStart: dayStart))
+        truth.transcripts = transcriptTruth()
+        return truth
     }
 
     // MARK: - Users aggregates

@@ -26,12 +26,14 @@ struct SimCallAudioEvent: Sendable, Equatable {
 extension OrgModel {
     /// Records a milestone of conversation `c` for the AudioHook client and the seed Audio Connector.
     func recordAudio(_ c: Int, _ kind: SimCallAudioEvent.Kind) {
+        transcriptionMilestone(c, kind)
         guard recordsAudio, publishing, let conv = conversations[c] else { return }
         audioEvents.append(SimCallAudioEvent(conversationId: conv.id, kind: kind, at: now))
     }
 
     /// Records that an agent connected to conversation `c`.
     func recordAudioConnected(_ c: Int) {
+        transcriptionMilestone(c, .connected(participantId: "", ani: "", dnis: ""))
         guard recordsAudio, publishing, let conv = conversations[c],
             let customer = conv.participants.first(where: { $0.kind == .customer })
         else { return }

@@ -50,6 +50,8 @@ final class OrgModel {
     var recordAll = false
     /// Topics some channel subscribes to, with their subscriber counts.
     var interest: [String: Int] = [:]
+    /// Real-time transcription of the voice calls (OrgModel+Transcription).
+    var transcription = SimTranscriptionState()
     /// Round-robin cursor of storm mode.
     var stormCursor = 0
     var observationTicks = 0
@@ -76,6 +78,7 @@ final class OrgModel {
         var rng = SimRandom(seed: seed ^ (UInt64(orgIndex + 1) &* 0xD1B5_4A32_D192_ED03))
         // Hire dates draw from a stream of their own, so adding them left every other draw as it was.
         var hiring = SimRandom(seed: seed ^ (UInt64(orgIndex + 1) &* 0x9FB2_1C65_1E98_DF25) ^ 0x7E4B_11D2)
+        transcription.seed = seed
         self.organizationID = rng.uuid()
         self.now = 0
         self.dayBegan = 0
@@ -214,6 +217,7 @@ final class OrgModel {
             if agents[a].callEpoch == epoch { backToIdle(a) }
         case .communicatingEnd(let a, let epoch):
             if agents[a].callEpoch == epoch { backToIdle(a) }
+        case .transcriptDue(let c, let epoch): transcriptDue(c, epoch: epoch)
         case .observationTick:
             observationTick()
             heap.push(now + 1000, .observationTick)

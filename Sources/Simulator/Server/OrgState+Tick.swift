@@ -126,6 +126,8 @@ extension OrgState {
             return "permission \(permission) granted"
         case .audioHook, .seedAudio:
             return ""  // queued by the AudioHook client or the seed Audio Connector (GenesysSimulator.injectNow)
+        case .transcription(let f, let n):
+            return model.queueTranscriptionFault(f, count: n)
         case .socketClosing:
             var n = 0
             for (id, ch) in channels {

@@ -130,10 +130,28 @@ final class OrgState {
         if parts.count == 5, parts[0] == "v2", parts[1] == "analytics", parts[2] == "queues", parts[4] == "observations" {
             return model.queueIndex[parts[3]] == nil ? "no queue \(parts[3]) in this org" : nil
         }
+        if parts.count == 4, parts[0] == "v2", parts[1] == "conversations", parts[3] == "transcription" {
+            // Any conversation id may be subscribed (a call not yet connected, or over): messages come while it talks.
+            return Self.isUUID(parts[2]) ? nil : "'\(parts[2])' is not a conversation id"
+        }
         if parts.count == 5, parts[0] == "v2", parts[1] == "routing", parts[2] == "queues", parts[4] == "conversations" {
             return model.queueIndex[parts[3]] == nil ? "no queue \(parts[3]) in this org" : nil
         }
         return "unsupported topic"
+    }
+
+    /// A lower-case UUID (`8-4-4-4-12` hex digits).
+    static func isUUID(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count == 36 else { return false }
+        for (i, c) in u.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                if c != UInt8(ascii: "-") { return false }
+            } else if !((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66)) {
+                return false
+            }
+        }
+        return true
     }
 
     /// `POST` (add) or `PUT` (replace) subscriptions. Extends the channel's life.
@@ -176,6 +194,7 @@ final class OrgState {
             ch.topicOrder.append(t)
             topicChannels[t, default: []].insert(id)
             model.interest[t, default: 0] += 1
+            if t.hasPrefix("v2.conversations.") { model.transcriptionSubscribed(t) }
         }
         ch.expires = realNow + ttl
         ch.lastUsed = realNow
