@@ -9,7 +9,8 @@ import SwitchboardCore
 /// 8 kHz input (telephone audio) is upsampled to 16 kHz for the 16 kHz US English model (`Upsampler`) and
 /// the decoder starts from a telephone cepstral mean (`KeywordSpotterTuning`). PocketSphinx's own voice
 /// activity detection is off (`-remove_silence no`): it drops silent frames, which would make the frame
-/// numbers — and so the offsets — drift from stream time.
+/// numbers — and so the offsets — drift from stream time. A spotter's result depends only on its own audio
+/// (its dither is its own), whatever other decoders run.
 ///
 /// Not thread-safe (the C decoder is mutated by every call): keep a spotter in one task. Creating one
 /// costs about 10 ms of CPU (the model files are read; the largest is memory-mapped).
@@ -34,6 +35,8 @@ public final class KeywordSpotter {
     private let config: OpaquePointer
     private var upsampler: Upsampler?
     private var upsampled: [Int16] = []
+    /// The dither's generator (xorshift64), per spotter so a stream's result does not depend on others.
+    private var ditherState: UInt64 = 0x9E37_79B9_7F4A_7C15
     /// Samples fed at the decoder's rate (16 kHz), for the stream's duration.
     private var decoderSamples: Int64 = 0
     /// Per phrase (reported words): the end frame of the last detection reported, so an overlapping
@@ -53,7 +56,10 @@ public final class KeywordSpotter {
     /// - Parameters:
     ///   - keywords: the prepared phrases (`SpotterModel.prepare`); must not be empty.
     ///   - inputSampleRate: 8000 or 16000.
-    public init(keywords: KeywordSet, model: SpotterModel, inputSampleRate: Int,
+    ///   - telephoneBand: whether the audio is narrowband (300–3400 Hz) telephone audio, so the decoder
+    ///     starts from the telephone cepstral mean. nil: yes at 8 kHz, no at 16 kHz (say yes for 16 kHz
+    ///     audio that came from a phone line, e.g. upsampled PSTN audio).
+    public init(keywords: KeywordSet, model: SpotterModel, inputSampleRate: Int, telephoneBand: Bool? = nil,
                 tuning: KeywordSpotterTuning = .standard) throws {
         guard inputSampleRate == 8000 || inputSampleRate == 16000 else {
             throw KeywordSpotterError.badSampleRate(inputSampleRate)
@@ -74,7 +80,7 @@ public final class KeywordSpotter {
             .appendingPathComponent("switchboard-kws-\(getpid())-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let dictPath = dir + "/phrases.dict", kwsPath = dir + "/phrases.kws", featPath = dir + "/feat.params"
-        let mean = inputSampleRate == 8000 ? tuning.telephoneCepstralMean : nil
+        let mean = (telephoneBand ?? (inputSampleRate == 8000)) ? tuning.telephoneCepstralMean : nil
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try keywords.dictionaryText.write(toFile: dictPath, atomically: false, encoding: .utf8)
@@ -90,9 +96,9 @@ public final class KeywordSpotter {
             "-beam", KeywordSet.format(tuning.beam), "-kws_plp", KeywordSet.format(tuning.phoneLoopProbability),
             "-kws_delay", "\(tuning.delayFrames)",
             "-remove_silence", "no",
-            // A fixed seed keeps the dither (±1 LSB noise, so digital silence has a defined level) and so
-            // every result reproducible.
-            "-dither", "yes", "-seed", "1",
+            // PocketSphinx's own dither draws from one process-wide generator (shared by every decoder and
+            // thread, so results would depend on what else ran); the spotter dithers itself (`dither`).
+            "-dither", "no",
         ]
         var cStrings = arguments.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
@@ -129,13 +135,13 @@ public final class KeywordSpotter {
     /// audio (then drop the spotter).
     public func process(_ samples: UnsafeBufferPointer<Int16>) throws -> [Detection] {
         guard !finished, samples.count > 0 else { return [] }
+        upsampled.removeAll(keepingCapacity: true)
         if upsampler != nil {
-            upsampled.removeAll(keepingCapacity: true)
             upsampler!.process(samples, into: &upsampled)
-            try feed(upsampled)
         } else {
-            try feedBuffer(samples)
+            upsampled.append(contentsOf: samples)
         }
+        try feed(&upsampled)
         return collect()
     }
 
@@ -156,14 +162,24 @@ public final class KeywordSpotter {
         if upsampler != nil {
             upsampled.removeAll(keepingCapacity: true)
             upsampler!.flush(into: &upsampled)
-            try feed(upsampled)
+            try feed(&upsampled)
         }
         finished = true
         guard ps_end_utt(decoder) == 0 else { throw KeywordSpotterError.decoder("ending the stream") }
         return collect(final: true)
     }
 
-    private func feed(_ samples: [Int16]) throws {
+    /// Dithers (as PocketSphinx's `-dither yes`: +1 on about one sample in four, so that digital silence —
+    /// PCMU's idle pattern decodes to exact zeros — has a defined level) and decodes.
+    private func feed(_ samples: inout [Int16]) throws {
+        var x = ditherState
+        for i in samples.indices {
+            x ^= x << 13
+            x ^= x >> 7
+            x ^= x << 17
+            if x & 3 == 0, samples[i] < .max { samples[i] += 1 }
+        }
+        ditherState = x
         try samples.withUnsafeBufferPointer { try feedBuffer($0) }
     }
 

@@ -29,7 +29,7 @@ public struct KeywordSpotterTuning: Sendable, Equatable {
 
     /// The defaults (calibrated on the bench's synthetic telephone corpus; see the docs).
     public static let standard = KeywordSpotterTuning(
-        thresholdsByPhones: [(7, 1e50), (13, 1e40), (15, 1e25), (17, 1e8), (Int.max, 1e-5)],
+        thresholdsByPhones: [(7, 1e45), (13, 1e30), (15, 1e36), (17, 1e10), (Int.max, 1e0)],
         beam: 1e-100,
         phoneLoopProbability: 1e-15,
         delayFrames: 50,

@@ -50,9 +50,15 @@ extension KeywordSpottingPool {
                     failed(error, key: streamKey)
                 }
             }
+            for channel in SpeechChannel.allCases {
+                streams.failed.remove(WorkerStreams.Key(interaction: key, channel: channel))
+            }
+            state.withLock { $0.stats.finished += 1 }
         case .drop(let key):
             for channel in SpeechChannel.allCases {
-                streams.all.removeValue(forKey: WorkerStreams.Key(interaction: key, channel: channel))
+                let streamKey = WorkerStreams.Key(interaction: key, channel: channel)
+                streams.all.removeValue(forKey: streamKey)
+                streams.failed.remove(streamKey)
             }
         }
     }

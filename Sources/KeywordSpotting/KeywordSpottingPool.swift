@@ -70,7 +70,7 @@ public final class KeywordSpottingPool: Service, Sendable {
     }
 
     /// What `offer` did with a chunk.
-    public enum OfferResult: Sendable, Equatable {
+    public enum OfferResult: Sendable, Hashable {
         /// Queued for a worker.
         case queued
         /// The interaction is new and the pool is over its queue bound: refused (it stays refused).
@@ -91,6 +91,8 @@ public final class KeywordSpottingPool: Service, Sendable {
         public var processedMs: Int64 = 0
         public var detections = 0
         public var errors = 0
+        /// Interactions whose end was processed (their last hits emitted, decoders freed).
+        public var finished = 0
     }
 
     public let configuration: Configuration
