@@ -4,7 +4,7 @@ import Synchronization
 /// The PocketSphinx model the spotter listens with: the US English acoustic model (16 kHz) and the CMU
 /// pronunciation dictionary, as Debian's `pocketsphinx-en-us` installs them under
 /// `/usr/share/pocketsphinx/model/en-us/`. Checked once when created; pronunciations are looked up on
-/// demand (the dictionary has 134,000 words; only the phrases' words are kept) and cached.
+/// demand (the dictionary has 126,000 words; only the phrases' words are kept) and cached.
 ///
 /// Sendable and shared: every decoder of a process reads the same model (PocketSphinx memory-maps its
 /// largest file, so the operating system shares those pages too).
