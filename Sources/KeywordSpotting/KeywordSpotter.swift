@@ -166,7 +166,7 @@ public final class KeywordSpotter {
         }
         finished = true
         guard ps_end_utt(decoder) == 0 else { throw KeywordSpotterError.decoder("ending the stream") }
-        return collect(final: true)
+        return collect()
     }
 
     /// Dithers (as PocketSphinx's `-dither yes`: +1 on about one sample in four, so that digital silence —
@@ -197,7 +197,7 @@ public final class KeywordSpotter {
     /// is walked from the newest until detections that ended more than `lookBackFrames` before the newest
     /// one (nothing can refine those any more), and a hit starting before the end of the last one reported
     /// for its phrase is that one refined, not a new one.
-    private func collect(final: Bool = false) -> [Detection] {
+    private func collect() -> [Detection] {
         var found: [(words: String, start: Int32, end: Int32, prob: Int32)] = []
         var newestEnd = lastSeenEnd
         var seg = ps_seg_iter(decoder)
