@@ -3,10 +3,14 @@
 
 SWIFT        ?= swift
 BUILD_FLAGS  ?=
-# Build packages: libopus for the audio layer, SQLite and zlib headers for the embedded store.
-BUILD_DEPS   := pkg-config libopus-dev libsqlite3-dev zlib1g-dev
+# Build packages: libopus for the audio layer, SQLite and zlib headers for the embedded store, PocketSphinx
+# (library and its US English model) for on-box keyword spotting.
+BUILD_DEPS   := pkg-config libopus-dev libsqlite3-dev zlib1g-dev libpocketsphinx-dev pocketsphinx-en-us
+# Speech synthesis and audio conversion: the keyword-spotting tests and the bench's spotting corpus speak
+# their phrases with espeak-ng and band-limit them to telephone quality with sox.
+SPEECH_DEPS  := espeak-ng sox
 # Test packages: headless Chromium and node (its DevTools-protocol driver) for the dashboard browser tests.
-TEST_DEPS    := chromium nodejs
+TEST_DEPS    := chromium nodejs $(SPEECH_DEPS)
 DEMO_ARGS    ?=
 
 .PHONY: all build demo test bench deps test-deps check-config clean help
@@ -38,6 +42,7 @@ test: test-deps
 	@scripts/browser-test.sh
 
 bench: deps
+	@scripts/ensure-system-packages.sh $(SPEECH_DEPS)
 	@scripts/bench.sh $(BENCH_ARGS)
 
 check-config: build

@@ -11,6 +11,7 @@
 //   SpeechText       speech text: keyword matching and VADER sentiment of transcripts (pure; depends on SwitchboardCore)
 //   SpeechViews      speech analytics views: AudioHook sessions joined to conversations, rollups, speech topics
 //   OpusCodec        a safe wrapper over libopus (COpus system library)
+//   KeywordSpotting  on-box keyword spotting with CMU PocketSphinx (CPocketSphinx system library), worker pool
 //   AudioConnector   the seed's client-initiated Audio Connector: discovery, subscription, Opus fragments, reassembly
 //   Audio            AudioHook (Genesys audio streaming): messages, signed upgrades, session state machine, PCMU/L16, voice activity
 //   Hub              downstream WebSocket fan-out, auth scopes, history/recovery, HTTP endpoints, dashboard
@@ -112,6 +113,22 @@ let package = Package(
         // libopus, for the seed Audio Connector's Opus frames (the Makefile installs libopus-dev).
         .systemLibrary(name: "COpus", path: "Sources/COpus", providers: [.apt(["libopus-dev"])]),
         .target(name: "OpusCodec", dependencies: ["COpus", "SwitchboardCore"], swiftSettings: strict),
+        // PocketSphinx 5prealpha (the old API) and its US English model, for on-box keyword spotting (the
+        // Makefile installs libpocketsphinx-dev and pocketsphinx-en-us). Headers need pocketsphinx.pc and
+        // sphinxbase.pc (pocketsphinx.pc requires the latter).
+        .systemLibrary(name: "CPocketSphinx", path: "Sources/CPocketSphinx", pkgConfig: "pocketsphinx",
+                       providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]),
+        .target(
+            name: "KeywordSpotting",
+            dependencies: [
+                "SwitchboardCore", "CPocketSphinx",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "AudioConnector",
             dependencies: ["SwitchboardCore", "SwitchboardConfig", "Audio", "OpusCodec"],
@@ -215,7 +232,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-bench",
             dependencies: [
-                "CHeapStats", "Audio", "Bridge", "Simulator", "Hub", "Views", "Normalizer", "Store", "SwitchboardCore",
+                "CHeapStats", "Audio", "KeywordSpotting", "Bridge", "Simulator", "Hub", "Views", "Normalizer", "Store", "SwitchboardCore",
                 "SwitchboardConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -233,6 +250,14 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["SwitchboardConfig", "SwitchboardCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "SwitchboardCore"], swiftSettings: strict),
+        .testTarget(
+            name: "KeywordSpottingTests",
+            dependencies: [
+                "KeywordSpotting", "SwitchboardCore",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "AudioConnectorTests", dependencies: ["AudioConnector", "OpusCodec", "Audio", "SwitchboardCore",
                                                                "SwitchboardConfig"], swiftSettings: strict),
         .testTarget(name: "SpeechTextTests", dependencies: ["SpeechText", "SwitchboardCore"], swiftSettings: strict),

@@ -49,6 +49,7 @@ struct Driver {
         if wants("store") { await store() }
         if wants("storm") { await storm() }
         if wants("audio") { await audio() }
+        if wants("spotting") { await spotting() }
         printTable()
         write()
         log("done in \(fmt(Proc.now - t0, 0)) s; wrote \(outPath)")
