@@ -106,7 +106,15 @@ let package = Package(
         .target(name: "OpusCodec", dependencies: ["COpus", "SwitchboardCore"], swiftSettings: strict),
         .target(
             name: "AudioConnector",
-            dependencies: ["SwitchboardCore", "SwitchboardConfig", "Audio", "OpusCodec"],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardConfig", "Audio", "OpusCodec", "GenesysAPI",
+                // The socket owner (SeedAudioConnector): client WebSockets, metrics, logs.
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -183,7 +191,7 @@ let package = Package(
             name: "Bridge",
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Connector", "Normalizer", "Views", "Hub", "Simulator",
-                "Store", "Audio", "SpeechViews",
+                "Store", "Audio", "SpeechViews", "AudioConnector",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -223,7 +231,9 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "AudioConnectorTests", dependencies: ["AudioConnector", "OpusCodec", "Audio", "SwitchboardCore",
-                                                               "SwitchboardConfig"], swiftSettings: strict),
+                                                               "SwitchboardConfig", "GenesysAPI",
+                                                               .product(name: "MetricsTestKit", package: "swift-metrics")],
+                    swiftSettings: strict),
         .testTarget(name: "SpeechViewsTests", dependencies: ["SpeechViews", "SwitchboardCore", "SwitchboardConfig"],
                     swiftSettings: strict),
         .testTarget(name: "NormalizerTests", dependencies: ["Normalizer", "SwitchboardCore"], swiftSettings: strict),
@@ -279,7 +289,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Bridge", "Simulator", "Store", "SwitchboardCore", "SwitchboardConfig", "Hub", "Audio",
+                "Bridge", "Simulator", "Store", "SwitchboardCore", "SwitchboardConfig", "Hub", "Audio", "AudioConnector",
+                "OpusCodec", "GenesysAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

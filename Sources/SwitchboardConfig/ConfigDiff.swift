@@ -7,11 +7,12 @@ public struct ConfigDiff: Sendable, Equatable {
     public var addedOrgs: [OrgID]
     /// Org ids in the old configuration only, in the old file's order.
     public var removedOrgs: [OrgID]
-    /// Org ids in both whose ``OrgConfig`` differs in any field but ``OrgConfig/seedAudio``, in the new file's
-    /// order: their connectors restart.
+    /// Org ids in both whose ``OrgConfig`` differs in any field but ``OrgConfig/seedAudio``, or whose
+    /// ``OrgConfig/seedAudio`` appeared or disappeared (the Audio Connector client starts or stops with the
+    /// connector), in the new file's order: their connectors restart.
     public var changedOrgs: [OrgID]
-    /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/seedAudio`` (a `protocol: seed` org's
-    /// `audio:` filters or sample rate): applied live to the org's Audio Connector subscriptions (subscribe the
+    /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/seedAudio``, present before and after (a
+    /// `protocol: seed` org's `audio:` filters or sample rate): applied live to the org's Audio Connector subscriptions (subscribe the
     /// new, then unsubscribe the old), restarting nothing. An org in ``changedOrgs`` is never also here.
     public var seedAudioChangedOrgs: [OrgID]
     public var serverChanged: Bool
@@ -32,6 +33,7 @@ public struct ConfigDiff: Sendable, Equatable {
         removedOrgs = old.orgs.map(\.id).filter { !newIDs.contains($0) }
         changedOrgs = new.orgs.filter { org in
             oldByID[org.id].map { old in
+                if (old.seedAudio == nil) != (org.seedAudio == nil) { return true }
                 var old = old
                 old.seedAudio = org.seedAudio
                 return old != org
