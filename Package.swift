@@ -232,7 +232,12 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "AudioConnectorTests", dependencies: ["AudioConnector", "OpusCodec", "Audio", "SwitchboardCore",
                                                                "SwitchboardConfig", "GenesysAPI",
-                                                               .product(name: "MetricsTestKit", package: "swift-metrics")],
+                                                               .product(name: "MetricsTestKit", package: "swift-metrics"),
+                                                               // a small Audio Connector server on loopback
+                                                               .product(name: "Hummingbird", package: "hummingbird"),
+                                                               .product(name: "HummingbirdWebSocket",
+                                                                        package: "hummingbird-websocket"),
+                                                               .product(name: "NIOCore", package: "swift-nio")],
                     swiftSettings: strict),
         .testTarget(name: "SpeechViewsTests", dependencies: ["SpeechViews", "SwitchboardCore", "SwitchboardConfig"],
                     swiftSettings: strict),
