@@ -50,6 +50,13 @@ final class SeedAudioRunner {
     var openConnections = 0
     /// Error codes already logged (a flood of one bad kind logs once).
     var logged: Set<String> = []
+    struct Published: Equatable {
+        var connections = -1
+        var planned = -1
+        var sessions = -1
+    }
+    /// What ``publish()`` last reported.
+    var published = Published()
 
     var logger: Logger { connector.logger }
     var metrics: SeedAudioMetrics { connector.metrics }
@@ -177,18 +184,18 @@ final class SeedAudioRunner {
         s.reported = now
     }
 
+    /// Status and gauges, when they changed (this runs after every event, audio fragments included).
     private func publish() {
-        let region = pool.machines.compactMap(\.region).last
-        let planned = pool.machines.count
-        let (open, sessions) = (openConnections, sessions)
+        let now = Published(connections: openConnections, planned: pool.machines.count, sessions: sessions)
+        guard now != published else { return }
+        published = now
         connector.updateStatus {
-            if let region { $0.region = region }
-            $0.connections = open
-            $0.planned = planned
-            $0.sessions = sessions
+            $0.connections = now.connections
+            $0.planned = now.planned
+            $0.sessions = now.sessions
         }
-        metrics.connectionsOpen.record(open)
-        metrics.interactionsActive.record(sessions)
+        metrics.connectionsOpen.record(now.connections)
+        metrics.interactionsActive.record(now.sessions)
     }
 
     // MARK: Messages
