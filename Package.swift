@@ -8,6 +8,7 @@
 //   Normalizer       pure functions: raw Genesys payloads -> BridgeEvent
 //   Views            occupancy, agents, queues: deterministic state machines emitting entity changes
 //   Store            history and durability: the backend-neutral HistoryStore, its SQLite backend and writer
+//   SpeechText       speech text: keyword matching and VADER sentiment of transcripts (pure; depends on SwitchboardCore)
 //   SpeechViews      speech analytics views: AudioHook sessions joined to conversations, rollups, speech topics
 //   OpusCodec        a safe wrapper over libopus (COpus system library)
 //   AudioConnector   the seed's client-initiated Audio Connector: discovery, subscription, Opus fragments, reassembly
@@ -89,6 +90,13 @@ let package = Package(
                 "SwitchboardCore", "SwitchboardConfig",
                 .product(name: "Collections", package: "swift-collections"),
             ],
+            swiftSettings: strict
+        ),
+        // The VADER lexicon and its MIT licence ship as a resource folder (docs/speech-text.md).
+        .target(
+            name: "SpeechText",
+            dependencies: ["SwitchboardCore"],
+            resources: [.copy("VADER")],
             swiftSettings: strict
         ),
         .target(
@@ -177,6 +185,9 @@ let package = Package(
             name: "Simulator",
             dependencies: [
                 "SwitchboardCore",
+                // The seed Audio Connector's codec types (messages, frames) and the Opus encoder.
+                "AudioConnector", "OpusCodec", "SwitchboardConfig",
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -239,6 +250,7 @@ let package = Package(
                                                                         package: "hummingbird-websocket"),
                                                                .product(name: "NIOCore", package: "swift-nio")],
                     swiftSettings: strict),
+        .testTarget(name: "SpeechTextTests", dependencies: ["SpeechText", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "SpeechViewsTests", dependencies: ["SpeechViews", "SwitchboardCore", "SwitchboardConfig"],
                     swiftSettings: strict),
         .testTarget(name: "NormalizerTests", dependencies: ["Normalizer", "SwitchboardCore"], swiftSettings: strict),
@@ -258,7 +270,9 @@ let package = Package(
         .testTarget(
             name: "SimulatorTests",
             dependencies: [
-                "Simulator", "SwitchboardCore", "Audio",
+                "Simulator", "SwitchboardCore", "Audio", "AudioConnector", "OpusCodec", "SwitchboardConfig",
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

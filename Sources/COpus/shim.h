@@ -17,6 +17,10 @@ static inline int switchboard_opus_encoder_set_complexity(OpusEncoder *encoder, 
     return opus_encoder_ctl(encoder, OPUS_SET_COMPLEXITY(complexity));
 }
 
+static inline int switchboard_opus_encoder_set_force_channels(OpusEncoder *encoder, opus_int32 channels) {
+    return opus_encoder_ctl(encoder, OPUS_SET_FORCE_CHANNELS(channels));
+}
+
 static inline int switchboard_opus_encoder_set_signal_voice(OpusEncoder *encoder) {
     return opus_encoder_ctl(encoder, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
 }

@@ -82,6 +82,17 @@ public final class OpusEncoder {
         guard status == OPUS_OK else { throw OpusError.libopus(status, "setting the complexity to \(complexity)") }
     }
 
+    /// Forces the coded channel count (libopus otherwise codes a stereo signal as mono when it judges the
+    /// bitrate too low for two): 1 or 2, or nil for libopus's choice (`OPUS_AUTO`). Call audio keeps its two
+    /// parties apart only when coded as stereo.
+    public func setForceChannels(_ channels: Int?) throws {
+        if let channels, channels != 1 && channels != 2 {
+            throw OpusError.badArgument("forced channels are 1 or 2 (or nil for automatic), not \(channels)")
+        }
+        let status = switchboard_opus_encoder_set_force_channels(state, Int32(channels ?? Int(OPUS_AUTO)))
+        guard status == OPUS_OK else { throw OpusError.libopus(status, "forcing \(channels ?? 0) channel(s)") }
+    }
+
     /// Encodes one frame of `frameSamples` samples per channel (interleaved when stereo, so
     /// `pcm.count == frameSamples * channels`) into one Opus packet. `frameSamples` is 2.5, 5, 10, 20,
     /// 40, 60, 80, 100 or 120 ms at the encoder's rate; anything else throws `opus.bad-arg`.

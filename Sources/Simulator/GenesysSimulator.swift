@@ -33,6 +33,8 @@ public final class GenesysSimulator: Service, Sendable {
     let lastTick: Atomic<Int64>
     /// The AudioHook Monitor client (``setAudioHookTarget(url:credentials:)``).
     let audioHook: SimAudioHookClient
+    /// The seed Audio Connector server (discovery, its WebSocket, Opus audio of every live call).
+    let seedAudio: SimSeedAudioServer
     private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     /// Builds every org's directory and starts its simulated day at the clock's now (replaying a
@@ -61,6 +63,9 @@ public final class GenesysSimulator: Service, Sendable {
         lastTick = Atomic(t0)
         let organizationIDs = Dictionary(uniqueKeysWithValues: orgs.map { rt in (rt.id, rt.with { $0.model.organizationID }) })
         audioHook = SimAudioHookClient(options: options, organizationIDs: organizationIDs, logger: logger)
+        seedAudio = SimSeedAudioServer(options: options)
+        // The seed Audio Connector follows every call: a client may connect and subscribe at any time.
+        if options.seedAudioEnabled { for rt in orgs { rt.with { $0.model.recordsAudio = true } } }
     }
 
     /// The org ids served (`us`, `emea`, `apac`, …).
@@ -94,6 +99,8 @@ public final class GenesysSimulator: Service, Sendable {
             // Like the tick loop, the AudioHook client runs until the group is cancelled (after the server
             // returned); its sessions end with it.
             group.addTask { await self.audioHook.run() }
+            // The seed Audio Connector's producer: real-time audio for every subscribed call.
+            group.addTask { await self.seedAudio.run() }
             // The server's graceful shutdown waits for open connections to end, and the notification sockets
             // end only when told: finish them as soon as a shutdown (or cancellation) begins, not after the
             // server returned — that would wait forever for a socket its client never closed.
@@ -125,6 +132,7 @@ public final class GenesysSimulator: Service, Sendable {
             return Array(state.sockets.values)
         }
         for socket in served { socket.abort() }
+        seedAudio.finishAll()
     }
 
     /// Waits until the listener is bound; returns the bound port (-1 when ``run()`` ended without
@@ -176,7 +184,7 @@ public final class GenesysSimulator: Service, Sendable {
             s.model.advance(to: now)
             return s.model.truth()
         }
-        truth.speech = audioHook.sessions(org: org)
+        truth.speech = speechTruth(org: org)
         return truth
     }
 
@@ -187,7 +195,7 @@ public final class GenesysSimulator: Service, Sendable {
     /// now on get sessions, a share of them (``SimulatorOptions/audioHookShare``, ``setAudioHookShare(_:)``).
     public func setAudioHookTarget(url: String?, credentials: [String: SimAudioHookCredentials]) {
         audioHook.setTarget(url: url, credentials: credentials)
-        let on = url != nil && !credentials.isEmpty
+        let on = (url != nil && !credentials.isEmpty) || options.seedAudioEnabled
         for rt in orgs { rt.with { $0.model.recordsAudio = on } }
     }
 
@@ -199,8 +207,12 @@ public final class GenesysSimulator: Service, Sendable {
         orgByID[org]?.with { $0.model.organizationID }
     }
 
-    /// The AudioHook sessions of `org` so far (the truth's `speech`).
-    public func speechTruth(org: String) -> [SimSpeechSession] { audioHook.sessions(org: org) }
+    /// The speech sessions of `org` so far (the truth's `speech`): AudioHook sessions and seed Audio Connector
+    /// sessions (`seed/<conversation id>`), by start time.
+    public func speechTruth(org: String) -> [SimSpeechSession] {
+        let all = audioHook.sessions(org: org) + seedAudio.sessions(org: org)
+        return all.enumerated().sorted { ($0.element.startedAt, $0.offset) < ($1.element.startedAt, $1.offset) }.map(\.element)
+    }
 
     /// The queue service truth of `org` at `at` (business epoch ms; nil or later than now: now), every
     /// window ending at `at` (`GET /_sim/truth/service`). Nil for an unknown org.
@@ -237,6 +249,8 @@ public final class GenesysSimulator: Service, Sendable {
             var detail: String
             if case .audioHook(let f) = fault {
                 detail = audioHook.enqueue(f, org: rt.id)
+            } else if case .seedAudio(let f) = fault {
+                detail = seedAudio.inject(f, org: rt.id)
             } else {
                 detail = rt.with { s in s.apply(fault, realNow: realNow, grace: grace) }
             }
@@ -294,7 +308,10 @@ public final class GenesysSimulator: Service, Sendable {
                 s.tick(businessNow: businessNow, realNow: realNow, heartbeatMs: heartbeat, stormEvents: stormPerOrg)
                 return s.model.takeAudioEvents()
             }
-            if !audio.isEmpty { audioHook.deliver(org: rt.id, events: audio) }
+            if !audio.isEmpty {
+                audioHook.deliver(org: rt.id, events: audio)
+                seedAudio.deliver(org: rt.id, events: audio)
+            }
         }
         if let rate = options.randomFaultRate, rate > 0 {
             let hours = Double(max(0, businessNow - lastTick.exchange(businessNow, ordering: .relaxed))) / 3_600_000

@@ -33,6 +33,8 @@ public enum SimFault: Sendable, Equatable, Hashable {
     case allow(permission: String)
     /// A fault of the simulated AudioHook client, taken by one of the org's sessions (``SimAudioHookFault``).
     case audioHook(SimAudioHookFault)
+    /// A fault of the seed Audio Connector server (``SimSeedAudioFault``).
+    case seedAudio(SimSeedAudioFault)
 
     /// The wire name (`ghost`, `expire-token`, `rate-limit`, …).
     public var kind: String {
@@ -51,6 +53,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case .deny: "deny"
         case .allow: "allow"
         case .audioHook(let f): f.kind
+        case .seedAudio(let f): f.kind
         }
     }
 
@@ -74,6 +77,10 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case "channel-expiry": self = .channelExpiry
         case "socket-closing": self = .socketClosing
         default:
+            if let f = SimSeedAudioFault(rawValue: kind) {
+                self = .seedAudio(f)
+                return
+            }
             guard let f = SimAudioHookFault(rawValue: kind) else { return nil }
             self = .audioHook(f)
         }

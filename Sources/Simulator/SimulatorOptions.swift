@@ -91,6 +91,22 @@ public struct SimulatorOptions: Sendable {
     /// Real time between the AudioHook client's `ping`s.
     public var audioHookPingInterval: Duration = .seconds(5)
 
+    /// Whether the seed Audio Connector follows the calls (discovery and its WebSocket are served either way;
+    /// without it no call streams).
+    public var seedAudioEnabled: Bool = true
+    /// Media regions a discovery names, in turn: the `seed-audio-rotate` fault moves an org to the next one.
+    public var seedAudioRegions: [String] = ["us-east-1"]
+    /// `expiresIn` of a discovered URI's token, in seconds.
+    public var seedAudioTokenLifetime: Int = 3600
+    /// An unused connection token older than this is refused (4401) whatever `expiresIn` says.
+    public var seedAudioUnusedTokenMaxAge: Duration = .seconds(60)
+    /// Subscriptions one seed Audio Connector connection may hold; more get `subscription-limit`.
+    public var seedAudioMaxSubscriptionsPerConnection: Int = 4
+    /// Share of Opus packets (0…1) cut into 2–4 fragments.
+    public var seedAudioFragmentShare: Double = 0.3
+    /// Outgoing messages buffered per seed Audio Connector connection; one that falls this far behind is closed.
+    public var seedAudioOutboxMessages: Int = 16384
+
     public init() {}
 
     /// The org ids for `count` orgs: `us`, `emea`, `apac`, `org4`, `org5`, …

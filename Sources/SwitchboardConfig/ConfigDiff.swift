@@ -7,14 +7,19 @@ public struct ConfigDiff: Sendable, Equatable {
     public var addedOrgs: [OrgID]
     /// Org ids in the old configuration only, in the old file's order.
     public var removedOrgs: [OrgID]
-    /// Org ids in both whose ``OrgConfig`` differs in any field but ``OrgConfig/seedAudio``, or whose
-    /// ``OrgConfig/seedAudio`` appeared or disappeared (the Audio Connector client starts or stops with the
-    /// connector), in the new file's order: their connectors restart.
+    /// Org ids in both whose ``OrgConfig`` differs in any field but ``OrgConfig/seedAudio`` and
+    /// ``OrgConfig/speechText``, or whose ``OrgConfig/seedAudio`` appeared or disappeared (the Audio Connector client
+    /// starts or stops with the connector), in the new file's order: their connectors restart.
     public var changedOrgs: [OrgID]
     /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/seedAudio``, present before and after (a
-    /// `protocol: seed` org's `audio:` filters or sample rate): applied live to the org's Audio Connector subscriptions (subscribe the
-    /// new, then unsubscribe the old), restarting nothing. An org in ``changedOrgs`` is never also here.
+    /// `protocol: seed` org's `audio:` filters or sample rate; it may also differ in ``OrgConfig/speechText``):
+    /// applied live to the org's Audio Connector subscriptions (subscribe the new, then unsubscribe the old),
+    /// restarting nothing. An org in ``changedOrgs`` is never also here.
     public var seedAudioChangedOrgs: [OrgID]
+    /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/speechText`` (keywords, word sources,
+    /// hot-call rules; it may also differ in ``OrgConfig/seedAudio``): applied live to the org's speech-text views
+    /// and transcription subscriptions, restarting nothing. An org in ``changedOrgs`` is never also here.
+    public var speechTextChangedOrgs: [OrgID]
     public var serverChanged: Bool
     /// `auth:` or `clients:` changed.
     public var authChanged: Bool
@@ -36,12 +41,16 @@ public struct ConfigDiff: Sendable, Equatable {
                 if (old.seedAudio == nil) != (org.seedAudio == nil) { return true }
                 var old = old
                 old.seedAudio = org.seedAudio
+                old.speechText = org.speechText
                 return old != org
             } ?? false
         }.map(\.id)
         let restarted = Set(changedOrgs)
         seedAudioChangedOrgs = new.orgs.filter { org in
             !restarted.contains(org.id) && (oldByID[org.id].map { $0.seedAudio != org.seedAudio } ?? false)
+        }.map(\.id)
+        speechTextChangedOrgs = new.orgs.filter { org in
+            !restarted.contains(org.id) && (oldByID[org.id].map { $0.speechText != org.speechText } ?? false)
         }.map(\.id)
         serverChanged = old.server != new.server
         authChanged = old.auth != new.auth
@@ -53,7 +62,8 @@ public struct ConfigDiff: Sendable, Equatable {
 
     /// True when nothing that affects the running bridge changed (`sourcePath` is ignored).
     public var isEmpty: Bool {
-        addedOrgs.isEmpty && removedOrgs.isEmpty && changedOrgs.isEmpty && seedAudioChangedOrgs.isEmpty && !serverChanged
+        addedOrgs.isEmpty && removedOrgs.isEmpty && changedOrgs.isEmpty && seedAudioChangedOrgs.isEmpty
+            && speechTextChangedOrgs.isEmpty && !serverChanged
             && !authChanged && !occupancyChanged && !thresholdsChanged && !storeChanged && !speechChanged
     }
 
@@ -65,6 +75,9 @@ public struct ConfigDiff: Sendable, Equatable {
         if !changedOrgs.isEmpty { parts.append("orgs retuned: " + changedOrgs.map(\.rawValue).joined(separator: ", ")) }
         if !seedAudioChangedOrgs.isEmpty {
             parts.append("audio filters: " + seedAudioChangedOrgs.map(\.rawValue).joined(separator: ", "))
+        }
+        if !speechTextChangedOrgs.isEmpty {
+            parts.append("speech text: " + speechTextChangedOrgs.map(\.rawValue).joined(separator: ", "))
         }
         if serverChanged { parts.append("server") }
         if authChanged { parts.append("auth/clients") }

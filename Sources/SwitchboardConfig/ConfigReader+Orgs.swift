@@ -6,7 +6,7 @@ extension ConfigReader {
     static let orgKeys = [
         "id", "name", "region", "apiBase", "loginBase", "clientId", "clientSecret", "clientSecretFile", "timezone",
         "queues", "users",
-        "protocol", "tunables", "thresholds", "audio",
+        "protocol", "tunables", "thresholds", "audio", "speechText",
     ]
     static let tunableKeys = [
         "heartbeatTimeout", "pingAfterQuiet", "backoffInitial", "backoffMax", "backoffJitter", "backoffResetAfter",
@@ -91,13 +91,15 @@ extension ConfigReader {
         // `audio:` takes the AudioHook shape on genesys orgs and the seed Audio Connector's on seed orgs.
         let audio = proto == .genesys ? f["audio"].map { self.audio($0, path: f.path("audio"), org: id) } : nil
         let seedAudio = proto == .seed ? f["audio"].map { self.seedAudio($0, path: f.path("audio")) } : nil
+        let speechText = f["speechText"].map { self.speechText($0, path: f.path("speechText"), hasAudio: f.has("audio")) }
         guard let endpoints, let clientId, let secret, let zone else { return nil }
         if case .some(nil) = audio { return nil }  // `audio:` written, with problems (reported)
         if case .some(nil) = seedAudio { return nil }
+        if case .some(nil) = speechText { return nil }
         return OrgConfig(id: id, name: name, region: endpoints.region, apiBase: endpoints.api, loginBase: endpoints.login,
                          clientId: clientId, clientSecret: secret, timezone: zone, queues: queues, users: users,
                          upstreamProtocol: proto, tunables: tunables, audio: audio ?? nil,
-                         seedAudio: seedAudio ?? nil)
+                         seedAudio: seedAudio ?? nil, speechText: speechText ?? nil)
     }
 
     /// `region`, or `apiBase` + `loginBase`.

@@ -296,11 +296,14 @@ public struct OrgConfig: Sendable, Equatable {
     /// The org's seed Audio Connector subscription (`audio:` on a `protocol: seed` org); nil when the org
     /// streams no audio or speaks the real protocol.
     public var seedAudio: SeedAudioConfig?
+    /// The org's keyword phrases, transcription and hot-call rules (`speechText:`, docs/speech-text.md); nil when
+    /// the section is absent (no speech text for the org).
+    public var speechText: SpeechTextConfig?
 
     public init(id: OrgID, name: String, region: String? = nil, apiBase: String, loginBase: String,
                 clientId: String, clientSecret: Secret, timezone: TimeZone, queues: Selection = .all,
                 users: Selection = .all, upstreamProtocol: UpstreamProtocol = .genesys, tunables: OrgTunables = .init(),
-                audio: AudioConfig? = nil, seedAudio: SeedAudioConfig? = nil) {
+                audio: AudioConfig? = nil, seedAudio: SeedAudioConfig? = nil, speechText: SpeechTextConfig? = nil) {
         self.id = id
         self.name = name
         self.region = region
@@ -315,6 +318,7 @@ public struct OrgConfig: Sendable, Equatable {
         self.tunables = tunables
         self.audio = audio
         self.seedAudio = seedAudio
+        self.speechText = speechText
     }
 }
 

@@ -272,4 +272,38 @@ import Testing
         #expect(all?.orgs.first?.tunables.utilizationMediaTypes == nil)
         #expect(OrgTunables().qualityPassScore == 80 && OrgTunables().utilizationMediaTypes == nil)
     }
+
+    @Test func speechTextKeywords() {
+        let yaml = """
+        auth: none
+        orgs:
+        \(Self.org)
+            speechText:
+              keywords:
+                - {phrase: "...", label: noise}
+                - {phrase: supervisor, label: escalation, channel: agnet, threshold: -1}
+                - {phrase: Supervisor!, label: manager}
+        """
+        #expect(ConfigTestSupport.lines(yaml) == [
+            "orgs.yaml:10:20: orgs[0].speechText.keywords[0].phrase: '...' has no letter or digit, so it could never "
+                + "match (punctuation is a word break); write the words to listen for, e.g. cancel my account",
+            "orgs.yaml:11:60: orgs[0].speechText.keywords[1].channel: unknown value 'agnet'; did you mean 'agent'?",
+            "orgs.yaml:11:78: orgs[0].speechText.keywords[1].threshold: '-1' is not a positive number; write a "
+                + "PocketSphinx keyword threshold such as 1e-20 (smaller hears more, with more false alarms), or leave "
+                + "it out for the default",
+        ])
+        let clash = """
+        auth: none
+        orgs:
+        \(Self.org)
+            speechText:
+              keywords:
+                - {phrase: supervisor, label: escalation}
+                - {phrase: Supervisor!, label: manager}
+        """
+        #expect(ConfigTestSupport.lines(clash) == [
+            "orgs.yaml:11:20: orgs[0].speechText.keywords[1].phrase: 'Supervisor!' is the same phrase as 'supervisor' "
+                + "(line 10), which has label 'escalation'; a phrase has one label: remove one entry or change its words",
+        ])
+    }
 }

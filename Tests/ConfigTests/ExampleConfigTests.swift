@@ -35,6 +35,10 @@ import Testing
         #expect(us.queues == .all && us.users == .all)
         #expect(us.upstreamProtocol == .genesys)
         #expect(us.tunables == OrgTunables())
+        #expect(us.speechText == SpeechTextConfig(keywords: [
+            KeywordPhrase(phrase: "cancel my account", label: "churn-risk", channel: .customer),
+            KeywordPhrase(phrase: "supervisor", label: "escalation"),
+        ]))
 
         let emea = try #require(config.org("emea"))
         #expect(emea.region == "mypurecloud.de")

@@ -39,6 +39,12 @@ public enum SimSpeechSynth {
     }
 
     static func table(voiced: Bool, channel: Int) -> [UInt8] {
+        linearTable(voiced: voiced, channel: channel, rate: rate).map(encode)
+    }
+
+    /// One second of voiced or quiet audio of one channel as linear 16-bit samples at `rate` Hz (the μ-law
+    /// tables are these at 8 kHz, encoded).
+    static func linearTable(voiced: Bool, channel: Int, rate: Int) -> [Int16] {
         var noise = SimRandom(seed: UInt64(0x5EED_0000 + channel * 7 + (voiced ? 1 : 0)))
         // A lower voice on the customer side than on the agent side.
         let f0 = channel == 0 ? 140.0 : 210.0
@@ -55,7 +61,7 @@ public enum SimSpeechSynth {
             } else {
                 value = 44 * white  // ≈ −62 dBFS RMS
             }
-            return encode(Int16(max(-32768, min(32767, value.rounded()))))
+            return Int16(max(-32768, min(32767, value.rounded())))
         }
     }
 

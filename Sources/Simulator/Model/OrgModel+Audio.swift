@@ -1,7 +1,7 @@
 import Foundation
 import SwitchboardCore
 
-/// A milestone of a voice call that an AudioHook Monitor session follows.
+/// A milestone of a voice call that an AudioHook Monitor session and the seed Audio Connector follow.
 struct SimCallAudioEvent: Sendable, Equatable {
     enum Kind: Sendable, Equatable {
         /// An agent connected (the first answer, or the answer after a transfer).
@@ -15,13 +15,19 @@ struct SimCallAudioEvent: Sendable, Equatable {
     }
     var conversationId: String
     var kind: Kind
+    /// Business time of the milestone.
+    var at: EpochMillis? = nil
+    /// With `connected`: the agent who connected, the queue the call came from, when the conversation began.
+    var agentId: String? = nil
+    var queueId: String? = nil
+    var conversationStart: EpochMillis? = nil
 }
 
 extension OrgModel {
-    /// Records a milestone of conversation `c` for the AudioHook client.
+    /// Records a milestone of conversation `c` for the AudioHook client and the seed Audio Connector.
     func recordAudio(_ c: Int, _ kind: SimCallAudioEvent.Kind) {
         guard recordsAudio, publishing, let conv = conversations[c] else { return }
-        audioEvents.append(SimCallAudioEvent(conversationId: conv.id, kind: kind))
+        audioEvents.append(SimCallAudioEvent(conversationId: conv.id, kind: kind, at: now))
     }
 
     /// Records that an agent connected to conversation `c`.
@@ -30,8 +36,10 @@ extension OrgModel {
             let customer = conv.participants.first(where: { $0.kind == .customer })
         else { return }
         let dnis = "tel:+1800555\(String(format: "%04d", 100 + conv.queue))"
+        let agent = conv.participants.last { $0.kind == .agent && $0.end == nil }?.agent
         audioEvents.append(SimCallAudioEvent(
-            conversationId: conv.id, kind: .connected(participantId: customer.id, ani: conv.customerAddress, dnis: dnis)))
+            conversationId: conv.id, kind: .connected(participantId: customer.id, ani: conv.customerAddress, dnis: dnis),
+            at: now, agentId: agent.map { agents[$0].id }, queueId: queues[conv.queue].id, conversationStart: conv.start))
     }
 
     /// Takes the milestones recorded so far.

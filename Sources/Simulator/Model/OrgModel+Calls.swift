@@ -95,7 +95,7 @@ extension OrgModel {
         if conv.participants.contains(where: { $0.kind == .agent && $0.acwStart != nil && $0.acwEnd == nil }) {
             publishConversation(c)  // a transferring agent still in ACW sees the caller leave
         } else {
-            conversations[c] = nil
+            retire(c)
         }
     }
 
@@ -285,7 +285,7 @@ extension OrgModel {
             recordHandled(conv, participant: conv.participants[p], agent: a)
             publishConversation(c, extraAgents: [a])
             let stillOpen = conv.participants.contains { $0.kind == .agent && $0.acwStart != nil && $0.acwEnd == nil }
-            if conv.finished && !stillOpen { conversations[c] = nil }
+            if conv.finished && !stillOpen { retire(c) }
         }
         agents[a].conversation = nil
         backToIdle(a)

@@ -43,6 +43,9 @@ final class OrgModel {
     /// while `recordsAudio` (an AudioHook target is set) and publishing.
     var audioEvents: [SimCallAudioEvent] = []
     var recordsAudio = false
+    /// Conversations that ended lately, by id (`GET /api/v2/conversations/{id}`), oldest first in `endedOrder`.
+    var endedConversations: [String: Conversation] = [:]
+    var endedOrder: [String] = []
     /// Publish every topic even when nobody subscribes (determinism tests, recomputation).
     var recordAll = false
     /// Topics some channel subscribes to, with their subscriber counts.

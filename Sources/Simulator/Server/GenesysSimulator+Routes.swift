@@ -19,8 +19,11 @@ extension GenesysSimulator {
         addQualityRoutes(router)
         addControlRoutes(router)
         addRenameRoutes(router)
+        addConversationRoutes(router)
+        addSeedAudioRoutes(router)
         let wsRouter = Router(context: SimRequestContext.self)
         addWebSocketRoutes(wsRouter)
+        addSeedAudioWebSocketRoutes(wsRouter)
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(

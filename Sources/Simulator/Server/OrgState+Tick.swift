@@ -124,8 +124,8 @@ extension OrgState {
         case .allow(let permission):
             deniedPermissions.remove(permission)
             return "permission \(permission) granted"
-        case .audioHook:
-            return ""  // queued by the AudioHook client (GenesysSimulator.injectNow)
+        case .audioHook, .seedAudio:
+            return ""  // queued by the AudioHook client or the seed Audio Connector (GenesysSimulator.injectNow)
         case .socketClosing:
             var n = 0
             for (id, ch) in channels {

@@ -12,6 +12,7 @@ enum SimPermissions {
         case ("GET", "/api/v2/quality/publishedforms/evaluations"): "quality:evaluationForm:view"
         case ("GET", "/api/v2/quality/metrics"): "quality:evaluation:view"
         case ("GET", _) where path.hasPrefix("/api/v2/routing/queues"): "routing:queue:view"
+        case ("GET", _) where path.hasPrefix("/api/v2/conversations/"): "conversation:communication:view"
         default: nil
         }
     }

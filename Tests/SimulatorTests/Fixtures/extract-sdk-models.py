@@ -31,6 +31,8 @@ MODELS = [
     "EvaluationAggregateQueryResponse", "EvaluationAggregateDataContainer",
     "AnalyticsUserDetailsQueryResponse", "AnalyticsUserDetail", "AnalyticsUserPresenceRecord",
     "AnalyticsRoutingStatusRecord",
+    # Conversations REST (GET /api/v2/conversations/{id})
+    "Conversation", "Participant", "Call", "Address", "Wrapup",
     # Quality
     "EvaluationFormResponseEntityListing", "EvaluationFormResponse",
     # Notification topics (notificationMappings.json)
