@@ -13,7 +13,7 @@ import Testing
 /// `SeedAudioConnector` over real sockets on loopback, against a small Audio Connector server written here (the
 /// simulator's full one is exercised by the integration tests): discovery, single-use URIs, subscribe, Opus
 /// fragments, metadata, and the speech events that come out.
-@Suite(.timeLimit(.minutes(2))) struct SeedAudioConnectorTests {
+@Suite(.timeLimit(.minutes(2))) struct SeedAudioConnectorLoopbackTests {
     static let interaction = UUID(uuidString: "5A1B2C3D-0000-4000-8000-00000000C0DE")!
     static let rate = 16000
 
@@ -166,6 +166,8 @@ final class FakeAudioConnectorServer: Sendable {
                 return fresh && !(rejectFirstConnection && s.upgrades == 1)
             }
             guard accept else {
+                // A moment after the upgrade: a close frame sent with the 101 answer may be lost by the client.
+                try? await Task.sleep(for: .milliseconds(50))
                 try? await outbound.close(.unknown(4401), reason: "connection token reused or expired")
                 return
             }
