@@ -243,8 +243,8 @@ import Testing
                 #expect((call["agent"] as? String)?.hasPrefix("us/") == true, "\(call)")
             }
             #expect(await Self.open(run))
-            // The garbage packet was concealed (a missing fragment is too, unless it falls on the packets a fresh
-            // connection reports skipped, or a call's very first packet); the duplicate fragment was dropped.
+            // The garbage packet was concealed (the packet with a missing fragment is too, unless it was a call's
+            // very first packet: a loss before the first packet is not concealed); the duplicate fragment was dropped.
             let lost = await Self.metric(run, "switchboard_seed_audio_packets_total", #"outcome="lost""#)
             let lines = await Self.metricLines(run)
             #expect(lost >= 1, "\(lines)")
