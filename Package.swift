@@ -131,7 +131,15 @@ let package = Package(
         ),
         .target(
             name: "AudioConnector",
-            dependencies: ["SwitchboardCore", "SwitchboardConfig", "Audio", "OpusCodec"],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardConfig", "Audio", "OpusCodec", "GenesysAPI",
+                // The socket owner (SeedAudioConnector): client WebSockets, metrics, logs.
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -211,7 +219,7 @@ let package = Package(
             name: "Bridge",
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Connector", "Normalizer", "Views", "Hub", "Simulator",
-                "Store", "Audio", "SpeechViews",
+                "Store", "Audio", "SpeechViews", "AudioConnector",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -259,7 +267,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AudioConnectorTests", dependencies: ["AudioConnector", "OpusCodec", "Audio", "SwitchboardCore",
-                                                               "SwitchboardConfig"], swiftSettings: strict),
+                                                               "SwitchboardConfig", "GenesysAPI",
+                                                               .product(name: "MetricsTestKit", package: "swift-metrics"),
+                                                               // a small Audio Connector server on loopback
+                                                               .product(name: "Hummingbird", package: "hummingbird"),
+                                                               .product(name: "HummingbirdWebSocket",
+                                                                        package: "hummingbird-websocket"),
+                                                               .product(name: "NIOCore", package: "swift-nio")],
+                    swiftSettings: strict),
         .testTarget(name: "SpeechTextTests", dependencies: ["SpeechText", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "SpeechViewsTests", dependencies: ["SpeechViews", "SwitchboardCore", "SwitchboardConfig"],
                     swiftSettings: strict),
@@ -319,7 +334,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Bridge", "Simulator", "Store", "SwitchboardCore", "SwitchboardConfig", "Hub", "Audio", "Connector",
-                "SpeechText",
+                "SpeechText", "AudioConnector", "OpusCodec", "GenesysAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -159,6 +159,12 @@ public struct VoiceActivityAnalyzer: Sendable {
 
     /// Adds linear samples, interleaved over the channels.
     public mutating func process(samples: [Int16]) {
+        samples.withUnsafeBufferPointer { process(samples: $0) }
+    }
+
+    /// Adds linear samples, interleaved over the channels, read in place (a decoder's reused output buffer is
+    /// not copied). A trailing partial sample group is ignored.
+    public mutating func process(samples: UnsafeBufferPointer<Int16>) {
         let n = channels.count
         var i = 0
         while i + n <= samples.count {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Audio
+import AudioConnector
 import Connector
 import Foundation
 import Hub
@@ -100,10 +101,15 @@ public final class Bridge: Service, Sendable {
         let audio = AudioHookServer(orgs: Bridge.audioOrgs(config), sink: speech, clock: clock,
                                     metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
                                     logger: .switchboard("audiohook"))
+        // `protocol: seed` orgs' Audio Connector clients run inside their connectors and report to the same views.
+        let seedAudio = SeedAudioRegistry(sink: speech, clock: clock,
+                                          metricsFactory: PrometheusMetricsFactory(registry: metrics.registry))
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
-                                      history: history, configPath: path, audio: audio, speech: speech)
+                                      history: history, configPath: path, audio: audio, speech: speech,
+                                      seedAudio: seedAudio)
         var connectorOptions = self.connectorOptions
         connectorOptions.onOrganization = { org, organizationId in audio.learned(organizationId: organizationId, for: org) }
+        connectorOptions.seedAudio = { context in await seedAudio.run(context) }
         var sink: any BridgeEventSink = SpeechTap(views: views, speech: speech)
         // Genesys real-time transcription (docs/speech-text.md): counted here; the speech-text views attach to it.
         let transcripts = TranscriptFanout(registry: metrics.registry)
@@ -123,7 +129,8 @@ public final class Bridge: Service, Sendable {
                 http: HTTPClient.shared, sink: sink, clock: clock, observer: observer, options: connectorOptions,
                 onAlert: { alert in hub.publish(alert: alert) }))
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
-                                store: history?.store, audio: audio, speech: speech, transcripts: transcripts)
+                                store: history?.store, audio: audio, speech: speech, transcripts: transcripts,
+                                seedAudio: seedAudio)
         readyParts.set(parts)
 
         let host = config.server.listen.host
@@ -228,6 +235,8 @@ public struct BridgeParts: Sendable {
     public let speech: SpeechViewEngine
     /// Genesys real-time transcription from the connectors (docs/speech-text.md).
     public let transcripts: TranscriptFanout
+    /// The `protocol: seed` orgs' Audio Connector clients.
+    public let seedAudio: SeedAudioRegistry
 }
 
 /// Errors from composing the bridge.

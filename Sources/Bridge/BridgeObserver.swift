@@ -1,4 +1,5 @@
 import Audio
+import AudioConnector
 import Connector
 import Foundation
 import GenesysAPI
@@ -35,10 +36,13 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     let audio: AudioHookServer?
     /// The speech views follow the orgs, their time zones and the `speech:` section.
     let speech: SpeechViewEngine?
+    /// The seed Audio Connector clients: new filters applied live, state for `/readyz`.
+    let seedAudio: SeedAudioRegistry?
 
     init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger,
          history: BridgeHistory? = nil, configPath: String? = nil, audio: AudioHookServer? = nil,
-         speech: SpeechViewEngine? = nil) {
+         speech: SpeechViewEngine? = nil, seedAudio: SeedAudioRegistry? = nil) {
+        self.seedAudio = seedAudio
         self.audio = audio
         self.speech = speech
         self.history = history
@@ -58,6 +62,8 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         rejected = []
         orgIDs = config.orgs.map(\.id)
         audio?.setOrgs(Bridge.audioOrgs(config))
+        // Filters of running seed Audio Connector clients change live (their connectors were not restarted).
+        seedAudio?.configure(config, liveChanges: diff?.seedAudioChangedOrgs ?? [])
         history?.audit(path: configPath, outcome: .accepted, summary: diff.map { $0.summary } ?? "started with "
                        + "\(config.orgs.count) org\(config.orgs.count == 1 ? "" : "s"): "
                        + config.orgs.map(\.id.rawValue).joined(separator: ", "), at: SystemClock.realNow())
@@ -147,6 +153,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 transcription: supervisor.connector(for: id)?.transcriptionStatus.map {
                     ReadinessReport.Transcription(topics: $0.topics, queued: $0.queued, budgetExhausted: $0.budgetExhausted,
                                                   extraChannels: $0.extraChannels, rejected: $0.rejected)
+                },
+                audio: seedAudio?.status(of: id).map {
+                    ReadinessReport.Audio(transport: "seed", region: $0.region, connections: $0.connections,
+                                          planned: $0.planned, sessions: $0.sessions, lastFailure: $0.lastFailure)
                 })
         }
         return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),

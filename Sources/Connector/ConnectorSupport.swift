@@ -1,6 +1,7 @@
 import GenesysAPI
 import Normalizer
 import Synchronization
+import SwitchboardConfig
 import SwitchboardCore
 
 /// A value shared between tasks behind a lock.
@@ -104,5 +105,21 @@ public struct UtilizationSeed: Sendable, Equatable {
         self.asOf = asOf
         self.agents = agents
         self.queues = queues
+    }
+}
+
+/// What a `protocol: seed` org's Audio Connector client gets from its connector (``OrgConnector/Options/seedAudio``).
+public struct SeedAudioContext: Sendable {
+    /// The org's configuration as the connector started with it (live filter changes arrive apart).
+    public let org: OrgConfig
+    /// The org's REST client: discovery and conversation lookups share the connector's token lifecycle.
+    public let rest: GenesysRESTClient
+    /// Records the org's media region on its status (org card, `/readyz`).
+    public let reportRegion: @Sendable (String) async -> Void
+
+    public init(org: OrgConfig, rest: GenesysRESTClient, reportRegion: @escaping @Sendable (String) async -> Void) {
+        self.org = org
+        self.rest = rest
+        self.reportRegion = reportRegion
     }
 }

@@ -48,6 +48,11 @@ public struct OrgConnector: Service {
         /// Called with the org's Genesys organization id (`GET /api/v2/organizations/me`), asked once per
         /// connector start for orgs with an `audio:` section (AudioHook routes upgrades by it). Default: not asked.
         public var onOrganization: (@Sendable (OrgID, String) -> Void)? = nil
+        /// Runs a `protocol: seed` org's Audio Connector client (an org with `audio:`; docs/audio.md, "The seed Audio
+        /// Connector") as a child task of the connector, with the org's configuration and REST client (so it shares
+        /// the token lifecycle). It is cancelled when the connector stops. The composition root sets it (the
+        /// Connector target knows nothing of the Audio Connector). Default: not run.
+        public var seedAudio: (@Sendable (SeedAudioContext) async -> Void)? = nil
         /// Jitter source for backoff (tests pin it).
         public var random: @Sendable () -> Double = { Double.random(in: 0..<1) }
         /// Where Genesys real-time transcription goes (docs/speech-text.md): with a sink, orgs with
@@ -123,6 +128,14 @@ public struct OrgConnector: Service {
             group.addTask { await self.connectionLoop(rest: rest, tokens: tokens) }
             if let onOrganization = options.onOrganization, org.audio != nil {
                 group.addTask { await self.learnOrganization(rest: rest, report: onOrganization) }
+            }
+            if let seedAudio = options.seedAudio, org.upstreamProtocol == .seed, org.seedAudio != nil {
+                group.addTask {
+                    await seedAudio(SeedAudioContext(org: org, rest: rest,
+                                                     reportRegion: { [self] region in await self.audioRegion(region) }))
+                    // The group ends when its first task does: stay until cancelled.
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                }
             }
             if options.quality {
                 group.addTask {
@@ -327,6 +340,18 @@ public struct OrgConnector: Service {
         } else {
             logger.notice("feature available again", metadata: ["feature": "\(feature)"])
         }
+        observer.connectorStatus(s)
+        await sink.ingest(org: org.id, events: [.connector(s)])
+    }
+
+    /// Records the org's Audio Connector media region on its status (the org card and `/readyz` show it).
+    func audioRegion(_ region: String) async {
+        let s: ConnectorStatus? = state.box.withLock { v in
+            guard v.status.audioRegion != region else { return nil }
+            v.status.audioRegion = region
+            return v.status
+        }
+        guard let s else { return }
         observer.connectorStatus(s)
         await sink.ingest(org: org.id, events: [.connector(s)])
     }

@@ -41,6 +41,11 @@ struct SpeechSession {
     var segments: [Segment]
     /// In `calls` (and counted in the rollups): once the conversation is known or the grace has passed.
     var published = false
+    /// The transport's own context (`SpeechSessionOpened` hints; a repeated `.opened` updates them): they fill in
+    /// the agent or queue the conversation join does not know.
+    var hintAgent: EntityID?
+    var hintQueue: EntityID?
+    var direction: String?
 
     // What is counted in the rollups of the current day.
     /// The session's figures added to its org's rollup so far.
@@ -64,12 +69,35 @@ struct SpeechSession {
         lastReportLocal = now
         asOf = e.openedAt
         segments = [Segment(agent: nil, queue: nil, fromMs: 0, toMs: nil, base: SpeechFigures())]
+        _ = setHints(e)
+    }
+
+    /// Takes the hints of an `.opened` (the first, or a repeated one: a field it leaves out keeps its earlier
+    /// value). Returns whether any changed.
+    mutating func setHints(_ e: SpeechSessionOpened) -> Bool {
+        let agent = e.agentID.flatMap { $0.isEmpty ? nil : EntityID(org: org, platformID: $0) } ?? hintAgent
+        let queue = e.queueID.flatMap { $0.isEmpty ? nil : EntityID(org: org, platformID: $0) } ?? hintQueue
+        let dir = e.direction ?? direction
+        defer {
+            hintAgent = agent
+            hintQueue = queue
+            direction = dir
+        }
+        return agent != hintAgent || queue != hintQueue || dir != direction
     }
 
     /// The stream position of the latest report.
     var position: Int64 { metrics.analysedMs + metrics.gapMs }
 
     var current: Segment { segments[segments.count - 1] }
+
+    /// A queue known before any agent (a hint): fills in the current part. Returns whether anything changed.
+    mutating func fill(queue: EntityID) -> Bool {
+        let last = segments.count - 1
+        guard segments[last].agent == nil, segments[last].queue == nil else { return false }
+        segments[last].queue = queue
+        return true
+    }
 
     /// Moves the call to `agent`/`queue` from the latest report on; the first agent learned, or a queue
     /// learned for the same agent, fills in the current part instead (the time before counts to it).
@@ -79,7 +107,7 @@ struct SpeechSession {
         let seg = segments[last]
         if seg.agent == nil {
             segments[last].agent = agent
-            segments[last].queue = queue
+            segments[last].queue = queue ?? seg.queue
             return true
         }
         if seg.agent == agent {

@@ -98,7 +98,14 @@ struct SpeechViewState {
         switch event {
         case .opened(let e):
             let id = "\(e.org.rawValue)/\(e.session)"
-            guard sessions[id] == nil else { dropped += 1; return }
+            if var s = sessions[id] {
+                // A repeated `.opened` of a live session: new hints, nothing else.
+                guard s.state != .ended else { dropped += 1; return }
+                let changed = s.setHints(e)
+                sessions[id] = s
+                if changed { join(id, now: now) }
+                return
+            }
             let s = SpeechSession(opened: e, now: now)
             sessions[id] = s
             byConversation[s.conversation, default: []].append(id)
@@ -128,10 +135,19 @@ struct SpeechViewState {
         }
     }
 
-    /// Joins a session to its conversation's current agent and queue; publishes it once known.
+    /// Joins a session to its conversation's current agent and queue; publishes it once known. The session's
+    /// hints fill in what the conversation does not know — an agent or queue once the grace has passed without
+    /// the conversation, a queue the conversation has none for.
     private mutating func join(_ id: String, now: EpochMillis) {
-        guard var s = sessions[id], s.state != .ended, let cur = directory[s.conversation]?.current else { return }
-        let moved = s.retarget(agent: cur.agent, queue: cur.queue)
+        guard var s = sessions[id], s.state != .ended else { return }
+        let cur = directory[s.conversation]?.current
+        guard cur != nil || s.published else { return }  // unknown yet: the grace decides
+        var moved = false
+        if let agent = cur?.agent ?? s.hintAgent {
+            moved = s.retarget(agent: agent, queue: cur?.queue ?? s.hintQueue)
+        } else if let queue = s.hintQueue {
+            moved = s.fill(queue: queue)
+        }
         guard moved || !s.published else { return }
         s.published = true
         sessions[id] = s
@@ -150,6 +166,7 @@ struct SpeechViewState {
         for (id, s) in sessions {
             if !s.published, now - s.openedLocal >= grace {
                 sessions[id]!.published = true
+                join(id, now: now)  // with the hints, if any
                 account(id)
             } else if let ended = s.endedLocal {
                 if now - ended >= linger { remove(id) }

@@ -8,12 +8,13 @@ public struct ConfigDiff: Sendable, Equatable {
     /// Org ids in the old configuration only, in the old file's order.
     public var removedOrgs: [OrgID]
     /// Org ids in both whose ``OrgConfig`` differs in any field but ``OrgConfig/seedAudio`` and
-    /// ``OrgConfig/speechText``, in the new file's order: their connectors restart.
+    /// ``OrgConfig/speechText``, or whose ``OrgConfig/seedAudio`` appeared or disappeared (the Audio Connector client
+    /// starts or stops with the connector), in the new file's order: their connectors restart.
     public var changedOrgs: [OrgID]
-    /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/seedAudio`` (a `protocol: seed` org's
-    /// `audio:` filters or sample rate; it may also differ in ``OrgConfig/speechText``): applied live to the org's
-    /// Audio Connector subscriptions (subscribe the new, then unsubscribe the old), restarting nothing. An org in
-    /// ``changedOrgs`` is never also here.
+    /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/seedAudio``, present before and after (a
+    /// `protocol: seed` org's `audio:` filters or sample rate; it may also differ in ``OrgConfig/speechText``):
+    /// applied live to the org's Audio Connector subscriptions (subscribe the new, then unsubscribe the old),
+    /// restarting nothing. An org in ``changedOrgs`` is never also here.
     public var seedAudioChangedOrgs: [OrgID]
     /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/speechText`` (keywords, word sources,
     /// hot-call rules; it may also differ in ``OrgConfig/seedAudio``): applied live to the org's speech-text views
@@ -37,6 +38,7 @@ public struct ConfigDiff: Sendable, Equatable {
         removedOrgs = old.orgs.map(\.id).filter { !newIDs.contains($0) }
         changedOrgs = new.orgs.filter { org in
             oldByID[org.id].map { old in
+                if (old.seedAudio == nil) != (org.seedAudio == nil) { return true }
                 var old = old
                 old.seedAudio = org.seedAudio
                 old.speechText = org.speechText

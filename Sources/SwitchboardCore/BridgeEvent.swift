@@ -209,6 +209,9 @@ public struct ConnectorStatus: Sendable, Equatable {
     /// `utilization`, `directory`, `notifications`, …) → what is wrong and what to do (e.g. the permission the
     /// platform says the OAuth client lacks). Empty when everything works.
     public var problems: [String: String] = [:]
+    /// The media region of a `protocol: seed` org's Audio Connector (from its latest discovery), once known; the
+    /// org card shows it.
+    public var audioRegion: String?
 
     public init(org: OrgID, status: OrgStatus, at: EpochMillis, lastHeartbeatAt: EpochMillis? = nil,
                 lastEventAt: EpochMillis? = nil, detail: String? = nil) {

@@ -154,6 +154,10 @@ extension OrgState {
                 j.raw("}")
             }
             j.raw("]")
+            if let region = connector.audioRegion {
+                j.raw(",\"audioRegion\":")
+                j.string(region)
+            }
             j.raw(",")
             j.service(service.asOf == nil ? nil : service.windows, asOf: service.asOf)
             j.raw(",")

@@ -123,4 +123,14 @@ import Testing
         #expect(both.seedAudioChangedOrgs == [])
         #expect(ConfigDiff(old: old, new: old).isEmpty)
     }
+
+    @Test func addingOrRemovingTheAudioSectionRestartsTheOrg() throws {
+        let with = try Self.config("    audio:\n      sampleRate: 16000\n")
+        let without = try Self.config("")
+        #expect(without.orgs[0].seedAudio == nil)
+        for diff in [ConfigDiff(old: with, new: without), ConfigDiff(old: without, new: with)] {
+            #expect(diff.changedOrgs == ["us"])
+            #expect(diff.seedAudioChangedOrgs == [])
+        }
+    }
 }

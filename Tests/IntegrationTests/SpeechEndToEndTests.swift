@@ -30,29 +30,37 @@ import Testing
                 let id = "\(org)/\(t.session)"
                 guard !compared.sessions.contains(id), let c = byID[id], c["state"] as? String == "ended" else { continue }
                 compared.sessions.insert(id)
-                func ms(_ o: [String: Any]?, _ k: String) -> Int64 { (o?[k] as? NSNumber)?.int64Value ?? -1 }
-                let channels = c["channels"] as? [String: Any]
-                let cust = channels?["customer"] as? [String: Any], agent = channels?["agent"] as? [String: Any]
-                let pairs: [(String, Int64, Int64)] = [
-                    ("analysedMs", ms(c, "analysedMs"), t.analysedMs),
-                    ("silenceMs", ms(c, "silenceMs"), t.silenceMs),
-                    ("overtalkMs", ms(c, "overtalkMs"), t.overtalkMs),
-                    ("customer.talkMs", ms(cust, "talkMs"), t.customer.talkMs),
-                    ("agent.talkMs", ms(agent, "talkMs"), t.agent.talkMs),
-                    ("customer.overtalkMs", ms(cust, "overtalkMs"), t.customer.overtalkMs),
-                    ("agent.overtalkMs", ms(agent, "overtalkMs"), t.agent.overtalkMs),
-                ]
-                for (name, seen, truth) in pairs where !close(seen, truth) {
-                    compared.problems.append("\(id) \(name): bridge \(seen) ms, truth \(truth) ms")
-                }
-                if c["conversationId"] as? String != t.conversationId {
-                    compared.problems.append("\(id) conversationId \(c["conversationId"] ?? "nil") ≠ \(t.conversationId)")
-                }
-                if !((c["agent"] as? String)?.hasPrefix("\(org)/") ?? false) {
-                    compared.problems.append("\(id) is not joined to an agent of \(org): agent \(c["agent"] ?? "nil")")
-                }
+                compared.problems += differences(id: id, call: c, truth: t, org: org)
             }
         }
+    }
+
+    /// How an ended call on the bridge differs from its truth: each figure off by more than the tolerance, the
+    /// conversation id, and a missing agent of the org.
+    static func differences(id: String, call c: [String: Any], truth t: SimSpeechSession, org: String) -> [String] {
+        var problems: [String] = []
+        func ms(_ o: [String: Any]?, _ k: String) -> Int64 { (o?[k] as? NSNumber)?.int64Value ?? -1 }
+        let channels = c["channels"] as? [String: Any]
+        let cust = channels?["customer"] as? [String: Any], agent = channels?["agent"] as? [String: Any]
+        let pairs: [(String, Int64, Int64)] = [
+            ("analysedMs", ms(c, "analysedMs"), t.analysedMs),
+            ("silenceMs", ms(c, "silenceMs"), t.silenceMs),
+            ("overtalkMs", ms(c, "overtalkMs"), t.overtalkMs),
+            ("customer.talkMs", ms(cust, "talkMs"), t.customer.talkMs),
+            ("agent.talkMs", ms(agent, "talkMs"), t.agent.talkMs),
+            ("customer.overtalkMs", ms(cust, "overtalkMs"), t.customer.overtalkMs),
+            ("agent.overtalkMs", ms(agent, "overtalkMs"), t.agent.overtalkMs),
+        ]
+        for (name, seen, truth) in pairs where !close(seen, truth) {
+            problems.append("\(id) \(name): bridge \(seen) ms, truth \(truth) ms")
+        }
+        if c["conversationId"] as? String != t.conversationId {
+            problems.append("\(id) conversationId \(c["conversationId"] ?? "nil") ≠ \(t.conversationId)")
+        }
+        if !((c["agent"] as? String)?.hasPrefix("\(org)/") ?? false) {
+            problems.append("\(id) is not joined to an agent of \(org): agent \(c["agent"] ?? "nil")")
+        }
+        return problems
     }
 
     /// Live calls right after they start: the bridge's analysed audio is never ahead of what the simulator sent

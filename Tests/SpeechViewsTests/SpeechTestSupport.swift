@@ -27,9 +27,11 @@ struct SpeechRig {
             connectedAt: connectedAt ?? t, disconnectedAt: disconnectedAt))])
     }
 
-    func open(_ session: String = "s1", conversation: String = "c1", org: OrgID = "us") {
+    func open(_ session: String = "s1", conversation: String = "c1", org: OrgID = "us", openedAt: EpochMillis? = nil,
+              agent: String? = nil, queue: String? = nil, direction: String? = nil) {
         engine.ingest(speech: [.opened(SpeechSessionOpened(org: org, session: session, conversationID: conversation,
-                                                           openedAt: now))])
+                                                           openedAt: openedAt ?? now, agentID: agent, queueID: queue,
+                                                           direction: direction))])
     }
 
     /// A report where the agent talks `agent` ms, the customer `customer` ms, of `analysed` ms.

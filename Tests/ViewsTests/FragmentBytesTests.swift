@@ -289,6 +289,22 @@ import Testing
         }
     }
 
+    /// A seed org's Audio Connector region, once its connector reports it, is the org entity's `audioRegion`
+    /// (after `problems`); absent before.
+    @Test func orgFragmentCarriesTheAudioRegionOnceKnown() async throws {
+        let t0 = ms("2026-05-07T08:00:00.000Z")
+        let h = Harness(now: t0)
+        await h.engine.refresh()
+        let before = try #require(h.sink.drain().of(.orgs).last?.json?.string)
+        #expect(!before.contains("audioRegion"))
+        var status = ConnectorStatus(org: "us", status: .open, at: t0)
+        status.audioRegion = "us-east-1"
+        await h.engine.ingest(org: "us", events: [.connector(status)])
+        await h.engine.refresh()
+        let org = try #require(h.sink.drain().of(.orgs).last?.json?.string)
+        #expect(org.contains(#""problems":[],"audioRegion":"us-east-1","serviceLevel""#))
+    }
+
     /// The writer's ratios are `JSONText.appendDouble`'s, over random and edge values.
     @Test func writerRatioMatchesAppendDouble() {
         var values: [Double?] = [nil, .nan, .infinity, -.infinity, 0, -0.0, 1, 0.5, 0.0001, 0.00005, 0.00004999, 0.99995,

@@ -172,8 +172,11 @@ function makeOrgCard() {
   const head = el('div', 'org-head');
   const name = el('div', 'org-name');
   const tz = el('div', 'org-tz');
+  // a protocol: seed org's Audio Connector media region, once known (small, beside the local time)
+  const audio = el('div', 'org-audio');
+  audio.hidden = true;
   const pill = el('div', 'pill');
-  head.append(name, tz, pill);
+  head.append(name, tz, audio, pill);
   const banner = el('div', 'org-banner');
   banner.setAttribute('role', 'alert');
   banner.hidden = true;
@@ -191,7 +194,7 @@ function makeOrgCard() {
   const problems = el('div', 'org-problems');
   problems.hidden = true;
   c.append(head, banner, figs, trend.box, sl, foot, problems);
-  return { c, name, tz, pill, banner, f1, f2, f3, trend, sl, counts, age, problems };
+  return { c, name, tz, audio, pill, banner, f1, f2, f3, trend, sl, counts, age, problems };
 }
 function renderOrgs(v, orgList, now, inScope) {
   const host = $('orgs');
@@ -214,6 +217,10 @@ function renderOrgs(v, orgList, now, inScope) {
     setText(card.name, o.name || id);
     const lt = orgLocalTime(o);
     setText(card.tz, lt ? lt + ' local' : '');
+    const region = typeof o.audioRegion === 'string' && o.audioRegion ? o.audioRegion : '';
+    card.audio.hidden = !region;
+    setText(card.audio, region ? 'audio ' + region : '');
+    setAttr(card.audio, 'title', region ? 'Audio Connector media region' : '');
     const red = redAlarm(status);
     setAttr(card.c, 'data-alarm', red ? 'red' : '');
     setText(card.pill, red ? 'DISCONNECTED' : status.toUpperCase());

@@ -10,6 +10,31 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         public var status: String
     }
 
+    /// An org's audio transport (a `protocol: seed` org's Audio Connector client), when it runs.
+    public struct Audio: Codable, Sendable, Equatable {
+        /// `seed`.
+        public var transport: String
+        /// The media region of the latest discovery, once known.
+        public var region: String?
+        /// Connections open now, of `planned`.
+        public var connections: Int
+        public var planned: Int
+        /// Speech sessions (interactions with audio) live now.
+        public var sessions: Int
+        /// The code of the latest connection failure (`seed.token-rejected`, …) until a connection opens again.
+        public var lastFailure: String?
+
+        public init(transport: String, region: String? = nil, connections: Int, planned: Int, sessions: Int,
+                    lastFailure: String? = nil) {
+            self.transport = transport
+            self.region = region
+            self.connections = connections
+            self.planned = planned
+            self.sessions = sessions
+            self.lastFailure = lastFailure
+        }
+    }
+
     /// One org's connector state.
     public struct Org: Codable, Sendable, Equatable {
         public var id: String
@@ -24,9 +49,13 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         public var problems: [String]
         /// The org's Genesys transcription topics, for orgs that read transcription (docs/speech-text.md).
         public var transcription: Transcription?
+        /// The org's audio transport while it runs (absent otherwise).
+        public var audio: Audio?
 
         public init(id: String, status: OrgStatus, lastHeartbeatAt: String? = nil, lastEventAt: String? = nil,
-                    detail: String? = nil, problems: [String] = [], transcription: Transcription? = nil) {
+                    detail: String? = nil, problems: [String] = [], transcription: Transcription? = nil,
+                    audio: Audio? = nil) {
+            self.audio = audio
             self.id = id
             self.status = status
             self.lastHeartbeatAt = lastHeartbeatAt
