@@ -54,14 +54,33 @@ public struct OpusReassembler: Sendable {
 
     /// Takes one fragment.
     public mutating func receive(_ frame: SeedAudioFrame, now: Instant) -> [Action] {
-        var actions: [Action] = []
         let id = frame.interaction
-        if ended.contains(id) {
-            counters.fragmentsAfterEnd += 1
-            return actions
+        // The common case, taken straight through and in place: a packet in one fragment, the next in
+        // sequence of a known interaction with nothing pending. It gives what `add` then `advance` would
+        // (nothing pending means every sequence seen is below `next`, so no cap, window or timeout applies),
+        // without buffering the packet or moving the stream out of the dictionary and back. (An interaction
+        // with a stream has not ended: `interactionEnded` removes the stream.)
+        if let index = streams.index(forKey: id), isWholeNextPacket(frame, in: streams.values[index]) {
+            let sequence = UInt64(frame.sequence)
+            streams.values[index].lastActivity = now
+            streams.values[index].highest = max(streams.values[index].highest ?? sequence, sequence)
+            streams.values[index].recordEmitted(true)
+            counters.fragments += 1
+            counters.packets += 1
+            return [.packet(interaction: id, sequence: frame.sequence, bytes: Array(frame.payload))]
         }
-        if streams[id] == nil, streams.count >= configuration.maxInteractions { evictLeastRecent(into: &actions) }
-        var stream = streams.removeValue(forKey: id) ?? Stream(lastActivity: now)
+        var actions: [Action] = []
+        var stream: Stream
+        if let existing = streams.removeValue(forKey: id) {
+            stream = existing
+        } else {
+            if ended.contains(id) {
+                counters.fragmentsAfterEnd += 1
+                return actions
+            }
+            if streams.count >= configuration.maxInteractions { evictLeastRecent(into: &actions) }
+            stream = Stream(lastActivity: now)
+        }
         stream.lastActivity = now
         add(frame, to: &stream, now: now)
         advance(&stream, id: id, now: now, into: &actions)
@@ -106,6 +125,13 @@ public struct OpusReassembler: Sendable {
 
     // MARK: - Internals
 
+    /// A whole packet (fragment 0, flagged last, within the size limit) that is the next to emit, with
+    /// nothing else pending.
+    private func isWholeNextPacket(_ frame: SeedAudioFrame, in stream: Stream) -> Bool {
+        frame.fragmentIndex == 0 && frame.isLast && UInt64(frame.sequence) == stream.next && stream.pending.isEmpty
+            && configuration.maxFragmentsPerPacket > 0 && frame.payload.count <= configuration.maxPacketBytes
+    }
+
     private mutating func add(_ frame: SeedAudioFrame, to stream: inout Stream, now: Instant) {
         let sequence = UInt64(frame.sequence)
         if sequence < stream.next {
@@ -117,7 +143,8 @@ public struct OpusReassembler: Sendable {
             counters.fragmentIndexTooLarge += 1
             return
         }
-        var pending = stream.pending[sequence] ?? Pending(firstArrival: now)
+        // Taken out while it changes, so its fragment list is not copied on write (the dictionary would share it).
+        var pending = stream.pending.removeValue(forKey: sequence) ?? Pending(firstArrival: now)
         defer { stream.pending[sequence] = pending }
         stream.highest = max(stream.highest ?? sequence, sequence)
         if pending.discarded {

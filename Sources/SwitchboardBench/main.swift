@@ -53,6 +53,7 @@ if let child = opts["child"] {
     case "audio": await AudioChild.run(opts)
     case "audio-load": await AudioLoadChild.run(opts)
     case "audio-analysis": await AudioAnalysisChild.run(opts)
+    case "audio-opus": AudioOpusChild.run(opts)
     default:
         log("unknown child \(child)")
         exit(2)
