@@ -54,29 +54,34 @@ public struct OpusReassembler: Sendable {
 
     /// Takes one fragment.
     public mutating func receive(_ frame: SeedAudioFrame, now: Instant) -> [Action] {
+        var actions: [Action] = []
+        receive(frame, now: now, into: &actions)
+        return actions
+    }
+
+    /// Takes one fragment, appending the actions to `actions` (a caller's buffer reused from one message
+    /// to the next allocates nothing for them).
+    public mutating func receive(_ frame: SeedAudioFrame, now: Instant, into actions: inout [Action]) {
         let id = frame.interaction
         // The common case, taken straight through and in place: a packet in one fragment, the next in
         // sequence of a known interaction with nothing pending. It gives what `add` then `advance` would
         // (nothing pending means every sequence seen is below `next`, so no cap, window or timeout applies),
         // without buffering the packet or moving the stream out of the dictionary and back. (An interaction
         // with a stream has not ended: `interactionEnded` removes the stream.)
-        if let index = streams.index(forKey: id), isWholeNextPacket(frame, in: streams.values[index]) {
-            let sequence = UInt64(frame.sequence)
-            streams.values[index].lastActivity = now
-            streams.values[index].highest = max(streams.values[index].highest ?? sequence, sequence)
-            streams.values[index].recordEmitted(true)
+        if let index = streams.index(forKey: id),
+           streams.values[index].takeWholeNextPacket(frame, now: now, configuration: configuration) {
             counters.fragments += 1
             counters.packets += 1
-            return [.packet(interaction: id, sequence: frame.sequence, bytes: Array(frame.payload))]
+            actions.append(.packet(interaction: id, sequence: frame.sequence, bytes: Array(frame.payload)))
+            return
         }
-        var actions: [Action] = []
         var stream: Stream
         if let existing = streams.removeValue(forKey: id) {
             stream = existing
         } else {
             if ended.contains(id) {
                 counters.fragmentsAfterEnd += 1
-                return actions
+                return
             }
             if streams.count >= configuration.maxInteractions { evictLeastRecent(into: &actions) }
             stream = Stream(lastActivity: now)
@@ -88,7 +93,6 @@ public struct OpusReassembler: Sendable {
               giveUpOldest(&stream, id: id, reason: .interactionCap, now: now, into: &actions) {}
         streams[id] = stream
         enforceConnectionCap(now: now, into: &actions)
-        return actions
     }
 
     /// The interaction ended: emits what it still holds (complete packets, gaps reported lost) and
@@ -124,13 +128,6 @@ public struct OpusReassembler: Sendable {
     }
 
     // MARK: - Internals
-
-    /// A whole packet (fragment 0, flagged last, within the size limit) that is the next to emit, with
-    /// nothing else pending.
-    private func isWholeNextPacket(_ frame: SeedAudioFrame, in stream: Stream) -> Bool {
-        frame.fragmentIndex == 0 && frame.isLast && UInt64(frame.sequence) == stream.next && stream.pending.isEmpty
-            && configuration.maxFragmentsPerPacket > 0 && frame.payload.count <= configuration.maxPacketBytes
-    }
 
     private mutating func add(_ frame: SeedAudioFrame, to stream: inout Stream, now: Instant) {
         let sequence = UInt64(frame.sequence)
@@ -215,8 +212,9 @@ public struct OpusReassembler: Sendable {
 
     /// Emits complete (and reports given-up) packets from `next` on while they are in order.
     private mutating func releaseReady(_ stream: inout Stream, id: UUID, into actions: inout [Action]) {
-        while let pending = stream.pending[stream.next], pending.isComplete || pending.discarded {
-            stream.pending.removeValue(forKey: stream.next)
+        while let index = stream.pending.index(forKey: stream.next),
+              stream.pending.values[index].isComplete || stream.pending.values[index].discarded {
+            let pending = stream.pending.remove(at: index).value
             let sequence = UInt32(truncatingIfNeeded: stream.next)
             if pending.discarded {
                 actions.append(.lost(interaction: id, sequence: sequence))

@@ -39,7 +39,8 @@ enum AudioOpusChild {
             let p = "r\(rate)."
             let t0 = Proc.now
             let corpus: OpusCorpus
-            do { corpus = try OpusCorpus.make(sampleRate: rate, calls: calls, seconds: seconds) } catch {
+            let share = Double(opts["fragmented"] ?? "0.3") ?? 0.3
+            do { corpus = try OpusCorpus.make(sampleRate: rate, calls: calls, seconds: seconds, fragmentedShare: share) } catch {
                 log("audio-opus: cannot make the \(rate) Hz corpus: \(error)")
                 continue
             }

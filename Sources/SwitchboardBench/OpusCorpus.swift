@@ -44,7 +44,9 @@ struct OpusCorpus {
     /// durations mixed in so that nothing may assume one.
     static let durationWeights: [(ms: Int, weight: Int)] = [(10, 2), (20, 5), (40, 2), (60, 1)]
 
-    static func make(sampleRate: Int, calls: Int, seconds: Int, seed: UInt64 = 0x0BE5_0905) throws -> OpusCorpus {
+    /// - Parameter fragmentedShare: the share of packets cut into 2–4 fragments (0.3).
+    static func make(sampleRate: Int, calls: Int, seconds: Int, fragmentedShare: Double = 0.3,
+                     seed: UInt64 = 0x0BE5_0905) throws -> OpusCorpus {
         var rng = BenchRandom(seed: seed ^ UInt64(sampleRate))
         let voice = SpeechLikeAudio(sampleRate: sampleRate)
         var interactions: [UUID] = []
@@ -97,7 +99,7 @@ struct OpusCorpus {
                                   samples: p.samples))
             packetBytes.append(contentsOf: p.bytes)
             var maxPayload = p.bytes.count
-            if rng.unit() < 0.3, p.bytes.count >= 4 {
+            if rng.unit() < fragmentedShare, p.bytes.count >= 4 {
                 let pieces = rng.int(2...4)
                 maxPayload = (p.bytes.count + pieces - 1) / pieces
                 fragmented += 1

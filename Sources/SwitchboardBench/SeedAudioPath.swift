@@ -6,7 +6,7 @@ import SwitchboardCore
 
 /// The seed Audio Connector's receive path for the bench, without the socket (docs/audio.md, "The seed Audio
 /// Connector"): each binary message → ``SeedAudioFrame/decode(_:)`` → the connection's ``OpusReassembler``
-/// (the time read per message, as a socket reader does) → the interaction's ``OpusDecoder`` (a packet already
+/// (the time read per message, as a socket reader does; one actions buffer reused) → the interaction's ``OpusDecoder`` (a packet already
 /// decoded is dropped; `.lost` concealed for the last packet's duration; `.skipped` resets the decoder and is
 /// a gap; samples read in place with ``OpusDecoder/withDecoded(_:_:)``) → its stereo ``VoiceActivityAnalyzer``
 /// (customer, agent) → a metrics snapshot about every 400 ms
@@ -38,6 +38,7 @@ struct SeedAudioPath {
     private var reassembler = OpusReassembler()
     private var calls: [UUID: Call] = [:]
     private var pcm: [Int16] = []
+    private var actions: [OpusReassembler.Action] = []
 
     private(set) var decodedSamples = 0
     private(set) var packets = 0
@@ -61,7 +62,13 @@ struct SeedAudioPath {
             dropped += 1
             return
         }
-        for action in reassembler.receive(frame, now: .now) { handle(action) }
+        // One actions buffer, reused from message to message.
+        var batch = actions
+        actions = []
+        batch.removeAll(keepingCapacity: true)
+        reassembler.receive(frame, now: .now, into: &batch)
+        for action in batch { handle(action) }
+        actions = batch
     }
 
     /// The interactions ended: what the reassembler still holds, then each analysis finished.
