@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench [BENCH_ARGS=--quick]: release build of switchboard-bench, every scenario, one table,
-# bench/results.json (SPEC §7). Full run ≈ 19 minutes (storm alone is 5, store 6, audio 2.5); --quick ≈ 3.5 minutes.
+# bench/results.json (SPEC §7). Full run ≈ 20 minutes (storm alone is 5, store 6, audio 3.5); --quick ≈ 4 minutes.
 # Other flags: --only ingest,footprint,connections,fanout,recovery,churn,store,storm,audio   --out PATH
 # (--only audio-opus: the audio scenario's Opus rows alone, ≈ 1 minute)
 # (with --only, the other scenarios' rows already in the output file are kept).

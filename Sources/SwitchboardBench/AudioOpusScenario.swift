@@ -40,7 +40,13 @@ enum AudioOpusChild {
             let t0 = Proc.now
             let corpus: OpusCorpus
             let share = Double(opts["fragmented"] ?? "0.3") ?? 0.3
-            do { corpus = try OpusCorpus.make(sampleRate: rate, calls: calls, seconds: seconds, fragmentedShare: share) } catch {
+            let bitrate = (opts["bitrate-\(rate)"] ?? opts["bitrate"]).flatMap { Int($0) }
+                ?? OpusCorpus.defaultBitrate(sampleRate: rate)
+            out[p + "encoderBitrate"] = Double(bitrate ?? 0)
+            do {
+                corpus = try OpusCorpus.make(sampleRate: rate, calls: calls, seconds: seconds, fragmentedShare: share,
+                                             bitrate: bitrate)
+            } catch {
                 log("audio-opus: cannot make the \(rate) Hz corpus: \(error)")
                 continue
             }

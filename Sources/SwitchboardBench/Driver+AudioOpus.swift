@@ -25,10 +25,14 @@ extension Driver {
             let name = "audio-opus-\(kHz)"
             let packets = max(1, v("packets"))
             let durations = [10, 20, 40, 60].map { "\($0) ms \(fmt(100 * v("packets\($0)ms") / packets, 0)) %" }
-            var cfg = [
-                "corpus": "\(fmt(v("calls"), 0)) stereo calls × \(fmt(v("audioSeconds") / max(1, v("calls")), 0)) s at \(rate) Hz: "
-                    + "speech-like audio (tone mix, 4 Hz syllables, −62 dBFS quiet) following SimSpeechSchedule turns, "
-                    + "OpusEncoder VoIP at libopus's default bitrate and complexity",
+            let bitrate = v("encoderBitrate") > 0
+                ? "bitrate \(fmt(v("encoderBitrate") / 1000, 0)) kb/s (libopus's default merges the channels at 8 kHz)"
+                : "libopus's default bitrate"
+            let seconds = fmt(v("audioSeconds") / max(1, v("calls")), 0)
+            var cfg: [String: String] = [
+                "corpus": "\(fmt(v("calls"), 0)) stereo calls × \(seconds) s at \(rate) Hz: speech-like audio (tone mix, "
+                    + "4 Hz syllables, −62 dBFS quiet) following SimSpeechSchedule turns, OpusEncoder VoIP, libopus's "
+                    + "default complexity, " + bitrate,
                 "packets": fmt(v("packets"), 0), "messages": fmt(v("messages"), 0),
                 "fragmentedPackets": fmt(100 * v("fragmentedPackets") / packets, 1) + " % (2–4 fragments each)",
                 "durations": durations.joined(separator: ", "),

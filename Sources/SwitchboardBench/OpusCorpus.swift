@@ -40,12 +40,20 @@ struct OpusCorpus {
     var bitsPerSecond: Double { Double(packetBytes.count * 8) / audioSeconds }
     var messageBytes: Int { messages.reduce(0) { $0 + $1.count } }
 
+    /// The encoder's bitrate for a rate, nil for libopus's default. At 8 kHz the default for stereo VoIP
+    /// (≈ 17 kb/s) codes the two channels so jointly that each carries the other's speech (the analysis then
+    /// reads both as talking whenever either does); 24 kb/s keeps them apart (talk within 1 % of the schedule).
+    /// libopus's defaults at 16 kHz (≈ 35 kb/s) and 48 kHz (≈ 100 kb/s) keep them apart.
+    static func defaultBitrate(sampleRate: Int) -> Int? { sampleRate == 8000 ? 24000 : nil }
+
     /// Packet durations and their weights: mostly 20 ms, as Genesys streams, with the other legal speech
     /// durations mixed in so that nothing may assume one.
     static let durationWeights: [(ms: Int, weight: Int)] = [(10, 2), (20, 5), (40, 2), (60, 1)]
 
-    /// - Parameter fragmentedShare: the share of packets cut into 2–4 fragments (0.3).
-    static func make(sampleRate: Int, calls: Int, seconds: Int, fragmentedShare: Double = 0.3,
+    /// - Parameters:
+    ///   - fragmentedShare: the share of packets cut into 2–4 fragments (0.3).
+    ///   - bitrate: the encoder's target in bits per second; nil for libopus's default.
+    static func make(sampleRate: Int, calls: Int, seconds: Int, fragmentedShare: Double = 0.3, bitrate: Int? = nil,
                      seed: UInt64 = 0x0BE5_0905) throws -> OpusCorpus {
         var rng = BenchRandom(seed: seed ^ UInt64(sampleRate))
         let voice = SpeechLikeAudio(sampleRate: sampleRate)
@@ -66,6 +74,7 @@ struct OpusCorpus {
             truth.customer += talk(schedule.customer)
             truth.agent += talk(schedule.agent)
             let encoder = try OpusEncoder(sampleRate: sampleRate, channels: 2, application: .voip)
+            if let bitrate { try encoder.setBitrate(bitrate) }
             let waveOffset = rng.int(0...(sampleRate - 1))
             var pcm: [Int16] = []
             var t = 0
