@@ -242,6 +242,8 @@ let package = Package(
             dependencies: [
                 "CHeapStats", "Audio", "KeywordSpotting", "Bridge", "Simulator", "Hub", "Views", "Normalizer", "Store", "SwitchboardCore",
                 "SwitchboardConfig",
+                // The audio scenario's Opus row: the seed Audio Connector's path against raw libopus.
+                "AudioConnector", "OpusCodec", "COpus",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -157,25 +157,40 @@ public struct VoiceActivityAnalyzer: Sendable {
         }
     }
 
-    /// Adds linear samples, interleaved over the channels.
+    /// Adds linear samples, interleaved over the channels (a trailing partial sample group is ignored).
     public mutating func process(samples: [Int16]) {
         samples.withUnsafeBufferPointer { process(samples: $0) }
     }
 
-    /// Adds linear samples, interleaved over the channels, read in place (a decoder's reused output buffer is
-    /// not copied). A trailing partial sample group is ignored.
+    /// Adds linear samples, interleaved over the channels, read in place (e.g. a decoder's output buffer;
+    /// a trailing partial sample group is ignored). Sums each window's run of samples in one tight loop.
     public mutating func process(samples: UnsafeBufferPointer<Int16>) {
+        guard let base = samples.baseAddress else { return }
         let n = channels.count
-        var i = 0
-        while i + n <= samples.count {
-            let s0 = Int64(samples[i])
-            sum0 += s0 * s0
+        let frames = samples.count / n
+        var done = 0
+        while done < frames {
+            let take = min(frames - done, windowSamples - filled)
+            var a: Int64 = 0
+            var b: Int64 = 0
+            let p = base + done * n
             if n == 2 {
-                let s1 = Int64(samples[i + 1])
-                sum1 += s1 * s1
+                for k in 0..<take {
+                    let s0 = Int32(p[2 * k]), s1 = Int32(p[2 * k + 1])
+                    a &+= Int64(s0 &* s0)
+                    b &+= Int64(s1 &* s1)
+                }
+            } else {
+                for k in 0..<take {
+                    let s0 = Int32(p[k])
+                    a &+= Int64(s0 &* s0)
+                }
             }
-            i += n
-            sampleAdded()
+            sum0 += a
+            sum1 += b
+            filled += take
+            done += take
+            if filled == windowSamples { closeWindow(length: windowSamples) }
         }
     }
 

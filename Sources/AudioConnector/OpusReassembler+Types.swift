@@ -139,6 +139,19 @@ extension OpusReassembler {
             next += count
         }
 
+        /// Takes `frame` straight through when it is a whole packet (fragment 0, flagged last, within the size
+        /// limit) that is next in turn with nothing pending, as `add` then `advance` would; false otherwise.
+        mutating func takeWholeNextPacket(_ frame: SeedAudioFrame, now: Instant, configuration: Configuration) -> Bool {
+            let sequence = UInt64(frame.sequence)
+            guard frame.fragmentIndex == 0, frame.isLast, sequence == next, pending.isEmpty,
+                  configuration.maxFragmentsPerPacket > 0, frame.payload.count <= configuration.maxPacketBytes
+            else { return false }
+            lastActivity = now
+            highest = max(highest ?? sequence, sequence)
+            recordEmitted(true)
+            return true
+        }
+
         func wasEmitted(_ sequence: UInt64) -> Bool {
             let distance = next - 1 - sequence
             return distance < 64 && emitted & (1 << distance) != 0

@@ -55,13 +55,37 @@ public struct OpusReassembler: Sendable {
     /// Takes one fragment.
     public mutating func receive(_ frame: SeedAudioFrame, now: Instant) -> [Action] {
         var actions: [Action] = []
+        receive(frame, now: now, into: &actions)
+        return actions
+    }
+
+    /// Takes one fragment, appending the actions to `actions` (a caller's buffer reused from one message
+    /// to the next allocates nothing for them).
+    public mutating func receive(_ frame: SeedAudioFrame, now: Instant, into actions: inout [Action]) {
         let id = frame.interaction
-        if ended.contains(id) {
-            counters.fragmentsAfterEnd += 1
-            return actions
+        // The common case, taken straight through and in place: a packet in one fragment, the next in
+        // sequence of a known interaction with nothing pending. It gives what `add` then `advance` would
+        // (nothing pending means every sequence seen is below `next`, so no cap, window or timeout applies),
+        // without buffering the packet or moving the stream out of the dictionary and back. (An interaction
+        // with a stream has not ended: `interactionEnded` removes the stream.)
+        if let index = streams.index(forKey: id),
+           streams.values[index].takeWholeNextPacket(frame, now: now, configuration: configuration) {
+            counters.fragments += 1
+            counters.packets += 1
+            actions.append(.packet(interaction: id, sequence: frame.sequence, bytes: Array(frame.payload)))
+            return
         }
-        if streams[id] == nil, streams.count >= configuration.maxInteractions { evictLeastRecent(into: &actions) }
-        var stream = streams.removeValue(forKey: id) ?? Stream(lastActivity: now)
+        var stream: Stream
+        if let existing = streams.removeValue(forKey: id) {
+            stream = existing
+        } else {
+            if ended.contains(id) {
+                counters.fragmentsAfterEnd += 1
+                return
+            }
+            if streams.count >= configuration.maxInteractions { evictLeastRecent(into: &actions) }
+            stream = Stream(lastActivity: now)
+        }
         stream.lastActivity = now
         add(frame, to: &stream, now: now)
         advance(&stream, id: id, now: now, into: &actions)
@@ -69,7 +93,6 @@ public struct OpusReassembler: Sendable {
               giveUpOldest(&stream, id: id, reason: .interactionCap, now: now, into: &actions) {}
         streams[id] = stream
         enforceConnectionCap(now: now, into: &actions)
-        return actions
     }
 
     /// The interaction ended: emits what it still holds (complete packets, gaps reported lost) and
@@ -117,7 +140,8 @@ public struct OpusReassembler: Sendable {
             counters.fragmentIndexTooLarge += 1
             return
         }
-        var pending = stream.pending[sequence] ?? Pending(firstArrival: now)
+        // Taken out while it changes, so its fragment list is not copied on write (the dictionary would share it).
+        var pending = stream.pending.removeValue(forKey: sequence) ?? Pending(firstArrival: now)
         defer { stream.pending[sequence] = pending }
         stream.highest = max(stream.highest ?? sequence, sequence)
         if pending.discarded {
@@ -188,8 +212,9 @@ public struct OpusReassembler: Sendable {
 
     /// Emits complete (and reports given-up) packets from `next` on while they are in order.
     private mutating func releaseReady(_ stream: inout Stream, id: UUID, into actions: inout [Action]) {
-        while let pending = stream.pending[stream.next], pending.isComplete || pending.discarded {
-            stream.pending.removeValue(forKey: stream.next)
+        while let index = stream.pending.index(forKey: stream.next),
+              stream.pending.values[index].isComplete || stream.pending.values[index].discarded {
+            let pending = stream.pending.remove(at: index).value
             let sequence = UInt32(truncatingIfNeeded: stream.next)
             if pending.discarded {
                 actions.append(.lost(interaction: id, sequence: sequence))

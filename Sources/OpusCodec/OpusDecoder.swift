@@ -47,6 +47,13 @@ public final class OpusDecoder {
     /// Throws `opus.invalid-packet` for an empty or corrupted packet.
     @discardableResult
     public func decode(_ packet: UnsafeRawBufferPointer, into output: inout [Int16]) throws -> Int {
+        let samples = try decodeToScratch(packet)
+        copyOut(samples: samples, into: &output, append: false)
+        return samples
+    }
+
+    /// Decodes one packet into `scratch`; returns the samples per channel.
+    private func decodeToScratch(_ packet: UnsafeRawBufferPointer) throws -> Int {
         guard packet.count > 0, let base = packet.baseAddress else {
             throw OpusError.invalidPacket("cannot decode an empty Opus packet; conceal it as loss with decodeLoss")
         }
@@ -58,14 +65,39 @@ public final class OpusDecoder {
         guard decoded >= 0 else {
             throw OpusError.libopus(decoded, "decoding a packet of \(packet.count) bytes at \(sampleRate) Hz")
         }
-        copyOut(samples: Int(decoded), into: &output, append: false)
         return Int(decoded)
+    }
+
+    /// Decodes one packet held in an array (the reassembler's `.packet` form; no generic dispatch).
+    @discardableResult
+    public func decode(_ packet: [UInt8], into output: inout [Int16]) throws -> Int {
+        try packet.withUnsafeBytes { try decode($0, into: &output) }
     }
 
     /// Decodes one packet (any byte collection; arrays and slices are read in place).
     @discardableResult
     public func decode(_ packet: some Collection<UInt8>, into output: inout [Int16]) throws -> Int {
         try OpusPacket.withBytes(packet) { try decode($0, into: &output) }
+    }
+
+    /// Decodes one packet and hands `body` the decoded samples in place (interleaved when stereo;
+    /// samples per channel = `count / channels`), without copying them out: the hot path's form, e.g.
+    /// straight into `VoiceActivityAnalyzer.process(samples:)`. The buffer is the decoder's own and is
+    /// valid only inside `body`. Throws `opus.invalid-packet` for an empty or corrupted packet.
+    public func withDecoded<R>(_ packet: UnsafeRawBufferPointer, _ body: (UnsafeBufferPointer<Int16>) throws -> R) throws -> R {
+        let samples = try decodeToScratch(packet)
+        return try body(UnsafeBufferPointer(rebasing: scratch[0..<(samples * channels)]))
+    }
+
+    /// Decodes one packet held in an array and hands `body` the decoded samples in place.
+    public func withDecoded<R>(_ packet: [UInt8], _ body: (UnsafeBufferPointer<Int16>) throws -> R) throws -> R {
+        try packet.withUnsafeBytes { try withDecoded($0, body) }
+    }
+
+    /// Decodes one packet (any byte collection; arrays and slices are read in place) and hands `body` the
+    /// decoded samples in place.
+    public func withDecoded<R>(_ packet: some Collection<UInt8>, _ body: (UnsafeBufferPointer<Int16>) throws -> R) throws -> R {
+        try OpusPacket.withBytes(packet) { try withDecoded($0, body) }
     }
 
     /// Packet-loss concealment: fills `output` (replacing its contents) with `samples` per channel of

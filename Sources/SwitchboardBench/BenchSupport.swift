@@ -36,6 +36,13 @@ enum Proc {
             + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
     }
 
+    /// CPU seconds of the calling thread so far (`CLOCK_THREAD_CPUTIME_ID`, nanosecond resolution).
+    static var threadCPUSeconds: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     /// Monotonic seconds.
     static var now: Double {
         var ts = timespec()

@@ -17,6 +17,8 @@ extension Driver {
         c["path"] = "frame copy → AudioHookSessionStateMachine.receivedAudio → analyzer; a progress snapshot every 3rd frame"
         add("audio", "session frame path, single thread", base["pathRealTime"] ?? -1, "× real time", c)
 
+        await audioOpus(taskset: taskset)
+
         let steps = quick ? [250, 500, 1000] : [250, 500, 1000, 2000, 3000]
         let warmup = quick ? 2 : 3, measure = quick ? 5 : 10
         let args = ["--steps", steps.map(String.init).joined(separator: ","), "--warmup", "\(warmup)", "--measure", "\(measure)"]

@@ -48,7 +48,12 @@ struct Driver {
         if wants("churn") { await churn() }
         if wants("store") { await store() }
         if wants("storm") { await storm() }
-        if wants("audio") { await audio() }
+        if wants("audio") {
+            await audio()
+        } else if wants("audio-opus") {
+            // The audio scenario's Opus rows alone (docs/performance.md "audio"), about a minute.
+            await audioOpus(taskset: FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset") ? ["taskset", "-c", "0"] : [])
+        }
         if wants("spotting") { await spotting() }
         printTable()
         write()
@@ -191,14 +196,17 @@ struct Driver {
     }
 
     /// Writes the rows. With `--only`, the file's rows of the scenarios not run are kept (a row's scenario is
-    /// its name up to the first `-`: `fanout-1000` belongs to `fanout`).
+    /// its name up to the first `-`: `fanout-1000` belongs to `fanout`; `--only audio-opus` replaces the rows
+    /// named `audio-opus…` alone).
     func write() {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let url = URL(fileURLWithPath: outPath)
         var rows = results
         if let only, let data = try? Data(contentsOf: url), let old = try? JSONDecoder().decode([BenchResult].self, from: data) {
-            rows = old.filter { !only.contains(String($0.name.prefix { $0 != "-" })) } + results
+            rows = old.filter { row in
+                !only.contains(String(row.name.prefix { $0 != "-" })) && !only.contains { row.name.hasPrefix($0 + "-") }
+            } + results
         }
         guard let data = try? enc.encode(rows) else { return }
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

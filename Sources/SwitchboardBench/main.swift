@@ -54,6 +54,7 @@ if let child = opts["child"] {
     case "audio-load": await AudioLoadChild.run(opts)
     case "audio-analysis": await AudioAnalysisChild.run(opts)
     case "spotting": await SpottingChild.run(opts)
+    case "audio-opus": AudioOpusChild.run(opts)
     default:
         log("unknown child \(child)")
         exit(2)

@@ -41,6 +41,32 @@ import Testing
         }
     }
 
+    @Test func samplesHandedInPlaceAreTheOnesDecodeCopiesOut() throws {
+        let encoder = try OpusEncoder(sampleRate: 16000, channels: 2)
+        let copying = try OpusDecoder(sampleRate: 16000, channels: 2)
+        let inPlace = try OpusDecoder(sampleRate: 16000, channels: 2)
+        let pcm = OpusTestSignals.speechLike(sampleRate: 16000, seconds: 1)
+        var output: [Int16] = []
+        var offset = 0
+        for ms in [20, 10, 60, 40, 20] {
+            let samples = ms * 16
+            let packet = try encoder.encode(pcm[offset..<(offset + samples * 2)], frameSamples: samples)
+            offset += samples * 2
+            let n = try copying.decode(packet, into: &output)
+            let handed = try inPlace.withDecoded(packet) { Array($0) }
+            #expect(handed.count == n * 2)
+            #expect(handed == output, "\(ms) ms")
+            #expect(inPlace.lastPacketSamples == samples)
+        }
+        // The raw-buffer form reads the same packet in place; a bad packet throws before `body` runs.
+        let packet = try encoder.encode(pcm[0..<640], frameSamples: 320)
+        let viaBuffer = try packet.withUnsafeBytes { bytes in try inPlace.withDecoded(bytes) { $0.count } }
+        #expect(viaBuffer == 640)
+        var ran = false
+        #expect(throws: OpusError.self) { try inPlace.withDecoded([UInt8]()) { _ in ran = true } }
+        #expect(!ran)
+    }
+
     @Test func refusesIllegalFramesAndWrongSampleCounts() throws {
         let encoder = try OpusEncoder(sampleRate: 16000, channels: 2)
         for samples in [0, 1, 112, 16 * 7, 16 * 140, 16 * 25] {  // 7 ms, 140 ms, 25 ms are no Opus frames

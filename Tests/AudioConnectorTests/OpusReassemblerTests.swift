@@ -26,6 +26,58 @@ import Testing
         #expect(r.nextDeadline == at(2) + .seconds(60))  // only the TTL remains
     }
 
+    @Test func wholePacketsInTurnGiveWhatTheBufferedPathGives() {
+        // A whole packet that is next in turn (nothing pending) is taken straight through; the same packets
+        // sent as two fragments each go through the buffers. Both give the same actions and counters
+        // (fragments apart), through reordering, a gap, a duplicate, a timeout and an ended interaction.
+        enum Step { case whole(UInt32, UUID), piece(UInt32, UInt16, Bool, UUID), tick(Int), end(UUID) }
+        let a = Self.a, b = Self.b
+        let steps: [Step] = [
+            .whole(0, a), .whole(0, b), .whole(1, a), .piece(1, 0, false, b), .whole(2, a), .piece(1, 1, true, b),
+            .whole(2, b), .whole(4, a), .whole(3, a), .whole(5, a), .whole(1, a), .piece(6, 0, false, a), .tick(600),
+            .whole(7, a), .whole(3, b), .end(a), .whole(8, a), .whole(4, b),
+        ]
+        func run(splitWhole: Bool) -> (actions: [Action], counters: OpusReassembler.Counters, buffered: Int) {
+            var r = OpusReassembler()
+            var actions: [Action] = []
+            var ms = 0
+            for step in steps {
+                ms += 1
+                switch step {
+                case .whole(let seq, let id):
+                    let bytes: [UInt8] = [UInt8(seq), id == a ? 0xA : 0xB]
+                    if splitWhole {
+                        actions += r.receive(frame(seq, 0, last: false, bytes, id), now: at(ms))
+                        actions += r.receive(frame(seq, 1, last: true, [], id), now: at(ms))
+                    } else {
+                        actions += r.receive(frame(seq, 0, last: true, bytes, id), now: at(ms))
+                    }
+                case .piece(let seq, let index, let last, let id):
+                    actions += r.receive(frame(seq, index, last: last, [UInt8(seq), UInt8(index)], id), now: at(ms))
+                case .tick(let later):
+                    ms += later
+                    actions += r.tick(now: at(ms))
+                case .end(let id):
+                    actions += r.interactionEnded(id, now: at(ms))
+                }
+            }
+            return (actions, r.counters, r.bufferedBytes)
+        }
+        let direct = run(splitWhole: false), buffered = run(splitWhole: true)
+        #expect(direct.actions == buffered.actions)
+        var counters = buffered.counters
+        counters.fragments = direct.counters.fragments
+        // A duplicate whole packet, or one after the end, is one fragment here, two there.
+        counters.duplicateFragments = direct.counters.duplicateFragments
+        counters.fragmentsAfterEnd = direct.counters.fragmentsAfterEnd
+        #expect(direct.counters == counters)
+        #expect(direct.counters.duplicateFragments == 1 && buffered.counters.duplicateFragments == 2)
+        #expect(direct.counters.timedOutPackets == 1 && direct.counters.lostPackets == 1)
+        #expect(direct.counters.fragmentsAfterEnd == 1 && buffered.counters.fragmentsAfterEnd == 2)
+        #expect(direct.counters.packets == 12 && direct.actions.count == 13)
+        #expect(direct.buffered == 0 && buffered.buffered == 0)
+    }
+
     @Test func fragmentsJoinInAnyOrder() {
         var r = OpusReassembler()
         #expect(r.receive(frame(0, 2, last: true, [5, 6]), now: at(0)).isEmpty)

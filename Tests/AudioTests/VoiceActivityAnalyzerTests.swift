@@ -198,6 +198,39 @@ struct VoiceActivityAnalyzerTests {
         #expect(m.longestSilenceMs == 2_000)
     }
 
+    @Test func samplesReadInPlaceMatchTheSampleBySamplePath() {
+        // `process(samples:)` sums each window's run of samples in one loop; `process(pcmu:)` adds sample by
+        // sample. The same audio through both (μ-law expanded by the decoder's table) gives the same metrics,
+        // whatever the chunks (window boundaries inside and across them), stereo and mono, at 8 and 16 kHz.
+        let bytes = Self.call.samples().map(PCMU.encode)
+        let linear = bytes.map { PCMU.table[Int($0)] }
+        for rate in [8000, 16000] {
+            for channels in [[.external, .internal], [.external]] as [[AudioChannel]] {
+                var reference = VoiceActivityAnalyzer(channels: channels, rate: rate)
+                for start in stride(from: 0, to: bytes.count, by: 3200) {
+                    reference.process(pcmu: Array(bytes[start..<min(start + 3200, bytes.count)]))
+                }
+                var inPlace = VoiceActivityAnalyzer(channels: channels, rate: rate)
+                var g = SplitMix(state: UInt64(rate + channels.count))
+                linear.withUnsafeBufferPointer { all in
+                    var i = 0
+                    while i < all.count {
+                        let n = channels.count * Int.random(in: 1...900, using: &g)
+                        inPlace.process(samples: UnsafeBufferPointer(rebasing: all[i..<min(i + n, all.count)]))
+                        i += n
+                    }
+                }
+                let m = inPlace.finish()
+                #expect(m == reference.finish(), "\(rate) Hz, \(channels.count) channel(s)")
+                #expect(m.analysedMs == Int64(linear.count / channels.count * 1000 / rate))
+            }
+        }
+        // A trailing partial sample group is ignored, as by the array form.
+        var odd = VoiceActivityAnalyzer(media: .pcmuStereo)
+        [Int16](repeating: 9000, count: 2 * 160 + 1).withUnsafeBufferPointer { odd.process(samples: $0) }
+        #expect(odd.finish().analysedMs == 20)
+    }
+
     @Test func memoryDoesNotGrowWithTheCall() {
         #expect(MemoryLayout<VoiceActivityAnalyzer>.size < 400)
         var a = VoiceActivityAnalyzer(media: .pcmuStereo)
