@@ -108,7 +108,14 @@ extension OrgConnector {
                     if rollingOver.remove(id) != nil { continue }
                     outcome.end = connected ? .closed : .connectFailed
                     outcome.channel = id
-                    logger.warning("socket closed", metadata: ["channel": "\(Redaction.shortHash(id))", "error": "\(error ?? "-")"])
+                    let metadata: Logger.Metadata = ["channel": "\(Redaction.shortHash(id))", "error": "\(error ?? "-")"]
+                    if Task.isCancelled {
+                        // Stopping (shutdown, reload, removal): our own sockets close as the connector's tasks are
+                        // cancelled, and that close can reach this loop before it sees the cancellation. Not a fault.
+                        logger.debug("socket closed while stopping", metadata: metadata)
+                    } else {
+                        logger.warning("socket closed", metadata: metadata)
+                    }
                     break loop
                 case .tick:
                     let now = ContinuousClock.now
