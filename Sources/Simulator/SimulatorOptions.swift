@@ -102,6 +102,10 @@ public struct SimulatorOptions: Sendable {
     public var seedAudioUnusedTokenMaxAge: Duration = .seconds(60)
     /// Subscriptions one seed Audio Connector connection may hold; more get `subscription-limit`.
     public var seedAudioMaxSubscriptionsPerConnection: Int = 4
+    /// Share of voice calls (0…1) with audio on the seed Audio Connector, by a seeded hash of the conversation id
+    /// (as `audioHookShare`): the rest are not streamed. Every call by default; the demo streams a quarter (each
+    /// streamed call costs an Opus encoder in the simulator and a decoder in the bridge, in real time).
+    public var seedAudioShare: Double = 1
     /// Share of Opus packets (0…1) cut into 2–4 fragments.
     public var seedAudioFragmentShare: Double = 0.3
     /// Outgoing messages buffered per seed Audio Connector connection; one that falls this far behind is closed.

@@ -57,6 +57,9 @@ struct DemoCommand: AsyncParsableCommand {
         if simulation.startAt == nil { options.startAt = .init(hour: 3, minute: 0) }
         if simulation.heartbeat == nil { options.heartbeatInterval = .seconds(5) }
         options.demoLoad = true
+        // Seed-protocol audio: a quarter of the calls (Opus encoding and decoding of every call of a 200-agent org in
+        // real time would take a core of its own on a small machine).
+        options.seedAudioShare = 0.25
         let clock = ScaledClock(speed: simulation.speed)
         let simulator = GenesysSimulator(options: options, clock: clock)
         let orgIDs = SimulatorOptions.orgIDs(count: options.orgCount)

@@ -16,6 +16,7 @@ final class SimSeedAudioServer: Sendable {
         var maxSubscriptionsPerConnection: Int
         var fragmentShare: Double
         var outboxMessages: Int
+        var share: Double
         var seed: UInt64
 
         init(_ o: SimulatorOptions) {
@@ -25,6 +26,7 @@ final class SimSeedAudioServer: Sendable {
             maxSubscriptionsPerConnection = o.seedAudioMaxSubscriptionsPerConnection
             fragmentShare = o.seedAudioFragmentShare
             outboxMessages = o.seedAudioOutboxMessages
+            share = o.seedAudioShare
             seed = o.seed
         }
     }

@@ -143,7 +143,8 @@ final class SimSeedRunLoop {
                         lane.agentId = e.agentId ?? lane.agentId
                         lane.queueId = e.queueId ?? lane.queueId
                         lane.stream.resume(at: now)
-                    } else {
+                    } else if SimAudioHookClient.monitored(e.conversationId, seed: server.options.seed,
+                                                           share: server.options.share) {
                         lanes[key] = Lane(key: key, org: org, event: e, seed: server.options.seed,
                                           fragmentShare: server.options.fragmentShare, now: now, realNow: realNow)
                     }
