@@ -295,13 +295,21 @@ const TRENDS_CHECK = (orgs) => `(() => {
   return { problems: out, tiles, empty };
 })()`;
 // A queue sparkline without a point is a failure unless the bridge's history has no occupancy in that range.
-async function emptySparkProblems(empty) {
+// The history can gain its point after the board asked (a bridge that has just started writes its backfill
+// while the board loads): the board asks again for a series that lacks its newest closed bucket, backing off
+// 5, 10, 20, 40 s, so a point the bridge has must reach the tile within a minute.
+async function emptySparkProblems(p, empty) {
   const out = [];
   for (const e of empty) {
     const q = new URLSearchParams({ topic: 'queue:' + e.queue, step: '15m', from: e.from || '', to: e.to || '' });
     const body = await getJSON(opt.base + '/v1/history?' + q, opt.token);
     const n = (body.points || []).filter(p => typeof p.occupancy === 'number').length;
-    if (n > 0) out.push('queue ' + e.queue + ' sparkline has no point, but /v1/history has ' + n + ' for ' + e.from + '–' + e.to);
+    if (n === 0) continue;
+    try {
+      await p.waitFor(`(() => { const s = document.querySelector('#queues .qtile[data-queue="${e.queue}"] svg.q-spark'); return s && Number(s.dataset.points) >= 1; })()`, 'the point of queue ' + e.queue, 60000);
+    } catch (err) {
+      out.push('queue ' + e.queue + ' sparkline has no point a minute after /v1/history had ' + n + ' for ' + e.from + '–' + e.to);
+    }
   }
   return out;
 }
@@ -349,7 +357,7 @@ async function main() {
         // a queue nobody was on has no point, rightly: wait a while for points, then compare with the bridge
         try { await p.waitFor(TRENDS_READY(orgs), 'the trends (header, every org card, every queue tile)', 25000); } catch (e) { /* reported below */ }
         const t = await p.ev(TRENDS_CHECK(orgs));
-        trendProblems.push(...t.problems, ...await emptySparkProblems(t.empty || []));
+        trendProblems.push(...t.problems, ...await emptySparkProblems(p, t.empty || []));
         trendNote = ', trends on header, ' + orgs.length + ' org cards and every tile';
       } else if (opt.trends === 'off') {
         try { await p.waitFor(`document.body.dataset.trends === 'off'`, 'the board to learn there is no history'); } catch (e) { /* reported below */ }
