@@ -5,7 +5,7 @@ import DequeModule
 /// Two different strings share a hash with a chance of about n²/2⁶⁵ (10⁻¹⁰ at 100 000 strings).
 struct BoundedSeenSet: Sendable {
     let capacity: Int
-    private var set: Set<UInt64> = []
+    private var hashes: Set<UInt64> = []
     private var order: Deque<UInt64> = []
 
     init(capacity: Int) {
@@ -13,17 +13,17 @@ struct BoundedSeenSet: Sendable {
         self.capacity = capacity
     }
 
-    var count: Int { set.count }
+    var count: Int { hashes.count }
 
-    func contains(_ s: String) -> Bool { set.contains(Self.hash(s)) }
+    func contains(_ s: String) -> Bool { hashes.contains(Self.hash(s)) }
 
     /// Remembers `s`; false when it was already remembered.
     @discardableResult
     mutating func insert(_ s: String) -> Bool {
         let h = Self.hash(s)
-        guard set.insert(h).inserted else { return false }
+        guard hashes.insert(h).inserted else { return false }
         order.append(h)
-        while order.count > capacity, let oldest = order.popFirst() { set.remove(oldest) }
+        while order.count > capacity, let oldest = order.popFirst() { hashes.remove(oldest) }
         return true
     }
 

@@ -29,7 +29,8 @@ public struct CustomerKeyPolicy: Sendable, Equatable {
     public init(defaultCountry: String, sources: [Source] = [.externalContact, .phone, .email, .messaging])
         throws(JourneyError)
     {
-        self.init(sources: sources, phone: try PhoneNumberNormalizer(defaultCountry: defaultCountry))
+        let phone = try PhoneNumberNormalizer(defaultCountry: defaultCountry)
+        self.init(sources: sources, phone: phone)
     }
 
     /// Every key of `identity`, most trusted first, without repeats. Empty when nothing normalises.

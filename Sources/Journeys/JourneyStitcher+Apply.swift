@@ -46,7 +46,7 @@ extension JourneyStitcher {
     private mutating func place(conversation: String, keys: [CustomerKey], start: EpochMillis,
                                 now: EpochMillis) -> EntityID {
         let timeout = configuration.sessionTimeout
-        if let id = keys.lazy.compactMap({ self.openByKey[$0] }).first, let j = open[id] {
+        if let id = keys.compactMap({ openByKey[$0] }).first, let j = open[id] {
             let busy = j.contacts.contains { !$0.isClosed }
             if start >= j.openedAt - timeout && (busy || start <= j.lastActivityAt + timeout) { return id }
             if !busy && start > j.lastActivityAt + timeout {

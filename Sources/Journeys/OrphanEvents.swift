@@ -30,7 +30,7 @@ struct OrphanEvents: Sendable {
 
     /// Gives up the conversations whose grace ended by `now`, or (`force`) the oldest one.
     mutating func expire(now: EpochMillis, force: Bool = false) -> [(conversation: String, events: Int)] {
-        var out: [(String, Int)] = []
+        var out: [(conversation: String, events: Int)] = []
         while let first = order.first {
             let live = byConversation[first.conversation]?.expiresAt == first.expiresAt
             guard !live || first.expiresAt <= now || (force && out.isEmpty) else { break }
