@@ -30,8 +30,8 @@ public struct Journey: Sendable, Equatable {
     /// Events applied after a later event of this journey had already been (beyond the reorder window).
     public internal(set) var lateEvents: Int = 0
 
-    /// When the stitcher declared the journey closed (its clock), for retention.
-    var declaredClosedAt: EpochMillis?
+    /// When the stitcher declared the journey closed (its clock): the retention period runs from here.
+    public internal(set) var declaredClosedAt: EpochMillis?
     /// The stitcher's timer for the journey: when, and which schedule (older heap entries are stale).
     var deadline: EpochMillis?
     var version: UInt64 = 0
@@ -72,50 +72,5 @@ public struct Journey: Sendable, Equatable {
     public var estimatedBytes: Int {
         256 + customer.canonical.utf8.count + aliases.reduce(0) { $0 + 24 + $1.canonical.utf8.count }
             + contacts.reduce(0) { $0 + $1.estimatedBytes } + 16 * channels.count
-    }
-}
-
-/// A journey's state (the seed's journey states).
-public enum JourneyState: String, Sendable, Hashable, CaseIterable {
-    /// Opened, nothing has happened yet beyond the interaction's creation.
-    case initiated = "INITIATED"
-    /// A contact is in progress, or the journey waits (within the session timeout) for the customer's next
-    /// contact.
-    case active = "ACTIVE"
-    /// A transfer was initiated (between queues, agents or media) and no queue, agent or new contact has
-    /// taken the customer yet.
-    case transferring = "TRANSFERRING"
-    /// Done; a closed journey never reopens.
-    case closed = "CLOSED"
-}
-
-/// Why a journey closed.
-public enum ClosedReason: String, Sendable, Hashable, CaseIterable {
-    /// Every contact ended and was dispositioned (when an agent took it), and no new contact came within the
-    /// session timeout.
-    case completed
-    /// Every contact ended, but a disposition never came for one an agent took; closed by the timeout.
-    case timeout
-    /// A contact never ended: its channel went idle and was closed by the timeout.
-    case abandonedAtTimeout
-}
-
-/// One medium's channel within a journey.
-public struct ChannelStatus: Sendable, Equatable {
-    public enum State: String, Sendable, Hashable, CaseIterable {
-        /// A contact on this medium is in progress and had an event within the session timeout.
-        case active = "ACTIVE"
-        /// A contact on this medium is in progress but had no event for the session timeout.
-        case idle = "IDLE"
-        /// Every contact on this medium has ended or timed out.
-        case closed = "CLOSED"
-    }
-
-    public var media: JourneyMedia
-    public var state: State
-
-    public init(media: JourneyMedia, state: State) {
-        self.media = media
-        self.state = state
     }
 }

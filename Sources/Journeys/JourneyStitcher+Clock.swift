@@ -106,7 +106,9 @@ extension JourneyStitcher {
         open[id] = j
         if let next { deadlines.insert(Deadline(at: next, id: id, version: scheduleCounter)) }
         if deadlines.count > 4 * open.count + 64 {
-            deadlines = Heap(open.values.compactMap { o in o.deadline.map { Deadline(at: $0, id: o.id, version: o.version) } })
+            deadlines = Heap(open.values.compactMap { o in
+                o.deadline.map { Deadline(at: $0, id: o.id, version: o.version) }
+            })
         }
     }
 }

@@ -38,6 +38,37 @@ import Testing
         #expect(JT.changed(actions).last?.channels.first?.state == .active)
     }
 
+    @Test func aTimedOutContactComesBackWithItsNextEventWhileTheJourneyIsOpen() throws {
+        var s = JT.stitcher()
+        // The voice call goes silent; a chat keeps the journey open.
+        _ = JT.feed(&s, [JT.ev("cs", "voice-1", .customerStart, at: 0, phone: "+15550000001", contact: "cust-1"),
+                         JT.ev("st", "chat-1", .conversationStarted, at: 4 * Self.m, media: .chat, contact: "cust-1"),
+                         JT.ev("as", "chat-1", .acdStart, at: 8 * Self.m, media: .chat, queue: "qc")])
+        _ = JT.run(&s, until: JT.t0 + 10 * Self.m + 1_000)
+        var j = try #require(s.activeJourneys.first)
+        #expect(j.contact("voice-1")?.timedOut == true)
+        #expect(j.channels.map(\.state) == [.closed, .active])
+        _ = JT.feed(&s, [JT.ev("ue", "voice-1", .userEnd, at: 11 * Self.m)])
+        _ = JT.run(&s, until: JT.t0 + 11 * Self.m + 100)
+        j = try #require(s.activeJourneys.first)
+        #expect(j.contact("voice-1")?.timedOut == false)
+        #expect(j.channels.map(\.state) == [.active, .active])
+        _ = JT.feed(&s, [JT.ev("ce", "voice-1", .customerEnd, at: 11 * Self.m + 500),
+                         JT.ev("ce2", "chat-1", .conversationEnded, at: 12 * Self.m, media: .chat)])
+        let closed = try #require(JT.closed(JT.run(&s, until: JT.t0 + 30 * Self.m)).first)
+        #expect(closed.closedReason == .completed)
+        #expect(closed.contacts.map(\.end) == [JT.t0 + 11 * Self.m + 500, JT.t0 + 12 * Self.m])
+        #expect(s.nextDeadline == closed.declaredClosedAt.map { $0 + 30 * 86_400_000 })
+    }
+
+    @Test func drainAppliesWhatTheWindowStillHolds() {
+        var s = JT.stitcher()
+        _ = s.ingest(JT.ev("cs", "voice-1", .customerStart, at: 0, phone: "+15550000001"), now: JT.t0)
+        #expect(s.bufferedCount == 1)
+        #expect(JT.opened(s.drain(now: JT.t0 + 1)).count == 1)
+        #expect(s.bufferedCount == 0)
+    }
+
     @Test func aFinishedJourneyClosesOneTimeoutAfterItsLastEventAsCompleted() throws {
         var s = JT.stitcher()
         _ = JT.feed(&s, JT.call("voice-1", at: 0, length: 60_000))
