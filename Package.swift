@@ -225,6 +225,10 @@ let package = Package(
                 "SwitchboardCore",
                 // The seed Audio Connector's codec types (messages, frames) and the Opus encoder.
                 "AudioConnector", "OpusCodec", "SwitchboardConfig",
+                // Journeys: the journey id function and customer key policy for the journeys truth.
+                "Journeys",
+                // The EventBridge push (journeys).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -322,7 +326,7 @@ let package = Package(
         .testTarget(
             name: "SimulatorTests",
             dependencies: [
-                "Simulator", "SwitchboardCore", "Audio", "AudioConnector", "OpusCodec", "SwitchboardConfig",
+                "Simulator", "SwitchboardCore", "Audio", "AudioConnector", "OpusCodec", "SwitchboardConfig", "Journeys",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -35,6 +35,8 @@ public final class GenesysSimulator: Service, Sendable {
     let audioHook: SimAudioHookClient
     /// The seed Audio Connector server (discovery, its WebSocket, Opus audio of every live call).
     let seedAudio: SimSeedAudioServer
+    /// Amazon EventBridge push of the journeys' detail events (``setEventBridgeTarget(_:)``).
+    let eventBridge: SimEventBridgePusher
     private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     /// Builds every org's directory and starts its simulated day at the clock's now (replaying a
@@ -64,6 +66,10 @@ public final class GenesysSimulator: Service, Sendable {
         let organizationIDs = Dictionary(uniqueKeysWithValues: orgs.map { rt in (rt.id, rt.with { $0.model.organizationID }) })
         audioHook = SimAudioHookClient(options: options, organizationIDs: organizationIDs, logger: logger)
         seedAudio = SimSeedAudioServer(options: options)
+        eventBridge = SimEventBridgePusher(
+            target: options.journeys?.eventBridge,
+            organizationIDs: organizationIDs.filter { options.journeys?.covers($0.key) ?? false },
+            replayCount: options.journeys?.replayMessages ?? 0)
         // The seed Audio Connector follows every call: a client may connect and subscribe at any time.
         if options.seedAudioEnabled { for rt in orgs { rt.with { $0.model.recordsAudio = true } } }
     }
@@ -101,6 +107,8 @@ public final class GenesysSimulator: Service, Sendable {
             group.addTask { await self.audioHook.run() }
             // The seed Audio Connector's producer: real-time audio for every subscribed call.
             group.addTask { await self.seedAudio.run() }
+            // EventBridge push of the journeys' detail events (a loop per org with journeys; idle without a target).
+            group.addTask { await self.eventBridge.run() }
             // The server's graceful shutdown waits for open connections to end, and the notification sockets
             // end only when told: finish them as soon as a shutdown (or cancellation) begins, not after the
             // server returned — that would wait forever for a socket its client never closed.
@@ -185,6 +193,7 @@ public final class GenesysSimulator: Service, Sendable {
             return s.model.truth()
         }
         truth.speech = speechTruth(org: org)
+        truth.journeys?.eventBridge = eventBridge.stats(org: org)
         return truth
     }
 
@@ -255,6 +264,7 @@ public final class GenesysSimulator: Service, Sendable {
                 detail = rt.with { s in s.apply(fault, realNow: realNow, grace: grace) }
             }
             if case .expireToken = fault { detail = "\(tokens.revokeAll(org: rt.id)) token(s) invalidated" }
+            if case .journey(let f, let n) = fault { detail += eventBridge.inject(f, count: n, org: rt.id) }
             let record = faults.withLock { log -> SimFaultRecord in
                 let r = SimFaultRecord(
                     seq: log.count + 1, org: rt.id, kind: fault.kind, count: fault.count, status: fault.status,
@@ -304,10 +314,11 @@ public final class GenesysSimulator: Service, Sendable {
         let realNow = SystemClock.realNow()
         let heartbeat = max(10, Self.millis(options.heartbeatInterval))
         for rt in orgs {
-            let audio = rt.with { s in
+            let (audio, pushed) = rt.with { s in
                 s.tick(businessNow: businessNow, realNow: realNow, heartbeatMs: heartbeat, stormEvents: stormPerOrg)
-                return s.model.takeAudioEvents()
+                return (s.model.takeAudioEvents(), s.takeEventBridge(realNow: realNow))
             }
+            if !pushed.isEmpty { eventBridge.enqueue(org: rt.id, pushed) }
             if !audio.isEmpty {
                 audioHook.deliver(org: rt.id, events: audio)
                 seedAudio.deliver(org: rt.id, events: audio)

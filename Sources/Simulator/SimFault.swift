@@ -38,6 +38,9 @@ public enum SimFault: Sendable, Equatable, Hashable {
     /// A fault of the simulated real-time transcription, taken by the org's next `count` transcription messages
     /// (``SimTranscriptionFault``).
     case transcription(SimTranscriptionFault, count: Int)
+    /// A fault of the customer journeys' delivery or data, for the org's next `count` journey contacts, legs or
+    /// messages (``SimJourneyFault``).
+    case journey(SimJourneyFault, count: Int)
 
     /// The wire name (`ghost`, `expire-token`, `rate-limit`, …).
     public var kind: String {
@@ -58,6 +61,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case .audioHook(let f): f.kind
         case .seedAudio(let f): f.kind
         case .transcription(let f, _): f.rawValue
+        case .journey(let f, _): f.rawValue
         }
     }
 
@@ -89,6 +93,10 @@ public enum SimFault: Sendable, Equatable, Hashable {
                 self = .transcription(f, count: max(1, count ?? 1))
                 return
             }
+            if let f = SimJourneyFault(rawValue: kind) {
+                self = .journey(f, count: max(1, count ?? (f == .replay ? 1 : 3)))
+                return
+            }
             guard let f = SimAudioHookFault(rawValue: kind) else { return nil }
             self = .audioHook(f)
         }
@@ -107,7 +115,8 @@ public enum SimFault: Sendable, Equatable, Hashable {
 
     var count: Int? {
         switch self {
-        case .rateLimit(let n), .httpError(let n, _), .duplicate(let n), .reorder(let n), .transcription(_, let n): n
+        case .rateLimit(let n), .httpError(let n, _), .duplicate(let n), .reorder(let n), .transcription(_, let n),
+             .journey(_, let n): n
         default: nil
         }
     }

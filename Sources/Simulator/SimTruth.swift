@@ -190,4 +190,6 @@ public struct SimTruth: Codable, Sendable, Equatable {
     public var speech: [SimSpeechSession] = []
     /// Real-time transcription: per conversation, the final utterances sent (``SimTranscriptTruth``).
     public var transcripts: [SimTranscriptTruth] = []
+    /// Customer journeys (nil, and absent from the JSON, for an org without journeys): ``SimJourneyTruth``.
+    public var journeys: SimJourneyTruth? = nil
 }

@@ -111,6 +111,11 @@ public struct SimulatorOptions: Sendable {
     /// Outgoing messages buffered per seed Audio Connector connection; one that falls this far behind is closed.
     public var seedAudioOutboxMessages: Int = 16384
 
+    /// Customer journeys (docs/simulator.md, "Customer journeys"): simulated customers over voice, chat,
+    /// message, email and callback, their snapshots and detail events, an optional EventBridge push, and the
+    /// journeys truth. Nil (default): off.
+    public var journeys: SimJourneyOptions? = nil
+
     public init() {}
 
     /// The org ids for `count` orgs: `us`, `emea`, `apac`, `org4`, `org5`, …

@@ -16,6 +16,8 @@ enum ModelAction {
     case communicatingEnd(agent: Int, epoch: UInt32)
     /// The next partial or final of a call's transcription is due (OrgModel+Transcription).
     case transcriptDue(conversation: Int, epoch: UInt32)
+    /// A step of the journey generator (OrgModel+Journeys).
+    case journey(SimJourneyAction)
     case observationTick
 }
 
@@ -24,6 +26,8 @@ struct SimMessage: Sendable {
     let topic: String
     let body: [UInt8]
     let at: EpochMillis
+    /// Set on the messages of journey conversations (journey topics only).
+    var tag: SimJourneyTag? = nil
 }
 
 /// A binary min-heap on (time, sequence): equal times run in scheduling order, so the run is deterministic.

@@ -70,6 +70,7 @@ extension OrgModel {
             utilization: utilizationTruth(dayStart: dayStart), quality: qualityTruth(dayStart: dayStart),
             queueUtilization: queueUtilizationTruth(dayStart: dayStart), queueQuality: queueQualityTruth(dayStart: dayStart))
         truth.transcripts = transcriptTruth()
+        truth.journeys = journeyTruth()
         return truth
     }
 

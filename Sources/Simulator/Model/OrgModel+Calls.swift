@@ -59,6 +59,7 @@ extension OrgModel {
             customerAddress: phone)
         conversations[c] = conv
         recordOffered(q)
+        callJourneyArrival(c)
         enqueue(c, in: q, atHead: false)
         tryDispatch(q)
     }
@@ -92,6 +93,7 @@ extension OrgModel {
             conv.participants[p].disconnectType = conv.participants[p].kind == .customer ? "peer" : "client"
         }
         conversations[c] = conv
+        callJourneyAbandon(c, acdParticipant: conv.participants.lastIndex { $0.kind == .acd && $0.end == now })
         if conv.participants.contains(where: { $0.kind == .agent && $0.acwStart != nil && $0.acwEnd == nil }) {
             publishConversation(c)  // a transferring agent still in ACW sees the caller leave
         } else {
@@ -179,6 +181,7 @@ extension OrgModel {
             conv.participants[acd].disconnectType = "transfer"
         }
         conversations[c] = conv
+        callJourneyAnswer(c, agentParticipant: p)
         agents[a].phase = .talking
         setState(a, presence: nil, routing: .interacting)
         publishConversation(c)
@@ -203,6 +206,7 @@ extension OrgModel {
         conv.participants[p].end = now
         conv.participants[p].disconnectType = "timeout"
         conversations[c] = conv
+        callJourneyRingTimeout(c, agentParticipant: p)
         publishConversation(c, extraAgents: [a])
         agents[a].conversation = nil
         agents[a].phase = .notResponding
@@ -266,6 +270,7 @@ extension OrgModel {
             conv.finished = true
         }
         conversations[c] = conv
+        callJourneyTalkEnd(c, agentParticipant: p, transferred: transfer)
         agents[a].phase = .acw
         publishConversation(c)
         recordAudio(c, transfer ? .paused : .ended)
@@ -282,6 +287,7 @@ extension OrgModel {
             conv.participants[p].wrapupCode = OrgModel.wrapupCodes[rng.int(0...(OrgModel.wrapupCodes.count - 1))]
             conv.participants[p].state = "terminated"
             conversations[c] = conv
+            callJourneyWrapup(c, agentParticipant: p)
             recordHandled(conv, participant: conv.participants[p], agent: a)
             publishConversation(c, extraAgents: [a])
             let stillOpen = conv.participants.contains { $0.kind == .agent && $0.acwStart != nil && $0.acwEnd == nil }

@@ -84,11 +84,16 @@ extension OrgModel {
             if inIt && !targets.contains(a) { targets.append(a) }
         }
         for a in extraAgents where !targets.contains(a) { targets.append(a) }
-        var topics = targets.map { agents[$0].conversationsTopic }.filter { wants($0) }
-        if wants(queues[conv.queue].conversationsTopic) { topics.append(queues[conv.queue].conversationsTopic) }
-        guard !topics.isEmpty else { return }
+        let topics = targets.map { agents[$0].conversationsTopic }.filter { wants($0) }
+        var queueTopics: [String] = []
+        if wants(queues[conv.queue].conversationsTopic) { queueTopics.append(queues[conv.queue].conversationsTopic) }
+        // With journeys, the calls are journey contacts: also on the `.calls` variant, tagged for delivery.
+        if let j = journeys, wants(j.mediaTopics[conv.queue][0]) { queueTopics.append(j.mediaTopics[conv.queue][0]) }
+        guard !topics.isEmpty || !queueTopics.isEmpty else { return }
         let body = conversationBody(conv)
         for t in topics { emit(t, body) }
+        let tag = journeys.map { _ in SimJourneyTag(conversation: conv.id, customer: -1, media: .voice, lagged: false) }
+        for t in queueTopics { outbox.append(SimMessage(topic: t, body: body, at: now, tag: tag)) }
     }
 
     /// A full conversation snapshot (ConversationEventTopicConversation).

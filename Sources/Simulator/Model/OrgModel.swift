@@ -52,6 +52,8 @@ final class OrgModel {
     var interest: [String: Int] = [:]
     /// Real-time transcription of the voice calls (OrgModel+Transcription).
     var transcription = SimTranscriptionState()
+    /// Customer journeys: the generator, its truth and faults (nil: the org has no journeys).
+    var journeys: SimJourneyWorkload?
     /// Round-robin cursor of storm mode.
     var stormCursor = 0
     var observationTicks = 0
@@ -157,6 +159,7 @@ final class OrgModel {
         for q in queues.indices { scheduleArrival(q) }
         heap.push((begin / 1000 + 1) * 1000, .observationTick)
         planEvaluations(from: begin)
+        scheduleNewCustomer()
         if begin < t0 {
             publishing = false
             replayProgress = progress
@@ -218,6 +221,7 @@ final class OrgModel {
         case .communicatingEnd(let a, let epoch):
             if agents[a].callEpoch == epoch { backToIdle(a) }
         case .transcriptDue(let c, let epoch): transcriptDue(c, epoch: epoch)
+        case .journey(let step): performJourney(step)
         case .observationTick:
             observationTick()
             heap.push(now + 1000, .observationTick)

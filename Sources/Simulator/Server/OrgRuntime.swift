@@ -20,6 +20,11 @@ final class OrgRuntime: Sendable {
             seed: options.seed, timeZone: zone)
         model.largeSnapshotRate = options.largeSnapshotRate
         model.demoLoad = options.demoLoad
+        if let journeys = options.journeys, journeys.covers(id) {
+            model.journeys = SimJourneyWorkload(org: id, options: journeys, seed: options.seed ^ UInt64(index + 1),
+                                               queueIDs: model.queues.map(\.id))
+            model.journeys?.eventBridgeOn = journeys.eventBridge?.apiKeys[id] != nil
+        }
         model.start(at: t0, historyFrom: options.startAt.map { t0 - $0.millisecondsSinceMidnight }, progress: progress)
         let s = OrgState(model: model, seed: options.seed ^ UInt64(index + 1))
         s.deniedPermissions = options.deniedPermissions[id] ?? []

@@ -8,12 +8,14 @@ extension OrgState {
     func tick(businessNow: EpochMillis, realNow: EpochMillis, heartbeatMs: EpochMillis, stormEvents: Int) {
         model.advance(to: businessNow)
         if stormEvents > 0 { model.stormBurst(stormEvents) }
-        let messages = model.drain()
+        let messages = gateJourneyMessages(model.drain(), realNow: realNow)
         if !channels.isEmpty {
             for m in messages {
                 guard topicChannels[m.topic] != nil else { continue }
                 let text = envelope(topic: m.topic, body: m.body, correlationID: envelopeRNG.uuid())
-                route(Outgoing(topic: m.topic, text: text))
+                let out = Outgoing(topic: m.topic, text: text)
+                if m.tag != nil, noteJourneyMessage(out) { route(out) }
+                route(out)
             }
         }
         for id in Array(channels.keys) {
@@ -128,6 +130,8 @@ extension OrgState {
             return ""  // queued by the AudioHook client or the seed Audio Connector (GenesysSimulator.injectNow)
         case .transcription(let f, let n):
             return model.queueTranscriptionFault(f, count: n)
+        case .journey(let f, let n):
+            return applyJourney(f, count: n)
         case .socketClosing:
             var n = 0
             for (id, ch) in channels {

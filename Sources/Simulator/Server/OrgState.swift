@@ -47,6 +47,8 @@ final class OrgState {
     var envelopeRNG: SimRandom
     var channelRNG: SimRandom
     var stormCarry: Double = 0
+    /// Journey messages' reorder gates, duplicates and replay (OrgState+JourneyDelivery).
+    var journeyDelivery = SimJourneyDelivery()
 
     init(model: OrgModel, seed: UInt64) {
         self.model = model
@@ -134,11 +136,26 @@ final class OrgState {
             // Any conversation id may be subscribed (a call not yet connected, or over): messages come while it talks.
             return Self.isUUID(parts[2]) ? nil : "'\(parts[2])' is not a conversation id"
         }
-        if parts.count == 5, parts[0] == "v2", parts[1] == "routing", parts[2] == "queues", parts[4] == "conversations" {
+        if parts.count == 5, parts[0] == "v2", parts[1] == "routing", parts[2] == "queues",
+           Self.queueConversationTopics.contains(parts[4]) {
             return model.queueIndex[parts[3]] == nil ? "no queue \(parts[3]) in this org" : nil
+        }
+        if parts.count >= 6, parts[0] == "v2", parts[1] == "detail", parts[2] == "events", parts[3] == "conversation" {
+            // Any conversation id may be subscribed: events come while it has them (journeys: docs/simulator.md).
+            guard Self.isUUID(parts[4]) else { return "'\(parts[4])' is not a conversation id" }
+            let kind = parts[5...].joined(separator: ".")
+            return Self.detailEventKinds.contains(kind) ? nil : "unknown detail event '\(kind)'"
         }
         return "unsupported topic"
     }
+
+    /// The queue conversation topic and its media variants.
+    static let queueConversationTopics: Set<String> = ["conversations", "calls", "callbacks", "chats", "emails", "messages"]
+    /// The per-conversation detail events the platform has (the simulator sends the first eight).
+    static let detailEventKinds: Set<String> = [
+        "customer.start", "customer.end", "acd.start", "acd.end", "user.start", "user.end", "acw", "wrapup",
+        "flow.start", "flow.end", "flow.outcome", "contact", "attributes", "outbound", "voicemail.start", "voicemail.end",
+    ]
 
     /// A lower-case UUID (`8-4-4-4-12` hex digits).
     static func isUUID(_ s: String) -> Bool {
@@ -273,6 +290,7 @@ final class OrgState {
         ch.lastUsed = realNow
         ch.nextHeartbeat = realNow + heartbeatMs
         channels[id] = ch
+        replayJourneys(channel: id, socket: socket)
         return true
     }
 

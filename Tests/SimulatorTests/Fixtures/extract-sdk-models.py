@@ -52,6 +52,13 @@ MODELS = [
     "StatEventQueueTopicStatsNotification", "StatEventQueueTopicIntervalMetrics", "StatEventQueueTopicMetricStats",
     "EvaluationQualityV2TopicEvaluationV2", "EvaluationQualityV2TopicUser",
     "SystemMessageSystemMessage",
+    # Customer journeys: the queue topics' media variants (participant media) and the detail events
+    "QueueConversationEventTopicCallback", "QueueConversationEventTopicChat", "QueueConversationEventTopicEmail",
+    "QueueConversationEventTopicMessage",
+    "CustomerStartDetailEventTopicCustomerStartEvent", "CustomerEndDetailEventTopicCustomerEndEvent",
+    "AcdStartDetailEventTopicAcdStartEvent", "AcdEndDetailEventTopicAcdEndEvent",
+    "UserStartDetailEventTopicUserStartEvent", "UserEndDetailEventTopicUserEndEvent",
+    "AcwDetailEventTopicAfterCallWorkEvent", "WrapupDetailEventTopicWrapupEvent",
 ]
 
 SCALARS = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "datetime": "datetime",
