@@ -70,7 +70,7 @@ extension OrgModel {
             if p.kind == .agent {
                 w.field("wrapupRequired", true)
                 w.field("wrapupExpected", p.acwStart != nil)
-                if let code = p.wrapupCode {
+                if let code = p.wrapupCode, p.acwEnd != nil {
                     w.object("wrapup") { w in
                         w.field("code", code)
                         w.field("notes", "")

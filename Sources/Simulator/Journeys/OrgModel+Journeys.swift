@@ -222,7 +222,6 @@ extension OrgModel {
     func journeyWrapup(_ c: Int, participant p: Int) {
         guard let j = journeys, var conv = j.conversations[c], p < conv.participants.count else { return }
         conv.participants[p].acwEnd = now
-        conv.participants[p].wrapupCode = OrgModel.wrapupCodes[j.rng.int(0...(OrgModel.wrapupCodes.count - 1))]
         conv.participants[p].state = SimJourneyConversation.finalState(conv.media)
         conv.pendingWrapups -= 1
         j.conversations[c] = conv
@@ -235,18 +234,22 @@ extension OrgModel {
     }
 
     /// An agent leg enters after-call work; its wrap-up is scheduled unless it goes missing (8 %, or the
-    /// `journey-missing-disposition` fault).
+    /// `journey-missing-disposition` fault). The draws are the same either way, so a fault changes nothing else.
     private func startAfterCallWork(_ conv: inout SimJourneyConversation, participant p: Int) {
         guard let j = journeys else { return }
         conv.participants[p].acwStart = now
-        if j.missingDispositionFaults > 0 || j.rng.chance(0.08) {
+        let missing = j.rng.chance(0.08)
+        let acw = j.gap(10, 60)
+        conv.participants[p].wrapupCode = OrgModel.wrapupCodes[j.rng.int(0...(OrgModel.wrapupCodes.count - 1))]
+        if j.missingDispositionFaults > 0 || missing {
             if j.missingDispositionFaults > 0 { j.missingDispositionFaults -= 1 }
             conv.participants[p].wrapupMissing = true
+            conv.participants[p].wrapupCode = nil
             j.generated.missingDisposition += 1
             return
         }
         conv.pendingWrapups += 1
-        heap.push(now + j.gap(10, 60), .journey(.wrapup(conversation: conv.serial, participant: p)))
+        heap.push(now + acw, .journey(.wrapup(conversation: conv.serial, participant: p)))
     }
 
     /// The contact stops here without an end: nothing more will happen on it.

@@ -117,16 +117,17 @@ final class SimEventBridgePusher: Sendable {
                 try? await Task.sleep(for: .milliseconds(25))
                 continue
             }
-            let (batch, target, key, body) = next
+            let (batch, total, target, key, body) = next
             let outcome = await post(body, url: target.url.hasSuffix("/") ? target.url + org : target.url + "/" + org,
                                      key: key, timeout: target.timeout)
-            let backoff = finish(org: org, batch: batch, outcome: outcome, target: target)
+            let backoff = finish(org: org, batch: batch, events: total, outcome: outcome, target: target)
             if let backoff { try? await Task.sleep(for: backoff) }
         }
     }
 
-    /// The next batch of `org` (left at the head until it is done), its target, key and body.
-    private func nextBatch(org: String) -> (Int, SimEventBridgeOptions, String, [UInt8])? {
+    /// The next batch of `org` (left at the head until it is done): how many pending events it takes, how many
+    /// events its body holds (with any copies), its target, key and body.
+    private func nextBatch(org: String) -> (Int, Int, SimEventBridgeOptions, String, [UInt8])? {
         state.withLock { s in
             guard let target = s.target, let key = target.apiKeys[org], var q = s.orgs[org], q.count > 0 else { return nil }
             let n = min(max(1, target.batch), q.count)
@@ -150,7 +151,7 @@ final class SimEventBridgePusher: Sendable {
                 }
                 body.append(UInt8(ascii: "]"))
             }
-            return (n, target, key, body)
+            return (n, events.count, target, key, body)
         }
     }
 
@@ -182,7 +183,8 @@ final class SimEventBridgePusher: Sendable {
     }
 
     /// Books a request's outcome; returns how long to wait before the next attempt (nil: go on).
-    private func finish(org: String, batch n: Int, outcome: Outcome, target: SimEventBridgeOptions) -> Duration? {
+    private func finish(org: String, batch n: Int, events total: Int, outcome: Outcome,
+                        target: SimEventBridgeOptions) -> Duration? {
         state.withLock { s in
             guard var q = s.orgs[org] else { return nil }
             defer { s.orgs[org] = q }
@@ -192,12 +194,12 @@ final class SimEventBridgePusher: Sendable {
             case .answered(let status, let refused):
                 q.stats.lastStatus = status
                 if (200..<300).contains(status) {
-                    q.stats.sent += n
+                    q.stats.sent += total
                     q.stats.refused += refused
                 } else if status == 429 || status >= 500 {
                     retry = true
                 } else {
-                    q.stats.refused += n
+                    q.stats.refused += total
                 }
             case .failed:
                 q.stats.lastStatus = 0

@@ -74,7 +74,7 @@ public struct SimJourneyTruth: Codable, Sendable, Equatable {
     public struct EventBridge: Codable, Sendable, Equatable {
         /// Events handed to the pusher.
         public var queued = 0
-        /// Events in requests the endpoint accepted (2xx), duplicates included.
+        /// Events in requests the endpoint accepted (2xx), every copy counted (duplicates and replays included).
         public var sent = 0
         /// Events sent a second time on purpose (`journey-duplicate`) or re-sent by `journey-replay`.
         public var duplicatesSent = 0
