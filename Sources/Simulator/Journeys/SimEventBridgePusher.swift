@@ -48,9 +48,11 @@ final class SimEventBridgePusher: Sendable {
 
     var target: SimEventBridgeOptions? { state.withLock { $0.target } }
 
-    /// The counts of an org (nil when no target names it and nothing was ever queued for it).
+    /// The counts of an org (nil for an org without journeys, or when no target names it and nothing was ever
+    /// queued for it).
     func stats(org: String) -> SimJourneyTruth.EventBridge? {
-        state.withLock { s in
+        guard organizationIDs[org] != nil else { return nil }
+        return state.withLock { s in
             guard var q = s.orgs[org] else { return s.target?.apiKeys[org] != nil ? SimJourneyTruth.EventBridge() : nil }
             q.stats.pending = q.count
             return q.stats
