@@ -156,6 +156,15 @@ import Testing
         #expect(shapes == ["tel", "sip", "e164", "brackets", "national", "mailto", "display", "mixedCase", "messaging"])
     }
 
+    @Test func aStartAtHistoryHasNoJourneys() {
+        let m = Self.model(seed: 5, recordAll: false)
+        m.start(at: Self.t0, historyFrom: Self.t0 - 2 * 3_600_000)
+        m.advance(to: Self.t0 + 900_000)
+        let truth = m.journeyTruth()!
+        #expect(truth.journeys.contains { $0.source == "customer" } && truth.journeys.contains { $0.source == "caller" })
+        #expect(truth.journeys.allSatisfy { $0.openedAt >= Self.t0 })
+    }
+
     @Test func theVoiceWorkloadIsTheSameWithJourneysOnOrOff() {
         let off = Self.model(seed: 3, journeys: false)
         let on = Self.model(seed: 3)

@@ -33,9 +33,10 @@ extension OrgModel {
         emitDetail(kind, callSubject(conv), f)
     }
 
-    /// A call arrived: customer.start and acd.start; the caller's contact begins.
+    /// A call arrived: customer.start and acd.start; the caller's contact begins. Calls of a `startAt` history
+    /// are not in the truth (their later events are ignored): no bridge could have seen their beginning.
     func callJourneyArrival(_ c: Int) {
-        guard let j = journeys, let conv = conversations[c] else { return }
+        guard let j = journeys, publishing, let conv = conversations[c] else { return }
         let key = j.key(CustomerIdentity(addresses: [CustomerAddress(.phone, conv.customerAddress)]))
         j.truth.begin(conversation: conv.id, key: key, media: .voice, at: now, source: "caller")
         callDetail(.customerStart, conv, participant: 0)

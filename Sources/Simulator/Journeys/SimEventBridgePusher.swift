@@ -65,7 +65,7 @@ final class SimEventBridgePusher: Sendable {
         let organizationID = organizationIDs[org] ?? org
         state.withLock { s in
             let suffix = s.target?.sourceSuffix ?? "switchboard"
-            let cap = max(1, s.target?.maxPending ?? 100_000)
+            let cap = max(1, s.target?.maxPending ?? 20_000)
             var q = s.orgs[org] ?? OrgQueue()
             for m in messages {
                 let id = UUID().uuidString.lowercased()
@@ -104,11 +104,15 @@ final class SimEventBridgePusher: Sendable {
         }
     }
 
-    /// Pushes until cancelled: one loop per org.
+    /// Pushes until cancelled: one loop per org with journeys. Without any it still runs until cancelled (the
+    /// simulator's run ends when any of its tasks does).
     func run() async {
         await withTaskGroup(of: Void.self) { group in
             for org in organizationIDs.keys.sorted() {
                 group.addTask { await self.loop(org: org) }
+            }
+            group.addTask {
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
             }
         }
     }

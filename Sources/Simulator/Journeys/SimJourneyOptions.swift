@@ -51,8 +51,8 @@ public struct SimEventBridgeOptions: Sendable, Equatable {
     /// First retry delay; doubled per failed attempt up to ``maxBackoff``.
     public var initialBackoff: Duration = .milliseconds(100)
     public var maxBackoff: Duration = .seconds(5)
-    /// Events waiting per org; past it the oldest are dropped (and counted).
-    public var maxPending: Int = 100_000
+    /// Events waiting per org (about 1 KB each); past it the oldest are dropped (and counted).
+    public var maxPending: Int = 20_000
 
     public init(url: String, apiKeys: [String: String], batch: Int = 10) {
         self.url = url

@@ -159,7 +159,6 @@ final class OrgModel {
         for q in queues.indices { scheduleArrival(q) }
         heap.push((begin / 1000 + 1) * 1000, .observationTick)
         planEvaluations(from: begin)
-        scheduleNewCustomer()
         if begin < t0 {
             publishing = false
             replayProgress = progress
@@ -172,6 +171,8 @@ final class OrgModel {
                 queues[q].dirtyConversations = true
             }
         }
+        // Journey customers begin with the live day (a history has none: no bridge could have seen them).
+        scheduleNewCustomer()
     }
 
     /// Runs every action due up to and including `t`.
