@@ -99,4 +99,55 @@ import Views
             group.cancelAll()
         }
     }
+
+    /// The renewals keep failing until the old token runs out: at that moment (not at the next attempt) the hard path
+    /// applies — `disconnected`, `auth-failed`, the problem says no usable token is left — while the socket is still
+    /// up. When the login host answers again, the status comes back (`open`, `upstream-recovered`), and the problem
+    /// and the alerts clear, without a reconnect.
+    @Test func aTokenThatRunsOutWhileRenewalsFailTurnsHardAndRecoversInPlace() async throws {
+        var options = ConnectorSimulatorTests.simulatorOptions(seed: 29)
+        // A 4 s token renewed 1 s ahead: 1 s of the old token left when the renewal begins to fail.
+        options.tokenLifetime = 4
+        let clock = ScaledClock(origin: testBusinessHours, speed: 1)
+        let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sim.run() }
+            _ = await sim.waitUntilListening()
+            var org = ConnectorSimulatorTests.orgConfig(sim, options)
+            org.tunables.tokenRefreshMargin = .seconds(1)
+            let recorder = Recorder()
+            let sink = RecordingSink()
+            let connector = OrgConnector(org: org, http: HTTPClient.shared, sink: sink, clock: clock, observer: recorder,
+                                         options: ConnectorSimulatorTests.fastOptions(), onAlert: { recorder.alert($0) })
+            group.addTask { try await connector.run() }
+            #expect(await eventually("open") { await sink.last == .open })
+            #expect(await eventually("a live socket") { await sim.liveSockets(org: "us") > 0 })
+            let before = recorder.snapshot
+
+            await sim.inject(.tokenRefreshFail(count: 1000, status: 503), org: "us")
+            #expect(await eventually("no usable token: disconnected") { connector.status.status == .disconnected })
+            let hard = connector.status
+            #expect(hard.detail?.hasPrefix("no usable token: genesys.server-error, HTTP 503") == true, "\(hard.detail ?? "-")")
+            #expect(hard.problems[OrgConnector.tokenProblemFeature]?.hasPrefix("token: no usable token (") == true,
+                    "\(hard.problems)")
+            // The views are told too (org card, upstream alert), then the alert is raised.
+            #expect(await eventually("disconnected in the sink") { await sink.last == .disconnected })
+            #expect(await eventually("auth-failed") { recorder.snapshot.alerts.contains { $0.kind == .authFailed } })
+            #expect(await sim.liveSockets(org: "us") > 0)
+
+            await sim.inject(.tokenRefreshFail(count: 0, status: 503), org: "us")
+            #expect(await eventually("open again") { connector.status.status == .open })
+            #expect(await eventually("the token-renewed alert") {
+                recorder.snapshot.alerts.dropFirst(before.alerts.count).contains { $0.kind == .tokenRenewed }
+            })
+            let after = recorder.snapshot
+            let kinds = after.alerts.dropFirst(before.alerts.count).map(\.kind)
+            #expect(kinds == [.tokenRenewalFailed, .authFailed, .upstreamRecovered, .tokenRenewed], "\(kinds)")
+            #expect(connector.status.problems[OrgConnector.tokenProblemFeature] == nil)
+            #expect(await sink.last == .open)
+            #expect(after.reconnects == before.reconnects)
+            #expect(await sim.liveSockets(org: "us") > 0)
+            group.cancelAll()
+        }
+    }
 }
