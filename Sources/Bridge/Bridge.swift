@@ -4,6 +4,7 @@ import AudioConnector
 import Connector
 import Foundation
 import Hub
+import KeywordSpotting
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -36,6 +37,8 @@ public final class Bridge: Service, Sendable {
     /// The connectors' options before the bridge wires its parts into them (tests: a small topic budget; a
     /// `transcripts` sink given here is attached to the bridge's ``TranscriptFanout``).
     let connectorOptions: OrgConnector.Options
+    /// The on-box keyword spotting pool's workers and bounds (tests: a bound that refuses).
+    let spottingConfiguration: KeywordSpottingPool.Configuration
     private let readyParts = LockedParts()
 
     /// - Parameters:
@@ -45,8 +48,10 @@ public final class Bridge: Service, Sendable {
     public init(source: ConfigurationSource, clock: any WallClock = SystemClock(),
                 logger: Logger = .switchboard("bridge"),
                 connectorOptions: OrgConnector.Options = .init(),
+                spotting: KeywordSpottingPool.Configuration = .init(),
                 onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) {
         self.connectorOptions = connectorOptions
+        self.spottingConfiguration = spotting
         self.source = source
         self.clock = clock
         self.logger = logger
@@ -98,23 +103,29 @@ public final class Bridge: Service, Sendable {
         // AudioHook sessions report to the speech views, which join them to the connectors' conversations
         // (through SpeechTap below) and publish the speech:<org> / speech:global topics.
         let speech = SpeechViewEngine(configuration: config, clock: clock, sink: hub)
-        let audio = AudioHookServer(orgs: Bridge.audioOrgs(config), sink: speech, clock: clock,
+        // Genesys real-time transcription and on-box keyword hits (docs/speech-text.md): counted here; the
+        // speech-text views attach to it.
+        let transcripts = TranscriptFanout(registry: metrics.registry)
+        var connectorOptions = self.connectorOptions
+        if let given = connectorOptions.transcripts { transcripts.attach(given) }
+        connectorOptions.transcripts = transcripts
+        // On-box keyword spotting of the orgs with speechText.onBox: both audio paths offer it their decoded audio.
+        let spotting = OnBoxSpotting(sink: transcripts, clock: clock,
+                                     metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
+                                     configuration: spottingConfiguration)
+        try spotting.configure(config)
+        let audio = AudioHookServer(orgs: Bridge.audioOrgs(config), sink: speech, tap: spotting, clock: clock,
                                     metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
                                     logger: .switchboard("audiohook"))
         // `protocol: seed` orgs' Audio Connector clients run inside their connectors and report to the same views.
-        let seedAudio = SeedAudioRegistry(sink: speech, clock: clock,
+        let seedAudio = SeedAudioRegistry(sink: speech, tap: spotting, clock: clock,
                                           metricsFactory: PrometheusMetricsFactory(registry: metrics.registry))
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path, audio: audio, speech: speech,
-                                      seedAudio: seedAudio)
-        var connectorOptions = self.connectorOptions
+                                      seedAudio: seedAudio, spotting: spotting)
         connectorOptions.onOrganization = { org, organizationId in audio.learned(organizationId: organizationId, for: org) }
         connectorOptions.seedAudio = { context in await seedAudio.run(context) }
         var sink: any BridgeEventSink = SpeechTap(views: views, speech: speech)
-        // Genesys real-time transcription (docs/speech-text.md): counted here; the speech-text views attach to it.
-        let transcripts = TranscriptFanout(registry: metrics.registry)
-        if let given = connectorOptions.transcripts { transcripts.attach(given) }
-        connectorOptions.transcripts = transcripts
         if let history {
             connectorOptions.warmStart = { history.takeWarmStart($0) }
             connectorOptions.utilizationSeed = { history.takeUtilizationSeed($0) }
@@ -130,7 +141,7 @@ public final class Bridge: Service, Sendable {
                 onAlert: { alert in hub.publish(alert: alert) }))
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
                                 store: history?.store, audio: audio, speech: speech, transcripts: transcripts,
-                                seedAudio: seedAudio)
+                                seedAudio: seedAudio, spotting: spotting)
         readyParts.set(parts)
 
         let host = config.server.listen.host
@@ -160,6 +171,7 @@ public final class Bridge: Service, Sendable {
             services: writer + [
                 .init(service: hub),
                 .init(service: speech),
+                .init(service: spotting),
                 .init(service: refresher),
                 .init(service: supervisor),
                 .init(service: listener),
@@ -191,6 +203,8 @@ public final class Bridge: Service, Sendable {
     static func reloadOptions(_ start: ConfigLoadOptions, running: ListenAddress) -> ConfigLoadOptions {
         var options = start
         options.runningListen = running
+        // A reload's on-box keywords are checked against PocketSphinx's dictionary, whatever the start passed.
+        if options.onBoxVocabulary == nil { options.onBoxVocabulary = SpotterVocabulary.shared }
         return options
     }
 
@@ -237,6 +251,8 @@ public struct BridgeParts: Sendable {
     public let transcripts: TranscriptFanout
     /// The `protocol: seed` orgs' Audio Connector clients.
     public let seedAudio: SeedAudioRegistry
+    /// On-box keyword spotting (orgs with `speechText.onBox: true`).
+    public let spotting: OnBoxSpotting
 }
 
 /// Errors from composing the bridge.

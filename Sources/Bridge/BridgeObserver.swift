@@ -38,11 +38,14 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     let speech: SpeechViewEngine?
     /// The seed Audio Connector clients: new filters applied live, state for `/readyz`.
     let seedAudio: SeedAudioRegistry?
+    /// On-box keyword spotting: each configuration's on-box orgs and keywords, figures for `/readyz`.
+    let spotting: OnBoxSpotting?
 
     init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger,
          history: BridgeHistory? = nil, configPath: String? = nil, audio: AudioHookServer? = nil,
-         speech: SpeechViewEngine? = nil, seedAudio: SeedAudioRegistry? = nil) {
+         speech: SpeechViewEngine? = nil, seedAudio: SeedAudioRegistry? = nil, spotting: OnBoxSpotting? = nil) {
         self.seedAudio = seedAudio
+        self.spotting = spotting
         self.audio = audio
         self.speech = speech
         self.history = history
@@ -74,6 +77,11 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         }
         await views.setOrgs(config.orgs.map(ViewOrg.init(config:)))
         await speech?.apply(config)
+        // On-box spotting follows at once: keywords changed, onBox switched on or off (the reload's loader checked
+        // the phrases against the spotter's dictionary, so a failure here is unexpected; the org keeps what it had).
+        do throws(BridgeError) { try spotting?.configure(config) } catch {
+            logger.error("on-box keyword spotting: \(error.message)", metadata: ["code": "\(error.code)"])
+        }
         if diff.occupancyChanged { await views.updateOccupancyConfig(config.occupancy) }
         if diff.thresholdsChanged { await views.updateThresholds(config.thresholds) }
         hub.setOrgs(config.orgs.map(\.id))
@@ -157,6 +165,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 audio: seedAudio?.status(of: id).map {
                     ReadinessReport.Audio(transport: "seed", region: $0.region, connections: $0.connections,
                                           planned: $0.planned, sessions: $0.sessions, lastFailure: $0.lastFailure)
+                },
+                onBox: spotting?.status(of: id).map {
+                    ReadinessReport.OnBox(active: $0.active, queuedMs: $0.queuedMs, admitted: $0.admitted,
+                                          refused: $0.refused, shed: $0.shed, detections: $0.detections)
                 })
         }
         return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),

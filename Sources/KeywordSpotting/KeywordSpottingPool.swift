@@ -95,6 +95,18 @@ public final class KeywordSpottingPool: Service, Sendable {
         public var finished = 0
     }
 
+    /// One org's share of the counters (for `/readyz`): since the pool was created, except the live figures.
+    public struct OrgStats: Sendable, Equatable {
+        /// Interactions being spotted now, and their audio waiting (ms, both channels).
+        public var active = 0
+        public var queuedMs: Int64 = 0
+        public var admitted = 0
+        public var refused = 0
+        public var shed = 0
+        public var detections = 0
+        public init() {}
+    }
+
     public let configuration: Configuration
     let model: SpotterModel
     let tuning: KeywordSpotterTuning
@@ -172,6 +184,7 @@ public final class KeywordSpottingPool: Service, Sendable {
                 guard s.queuedMs <= configuration.maxQueuedMs else {
                     s.interactions[key] = InteractionEntry(worker: -1, status: .refused)
                     s.stats.refused += 1
+                    s.perOrg[chunk.org, default: OrgStats()].refused += 1
                     return (.refused, nil, false)
                 }
                 let w = s.leastLoadedWorker()
@@ -179,6 +192,8 @@ public final class KeywordSpottingPool: Service, Sendable {
                 s.activePerWorker[w] += 1
                 s.stats.admitted += 1
                 s.stats.active += 1
+                s.perOrg[chunk.org, default: OrgStats()].admitted += 1
+                s.perOrg[chunk.org, default: OrgStats()].active += 1
             case .active?:
                 break
             }
@@ -186,6 +201,7 @@ public final class KeywordSpottingPool: Service, Sendable {
             if entry.backlogMs + ms > configuration.maxInteractionBacklogMs {
                 // Shed the whole interaction: drop what it has queued, let its worker free its decoders.
                 s.queuedMs -= entry.backlogMs
+                s.perOrg[chunk.org, default: OrgStats()].queuedMs -= entry.backlogMs
                 s.queues[entry.worker].removeAll { $0.key == key && $0.isAudio }
                 s.queues[entry.worker].append(.drop(key))
                 entry.status = .shed
@@ -195,11 +211,14 @@ public final class KeywordSpottingPool: Service, Sendable {
                 s.stats.shed += 1
                 s.stats.active -= 1
                 s.stats.queuedMs = s.queuedMs
+                s.perOrg[chunk.org, default: OrgStats()].shed += 1
+                s.perOrg[chunk.org, default: OrgStats()].active -= 1
                 return (.dropped, entry.worker, true)
             }
             entry.backlogMs += ms
             s.interactions[key] = entry
             s.queuedMs += ms
+            s.perOrg[chunk.org, default: OrgStats()].queuedMs += ms
             s.stats.queuedMs = s.queuedMs
             s.queues[entry.worker].append(.audio(key, chunk))
             return (.queued, entry.worker, false)
@@ -229,6 +248,7 @@ public final class KeywordSpottingPool: Service, Sendable {
             guard entry.status == .active else { return nil }
             s.activePerWorker[entry.worker] -= 1
             s.stats.active -= 1
+            s.perOrg[org, default: OrgStats()].active -= 1
             s.queues[entry.worker].append(.end(key))
             return entry.worker
         }
@@ -239,6 +259,9 @@ public final class KeywordSpottingPool: Service, Sendable {
     public var shedInteractions: Int { state.withLock { $0.stats.refused + $0.stats.shed } }
 
     public var stats: Stats { state.withLock { $0.stats } }
+
+    /// `org`'s share of the figures (zero for an org never offered).
+    public func stats(of org: OrgID) -> OrgStats { state.withLock { $0.perOrg[org] ?? OrgStats() } }
 
     // MARK: Service
 
@@ -262,6 +285,7 @@ struct PoolState {
     var activePerWorker: [Int]
     var queuedMs: Int64 = 0
     var stats = KeywordSpottingPool.Stats()
+    var perOrg: [OrgID: KeywordSpottingPool.OrgStats] = [:]
 
     init(workers: Int) {
         queues = Array(repeating: Deque(), count: workers)

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCore
 
 /// Synthetic call audio: stereo PCMU (G.711 μ-law) at 8 kHz, customer (`external`) then agent
 /// (`internal`) interleaved sample by sample, following a ``SimSpeechSchedule``.
@@ -31,6 +32,16 @@ public enum SimSpeechSynth {
                 let i = (base + k) % rate
                 out[2 * (sample + k)] = c[i]
                 out[2 * (sample + k) + 1] = a[i]
+            }
+            // A spurt that says a sentence (`spokenPhrases`): its samples instead of the tone mix.
+            if schedule.book != nil {
+                for (lane, channel) in [(0, SpeechChannel.customer), (1, .agent)] {
+                    guard let (clip, start) = schedule.spoken(channel, at: t) else { continue }
+                    let first = Int(t - start) * rate / 1000
+                    for k in 0..<samplesPerStep where first + k < clip.ulaw.count {
+                        out[2 * (sample + k) + lane] = clip.ulaw[first + k]
+                    }
+                }
             }
             sample += samplesPerStep
             t += 20
