@@ -8,9 +8,9 @@ import SwitchboardCore
 /// from it), silence trimmed, levelled to about −20 dBFS.
 ///
 /// **The schedule's truth stays true.** A sentence fills one talk spurt exactly (its length rounded up to 20 ms),
-/// and every 20 ms window of it stays above the analysis's −40 dBFS threshold: where a window of the speech falls
-/// below −37 dBFS (the gaps between words, soft consonants), low noise at about −33 dBFS is added, so the voice
-/// activity the bridge measures is the spurt, as with the tone mix.
+/// and every 20 ms window of it stays above the analysis's −40 dBFS threshold: where a window of the speech (at any
+/// 1 ms step) falls below −37 dBFS (the gaps between words, soft consonants), low noise at about −33 dBFS is added,
+/// so the voice activity the bridge measures is the spurt, as with the tone mix.
 public final class SimPhraseBook: Sendable {
     public struct Clip: Sendable {
         public let sentence: SimSpokenCorpus.Sentence
@@ -53,16 +53,18 @@ public final class SimPhraseBook: Sendable {
 
     // MARK: Rendering
 
-    /// The programs, when both are on the PATH.
-    static var tools: (espeak: String, sox: String)? {
-        guard let espeak = which("espeak-ng"), let sox = which("sox") else { return nil }
+    /// The programs, when both are on `searchPath` (default the PATH).
+    static func tools(searchPath: String? = nil) -> (espeak: String, sox: String)? {
+        let path = searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        guard let espeak = which("espeak-ng", in: path), let sox = which("sox", in: path) else { return nil }
         return (espeak, sox)
     }
 
     /// Renders every sentence of the corpus (child processes, in parallel). Throws `sim.spoken-phrases-unavailable`
-    /// naming the Debian packages when espeak-ng or sox is missing, `sim.spoken-phrases-render` when one fails.
-    public static func render() throws(SimSpokenPhrasesError) -> SimPhraseBook {
-        guard let tools else { throw .unavailable }
+    /// naming the Debian packages when espeak-ng or sox is missing (from `searchPath`, default the PATH),
+    /// `sim.spoken-phrases-render` when one fails.
+    public static func render(searchPath: String? = nil) throws(SimSpokenPhrasesError) -> SimPhraseBook {
+        guard let tools = tools(searchPath: searchPath) else { throw .unavailable }
         let sentences = SimSpokenCorpus.sentences
         let results = Mutex<[Int: Result<Clip, SimSpokenPhrasesError>]>([:])
         DispatchQueue.concurrentPerform(iterations: sentences.count) { i in
@@ -136,24 +138,34 @@ public final class SimPhraseBook: Sendable {
         return Clip(sentence: sentence, durationMs: durationMs, ulaw: pcm[8000]!.map(SimSpeechSynth.encode), pcm: pcm)
     }
 
-    /// `samples` with low noise added wherever a 20 ms window (at 5 ms steps) is below ``quietRMS``, so every window
-    /// of the clip — at any alignment — stays well above the analysis's −40 dBFS.
+    /// `samples` with low noise added wherever a 20 ms window (at every 1 ms step) is below ``quietRMS``, so every
+    /// window of the clip — at any alignment the bridge's analysis may cut — stays well above its −40 dBFS.
     static func floored(_ samples: [Int16], rate: Int, noise: inout SimRandom) -> [Int16] {
-        let window = rate / 50, hop = rate / 200
-        var quiet = [Bool](repeating: false, count: samples.count)
+        let window = rate / 50, hop = max(1, rate / 1000)
+        guard samples.count >= window else { return samples }
+        var prefix = [Double](repeating: 0, count: samples.count + 1)
+        for (i, v) in samples.enumerated() { prefix[i + 1] = prefix[i] + Double(v) * Double(v) }
+        // +1 where a quiet window starts, −1 where it ends: a running count marks the samples to fill.
+        var marks = [Int](repeating: 0, count: samples.count + 1)
+        let threshold = quietRMS * quietRMS * Double(window)
         var start = 0
-        while start < samples.count {
-            let end = min(samples.count, start + window)
-            var sum = 0.0
-            for i in start..<end { sum += Double(samples[i]) * Double(samples[i]) }
-            if (sum / Double(window)).squareRoot() < quietRMS {
-                for i in start..<end { quiet[i] = true }
+        while start + window <= samples.count {
+            if prefix[start + window] - prefix[start] < threshold {
+                marks[start] += 1
+                marks[start + window] -= 1
             }
             start += hop
         }
+        // The tail shorter than a window is judged with the last whole one.
+        if start < samples.count, prefix[samples.count] - prefix[samples.count - window] < threshold {
+            marks[samples.count - window] += 1
+            marks[samples.count] -= 1
+        }
         var out = samples
-        for i in out.indices where quiet[i] {
-            out[i] = clamp(Double(out[i]) + (noise.unit() * 2 - 1) * floorAmplitude)
+        var open = 0
+        for i in out.indices {
+            open += marks[i]
+            if open > 0 { out[i] = clamp(Double(out[i]) + (noise.unit() * 2 - 1) * floorAmplitude) }
         }
         return out
     }
@@ -171,8 +183,7 @@ public final class SimPhraseBook: Sendable {
 
     static func clamp(_ v: Double) -> Int16 { Int16(max(-32768, min(32767, v.rounded()))) }
 
-    private static func which(_ program: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    private static func which(_ program: String, in path: String) -> String? {
         for dir in path.split(separator: ":") {
             let candidate = "\(dir)/\(program)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
