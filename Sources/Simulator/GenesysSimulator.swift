@@ -36,7 +36,7 @@ public final class GenesysSimulator: Service, Sendable {
     /// The seed Audio Connector server (discovery, its WebSocket, Opus audio of every live call).
     let seedAudio: SimSeedAudioServer
     /// The spoken sentences (`spokenPhrases`), rendered at the start of ``run()``.
-    let phrases = SimPhraseBookSlot()
+    let phrases: SimPhraseBookSlot
     private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     /// Builds every org's directory and starts its simulated day at the clock's now (replaying a
@@ -64,6 +64,8 @@ public final class GenesysSimulator: Service, Sendable {
         faultRNG = Mutex(SimRandom(seed: options.seed ^ 0xFA17_FA17))
         lastTick = Atomic(t0)
         let organizationIDs = Dictionary(uniqueKeysWithValues: orgs.map { rt in (rt.id, rt.with { $0.model.organizationID }) })
+        let phrases = SimPhraseBookSlot()
+        self.phrases = phrases
         audioHook = SimAudioHookClient(options: options, organizationIDs: organizationIDs, logger: logger,
                                        phrases: phrases)
         seedAudio = SimSeedAudioServer(options: options, phrases: phrases)

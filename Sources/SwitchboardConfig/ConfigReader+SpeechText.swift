@@ -62,7 +62,7 @@ extension ConfigReader {
             return
         }
         for (index, problem) in vocabulary.problems(with: phrases).sorted(by: { $0.key < $1.key }) {
-            let at = index < marks.count ? marks[index] : (nil, "speechText.keywords")
+            let at: (mark: Mark?, path: String) = index < marks.count ? marks[index] : (nil, "speechText.keywords")
             report(code: problem.code, at: at.mark,
                    "\(at.path): on-box spotting (onBox: true) cannot listen for this phrase: \(problem.message)")
         }

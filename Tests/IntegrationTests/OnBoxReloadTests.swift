@@ -96,7 +96,8 @@ struct OnBoxReloadTests {
             try write(Self.yaml(simulator: sim, speechText: Self.speechText(onBox: true)))
             #expect(await eventually("onBox on /readyz") { await onBox() != nil })
             #expect(parts.spotting.listens(to: "us") && parts.spotting.pool != nil)
-            #expect(await onBox()?["refused"] as? Int == 0)
+            let figures = await onBox()
+            #expect(figures?["refused"] as? Int == 0)
 
             // 2. A word the dictionary lacks: the reload is refused at the phrase, the running configuration stays.
             try write(Self.yaml(simulator: sim, speechText: Self.speechText(onBox: true, phrase: "cancel my acount")))
@@ -111,7 +112,9 @@ struct OnBoxReloadTests {
             // 3. onBox switched off: no longer spotted, gone from /readyz.
             try write(Self.yaml(simulator: sim, speechText: Self.speechText(onBox: false)))
             #expect(await eventually("onBox gone from /readyz") {
-                await onBox() == nil && (await readyz()?["configErrors"] as? [String])?.isEmpty == true
+                let gone = await onBox() == nil
+                let errors = await readyz()?["configErrors"] as? [String]
+                return gone && errors?.isEmpty == true
             })
             #expect(!parts.spotting.listens(to: "us"))
 

@@ -6,20 +6,22 @@ import SwitchboardCore
 import Synchronization
 import Testing
 
+/// Whether the spoken tests can run: espeak-ng and sox on the PATH, and the PocketSphinx model.
+let onBoxSpeechAvailable: Bool = {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    let has = { (p: String) in path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(p)") } }
+    return has("espeak-ng") && has("sox")
+        && FileManager.default.fileExists(atPath: "/usr/share/pocketsphinx/model/en-us/en-us/mdef")
+}()
+
 /// On-box keyword spotting end to end over loopback: the simulator speaks real sentences in its calls
 /// (`spokenPhrases`: espeak-ng) over AudioHook (`us`) and the seed Audio Connector (`apac`, 16 kHz Opus); the bridge
 /// spots the phrases with PocketSphinx for the orgs with `speechText.onBox: true` and delivers `.spotted` events to its
 /// transcript fanout, compared with `/_sim/truth` `speech[].spoken`. `emea` streams audio too, with keywords but
 /// `onBox: false`: nothing of it is offered to the spotter.
 @Suite(.serialized, .timeLimit(.minutes(8)),
-       .enabled(if: OnBoxSpottingEndToEndTests.available, "needs espeak-ng, sox (make test-deps) and pocketsphinx-en-us (make deps)"))
+       .enabled(if: onBoxSpeechAvailable, "needs espeak-ng, sox (make test-deps) and pocketsphinx-en-us (make deps)"))
 struct OnBoxSpottingEndToEndTests {
-    static var available: Bool {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let has = { (p: String) in path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(p)") } }
-        return has("espeak-ng") && has("sox")
-            && FileManager.default.fileExists(atPath: "/usr/share/pocketsphinx/model/en-us/en-us/mdef")
-    }
 
     final class Recorder: TranscriptSink {
         let events = Mutex<[SpottedKeyword]>([])

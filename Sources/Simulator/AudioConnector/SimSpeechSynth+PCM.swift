@@ -40,9 +40,8 @@ extension SimSpeechSynth {
             // A spurt that says a sentence (`spokenPhrases`): its samples instead of the tone mix.
             if schedule.book != nil {
                 for (lane, channel) in [(0, SpeechChannel.customer), (1, .agent)] {
-                    guard let (clip, start) = schedule.spoken(channel, at: ms), let samples = clip.pcm[rate] else {
-                        continue
-                    }
+                    guard let said = schedule.spoken(channel, at: ms), let samples = said.clip.pcm[rate] else { continue }
+                    let start = said.startMs
                     let first = g - Int(start) * rate / 1000
                     for i in 0..<(blockEnd - g) where first + i < samples.count {
                         out[blockStart + 2 * i + lane] = samples[first + i]

@@ -64,7 +64,7 @@ public final class SimPhraseBook: Sendable {
     /// naming the Debian packages when espeak-ng or sox is missing (from `searchPath`, default the PATH),
     /// `sim.spoken-phrases-render` when one fails.
     public static func render(searchPath: String? = nil) throws(SimSpokenPhrasesError) -> SimPhraseBook {
-        guard let tools = tools(searchPath: searchPath) else { throw .unavailable }
+        guard let tools = tools(searchPath: searchPath) else { throw SimSpokenPhrasesError.unavailable }
         let sentences = SimSpokenCorpus.sentences
         let results = Mutex<[Int: Result<Clip, SimSpokenPhrasesError>]>([:])
         DispatchQueue.concurrentPerform(iterations: sentences.count) { i in
@@ -80,7 +80,9 @@ public final class SimPhraseBook: Sendable {
         }
         var clips: [Clip] = []
         for i in sentences.indices {
-            guard let r = results.withLock({ $0[i] }) else { throw .render(sentences[i].text, "not rendered") }
+            guard let r = results.withLock({ $0[i] }) else {
+                throw SimSpokenPhrasesError.render(sentences[i].text, "not rendered")
+            }
             clips.append(try r.get())
         }
         return SimPhraseBook(clips: clips)

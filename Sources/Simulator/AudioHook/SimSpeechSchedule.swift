@@ -72,9 +72,15 @@ public struct SimSpeechSchedule: Sendable, Equatable {
         let start = max(cursor, lastEnd[who]! + Self.minimumSpell)
         // With spoken phrases, a spurt may say a sentence and last exactly as long (drawn only then, so the
         // schedules without are unchanged).
-        let clip = book?.pick(for: who, rng: &rng)
-        // Mostly short phrases, now and then a long explanation.
-        let length = clip.map { book!.clips[$0].durationMs } ?? (rng.chance(0.2) ? pick(4000, 12_000) : pick(600, 4000))
+        var clip: Int?
+        if let book { clip = book.pick(for: who, rng: &rng) }
+        let length: Int64
+        if let clip, let book {
+            length = book.clips[clip].durationMs
+        } else {
+            // Mostly short phrases, now and then a long explanation.
+            length = rng.chance(0.2) ? pick(4000, 12_000) : pick(600, 4000)
+        }
         let end = start + length
         if who == .customer {
             customer.append(start..<end)

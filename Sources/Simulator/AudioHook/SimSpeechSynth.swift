@@ -36,7 +36,8 @@ public enum SimSpeechSynth {
             // A spurt that says a sentence (`spokenPhrases`): its samples instead of the tone mix.
             if schedule.book != nil {
                 for (lane, channel) in [(0, SpeechChannel.customer), (1, .agent)] {
-                    guard let (clip, start) = schedule.spoken(channel, at: t) else { continue }
+                    guard let said = schedule.spoken(channel, at: t) else { continue }
+                    let (clip, start) = said
                     let first = Int(t - start) * rate / 1000
                     for k in 0..<samplesPerStep where first + k < clip.ulaw.count {
                         out[2 * (sample + k) + lane] = clip.ulaw[first + k]
