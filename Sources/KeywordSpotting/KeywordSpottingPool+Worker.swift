@@ -71,7 +71,7 @@ extension KeywordSpottingPool {
             guard let keywords = keywordSet(org: key.org, channel: chunk.channel) else { return }
             do {
                 let spotter = try KeywordSpotter(keywords: keywords, model: model, inputSampleRate: chunk.sampleRate,
-                                                 tuning: tuning)
+                                                 telephoneBand: configuration.telephoneBand, tuning: tuning)
                 streams.all[streamKey] = SpottingStream(spotter: spotter, baseMs: chunk.offsetMs ?? 0)
             } catch {
                 failed(error, key: streamKey)

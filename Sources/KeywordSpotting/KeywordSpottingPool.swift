@@ -60,12 +60,18 @@ public final class KeywordSpottingPool: Service, Sendable {
         /// An interaction with more than this (ms, both channels) waiting is shed. Default 10 s: its hits
         /// would be that late.
         public var maxInteractionBacklogMs: Int64
+        /// Whether 16 kHz audio is telephone-band (300–3400 Hz), so its decoders start from the telephone cepstral
+        /// mean as 8 kHz ones do (``KeywordSpotter``). Default true: a contact center's calls come from phone lines
+        /// whatever rate a transport carries them at (the seed Audio Connector's 16 kHz Opus); false for wideband
+        /// sources.
+        public var telephoneBand: Bool
 
         public init(workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1),
-                    maxQueuedMs: Int64? = nil, maxInteractionBacklogMs: Int64 = 10_000) {
+                    maxQueuedMs: Int64? = nil, maxInteractionBacklogMs: Int64 = 10_000, telephoneBand: Bool = true) {
             self.workers = max(1, workers)
             self.maxQueuedMs = maxQueuedMs ?? Int64(max(1, workers)) * 10_000
             self.maxInteractionBacklogMs = maxInteractionBacklogMs
+            self.telephoneBand = telephoneBand
         }
     }
 

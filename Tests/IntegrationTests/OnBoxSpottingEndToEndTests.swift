@@ -41,13 +41,15 @@ struct OnBoxSpottingEndToEndTests {
         var found = 0
         var hits = 0
         var matching = 0
-        var strangers: [String] = []
         var falseAlarms: [String] = []
+        /// Per phrase and side: found of said.
+        var byPhrase: [String: (found: Int, said: Int)] = [:]
         var recall: Double { said == 0 ? 0 : Double(found) / Double(said) }
         var precision: Double { hits == 0 ? 1 : Double(matching) / Double(hits) }
         var description: String {
             "\(calls) calls: \(found) of \(said) phrases found (\(Int(recall * 100)) %); \(matching) of \(hits) hits "
-                + "match a phrase said (\(Int(precision * 100)) %)"
+                + "match a phrase said (\(Int(precision * 100)) %); "
+                + byPhrase.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.found)/\($0.value.said)" }.joined(separator: ", ")
         }
     }
 
@@ -65,7 +67,13 @@ struct OnBoxSpottingEndToEndTests {
                 hit.label == label[p.keyword ?? ""] && hit.channel == p.channel
                     && (!checkOffsets || (p.offsetMs - 1000...p.offsetMs + p.durationMs + 1000).contains(hit.offsetMs))
             }
-            s.found += said.filter { p in callHits.contains { matches($0, p) } }.count
+            for p in said {
+                let found = callHits.contains { matches($0, p) }
+                if found { s.found += 1 }
+                let key = "\(p.keyword!)/\(p.channel.rawValue)"
+                s.byPhrase[key, default: (0, 0)].said += 1
+                if found { s.byPhrase[key, default: (0, 0)].found += 1 }
+            }
             for hit in callHits {
                 s.hits += 1
                 if said.contains(where: { matches(hit, $0) }) {
@@ -83,7 +91,7 @@ struct OnBoxSpottingEndToEndTests {
         let recorder = Recorder()
         var options = OrgConnector.Options()
         options.transcripts = recorder
-        try await DemoFixture.run(agents: 3, speed: 20, audio: true, seedOrgs: ["apac"], configure: {
+        try await DemoFixture.run(agents: 4, speed: 20, audio: true, seedOrgs: ["apac"], configure: {
             $0.audioHookShare = 1.0
             $0.spokenPhrases = true
         }, connectorOptions: options, configureBridge: { config in
@@ -101,9 +109,11 @@ struct OnBoxSpottingEndToEndTests {
                 run.simulator.speechTruth(org: org).filter { $0.state == "closed" }
                     .reduce(0) { $0 + ($1.spoken ?? []).filter { $0.keyword != nil }.count }
             }
-            #expect(await eventually("24 phrases said in ended calls of us and apac, and calls of emea", seconds: 240) {
-                enough("us") >= 12 && enough("apac") >= 12 && enough("emea") >= 1
+            let t0 = ContinuousClock.now
+            #expect(await eventually("20 phrases said in ended calls of us and apac, and calls of emea", seconds: 240) {
+                enough("us") >= 10 && enough("apac") >= 10 && enough("emea") >= 1
             })
+            print("phrases said in ended calls after \(ContinuousClock.now - t0)")
             let ended = ["us", "apac"].flatMap { org in
                 run.simulator.speechTruth(org: org).filter { $0.state == "closed" }.map { (org, $0) }
             }
@@ -136,6 +146,7 @@ struct OnBoxSpottingEndToEndTests {
             let (us, apac) = last.withLock { $0 }
             print("on-box spotting, AudioHook (us): \(us)")
             print("on-box spotting, seed Audio Connector (apac): \(apac)")
+            print("false alarms:\n" + (us.falseAlarms + apac.falseAlarms).joined(separator: "\n"))
             #expect(reached, "us: \(us); apac: \(apac)")
             // Hits belong to conversations the simulator streamed, and mostly to phrases said there.
             let streamed = Set(["us", "apac"].flatMap { run.simulator.speechTruth(org: $0).map(\.conversationId) })

@@ -7,10 +7,10 @@ import SwitchboardCore
 /// (the AudioHook μ-law frames) and 16 kHz (the seed Audio Connector's default rate; other rates are resampled
 /// from it), silence trimmed, levelled to about −20 dBFS.
 ///
-/// **The schedule's truth stays true.** A sentence fills one talk spurt exactly (its length rounded up to 20 ms),
-/// and every 20 ms window of it stays above the analysis's −40 dBFS threshold: where a window of the speech (at any
-/// 1 ms step) falls below −37 dBFS (the gaps between words, soft consonants), low noise at about −33 dBFS is added,
-/// so the voice activity the bridge measures is the spurt, as with the tone mix.
+/// **The schedule's truth stays true.** A sentence fills one talk spurt exactly: it is cut to where its 20 ms
+/// windows are loud (at or above −37 dBFS, against the analysis's −40 dBFS) and its length rounded to 20 ms, and a
+/// quiet stretch inside it longer than 150 ms (the analysis's 200 ms hangover bridges shorter ones) gets low noise
+/// at about −33 dBFS, so the voice activity the bridge measures is the spurt, as with the tone mix (``Shape``).
 public final class SimPhraseBook: Sendable {
     public struct Clip: Sendable {
         public let sentence: SimSpokenCorpus.Sentence
@@ -41,12 +41,11 @@ public final class SimPhraseBook: Sendable {
         fillerClips = filler
     }
 
-    /// What fills the next spurt of `channel` (a clip index, or nil for the tone mix), drawn from `rng`.
+    /// The sentence the next spurt of `channel` says (a clip index; nil, the tone mix, only for a side without
+    /// sentences), drawn from `rng`.
     func pick(for channel: SpeechChannel, rng: inout SimRandom) -> Int? {
-        let u = rng.unit()
-        let k = SimSpokenCorpus.keywordShare[channel] ?? 0, f = SimSpokenCorpus.fillerShare[channel] ?? 0
-        let list: [Int]
-        if u < k { list = keywordClips[channel] ?? [] } else if u < k + f { list = fillerClips[channel] ?? [] } else { return nil }
+        let keyword = rng.chance(SimSpokenCorpus.keywordShare[channel] ?? 0)
+        let list = (keyword ? keywordClips[channel] : fillerClips[channel]) ?? []
         guard !list.isEmpty else { return nil }
         return list[rng.int(0...(list.count - 1))]
     }
@@ -91,9 +90,11 @@ public final class SimPhraseBook: Sendable {
     static let renderRates = [8000, 16000]
     /// The level speech is scaled to (RMS of its samples above the trim level), ≈ −20.8 dBFS.
     static let speechRMS = 3000.0
-    /// Windows below this RMS (−37 dBFS) get floor noise; the noise's RMS (≈ −33.4 dBFS).
+    /// A 20 ms window at or above this RMS (−37 dBFS) is loud; the noise that fills a long quiet stretch inside a
+    /// sentence (RMS ≈ −33.4 dBFS) and the longest quiet stretch left as it is.
     static let quietRMS = 463.0
     static let floorAmplitude = 1212.0  // uniform ±a: RMS a/√3 ≈ 700
+    static let longestQuietMs: Int64 = 150
 
     static func clip(_ sentence: SimSpokenCorpus.Sentence, index: Int, tools: (espeak: String, sox: String)) throws -> Clip {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-sim-speech-\(UUID().uuidString)")
@@ -114,62 +115,73 @@ public final class SimPhraseBook: Sendable {
                 (0..<(data.count / 2)).map { Int16(littleEndian: buffer.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)) }
             }
         }
-        // Trim on the 8 kHz version, in whole ms, the same span at every rate.
+        // One gain for every rate, from the 8 kHz speech's level (its samples above a small level).
         let narrow = raw[8000]!
-        guard let first = narrow.firstIndex(where: { abs(Int($0)) > 300 }),
-              let last = narrow.lastIndex(where: { abs(Int($0)) > 300 }) else {
-            throw SimSpokenPhrasesError.render(sentence.text, "espeak-ng produced silence")
-        }
-        let fromMs = Int64(first / 8), toMs = Int64(last / 8 + 1)
-        let durationMs = (toMs - fromMs + 19) / 20 * 20
-        // One gain for every rate, from the 8 kHz speech's level.
-        let loud = narrow[first...last].filter { abs(Int($0)) > 300 }
-        let rms = (loud.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, loud.count))).squareRoot()
-        let gain = rms > 0 ? speechRMS / rms : 1
+        let loud = narrow.filter { abs(Int($0)) > 300 }
+        guard !loud.isEmpty else { throw SimSpokenPhrasesError.render(sentence.text, "espeak-ng produced silence") }
+        let rms = (loud.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(loud.count)).squareRoot()
+        let gain = speechRMS / rms
+        let shape = try Shape(narrow.map { clamp(Double($0) * gain) }, sentence: sentence)
         var noise = SimRandom(seed: 0x5EEC_0000 &+ UInt64(index))
         var pcm: [Int: [Int16]] = [:]
         for rate in SimSpeechSynth.pcmRates {
             let source = raw[rate] ?? resample(raw[16000]!, from: 16000, to: rate)
-            let lo = Int(fromMs) * rate / 1000, count = Int(durationMs) * rate / 1000
+            let lo = Int(shape.fromMs) * rate / 1000, count = Int(shape.durationMs) * rate / 1000
+            let speechEnd = Int(shape.toMs - shape.fromMs) * rate / 1000
             var samples = [Int16](repeating: 0, count: count)
-            for i in 0..<count where lo + i < source.count && Int64(i) * 1000 / Int64(rate) < toMs - fromMs {
+            for i in 0..<min(count, speechEnd) where lo + i < source.count {
                 samples[i] = clamp(Double(source[lo + i]) * gain)
             }
-            pcm[rate] = floored(samples, rate: rate, noise: &noise)
+            for gap in shape.fills {
+                for i in (Int(gap.lowerBound) * rate / 1000)..<min(count, Int(gap.upperBound) * rate / 1000) {
+                    samples[i] = clamp(Double(samples[i]) + (noise.unit() * 2 - 1) * floorAmplitude)
+                }
+            }
+            pcm[rate] = samples
         }
-        return Clip(sentence: sentence, durationMs: durationMs, ulaw: pcm[8000]!.map(SimSpeechSynth.encode), pcm: pcm)
+        return Clip(sentence: sentence, durationMs: shape.durationMs, ulaw: pcm[8000]!.map(SimSpeechSynth.encode),
+                    pcm: pcm)
     }
 
-    /// `samples` with low noise added wherever a 20 ms window (at every 1 ms step) is below ``quietRMS``, so every
-    /// window of the clip — at any alignment the bridge's analysis may cut — stays well above its −40 dBFS.
-    static func floored(_ samples: [Int16], rate: Int, noise: inout SimRandom) -> [Int16] {
-        let window = rate / 50, hop = max(1, rate / 1000)
-        guard samples.count >= window else { return samples }
-        var prefix = [Double](repeating: 0, count: samples.count + 1)
-        for (i, v) in samples.enumerated() { prefix[i + 1] = prefix[i] + Double(v) * Double(v) }
-        // +1 where a quiet window starts, −1 where it ends: a running count marks the samples to fill.
-        var marks = [Int](repeating: 0, count: samples.count + 1)
-        let threshold = quietRMS * quietRMS * Double(window)
-        var start = 0
-        while start + window <= samples.count {
-            if prefix[start + window] - prefix[start] < threshold {
-                marks[start] += 1
-                marks[start + window] -= 1
+    /// Where a rendered sentence is loud enough for the bridge's analysis (20 ms windows, −40 dBFS, 200 ms
+    /// hangover), from its 8 kHz samples: it is cut from the first to the last 20 ms window (at 1 ms steps) at or
+    /// above ``quietRMS`` — a soft onset or tail below it would not be heard as talk — and its length rounded to
+    /// 20 ms; a quiet stretch inside longer than ``longestQuietMs`` (the hangover's reach, with a margin) gets low
+    /// noise, so the whole spurt is talk. espeak-ng leaves only short gaps between words, so this rarely adds any.
+    struct Shape {
+        var fromMs: Int64
+        var toMs: Int64
+        var durationMs: Int64
+        /// ms ranges relative to `fromMs`.
+        var fills: [Range<Int64>] = []
+
+        init(_ samples: [Int16], sentence: SimSpokenCorpus.Sentence) throws {
+            let window = 160, step = 8
+            var prefix = [Double](repeating: 0, count: samples.count + 1)
+            for (i, v) in samples.enumerated() { prefix[i + 1] = prefix[i] + Double(v) * Double(v) }
+            let threshold = quietRMS * quietRMS * Double(window)
+            // Loud windows by start (ms).
+            var loud: [Int64] = []
+            var start = 0
+            while start + window <= samples.count {
+                if prefix[start + window] - prefix[start] >= threshold { loud.append(Int64(start / step)) }
+                start += step
             }
-            start += hop
+            guard let first = loud.first, let last = loud.last else {
+                throw SimSpokenPhrasesError.render(sentence.text, "espeak-ng produced no audible speech")
+            }
+            fromMs = first
+            toMs = last + 20
+            durationMs = max(20, (toMs - fromMs + 10) / 20 * 20)
+            // Quiet stretches: ms not covered by a loud window.
+            var coveredTo = first
+            for m in loud {
+                if m > coveredTo, m - coveredTo > SimPhraseBook.longestQuietMs {
+                    fills.append((coveredTo - first)..<(m - first))
+                }
+                coveredTo = max(coveredTo, m + 20)
+            }
         }
-        // The tail shorter than a window is judged with the last whole one.
-        if start < samples.count, prefix[samples.count] - prefix[samples.count - window] < threshold {
-            marks[samples.count - window] += 1
-            marks[samples.count] -= 1
-        }
-        var out = samples
-        var open = 0
-        for i in out.indices {
-            open += marks[i]
-            if open > 0 { out[i] = clamp(Double(out[i]) + (noise.unit() * 2 - 1) * floorAmplitude) }
-        }
-        return out
     }
 
     /// Linear interpolation (the speech is band-limited to 3.4 kHz, far below every rate's Nyquist).
