@@ -166,9 +166,10 @@ struct OnBoxSpottingEndToEndTests {
         }
     }
 
-    /// What the test asks for: the spotter's measured recall on multi-word phrases is about 62 % over six voices
-    /// (docs/speech-text.md, "Measured"); the simulator's two voices do better. Calls refused or shed by the pool
-    /// under load (this shared machine) count as misses.
-    static let minimumRecall = 0.4
-    static let minimumPrecision = 0.75
+    /// What the test asks for. The spotter's measured recall on multi-word phrases is about 62 % over six espeak-ng
+    /// voices, precision 79 % (docs/speech-text.md, "Measured"); the simulator's two voices do better (this test saw
+    /// 92–100 % recall and 84–90 % precision). The bounds leave room for the few phrases a run has (10–15 per path),
+    /// and for calls the pool refuses or sheds on a loaded machine (they count as misses).
+    static let minimumRecall = 0.6
+    static let minimumPrecision = 0.7
 }
