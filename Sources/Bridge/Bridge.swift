@@ -103,12 +103,7 @@ public final class Bridge: Service, Sendable {
         // AudioHook sessions report to the speech views, which join them to the connectors' conversations
         // (through SpeechTap below) and publish the speech:<org> / speech:global topics.
         let speech = SpeechViewEngine(configuration: config, clock: clock, sink: hub)
-        // Genesys real-time transcription and on-box keyword hits (docs/speech-text.md): counted here; the
-        // speech-text views attach to it.
         let transcripts = TranscriptFanout(registry: metrics.registry)
-        var connectorOptions = self.connectorOptions
-        if let given = connectorOptions.transcripts { transcripts.attach(given) }
-        connectorOptions.transcripts = transcripts
         // On-box keyword spotting of the orgs with speechText.onBox: both audio paths offer it their decoded audio.
         let spotting = OnBoxSpotting(sink: transcripts, clock: clock,
                                      metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
@@ -123,9 +118,14 @@ public final class Bridge: Service, Sendable {
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path, audio: audio, speech: speech,
                                       seedAudio: seedAudio, spotting: spotting)
+        var connectorOptions = self.connectorOptions
         connectorOptions.onOrganization = { org, organizationId in audio.learned(organizationId: organizationId, for: org) }
         connectorOptions.seedAudio = { context in await seedAudio.run(context) }
         var sink: any BridgeEventSink = SpeechTap(views: views, speech: speech)
+        // Genesys real-time transcription and on-box keyword hits (docs/speech-text.md): counted here; the
+        // speech-text views attach to it.
+        if let given = connectorOptions.transcripts { transcripts.attach(given) }
+        connectorOptions.transcripts = transcripts
         if let history {
             connectorOptions.warmStart = { history.takeWarmStart($0) }
             connectorOptions.utilizationSeed = { history.takeUtilizationSeed($0) }
