@@ -78,6 +78,8 @@ public final class GenesysSimulator: Service, Sendable {
 
     /// Serves until graceful shutdown (or cancellation).
     public func run() async throws {
+        // Waiters on the listener hear of a start that failed (-1), whatever failed.
+        defer { stoppedListening() }
         if options.spokenPhrases {
             // Rendered before listening, so every call's audio can say them; a machine without espeak-ng or sox
             // refuses the option here, naming the packages.
@@ -88,7 +90,6 @@ public final class GenesysSimulator: Service, Sendable {
                 "sentences": "\(book.clips.count)", "took": "\((ContinuousClock.now - started).shortText)"])
         }
         let app = buildApplication()
-        defer { stoppedListening() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
