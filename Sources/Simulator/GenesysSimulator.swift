@@ -35,6 +35,8 @@ public final class GenesysSimulator: Service, Sendable {
     let audioHook: SimAudioHookClient
     /// The seed Audio Connector server (discovery, its WebSocket, Opus audio of every live call).
     let seedAudio: SimSeedAudioServer
+    /// The spoken sentences (`spokenPhrases`), rendered at the start of ``run()``.
+    let phrases: SimPhraseBookSlot
     private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     /// Builds every org's directory and starts its simulated day at the clock's now (replaying a
@@ -62,8 +64,11 @@ public final class GenesysSimulator: Service, Sendable {
         faultRNG = Mutex(SimRandom(seed: options.seed ^ 0xFA17_FA17))
         lastTick = Atomic(t0)
         let organizationIDs = Dictionary(uniqueKeysWithValues: orgs.map { rt in (rt.id, rt.with { $0.model.organizationID }) })
-        audioHook = SimAudioHookClient(options: options, organizationIDs: organizationIDs, logger: logger)
-        seedAudio = SimSeedAudioServer(options: options)
+        let phrases = SimPhraseBookSlot()
+        self.phrases = phrases
+        audioHook = SimAudioHookClient(options: options, organizationIDs: organizationIDs, logger: logger,
+                                       phrases: phrases)
+        seedAudio = SimSeedAudioServer(options: options, phrases: phrases)
         // The seed Audio Connector follows every call: a client may connect and subscribe at any time.
         if options.seedAudioEnabled { for rt in orgs { rt.with { $0.model.recordsAudio = true } } }
     }
@@ -73,8 +78,18 @@ public final class GenesysSimulator: Service, Sendable {
 
     /// Serves until graceful shutdown (or cancellation).
     public func run() async throws {
-        let app = buildApplication()
+        // Waiters on the listener hear of a start that failed (-1), whatever failed.
         defer { stoppedListening() }
+        if options.spokenPhrases {
+            // Rendered before listening, so every call's audio can say them; a machine without espeak-ng or sox
+            // refuses the option here, naming the packages.
+            let started = ContinuousClock.now
+            let book = try SimPhraseBook.render()
+            phrases.set(book)
+            logger.notice("spoken phrases rendered", metadata: [
+                "sentences": "\(book.clips.count)", "took": "\((ContinuousClock.now - started).shortText)"])
+        }
+        let app = buildApplication()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {

@@ -111,6 +111,12 @@ public struct SimulatorOptions: Sendable {
     /// Outgoing messages buffered per seed Audio Connector connection; one that falls this far behind is closed.
     public var seedAudioOutboxMessages: Int = 16384
 
+    /// Whether the calls' audio (AudioHook and the seed Audio Connector) speaks real sentences inside some talk
+    /// spurts — keyword phrases and fillers (``SimSpokenCorpus``), rendered by espeak-ng and sox when the simulator
+    /// starts — listed per call in the truth (`speech[].spoken`). Off by default; without espeak-ng or sox
+    /// ``GenesysSimulator/run()`` fails with `sim.spoken-phrases-unavailable`.
+    public var spokenPhrases: Bool = false
+
     public init() {}
 
     /// The org ids for `count` orgs: `us`, `emea`, `apac`, `org4`, `org5`, …
