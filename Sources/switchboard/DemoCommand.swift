@@ -112,7 +112,7 @@ struct DemoCommand: AsyncParsableCommand {
                 printLine("simulator on http://\(simAddress.host):\(port)")
                 return DemoConfiguration.make(simulatorBase: "http://\(simAddress.host):\(port)", options: fixed,
                                               listen: bridgeAddress, notice: notice, store: storeConfig, audio: audio,
-                                              seedOrgs: seedOrgs)
+                                              seedOrgs: seedOrgs, speechText: DemoConfiguration.speechText(orgs: orgIDs))
             }),
             clock: clock
         ) { host, port in
