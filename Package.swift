@@ -108,6 +108,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What is said on calls: keyword hits and sentiment joined to agents and queues (docs/speech-text.md).
+        .target(
+            name: "SpeechTextViews",
+            dependencies: [
+                "SwitchboardCore", "SwitchboardConfig", "SpeechText", "SpeechViews",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // zlib, for the store's document compression (the Makefile installs zlib1g-dev).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // libopus, for the seed Audio Connector's Opus frames (the Makefile installs libopus-dev).
@@ -219,7 +228,7 @@ let package = Package(
             name: "Bridge",
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Connector", "Normalizer", "Views", "Hub", "Simulator",
-                "Store", "Audio", "SpeechViews", "AudioConnector",
+                "Store", "Audio", "SpeechViews", "SpeechText", "SpeechTextViews", "AudioConnector",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -279,6 +288,9 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "SpeechTextTests", dependencies: ["SpeechText", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "SpeechViewsTests", dependencies: ["SpeechViews", "SwitchboardCore", "SwitchboardConfig"],
+                    swiftSettings: strict),
+        .testTarget(name: "SpeechTextViewsTests",
+                    dependencies: ["SpeechTextViews", "SpeechText", "SwitchboardCore", "SwitchboardConfig"],
                     swiftSettings: strict),
         .testTarget(name: "NormalizerTests", dependencies: ["Normalizer", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "ViewsTests", dependencies: ["Views", "SwitchboardCore", "SwitchboardConfig"], swiftSettings: strict),

@@ -7,6 +7,8 @@ import Hub
 import Logging
 import Prometheus
 import ServiceLifecycle
+import SpeechText
+import SpeechTextViews
 import SpeechViews
 import Store
 import SwitchboardConfig
@@ -104,15 +106,25 @@ public final class Bridge: Service, Sendable {
         // `protocol: seed` orgs' Audio Connector clients run inside their connectors and report to the same views.
         let seedAudio = SeedAudioRegistry(sink: speech, clock: clock,
                                           metricsFactory: PrometheusMetricsFactory(registry: metrics.registry))
+        // What is said on calls (docs/speech-text.md): transcription and on-box detections from the fan-out
+        // below, joined to the connectors' conversations, on the speechtext:<org> / speechtext:global topics.
+        let speechText: SpeechTextViewEngine
+        do {
+            speechText = SpeechTextViewEngine(configuration: config, analyzer: try SentimentAnalyzer.bundled(),
+                                              clock: clock, sink: hub)
+        } catch {
+            throw BridgeError(code: error.code, message: error.message)
+        }
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path, audio: audio, speech: speech,
-                                      seedAudio: seedAudio)
+                                      seedAudio: seedAudio, speechText: speechText)
         var connectorOptions = self.connectorOptions
         connectorOptions.onOrganization = { org, organizationId in audio.learned(organizationId: organizationId, for: org) }
         connectorOptions.seedAudio = { context in await seedAudio.run(context) }
-        var sink: any BridgeEventSink = SpeechTap(views: views, speech: speech)
-        // Genesys real-time transcription (docs/speech-text.md): counted here; the speech-text views attach to it.
+        var sink: any BridgeEventSink = SpeechTap(views: views, speech: speech, also: [speechText])
+        // Genesys real-time transcription (docs/speech-text.md): counted here, then to the speech-text views.
         let transcripts = TranscriptFanout(registry: metrics.registry)
+        transcripts.attach(speechText)
         if let given = connectorOptions.transcripts { transcripts.attach(given) }
         connectorOptions.transcripts = transcripts
         if let history {
@@ -130,7 +142,7 @@ public final class Bridge: Service, Sendable {
                 onAlert: { alert in hub.publish(alert: alert) }))
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
                                 store: history?.store, audio: audio, speech: speech, transcripts: transcripts,
-                                seedAudio: seedAudio)
+                                seedAudio: seedAudio, speechText: speechText)
         readyParts.set(parts)
 
         let host = config.server.listen.host
@@ -160,6 +172,7 @@ public final class Bridge: Service, Sendable {
             services: writer + [
                 .init(service: hub),
                 .init(service: speech),
+                .init(service: speechText),
                 .init(service: refresher),
                 .init(service: supervisor),
                 .init(service: listener),
@@ -237,6 +250,8 @@ public struct BridgeParts: Sendable {
     public let transcripts: TranscriptFanout
     /// The `protocol: seed` orgs' Audio Connector clients.
     public let seedAudio: SeedAudioRegistry
+    /// The speech-text views (`speechtext:<org>`, `speechtext:global`).
+    public let speechText: SpeechTextViewEngine
 }
 
 /// Errors from composing the bridge.

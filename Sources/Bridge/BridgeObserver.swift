@@ -7,6 +7,7 @@ import Hub
 import Logging
 import Normalizer
 import SpeechViews
+import SpeechTextViews
 import Synchronization
 import SwitchboardConfig
 import SwitchboardCore
@@ -38,11 +39,15 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     let speech: SpeechViewEngine?
     /// The seed Audio Connector clients: new filters applied live, state for `/readyz`.
     let seedAudio: SeedAudioRegistry?
+    /// The speech-text views follow the orgs' `speechText:` sections (keywords, hot-call rules) live.
+    let speechText: SpeechTextViewEngine?
 
     init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger,
          history: BridgeHistory? = nil, configPath: String? = nil, audio: AudioHookServer? = nil,
-         speech: SpeechViewEngine? = nil, seedAudio: SeedAudioRegistry? = nil) {
+         speech: SpeechViewEngine? = nil, seedAudio: SeedAudioRegistry? = nil,
+         speechText: SpeechTextViewEngine? = nil) {
         self.seedAudio = seedAudio
+        self.speechText = speechText
         self.audio = audio
         self.speech = speech
         self.history = history
@@ -74,6 +79,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         }
         await views.setOrgs(config.orgs.map(ViewOrg.init(config:)))
         await speech?.apply(config)
+        await speechText?.apply(config)
         if diff.occupancyChanged { await views.updateOccupancyConfig(config.occupancy) }
         if diff.thresholdsChanged { await views.updateThresholds(config.thresholds) }
         hub.setOrgs(config.orgs.map(\.id))

@@ -1,34 +1,39 @@
 import SwitchboardCore
 
-/// Which agent and queue each conversation is with now, from the connectors' `agentInteraction` events:
+/// Which agent and queue each conversation is with now (shared by the speech and speech-text views), from the connectors' `agentInteraction` events:
 /// the join key between AudioHook sessions (which know only the platform conversation id) and the live
 /// views. Bounded: a conversation whose agents have all left is forgotten after `endedTTL`, any other
 /// after `idleTTL` without news, and beyond `capacity` entries the least recently seen go first.
-struct ConversationDirectory {
-    struct Key: Hashable, Sendable {
-        let org: OrgID
+public struct ConversationDirectory: Sendable {
+    public struct Key: Hashable, Sendable {
+        public let org: OrgID
         /// The platform conversation id (not namespaced).
-        let id: String
+        public let id: String
+
+        public init(org: OrgID, id: String) {
+            self.org = org
+            self.id = id
+        }
     }
 
     /// One agent's part in a conversation.
-    struct Part: Equatable {
-        var agent: EntityID
-        var queue: EntityID?
-        var connectedAt: EpochMillis?
-        var disconnectedAt: EpochMillis?
-        var observedAt: EpochMillis
+    public struct Part: Equatable, Sendable {
+        public var agent: EntityID
+        public var queue: EntityID?
+        public var connectedAt: EpochMillis?
+        public var disconnectedAt: EpochMillis?
+        public var observedAt: EpochMillis
     }
 
-    struct Entry {
-        var parts: [Part] = []
+    public struct Entry: Sendable {
+        public var parts: [Part] = []
         /// Business time of the last event folded in (the directory's clock, for expiry).
-        var lastSeen: EpochMillis = 0
+        public var lastSeen: EpochMillis = 0
 
         /// The agent and queue the conversation is with now: of the agents that connected, the one that
         /// connected last among those still on it, else the one that connected last. Nil before any agent
         /// connected (alerting only).
-        var current: (agent: EntityID, queue: EntityID?)? {
+        public var current: (agent: EntityID, queue: EntityID?)? {
             var best: Part?
             for p in parts where p.connectedAt != nil {
                 guard let b = best else { best = p; continue }
@@ -39,32 +44,32 @@ struct ConversationDirectory {
             return best.map { ($0.agent, $0.queue) }
         }
 
-        var allEnded: Bool { !parts.isEmpty && parts.allSatisfy { $0.disconnectedAt != nil } }
+        public var allEnded: Bool { !parts.isEmpty && parts.allSatisfy { $0.disconnectedAt != nil } }
     }
 
     /// Media that never stream audio: their interactions are not kept.
-    static let silentMedia: Set<String> = ["chat", "email", "message", "socialExpression", "video"]
+    public static let silentMedia: Set<String> = ["chat", "email", "message", "socialExpression", "video"]
     /// Parts kept per conversation (the most recently observed).
-    static let maxParts = 8
+    public static let maxParts = 8
 
-    private(set) var entries: [Key: Entry] = [:]
-    var capacity: Int
-    var idleTTL: EpochMillis
-    var endedTTL: EpochMillis
+    public private(set) var entries: [Key: Entry] = [:]
+    public var capacity: Int
+    public var idleTTL: EpochMillis
+    public var endedTTL: EpochMillis
 
-    init(capacity: Int, idleTTL: EpochMillis, endedTTL: EpochMillis) {
+    public init(capacity: Int, idleTTL: EpochMillis, endedTTL: EpochMillis) {
         self.capacity = capacity
         self.idleTTL = idleTTL
         self.endedTTL = endedTTL
     }
 
-    var count: Int { entries.count }
+    public var count: Int { entries.count }
 
-    subscript(key: Key) -> Entry? { entries[key] }
+    public subscript(key: Key) -> Entry? { entries[key] }
 
     /// Folds one interaction in; returns whether the conversation's current agent or queue changed.
     @discardableResult
-    mutating func fold(_ x: AgentInteraction, org: OrgID, now: EpochMillis) -> Bool {
+    public mutating func fold(_ x: AgentInteraction, org: OrgID, now: EpochMillis) -> Bool {
         if let m = x.mediaType, Self.silentMedia.contains(m) { return false }
         let key = Key(org: org, id: x.conversationID)
         var entry = entries[key] ?? Entry()
@@ -91,7 +96,7 @@ struct ConversationDirectory {
     }
 
     /// Forgets expired conversations (and the least recently seen beyond `capacity`), except `keep`'s.
-    mutating func expire(now: EpochMillis, keep: (Key) -> Bool) {
+    public mutating func expire(now: EpochMillis, keep: (Key) -> Bool) {
         entries = entries.filter { key, e in
             keep(key) || now - e.lastSeen < (e.allEnded ? endedTTL : idleTTL)
         }
@@ -102,7 +107,7 @@ struct ConversationDirectory {
         }
     }
 
-    mutating func removeOrg(_ org: OrgID) {
+    public mutating func removeOrg(_ org: OrgID) {
         entries = entries.filter { $0.key.org != org }
     }
 }

@@ -18,7 +18,7 @@ import SwitchboardCore
 /// let sink = SpeechTap(views: views, speech: speech)   // the connectors' sink
 /// // audio sessions report to `speech` (SpeechEventSink); services += [speech]
 /// ```
-public actor SpeechViewEngine: SpeechEventSink, Service {
+public actor SpeechViewEngine: SpeechEventSink, BridgeEventObserver, Service {
     /// What the inputs stage for the next flush, in arrival order.
     enum Staged: Sendable {
         case speech(SpeechEvent)

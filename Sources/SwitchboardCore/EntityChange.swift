@@ -55,12 +55,46 @@ public enum ChangeScope: Sendable, Hashable {
     case org(OrgID)
     /// Only the org's topic (e.g. that org's totals, which are `occupancy` there).
     case orgOnly(OrgID)
-    /// The org's speech topic `speech:<id>` and `speech:global` (calls, speech rollups per agent, queue, org).
-    case speech(OrgID)
-    /// Only `speech:<id>` (that org's speech `totals`).
-    case speechOrgOnly(OrgID)
-    /// Only `speech:global` (the global speech `totals`).
-    case speechGlobal
+    /// The org's topic of a family, `<family>:<id>`, and the family's `<family>:global` (e.g. calls, speech
+    /// rollups per agent, queue, org).
+    case family(TopicFamily, OrgID)
+    /// Only `<family>:<id>` (e.g. that org's speech `totals`).
+    case familyOrgOnly(TopicFamily, OrgID)
+    /// Only `<family>:global` (e.g. the global speech `totals`).
+    case familyGlobal(TopicFamily)
+
+    /// `speech:<id>` and `speech:global`.
+    public static func speech(_ org: OrgID) -> ChangeScope { .family(.speech, org) }
+    /// Only `speech:<id>`.
+    public static func speechOrgOnly(_ org: OrgID) -> ChangeScope { .familyOrgOnly(.speech, org) }
+    /// Only `speech:global`.
+    public static var speechGlobal: ChangeScope { .familyGlobal(.speech) }
+}
+
+/// A family of topics beside the live views' `global` and `org:<id>`: `<name>:global` (every org) and
+/// `<name>:<id>` (one org), read with the same scopes as `global` and `org:<id>` (docs/protocol.md §2). Each
+/// family's topics hold their own entities (a speech topic's `agents` are not the live views' `agents`).
+public struct TopicFamily: Hashable, Sendable, CustomStringConvertible {
+    /// The wire prefix (`speech` in `speech:us`).
+    public let name: String
+    /// The collections of its snapshots, in order (`data` always has them, possibly empty).
+    public let kinds: [EntityKind]
+
+    public init(name: String, kinds: [EntityKind]) {
+        self.name = name
+        self.kinds = kinds
+    }
+
+    public static func == (a: TopicFamily, b: TopicFamily) -> Bool { a.name == b.name }
+    public func hash(into h: inout Hasher) { h.combine(name) }
+    public var description: String { name }
+
+    /// `speech:*`: how people talk on monitored calls (docs/speech.md).
+    public static let speech = TopicFamily(name: "speech", kinds: [.calls, .agents, .queues, .orgs, .totals])
+    /// `speechtext:*`: what they say — keyword hits and sentiment (docs/speech-text.md).
+    public static let speechText = TopicFamily(name: "speechtext", kinds: [.calls, .agents, .queues, .orgs, .totals])
+    /// Every family, in the order the hub lists them.
+    public static let all: [TopicFamily] = [.speech, .speechText]
 }
 
 /// A complete JSON value, encoded once.

@@ -166,5 +166,13 @@ struct SpeechTopicTests {
         #expect(!regional.canRead(topic: .speech("emea")))
         #expect(!regional.canRead(topic: .speechGlobal))
         #expect(HubPrincipal(name: "g", scopes: [.global], expiresAt: nil).canRead(topic: .speechGlobal))
+        // Every family parses and reads the same way (speechtext: what is said).
+        #expect(HubTopic(parsing: "speechtext:us") == .family(.speechText, "us"))
+        #expect(HubTopic(parsing: "speechtext:global") == .familyGlobal(.speechText))
+        #expect(HubTopic.family(.speechText, "us").description == "speechtext:us")
+        #expect(HubTopic(parsing: "speechtexts:us") == nil && HubTopic(parsing: "speechtext:") == nil)
+        #expect(regional.canRead(topic: .family(.speechText, "us")))
+        #expect(!regional.canRead(topic: .family(.speechText, "emea")) && !regional.canRead(topic: .familyGlobal(.speechText)))
+        #expect(HubTopic.namesHelp.contains("'speechtext:<id>'"))
     }
 }

@@ -56,6 +56,8 @@ import Testing
             for i in config.orgs.indices {
                 config.orgs[i].speechText = SpeechTextConfig(keywords: Self.keywords, transcription: true)
             }
+            // Ended calls stay on the speechtext topics for the whole test, to be compared with the truth.
+            config.speech.endedLinger = .seconds(3 * 3600)
         }) { run in
             #expect(await eventually("all orgs open", seconds: 60) { await DemoFixture.allOpen(run.bridgeBase) })
             // Faults in one org: duplicated messages, a malformed body, a final never sent.
@@ -144,6 +146,48 @@ import Testing
                 return endedInTruth.isSubset(of: got)
             })
             #expect(finals >= 50 && keywordFinals >= 3, "finals \(finals), with keywords \(keywordFinals)")
+
+            // The speech-text views (speechtext:<org>): each compared call's hits are exactly the truth's keywords,
+            // with their side and offset; a regional token reads its org's topic and no other.
+            // (The views publish every 100 ms and the hub every 250 ms: wait until the last ends are shown.)
+            let comparedNow = compared.withLock { $0 }
+            #expect(await eventually("the compared calls ended on the speechtext topics", seconds: 15) {
+                for org in ["us", "emea", "apac"] {
+                    guard let body = try? await DemoFixture.json("\(run.bridgeBase)/v1/views/speechtext:\(org)", token: "demo-global")
+                    else { return false }
+                    let calls = ((body["data"] as? [String: Any])?["calls"] as? [[String: Any]]) ?? []
+                    let live = Set(calls.filter { $0["state"] as? String != "ended" }.compactMap { $0["conversationId"] as? String })
+                    if comparedNow.values.contains(where: { $0.org == org && live.contains($0.truth.conversationId) }) { return false }
+                }
+                return true
+            })
+            var viewed = 0
+            for org in ["us", "emea", "apac"] {
+                let body = try await DemoFixture.json("\(run.bridgeBase)/v1/views/speechtext:\(org)", token: "demo-global")
+                let calls = ((body["data"] as? [String: Any])?["calls"] as? [[String: Any]]) ?? []
+                let byID = Dictionary(calls.map { ($0["conversationId"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+                for (key, entry) in compared.withLock({ $0 }) where entry.org == org {
+                    let call = byID[entry.truth.conversationId]
+                    let expected = entry.truth.finals.flatMap { f in
+                        f.keywords.map { "\($0) \(f.channel == "EXTERNAL" ? "customer" : f.channel == "INTERNAL" ? "agent" : "-") \(f.offsetMs)" }
+                    }.sorted()
+                    if expected.isEmpty && call == nil { continue }  // a call with no word at all (every final dropped)
+                    let hits = (call?["hits"] as? [[String: Any]] ?? []).map {
+                        "\($0["phrase"] as? String ?? "?") \($0["channel"] as? String ?? "-") \(($0["offsetMs"] as? NSNumber)?.int64Value ?? -1)"
+                    }.sorted()
+                    #expect(call != nil, "\(key): not on speechtext:\(org)")
+                    #expect(hits == expected, "\(key): speechtext hits \(hits), truth \(expected)")
+                    #expect((call?["hitCount"] as? NSNumber)?.intValue == expected.count, "\(key)")
+                    #expect(call?["state"] as? String == "ended", "\(key)")
+                    #expect(call?["transcript"] == nil, "\(key): transcript text pushed without pushTranscripts")
+                    viewed += 1
+                }
+            }
+            #expect(viewed >= 18, "\(viewed) calls compared on the speechtext topics")
+            let (mine, _) = try await DemoFixture.get("\(run.bridgeBase)/v1/views/speechtext:emea", token: "demo-emea")
+            let (other, _) = try await DemoFixture.get("\(run.bridgeBase)/v1/views/speechtext:us", token: "demo-emea")
+            let (global, _) = try await DemoFixture.get("\(run.bridgeBase)/v1/views/speechtext:global", token: "demo-emea")
+            #expect(mine == 200 && other == 403 && global == 403, "\(mine) \(other) \(global)")
             // No final reached the sink twice (the duplicates were sent).
             for (key, list) in finalsByConversation { #expect(Set(list.map(\.id)).count == list.count, "\(key)") }
             let faults = await run.simulator.truth(org: "us")?.transcripts.flatMap(\.faults) ?? []
@@ -158,7 +202,7 @@ import Testing
             // The malformed bodies were counted as malformed frames.
             #expect(text.contains(#"switchboard_upstream_events_total{org="us",topic="malformed"}"#))
             print("transcription e2e: \(compared.withLock { $0.count }) conversations, \(finals) finals, "
-                  + "\(keywordFinals) with keywords, \(dropped) dropped by fault")
+                  + "\(keywordFinals) with keywords, \(dropped) dropped by fault, \(viewed) compared on speechtext")
         }
     }
 

@@ -19,12 +19,12 @@ public struct HubPrincipal: Sendable, Equatable {
     }
 
     /// True when the scopes cover `topic`: `global` covers every topic; `org:<id>` covers `org:<id>` and
-    /// `speech:<id>` (never `speech:global`).
+    /// `<family>:<id>` (`speech:<id>`, `speechtext:<id>`; never `<family>:global`).
     public func canRead(topic: HubTopic) -> Bool {
         if scopes.contains(.global) { return true }
         switch topic {
-        case .org(let id), .speech(let id): return scopes.contains(.org(id))
-        case .global, .speechGlobal: return false
+        case .org(let id), .family(_, let id): return scopes.contains(.org(id))
+        case .global, .familyGlobal: return false
         }
     }
 

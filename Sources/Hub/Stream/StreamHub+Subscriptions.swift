@@ -30,7 +30,7 @@ extension StreamHub {
         let (cached, source): (Result<ByteBuffer, TopicAccessError>?, (any LiveEntitySource)?) = state.withLock { s in
             guard let t = s.topics[topic] else { return (.failure(.unknownTopic), nil) }
             if let frame = t.freshSnapshot(now: .now, maxAge: s.configuration.flushInterval) { return (.success(frame), nil) }
-            guard s.liveSource != nil, !topic.isSpeech else {
+            guard s.liveSource != nil, !topic.isFamily else {
                 return (.success(s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic))), nil)
             }
             return (nil, s.liveSource)
@@ -51,7 +51,7 @@ extension StreamHub {
     /// time-driven figures are computed at the moment it is taken (``attachLiveSource(_:)``).
     func subscribe(_ conn: ClientConnection, topicName: String, since: ResumePoint?) async {
         guard let topic = HubTopic(parsing: topicName) else {
-            conn.push(.control(HubFrame.error("unknown-topic", "topics are 'global', 'org:<id>', 'speech:global' and 'speech:<id>'", topic: topicName)))
+            conn.push(.control(HubFrame.error("unknown-topic", HubTopic.namesHelp, topic: topicName)))
             return
         }
         guard conn.principal.canRead(topic: topic) else {
@@ -96,9 +96,9 @@ extension StreamHub {
             case .cachedOnly:
                 if let f = t.freshSnapshot(now: .now, maxAge: s.configuration.flushInterval) {
                     frame = f
-                } else if s.liveSource == nil || topic.isSpeech {
-                    // The speech views publish their figures on their own tick: a speech snapshot is the
-                    // state after the last delta.
+                } else if s.liveSource == nil || topic.isFamily {
+                    // The families' views (speech, speech text) publish their figures on their own tick: their
+                    // snapshot is the state after the last delta.
                     frame = s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic))
                 } else {
                     return false
@@ -133,7 +133,7 @@ extension StreamHub {
     /// Ends a subscription; answers `{"type":"unsubscribed","topic":…,"reason":"requested"}`.
     func unsubscribe(_ conn: ClientConnection, topicName: String) {
         guard let topic = HubTopic(parsing: topicName) else {
-            conn.push(.control(HubFrame.error("unknown-topic", "topics are 'global', 'org:<id>', 'speech:global' and 'speech:<id>'", topic: topicName)))
+            conn.push(.control(HubFrame.error("unknown-topic", HubTopic.namesHelp, topic: topicName)))
             return
         }
         state.withLock { s in
@@ -149,7 +149,7 @@ extension StreamHub {
         switch topic {
         case .global: s.alerts.keys.sorted().compactMap { s.alerts[$0] }
         case .org(let org): s.alerts[org].map { [$0] } ?? []
-        case .speech, .speechGlobal: []
+        case .family, .familyGlobal: []
         }
     }
 
@@ -160,7 +160,7 @@ extension StreamHub {
         switch topic {
         case .global: orgs = (s.declaredOrgs ?? []).sorted()
         case .org(let org): orgs = [org]
-        case .speech, .speechGlobal: return []
+        case .family, .familyGlobal: return []
         }
         return orgs.map { org in
             let status: OrgStatus =

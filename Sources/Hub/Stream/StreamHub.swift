@@ -65,7 +65,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                 closeGrace: Duration = .seconds(2)) async throws {
         var initial = State(topics: [:], configuration: configuration)
         initial.topics[.global] = TopicState(topic: .global, epoch: initial.epoch)
-        initial.topics[.speechGlobal] = TopicState(topic: .speechGlobal, epoch: initial.epoch)
+        for f in TopicFamily.all { initial.topics[.familyGlobal(f)] = TopicState(topic: .familyGlobal(f), epoch: initial.epoch) }
         self.state = Mutex(initial)
         self.authenticator = try await HubAuthenticator(auth)
         self.metrics = metrics
@@ -98,23 +98,24 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                     if Self.ensureTopic(&s, org) { s.topics[.org(org)]?.stage(change, now: now) }
                 case .orgOnly(let org):
                     if Self.ensureTopic(&s, org) { s.topics[.org(org)]?.stage(change, now: now) }
-                case .speech(let org):
-                    s.topics[.speechGlobal]?.stage(change, now: now)
-                    if Self.ensureTopic(&s, org) { s.topics[.speech(org)]?.stage(change, now: now) }
-                case .speechOrgOnly(let org):
-                    if Self.ensureTopic(&s, org) { s.topics[.speech(org)]?.stage(change, now: now) }
-                case .speechGlobal:
-                    s.topics[.speechGlobal]?.stage(change, now: now)
+                case .family(let f, let org):
+                    s.topics[.familyGlobal(f)]?.stage(change, now: now)
+                    if Self.ensureTopic(&s, org) { s.topics[.family(f, org)]?.stage(change, now: now) }
+                case .familyOrgOnly(let f, let org):
+                    if Self.ensureTopic(&s, org) { s.topics[.family(f, org)]?.stage(change, now: now) }
+                case .familyGlobal(let f):
+                    s.topics[.familyGlobal(f)]?.stage(change, now: now)
                 }
             }
         }
     }
 
-    /// Creates the org's topics (`org:<id>` and `speech:<id>`) on first sight; false when the org is not declared.
+    /// Creates the org's topics (`org:<id>` and `<family>:<id>` of every family) on first sight; false when the
+    /// org is not declared.
     private static func ensureTopic(_ s: inout State, _ org: OrgID) -> Bool {
-        if s.topics[.org(org)] == nil || s.topics[.speech(org)] == nil {
+        if s.topics[.org(org)] == nil {
             if let declared = s.declaredOrgs, !declared.contains(org) { return false }
-            for topic in [HubTopic.org(org), .speech(org)] where s.topics[topic] == nil {
+            for topic in orgTopics(org) where s.topics[topic] == nil {
                 s.topics[topic] = TopicState(topic: topic, epoch: s.epoch)
             }
         }
@@ -253,14 +254,19 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
 
     // MARK: Orgs and auth
 
-    /// Declares the org topics (`org:<id>`, `speech:<id>`; from the config). Topics of orgs no longer listed are dropped and
+    /// An org's topics: `org:<id>` and `<family>:<id>` of every family.
+    static func orgTopics(_ org: OrgID) -> [HubTopic] {
+        [.org(org)] + TopicFamily.all.map { .family($0, org) }
+    }
+
+    /// Declares the org topics (`org:<id>`, `<family>:<id>`; from the config). Topics of orgs no longer listed are dropped and
     /// their subscribers get `{"type":"unsubscribed","topic":…,"reason":"unknown-topic"}`.
     public func setOrgs(_ orgs: [OrgID]) {
         let declared = Set(orgs)
         state.withLock { s in
             s.declaredOrgs = declared
             for org in declared {
-                for topic in [HubTopic.org(org), .speech(org)] where s.topics[topic] == nil {
+                for topic in Self.orgTopics(org) where s.topics[topic] == nil {
                     s.topics[topic] = TopicState(topic: topic, epoch: s.epoch)
                 }
             }

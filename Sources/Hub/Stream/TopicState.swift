@@ -142,8 +142,9 @@ struct TopicState {
         switch (topic, scope) {
         case (.global, .global), (.global, .org): true
         case (.org(let mine), .org(let o)), (.org(let mine), .orgOnly(let o)): mine == o
-        case (.speechGlobal, .speechGlobal), (.speechGlobal, .speech): true
-        case (.speech(let mine), .speech(let o)), (.speech(let mine), .speechOrgOnly(let o)): mine == o
+        case (.familyGlobal(let f), .familyGlobal(let g)), (.familyGlobal(let f), .family(let g, _)): f == g
+        case (.family(let f, let mine), .family(let g, let o)), (.family(let f, let mine), .familyOrgOnly(let g, let o)):
+            f == g && mine == o
         default: false
         }
     }
@@ -158,7 +159,7 @@ struct TopicState {
                 if let json = change.json { entities[change.kind, default: [:]][change.id] = json }
             }
         }
-        var kinds: [EntityKind] = topic.isSpeech ? [.calls, .agents, .queues, .orgs, .totals] : [.orgs, .occupancy, .agents, .queues]
+        var kinds: [EntityKind] = topic.family?.kinds ?? [.orgs, .occupancy, .agents, .queues]
         kinds += entities.keys.filter { !kinds.contains($0) }.sorted()
         var size = 64
         for (_, dict) in entities { for (_, v) in dict { size += v.bytes.count + 1 } }
