@@ -247,8 +247,10 @@ function sttCallRow(v, c) {
   const line = Array.isArray(c.transcript) && c.transcript.length ? c.transcript[c.transcript.length - 1] : null;
   const title = `Hot since ${c.hot.since ? hms(c.hot.since) : '—'} (${reasons.join(', ')}); customer ${sttScore(s.now)} now, trend ${sttScore(s.trend)}, `
     + `${sttScore(s.overall)} over the call; ${sttCount(c.hitCount)} hit(s)` + (last ? '; last: ' + last : '') + (line ? '\n“' + line.text + '”' : '');
-  const html = `<span class="stt-reasons">${reasons.map(r => `<i class="stt-r${r === 'sentiment' ? ' sent' : ''}">${escapeAttr(r)}</i>`).join('')}</span>`
-    + `<span class="stt-sent ${sttScoreClass(s.now)}">${sttScore(s.now)} ${sttArrow(s.trend)}</span>`
+  // the hot labels as chips; the `sentiment` reason marks the score itself (boxed), which says it best
+  const labels = reasons.filter(r => r !== 'sentiment'), bySentiment = labels.length < reasons.length;
+  const html = `<span class="stt-reasons">${labels.map(r => `<i class="stt-r">${escapeAttr(r)}</i>`).join('')}</span>`
+    + `<span class="stt-sent ${sttScoreClass(s.now)}${bySentiment ? ' hot' : ''}"${bySentiment ? ' title="hot: the customer\'s sentiment fell below the org\'s limit"' : ''}>${sttScore(s.now)} ${sttArrow(s.trend)}</span>`
     + `<span class="stt-hit">${escapeAttr(last || '—')}</span>`
     + `<span class="qn">${escapeAttr(sttName(v.agents, c.agent))}</span><span>${escapeAttr(sttName(v.queues, c.queue))}</span>`
     + `<span class="stt-o">${escapeAttr(org ? org.name || org.id : c.org)}</span>`;
@@ -317,7 +319,11 @@ function renderAgentSpeechText(id) {
         + `</div>`;
     }
   }
-  setHTML(host, html);
+  if (host._html !== html) {
+    setHTML(host, html);
+    const box = host.querySelector('.stt-transcript');
+    if (box) box.scrollTop = box.scrollHeight; // the newest lines in view
+  }
   setAttr(host, 'data-agent', id);
   setAttr(host, 'data-labels', labels.map(l => l + ':' + sttCount(kw[l].today)).join(','));
   setAttr(host, 'data-call', call ? String(call.id) : '');
