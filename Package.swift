@@ -9,6 +9,7 @@
 //   Views            occupancy, agents, queues: deterministic state machines emitting entity changes
 //   Store            history and durability: the backend-neutral HistoryStore, its SQLite backend and writer
 //   SpeechText       speech text: keyword matching and VADER sentiment of transcripts (pure; depends on SwitchboardCore)
+//   Journeys         customer journeys: events, customer keys, the journey stitcher and figures (pure)
 //   SpeechViews      speech analytics views: AudioHook sessions joined to conversations, rollups, speech topics
 //   OpusCodec        a safe wrapper over libopus (COpus system library)
 //   KeywordSpotting  on-box keyword spotting with CMU PocketSphinx (CPocketSphinx system library), worker pool
@@ -114,6 +115,17 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "SpeechText", "SpeechViews",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // Customer journeys, the pure core (docs/journeys.md): events, customer keys, the stitcher, figures.
+        .target(
+            name: "Journeys",
+            dependencies: [
+                "SwitchboardCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: strict
         ),
@@ -286,6 +298,7 @@ let package = Package(
                                                                         package: "hummingbird-websocket"),
                                                                .product(name: "NIOCore", package: "swift-nio")],
                     swiftSettings: strict),
+        .testTarget(name: "JourneysTests", dependencies: ["Journeys", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "SpeechTextTests", dependencies: ["SpeechText", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "SpeechViewsTests", dependencies: ["SpeechViews", "SwitchboardCore", "SwitchboardConfig"],
                     swiftSettings: strict),

@@ -17,6 +17,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
 fi
 [ -x "$BIN" ] || { echo "browser-test: FAIL $BIN not built (run swift build)" >&2; exit 1; }
+# The alert line's model (node only): a failing token renewal is a line of its own until token-renewed.
+node Tests/Browser/alert-model-check.js
 
 log="$OUT/demo.log"
 "$BIN" demo --listen 127.0.0.1:0 --agents 150 --speed 20 --heartbeat 2 --log-level warning >"$log" 2>&1 &

@@ -140,6 +140,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         metrics.upstreamEvent(org: org, topic: "malformed", count: 1)
     }
 
+    nonisolated func tokenRequest(org: OrgID, failed: Bool) {
+        metrics.tokenRequest(org: org, failed: failed)
+    }
+
     nonisolated func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status) {
         metrics.transcriptionTopics(org: org, topics: status.topics, queued: status.queued,
                                     budgetExhausted: status.budgetExhausted)

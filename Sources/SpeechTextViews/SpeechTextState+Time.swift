@@ -9,9 +9,14 @@ extension SpeechTextState {
         if now >= nextRollingCheck {
             nextRollingCheck = now + limits.rollingEvery
             for id in Array(calls.keys) { look(at: id, now: now) }
-            for (e, r) in rollups where r.rollingSignature(at: now) != (shownRolling[e] ?? []) {
-                dirty.insert(e)
-                totalsDirty = true
+            // Rolling counts move only when a minute turns (a new hit marks its entities itself).
+            let minute = MinuteCounts.minute(now)
+            if minute != checkedMinute {
+                checkedMinute = minute
+                for (e, r) in rollups where r.rollingSignature(at: now) != (shownRolling[e] ?? []) {
+                    dirty.insert(e)
+                    totalsDirty = true
+                }
             }
         }
         if now >= nextSweep {

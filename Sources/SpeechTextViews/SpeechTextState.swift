@@ -54,6 +54,8 @@ struct SpeechTextState {
     /// What each entity last showed of its rolling windows.
     var shownRolling: [Entity: [Int]] = [:]
     var nextRollingCheck: EpochMillis = .min
+    /// The minute whose rolling windows were last compared with what each entity showed.
+    var checkedMinute: Int64 = .min
     var nextSweep: EpochMillis = .min
 
     var dirtyCalls: Set<String> = []
