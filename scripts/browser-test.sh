@@ -4,8 +4,8 @@
 # heatmap tile with the tenure legend (and with ?size=productive), an org-scoped token sees only its org,
 # then ghosts EMEA in the simulator and checks that it turns into a red DISCONNECTED alarm (seed 000) on
 # its card and in the header, with screenshots; then scripts/browser-layout-test.sh (wall fit at three sizes,
-# navigation, trends: sparklines with yesterday / last week from the demo's back-filled store, and none with
-# `--store none`). Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png and docs/screens/.
+# navigation, the speech and speech-text strips, trends: sparklines with yesterday / last week from the demo's
+# back-filled store, and none with `--store none`). Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png and docs/screens/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -20,6 +20,7 @@ final class OrgRuntime: Sendable {
             seed: options.seed, timeZone: zone)
         model.largeSnapshotRate = options.largeSnapshotRate
         model.demoLoad = options.demoLoad
+        model.transcription.share = min(1, max(0, options.transcriptionShare))
         model.start(at: t0, historyFrom: options.startAt.map { t0 - $0.millisecondsSinceMidnight }, progress: progress)
         let s = OrgState(model: model, seed: options.seed ^ UInt64(index + 1))
         s.deniedPermissions = options.deniedPermissions[id] ?? []
