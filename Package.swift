@@ -244,7 +244,7 @@ let package = Package(
             name: "Bridge",
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Connector", "Normalizer", "Views", "Hub", "Simulator",
-                "Store", "Audio", "SpeechViews", "SpeechText", "SpeechTextViews", "AudioConnector",
+                "Store", "Audio", "SpeechViews", "SpeechText", "SpeechTextViews", "AudioConnector", "KeywordSpotting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -365,7 +365,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Bridge", "Simulator", "Store", "SwitchboardCore", "SwitchboardConfig", "Hub", "Audio", "Connector",
-                "SpeechText", "AudioConnector", "OpusCodec", "GenesysAPI",
+                "SpeechText", "AudioConnector", "OpusCodec", "GenesysAPI", "KeywordSpotting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

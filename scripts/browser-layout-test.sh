@@ -4,7 +4,9 @@
 # 3840×2160 (Tests/Browser/wall-check.js): every org's status text visible and unclipped, every queue on a
 # page whose tiles fit, a sign for every figure a tile drops, no 12-hour times; a screenshot of each. With
 # 3 orgs it also clicks org card → org view → queue → agent, goes back with the browser's history, checks
-# deep links (also with Tests/Browser/dashboard-check.sh) and the CSV exports behind the buttons. The 3- and
+# deep links (also with Tests/Browser/dashboard-check.sh) and the CSV exports behind the buttons, the speech
+# strip, and the speech-text strip (Tests/Browser/speechtext-checks.js: counts as GET /v1/views/speechtext:global,
+# hot calls, the agent panel, transcripts only for the org that pushes them, a regional token). The 3- and
 # 6-org demos keep history (back-filled): the header, every org card and every queue tile must show their
 # trends; the 1-org demo runs with `--store none`: no trend element may show.
 # Screenshots go to $BROWSER_TEST_OUT/screens; UPDATE_SCREENSHOT=1 writes them into docs/screens/.
@@ -56,7 +58,7 @@ for spec in "1 80 30" "3 80 12" "6 60 8"; do
     start_demo "$orgs" "$agents" "$queues" "${store[@]+"${store[@]}"}"
     echo "browser-layout-test: $orgs org(s) × $queues queues at $bridge (trends $trends)"
     nav=()
-    [ "$orgs" = 3 ] && nav=(--nav --speech)
+    [ "$orgs" = 3 ] && nav=(--nav --speech --speechtext)
     node Tests/Browser/wall-check.js --base "$bridge" --token demo-global --shots "$SHOTS" --tag "${orgs}orgs" \
         --timeout 60 --trends "$trends" "${nav[@]+"${nav[@]}"}"
     if [ "$orgs" = 3 ]; then

@@ -4,8 +4,8 @@
 # heatmap tile with the tenure legend (and with ?size=productive), an org-scoped token sees only its org,
 # then ghosts EMEA in the simulator and checks that it turns into a red DISCONNECTED alarm (seed 000) on
 # its card and in the header, with screenshots; then scripts/browser-layout-test.sh (wall fit at three sizes,
-# navigation, trends: sparklines with yesterday / last week from the demo's back-filled store, and none with
-# `--store none`). Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png and docs/screens/.
+# navigation, the speech and speech-text strips, trends: sparklines with yesterday / last week from the demo's
+# back-filled store, and none with `--store none`). Set UPDATE_SCREENSHOT=1 to refresh docs/dashboard.png and docs/screens/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     exit 1
 fi
 [ -x "$BIN" ] || { echo "browser-test: FAIL $BIN not built (run swift build)" >&2; exit 1; }
+# The alert line's model (node only): a failing token renewal is a line of its own until token-renewed.
+node Tests/Browser/alert-model-check.js
 
 log="$OUT/demo.log"
 "$BIN" demo --listen 127.0.0.1:0 --agents 150 --speed 20 --heartbeat 2 --log-level warning >"$log" 2>&1 &

@@ -71,6 +71,8 @@ public final class AudioHookServer: Sendable {
 
     public let configuration: Configuration
     let sink: any SpeechEventSink
+    /// Where the decoded audio of orgs that want it goes (on-box keyword spotting); nil: nowhere.
+    let tap: (any SpeechAudioTap)?
     /// Business time for the speech events (the views' clock).
     let clock: any WallClock
     /// UTC time for the signatures' `created`/`expires` (the real clock even in the demo).
@@ -84,14 +86,18 @@ public final class AudioHookServer: Sendable {
     /// - Parameters:
     ///   - orgs: the orgs with an `audio:` section.
     ///   - sink: where the sessions' speech events go (the speech views).
+    ///   - tap: where the decoded audio of the orgs it ``SpeechAudioTap/listens(to:)`` to goes (asked once per
+    ///     session, when it opens).
     ///   - clock: business time for the events.
     ///   - signatureClock: UTC time for checking signatures.
     ///   - metricsFactory: swift-metrics factory (the bridge's Prometheus registry); default the global one.
-    public init(orgs: [AudioHookOrgRegistry.Org], sink: any SpeechEventSink, clock: any WallClock = SystemClock(),
-                signatureClock: any WallClock = SystemClock(), configuration: Configuration = .init(),
-                metricsFactory: (any MetricsFactory)? = nil, logger: Logger = .switchboard("audiohook")) {
+    public init(orgs: [AudioHookOrgRegistry.Org], sink: any SpeechEventSink, tap: (any SpeechAudioTap)? = nil,
+                clock: any WallClock = SystemClock(), signatureClock: any WallClock = SystemClock(),
+                configuration: Configuration = .init(), metricsFactory: (any MetricsFactory)? = nil,
+                logger: Logger = .switchboard("audiohook")) {
         self.configuration = configuration
         self.sink = sink
+        self.tap = tap
         self.clock = clock
         self.signatureClock = signatureClock
         self.logger = logger

@@ -36,6 +36,10 @@ final class AudioHookSession: Sendable {
         var timer: Task<Void, Never>?
         var timerWake: ContinuousClock.Instant?
         var finished = false
+        /// The decoded audio's way to the server's tap, when it listens to this org (decided at `open`).
+        var tapFeed: SpeechAudioTapFeed?
+        /// Decoded interleaved samples of the frame at hand (reused).
+        var pcm: [Int16] = []
     }
 
     let upgrade: AudioHookServer.AcceptedUpgrade
@@ -91,6 +95,9 @@ final class AudioHookSession: Sendable {
         state.withLock { s in
             s.timer?.cancel()
             s.timer = nil
+            // The machine reports `.ended` for every opened session; this is a net, so the tap hears the end once.
+            s.tapFeed?.end()
+            s.tapFeed = nil
         }
         logger.info("audiohook session closed")
     }
@@ -124,6 +131,11 @@ final class AudioHookSession: Sendable {
                     "media": "\(info.media.summary)",
                 ])
                 guard !info.isProbe else { continue }
+                if let tap = server.tap, tap.listens(to: upgrade.org) {
+                    s.tapFeed = SpeechAudioTapFeed(tap: tap, org: upgrade.org, conversationID: info.conversationId,
+                                                   channels: info.media.channels.map(Self.speechChannel),
+                                                   sampleRate: info.media.rate)
+                }
                 s.reporting = true
                 s.lastProgress = now
                 emit(.opened(SpeechSessionOpened(
@@ -132,6 +144,7 @@ final class AudioHookSession: Sendable {
                     ani: info.participant.ani, dnis: info.participant.dnis)))
             case .deliverAudio(let frame):
                 s.analyzer?.process(frame)
+                if s.tapFeed != nil { offerAudio(frame, &s) }
                 // Due every `progressInterval` of arrival time, with a little early tolerance: frames arrive on
                 // Genesys's 200 ms beat with some jitter, and a report due at 400 ms must not slip to 600 ms.
                 if s.reporting, let last = s.lastProgress,
@@ -155,6 +168,8 @@ final class AudioHookSession: Sendable {
             case .fail(let error):
                 logger.warning("audiohook session failed", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
             case .ended(let end):
+                s.tapFeed?.end()
+                s.tapFeed = nil
                 let reason = Self.reason(end)
                 server.metrics.ended(reason: reason)
                 guard s.reporting, !s.ended else { continue }
@@ -167,6 +182,18 @@ final class AudioHookSession: Sendable {
                 enqueue(.close, on: &s)
             }
         }
+    }
+
+    /// Decodes a frame for the tap and offers it at the frame's stream position (a pause or discarded audio moved
+    /// it on: the tap sees the jump).
+    private func offerAudio(_ frame: AudioHookSessionStateMachine.AudioFrame, _ s: inout State) {
+        s.pcm.removeAll(keepingCapacity: true)
+        if frame.media.format == .pcmu {
+            PCMU.decode(frame.bytes, into: &s.pcm)
+        } else {
+            L16.decode(frame.bytes, into: &s.pcm)
+        }
+        s.tapFeed?.append(interleaved: s.pcm, atNs: frame.position.nanoseconds)
     }
 
     private func progress(_ s: inout State, now: ContinuousClock.Instant) {

@@ -69,6 +69,8 @@ public final class SeedAudioConnector: Sendable {
     let configuration: Configuration
     let transport: SeedAudioTransport
     let sink: any SpeechEventSink
+    /// Where decoded audio goes when it listens to the org (on-box keyword spotting); asked once per interaction.
+    let tap: (any SpeechAudioTap)?
     /// Business time for the speech events (the views' clock).
     let clock: any WallClock
     let logger: Logger
@@ -85,16 +87,19 @@ public final class SeedAudioConnector: Sendable {
     ///   - org: a `protocol: seed` org with `audio:` (``OrgConfig/seedAudio``); without it nothing is subscribed.
     ///   - transport: discovery and lookups with the org's token (``SeedAudioTransport/rest(_:)``).
     ///   - sink: the speech views.
+    ///   - tap: where each interaction's decoded audio goes when it ``SpeechAudioTap/listens(to:)`` to the org.
     ///   - clock: business time for the events.
     ///   - onRegion: told each time discovery names another media region (the org card shows it).
     public init(org: OrgConfig, transport: SeedAudioTransport, sink: any SpeechEventSink,
-                clock: any WallClock = SystemClock(), configuration: Configuration = .init(),
+                tap: (any SpeechAudioTap)? = nil, clock: any WallClock = SystemClock(),
+                configuration: Configuration = .init(),
                 metricsFactory: (any MetricsFactory)? = nil, logger: Logger? = nil,
                 onRegion: @escaping @Sendable (String) async -> Void = { _ in }) {
         self.org = org.id
         self.configuration = configuration
         self.transport = transport
         self.sink = sink
+        self.tap = tap
         self.clock = clock
         self.logger = logger ?? Logger.switchboard("seed-audio", org: org.id)
         self.metrics = SeedAudioMetrics(org: org.id, factory: metricsFactory ?? MetricsSystem.factory)

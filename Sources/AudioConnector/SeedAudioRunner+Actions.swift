@@ -69,7 +69,9 @@ extension SeedAudioRunner {
             case .analyse(let id, let media):
                 analyse(media, of: id)
             case .gap(let id, let duration):
-                audio(for: id)?.analyzer.gap(AudioHookDuration(nanoseconds: Self.nanoseconds(duration)))
+                guard let a = audio(for: id) else { break }
+                a.analyzer.gap(AudioHookDuration(nanoseconds: Self.nanoseconds(duration)))
+                a.tapFeed?.gap(ns: Self.nanoseconds(duration))
             case .progress(let id, let paused):
                 let metrics = audio[id]?.analyzer.metrics.speechMetrics ?? SpeechMetrics()
                 connector.sink.ingest(speech: [.progress(SpeechSessionProgress(
@@ -78,7 +80,10 @@ extension SeedAudioRunner {
             case .end(let id, let reason):
                 sessions -= 1
                 var metrics = SpeechMetrics()
-                if let a = audio.removeValue(forKey: id) { metrics = a.analyzer.finish().speechMetrics }
+                if let a = audio.removeValue(forKey: id) {
+                    metrics = a.analyzer.finish().speechMetrics
+                    a.tapFeed?.end()
+                }
                 connector.sink.ingest(speech: [.ended(SpeechSessionEnded(
                     org: connector.org, session: Self.session(id), at: connector.clock.now(), reason: reason.rawValue,
                     metrics: metrics))])
@@ -102,9 +107,16 @@ extension SeedAudioRunner {
         if let a = audio[id] { return a }
         do {
             let decoder = try OpusDecoder(sampleRate: sampleRate, channels: 2)
-            let channels = interactions.channels(of: id).map { $0 == .agent ? AudioChannel.internal : .external }
+            let speechChannels = interactions.channels(of: id)
+            let channels = speechChannels.map { $0 == .agent ? AudioChannel.internal : .external }
+            // Asked once per interaction: an org without on-box spotting costs nothing more from here on.
+            var feed: SpeechAudioTapFeed?
+            if let tap = connector.tap, tap.listens(to: connector.org) {
+                feed = SpeechAudioTapFeed(tap: tap, org: connector.org, conversationID: id.uuidString.lowercased(),
+                                          channels: speechChannels, sampleRate: sampleRate)
+            }
             let a = InteractionAudio(decoder: decoder, analyzer: VoiceActivityAnalyzer(
-                channels: channels, rate: sampleRate, parameters: connector.configuration.analysis))
+                channels: channels, rate: sampleRate, parameters: connector.configuration.analysis), tapFeed: feed)
             audio[id] = a
             return a
         } catch {
@@ -135,10 +147,14 @@ extension SeedAudioRunner {
             let samples = Int64(a.decoder.lastPacketSamples) * Int64(count)
             a.decoder.reset()
             a.analyzer.gap(AudioHookDuration(samples: samples, rate: a.decoder.sampleRate))
+            a.tapFeed?.gap(ns: samples * 1_000_000_000 / Int64(a.decoder.sampleRate))
             metrics.skipped.increment(by: Int(count))
             return
         }
-        pcm.withUnsafeBufferPointer { a.analyzer.process(samples: $0) }
+        pcm.withUnsafeBufferPointer { samples in
+            a.analyzer.process(samples: samples)
+            a.tapFeed?.append(interleaved: samples)
+        }
     }
 
     private func conceal(_ a: InteractionAudio) {

@@ -27,13 +27,15 @@ final class SeedAudioRunner {
         }
     }
 
-    /// One interaction's decoder and analyser.
+    /// One interaction's decoder and analyser, and its audio's way to the tap when the tap listens to the org.
     final class InteractionAudio {
         let decoder: OpusDecoder
         var analyzer: VoiceActivityAnalyzer
-        init(decoder: OpusDecoder, analyzer: VoiceActivityAnalyzer) {
+        var tapFeed: SpeechAudioTapFeed?
+        init(decoder: OpusDecoder, analyzer: VoiceActivityAnalyzer, tapFeed: SpeechAudioTapFeed? = nil) {
             self.decoder = decoder
             self.analyzer = analyzer
+            self.tapFeed = tapFeed
         }
     }
 

@@ -4,6 +4,7 @@ import AudioConnector
 import Connector
 import Foundation
 import Hub
+import KeywordSpotting
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -38,6 +39,8 @@ public final class Bridge: Service, Sendable {
     /// The connectors' options before the bridge wires its parts into them (tests: a small topic budget; a
     /// `transcripts` sink given here is attached to the bridge's ``TranscriptFanout``).
     let connectorOptions: OrgConnector.Options
+    /// The on-box keyword spotting pool's workers and bounds (tests: a bound that refuses).
+    let spottingConfiguration: KeywordSpottingPool.Configuration
     private let readyParts = LockedParts()
 
     /// - Parameters:
@@ -47,8 +50,10 @@ public final class Bridge: Service, Sendable {
     public init(source: ConfigurationSource, clock: any WallClock = SystemClock(),
                 logger: Logger = .switchboard("bridge"),
                 connectorOptions: OrgConnector.Options = .init(),
+                spotting: KeywordSpottingPool.Configuration = .init(),
                 onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) {
         self.connectorOptions = connectorOptions
+        self.spottingConfiguration = spotting
         self.source = source
         self.clock = clock
         self.logger = logger
@@ -100,11 +105,17 @@ public final class Bridge: Service, Sendable {
         // AudioHook sessions report to the speech views, which join them to the connectors' conversations
         // (through SpeechTap below) and publish the speech:<org> / speech:global topics.
         let speech = SpeechViewEngine(configuration: config, clock: clock, sink: hub)
-        let audio = AudioHookServer(orgs: Bridge.audioOrgs(config), sink: speech, clock: clock,
+        let transcripts = TranscriptFanout(registry: metrics.registry)
+        // On-box keyword spotting of the orgs with speechText.onBox: both audio paths offer it their decoded audio.
+        let spotting = OnBoxSpotting(sink: transcripts, clock: clock,
+                                     metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
+                                     configuration: spottingConfiguration)
+        try spotting.configure(config)
+        let audio = AudioHookServer(orgs: Bridge.audioOrgs(config), sink: speech, tap: spotting, clock: clock,
                                     metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
                                     logger: .switchboard("audiohook"))
         // `protocol: seed` orgs' Audio Connector clients run inside their connectors and report to the same views.
-        let seedAudio = SeedAudioRegistry(sink: speech, clock: clock,
+        let seedAudio = SeedAudioRegistry(sink: speech, tap: spotting, clock: clock,
                                           metricsFactory: PrometheusMetricsFactory(registry: metrics.registry))
         // What is said on calls (docs/speech-text.md): transcription and on-box detections from the fan-out
         // below, joined to the connectors' conversations, on the speechtext:<org> / speechtext:global topics.
@@ -117,13 +128,13 @@ public final class Bridge: Service, Sendable {
         }
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path, audio: audio, speech: speech,
-                                      seedAudio: seedAudio, speechText: speechText)
+                                      seedAudio: seedAudio, speechText: speechText, spotting: spotting)
         var connectorOptions = self.connectorOptions
         connectorOptions.onOrganization = { org, organizationId in audio.learned(organizationId: organizationId, for: org) }
         connectorOptions.seedAudio = { context in await seedAudio.run(context) }
         var sink: any BridgeEventSink = SpeechTap(views: views, speech: speech, also: [speechText])
-        // Genesys real-time transcription (docs/speech-text.md): counted here, then to the speech-text views.
-        let transcripts = TranscriptFanout(registry: metrics.registry)
+        // Genesys real-time transcription and on-box keyword hits (docs/speech-text.md): counted here, then to
+        // the speech-text views.
         transcripts.attach(speechText)
         if let given = connectorOptions.transcripts { transcripts.attach(given) }
         connectorOptions.transcripts = transcripts
@@ -142,7 +153,7 @@ public final class Bridge: Service, Sendable {
                 onAlert: { alert in hub.publish(alert: alert) }))
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
                                 store: history?.store, audio: audio, speech: speech, transcripts: transcripts,
-                                seedAudio: seedAudio, speechText: speechText)
+                                seedAudio: seedAudio, speechText: speechText, spotting: spotting)
         readyParts.set(parts)
 
         let host = config.server.listen.host
@@ -173,6 +184,7 @@ public final class Bridge: Service, Sendable {
                 .init(service: hub),
                 .init(service: speech),
                 .init(service: speechText),
+                .init(service: spotting),
                 .init(service: refresher),
                 .init(service: supervisor),
                 .init(service: listener),
@@ -204,6 +216,8 @@ public final class Bridge: Service, Sendable {
     static func reloadOptions(_ start: ConfigLoadOptions, running: ListenAddress) -> ConfigLoadOptions {
         var options = start
         options.runningListen = running
+        // A reload's on-box keywords are checked against PocketSphinx's dictionary, whatever the start passed.
+        if options.onBoxVocabulary == nil { options.onBoxVocabulary = SpotterVocabulary.shared }
         return options
     }
 
@@ -252,6 +266,8 @@ public struct BridgeParts: Sendable {
     public let seedAudio: SeedAudioRegistry
     /// The speech-text views (`speechtext:<org>`, `speechtext:global`).
     public let speechText: SpeechTextViewEngine
+    /// On-box keyword spotting (orgs with `speechText.onBox: true`).
+    public let spotting: OnBoxSpotting
 }
 
 /// Errors from composing the bridge.

@@ -41,13 +41,16 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     let seedAudio: SeedAudioRegistry?
     /// The speech-text views follow the orgs' `speechText:` sections (keywords, hot-call rules) live.
     let speechText: SpeechTextViewEngine?
+    /// On-box keyword spotting: each configuration's on-box orgs and keywords, figures for `/readyz`.
+    let spotting: OnBoxSpotting?
 
     init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger,
          history: BridgeHistory? = nil, configPath: String? = nil, audio: AudioHookServer? = nil,
          speech: SpeechViewEngine? = nil, seedAudio: SeedAudioRegistry? = nil,
-         speechText: SpeechTextViewEngine? = nil) {
+         speechText: SpeechTextViewEngine? = nil, spotting: OnBoxSpotting? = nil) {
         self.seedAudio = seedAudio
         self.speechText = speechText
+        self.spotting = spotting
         self.audio = audio
         self.speech = speech
         self.history = history
@@ -80,6 +83,11 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         await views.setOrgs(config.orgs.map(ViewOrg.init(config:)))
         await speech?.apply(config)
         await speechText?.apply(config)
+        // On-box spotting follows at once: keywords changed, onBox switched on or off (the reload's loader checked
+        // the phrases against the spotter's dictionary, so a failure here is unexpected; the org keeps what it had).
+        do throws(BridgeError) { try spotting?.configure(config) } catch {
+            logger.error("on-box keyword spotting: \(error.message)", metadata: ["code": "\(error.code)"])
+        }
         if diff.occupancyChanged { await views.updateOccupancyConfig(config.occupancy) }
         if diff.thresholdsChanged { await views.updateThresholds(config.thresholds) }
         hub.setOrgs(config.orgs.map(\.id))
@@ -140,6 +148,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         metrics.upstreamEvent(org: org, topic: "malformed", count: 1)
     }
 
+    nonisolated func tokenRequest(org: OrgID, failed: Bool) {
+        metrics.tokenRequest(org: org, failed: failed)
+    }
+
     nonisolated func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status) {
         metrics.transcriptionTopics(org: org, topics: status.topics, queued: status.queued,
                                     budgetExhausted: status.budgetExhausted)
@@ -163,6 +175,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 audio: seedAudio?.status(of: id).map {
                     ReadinessReport.Audio(transport: "seed", region: $0.region, connections: $0.connections,
                                           planned: $0.planned, sessions: $0.sessions, lastFailure: $0.lastFailure)
+                },
+                onBox: spotting?.status(of: id).map {
+                    ReadinessReport.OnBox(active: $0.active, queuedMs: $0.queuedMs, admitted: $0.admitted,
+                                          refused: $0.refused, shed: $0.shed, detections: $0.detections)
                 })
         }
         return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),

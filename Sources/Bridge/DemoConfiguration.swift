@@ -17,10 +17,12 @@ public enum DemoConfiguration {
     ///   - audio: each org's AudioHook credentials (``audioCredentials(simulator:)``); orgs without get no `audio:`.
     ///   - seedOrgs: orgs that speak the seed protocol (`protocol: seed`) and take their audio from the seed
     ///     Audio Connector (all queues, both directions, 16 kHz) instead of AudioHook.
+    ///   - speechText: each org's `speechText:` section (``speechText(orgs:)``); orgs without get none.
     public static func make(simulatorBase: String, options: SimulatorOptions, listen: ListenAddress,
                             notice: String? = nil, store: StoreConfig = .none,
                             audio: [String: SimAudioHookCredentials] = [:],
-                            seedOrgs: Set<String> = []) -> SwitchboardConfiguration
+                            seedOrgs: Set<String> = [],
+                            speechText: [String: SpeechTextConfig] = [:]) -> SwitchboardConfiguration
     {
         var server = ServerConfig()
         server.listen = listen
@@ -43,7 +45,8 @@ public enum DemoConfiguration {
                 upstreamProtocol: seed ? .seed : .genesys,
                 tunables: tunables,
                 audio: seed ? nil : audio[id].map { AudioConfig(organizationId: $0.organizationId, apiKey: $0.apiKey, clientSecret: $0.clientSecret) },
-                seedAudio: seed ? SeedAudioConfig() : nil)
+                seedAudio: seed ? SeedAudioConfig() : nil,
+                speechText: speechText[id])
         }
         var config = SwitchboardConfiguration(server: server, auth: auth, occupancy: OccupancyConfig(), orgs: orgs)
         config.store = store
@@ -62,6 +65,28 @@ public enum DemoConfiguration {
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             out[org] = SimAudioHookCredentials(apiKey: Secret(apiKey), clientSecret: Secret(random(32).base64EncodedString()),
                                                organizationId: simulator.organizationID(org: org))
+        }
+        return out
+    }
+
+    /// The demo's speech text (docs/speech-text.md): every org watches the phrases the simulator's callers say
+    /// (`SimTranscriptCorpus`) from Genesys transcription, a call turns hot on an escalation or churn-risk hit (or
+    /// a customer sentiment below −0.5), and the first org alone pushes transcript text to dashboards, so the
+    /// dashboard shows transcript lines there and none for the others.
+    public static func speechText(orgs: [String]) -> [String: SpeechTextConfig] {
+        let keywords = [
+            KeywordPhrase(phrase: "cancel my account", label: "churn-risk", channel: .customer),
+            KeywordPhrase(phrase: "speak to a supervisor", label: "escalation", channel: .customer),
+            KeywordPhrase(phrase: "this is unacceptable", label: "escalation", channel: .customer),
+            KeywordPhrase(phrase: "file a complaint", label: "complaint", channel: .customer),
+            KeywordPhrase(phrase: "refund", label: "refund"),
+            KeywordPhrase(phrase: "thank you so much", label: "praise", channel: .customer),
+            KeywordPhrase(phrase: "wonderful news", label: "praise", channel: .customer),
+        ]
+        var out: [String: SpeechTextConfig] = [:]
+        for (i, id) in orgs.enumerated() {
+            out[id] = SpeechTextConfig(keywords: keywords, transcription: true, pushTranscripts: i == 0,
+                                       hotCalls: .init(labels: ["escalation", "churn-risk"], sentimentBelow: -0.5))
         }
         return out
     }

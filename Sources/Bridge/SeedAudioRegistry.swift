@@ -19,14 +19,17 @@ public final class SeedAudioRegistry: Sendable {
     }
 
     let sink: any SpeechEventSink
+    /// On-box keyword spotting's tap (nil: none).
+    let tap: (any SpeechAudioTap)?
     let clock: any WallClock
     let metricsFactory: (any MetricsFactory)?
     let configuration: SeedAudioConnector.Configuration
     private let state = Mutex(State())
 
-    public init(sink: any SpeechEventSink, clock: any WallClock, metricsFactory: (any MetricsFactory)? = nil,
-                configuration: SeedAudioConnector.Configuration = .init()) {
+    public init(sink: any SpeechEventSink, tap: (any SpeechAudioTap)? = nil, clock: any WallClock,
+                metricsFactory: (any MetricsFactory)? = nil, configuration: SeedAudioConnector.Configuration = .init()) {
         self.sink = sink
+        self.tap = tap
         self.clock = clock
         self.metricsFactory = metricsFactory
         self.configuration = configuration
@@ -37,7 +40,7 @@ public final class SeedAudioRegistry: Sendable {
         let connector: SeedAudioConnector = state.withLock { s in
             var org = context.org
             if let newest = s.configs[org.id], newest.seedAudio != nil { org.seedAudio = newest.seedAudio }
-            let c = SeedAudioConnector(org: org, transport: .rest(context.rest), sink: sink, clock: clock,
+            let c = SeedAudioConnector(org: org, transport: .rest(context.rest), sink: sink, tap: tap, clock: clock,
                                        configuration: configuration, metricsFactory: metricsFactory,
                                        onRegion: context.reportRegion)
             s.running[org.id] = c

@@ -60,3 +60,28 @@ enum ConnectorProblem {
             + "of deleted \(key) do not work)"
     }
 }
+
+extension ConnectorProblem {
+    /// The org's `token` problem while its token requests fail: what failed (code and HTTP status; never a
+    /// secret), for how long, how long the current token still lasts, when the next attempt is and what to check.
+    static func token(_ error: GenesysAPIError, _ f: TokenStateMachine.Failure, now: ContinuousClock.Instant) -> String {
+        let attempts = f.attempt == 1 ? "1 failed attempt" : "\(f.attempt) failed attempts over \((now - f.since).shortText)"
+        let next = "next attempt in \((f.retryAt - now).shortText)"
+        let check = error.code == "genesys.auth-failed"
+            ? "the login host refused the credentials: check this org's clientId and clientSecret in the orgs YAML "
+                + "(and that the OAuth client has the client-credentials grant)"
+            : "if it persists, check this org's OAuth client (clientId, clientSecret, client-credentials grant) and "
+                + "loginBase in the orgs YAML"
+        guard let expires = f.expiresAt else {
+            return "token: no usable token (\(attempts); last: \(tokenError(error))) — this org's REST calls, re-syncs "
+                + "and reconnects fail until one is issued; \(next); \(check)"
+        }
+        return "token: renewal failing (\(attempts); last: \(tokenError(error))) — the current token still lasts "
+            + "\((expires - now).shortText), the sockets stay up; \(next); \(check)"
+    }
+
+    /// `genesys.server-error, HTTP 500`, or `genesys.transport, no HTTP answer`.
+    static func tokenError(_ error: GenesysAPIError) -> String {
+        error.status.map { "\(error.code), HTTP \($0)" } ?? "\(error.code), no HTTP answer"
+    }
+}

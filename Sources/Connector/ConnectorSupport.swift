@@ -28,6 +28,9 @@ public protocol ConnectorObserver: Sendable {
     func poll(org: OrgID, feed: String, ok: Bool)
     /// The org's transcription topics changed (placed, waiting, budget; docs/speech-text.md).
     func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status)
+    /// A token request of the org failed (`failed` true: one more failure; the org's renewal is failing) or a
+    /// token was issued (`failed` false: renewal works).
+    func tokenRequest(org: OrgID, failed: Bool)
 }
 
 extension ConnectorObserver {
@@ -38,6 +41,7 @@ extension ConnectorObserver {
     public func resync(org: OrgID, ok: Bool) {}
     public func poll(org: OrgID, feed: String, ok: Bool) {}
     public func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status) {}
+    public func tokenRequest(org: OrgID, failed: Bool) {}
 }
 
 /// An observer that ignores everything.
@@ -63,6 +67,9 @@ final class ConnectorState: Sendable {
         /// A restart's stored totals (``WarmStart``), kept for the first session: its re-sync after the socket
         /// opens needs no aggregates either.
         var warmStart: WarmStart?
+        /// The status (and its detail) in force before the token lifecycle set `disconnected` for want of a usable
+        /// token; restored when a token is issued again unless the connection loop reported since.
+        var tokenHold: (status: OrgStatus, detail: String?)?
     }
     let box: LockedBox<Values>
     /// Fired by `v2.quality.evaluations` events; taken by the quality poller.

@@ -81,7 +81,8 @@ public struct OrgConnector: Service {
     ///   - http: the process-wide HTTP client.
     ///   - sink: the views engine.
     ///   - clock: business time (shared with the views; the simulator's in tests).
-    ///   - onAlert: upstream-stale / -disconnected / -recovered and auth-failed alerts.
+    ///   - onAlert: upstream-stale / -disconnected / -recovered, auth-failed, token-renewal-failed and token-renewed
+    ///     alerts.
     public init(org: OrgConfig, productivePresences: Set<SystemPresence> = [.onQueue, .available],
                 http: HTTPClient, sink: any BridgeEventSink, clock: any WallClock = SystemClock(),
                 observer: any ConnectorObserver = NoConnectorObserver(),
@@ -116,7 +117,7 @@ public struct OrgConnector: Service {
                 try await OAuthClient(http: http, loginBase: org.loginBase, clientID: org.clientId,
                                       clientSecret: org.clientSecret, timeout: t.requestTimeout, logger: logger).fetchToken()
             },
-            onEvent: { [self] event in tokenEvent(event) })
+            onEvent: { [self] event in await tokenEvent(event) })
         let rest = GenesysRESTClient(http: http, apiBase: org.apiBase, tokens: tokens, policy: restPolicy(tunables: t),
                                      sleeper: options.sleeper, timeout: t.requestTimeout, logger: logger,
                                      onRetry: { [self] notice in await retrying(notice) })
@@ -310,6 +311,8 @@ public struct OrgConnector: Service {
     func report(_ status: OrgStatus, detail: String?) async {
         let now = clock.now()
         let s: ConnectorStatus = state.box.withLock {
+            // The connection loop's word replaces a status the token lifecycle set (OrgConnector+Token).
+            $0.tokenHold = nil
             $0.status.status = status
             $0.status.at = now
             $0.status.detail = detail
@@ -322,22 +325,23 @@ public struct OrgConnector: Service {
     /// A REST call is about to wait in its retry ladder: while the org is not open, its status text says so
     /// (`GET /api/v2/users: HTTP 503, retry 2 of 3 in 9s`) instead of keeping an earlier "retrying in …".
     func retrying(_ notice: RetryNotice) async {
-        guard state.status.status != .open else { return }
+        // Not while the token lifecycle holds the status (no usable token): its text says more, and it restores it.
+        guard state.status.status != .open, state.box.value.tokenHold == nil else { return }
         await report(state.status.status, detail: notice.description)
     }
 
     /// Records (or, with nil, clears) a feature that does not work although the connector is up; the org
-    /// card and `/readyz` show it. Nothing is sent when it did not change.
-    func problem(_ feature: String, _ message: String?) async {
+    /// card and `/readyz` show it. Nothing is sent when it did not change. `log` false: the caller logs.
+    func problem(_ feature: String, _ message: String?, log: Bool = true) async {
         let s: ConnectorStatus? = state.box.withLock { v in
             guard v.status.problems[feature] != message else { return nil }
             v.status.problems[feature] = message
             return v.status
         }
         guard let s else { return }
-        if let message {
+        if log, let message {
             logger.warning("feature unavailable", metadata: ["feature": "\(feature)", "why": "\(message)"])
-        } else {
+        } else if log {
             logger.notice("feature available again", metadata: ["feature": "\(feature)"])
         }
         observer.connectorStatus(s)
@@ -376,24 +380,5 @@ public struct OrgConnector: Service {
         }
         // The group ends when its first task does: stay until cancelled.
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
-    }
-
-    private func tokenEvent(_ event: TokenManager.Event) {
-        switch event {
-        case .issued:
-            break
-        case .failed(let error, let hard):
-            if hard || error.code == "genesys.auth-failed" {
-                alert(.authFailed, "token request failed: \(error.description)")
-                let now = clock.now()
-                let s: ConnectorStatus = state.box.withLock {
-                    if hard { $0.status.status = .disconnected }
-                    $0.status.at = now
-                    $0.status.detail = error.description
-                    return $0.status
-                }
-                observer.connectorStatus(s)
-            }
-        }
     }
 }

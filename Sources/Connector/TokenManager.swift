@@ -5,19 +5,29 @@ import SwitchboardCore
 /// Executes the ``TokenStateMachine`` for one org: fetches tokens, renews them ahead of expiry,
 /// renews once on a 401, retries failed renewals with backoff, and reports each outcome.
 ///
+/// A failure episode is logged at `error` when it begins and again when no usable token is left; the retries in
+/// between at `debug`; the success that ends it at `notice`. The owner hears every step (``Event``).
+///
 /// Drive it by running ``run()`` as a child task of the org connector; REST calls then get
 /// tokens through ``AccessTokenProvider``.
 public actor TokenManager: AccessTokenProvider {
     /// What the owner hears about.
     public enum Event: Sendable {
-        case issued(lifetime: Duration)
-        /// A fetch failed; `hard` is true when no usable token is left.
-        case failed(GenesysAPIError, hard: Bool)
+        /// A token arrived; `recovered` is the failure episode it ends (nil when the previous fetch did not fail);
+        /// `first`: the first token of this manager.
+        case issued(lifetime: Duration, recovered: TokenStateMachine.Episode?, first: Bool)
+        /// A fetch failed (`failure.hard`: no usable token is left).
+        case failed(GenesysAPIError, TokenStateMachine.Failure)
+        /// The token served while renewals fail expired before a fetch succeeded: no usable token is left.
+        case expired(GenesysAPIError, TokenStateMachine.Failure)
     }
 
     private var machine: TokenStateMachine
     private let fetch: @Sendable () async throws -> AccessToken
-    private let onEvent: @Sendable (Event) -> Void
+    private let onEvent: @Sendable (Event) async -> Void
+    /// The last fetch error of the failure episode under way.
+    private var lastError: GenesysAPIError?
+    private var issuedBefore = false
     private var waiters: [CheckedContinuation<AccessToken, any Error>] = []
     private let logger: Logger
 
@@ -27,7 +37,7 @@ public actor TokenManager: AccessTokenProvider {
     ///   - fetch: one token request (``OAuthClient/fetchToken()``).
     public init(margin: Duration, retry: Backoff = Backoff(), logger: Logger,
                 fetch: @escaping @Sendable () async throws -> AccessToken,
-                onEvent: @escaping @Sendable (Event) -> Void = { _ in }) {
+                onEvent: @escaping @Sendable (Event) async -> Void = { _ in }) {
         self.machine = TokenStateMachine(margin: margin, retry: retry)
         self.fetch = fetch
         self.onEvent = onEvent
@@ -38,7 +48,11 @@ public actor TokenManager: AccessTokenProvider {
     public func run() async {
         var action = machine.start()
         while !Task.isCancelled {
-            if action == .fetch { await performFetch() }
+            switch action {
+            case .fetch: await performFetch()
+            case .expired(let failure): await expired(failure)
+            case .none: break
+            }
             // Sleep until the next deadline or a wake-up (a 401 asked for a renewal).
             await sleep(until: machine.nextDeadline)
             action = machine.tick(now: .now)
@@ -84,25 +98,63 @@ public actor TokenManager: AccessTokenProvider {
     private func performFetch() async {
         do {
             let token = try await fetch()
-            let t = machine.fetchSucceeded(value: token.value, lifetime: token.lifetime, now: .now)
-            logger.info("token issued", metadata: ["lifetime": "\(token.lifetime.shortText)",
-                                                   "renewIn": "\((t.renewAt - t.issuedAt).shortText)"])
-            onEvent(.issued(lifetime: token.lifetime))
+            let now = ContinuousClock.now
+            let result = machine.fetchSucceeded(value: token.value, lifetime: token.lifetime, now: now)
+            let t = result.token
+            lastError = nil
+            if let episode = result.recovered {
+                logger.notice("token renewal recovered", metadata: [
+                    "failedAttempts": "\(episode.failures)", "failingFor": "\((now - episode.since).shortText)",
+                    "lifetime": "\(token.lifetime.shortText)", "renewIn": "\((t.renewAt - t.issuedAt).shortText)"])
+            } else {
+                logger.info("token issued", metadata: ["lifetime": "\(token.lifetime.shortText)",
+                                                       "renewIn": "\((t.renewAt - t.issuedAt).shortText)"])
+            }
             let issued = AccessToken(value: t.value, lifetime: token.lifetime)
             let w = waiters
             waiters = []
             for c in w { c.resume(returning: issued) }
+            let first = !issuedBefore
+            issuedBefore = true
+            await onEvent(.issued(lifetime: token.lifetime, recovered: result.recovered, first: first))
         } catch {
             if Task.isCancelled { return }
             let e = (error as? GenesysAPIError)
                 ?? GenesysAPIError(code: "genesys.transport", message: "token request failed: \(error)")
-            let delay = machine.fetchFailed(error: e.description, now: .now)
-            let hard = machine.usableToken(now: .now) == nil
-            logger.error("token renewal failed", metadata: ["code": "\(e.code)", "error": "\(e.message)",
-                                                            "retryIn": "\(delay.shortText)"])
-            onEvent(.failed(e, hard: hard))
-            if hard { failWaiters(e) }
+            let now = ContinuousClock.now
+            let failure = machine.fetchFailed(error: e.description, now: now)
+            lastError = e
+            var metadata: Logger.Metadata = ["code": "\(e.code)", "error": "\(e.message)", "attempt": "\(failure.attempt)",
+                                             "retryIn": "\(failure.delay.shortText)"]
+            if let status = e.status { metadata["status"] = "\(status)" }
+            if let expires = failure.expiresAt { metadata["tokenLastsFor"] = "\((expires - now).shortText)" }
+            if failure.attempt == 1 && !failure.hard {
+                logger.error("token renewal failed; the current token stays in use while it lasts, retrying with backoff",
+                             metadata: metadata)
+            } else if failure.turnedHard {
+                logger.error("""
+                    token request failed and no usable token is left; this org's REST calls fail until one is \
+                    issued — check its OAuth client id, secret and grant
+                    """, metadata: metadata)
+            } else {
+                logger.debug("token request failed again", metadata: metadata)
+            }
+            if failure.hard { failWaiters(e) }
+            await onEvent(.failed(e, failure))
         }
+    }
+
+    /// The token served while renewals fail has expired.
+    private func expired(_ failure: TokenStateMachine.Failure) async {
+        let e = lastError ?? GenesysAPIError(code: "genesys.auth-failed", message: failure.error)
+        logger.error("""
+            the current token expired while its renewal keeps failing; no usable token is left — check this org's \
+            OAuth client id, secret and grant
+            """,
+                     metadata: ["code": "\(e.code)", "failedAttempts": "\(failure.attempt)",
+                                "failingFor": "\((ContinuousClock.now - failure.since).shortText)",
+                                "nextAttemptIn": "\((failure.retryAt - ContinuousClock.now).shortText)"])
+        await onEvent(.expired(e, failure))
     }
 
     private func failWaiters(_ error: any Error) {

@@ -7,7 +7,11 @@ import SwitchboardCore
 ///   token is renewed at 30 s, not at once and forever).
 /// - The old token stays in use until the new one arrives (sockets never drop for a renewal).
 /// - A 401 triggers one renewal however many requests report the same token.
-/// - A failed renewal is a hard error (reported once per failure) retried with backoff, never in a loop.
+/// - A failed renewal is retried with backoff, never in a loop, while the old token is served as long as it
+///   is valid. Failures from the first to the next success are one *episode*: each failure is reported with
+///   its place in the episode (``Failure``), the moment the served token runs out during one is reported as
+///   ``Action/expired(_:)``, and the success that ends it carries the episode (``Issued/recovered``), so the
+///   owner can raise a visible alert once per episode and clear it on recovery (seed 004, edge case 3).
 ///
 /// Times are instants on the monotonic clock, passed in by the owner.
 public struct TokenStateMachine: Sendable {
@@ -29,15 +33,63 @@ public struct TokenStateMachine: Sendable {
         case failed(current: Token?, retryAt: Instant, error: String)
     }
 
+    /// Failed fetches from the first after a success (or the start) to the next success.
+    public struct Episode: Sendable, Equatable {
+        /// When the first fetch of the episode failed.
+        public let since: Instant
+        /// Failed fetches so far.
+        public var failures: Int
+        /// True once no usable token was left during the episode.
+        public var hard: Bool
+
+        public init(since: Instant, failures: Int, hard: Bool) {
+            self.since = since
+            self.failures = failures
+            self.hard = hard
+        }
+    }
+
+    /// One failure as the owner reports it.
+    public struct Failure: Sendable, Equatable {
+        /// The fetch's error text (``fetchFailed(error:now:)``).
+        public let error: String
+        /// Failed fetches in this episode so far (1: the episode begins).
+        public let attempt: Int
+        /// When the episode began.
+        public let since: Instant
+        /// When the next fetch is due.
+        public let retryAt: Instant
+        /// The backoff delay before the next fetch (zero for ``Action/expired(_:)``: no fetch failed).
+        public let delay: Duration
+        /// When the token still served expires; nil when none is left (a hard failure).
+        public let expiresAt: Instant?
+        /// This report is the episode's first without a usable token.
+        public let turnedHard: Bool
+        /// No usable token is left.
+        public var hard: Bool { expiresAt == nil }
+    }
+
+    /// A token arrived.
+    public struct Issued: Sendable, Equatable {
+        public let token: Token
+        /// The failure episode this success ends; nil when the previous fetch did not fail.
+        public let recovered: Episode?
+    }
+
     /// What the owner must do.
     public enum Action: Sendable, Equatable {
         case none
         /// Request a token from the OAuth endpoint, then call ``fetchSucceeded`` or ``fetchFailed``.
         case fetch
+        /// The token served while renewals fail has expired: no usable token is left until a fetch succeeds.
+        /// Report it (the failure turned hard); the retry schedule stands.
+        case expired(Failure)
     }
 
     private(set) var state: State = .idle
     private var backoff: Backoff
+    /// The failure episode under way; nil after a success.
+    public private(set) var episode: Episode?
     public let margin: Duration
 
     /// - Parameters:
@@ -61,19 +113,22 @@ public struct TokenStateMachine: Sendable {
         return .fetch
     }
 
-    /// A token arrived.
-    public mutating func fetchSucceeded(value: Secret, lifetime: Duration, now: Instant) -> Token {
+    /// A token arrived; ends a failure episode.
+    @discardableResult
+    public mutating func fetchSucceeded(value: Secret, lifetime: Duration, now: Instant) -> Issued {
         let expires = now + lifetime
         let token = Token(value: value, issuedAt: now, expiresAt: expires, renewAt: expires - lead(for: lifetime))
         state = .valid(token)
         backoff.reset()
-        return token
+        let ended = episode
+        episode = nil
+        return Issued(token: token, recovered: ended)
     }
 
-    /// The fetch failed: stay on the old token while it lasts and retry after a backoff delay.
-    /// Returns the retry delay.
+    /// The fetch failed: stay on the old token while it lasts and retry after a backoff delay (never at
+    /// once: the delay starts at the backoff's `initial` and doubles to its cap).
     @discardableResult
-    public mutating func fetchFailed(error: String, now: Instant) -> Duration {
+    public mutating func fetchFailed(error: String, now: Instant) -> Failure {
         let delay = backoff.nextDelay()
         var current: Token?
         switch state {
@@ -81,11 +136,19 @@ public struct TokenStateMachine: Sendable {
         case .valid(let c): current = c
         case .idle: current = nil
         }
+        if let c = current, now >= c.expiresAt { current = nil }
         state = .failed(current: current, retryAt: now + delay, error: error)
-        return delay
+        var e = episode ?? Episode(since: now, failures: 0, hard: false)
+        e.failures += 1
+        let turnedHard = current == nil && !e.hard
+        if current == nil { e.hard = true }
+        episode = e
+        return Failure(error: error, attempt: e.failures, since: e.since, retryAt: now + delay, delay: delay,
+                       expiresAt: current?.expiresAt, turnedHard: turnedHard)
     }
 
-    /// Time passes: renew when due, retry a failed fetch when its delay is over.
+    /// Time passes: renew when due, retry a failed fetch when its delay is over, report the served token
+    /// running out while renewals fail.
     public mutating func tick(now: Instant) -> Action {
         switch state {
         case .valid(let t) where now >= t.renewAt:
@@ -94,6 +157,14 @@ public struct TokenStateMachine: Sendable {
         case .failed(let c, let retryAt, _) where now >= retryAt:
             state = .fetching(current: c)
             return .fetch
+        case .failed(let c?, let retryAt, let error) where now >= c.expiresAt:
+            state = .failed(current: nil, retryAt: retryAt, error: error)
+            var e = episode ?? Episode(since: now, failures: 0, hard: false)
+            let turnedHard = !e.hard
+            e.hard = true
+            episode = e
+            return .expired(Failure(error: error, attempt: e.failures, since: e.since, retryAt: retryAt, delay: .zero,
+                                    expiresAt: nil, turnedHard: turnedHard))
         default:
             return .none
         }
@@ -130,11 +201,13 @@ public struct TokenStateMachine: Sendable {
         return nil
     }
 
-    /// When the owner should next call ``tick(now:)``.
+    /// When the owner should next call ``tick(now:)``: the renewal, the retry, or the expiry of the token
+    /// served while renewals fail, whichever is first.
     public var nextDeadline: Instant? {
         switch state {
         case .valid(let t): return t.renewAt
-        case .failed(_, let at, _): return at
+        case .failed(let c?, let at, _): return min(at, c.expiresAt)
+        case .failed(nil, let at, _): return at
         default: return nil
         }
     }

@@ -148,6 +148,20 @@ public final class HubMetrics: Sendable {
                            labels: labels).set(to: budgetExhausted ? 1 : 0)
     }
 
+    /// A token request of `org` failed (`failed`: the failure counter goes up, the failing gauge is 1) or a token
+    /// was issued (the gauge is 0). docs/connector.md, "Token lifecycle".
+    public func tokenRequest(org: OrgID, failed: Bool) {
+        let labels = [("org", org.rawValue)]
+        let failures = registry.makeCounter(
+            descriptor: Self.name("token", "renewal_failures", "total",
+                                  "Failed token requests (renewals and first fetches) per org"),
+            labels: labels)
+        if failed { failures.increment() }
+        registry.makeGauge(descriptor: Self.name("token", "renewal_failing", "",
+                                                 "1 while the org's token requests fail (until one succeeds)"),
+                           labels: labels).set(to: failed ? 1 : 0)
+    }
+
     /// Prometheus text exposition of everything registered.
     public func render() -> [UInt8] { registry.emitToBuffer() }
 

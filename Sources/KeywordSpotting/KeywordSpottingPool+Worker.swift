@@ -26,6 +26,7 @@ extension KeywordSpottingPool {
                 let ms = chunk.durationMs
                 s.queuedMs -= ms
                 s.stats.queuedMs = s.queuedMs
+                s.perOrg[key.org, default: KeywordSpottingPool.OrgStats()].queuedMs -= ms
                 if var entry = s.interactions[key], entry.status == .active {
                     entry.backlogMs -= ms
                     s.interactions[key] = entry
@@ -70,7 +71,7 @@ extension KeywordSpottingPool {
             guard let keywords = keywordSet(org: key.org, channel: chunk.channel) else { return }
             do {
                 let spotter = try KeywordSpotter(keywords: keywords, model: model, inputSampleRate: chunk.sampleRate,
-                                                 tuning: tuning)
+                                                 telephoneBand: configuration.telephoneBand, tuning: tuning)
                 streams.all[streamKey] = SpottingStream(spotter: spotter, baseMs: chunk.offsetMs ?? 0)
             } catch {
                 failed(error, key: streamKey)
@@ -117,7 +118,10 @@ extension KeywordSpottingPool {
         }
         guard !events.isEmpty else { return }
         metrics.detections.increment(by: events.count)
-        state.withLock { $0.stats.detections += events.count }
+        state.withLock {
+            $0.stats.detections += events.count
+            $0.perOrg[key.interaction.org, default: KeywordSpottingPool.OrgStats()].detections += events.count
+        }
         sink.ingest(transcripts: events)
     }
 

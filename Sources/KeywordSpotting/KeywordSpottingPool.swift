@@ -60,12 +60,18 @@ public final class KeywordSpottingPool: Service, Sendable {
         /// An interaction with more than this (ms, both channels) waiting is shed. Default 10 s: its hits
         /// would be that late.
         public var maxInteractionBacklogMs: Int64
+        /// Whether 16 kHz audio is telephone-band (300–3400 Hz), so its decoders start from the telephone cepstral
+        /// mean as 8 kHz ones do (``KeywordSpotter``). Default true: a contact center's calls come from phone lines
+        /// whatever rate a transport carries them at (the seed Audio Connector's 16 kHz Opus); false for wideband
+        /// sources.
+        public var telephoneBand: Bool
 
         public init(workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1),
-                    maxQueuedMs: Int64? = nil, maxInteractionBacklogMs: Int64 = 10_000) {
+                    maxQueuedMs: Int64? = nil, maxInteractionBacklogMs: Int64 = 10_000, telephoneBand: Bool = true) {
             self.workers = max(1, workers)
             self.maxQueuedMs = maxQueuedMs ?? Int64(max(1, workers)) * 10_000
             self.maxInteractionBacklogMs = maxInteractionBacklogMs
+            self.telephoneBand = telephoneBand
         }
     }
 
@@ -93,6 +99,18 @@ public final class KeywordSpottingPool: Service, Sendable {
         public var errors = 0
         /// Interactions whose end was processed (their last hits emitted, decoders freed).
         public var finished = 0
+    }
+
+    /// One org's share of the counters (for `/readyz`): since the pool was created, except the live figures.
+    public struct OrgStats: Sendable, Equatable {
+        /// Interactions being spotted now, and their audio waiting (ms, both channels).
+        public var active = 0
+        public var queuedMs: Int64 = 0
+        public var admitted = 0
+        public var refused = 0
+        public var shed = 0
+        public var detections = 0
+        public init() {}
     }
 
     public let configuration: Configuration
@@ -172,6 +190,7 @@ public final class KeywordSpottingPool: Service, Sendable {
                 guard s.queuedMs <= configuration.maxQueuedMs else {
                     s.interactions[key] = InteractionEntry(worker: -1, status: .refused)
                     s.stats.refused += 1
+                    s.perOrg[chunk.org, default: OrgStats()].refused += 1
                     return (.refused, nil, false)
                 }
                 let w = s.leastLoadedWorker()
@@ -179,6 +198,8 @@ public final class KeywordSpottingPool: Service, Sendable {
                 s.activePerWorker[w] += 1
                 s.stats.admitted += 1
                 s.stats.active += 1
+                s.perOrg[chunk.org, default: OrgStats()].admitted += 1
+                s.perOrg[chunk.org, default: OrgStats()].active += 1
             case .active?:
                 break
             }
@@ -186,6 +207,7 @@ public final class KeywordSpottingPool: Service, Sendable {
             if entry.backlogMs + ms > configuration.maxInteractionBacklogMs {
                 // Shed the whole interaction: drop what it has queued, let its worker free its decoders.
                 s.queuedMs -= entry.backlogMs
+                s.perOrg[chunk.org, default: OrgStats()].queuedMs -= entry.backlogMs
                 s.queues[entry.worker].removeAll { $0.key == key && $0.isAudio }
                 s.queues[entry.worker].append(.drop(key))
                 entry.status = .shed
@@ -195,11 +217,14 @@ public final class KeywordSpottingPool: Service, Sendable {
                 s.stats.shed += 1
                 s.stats.active -= 1
                 s.stats.queuedMs = s.queuedMs
+                s.perOrg[chunk.org, default: OrgStats()].shed += 1
+                s.perOrg[chunk.org, default: OrgStats()].active -= 1
                 return (.dropped, entry.worker, true)
             }
             entry.backlogMs += ms
             s.interactions[key] = entry
             s.queuedMs += ms
+            s.perOrg[chunk.org, default: OrgStats()].queuedMs += ms
             s.stats.queuedMs = s.queuedMs
             s.queues[entry.worker].append(.audio(key, chunk))
             return (.queued, entry.worker, false)
@@ -229,6 +254,7 @@ public final class KeywordSpottingPool: Service, Sendable {
             guard entry.status == .active else { return nil }
             s.activePerWorker[entry.worker] -= 1
             s.stats.active -= 1
+            s.perOrg[org, default: OrgStats()].active -= 1
             s.queues[entry.worker].append(.end(key))
             return entry.worker
         }
@@ -239,6 +265,9 @@ public final class KeywordSpottingPool: Service, Sendable {
     public var shedInteractions: Int { state.withLock { $0.stats.refused + $0.stats.shed } }
 
     public var stats: Stats { state.withLock { $0.stats } }
+
+    /// `org`'s share of the figures (zero for an org never offered).
+    public func stats(of org: OrgID) -> OrgStats { state.withLock { $0.perOrg[org] ?? OrgStats() } }
 
     // MARK: Service
 
@@ -262,6 +291,7 @@ struct PoolState {
     var activePerWorker: [Int]
     var queuedMs: Int64 = 0
     var stats = KeywordSpottingPool.Stats()
+    var perOrg: [OrgID: KeywordSpottingPool.OrgStats] = [:]
 
     init(workers: Int) {
         queues = Array(repeating: Deque(), count: workers)

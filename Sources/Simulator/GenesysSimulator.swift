@@ -35,6 +35,8 @@ public final class GenesysSimulator: Service, Sendable {
     let audioHook: SimAudioHookClient
     /// The seed Audio Connector server (discovery, its WebSocket, Opus audio of every live call).
     let seedAudio: SimSeedAudioServer
+    /// The spoken sentences (`spokenPhrases`), rendered at the start of ``run()``.
+    let phrases: SimPhraseBookSlot
     /// Amazon EventBridge push of the journeys' detail events (``setEventBridgeTarget(_:)``).
     let eventBridge: SimEventBridgePusher
     private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
@@ -64,8 +66,11 @@ public final class GenesysSimulator: Service, Sendable {
         faultRNG = Mutex(SimRandom(seed: options.seed ^ 0xFA17_FA17))
         lastTick = Atomic(t0)
         let organizationIDs = Dictionary(uniqueKeysWithValues: orgs.map { rt in (rt.id, rt.with { $0.model.organizationID }) })
-        audioHook = SimAudioHookClient(options: options, organizationIDs: organizationIDs, logger: logger)
-        seedAudio = SimSeedAudioServer(options: options)
+        let phrases = SimPhraseBookSlot()
+        self.phrases = phrases
+        audioHook = SimAudioHookClient(options: options, organizationIDs: organizationIDs, logger: logger,
+                                       phrases: phrases)
+        seedAudio = SimSeedAudioServer(options: options, phrases: phrases)
         eventBridge = SimEventBridgePusher(
             target: options.journeys?.eventBridge,
             organizationIDs: organizationIDs.filter { options.journeys?.covers($0.key) ?? false },
@@ -79,8 +84,18 @@ public final class GenesysSimulator: Service, Sendable {
 
     /// Serves until graceful shutdown (or cancellation).
     public func run() async throws {
-        let app = buildApplication()
+        // Waiters on the listener hear of a start that failed (-1), whatever failed.
         defer { stoppedListening() }
+        if options.spokenPhrases {
+            // Rendered before listening, so every call's audio can say them; a machine without espeak-ng or sox
+            // refuses the option here, naming the packages.
+            let started = ContinuousClock.now
+            let book = try SimPhraseBook.render()
+            phrases.set(book)
+            logger.notice("spoken phrases rendered", metadata: [
+                "sentences": "\(book.clips.count)", "took": "\((ContinuousClock.now - started).shortText)"])
+        }
+        let app = buildApplication()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {

@@ -15,6 +15,10 @@ public enum SimFault: Sendable, Equatable, Hashable {
     case httpError(count: Int, status: Int)
     /// One frame of invalid JSON on every open socket of the org.
     case malformed
+    /// The org's next `count` token requests (`POST /oauth/token` with its valid credentials) get `status`: 401
+    /// `invalid_client` (a rotated secret), 400 `invalid_grant`, 429, or a 5xx (the login host unwell). Issued tokens
+    /// keep working. Replaces what is left of an earlier one: `count` 0 ends it. Not drawn by random faults.
+    case tokenRefreshFail(count: Int, status: Int)
     /// The next `count` event messages of the org are delivered twice.
     case duplicate(count: Int)
     /// The next `count` event messages of the org are each delivered after the message that follows them.
@@ -50,6 +54,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case .expireToken: "expire-token"
         case .rateLimit: "rate-limit"
         case .httpError: "http-error"
+        case .tokenRefreshFail: "token-refresh-fail"
         case .malformed: "malformed"
         case .duplicate: "duplicate"
         case .reorder: "reorder"
@@ -65,12 +70,15 @@ public enum SimFault: Sendable, Equatable, Hashable {
         }
     }
 
-    /// Every wire name.
+    /// Kinds of the org's API and sockets the `POST /_sim/faults` error names besides ``kinds`` (not drawn at random).
+    public static let apiOnlyKinds = ["token-refresh-fail", "deny", "allow"]
+
+    /// Every wire name drawn by random faults.
     public static let kinds = ["ghost", "close", "expire-token", "rate-limit", "http-error", "malformed", "duplicate",
                                "reorder", "move-endpoint", "channel-expiry", "socket-closing"]
 
     /// Parses the wire form; nil for an unknown kind. `count` defaults to 1 (3 for duplicate and
-    /// reorder), `status` to 503.
+    /// reorder), `status` to 503 (500 for token-refresh-fail).
     public init?(kind: String, count: Int? = nil, status: Int? = nil) {
         switch kind {
         case "ghost": self = .ghost
@@ -78,6 +86,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case "expire-token": self = .expireToken
         case "rate-limit": self = .rateLimit(count: max(1, count ?? 1))
         case "http-error": self = .httpError(count: max(1, count ?? 1), status: status ?? 503)
+        case "token-refresh-fail": self = .tokenRefreshFail(count: max(0, count ?? 1), status: status ?? 500)
         case "malformed": self = .malformed
         case "duplicate": self = .duplicate(count: max(1, count ?? 3))
         case "reorder": self = .reorder(count: max(1, count ?? 3))
@@ -115,14 +124,16 @@ public enum SimFault: Sendable, Equatable, Hashable {
 
     var count: Int? {
         switch self {
-        case .rateLimit(let n), .httpError(let n, _), .duplicate(let n), .reorder(let n), .transcription(_, let n),
-             .journey(_, let n): n
+        case .rateLimit(let n), .httpError(let n, _), .tokenRefreshFail(let n, _), .duplicate(let n), .reorder(let n),
+             .transcription(_, let n), .journey(_, let n): n
         default: nil
         }
     }
     var status: Int? {
-        if case .httpError(_, let s) = self { return s }
-        return nil
+        switch self {
+        case .httpError(_, let s), .tokenRefreshFail(_, let s): s
+        default: nil
+        }
     }
 }
 

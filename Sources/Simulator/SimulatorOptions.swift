@@ -106,10 +106,21 @@ public struct SimulatorOptions: Sendable {
     /// (as `audioHookShare`): the rest are not streamed. Every call by default; the demo streams a quarter (each
     /// streamed call costs an Opus encoder in the simulator and a decoder in the bridge, in real time).
     public var seedAudioShare: Double = 1
+    /// Share of voice calls (0…1) that are transcribed (docs/simulator.md, "Real-time transcription"), by the same
+    /// seeded hash of the conversation id as `audioHookShare`, so a transcribed call is one AudioHook monitors
+    /// whenever this share is at most that one: the rest stay quiet on their transcription topic, as calls on a queue
+    /// without Genesys transcription do. Every call by default; the demo transcribes a share.
+    public var transcriptionShare: Double = 1
     /// Share of Opus packets (0…1) cut into 2–4 fragments.
     public var seedAudioFragmentShare: Double = 0.3
     /// Outgoing messages buffered per seed Audio Connector connection; one that falls this far behind is closed.
     public var seedAudioOutboxMessages: Int = 16384
+
+    /// Whether the calls' audio (AudioHook and the seed Audio Connector) speaks real sentences inside some talk
+    /// spurts — keyword phrases and fillers (``SimSpokenCorpus``), rendered by espeak-ng and sox when the simulator
+    /// starts — listed per call in the truth (`speech[].spoken`). Off by default; without espeak-ng or sox
+    /// ``GenesysSimulator/run()`` fails with `sim.spoken-phrases-unavailable`.
+    public var spokenPhrases: Bool = false
 
     /// Customer journeys (docs/simulator.md, "Customer journeys"): simulated customers over voice, chat,
     /// message, email and callback, their snapshots and detail events, an optional EventBridge push, and the

@@ -13,11 +13,23 @@ public struct ConfigLoadOptions: Sendable, Equatable {
     /// error; the values that use one are not checked (they are listed in
     /// ``SwitchboardConfiguration/unchecked``). Every other rule applies.
     public var requireSecrets: Bool
+    /// What the on-box keyword spotter can listen for: the phrases of orgs with `speechText.onBox: true` are
+    /// checked against it (``OnBoxVocabulary``). nil: not checked (the Bridge checks them again when it sets
+    /// them).
+    public var onBoxVocabulary: (any OnBoxVocabulary)?
 
-    public init(listen: ListenAddress? = nil, runningListen: ListenAddress? = nil, requireSecrets: Bool = true) {
+    public init(listen: ListenAddress? = nil, runningListen: ListenAddress? = nil, requireSecrets: Bool = true,
+                onBoxVocabulary: (any OnBoxVocabulary)? = nil) {
         self.listen = listen
         self.runningListen = runningListen
         self.requireSecrets = requireSecrets
+        self.onBoxVocabulary = onBoxVocabulary
+    }
+
+    /// Equal when the addresses and the secrets rule are, and both have a vocabulary or neither has.
+    public static func == (a: ConfigLoadOptions, b: ConfigLoadOptions) -> Bool {
+        a.listen == b.listen && a.runningListen == b.runningListen && a.requireSecrets == b.requireSecrets
+            && (a.onBoxVocabulary == nil) == (b.onBoxVocabulary == nil)
     }
 }
 

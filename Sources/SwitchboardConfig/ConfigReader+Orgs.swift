@@ -91,7 +91,10 @@ extension ConfigReader {
         // `audio:` takes the AudioHook shape on genesys orgs and the seed Audio Connector's on seed orgs.
         let audio = proto == .genesys ? f["audio"].map { self.audio($0, path: f.path("audio"), org: id) } : nil
         let seedAudio = proto == .seed ? f["audio"].map { self.seedAudio($0, path: f.path("audio")) } : nil
-        let speechText = f["speechText"].map { self.speechText($0, path: f.path("speechText"), hasAudio: f.has("audio")) }
+        let speechText = f["speechText"].map {
+            self.speechText($0, path: f.path("speechText"), hasAudio: f.has("audio"),
+                            seedSampleRate: (seedAudio ?? nil)?.sampleRate)
+        }
         guard let endpoints, let clientId, let secret, let zone else { return nil }
         if case .some(nil) = audio { return nil }  // `audio:` written, with problems (reported)
         if case .some(nil) = seedAudio { return nil }

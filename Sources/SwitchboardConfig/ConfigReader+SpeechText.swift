@@ -9,13 +9,18 @@ extension ConfigReader {
 
     /// The section, or nil after reporting what is wrong with it. Every key is optional: an empty
     /// `speechText:` reads transcription for sentiment, with no keywords.
-    func speechText(_ node: Node, path: String, hasAudio: Bool) -> SpeechTextConfig? {
+    ///
+    /// - Parameters:
+    ///   - hasAudio: the org has an `audio:` section (on-box spotting needs its audio).
+    ///   - seedSampleRate: a `protocol: seed` org's `audio.sampleRate` (the spotter decodes 8000 or 16000 Hz).
+    func speechText(_ node: Node, path: String, hasAudio: Bool, seedSampleRate: Int? = nil) -> SpeechTextConfig? {
         guard let f = fields(node, path: path, allowed: Self.speechTextKeys) else { return nil }
         let before = diagnostics.count
         var config = SpeechTextConfig()
         var declaredLabels: [String] = []
+        var phraseMarks: [(mark: Mark?, path: String)] = []
         if let n = f["keywords"] {
-            config.keywords = keywords(n, path: f.path("keywords"), labels: &declaredLabels)
+            config.keywords = keywords(n, path: f.path("keywords"), labels: &declaredLabels, marks: &phraseMarks)
         }
         if let v = flag(f, "transcription") { config.transcription = v }
         if let v = flag(f, "onBox") {
@@ -23,6 +28,14 @@ extension ConfigReader {
             if v && !hasAudio {
                 report("value", at: f["onBox"]?.mark, "\(f.path("onBox")): on-box spotting listens to the org's call "
                     + "audio, but the org has no audio: section; add one (docs/audio.md) or set onBox: false")
+            }
+            if v, let rate = seedSampleRate, ![8000, 16000].contains(rate) {
+                report("value", at: f["onBox"]?.mark, "\(f.path("onBox")): on-box spotting decodes 8000 or 16000 Hz "
+                    + "audio, but the org's audio.sampleRate is \(rate); set sampleRate: 16000 (or 8000) in its audio: "
+                    + "section, or onBox: false")
+            }
+            if v {
+                checkOnBoxVocabulary(config.keywords, marks: phraseMarks, onBox: f["onBox"]?.mark, path: f.path("onBox"))
             }
         }
         if let v = flag(f, "pushTranscripts") { config.pushTranscripts = v }
@@ -38,9 +51,27 @@ extension ConfigReader {
         return diagnostics.count == before ? config : nil
     }
 
+    /// Each phrase of an on-box org against what the spotter can listen for (``ConfigLoadOptions/onBoxVocabulary``):
+    /// a phrase it cannot use is reported at the phrase with the spotter's code (`kws.unknown-word`, …); a spotter
+    /// that cannot run at all (`kws.model-missing`) at `onBox`.
+    private func checkOnBoxVocabulary(_ phrases: [KeywordPhrase], marks: [(mark: Mark?, path: String)], onBox: Mark?,
+                                      path: String) {
+        guard let vocabulary = options.onBoxVocabulary else { return }
+        if let problem = vocabulary.unavailable() {
+            report(code: problem.code, at: onBox, "\(path): on-box spotting cannot run: \(problem.message)")
+            return
+        }
+        for (index, problem) in vocabulary.problems(with: phrases).sorted(by: { $0.key < $1.key }) {
+            let at: (mark: Mark?, path: String) = index < marks.count ? marks[index] : (nil, "speechText.keywords")
+            report(code: problem.code, at: at.mark,
+                   "\(at.path): on-box spotting (onBox: true) cannot listen for this phrase: \(problem.message)")
+        }
+    }
+
     /// The keyword list. Every label written (valid entry or not) goes to `labels`, so `hotCalls.labels` is
-    /// checked against what the file means, not only what loaded.
-    private func keywords(_ node: Node, path: String, labels: inout [String]) -> [KeywordPhrase] {
+    /// checked against what the file means, not only what loaded; each phrase kept has its position in `marks`.
+    private func keywords(_ node: Node, path: String, labels: inout [String],
+                          marks: inout [(mark: Mark?, path: String)]) -> [KeywordPhrase] {
         guard let items = list(node, path: path, example: "a list of '- phrase: …' entries with a label") else {
             return []
         }
@@ -80,6 +111,7 @@ extension ConfigReader {
             }
             seen[key, default: []].append((label, channel, line, written))
             out.append(keyword)
+            marks.append((phraseNode.mark, f.path("phrase")))
         }
         return out
     }

@@ -41,6 +41,12 @@ final class ConfigReader {
                                             code: "config.\(code)", message: message))
     }
 
+    /// Reports a problem whose code comes from elsewhere (the on-box spotter's `kws.unknown-word`, …).
+    func report(code: String, at mark: Mark?, _ message: String) {
+        diagnostics.append(ConfigDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1,
+                                            code: code, message: message))
+    }
+
     /// Diagnostics in file order (stable for equal positions).
     var sortedDiagnostics: [ConfigDiagnostic] {
         diagnostics.enumerated().sorted { a, b in

@@ -129,6 +129,12 @@ public struct StreamAlert: Sendable, Equatable {
         case upstreamDisconnected = "upstream-disconnected"
         case upstreamRecovered = "upstream-recovered"
         case authFailed = "auth-failed"
+        /// Renewing the org's token failed while the current one still works (the sockets stay up): a
+        /// configuration or credential problem that needs a person (seed 004, edge case 3). Held apart from the
+        /// `upstream-*` / `auth-failed` state until `token-renewed`.
+        case tokenRenewalFailed = "token-renewal-failed"
+        /// A token was issued again after failed renewals: ends `token-renewal-failed`.
+        case tokenRenewed = "token-renewed"
         /// Sent to `admin` connections only.
         case configRejected = "config-rejected"
         /// A reload was applied after a refused one: the `config-rejected` (or `restart-required`) alert no

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bridge
 import Foundation
 import SwitchboardConfig
 
@@ -38,7 +39,9 @@ struct CheckConfigCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let options = ConfigLoadOptions(listen: listen.flatMap(ListenAddress.init(parsing:)), requireSecrets: !noEnv)
+            // On-box keyword phrases are checked against PocketSphinx's dictionary, as the bridge does.
+            let options = ConfigLoadOptions(listen: listen.flatMap(ListenAddress.init(parsing:)), requireSecrets: !noEnv,
+                                            onBoxVocabulary: SpotterVocabulary.shared)
             let config = try ConfigLoader.load(path: file, options: options)
             print("\(file): ok — \(config.orgs.count) org(s): \(config.orgs.map(\.id.rawValue).joined(separator: ", "))")
             if !config.unchecked.isEmpty {

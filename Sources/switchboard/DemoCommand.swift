@@ -60,6 +60,9 @@ struct DemoCommand: AsyncParsableCommand {
         // Seed-protocol audio: a quarter of the calls (Opus encoding and decoding of every call of a 200-agent org in
         // real time would take a core of its own on a small machine).
         options.seedAudioShare = 0.25
+        // Genesys transcription of a quarter of the calls (the speech-text strip's keywords, sentiment and hot calls):
+        // enough hot calls within seconds at --speed 20, at a fraction of the messages of every call.
+        options.transcriptionShare = 0.25
         let clock = ScaledClock(speed: simulation.speed)
         let simulator = GenesysSimulator(options: options, clock: clock)
         let orgIDs = SimulatorOptions.orgIDs(count: options.orgCount)
@@ -112,7 +115,7 @@ struct DemoCommand: AsyncParsableCommand {
                 printLine("simulator on http://\(simAddress.host):\(port)")
                 return DemoConfiguration.make(simulatorBase: "http://\(simAddress.host):\(port)", options: fixed,
                                               listen: bridgeAddress, notice: notice, store: storeConfig, audio: audio,
-                                              seedOrgs: seedOrgs)
+                                              seedOrgs: seedOrgs, speechText: DemoConfiguration.speechText(orgs: orgIDs))
             }),
             clock: clock
         ) { host, port in

@@ -55,7 +55,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         logging.bootstrap(defaultLevel: "info")
         // The same rules at the start and at every reload: the loader applies --listen before checking them.
-        let options = ConfigLoadOptions(listen: listen.flatMap(ListenAddress.init(parsing:)))
+        let options = ConfigLoadOptions(listen: listen.flatMap(ListenAddress.init(parsing:)),
+                                        onBoxVocabulary: SpotterVocabulary.shared)
         let loaded: SwitchboardConfiguration
         do {
             loaded = try ConfigLoader.load(path: config, options: options)

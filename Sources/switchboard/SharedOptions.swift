@@ -34,6 +34,9 @@ struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("fault-rate"), help: "Random faults per org per simulated hour (with --faults random).")
     var faultRate: Double = 1
 
+    @Flag(name: .customLong("spoken-phrases"), help: "Speak real sentences (keyword phrases and fillers) inside the calls' talk spurts, rendered with espeak-ng and sox at start-up (Debian packages espeak-ng, sox); listed per call in /_sim/truth.")
+    var spokenPhrases = false
+
     func validate() throws {
         guard orgs >= 1 else { throw ValidationError("--orgs must be at least 1") }
         guard agents >= 1 else { throw ValidationError("--agents must be at least 1") }

@@ -50,6 +50,7 @@ extension SimulationOptions {
         if let startAt, let t = parseStartAt(startAt) { o.startAt = .init(hour: t.hour, minute: t.minute) }
         o.stormEventsPerSecond = storm
         if faults == "random" { o.randomFaultRate = faultRate }
+        o.spokenPhrases = spokenPhrases
         return o
     }
 }

@@ -126,12 +126,18 @@ final class FakeAudioConnectorServer: Sendable {
     let packets: [[UInt8]]
     let interaction: UUID
     let rejectFirstConnection: Bool
+    /// A hold after this packet (no packets for `pause`, the sequence standing still).
+    let pauseAfterPacket: Int?
+    let pause: Duration
     private let state = Mutex(State())
 
-    init(packets: [[UInt8]], interaction: UUID, rejectFirstConnection: Bool) {
+    init(packets: [[UInt8]], interaction: UUID, rejectFirstConnection: Bool, pauseAfterPacket: Int? = nil,
+         pause: Duration = .milliseconds(1500)) {
         self.packets = packets
         self.interaction = interaction
         self.rejectFirstConnection = rejectFirstConnection
+        self.pauseAfterPacket = pauseAfterPacket
+        self.pause = pause
     }
 
     var discoveries: Int { state.withLock { $0.discoveries } }
@@ -200,6 +206,7 @@ final class FakeAudioConnectorServer: Sendable {
             }
             // Twice real time: progress reports go out while the call streams.
             try await Task.sleep(for: .milliseconds(10))
+            if sequence == pauseAfterPacket { try await Task.sleep(for: pause) }
         }
         try await outbound.write(.text(SeedMessage.interactionEnded(interactionId: id, endTime: nil).json))
     }

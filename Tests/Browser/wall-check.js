@@ -17,6 +17,8 @@
 // --trends on also checks the trends (docs/dashboard.md, "Trends"): the header and every org card show a
 // sparkline with at least one point and the "yday" / "last wk" figures, unclipped; every queue tile a
 // sparkline with at least one point. --trends off (a bridge with `store: none`): no trend element shown.
+// Whenever the speech-text strip shows, it must be inside the window with every shown count readable and
+// the hot calls that do not fit its list counted in its head.
 // --nav also clicks its way org card → org view → queue → agent (and a heatmap tile), checks the panels,
 // goes back with the browser's history, opens deep links, and fetches every CSV button's export.
 // Prints one "wall-check: PASS …" / "FAIL …" line per check; exits 1 on any failure, 2 on usage.
@@ -28,6 +30,9 @@
 //   --tag NAME              screenshot name part (default: <N>orgs)
 //   --nav                   run the navigation checks (at the first size)
 //   --trends on|off         check the trends are shown (with a history store) or hidden (store: none)
+//   --speech                the speech strip checks (at the first size)
+//   --speechtext            the speech-text checks (speechtext-checks.js, at the first size); --transcripts ORG
+//                           names the org that pushes transcripts (default the first)
 //   --timeout S             per wait (default 60)
 'use strict';
 const { spawn, execSync } = require('child_process');
@@ -35,6 +40,7 @@ const http = require('http');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const speechTextChecks = require('./speechtext-checks.js');
 
 const opt = { sizes: '1366x768,1920x1080,3840x2160', timeout: 60, nav: false };
 const argv = process.argv.slice(2);
@@ -42,6 +48,7 @@ for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--nav') opt.nav = true;
   else if (a === '--speech') opt.speech = true;
+  else if (a === '--speechtext') opt.speechtext = true;
   else if (a.startsWith('--') && i + 1 < argv.length) opt[a.slice(2)] = argv[++i];
   else { console.error('wall-check: unknown argument ' + a); process.exit(2); }
 }
@@ -184,6 +191,29 @@ const FIT_CHECK = (orgs) => `(() => {
   for (const r of document.querySelectorAll('#quality .q-org')) {
     const line = r.querySelector('.q-line');
     if (line && line.getBoundingClientRect().height > parseFloat(getComputedStyle(line).lineHeight || 20) * 1.6) out.push('quality line of ' + r.dataset.org + ' wraps');
+  }
+  // the speech-text strip (speechtext.js): inside the window, each org on one row, every shown count readable,
+  // the hot calls inside their list, the ones left out counted
+  const stt = document.getElementById('speechtext');
+  if (stt && !stt.hidden) {
+    const sr = stt.getBoundingClientRect();
+    if (sr.right > vw + 1 || sr.bottom > vh + 1) out.push('the speech-text strip is outside the window');
+    for (const r of stt.querySelectorAll('.stt-org')) {
+      const rr = r.getBoundingClientRect();
+      if (r.scrollHeight > r.clientHeight + 1) out.push('speech-text row of ' + r.dataset.org + ' wraps');
+      for (const c of r.querySelectorAll('.stt-lab')) {
+        const n = c.querySelector('.stt-n').getBoundingClientRect(), cr = c.getBoundingClientRect(), lr = c.parentElement.getBoundingClientRect();
+        if (n.width === 0 || n.right > cr.right + 1 || n.right > lr.right + 1) out.push('speech-text counts of ' + r.dataset.org + ' ' + c.dataset.label + ' are cut off');
+      }
+      for (const e of r.querySelectorAll('.stt-neg, .stt-hotn')) if (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > rr.right + 1) out.push('speech-text ' + e.className + ' of ' + r.dataset.org + ' is cut off');
+    }
+    const list = stt.querySelector('.stt-calls'), lb = list.getBoundingClientRect();
+    const rows = [...list.querySelectorAll('.stt-call')], shownRows = rows.filter(x => !x.hidden);
+    for (const x of shownRows) { const b = x.getBoundingClientRect(); if (b.bottom > lb.bottom + 1 || b.right > lb.right + 1) out.push('hot call ' + x.dataset.call + ' is cut off'); }
+    if (Number(stt.dataset.hotShown) !== shownRows.length) out.push('hot calls shown ' + shownRows.length + ', data-hot-shown ' + stt.dataset.hotShown);
+    const more = Number(stt.dataset.hot) - shownRows.length, head = stt.querySelector('.stt-hot-head').textContent;
+    if (more > 0 && !head.includes(more + ' more')) out.push(more + ' hot call(s) not shown without a sign ("' + head + '")');
+    if (Number(stt.dataset.hot) > 0 && shownRows.length === 0) out.push('no hot call fits the list');
   }
   const hw = document.getElementById('heat-wrap').getBoundingClientRect();
   if (hw.height < 60) out.push('heatmap squeezed to ' + Math.round(hw.height) + ' px');
@@ -379,6 +409,9 @@ async function main() {
   }
   if (opt.speech) {
     try { await speechChecks(p, sizes[0], orgs, pass, fail); } catch (e) { fail('speech: ' + e.message); }
+  }
+  if (opt.speechtext) {
+    try { await speechTextChecks({ p, size: sizes[0], orgs, pass, fail, opt, getJSON, waitReady, snapshot, sleep }); } catch (e) { fail('speech text: ' + e.message); }
   }
   b.close();
   process.exit(failed ? 1 : 0);

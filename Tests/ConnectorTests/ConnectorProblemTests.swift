@@ -1,4 +1,5 @@
 import GenesysAPI
+import SwitchboardCore
 import Testing
 @testable import Connector
 
@@ -33,5 +34,37 @@ import Testing
         #expect(ConnectorProblem.unknownIDs("users", wanted: [a], found: [a, b]) == nil)
         let text = ConnectorProblem.unknownIDs("queues", wanted: [a, b], found: [a])
         #expect(text?.hasPrefix("queues: 1 of the 2 ids in this org's 'queues:' list are not in its directory (\(b));") == true)
+    }
+
+    /// The `token` problem says what failed (code and status, never the secret), how long the current token still
+    /// lasts, when the next attempt is and what to check; and, once none is left, that the org is cut off.
+    @Test func theTokenProblemSaysWhatFailedHowLongTheTokenLastsAndWhatToCheck() {
+        let t0 = ContinuousClock.now
+        var m = TokenStateMachine(margin: .seconds(300), retry: Backoff(initial: .seconds(8), cap: .seconds(60), jitter: 0))
+        _ = m.start()
+        _ = m.fetchSucceeded(value: Secret("token-value"), lifetime: .seconds(3600), now: t0)
+        let renewAt = t0 + .seconds(3240)
+        _ = m.tick(now: renewAt)
+        let refused = GenesysAPIError(code: "genesys.auth-failed",
+                                      message: "POST x/oauth/token: HTTP 401 (invalid_client) for client id 'abc'", status: 401)
+        let text = ConnectorProblem.token(refused, m.fetchFailed(error: refused.description, now: renewAt), now: renewAt)
+        #expect(text.hasPrefix("token: renewal failing (1 failed attempt; last: genesys.auth-failed, HTTP 401)"), "\(text)")
+        #expect(text.contains("still lasts 6m"), "\(text)")
+        #expect(text.contains("next attempt in 8s"), "\(text)")
+        #expect(text.contains("clientId and clientSecret"), "\(text)")
+        #expect(!text.contains("token-value"))
+        let down = GenesysAPIError(code: "genesys.transport", message: "timed out")
+        _ = m.tick(now: renewAt + .seconds(8))
+        let later = renewAt + .seconds(10)
+        let second = ConnectorProblem.token(down, m.fetchFailed(error: down.description, now: later), now: later)
+        #expect(second.hasPrefix("token: renewal failing (2 failed attempts over 10s; last: genesys.transport, no HTTP answer)"),
+                "\(second)")
+        #expect(second.contains("loginBase"), "\(second)")
+        // Past the expiry: no usable token.
+        _ = m.tick(now: later + .seconds(16))
+        let gone = t0 + .seconds(3700)
+        let hard = ConnectorProblem.token(down, m.fetchFailed(error: down.description, now: gone), now: gone)
+        #expect(hard.hasPrefix("token: no usable token (3 failed attempts over"), "\(hard)")
+        #expect(hard.contains("fail until one is issued"), "\(hard)")
     }
 }

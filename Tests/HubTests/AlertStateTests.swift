@@ -87,4 +87,41 @@ import Testing
             #expect((log["history"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } == ["config-rejected", "config-accepted"])
         }
     }
+
+    /// A failing token renewal holds a slot of its own beside the connection's alert: both are in force and
+    /// replayed, `upstream-recovered` leaves it, only `token-renewed` ends it, and a `token-renewed` with nothing in
+    /// force (a connector's first token) is not delivered.
+    @Test func aFailingTokenRenewalIsHeldApartUntilTokenRenewed() async throws {
+        let auth = HubHarness.auth([("dash", "t-global", [.global])])
+        try await HubHarness.run(auth: auth) { h in
+            h.hub.publish(alert: StreamAlert(kind: .tokenRenewed, org: "us", since: Self.t, message: "first token"))
+            h.hub.publish(alert: StreamAlert(kind: .tokenRenewalFailed, org: "us", since: Self.t + 1, message: "token renewal failing"))
+            h.hub.publish(alert: StreamAlert(kind: .tokenRenewalFailed, org: "us", since: Self.t + 2, message: "again"))
+            h.hub.publish(alert: StreamAlert(kind: .authFailed, org: "us", since: Self.t + 3, message: "no usable token"))
+            #expect(h.hub.alertLog().active.map(\.kind) == [.authFailed, .tokenRenewalFailed])
+            // A board opened now is told both, after its snapshot.
+            let probe = WSProbe()
+            try await withThrowingTaskGroup(of: Void.self) { tg in
+                tg.addTask { await probe.run(port: h.port, token: "t-global") }
+                probe.send(#"{"op":"subscribe","topic":"org:us"}"#)
+                _ = try await probe.next(type: "snapshot")
+                #expect(try await probe.next(type: "alert")["kind"] as? String == "auth-failed")
+                #expect(try await probe.next(type: "alert")["kind"] as? String == "token-renewal-failed")
+                h.hub.publish(alert: StreamAlert(kind: .upstreamRecovered, org: "us", since: Self.t + 4, message: "back"))
+                #expect(try await probe.next(type: "alert")["kind"] as? String == "upstream-recovered")
+                #expect(h.hub.alertLog().active.map(\.kind) == [.tokenRenewalFailed])
+                h.hub.publish(alert: StreamAlert(kind: .tokenRenewed, org: "us", since: Self.t + 5, message: "renewed"))
+                h.hub.publish(alert: StreamAlert(kind: .tokenRenewed, org: "us", since: Self.t + 6, message: "renewed again"))
+                #expect(try await probe.next(type: "alert")["message"] as? String == "renewed")
+                probe.send(#"{"op":"ping","id":"fence"}"#)
+                _ = try await probe.next(type: "pong")
+                let alerts = probe.all.filter { $0.contains(#""type":"alert""#) }
+                #expect(alerts.count == 4, "\(alerts)")
+                #expect(h.hub.alertLog().active.isEmpty)
+                #expect(h.hub.alertLog().history.map(\.message) == ["token renewal failing", "no usable token", "back", "renewed"])
+                probe.stop()
+                tg.cancelAll()
+            }
+        }
+    }
 }

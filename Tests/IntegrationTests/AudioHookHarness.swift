@@ -27,6 +27,7 @@ struct AudioHookHarness {
 
     static func run(configuration: AudioHookServer.Configuration = .init(),
                     orgs: [AudioHookOrgRegistry.Org] = [.init(org: "us", organizationId: organizationId, credentials: credentials)],
+                    tap: (any SpeechAudioTap)? = nil,
                     _ body: @Sendable (AudioHookHarness) async throws -> Void) async throws {
         var logger = Logger(label: "audiohook-tests")
         logger.logLevel = .warning
@@ -36,8 +37,8 @@ struct AudioHookHarness {
         auth.clients = [ClientConfig(name: "ops", token: Secret("ops-token-0123456789"), scopes: [.global])]
         let hub = try await StreamHub(configuration: server, auth: auth, metrics: HubMetrics(), logger: logger)
         let sink = RecordingSpeechSink()
-        let audio = AudioHookServer(orgs: orgs, sink: sink, clock: ManualClock(openedAt), configuration: configuration,
-                                    logger: logger)
+        let audio = AudioHookServer(orgs: orgs, sink: sink, tap: tap, clock: ManualClock(openedAt),
+                                    configuration: configuration, logger: logger)
         let (ports, portCont) = AsyncStream.makeStream(of: Int.self)
         let app = makeBridgeApplication(
             hub: hub, configuration: server,

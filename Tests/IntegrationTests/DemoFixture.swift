@@ -29,11 +29,12 @@ enum DemoFixture {
     ///   - startAt: start the simulated day later, with a history only the REST aggregates reveal.
     ///   - audio: give every org an `audio:` section and point the simulator's AudioHook client at the bridge
     ///     once it listens, as the demo does.
+    ///   - seedOrgs: orgs run as `protocol: seed` with the seed Audio Connector (16 kHz), as the demo runs `apac`.
     ///   - configure: any other simulator option (seed, heartbeat, details cap, …).
     ///   - connectorOptions: the bridge's connector options (e.g. a small topic budget).
     ///   - configureBridge: changes to the bridge's configuration (e.g. an org's `speechText:`).
     static func run(agents: Int = 12, speed: Double = 1, startAt: SimulatorOptions.StartAt? = nil,
-                    audio: Bool = false,
+                    audio: Bool = false, seedOrgs: Set<String> = [],
                     configure: (inout SimulatorOptions) -> Void = { _ in },
                     connectorOptions: OrgConnector.Options = .init(),
                     configureBridge: @escaping @Sendable (inout SwitchboardConfiguration) -> Void = { _ in },
@@ -50,7 +51,9 @@ enum DemoFixture {
         let fixed = options
         let simulator = GenesysSimulator(options: options, clock: clock)
         let bridgePort = Mutex<Int?>(nil)
-        let credentials = audio ? DemoConfiguration.audioCredentials(simulator: simulator) : [:]
+        // Seed orgs take their audio from the seed Audio Connector, not AudioHook.
+        let credentials = audio ? DemoConfiguration.audioCredentials(simulator: simulator).filter { !seedOrgs.contains($0.key) }
+            : [:]
         // Debug level for the bridge's own logger: its ServiceGroup then says which service has not finished when a
         // graceful shutdown stalls (see `stopGracefully`).
         var bridgeLogger = Logger.switchboard("bridge")
@@ -59,7 +62,8 @@ enum DemoFixture {
             source: .provided({
                 let port = await simulator.waitUntilListening()
                 var config = DemoConfiguration.make(simulatorBase: "http://127.0.0.1:\(port)", options: fixed,
-                                                    listen: ListenAddress(host: "127.0.0.1", port: 0), audio: credentials)
+                                                    listen: ListenAddress(host: "127.0.0.1", port: 0), audio: credentials,
+                                                    seedOrgs: seedOrgs)
                 configureBridge(&config)
                 return config
             }), clock: clock, logger: bridgeLogger, connectorOptions: connectorOptions

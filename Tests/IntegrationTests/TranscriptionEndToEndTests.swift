@@ -88,7 +88,8 @@ import Testing
 
             // Conversations whose transcription ended both in truth and at the bridge.
             let compared = Mutex<[String: (truth: SimTranscriptTruth, org: String)]>([:])
-            #expect(await eventually("18 ended transcriptions compared", seconds: 120) {
+            // (12 calls of 2–4 minutes at speed 20: about a minute on a quiet machine, more under load.)
+            #expect(await eventually("12 ended transcriptions compared", seconds: 240) {
                 let received = recorder.events.withLock { $0 }
                 let ended = Set(received.compactMap { e -> String? in
                     if case .ended(let x) = e { "\(x.org)/\(x.conversationID)" } else { nil }
@@ -99,7 +100,7 @@ import Testing
                         compared.withLock { $0["\(org)/\(t.conversationId)"] = (t, org) }
                     }
                 }
-                return compared.withLock { $0.count } >= 18
+                return compared.withLock { $0.count } >= 12
             })
             let received = recorder.events.withLock { $0 }
             var finalsByConversation: [String: [Final]] = [:]
@@ -171,7 +172,7 @@ import Testing
                     let expected = entry.truth.finals.flatMap { f in
                         f.keywords.map { "\($0) \(f.channel == "EXTERNAL" ? "customer" : f.channel == "INTERNAL" ? "agent" : "-") \(f.offsetMs)" }
                     }.sorted()
-                    if expected.isEmpty && call == nil { continue }  // a call with no word at all (every final dropped)
+                    if expected.isEmpty && call == nil { viewed += 1; continue }  // no word at all (every final dropped)
                     let hits = (call?["hits"] as? [[String: Any]] ?? []).map {
                         "\($0["phrase"] as? String ?? "?") \($0["channel"] as? String ?? "-") \(($0["offsetMs"] as? NSNumber)?.int64Value ?? -1)"
                     }.sorted()
@@ -183,7 +184,7 @@ import Testing
                     viewed += 1
                 }
             }
-            #expect(viewed >= 18, "\(viewed) calls compared on the speechtext topics")
+            #expect(viewed == comparedNow.count, "\(viewed) of \(comparedNow.count) calls compared on the speechtext topics")
             let (mine, _) = try await DemoFixture.get("\(run.bridgeBase)/v1/views/speechtext:emea", token: "demo-emea")
             let (other, _) = try await DemoFixture.get("\(run.bridgeBase)/v1/views/speechtext:us", token: "demo-emea")
             let (global, _) = try await DemoFixture.get("\(run.bridgeBase)/v1/views/speechtext:global", token: "demo-emea")

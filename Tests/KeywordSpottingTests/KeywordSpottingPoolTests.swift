@@ -50,10 +50,22 @@ struct KeywordSpottingPoolTests {
         let refused = try metrics.expectCounter("switchboard_kws_interactions_total", [("outcome", "refused")])
         #expect(shed.totalValue == 1 && refused.totalValue == 1)
 
+        // Per org (`/readyz`): the same figures, and none for another org.
+        var perOrg = KeywordSpottingPool.OrgStats()
+        perOrg.active = 1
+        perOrg.queuedMs = 1_400
+        perOrg.admitted = 2
+        perOrg.refused = 1
+        perOrg.shed = 1
+        #expect(pool.stats(of: org) == perOrg)
+        #expect(pool.stats(of: "emea") == KeywordSpottingPool.OrgStats())
+
         // Ending a refused interaction forgets it: a later one with the same id starts afresh.
         pool.end(org: org, conversationID: "a")
         pool.end(org: org, conversationID: "c")
         #expect(pool.stats.active == 1)
+        pool.end(org: org, conversationID: "b")
+        #expect(pool.stats(of: org).active == 0)
         #expect(sink.all.isEmpty)
     }
 

@@ -145,6 +145,22 @@ import Testing
         #expect(plain.drain().map(\.body) == ea.filter { !$0.topic.hasPrefix("v2.conversations.") }.map(\.body))
     }
 
+    @Test func transcriptionShareTranscribesOnlyTheCallsItsHashPicks() {
+        let all = Self.model(), half = Self.model()
+        half.transcription.share = 0.5
+        for m in [all, half] {
+            m.start(at: Self.t0)
+            m.advance(to: Self.t0 + 3_600_000)
+        }
+        let every = Set(Self.transcriptionMessages(all.drain()).map(\.conversation))
+        let some = Set(Self.transcriptionMessages(half.drain()).map(\.conversation))
+        let picked = every.filter { SimAudioHookClient.monitored($0, seed: 7, share: 0.5) }
+        #expect(every.count > 20)
+        #expect(!some.isEmpty && some.count < every.count)
+        #expect(some == picked)
+        #expect(Set(half.truth().transcripts.map(\.conversationId)).isSubset(of: picked))
+    }
+
     @Test func nothingIsSentWhileNobodyListensAndASubscriberHearsFromThenOn() {
         let m = Self.model(recordAll: false)
         m.start(at: Self.t0)

@@ -1,7 +1,7 @@
 // Switchboard dashboard — the queue view's agent list and the agent panel (nav.js opens them), and the
 // CSV / drill-down downloads. The panel shows the agent's state and occupancy, its queues, today's
 // utilization by 30-minute interval (each with its conversations from GET /v1/utilization/details) and its
-// quality per form. Exports are fetched with the token in a header, never put in a link.
+// quality per form, and (speechtext.js) its keyword counts and current call. Exports are fetched with the token in a header, never put in a link.
 // Test hooks: #queue-view data-queue data-agents; #agent-panel data-agent data-found data-util-intervals
 // data-quality-forms; buttons data-export.
 'use strict';
@@ -85,6 +85,7 @@ function renderAgentPanel(v, now) {
   setText($('ap-name'), a ? a.name || a.id : id);
   setText($('ap-sub'), (o.name || org) + (a ? '' : ' · not in view' + (model.conn === 'live' ? '' : ' (waiting for data…)')));
   setHTML($('ap-now'), a ? agentNowHTML(v, a, o, now) : '<p class="empty">No agent with this id in the current view.</p>');
+  renderAgentSpeechText(id); // keywords and sentiment (speechtext.js)
   const util = v.utilization.get(id);
   const uKey = (util ? JSON.stringify(util.intervals || []) : '') + '|' + drillKey() + '|' + org;
   if (uKey !== apKeyUtil) { apKeyUtil = uKey; $('ap-util').innerHTML = agentUtilHTML(org, id, util); applyInlineSizes($('ap-util')); }

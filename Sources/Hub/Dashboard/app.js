@@ -3,7 +3,7 @@
 // View: one render per animation frame at most (requestAnimationFrame), reading the stores.
 // Scripts (index.html loads them in this order): common.js (tunables, helpers), model.js (stores),
 // stream.js (WebSocket client), render.js (header, orgs, queues), heatmap.js (heatmap, tooltip),
-// trends.js (sparklines from /v1/history), app.js (this file: token and topic selection, sign-in panel,
+// trends.js (sparklines from /v1/history), speech.js and speechtext.js (the speech topics), app.js (this file: token and topic selection, sign-in panel,
 // wiring, start).
 'use strict';
 
@@ -61,7 +61,7 @@ function startWithTopics() {
   for (const n of (req.length ? req : ['global'])) model.topics.set(n, topicState(n));
   model.attempt = 0;
   model.notice = null;
-  resetTrends(); speechReset();
+  resetTrends(); speechReset(); sttReset();
   markAll();
   connect();
   for (const t of model.topics.values()) prefetch(t);
@@ -99,11 +99,11 @@ $('signout').addEventListener('click', () => {
   closeStream();
   model.connected = false; model.conn = 'signed-out';
   model.topics.clear();
-  resetTrends(); speechReset();
+  resetTrends(); speechReset(); sttReset();
   markAll(); scheduleRender();
   showSignin('');
 });
-setInterval(() => { dirty.tick = true; scheduleRender(); trendsTick(); speechSync(false); }, 1000);
+setInterval(() => { dirty.tick = true; scheduleRender(); trendsTick(); speechSync(false); sttSync(false); }, 1000);
 if (window.ResizeObserver) {
   new ResizeObserver(onHeatResize).observe(heatWrap);
   // the queue panel and the org strip change size when a banner, a strip or a row of cards comes or goes:
@@ -113,13 +113,13 @@ if (window.ResizeObserver) {
   refit.observe($('orgs'));
 }
 window.addEventListener('resize', onHeatResize);
-window.addEventListener('resize', () => { dirty.queues = true; dirty.orgs = true; scheduleRender(); });
+window.addEventListener('resize', () => { dirty.queues = true; dirty.orgs = true; stt.dirty = true; scheduleRender(); });
 canvasEl.addEventListener('mousemove', onHeatMouseMove);
 canvasEl.addEventListener('mouseleave', onHeatMouseLeave);
 canvasEl.addEventListener('click', onHeatClick);
 $('size-switch').addEventListener('click', onSizeSwitchClick);
 // navigation (nav.js): org cards, queue tiles, agent rows and chips, breadcrumbs; Enter/Space on focus too
-for (const id of ['orgs', 'queues', 'queue-view', 'quality', 'speech', 'crumbs', 'agent-panel']) {
+for (const id of ['orgs', 'queues', 'queue-view', 'quality', 'speech', 'speechtext', 'crumbs', 'agent-panel']) {
   $(id).addEventListener('click', activate);
   $(id).addEventListener('keydown', activate);
 }
@@ -149,6 +149,8 @@ window.switchboard = {
   get nav() { return Object.assign({ view: viewName() }, nav); },
   get queuePages() { return { page: qPage, pages: qPages }; },
   get trends() { return { state: trends.state, series: Object.fromEntries(trends.series) }; },
+  get speechtext() { return sttView(); },
+  speechTextAt(topic, seq, ms) { return sttCaptureAt(topic, seq, ms); },
   queuePage(p) { goQueuePage(p); return qPage; },
 };
 

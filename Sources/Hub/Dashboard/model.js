@@ -140,8 +140,10 @@ function onAlert(m) {
     dirty.orgs = true; dirty.agents = true; dirty.queues = true;
   }
   // The alert line shows what is in force, not a log (GET /v1/alerts keeps the history for admins): a
-  // recovery clears the org's alert, an accepted reload clears the refused one.
-  if (m.kind === 'upstream-recovered') { clearAlerts(x => x.org === orgId && x.kind !== 'local'); return; }
+  // recovery clears the org's alert, an accepted reload clears the refused one. A failing token renewal is a
+  // line of its own (the sockets are up): only token-renewed ends it.
+  if (m.kind === 'upstream-recovered') { clearAlerts(x => x.org === orgId && x.kind !== 'local' && x.kind !== 'token-renewal-failed'); return; }
+  if (m.kind === 'token-renewed') { clearAlerts(x => x.org === orgId && x.kind === 'token-renewal-failed'); return; }
   if (m.kind === 'config-accepted') { clearAlerts(x => x.kind === 'config-rejected' || x.kind === 'restart-required'); return; }
   pushAlert({ kind: m.kind, org: orgId, message: m.message, since: m.since });
 }
@@ -155,7 +157,7 @@ function clearAlerts(pred) {
 // A snapshot is followed by the alerts in force for its orgs: forget the older ones it replaces.
 function alertsBeforeSnapshot(t, data) {
   const ids = new Set(((data && data.orgs) || []).map(o => String(o.id)));
-  clearAlerts(x => (x.org != null && ids.has(x.org) && /^upstream-|^auth-/.test(x.kind || ''))
+  clearAlerts(x => (x.org != null && ids.has(x.org) && /^upstream-|^auth-|^token-/.test(x.kind || ''))
     || x.kind === 'bridge-silent' || x.kind === 'slow-consumer');
 }
 

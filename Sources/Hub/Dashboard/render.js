@@ -54,6 +54,7 @@ function renderBody() {
   if (dirty.queues || dirty.tick) { renderQueues(v, orgList, now, inScope); renderQueueView(v, now); pageQueues(); }
   if (dirty.util || dirty.orgs) { renderUtilization(v, orgList); renderQuality(v, orgList); }
   renderSpeech(v, orgList); // its own dirty flag (speech.js)
+  renderSpeechText(v, orgList); // its own dirty flag and pace (speechtext.js)
   if (dirty.agents || dirty.agentSet || dirty.orgs) renderHeat(v, orgList, inScope);
   if (dirty.meta || dirty.tick) renderMeta(now);
   if (nav.agent || !$('agent-panel').hidden) renderAgentPanel(v, now);

@@ -51,11 +51,14 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         public var transcription: Transcription?
         /// The org's audio transport while it runs (absent otherwise).
         public var audio: Audio?
+        /// On-box keyword spotting, for an org with `speechText.onBox: true` (docs/speech-text.md).
+        public var onBox: OnBox?
 
         public init(id: String, status: OrgStatus, lastHeartbeatAt: String? = nil, lastEventAt: String? = nil,
                     detail: String? = nil, problems: [String] = [], transcription: Transcription? = nil,
-                    audio: Audio? = nil) {
+                    audio: Audio? = nil, onBox: OnBox? = nil) {
             self.audio = audio
+            self.onBox = onBox
             self.id = id
             self.status = status
             self.lastHeartbeatAt = lastHeartbeatAt
@@ -63,6 +66,29 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
             self.detail = detail
             self.problems = problems
             self.transcription = transcription
+        }
+    }
+
+    /// An org's on-box keyword spotting (docs/speech-text.md, "On-box keyword spotting").
+    public struct OnBox: Codable, Sendable, Equatable {
+        /// Calls being spotted now, and their audio waiting for the spotter (ms).
+        public var active: Int
+        public var queuedMs: Int64
+        /// Calls taken since the start; refused whole (the spotter was over its bound when they began); shed
+        /// mid-way (their own audio waiting went over its bound).
+        public var admitted: Int
+        public var refused: Int
+        public var shed: Int
+        /// Keyword hits reported.
+        public var detections: Int
+
+        public init(active: Int, queuedMs: Int64, admitted: Int, refused: Int, shed: Int, detections: Int) {
+            self.active = active
+            self.queuedMs = queuedMs
+            self.admitted = admitted
+            self.refused = refused
+            self.shed = shed
+            self.detections = detections
         }
     }
 

@@ -31,6 +31,9 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         var nextConnectionID = 1
         /// The active (not yet recovered) alert per org, replayed after a snapshot.
         var alerts: [OrgID: StreamAlert] = [:]
+        /// The active `token-renewal-failed` alert per org (a slot of its own: the sockets are up), replayed after a
+        /// snapshot until `token-renewed`.
+        var tokenAlerts: [OrgID: StreamAlert] = [:]
         var configuration: ServerConfig
         /// Where snapshots read time-driven figures at the moment they are taken (the views).
         var liveSource: (any LiveEntitySource)?
@@ -130,7 +133,9 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
     /// subscription once however many parts report it (the connector and the views both see a socket go
     /// stale) — the same kind again, or a recovery with nothing active, is not delivered. `upstream-recovered`
     /// clears the org's alert and `config-accepted` the refused reload; the active ones are replayed after
-    /// every snapshot, and everything delivered is kept for admins (``alertLog()``).
+    /// every snapshot, and everything delivered is kept for admins (``alertLog()``). `token-renewal-failed` holds a
+    /// second slot of the org (its sockets are up, so it says nothing of the connection): only `token-renewed` ends
+    /// it, and `token-renewed` with nothing in force is not delivered.
     public func publish(alert: StreamAlert) {
         state.withLock { s in
             guard let org = alert.org else {
@@ -146,10 +151,17 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                 for conn in s.connections.values where conn.principal.isAdmin { conn.push(.control(frame)) }
                 return
             }
-            if alert.kind == .upstreamRecovered {
+            switch alert.kind {
+            case .tokenRenewalFailed:
+                guard s.tokenAlerts[org] == nil else { return }
+                s.tokenAlerts[org] = alert
+            case .tokenRenewed:
+                guard s.tokenAlerts[org] != nil else { return }
+                s.tokenAlerts[org] = nil
+            case .upstreamRecovered:
                 guard s.alerts[org] != nil else { return }
                 s.alerts[org] = nil
-            } else {
+            default:
                 guard s.alerts[org]?.kind != alert.kind else { return }
                 s.alerts[org] = alert
             }
@@ -168,11 +180,11 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         while s.alertHistory.count > alertHistoryLimit { s.alertHistory.removeFirst() }
     }
 
-    /// The alerts in force (one per org at most, plus a refused reload) and the recent ones delivered.
+    /// The alerts in force (per org at most one of the connection and one `token-renewal-failed`, plus a refused
+    /// reload) and the recent ones delivered.
     public func alertLog() -> (active: [StreamAlert], history: [StreamAlert]) {
         state.withLock { s in
-            (s.alerts.keys.sorted().compactMap { s.alerts[$0] } + (s.configAlert.map { [$0] } ?? []),
-             Array(s.alertHistory))
+            (Self.activeAlerts(s, .global) + (s.configAlert.map { [$0] } ?? []), Array(s.alertHistory))
         }
     }
 
@@ -278,6 +290,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                 }
                 s.topics[topic] = nil
                 s.alerts[org] = nil
+                s.tokenAlerts[org] = nil
             }
             s.topics[.global]?.invalidateSnapshot()
         }

@@ -68,11 +68,14 @@ final class SimSeedAudioServer: Sendable {
 
     let options: Options
     let state: Mutex<Shared>
+    /// The spoken sentences (`spokenPhrases`), once rendered.
+    let phrases: SimPhraseBookSlot
     static let tick: Duration = .milliseconds(20)
 
-    init(options: SimulatorOptions) {
+    init(options: SimulatorOptions, phrases: SimPhraseBookSlot = SimPhraseBookSlot()) {
         let o = Options(options)
         self.options = o
+        self.phrases = phrases
         state = Mutex(Shared(tokens: SimSeedConnectionTokens(
             lifetimeSeconds: o.tokenLifetimeSeconds, unusedMaxAgeMs: GenesysSimulator.millis(o.unusedTokenMaxAge))))
     }

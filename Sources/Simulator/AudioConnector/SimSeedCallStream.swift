@@ -39,12 +39,13 @@ struct SimSeedCallStream: Sendable {
     /// Whether any packet was sent to a connection (whole or not): the call has a session from then on.
     private(set) var everSent = false
 
-    init(conversationId: String, seed: UInt64, fragmentShare: Double, startedAt: ContinuousClock.Instant) {
+    init(conversationId: String, seed: UInt64, fragmentShare: Double, startedAt: ContinuousClock.Instant,
+         phrases: SimPhraseBook? = nil) {
         self.conversationId = conversationId
         interaction = UUID(uuidString: conversationId) ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         self.startedAt = startedAt
         let scheduleSeed = SimAudioHookClient.hash(conversationId, seed: seed)
-        schedule = SimSpeechSchedule(seed: scheduleSeed)
+        schedule = SimSpeechSchedule(seed: scheduleSeed, phrases: phrases)
         plan = SimSeedPacketPlan(seed: scheduleSeed, fragmentShare: fragmentShare)
     }
 
@@ -140,10 +141,12 @@ struct SimSeedCallStream: Sendable {
         let f = SimSpeechSession.figures(schedule: schedule, segments: segments)
         let first = segments.first?.lowerBound ?? 0
         let gap = pauses.filter { $0.lowerBound >= first }.reduce(0) { $0 + Int64($1.count) }
-        return SimSpeechSession(
+        var truth = SimSpeechSession(
             org: org, session: "seed/" + conversationId, correlationId: "", conversationId: conversationId,
             state: state, detail: nil, paused: paused && !ended, startedAt: startedAt,
             analysedMs: segments.reduce(0) { $0 + Int64($1.count) }, gapMs: gap, customer: f.customer, agent: f.agent,
             silenceMs: f.silenceMs, overtalkMs: f.overtalkMs, longestSilenceMs: f.longestSilenceMs, faults: faults)
+        truth.spoken = SimSpeechSession.spoken(schedule: schedule, segments: segments)
+        return truth
     }
 }

@@ -40,11 +40,11 @@ final class SimSeedRunLoop {
         enum Metadata { case undecided, normal, late, never }
 
         init(key: String, org: String, event: SimCallAudioEvent, seed: UInt64, fragmentShare: Double,
-             now: ContinuousClock.Instant, realNow: EpochMillis) {
+             phrases: SimPhraseBook?, now: ContinuousClock.Instant, realNow: EpochMillis) {
             self.key = key
             self.org = org
             stream = SimSeedCallStream(conversationId: event.conversationId, seed: seed, fragmentShare: fragmentShare,
-                                       startedAt: now)
+                                       startedAt: now, phrases: phrases)
             matchQueueId = event.queueId
             agentId = event.agentId
             queueId = event.queueId
@@ -146,7 +146,8 @@ final class SimSeedRunLoop {
                     } else if SimAudioHookClient.monitored(e.conversationId, seed: server.options.seed,
                                                            share: server.options.share) {
                         lanes[key] = Lane(key: key, org: org, event: e, seed: server.options.seed,
-                                          fragmentShare: server.options.fragmentShare, now: now, realNow: realNow)
+                                          fragmentShare: server.options.fragmentShare, phrases: server.phrases.book,
+                                          now: now, realNow: realNow)
                     }
                 case .paused:
                     guard let lane = lanes[key] else { continue }

@@ -1,3 +1,5 @@
+import SwitchboardCore
+
 /// Linear PCM of the synthetic call audio at any Opus sample rate, for the seed Audio Connector's encoder: the
 /// same talk and quiet signals as the AudioHook frames (``SimSpeechSynth``), following the same schedule.
 extension SimSpeechSynth {
@@ -29,10 +31,22 @@ extension SimSpeechSynth {
             let ms = Int64(g) * 1000 / Int64(rate)
             let c = schedule.talks(.customer, at: ms) ? tables[0] : tables[2]
             let a = schedule.talks(.agent, at: ms) ? tables[1] : tables[3]
+            let blockStart = out.count
             for i in g..<blockEnd {
                 let k = (i + offset) % rate
                 out.append(c[k])
                 out.append(a[k])
+            }
+            // A spurt that says a sentence (`spokenPhrases`): its samples instead of the tone mix.
+            if schedule.book != nil {
+                for (lane, channel) in [(0, SpeechChannel.customer), (1, .agent)] {
+                    guard let said = schedule.spoken(channel, at: ms), let samples = said.clip.pcm[rate] else { continue }
+                    let start = said.startMs
+                    let first = g - Int(start) * rate / 1000
+                    for i in 0..<(blockEnd - g) where first + i < samples.count {
+                        out[blockStart + 2 * i + lane] = samples[first + i]
+                    }
+                }
             }
             g = blockEnd
         }

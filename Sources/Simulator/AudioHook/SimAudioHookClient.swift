@@ -69,8 +69,12 @@ final class SimAudioHookClient: Sendable {
     private let organizationIDs: [String: String]
     private let seed: UInt64
     private let logger: Logger
+    /// The spoken sentences (`spokenPhrases`), once rendered.
+    let phrases: SimPhraseBookSlot
 
-    init(options: SimulatorOptions, organizationIDs: [String: String], logger: Logger) {
+    init(options: SimulatorOptions, organizationIDs: [String: String], logger: Logger,
+         phrases: SimPhraseBookSlot = SimPhraseBookSlot()) {
+        self.phrases = phrases
         state = Mutex(State(share: options.audioHookShare, openedTimeout: options.audioHookOpenedTimeout,
                             pingInterval: options.audioHookPingInterval))
         (jobs, jobSink) = AsyncStream<Job>.makeStream()
@@ -177,7 +181,8 @@ final class SimAudioHookClient: Sendable {
             // The same conversation gets the same schedule for the same seed.
             let scheduleSeed = Self.hash(conversationId, seed: seed)
             config.waveformOffset = Int(scheduleSeed % UInt64(SimSpeechSynth.rate))
-            var machine = SimAudioHookSessionMachine(configuration: config, schedule: SimSpeechSchedule(seed: scheduleSeed))
+            var machine = SimAudioHookSessionMachine(
+                configuration: config, schedule: SimSpeechSchedule(seed: scheduleSeed, phrases: phrases.book))
             // Faults: upgrade faults apply now; stream faults wait for the first frame.
             var tamper = false
             var nonce = SimAudioHookWire.nonce(using: &rng)

@@ -303,11 +303,13 @@ public struct SimAudioHookSessionMachine: Sendable {
         var sent = segments
         if let s = segmentStart, s < positionMs { sent.append(s..<positionMs) }
         let f = SimSpeechSession.figures(schedule: schedule, segments: sent)
-        return SimSpeechSession(
+        var truth = SimSpeechSession(
             org: configuration.org, session: configuration.session, correlationId: configuration.correlationId,
             conversationId: configuration.conversationId, state: state, detail: detail, paused: phase == .paused,
             startedAt: startedAt, analysedMs: sent.reduce(0) { $0 + Int64($1.count) }, gapMs: gapMs,
             customer: f.customer, agent: f.agent, silenceMs: f.silenceMs, overtalkMs: f.overtalkMs,
             longestSilenceMs: f.longestSilenceMs, faults: faults)
+        truth.spoken = SimSpeechSession.spoken(schedule: schedule, segments: sent)
+        return truth
     }
 }

@@ -14,6 +14,11 @@ public struct SimSpeechSchedule: Sendable, Equatable {
     public private(set) var agent: [Range<Int64>] = []
     /// Everything up to here is final.
     public private(set) var horizon: Int64 = 0
+    /// With `spokenPhrases`: the sentences, and per channel the clip each spurt says (nil: the tone mix), parallel
+    /// to ``customer`` and ``agent``.
+    public let book: SimPhraseBook?
+    private(set) var customerClips: [Int?] = []
+    private(set) var agentClips: [Int?] = []
 
     private var rng: SimRandom
     private var speaker: SpeechChannel = .customer
@@ -25,7 +30,10 @@ public struct SimSpeechSchedule: Sendable, Equatable {
     static let minimumSpell: Int64 = 300
     static let step: Int64 = 20
 
-    public init(seed: UInt64) {
+    /// - Parameters:
+    ///   - phrases: with `spokenPhrases`, the rendered sentences: some spurts say one (and last exactly as long).
+    public init(seed: UInt64, phrases: SimPhraseBook? = nil) {
+        book = phrases
         rng = SimRandom(seed: seed)
         // Ringing then a greeting: the call begins with 0.6–2 s of quiet.
         cursor = 0
@@ -35,6 +43,7 @@ public struct SimSpeechSchedule: Sendable, Equatable {
 
     /// Builds a schedule from explicit spurts (tests).
     public init(customer: [Range<Int64>], agent: [Range<Int64>]) {
+        book = nil
         rng = SimRandom(seed: 0)
         self.customer = customer
         self.agent = agent
@@ -61,10 +70,25 @@ public struct SimSpeechSchedule: Sendable, Equatable {
     private mutating func addTurn() {
         let who = speaker
         let start = max(cursor, lastEnd[who]! + Self.minimumSpell)
-        // Mostly short phrases, now and then a long explanation.
-        let length = rng.chance(0.2) ? pick(4000, 12_000) : pick(600, 4000)
+        // With spoken phrases, a spurt may say a sentence and last exactly as long (drawn only then, so the
+        // schedules without are unchanged).
+        var clip: Int?
+        if let book { clip = book.pick(for: who, rng: &rng) }
+        let length: Int64
+        if let clip, let book {
+            length = book.clips[clip].durationMs
+        } else {
+            // Mostly short phrases, now and then a long explanation.
+            length = rng.chance(0.2) ? pick(4000, 12_000) : pick(600, 4000)
+        }
         let end = start + length
-        if who == .customer { customer.append(start..<end) } else { agent.append(start..<end) }
+        if who == .customer {
+            customer.append(start..<end)
+            if book != nil { customerClips.append(clip) }
+        } else {
+            agent.append(start..<end)
+            if book != nil { agentClips.append(clip) }
+        }
         lastEnd[who] = end
         let other: SpeechChannel = who == .customer ? .agent : .customer
         let roll = rng.unit()
@@ -87,6 +111,11 @@ public struct SimSpeechSchedule: Sendable, Equatable {
 
     /// Whether `channel` talks at `position` (ms).
     public func talks(_ channel: SpeechChannel, at position: Int64) -> Bool {
+        spurtIndex(channel, at: position) != nil
+    }
+
+    /// The spurt of `channel` at `position` (ms), if it talks then.
+    func spurtIndex(_ channel: SpeechChannel, at position: Int64) -> Int? {
         let list = spurts(channel)
         // Binary search for the last spurt starting at or before `position`.
         var lo = 0, hi = list.count
@@ -94,6 +123,21 @@ public struct SimSpeechSchedule: Sendable, Equatable {
             let mid = (lo + hi) / 2
             if list[mid].lowerBound <= position { lo = mid + 1 } else { hi = mid }
         }
-        return lo > 0 && list[lo - 1].contains(position)
+        return lo > 0 && list[lo - 1].contains(position) ? lo - 1 : nil
+    }
+
+    /// The sentence `channel` says at `position` (ms), with its spurt's start; nil for the tone mix or quiet.
+    func spoken(_ channel: SpeechChannel, at position: Int64) -> (clip: SimPhraseBook.Clip, startMs: Int64)? {
+        guard let book, let i = spurtIndex(channel, at: position) else { return nil }
+        let clips = channel == .customer ? customerClips : agentClips
+        guard i < clips.count, let c = clips[i] else { return nil }
+        return (book.clips[c], spurts(channel)[i].lowerBound)
+    }
+
+    /// Every sentence said, per channel: its spurt and clip.
+    func sentences(_ channel: SpeechChannel) -> [(spurt: Range<Int64>, clip: SimPhraseBook.Clip)] {
+        guard let book else { return [] }
+        let list = spurts(channel), clips = channel == .customer ? customerClips : agentClips
+        return zip(list, clips).compactMap { spurt, c in c.map { (spurt, book.clips[$0]) } }
     }
 }

@@ -1,11 +1,13 @@
 import Foundation
+import SwitchboardCore
 
 /// Synthetic call audio: stereo PCMU (G.711 μ-law) at 8 kHz, customer (`external`) then agent
 /// (`internal`) interleaved sample by sample, following a ``SimSpeechSchedule``.
 ///
 /// Talk is a voiced tone mix (fundamental and formant-like partials) plus a little noise around −18 dBFS,
 /// amplitude-modulated at a 4 Hz syllable rhythm between 0.55 and 1 — every 20 ms window of a spurt stays
-/// above −25 dBFS, far from the −40 dBFS threshold. Quiet is low noise around −62 dBFS. Both signals repeat
+/// above −25 dBFS, far from the −40 dBFS threshold. Quiet is low noise around −62 dBFS (at the seed Audio Connector's
+/// wider rates the same noise resampled, so a phone line's quiet has nothing above 4 kHz). Both signals repeat
 /// every second; they are built once as μ-law bytes, so a frame is a table copy.
 public enum SimSpeechSynth {
     public static let rate = 8000
@@ -32,6 +34,17 @@ public enum SimSpeechSynth {
                 out[2 * (sample + k)] = c[i]
                 out[2 * (sample + k) + 1] = a[i]
             }
+            // A spurt that says a sentence (`spokenPhrases`): its samples instead of the tone mix.
+            if schedule.book != nil {
+                for (lane, channel) in [(0, SpeechChannel.customer), (1, .agent)] {
+                    guard let said = schedule.spoken(channel, at: t) else { continue }
+                    let (clip, start) = said
+                    let first = Int(t - start) * rate / 1000
+                    for k in 0..<samplesPerStep where first + k < clip.ulaw.count {
+                        out[2 * (sample + k) + lane] = clip.ulaw[first + k]
+                    }
+                }
+            }
             sample += samplesPerStep
             t += 20
         }
@@ -45,6 +58,16 @@ public enum SimSpeechSynth {
     /// One second of voiced or quiet audio of one channel as linear 16-bit samples at `rate` Hz (the μ-law
     /// tables are these at 8 kHz, encoded).
     static func linearTable(voiced: Bool, channel: Int, rate: Int) -> [Int16] {
+        if !voiced && rate != Self.rate {
+            // A phone line's quiet: the 8 kHz noise, resampled, so nothing lies above 4 kHz at the wider rates either.
+            let narrow = linearTable(voiced: false, channel: channel, rate: Self.rate)
+            return (0..<rate).map { j in
+                let x = Double(j) * Double(Self.rate) / Double(rate)
+                let i = Int(x), f = x - Double(i)
+                let a = Double(narrow[i % Self.rate]), b = Double(narrow[(i + 1) % Self.rate])
+                return Int16((a + (b - a) * f).rounded())
+            }
+        }
         var noise = SimRandom(seed: UInt64(0x5EED_0000 + channel * 7 + (voiced ? 1 : 0)))
         // A lower voice on the customer side than on the agent side.
         let f0 = channel == 0 ? 140.0 : 210.0

@@ -44,6 +44,31 @@ public struct SimSpeechSession: Codable, Sendable, Equatable {
     public var longestSilenceMs: Int64
     /// Faults injected into this session (`audiohook-bad-signature`, …), in order.
     public var faults: [String]
+    /// With `spokenPhrases`: every sentence said in the audio sent, whole (a sentence a pause or a lost packet cut
+    /// is left out), by stream offset; nil without the option.
+    public var spoken: [SimSpokenPhrase]? = nil
+}
+
+/// One sentence said in a simulated call's audio (`spokenPhrases`; `speech[].spoken` in `GET /_sim/truth`).
+public struct SimSpokenPhrase: Codable, Sendable, Equatable {
+    /// `customer` or `agent`.
+    public var channel: SpeechChannel
+    /// Where the sentence starts in the call's stream time (AudioHook `position`; the seed stream's position from
+    /// the agent connecting), ms, and how long its spurt lasts.
+    public var offsetMs: Int64
+    public var durationMs: Int64
+    /// The words said.
+    public var text: String
+    /// The keyword phrase it holds (``SimSpokenCorpus/keywordPhrases``), nil for a filler.
+    public var keyword: String?
+
+    public init(channel: SpeechChannel, offsetMs: Int64, durationMs: Int64, text: String, keyword: String?) {
+        self.channel = channel
+        self.offsetMs = offsetMs
+        self.durationMs = durationMs
+        self.text = text
+        self.keyword = keyword
+    }
 }
 
 extension SimSpeechSession {
@@ -94,6 +119,21 @@ extension SimSpeechSession {
             }
         }
         return (customer, agent, silence, overtalk, longest)
+    }
+
+    /// The sentences of `schedule` (`spokenPhrases`) whose whole spurt lies inside one of `segments` (the audio
+    /// sent), by offset; nil when the schedule says none (the option is off).
+    public static func spoken(schedule: SimSpeechSchedule, segments: [Range<Int64>]) -> [SimSpokenPhrase]? {
+        guard schedule.book != nil else { return nil }
+        var out: [SimSpokenPhrase] = []
+        for channel in SpeechChannel.allCases {
+            for (spurt, clip) in schedule.sentences(channel)
+            where segments.contains(where: { $0.lowerBound <= spurt.lowerBound && spurt.upperBound <= $0.upperBound }) {
+                out.append(SimSpokenPhrase(channel: channel, offsetMs: spurt.lowerBound, durationMs: Int64(spurt.count),
+                                           text: clip.sentence.text, keyword: clip.sentence.keyword))
+            }
+        }
+        return out.sorted { ($0.offsetMs, $0.channel.rawValue) < ($1.offsetMs, $1.channel.rawValue) }
     }
 
     /// `spurts` cut to `segment`.

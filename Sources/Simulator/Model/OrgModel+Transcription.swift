@@ -53,6 +53,8 @@ struct SimTranscriptionState {
     /// Send every call's transcription even when nobody subscribes (tests; ``OrgModel/recordAll`` does not, as
     /// transcription sends ten times the messages of everything else).
     var recordAll = false
+    /// ``SimulatorOptions/transcriptionShare``: calls outside it are never transcribed.
+    var share: Double = 1
     static let truthLimit = 500
     static let dialect = "en-US"
 }
@@ -69,7 +71,8 @@ extension OrgModel {
                 resumeTranscription(c)
                 return
             }
-            guard let conv = conversations[c] else { return }
+            guard let conv = conversations[c],
+                  SimAudioHookClient.monitored(conv.id, seed: transcription.seed, share: transcription.share) else { return }
             let customer = conv.participants.first { $0.kind == .customer }
             let seed = SimAudioHookClient.hash(conv.id, seed: transcription.seed)
             transcription.calls[c] = SimTranscription(

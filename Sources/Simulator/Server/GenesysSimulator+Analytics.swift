@@ -272,7 +272,7 @@ extension GenesysSimulator {
                 return SimHTTP.error(.notFound("No simulated org '\(req.org)'."), contextID: "sim")
             }
             guard let fault = SimFault(kind: req.kind, count: req.count, status: req.status, permission: req.permission) else {
-                return SimHTTP.error(.badRequest("Unknown fault kind '\(req.kind)'; kinds are \((SimFault.kinds + ["deny", "allow"]).joined(separator: ", ")) (deny and allow need a \"permission\")."),
+                return SimHTTP.error(.badRequest("Unknown fault kind '\(req.kind)'; kinds are \((SimFault.kinds + SimFault.apiOnlyKinds).joined(separator: ", ")) (deny and allow need a \"permission\")."),
                                      contextID: "sim")
             }
             let records = await inject(fault, org: req.org)

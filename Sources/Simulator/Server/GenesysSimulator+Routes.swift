@@ -62,6 +62,14 @@ extension GenesysSimulator {
             }) else {
                 return oauthError(401, "invalid_client", "Unknown client id or wrong secret.", corr)
             }
+            if let status = org.with({ $0.takeTokenFault() }) {
+                switch status {
+                case 401: return oauthError(401, "invalid_client", "Unknown client id or wrong secret.", corr)
+                case 400: return oauthError(400, "invalid_grant", "The client is not allowed this grant.", corr)
+                case 429: return oauthError(429, "too_many_requests", "Too many token requests (simulated).", corr)
+                default: return oauthError(status, "server_error", "The login service is temporarily unavailable (simulated).", corr)
+                }
+            }
             let token = tokens.issue(org: org.id, clientID: clientID, lifetimeSeconds: options.tokenLifetime,
                                      realNow: SystemClock.realNow())
             var w = JSONWriter()

@@ -20,6 +20,7 @@ final class OrgRuntime: Sendable {
             seed: options.seed, timeZone: zone)
         model.largeSnapshotRate = options.largeSnapshotRate
         model.demoLoad = options.demoLoad
+        model.transcription.share = min(1, max(0, options.transcriptionShare))
         if let journeys = options.journeys, journeys.covers(id) {
             model.journeys = SimJourneyWorkload(org: id, options: journeys, seed: options.seed ^ UInt64(index + 1),
                                                queueIDs: model.queues.map(\.id))

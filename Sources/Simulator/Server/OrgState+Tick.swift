@@ -89,6 +89,10 @@ extension OrgState {
             return "\(n) socket(s) closed abruptly"
         case .expireToken:
             return "tokens invalidated"
+        case .tokenRefreshFail(let n, let status):
+            tokenFaults = n
+            tokenFaultStatus = status
+            return n == 0 ? "token requests answered again" : "next \(n) token request(s) get HTTP \(status)"
         case .rateLimit(let n):
             rateLimitFaults += n
             return "next \(n) API call(s) get 429"
@@ -157,6 +161,13 @@ extension OrgState {
     }
 
     /// Takes one pending injected API failure, if any.
+    /// The status the next token request gets (fault `token-refresh-fail`), or nil.
+    func takeTokenFault() -> Int? {
+        guard tokenFaults > 0 else { return nil }
+        tokenFaults -= 1
+        return tokenFaultStatus
+    }
+
     func takeInjectedFailure() -> APIError? {
         if httpErrorFaults > 0 {
             httpErrorFaults -= 1

@@ -39,6 +39,9 @@ final class OrgState {
     var rateLimitFaults = 0
     var httpErrorFaults = 0
     var httpErrorStatus = 503
+    /// Token requests still to refuse (fault `token-refresh-fail`) and how.
+    var tokenFaults = 0
+    var tokenFaultStatus = 500
     /// Permissions the org's OAuth client lacks (fault `deny`).
     var deniedPermissions: Set<String> = []
     var duplicateRemaining = 0
