@@ -4,6 +4,7 @@ import Connector
 import Foundation
 import GenesysAPI
 import Hub
+import JourneyViews
 import Logging
 import Normalizer
 import SpeechViews
@@ -41,11 +42,14 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     let seedAudio: SeedAudioRegistry?
     /// The speech-text views follow the orgs' `speechText:` sections (keywords, hot-call rules) live.
     let speechText: SpeechTextViewEngine?
+    /// The journey views follow the orgs' `journeys:` sections and the salt live.
+    let journeys: JourneyViewEngine?
 
     init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger,
          history: BridgeHistory? = nil, configPath: String? = nil, audio: AudioHookServer? = nil,
          speech: SpeechViewEngine? = nil, seedAudio: SeedAudioRegistry? = nil,
-         speechText: SpeechTextViewEngine? = nil) {
+         speechText: SpeechTextViewEngine? = nil, journeys: JourneyViewEngine? = nil) {
+        self.journeys = journeys
         self.seedAudio = seedAudio
         self.speechText = speechText
         self.audio = audio
@@ -80,6 +84,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         await views.setOrgs(config.orgs.map(ViewOrg.init(config:)))
         await speech?.apply(config)
         await speechText?.apply(config)
+        await journeys?.apply(config)
         if diff.occupancyChanged { await views.updateOccupancyConfig(config.occupancy) }
         if diff.thresholdsChanged { await views.updateThresholds(config.thresholds) }
         hub.setOrgs(config.orgs.map(\.id))
@@ -149,6 +154,16 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     func readiness(supervisor: Supervisor) async -> ReadinessReport {
         let states = supervisor.connectorStates()
+        var journeyFigures: [OrgID: ReadinessReport.Journeys] = [:]
+        if let journeys {
+            for id in supervisor.currentConfiguration()?.orgs.map(\.id) ?? orgIDs {
+                if let j = await journeys.status(of: id) {
+                    journeyFigures[id] = ReadinessReport.Journeys(active: j.active, retained: j.retained, buffered: j.buffered,
+                                                                  unattributedWaiting: j.unattributedWaiting,
+                                                                  evictions: j.evictions)
+                }
+            }
+        }
         let orgs = (supervisor.currentConfiguration()?.orgs.map(\.id) ?? orgIDs).map { id in
             let s = states[id]
             return ReadinessReport.Org(
@@ -163,7 +178,8 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 audio: seedAudio?.status(of: id).map {
                     ReadinessReport.Audio(transport: "seed", region: $0.region, connections: $0.connections,
                                           planned: $0.planned, sessions: $0.sessions, lastFailure: $0.lastFailure)
-                })
+                },
+                journeys: journeyFigures[id])
         }
         return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),
                                configErrors: rejected, restartNeeded: restartNeeded, orgs: orgs)
