@@ -14,9 +14,10 @@ struct JourneyViewState: Sendable {
         var stitcher: JourneyStitcher
         var redactor: CustomerKeyRedactor
         var figures = JourneyFigures()
-        /// Every customer key of the org's journeys (open and retained), and their hashed tokens, so a search may
-        /// use a displayed hash.
-        var keys: Set<CustomerKey> = []
+        /// Every customer key of the org's journeys (open and retained) with how many journeys carry it, the keys
+        /// each journey counted, and the keys' hashed tokens, so a search may use a displayed hash.
+        var keys: [CustomerKey: Int] = [:]
+        var journeyKeys: [EntityID: [CustomerKey]] = [:]
         var tokens: [String: CustomerKey] = [:]
         /// What was last published per queue (platform id) and for the org.
         var shownQueues: [String: JourneyRollup] = [:]
@@ -82,7 +83,9 @@ struct JourneyViewState: Sendable {
             o.config = c
             if saltChanged || before.showCustomer != c.showCustomer {
                 o.redactor = Self.redactor(salt, c.showCustomer)
-                if saltChanged { o.tokens = Dictionary(o.keys.map { (o.redactor.token(for: $0), $0) }, uniquingKeysWith: { a, _ in a }) }
+                if saltChanged {
+                    o.tokens = Dictionary(o.keys.keys.map { (o.redactor.token(for: $0), $0) }, uniquingKeysWith: { a, _ in a })
+                }
             }
             let rules = Self.stitcherConfiguration(c, speed: speed)
             var actions: [JourneyStitcher.Action] = []
@@ -221,18 +224,27 @@ struct JourneyViewState: Sendable {
         if dirtyJourneys.updateValue(j, forKey: j.id) == nil { dirtyOrder.append(j.id) }
     }
 
-    private func learnKeys(_ j: Journey) -> [CustomerKey] { [j.customer] + j.aliases }
-
+    /// Counts the keys of a journey not counted for it yet (a key learnt later is an alias).
     private func learn(_ j: Journey, _ o: inout Org) {
-        for k in learnKeys(j) where o.keys.insert(k).inserted {
-            o.tokens[o.redactor.token(for: k)] = k
+        var counted = o.journeyKeys[j.id] ?? []
+        for k in [j.customer] + j.aliases where !counted.contains(k) {
+            counted.append(k)
+            o.keys[k, default: 0] += 1
+            if o.keys[k] == 1 { o.tokens[o.redactor.token(for: k)] = k }
         }
+        o.journeyKeys[j.id] = counted
     }
 
+    /// An evicted journey's keys: those no other journey carries are forgotten.
     private func forget(_ j: Journey, _ o: inout Org) {
-        for k in learnKeys(j) where o.stitcher.journeys(customer: k).isEmpty {
-            o.keys.remove(k)
-            o.tokens[o.redactor.token(for: k)] = nil
+        for k in o.journeyKeys.removeValue(forKey: j.id) ?? [] {
+            let n = (o.keys[k] ?? 1) - 1
+            if n > 0 {
+                o.keys[k] = n
+            } else {
+                o.keys[k] = nil
+                o.tokens[o.redactor.token(for: k)] = nil
+            }
         }
     }
 
@@ -342,41 +354,5 @@ struct JourneyViewState: Sendable {
         let out = ids.map { o.eventBridgeSeen.insert($0) }
         orgs[org] = o
         return out
-    }
-}
-
-/// The most recent `capacity` ids, as 64-bit hashes (oldest forgotten first).
-struct RecentIDs: Sendable {
-    let capacity: Int
-    private var set: Set<UInt64> = []
-    private var ring: [UInt64] = []
-    private var head = 0
-
-    init(capacity: Int) {
-        self.capacity = max(1, capacity)
-    }
-
-    /// False when `id` was seen (within the capacity); records it otherwise.
-    mutating func insert(_ id: String) -> Bool {
-        let h = Self.hash(id)
-        guard set.insert(h).inserted else { return false }
-        if ring.count < capacity {
-            ring.append(h)
-        } else {
-            set.remove(ring[head])
-            ring[head] = h
-            head = (head + 1) % capacity
-        }
-        return true
-    }
-
-    /// FNV-1a, 64 bits: stable within a run (Swift's `Hasher` would do as well) and cheap.
-    static func hash(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        return h
     }
 }
