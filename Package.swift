@@ -10,6 +10,7 @@
 //   Store            history and durability: the backend-neutral HistoryStore, its SQLite backend and writer
 //   SpeechText       speech text: keyword matching and VADER sentiment of transcripts (pure; depends on SwitchboardCore)
 //   Journeys         customer journeys: events, customer keys, the journey stitcher and figures (pure)
+//   JourneyViews     customer journeys wired: one stitcher per org, journeys topics, lookups, EventBridge ingest
 //   SpeechViews      speech analytics views: AudioHook sessions joined to conversations, rollups, speech topics
 //   OpusCodec        a safe wrapper over libopus (COpus system library)
 //   KeywordSpotting  on-box keyword spotting with CMU PocketSphinx (CPocketSphinx system library), worker pool
@@ -62,6 +63,8 @@ let package = Package(
             name: "SwitchboardConfig",
             dependencies: [
                 "SwitchboardCore",
+                // `journeys:` is read with the journeys' own rules (identity sources, countries, display modes).
+                "Journeys",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 // RS256 keys are parsed with the hub's parser, so check-config refuses what the hub could not use.
@@ -83,7 +86,7 @@ let package = Package(
         ),
         .target(
             name: "Normalizer",
-            dependencies: ["SwitchboardCore"],
+            dependencies: ["SwitchboardCore", "Journeys"],
             swiftSettings: strict
         ),
         .target(
@@ -126,6 +129,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        // Customer journeys wired (docs/journeys.md): a stitcher per org, the journeys topics, reads, EventBridge.
+        .target(
+            name: "JourneyViews",
+            dependencies: [
+                "SwitchboardCore", "SwitchboardConfig", "Journeys", "Normalizer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -245,6 +259,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Connector", "Normalizer", "Views", "Hub", "Simulator",
                 "Store", "Audio", "SpeechViews", "SpeechText", "SpeechTextViews", "AudioConnector", "KeywordSpotting",
+                "Journeys", "JourneyViews",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -282,7 +297,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CoreTests", dependencies: ["SwitchboardCore"], swiftSettings: strict),
-        .testTarget(name: "ConfigTests", dependencies: ["SwitchboardConfig", "SwitchboardCore"],
+        .testTarget(name: "ConfigTests", dependencies: ["SwitchboardConfig", "SwitchboardCore", "Journeys"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(
@@ -303,13 +318,27 @@ let package = Package(
                                                                .product(name: "NIOCore", package: "swift-nio")],
                     swiftSettings: strict),
         .testTarget(name: "JourneysTests", dependencies: ["Journeys", "SwitchboardCore"], swiftSettings: strict),
+        .testTarget(
+            name: "JourneyViewsTests",
+            dependencies: [
+                "JourneyViews", "Journeys", "Normalizer", "SwitchboardCore", "SwitchboardConfig", "Hub",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "SpeechTextTests", dependencies: ["SpeechText", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "SpeechViewsTests", dependencies: ["SpeechViews", "SwitchboardCore", "SwitchboardConfig"],
                     swiftSettings: strict),
         .testTarget(name: "SpeechTextViewsTests",
                     dependencies: ["SpeechTextViews", "SpeechText", "SwitchboardCore", "SwitchboardConfig"],
                     swiftSettings: strict),
-        .testTarget(name: "NormalizerTests", dependencies: ["Normalizer", "SwitchboardCore"], swiftSettings: strict),
+        .testTarget(name: "NormalizerTests", dependencies: ["Normalizer", "SwitchboardCore", "Journeys"], swiftSettings: strict),
         .testTarget(name: "ViewsTests", dependencies: ["Views", "SwitchboardCore", "SwitchboardConfig"], swiftSettings: strict),
         .testTarget(
             name: "StoreTests",

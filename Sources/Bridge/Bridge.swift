@@ -4,6 +4,8 @@ import AudioConnector
 import Connector
 import Foundation
 import Hub
+import JourneyViews
+import Journeys
 import KeywordSpotting
 import Logging
 import Prometheus
@@ -126,9 +128,14 @@ public final class Bridge: Service, Sendable {
         } catch {
             throw BridgeError(code: error.code, message: error.message)
         }
+        // Customer journeys (docs/journeys.md): the connectors' queue conversation snapshots and EventBridge
+        // deliveries, stitched per org, on the journeys:<org> / journeys:global topics and GET /v1/journeys.
+        let journeys = JourneyViewEngine(configuration: config, clock: clock, sink: hub,
+                                         metricsFactory: PrometheusMetricsFactory(registry: metrics.registry))
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path, audio: audio, speech: speech,
-                                      seedAudio: seedAudio, speechText: speechText, spotting: spotting)
+                                      seedAudio: seedAudio, speechText: speechText, spotting: spotting,
+                                      journeys: journeys)
         var connectorOptions = self.connectorOptions
         connectorOptions.onOrganization = { org, organizationId in audio.learned(organizationId: organizationId, for: org) }
         connectorOptions.seedAudio = { context in await seedAudio.run(context) }
@@ -138,6 +145,7 @@ public final class Bridge: Service, Sendable {
         transcripts.attach(speechText)
         if let given = connectorOptions.transcripts { transcripts.attach(given) }
         connectorOptions.transcripts = transcripts
+        connectorOptions.journeys = JourneyFanout(consumers: [journeys] + (connectorOptions.journeys.map { [$0] } ?? []))
         if let history {
             connectorOptions.warmStart = { history.takeWarmStart($0) }
             connectorOptions.utilizationSeed = { history.takeUtilizationSeed($0) }
@@ -153,7 +161,8 @@ public final class Bridge: Service, Sendable {
                 onAlert: { alert in hub.publish(alert: alert) }))
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
                                 store: history?.store, audio: audio, speech: speech, transcripts: transcripts,
-                                seedAudio: seedAudio, speechText: speechText, spotting: spotting)
+                                seedAudio: seedAudio, speechText: speechText, spotting: spotting,
+                                journeys: journeys)
         readyParts.set(parts)
 
         let host = config.server.listen.host
@@ -164,6 +173,7 @@ public final class Bridge: Service, Sendable {
             readiness: { await observer.readiness(supervisor: supervisor) },
             drillDown: supervisor,
             history: history?.store,
+            journeys: journeys,
             upgradeRoutes: [audio.upgradeRoute],
             logger: .switchboard("http"),
             onListening: { port in
@@ -185,6 +195,7 @@ public final class Bridge: Service, Sendable {
                 .init(service: speech),
                 .init(service: speechText),
                 .init(service: spotting),
+                .init(service: journeys),
                 .init(service: refresher),
                 .init(service: supervisor),
                 .init(service: listener),
@@ -268,6 +279,17 @@ public struct BridgeParts: Sendable {
     public let speechText: SpeechTextViewEngine
     /// On-box keyword spotting (orgs with `speechText.onBox: true`).
     public let spotting: OnBoxSpotting
+    /// The customer journeys (`journeys:<org>`, `journeys:global`, `GET /v1/journeys`, EventBridge ingest).
+    public let journeys: JourneyViewEngine
+}
+
+/// Hands the connectors' journey events to every consumer (the journey views, and a sink a test gave in the
+/// connector options).
+struct JourneyFanout: JourneyEventSink {
+    let consumers: [any JourneyEventSink]
+    func ingest(journeyEvents events: [JourneyEvent]) {
+        for c in consumers { c.ingest(journeyEvents: events) }
+    }
 }
 
 /// Errors from composing the bridge.

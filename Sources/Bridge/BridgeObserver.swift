@@ -4,6 +4,7 @@ import Connector
 import Foundation
 import GenesysAPI
 import Hub
+import JourneyViews
 import Logging
 import Normalizer
 import SpeechViews
@@ -43,11 +44,15 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     let speechText: SpeechTextViewEngine?
     /// On-box keyword spotting: each configuration's on-box orgs and keywords, figures for `/readyz`.
     let spotting: OnBoxSpotting?
+    /// The journey views follow the orgs' `journeys:` sections and the salt live.
+    let journeys: JourneyViewEngine?
 
     init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger,
          history: BridgeHistory? = nil, configPath: String? = nil, audio: AudioHookServer? = nil,
          speech: SpeechViewEngine? = nil, seedAudio: SeedAudioRegistry? = nil,
-         speechText: SpeechTextViewEngine? = nil, spotting: OnBoxSpotting? = nil) {
+         speechText: SpeechTextViewEngine? = nil, spotting: OnBoxSpotting? = nil,
+         journeys: JourneyViewEngine? = nil) {
+        self.journeys = journeys
         self.seedAudio = seedAudio
         self.speechText = speechText
         self.spotting = spotting
@@ -88,6 +93,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         do throws(BridgeError) { try spotting?.configure(config) } catch {
             logger.error("on-box keyword spotting: \(error.message)", metadata: ["code": "\(error.code)"])
         }
+        await journeys?.apply(config)
         if diff.occupancyChanged { await views.updateOccupancyConfig(config.occupancy) }
         if diff.thresholdsChanged { await views.updateThresholds(config.thresholds) }
         hub.setOrgs(config.orgs.map(\.id))
@@ -161,6 +167,16 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     func readiness(supervisor: Supervisor) async -> ReadinessReport {
         let states = supervisor.connectorStates()
+        var journeyFigures: [OrgID: ReadinessReport.Journeys] = [:]
+        if let journeys {
+            for id in supervisor.currentConfiguration()?.orgs.map(\.id) ?? orgIDs {
+                if let j = await journeys.status(of: id) {
+                    journeyFigures[id] = ReadinessReport.Journeys(active: j.active, retained: j.retained, buffered: j.buffered,
+                                                                  unattributedWaiting: j.unattributedWaiting,
+                                                                  evictions: j.evictions)
+                }
+            }
+        }
         let orgs = (supervisor.currentConfiguration()?.orgs.map(\.id) ?? orgIDs).map { id in
             let s = states[id]
             return ReadinessReport.Org(
@@ -179,7 +195,8 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 onBox: spotting?.status(of: id).map {
                     ReadinessReport.OnBox(active: $0.active, queuedMs: $0.queuedMs, admitted: $0.admitted,
                                           refused: $0.refused, shed: $0.shed, detections: $0.detections)
-                })
+                },
+                journeys: journeyFigures[id])
         }
         return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),
                                configErrors: rejected, restartNeeded: restartNeeded, orgs: orgs)

@@ -79,7 +79,7 @@ extension OrgConnector {
         }
         observer.resync(org: id, ok: true)
         logger.info("re-sync done", metadata: ["users": "\(users.count)", "queues": "\(queues.count)"])
-        return Self.topics(users: users, queues: queues)
+        return Self.topics(users: users, queues: queues, journeys: options.journeys != nil && org.journeys != nil)
     }
 
     /// Runs `body`; a 403 becomes a problem of `feature` (shown on the org card and `/readyz`) instead of
@@ -94,15 +94,19 @@ extension OrgConnector {
         }
     }
 
-    /// The notification topics for the watched users and queues.
-    public static func topics(users: [String], queues: [String]) -> [String] {
+    /// The notification topics for the watched users and queues; with `journeys`, each queue's conversations too
+    /// (one topic per queue carries every media: calls, callbacks, chats, emails, messages; docs/journeys.md).
+    public static func topics(users: [String], queues: [String], journeys: Bool = false) -> [String] {
         var topics: [String] = []
-        topics.reserveCapacity(users.count * 2 + queues.count)
+        topics.reserveCapacity(users.count * 2 + queues.count * (journeys ? 2 : 1) + 1)
         for u in users {
             topics.append("v2.users.\(u).activity")
             topics.append("v2.users.\(u).conversations")
         }
         for q in queues { topics.append("v2.analytics.queues.\(q).observations") }
+        if journeys {
+            for q in queues { topics.append("v2.routing.queues.\(q).conversations") }
+        }
         // Quality: an evaluation event schedules an early, debounced quality poll (docs/quality.md).
         topics.append("v2.quality.evaluations")
         return topics

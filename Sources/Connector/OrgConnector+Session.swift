@@ -250,6 +250,10 @@ extension OrgConnector {
             observer.upstreamEvent(org: org.id, topic: .conversationTranscription, events: evs.count)
             let fresh = state.transcription.received(evs)
             if !fresh.isEmpty { options.transcripts?.ingest(transcripts: fresh) }
+        case .journeys(let topic, let evs):
+            state.box.withLock { $0.status.lastEventAt = now }
+            observer.upstreamEvent(org: org.id, topic: topic, events: evs.count)
+            if !evs.isEmpty { options.journeys?.ingest(journeyEvents: evs) }
         case .malformed(let kind, let detail):
             let first = state.box.withLock { $0.malformed.record(kind: kind) }
             observer.malformedFrame(org: org.id, kind: kind)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import GenesysAPI
+import Journeys
 import Logging
 import Normalizer
 import ServiceLifecycle
@@ -61,6 +62,10 @@ public struct OrgConnector: Service {
         /// How transcription topics are placed (channels per client, batching, linger); its `topicsPerChannel` is
         /// taken from ``topicsPerChannel``.
         public var transcription = TranscriptionTopicStateMachine.Configuration()
+        /// Where customer-journey events go (docs/journeys.md): with a sink, orgs with a `journeys:` section
+        /// subscribe `v2.routing.queues.{id}.conversations` for their watched queues, and the snapshots (and any
+        /// detail event the socket delivers) arrive here as ``Journeys/JourneyEvent``s.
+        public var journeys: (any JourneyEventSink)? = nil
         public init() {}
     }
 

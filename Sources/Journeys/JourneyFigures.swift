@@ -46,7 +46,9 @@ public struct JourneyFigures: Sendable, Equatable {
     public struct QueueFigures: Sendable, Equatable {
         public internal(set) var active = 0
         public internal(set) var activeByPath: [JourneyPath: Int] = [:]
+        public internal(set) var activeByState: [JourneyState: Int] = [:]
         public internal(set) var closed = 0
+        public internal(set) var closedByReason: [ClosedReason: Int] = [:]
         public internal(set) var abandonedAtTimeout = 0
         public internal(set) var channelSwitches = 0
         public internal(set) var timeToClose = DurationStats()
@@ -87,8 +89,11 @@ public struct JourneyFigures: Sendable, Equatable {
             activeByPath[c.path, default: 0] += 1
             activeByState[c.state, default: 0] += 1
             for q in c.queues {
-                queues[q, default: QueueFigures()].active += 1
-                queues[q, default: QueueFigures()].activeByPath[c.path, default: 0] += 1
+                var f = queues[q, default: QueueFigures()]
+                f.active += 1
+                f.activeByPath[c.path, default: 0] += 1
+                f.activeByState[c.state, default: 0] += 1
+                queues[q] = f
             }
         case .journeyClosed(let j):
             withdraw(j.id)
@@ -101,6 +106,7 @@ public struct JourneyFigures: Sendable, Equatable {
             for q in j.queues {
                 var f = queues[q, default: QueueFigures()]
                 f.closed += 1
+                f.closedByReason[reason, default: 0] += 1
                 if reason == .abandonedAtTimeout { f.abandonedAtTimeout += 1 }
                 f.channelSwitches += j.channelSwitches
                 f.timeToClose.add(ttc)
@@ -129,6 +135,7 @@ public struct JourneyFigures: Sendable, Equatable {
             guard var f = queues[q] else { continue }
             f.active -= 1
             Self.decrement(&f.activeByPath, c.path)
+            Self.decrement(&f.activeByState, c.state)
             queues[q] = f
         }
     }

@@ -18,7 +18,7 @@ import SwitchboardCore
 ///   (least recently used first) and then leave with ``Action/evicted(_:reason:)``.
 public struct JourneyStitcher: Sendable {
     public let org: OrgID
-    public let configuration: Configuration
+    public internal(set) var configuration: Configuration
     public internal(set) var counters = Counters()
 
     var buffer = ReorderBuffer()

@@ -1,3 +1,4 @@
+import Journeys
 import SwitchboardCore
 
 /// What one Notification API WebSocket text frame means to a connector.
@@ -22,6 +23,9 @@ public enum NotificationFrame: Sendable, Equatable {
     /// `v2.conversations.{id}.transcription`: utterances and the session's end (docs/speech-text.md). May be
     /// empty (a message with neither).
     case transcripts([TranscriptEvent])
+    /// A queue conversation snapshot (`v2.routing.queues.{id}.conversations` and its media variants) or a detail
+    /// event (`v2.detail.events.conversation.{id}.*`) as customer-journey events (docs/journeys.md). May be empty.
+    case journeys(topic: TopicKind, [JourneyEvent])
     /// A well-formed message on a topic we do not handle.
     case ignored(topic: String)
     /// Not JSON, or not the envelope / eventBody shape expected. `kind` is a stable label for
@@ -38,4 +42,8 @@ public enum TopicKind: String, Sendable, Hashable, CaseIterable {
     case queueObservations = "queues.observations"
     case qualityEvaluations = "quality.evaluations"
     case conversationTranscription = "conversations.transcription"
+    /// `v2.routing.queues.{id}.conversations` (and media variants), for customer journeys.
+    case queueConversations = "queues.conversations"
+    /// `v2.detail.events.conversation.{id}.*`, for customer journeys.
+    case detailEvents = "detail.events"
 }

@@ -119,6 +119,9 @@ public struct NotificationNormalizer: Sendable {
                 TranscriptionReducer.frame(body, org: org, conversationID: conversationID, receivedAt: receivedAt)
             }
         }
+        if topic.count >= 5 && (topic.part(1, is: "routing") || topic.part(1, is: "detail")) {
+            if let frame = journeyTopic(topic, frame: frame, receivedAt: receivedAt, rerouted: rerouted) { return frame }
+        }
         if topic.count == 3 && topic.part(1, is: "quality") && topic.part(2, is: "evaluations") {
             return validated(topic: topic, frame: frame, rerouted: rerouted) {
                 .events(topic: .qualityEvaluations, [])

@@ -20,6 +20,14 @@ public struct ConfigDiff: Sendable, Equatable {
     /// hot-call rules; it may also differ in ``OrgConfig/seedAudio``): applied live to the org's speech-text views
     /// and transcription subscriptions, restarting nothing. An org in ``changedOrgs`` is never also here.
     public var speechTextChangedOrgs: [OrgID]
+    /// Org ids in both whose ``OrgConfig`` differs only in ``OrgConfig/journeys`` (identity rules, timers,
+    /// retention, `showCustomer`, the EventBridge key; it may also differ in the other live sections), present
+    /// before and after: applied live to the org's journeys, restarting nothing. Adding or removing the section
+    /// restarts the org's connector instead (its queue conversation topics come or go): such an org is in
+    /// ``changedOrgs``, never here.
+    public var journeysChangedOrgs: [OrgID]
+    /// The deployment-wide `journeys:` (the salt) changed: applied live (hashed keys change).
+    public var journeysChanged: Bool
     public var serverChanged: Bool
     /// `auth:` or `clients:` changed.
     public var authChanged: Bool
@@ -39,9 +47,11 @@ public struct ConfigDiff: Sendable, Equatable {
         changedOrgs = new.orgs.filter { org in
             oldByID[org.id].map { old in
                 if (old.seedAudio == nil) != (org.seedAudio == nil) { return true }
+                if (old.journeys == nil) != (org.journeys == nil) { return true }
                 var old = old
                 old.seedAudio = org.seedAudio
                 old.speechText = org.speechText
+                old.journeys = org.journeys
                 return old != org
             } ?? false
         }.map(\.id)
@@ -52,6 +62,10 @@ public struct ConfigDiff: Sendable, Equatable {
         speechTextChangedOrgs = new.orgs.filter { org in
             !restarted.contains(org.id) && (oldByID[org.id].map { $0.speechText != org.speechText } ?? false)
         }.map(\.id)
+        journeysChangedOrgs = new.orgs.filter { org in
+            !restarted.contains(org.id) && (oldByID[org.id].map { $0.journeys != org.journeys } ?? false)
+        }.map(\.id)
+        journeysChanged = old.journeys != new.journeys
         serverChanged = old.server != new.server
         authChanged = old.auth != new.auth
         occupancyChanged = old.occupancy != new.occupancy
@@ -63,7 +77,7 @@ public struct ConfigDiff: Sendable, Equatable {
     /// True when nothing that affects the running bridge changed (`sourcePath` is ignored).
     public var isEmpty: Bool {
         addedOrgs.isEmpty && removedOrgs.isEmpty && changedOrgs.isEmpty && seedAudioChangedOrgs.isEmpty
-            && speechTextChangedOrgs.isEmpty && !serverChanged
+            && speechTextChangedOrgs.isEmpty && journeysChangedOrgs.isEmpty && !journeysChanged && !serverChanged
             && !authChanged && !occupancyChanged && !thresholdsChanged && !storeChanged && !speechChanged
     }
 
@@ -79,6 +93,10 @@ public struct ConfigDiff: Sendable, Equatable {
         if !speechTextChangedOrgs.isEmpty {
             parts.append("speech text: " + speechTextChangedOrgs.map(\.rawValue).joined(separator: ", "))
         }
+        if !journeysChangedOrgs.isEmpty {
+            parts.append("journeys: " + journeysChangedOrgs.map(\.rawValue).joined(separator: ", "))
+        }
+        if journeysChanged { parts.append("journeys salt") }
         if serverChanged { parts.append("server") }
         if authChanged { parts.append("auth/clients") }
         if occupancyChanged { parts.append("occupancy") }

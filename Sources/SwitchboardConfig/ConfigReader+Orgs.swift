@@ -6,7 +6,7 @@ extension ConfigReader {
     static let orgKeys = [
         "id", "name", "region", "apiBase", "loginBase", "clientId", "clientSecret", "clientSecretFile", "timezone",
         "queues", "users",
-        "protocol", "tunables", "thresholds", "audio", "speechText",
+        "protocol", "tunables", "thresholds", "audio", "speechText", "journeys",
     ]
     static let tunableKeys = [
         "heartbeatTimeout", "pingAfterQuiet", "backoffInitial", "backoffMax", "backoffJitter", "backoffResetAfter",
@@ -95,14 +95,16 @@ extension ConfigReader {
             self.speechText($0, path: f.path("speechText"), hasAudio: f.has("audio"),
                             seedSampleRate: (seedAudio ?? nil)?.sampleRate)
         }
+        let journeys = f["journeys"].map { self.orgJourneys($0, path: f.path("journeys"), org: id) }
         guard let endpoints, let clientId, let secret, let zone else { return nil }
         if case .some(nil) = audio { return nil }  // `audio:` written, with problems (reported)
         if case .some(nil) = seedAudio { return nil }
         if case .some(nil) = speechText { return nil }
+        if case .some(nil) = journeys { return nil }
         return OrgConfig(id: id, name: name, region: endpoints.region, apiBase: endpoints.api, loginBase: endpoints.login,
                          clientId: clientId, clientSecret: secret, timezone: zone, queues: queues, users: users,
                          upstreamProtocol: proto, tunables: tunables, audio: audio ?? nil,
-                         seedAudio: seedAudio ?? nil, speechText: speechText ?? nil)
+                         seedAudio: seedAudio ?? nil, speechText: speechText ?? nil, journeys: journeys ?? nil)
     }
 
     /// `region`, or `apiBase` + `loginBase`.

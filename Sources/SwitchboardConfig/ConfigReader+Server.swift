@@ -2,7 +2,7 @@ import SwitchboardCore
 import Yams
 
 extension ConfigReader {
-    static let topLevelKeys = ["server", "auth", "clients", "occupancy", "thresholds", "store", "speech", "orgs"]
+    static let topLevelKeys = ["server", "auth", "clients", "occupancy", "thresholds", "store", "speech", "journeys", "orgs"]
     static let serverKeys = [
         "listen", "flushInterval", "historySize", "historyMaxAge", "clientQueueBytes", "maxInboundFrameBytes",
         "maxOutboundFrameBytes", "maxTopicsPerConnection", "maxConnections", "pingInterval", "pongTimeout",
@@ -25,6 +25,7 @@ extension ConfigReader {
         if let node = top["occupancy"] { config.occupancy = occupancy(node) }
         config.store = top["store"].map(store) ?? StoreConfig(path: StoreConfig.defaultPath(environment: environment))
         if let node = top["speech"] { config.speech = speech(node) }
+        if let node = top["journeys"] { config.journeys = journeys(node) }
         if let node = top["orgs"] {
             config.orgs = orgs(node)
         } else if !top.hasOrSuggests("orgs") {

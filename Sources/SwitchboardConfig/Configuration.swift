@@ -15,6 +15,8 @@ public struct SwitchboardConfiguration: Sendable, Equatable {
     public var store = StoreConfig.none
     /// The speech views (`speech:`): correlation grace and how long ended calls stay listed.
     public var speech = SpeechConfig()
+    /// The deployment-wide `journeys:` section: the salt of hashed customer keys (docs/journeys.md).
+    public var journeys = JourneysConfig()
     public var orgs: [OrgConfig]
     /// Where the configuration was read from, for messages.
     public var sourcePath: String?
@@ -299,11 +301,15 @@ public struct OrgConfig: Sendable, Equatable {
     /// The org's keyword phrases, transcription and hot-call rules (`speechText:`, docs/speech-text.md); nil when
     /// the section is absent (no speech text for the org).
     public var speechText: SpeechTextConfig?
+    /// The org's customer journeys (`journeys:`, docs/journeys.md); nil when the section is absent (no journeys
+    /// for the org).
+    public var journeys: OrgJourneysConfig?
 
     public init(id: OrgID, name: String, region: String? = nil, apiBase: String, loginBase: String,
                 clientId: String, clientSecret: Secret, timezone: TimeZone, queues: Selection = .all,
                 users: Selection = .all, upstreamProtocol: UpstreamProtocol = .genesys, tunables: OrgTunables = .init(),
-                audio: AudioConfig? = nil, seedAudio: SeedAudioConfig? = nil, speechText: SpeechTextConfig? = nil) {
+                audio: AudioConfig? = nil, seedAudio: SeedAudioConfig? = nil, speechText: SpeechTextConfig? = nil,
+                journeys: OrgJourneysConfig? = nil) {
         self.id = id
         self.name = name
         self.region = region
@@ -319,6 +325,7 @@ public struct OrgConfig: Sendable, Equatable {
         self.audio = audio
         self.seedAudio = seedAudio
         self.speechText = speechText
+        self.journeys = journeys
     }
 }
 

@@ -45,6 +45,8 @@ public struct EntityKind: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let calls = EntityKind("calls", singleton: false)
     /// `"totals":{…}`: a speech topic's totals (the org's, or every org's in `speech:global`).
     public static let totals = EntityKind("totals", singleton: true)
+    /// `"journeys":[…]`: customer journeys, open or closed less than 60 s ago (docs/protocol.md "Journey topics").
+    public static let journeys = EntityKind("journeys", singleton: false)
 }
 
 /// Which topics an entity belongs to.
@@ -93,8 +95,11 @@ public struct TopicFamily: Hashable, Sendable, CustomStringConvertible {
     public static let speech = TopicFamily(name: "speech", kinds: [.calls, .agents, .queues, .orgs, .totals])
     /// `speechtext:*`: what they say — keyword hits and sentiment (docs/speech-text.md).
     public static let speechText = TopicFamily(name: "speechtext", kinds: [.calls, .agents, .queues, .orgs, .totals])
+    /// `journeys:*`: customer journeys across conversations and media, with figures per queue and org
+    /// (docs/journeys.md).
+    public static let journeys = TopicFamily(name: "journeys", kinds: [.journeys, .queues, .orgs, .totals])
     /// Every family, in the order the hub lists them.
-    public static let all: [TopicFamily] = [.speech, .speechText]
+    public static let all: [TopicFamily] = [.speech, .speechText, .journeys]
 }
 
 /// A complete JSON value, encoded once.

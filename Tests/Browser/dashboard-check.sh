@@ -25,7 +25,7 @@
 #   --expect-text ID=TEXT       the element with id ID has exactly the text TEXT (repeatable)
 #   --screenshot PATH           also write a PNG of the board (after the check)
 #   --size W,H                  window size (default 1920,1080)
-#   --budget MS                 virtual time budget per load (default 6000)
+#   --budget MS                 virtual time budget per load (default 15000: a loaded machine may answer the first snapshot late)
 #   --timeout S                 give up after S seconds of retries (default 40)
 #   --query 'k=v&…'             extra query string, e.g. 'topic=org:emea'
 #   --dom PATH                  keep the last dumped DOM here (default: a temp file, removed)
@@ -51,7 +51,7 @@ TEXTS=()
 TILES=""
 SHOT=""
 SIZE="1920,1080"
-BUDGET=6000
+BUDGET=15000
 TIMEOUT=40
 EXTRA=""
 DOMKEEP=""

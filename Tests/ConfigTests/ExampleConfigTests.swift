@@ -39,6 +39,7 @@ import Testing
             KeywordPhrase(phrase: "cancel my account", label: "churn-risk", channel: .customer),
             KeywordPhrase(phrase: "supervisor", label: "escalation"),
         ]))
+        #expect(us.journeys == OrgJourneysConfig())
 
         let emea = try #require(config.org("emea"))
         #expect(emea.region == "mypurecloud.de")

@@ -59,6 +59,9 @@ struct AuditTrailTests {
             _ = try await RefusalStatusTests.get(h.port, "/?token=t-global-audit-secret")
             _ = try await RefusalStatusTests.get(h.port, "/v1/views/global?access_token=wrong-audit-secret")
             _ = try await RefusalStatusTests.get(h.port, "/v1/views/global", token: "t-emea-audit-secret")
+            // A journey search names a customer (personal data): masked like a credential.
+            _ = try await RefusalStatusTests.get(h.port, "/v1/journeys?org=emea&customer=%2B15559990042",
+                                                 token: "t-global-audit-secret")
             let probe = WSProbe()
             try await withThrowingTaskGroup(of: Void.self) { tg in
                 tg.addTask { await probe.run(port: h.port, token: "t-global-audit-secret") }
@@ -80,6 +83,7 @@ struct AuditTrailTests {
             #expect(logged("GET /?token=***", 200))
             #expect(logged("GET /v1/views/global?access_token=***", 401))
             #expect(logged("GET /v1/views/global", 403))
+            #expect(logged("GET /v1/journeys?org=emea&customer=***", 404), "\(messages)")
             #expect(logged("GET /v1/stream?access_token=***", 101))
             #expect(logged("GET /v1/stream?access_token=***", 401))
             let accessLines = records.filter { $0.metadata["status"] != nil && $0.metadata["remote"] != nil }
@@ -93,6 +97,7 @@ struct AuditTrailTests {
             #expect(records.contains { $0.message == "stream opened" && $0.metadata["client"] == "dash" })
 
             for r in records { #expect(!r.everything.contains("audit-secret"), "a token was logged: \(r.everything)") }
+            for r in records { #expect(!r.everything.contains("5559990042"), "a customer was logged: \(r.everything)") }
         }
     }
 }

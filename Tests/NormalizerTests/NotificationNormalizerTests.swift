@@ -44,8 +44,9 @@ private func ms(_ s: String) -> EpochMillis { Timestamp.parse(s)! }
     }
 
     @Test func unknownTopicIsIgnored() {
-        let f = #"{"topicName":"v2.routing.queues.\#(queue).conversations","eventBody":{"id":"c1","participants":[]}}"#
-        #expect(normalizer.normalize(frame(f)) == .ignored(topic: "v2.routing.queues.\(queue).conversations"))
+        // (A queue's conversations are customer-journey events now: JourneyMappingTests.)
+        let f = #"{"topicName":"v2.routing.queues.\#(queue).users","eventBody":{"id":"u1"}}"#
+        #expect(normalizer.normalize(frame(f)) == .ignored(topic: "v2.routing.queues.\(queue).users"))
         #expect(normalizer.normalize(frame(#"{"topicName":"x","eventBody":{}}"#)) == .ignored(topic: "x"))
     }
 

@@ -41,12 +41,13 @@ struct AccessLogMiddleware: RouterMiddleware {
     }
 
     /// `query` with the value of every parameter that may hold a credential (a name containing
-    /// `token`, `secret`, `password`, `key` or `sig`) replaced by `***`.
+    /// `token`, `secret`, `password`, `key` or `sig`) or personal data (`customer`: a journey search's phone
+    /// number or email address) replaced by `***`.
     static func masked(query: String) -> String {
         query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
             guard let eq = pair.firstIndex(of: "=") else { return String(pair) }
             let name = pair[..<eq].lowercased()
-            let secret = ["token", "secret", "password", "key", "sig"].contains { name.contains($0) }
+            let secret = ["token", "secret", "password", "key", "sig", "customer"].contains { name.contains($0) }
             return secret ? String(pair[...eq]) + "***" : String(pair)
         }.joined(separator: "&")
     }

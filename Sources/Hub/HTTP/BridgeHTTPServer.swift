@@ -28,6 +28,7 @@ import SwitchboardCore
 ///   - configuration: listen address, listener timeouts and limits, frame and connection limits, ping interval.
 ///   - readiness: the report `/readyz` serves.
 ///   - drillDown: runs `GET /v1/utilization/details` through the org's connector (nil: 503).
+///   - journeys: the journey views behind `GET /v1/journeys…` and `POST /v1/ingest/eventbridge/<org>` (nil: 404).
 ///   - upgradeRoutes: other WebSocket endpoints (AudioHook's `/audiohook/v1`), each decided before its upgrade.
 ///   - onListening: called with the bound port once the server listens (port 0 picks a free one).
 public func makeBridgeApplication(
@@ -36,6 +37,7 @@ public func makeBridgeApplication(
     readiness: @escaping @Sendable () async -> ReadinessReport,
     drillDown: (any UtilizationDrillDown)? = nil,
     history: (any HistoryStore)? = nil,
+    journeys: (any JourneyQueries)? = nil,
     upgradeRoutes: [WebSocketUpgradeRoute] = [],
     logger: Logger = .switchboard("http"),
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
@@ -44,7 +46,8 @@ public func makeBridgeApplication(
     router.add(middleware: AccessLogMiddleware(logger: logger))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: BearerAuthMiddleware(hub: hub))
-    BridgeRoutes(hub: hub, readiness: readiness, drillDown: drillDown, history: history).register(on: router)
+    BridgeRoutes(hub: hub, readiness: readiness, drillDown: drillDown, history: history, journeys: journeys)
+        .register(on: router)
 
     let stream = StreamUpgrade(hub: hub, configuration: configuration, logger: logger)
     let policy = ConnectionGatePolicy(configuration: configuration, streamPath: "/v1/stream", metrics: hub.metrics,
@@ -96,6 +99,10 @@ struct BridgeRoutes {
     let readiness: @Sendable () async -> ReadinessReport
     var drillDown: (any UtilizationDrillDown)? = nil
     var history: (any HistoryStore)? = nil
+    /// The journey views (`GET /v1/journeys…`, `POST /v1/ingest/eventbridge/<org>`); nil: every org has none.
+    var journeys: (any JourneyQueries)? = nil
+    /// The largest EventBridge body read.
+    static let maxEventBridgeBody = 1 << 20
 
     static let json: HTTPFields = [.contentType: "application/json; charset=utf-8"]
 
@@ -159,6 +166,7 @@ struct BridgeRoutes {
         HistoryEndpoint.register(on: router, hub: hub, store: { history })
         ReportsEndpoint.register(on: router, hub: hub, store: { history })
         AuditEndpoint.register(on: router, hub: hub, store: { history })
+        JourneysEndpoint.register(on: router, hub: hub, journeys: journeys, maxBody: Self.maxEventBridgeBody)
         // What this bridge is, for the dashboard's footer: `{"notice":"…"|null}` (the demo says it is one).
         router.get("/v1/about") { _, _ in
             var o: [UInt8] = Array(#"{"notice":"#.utf8)

@@ -82,7 +82,9 @@ struct BearerAuthMiddleware: RouterMiddleware {
         -> Response
     {
         // The stream route decides its own admission, in the gate's order: origin, token, scope, capacity.
-        guard request.uri.path.hasPrefix("/v1/"), request.uri.path != "/v1/stream" else {
+        // EventBridge deliveries carry the org's key in x-api-key, checked by their route (JourneysEndpoint).
+        guard request.uri.path.hasPrefix("/v1/"), request.uri.path != "/v1/stream",
+              !request.uri.path.hasPrefix("/v1/ingest/") else {
             return try await next(request, context)
         }
         switch await hub.authenticator.authenticate(BridgeRoutes.token(request)) {

@@ -53,12 +53,15 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         public var audio: Audio?
         /// On-box keyword spotting, for an org with `speechText.onBox: true` (docs/speech-text.md).
         public var onBox: OnBox?
+        /// The org's customer journeys (absent for an org without a `journeys:` section).
+        public var journeys: Journeys?
 
         public init(id: String, status: OrgStatus, lastHeartbeatAt: String? = nil, lastEventAt: String? = nil,
                     detail: String? = nil, problems: [String] = [], transcription: Transcription? = nil,
-                    audio: Audio? = nil, onBox: OnBox? = nil) {
+                    audio: Audio? = nil, onBox: OnBox? = nil, journeys: Journeys? = nil) {
             self.audio = audio
             self.onBox = onBox
+            self.journeys = journeys
             self.id = id
             self.status = status
             self.lastHeartbeatAt = lastHeartbeatAt
@@ -89,6 +92,28 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
             self.refused = refused
             self.shed = shed
             self.detections = detections
+        }
+    }
+
+    /// An org's customer journeys (docs/journeys.md).
+    public struct Journeys: Codable, Sendable, Equatable {
+        /// Open journeys.
+        public var active: Int
+        /// Closed journeys kept for reads (retention).
+        public var retained: Int
+        /// Events held in the reorder window.
+        public var buffered: Int
+        /// Events waiting for an event that names their customer.
+        public var unattributedWaiting: Int
+        /// Closed journeys evicted (retention or caps) since the bridge started.
+        public var evictions: Int
+
+        public init(active: Int, retained: Int, buffered: Int, unattributedWaiting: Int, evictions: Int) {
+            self.active = active
+            self.retained = retained
+            self.buffered = buffered
+            self.unattributedWaiting = unattributedWaiting
+            self.evictions = evictions
         }
     }
 

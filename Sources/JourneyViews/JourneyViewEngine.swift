@@ -1,0 +1,258 @@
+import Foundation
+import Journeys
+import Logging
+import Metrics
+import Normalizer
+import ServiceLifecycle
+import Synchronization
+import SwitchboardConfig
+import SwitchboardCore
+
+/// Customer journeys, wired (docs/journeys.md): one ``Journeys/JourneyStitcher`` per org with a `journeys:`
+/// section, fed by the connectors' queue conversation snapshots (``ingest(journeyEvents:)``) and by Amazon
+/// EventBridge deliveries (``ingestEventBridge(org:apiKey:body:)``); published on `journeys:<org>` and
+/// `journeys:global` (docs/protocol.md "Journey topics"), read by id and by customer.
+///
+/// Inputs never wait: events are staged under a lock and folded by ``flush()`` — every `tick` while the engine
+/// runs as a `Service` — which also ticks each stitcher whose deadline passed (business time), encodes each
+/// changed entity once and publishes the batch.
+public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
+    /// Events staged between two flushes at most; beyond, the newest are dropped and counted (a flush every
+    /// 100 ms makes this a burst of a million events a second).
+    public static let stagingLimit = 100_000
+
+    private let staging = Mutex<[JourneyEvent]>([])
+    private let stagedDrops = Atomic<Int>(0)
+    /// The orgs' EventBridge keys, read without the actor (a refused key costs the actor nothing).
+    private let eventBridgeKeys = Mutex<[OrgID: EventBridgeConfig]>([:])
+    private var state: JourneyViewState
+    /// The salt used when the configuration gives none: random per start.
+    private let randomSalt: Secret
+    private let clock: any WallClock
+    private var sink: (any ViewChangeSink)?
+    private let metrics: JourneyMetrics?
+    private let logger: Logger
+    public let tick: Duration
+
+    /// - Parameters:
+    ///   - configuration: the orgs' `journeys:` sections and the deployment's salt.
+    ///   - clock: business time (the demo's scaled clock: the reorder window is scaled by its speed).
+    ///   - sink: where changes go (the hub).
+    ///   - metricsFactory: swift-metrics factory (the bridge's Prometheus registry); nil: no metrics.
+    public init(configuration: SwitchboardConfiguration, clock: any WallClock = SystemClock(),
+                sink: (any ViewChangeSink)? = nil, tick: Duration = .milliseconds(100),
+                metricsFactory: (any MetricsFactory)? = nil, logger: Logger = .switchboard("journeys")) {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var rng = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+        let random = Secret(bytes.map { String(format: "%02x", $0) }.joined())
+        randomSalt = random
+        let metrics = metricsFactory.map(JourneyMetrics.init(factory:))
+        var s = JourneyViewState(salt: configuration.journeys.salt ?? random, speed: clock.speed, metrics: metrics)
+        s.configure(orgs: Self.sections(configuration), salt: configuration.journeys.salt ?? random, now: clock.now())
+        state = s
+        self.metrics = metrics
+        self.clock = clock
+        self.sink = sink
+        self.tick = tick
+        self.logger = logger
+        eventBridgeKeys.withLock { $0 = Self.keys(configuration) }
+        if configuration.journeys.salt == nil && configuration.orgs.contains(where: { $0.journeys != nil }) {
+            logger.notice("journeys.salt is not set: hashed customer keys use a random salt and change at every restart")
+        }
+    }
+
+    static func sections(_ c: SwitchboardConfiguration) -> [(OrgID, OrgJourneysConfig)] {
+        c.orgs.compactMap { o in o.journeys.map { (o.id, $0) } }
+    }
+
+    static func keys(_ c: SwitchboardConfiguration) -> [OrgID: EventBridgeConfig] {
+        Dictionary(c.orgs.compactMap { o in o.journeys?.eventBridge.map { (o.id, $0) } }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public func attach(sink: any ViewChangeSink) { self.sink = sink }
+
+    /// Applies a reloaded configuration: orgs' sections added, changed (journeys kept; new timers apply at once)
+    /// or removed, the salt, the EventBridge keys. Changes are published at the next flush.
+    public func apply(_ configuration: SwitchboardConfiguration) {
+        eventBridgeKeys.withLock { $0 = Self.keys(configuration) }
+        state.configure(orgs: Self.sections(configuration), salt: configuration.journeys.salt ?? randomSalt,
+                        now: clock.now())
+    }
+
+    // MARK: Inputs (never wait)
+
+    public nonisolated func ingest(journeyEvents events: [JourneyEvent]) {
+        guard !events.isEmpty else { return }
+        let dropped = staging.withLock { staged -> Int in
+            let room = max(0, Self.stagingLimit - staged.count)
+            staged.append(contentsOf: events.prefix(room))
+            return events.count - min(room, events.count)
+        }
+        if dropped > 0 { stagedDrops.add(dropped, ordering: .relaxed) }
+    }
+
+    // MARK: Flushing
+
+    /// Folds what was staged, ticks what is due at the clock's now and publishes the changes (also returned).
+    @discardableResult
+    public func flush() -> [EntityChange] {
+        let events = staging.withLock { staged -> [JourneyEvent] in
+            let out = staged
+            staged.removeAll(keepingCapacity: true)
+            return out
+        }
+        let now = clock.now()
+        state.ingest(events, now: now)
+        state.advance(now: now)
+        let changes = state.takeChanges()
+        if !changes.isEmpty { sink?.publish(changes) }
+        return changes
+    }
+
+    public func run() async throws {
+        let clock = ContinuousClock()
+        var next = clock.now.advanced(by: tick)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do { try await Task.sleep(until: next, clock: clock) } catch { break }
+            flush()
+            next = max(next.advanced(by: tick), clock.now)
+        }
+        flush()
+    }
+
+    // MARK: JourneyQueries
+
+    public func journey(id: String) -> EncodedJSON? {
+        guard let eid = EntityID(namespaced: id), let (j, redactor) = state.journey(eid) else { return nil }
+        return JourneyJSON.journey(j, redactor: redactor)
+    }
+
+    public func journeys(org: OrgID, customer: String) -> JourneySearch {
+        switch state.search(org: org, typed: customer) {
+        case nil: return .unknownOrg
+        case .failure(let p): return .unreadable(p.reason)
+        case .success(let (found, redactor)): return .found(JourneyJSON.list(found, redactor: redactor))
+        }
+    }
+
+    /// Checks the key (constant time; never logged), decodes the body off the actor, then drops the event ids
+    /// seen before and stages the rest. The answer is built here: `202` with the counts and refusals, `400` when
+    /// nothing in the body is an event.
+    public nonisolated func ingestEventBridge(org: OrgID, apiKey: String?, body: [UInt8]) async -> EventBridgeIngest {
+        if let refusal = eventBridgeRefusal(org: org, apiKey: apiKey) { return refusal }
+        let receivedAt = clock.now()
+        switch EventBridgeDecoder.decode(body, org: org, receivedAt: receivedAt) {
+        case .invalid(let why):
+            metrics?.eventBridge(org: org, status: 400)
+            return .invalid(Self.answer(accepted: 0, duplicates: 0, refused: [], error: why))
+        case .items(let items):
+            return await accept(org: org, items: items)
+        }
+    }
+
+    private func accept(org: OrgID, items: [EventBridgeDecoder.Item]) -> EventBridgeIngest {
+        guard state.org(org) != nil else {
+            metrics?.eventBridge(org: org, status: 404)
+            return .unknownOrg
+        }
+        var ids: [String] = []
+        for case .event(_, let id, _) in items { ids.append(id) }
+        var first = state.firstSightings(org: org, ids: ids).makeIterator()
+        var accepted = 0, duplicates = 0
+        var refused: [(Int, String?, String)] = []
+        var events: [JourneyEvent] = []
+        for item in items {
+            switch item {
+            case .event(_, _, let e):
+                if first.next() == true {
+                    accepted += 1
+                    events += e
+                } else {
+                    duplicates += 1
+                }
+            case .refused(let i, let id, let reason):
+                refused.append((i, id, reason))
+            }
+        }
+        ingest(journeyEvents: events)
+        if accepted + duplicates == 0 {
+            metrics?.eventBridge(org: org, status: 400)
+            return .invalid(Self.answer(accepted: 0, duplicates: 0, refused: refused,
+                                        error: "no event in the body could be used; see refused"))
+        }
+        metrics?.eventBridge(org: org, status: 202)
+        if !refused.isEmpty {
+            logger.notice("EventBridge events refused", metadata: [
+                "org": "\(org)", "refused": "\(refused.count)", "first": "\(refused[0].2)"])
+        }
+        return .accepted(Self.answer(accepted: accepted, duplicates: duplicates, refused: refused, error: nil))
+    }
+
+    /// `{"accepted":n,"duplicates":n,"refused":[{"index","id","reason"}]}`, with `"error"` first when the whole
+    /// body was refused.
+    static func answer(accepted: Int, duplicates: Int, refused: [(Int, String?, String)], error: String?) -> EncodedJSON {
+        var o: [UInt8] = [UInt8(ascii: "{")]
+        if let error {
+            o.append(contentsOf: #""error":"#.utf8)
+            JSONText.appendString(error, to: &o)
+            o.append(UInt8(ascii: ","))
+        }
+        o.append(contentsOf: #""accepted":"#.utf8)
+        JSONText.appendInt(Int64(accepted), to: &o)
+        o.append(contentsOf: #","duplicates":"#.utf8)
+        JSONText.appendInt(Int64(duplicates), to: &o)
+        o.append(contentsOf: #","refused":["#.utf8)
+        for (n, r) in refused.enumerated() {
+            if n > 0 { o.append(UInt8(ascii: ",")) }
+            o.append(contentsOf: #"{"index":"#.utf8)
+            JSONText.appendInt(Int64(r.0), to: &o)
+            o.append(contentsOf: #","id":"#.utf8)
+            if let id = r.1 { JSONText.appendString(id, to: &o) } else { o.append(contentsOf: "null".utf8) }
+            o.append(contentsOf: #","reason":"#.utf8)
+            JSONText.appendString(r.2, to: &o)
+            o.append(UInt8(ascii: "}"))
+        }
+        o.append(contentsOf: "]}".utf8)
+        return EncodedJSON(bytes: o)
+    }
+
+    public nonisolated func eventBridgeRefusal(org: OrgID, apiKey: String?) -> EventBridgeIngest? {
+        guard let config = eventBridgeKeys.withLock({ $0[org] }) else {
+            metrics?.eventBridge(org: org, status: 404)
+            return .unknownOrg
+        }
+        guard config.accepts(apiKey) else {
+            metrics?.eventBridge(org: org, status: 401)
+            return .unauthorized
+        }
+        return nil
+    }
+
+    // MARK: Introspection (readiness, tests)
+
+    /// An org's journey figures for `/readyz`; nil for an org without journeys.
+    public func status(of org: OrgID) -> JourneyStatus? {
+        guard let o = state.org(org) else { return nil }
+        let s = o.stitcher
+        return JourneyStatus(active: s.activeCount, retained: s.closedCount, buffered: s.bufferedCount,
+                             unattributedWaiting: s.orphanCount, evictions: o.evictions)
+    }
+
+    /// Events dropped because staging overflowed.
+    public var droppedEvents: Int { stagedDrops.load(ordering: .relaxed) }
+}
+
+/// One org's journeys on `/readyz`.
+public struct JourneyStatus: Sendable, Equatable {
+    /// Open journeys.
+    public var active: Int
+    /// Closed journeys kept for reads.
+    public var retained: Int
+    /// Events held in the reorder window.
+    public var buffered: Int
+    /// Events waiting for an event that names their customer.
+    public var unattributedWaiting: Int
+    /// Closed journeys evicted (retention or caps) since the bridge started.
+    public var evictions: Int
+}
