@@ -394,7 +394,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Bridge", "Simulator", "Store", "SwitchboardCore", "SwitchboardConfig", "Hub", "Audio", "Connector",
-                "SpeechText", "AudioConnector", "OpusCodec", "GenesysAPI", "KeywordSpotting",
+                "SpeechText", "AudioConnector", "OpusCodec", "GenesysAPI", "KeywordSpotting", "Journeys",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
