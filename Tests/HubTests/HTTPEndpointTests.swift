@@ -10,6 +10,7 @@ import Testing
 @Suite("HTTP endpoints")
 struct HTTPEndpointTests {
     static let auth = HubHarness.auth([("dash", "t-global", [.global]), ("emea", "t-emea", [.org("emea")]),
+                                       ("two", "t-two", [.org("us"), .org("emea")]), ("ops", "t-admin", [.admin]),
                                        ("prometheus", "t-metrics", [.metrics])])
 
     static func get(_ port: Int, _ path: String, token: String? = nil) async throws -> (Int, String, String?) {
@@ -62,6 +63,30 @@ struct HTTPEndpointTests {
             #expect(try await Self.get(h.port, "/..%2FPackage.swift").0 == 404)
             #expect(try await Self.get(h.port, "/assets/../../Package.swift").0 == 404)
             #expect(try await Self.get(h.port, "/.hidden").0 == 404)
+        }
+        }
+
+    /// `GET /v1/about` names the caller and the topics its token reads by default: the dashboard opens those
+    /// (an org-scoped token its orgs, never a refused `global`).
+    @Test func aboutNamesTheCallersDefaultTopics() async throws {
+        try await HubHarness.run(auth: Self.auth) { h in
+            #expect(try await Self.get(h.port, "/v1/about").0 == 401)
+            func about(_ token: String) async throws -> [String: Any] {
+                let (status, body, _) = try await Self.get(h.port, "/v1/about", token: token)
+                #expect(status == 200, "\(token): \(body)")
+                return try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+            }
+            let global = try await about("t-global")
+            #expect(global["client"] as? String == "dash")
+            #expect(global["topics"] as? [String] == ["global"])
+            #expect(global["scopes"] as? [String] == ["global"])
+            #expect(global.keys.contains("notice"))
+            #expect(try await about("t-emea")["topics"] as? [String] == ["org:emea"])
+            let two = try await about("t-two")
+            #expect(two["topics"] as? [String] == ["org:emea", "org:us"])
+            #expect(two["scopes"] as? [String] == ["org:emea", "org:us"])
+            #expect(try await about("t-admin")["topics"] as? [String] == [])
+            #expect(try await about("t-metrics")["topics"] as? [String] == [])
         }
     }
 }

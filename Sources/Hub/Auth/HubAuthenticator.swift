@@ -30,6 +30,16 @@ public struct HubPrincipal: Sendable, Equatable {
 
     public var isAdmin: Bool { scopes.contains(.admin) }
 
+    /// The topics a screen opened with this credential shows by default: `global` when it covers every org,
+    /// else `org:<id>` per org scope (sorted); none for an `admin`- or `metrics`-only credential.
+    public var defaultTopics: [String] {
+        if scopes.contains(.global) { return ["global"] }
+        return scopes.compactMap { scope -> String? in
+            if case .org(let id) = scope { return "org:\(id.rawValue)" }
+            return nil
+        }.sorted()
+    }
+
     /// May read `GET /metrics`: the `metrics` scope, or `admin`.
     public var canReadMetrics: Bool { scopes.contains(.metrics) || scopes.contains(.admin) }
 

@@ -68,19 +68,45 @@ function startWithTopics() {
   loadAbout();
 }
 
-// What this bridge is (GET /v1/about): the demo says its day is simulated, on screen.
+// What this bridge is and what this token reads (GET /v1/about): the demo says its day is simulated, on
+// screen; and a screen opened without ?topic= follows the token's own topics (an org-scoped token gets
+// its org:<id> topics instead of a refused `global`).
 function loadAbout() {
   if (!model.token) return;
-  fetch('/v1/about', { headers: { Authorization: 'Bearer ' + model.token } })
+  const token = model.token;
+  model.aboutTopics = 'pending';
+  fetch('/v1/about', { headers: { Authorization: 'Bearer ' + token } })
     .then(r => r.ok ? r.json() : null)
     .then(j => {
+      if (model.token !== token) return;
       const box = $('about');
       const n = j && typeof j.notice === 'string' ? j.notice : '';
       box.hidden = !n;
       setText(box, n);
       setAttr(box, 'title', n); // the footer may cut a long notice short
+      model.aboutTopics = j && Array.isArray(j.topics) ? j.topics.map(String) : null;
+      followTokenTopics();
     })
-    .catch(() => {});
+    .catch(() => { if (model.token === token) { model.aboutTopics = null; followTokenTopics(); } });
+}
+
+// Without ?topic=, show what the token reads: its topics from /v1/about once known. Called when they
+// arrive and when the stream refuses `global`; until both are known nothing is guessed.
+function followTokenTopics() {
+  if (model.explicitTopics || model.aboutTopics === 'pending') return;
+  const g = model.topics.get('global');
+  const refused = g && g.status === 'forbidden';
+  const want = model.aboutTopics;
+  if (want && want.length && !want.includes('global')) {
+    model.notice = null;
+    setTopics(want);
+  } else if (want && want.length === 0) {
+    model.notice = 'This token reads no org (it holds only admin or metrics scopes). Sign in with a token that has global or org:<id>.';
+    markAll();
+  } else if (refused) {
+    model.notice = 'This token sees only some orgs. Add ?topic=org:<id> to the address, for example ?topic=org:emea.';
+    markAll();
+  }
 }
 
 // ---- wiring --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ const model = {
   token: null,
   topics: new Map(),          // name → topicState
   explicitTopics: false,
+  aboutTopics: null,     // GET /v1/about's topics for this token: 'pending', an array, or null (unknown)
   conn: 'starting',           // starting | connecting | live | reconnecting | auth-error | signed-out
   connected: false,
   lastMessageAt: null,        // client time

@@ -231,13 +231,7 @@ function onError(m) {
     pendingOrder = pendingOrder.filter(n => n !== name);
     t.status = code === 'forbidden' ? 'forbidden' : 'unknown';
     if (name === 'global' && code === 'forbidden' && !model.explicitTopics) {
-      const dm = /^demo-([A-Za-z0-9_.-]+)$/.exec(model.token || '');
-      if (dm && !['global', 'admin'].includes(dm[1].toLowerCase())) {
-        model.notice = null;
-        setTopics(['org:' + dm[1]]);
-      } else {
-        model.notice = 'This token sees only one org. Add ?topic=org:<id> to the address, for example ?topic=org:emea.';
-      }
+      followTokenTopics(); // the token's own topics (GET /v1/about, app.js)
     } else {
       model.notice = (code === 'forbidden' ? 'This token may not see ' : 'The bridge does not know the topic ') + name + '.';
     }

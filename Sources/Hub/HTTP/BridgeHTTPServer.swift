@@ -167,10 +167,21 @@ struct BridgeRoutes {
         ReportsEndpoint.register(on: router, hub: hub, store: { history })
         AuditEndpoint.register(on: router, hub: hub, store: { history })
         JourneysEndpoint.register(on: router, hub: hub, journeys: journeys, maxBody: Self.maxEventBridgeBody)
-        // What this bridge is, for the dashboard's footer: `{"notice":"…"|null}` (the demo says it is one).
-        router.get("/v1/about") { _, _ in
+        // What this bridge is and who the caller is, for the dashboard:
+        // `{"notice":"…"|null,"client":"…","scopes":[…],"topics":[…]}` — the demo's notice for the footer, and the
+        // topics the caller's token can read by default (`global`, or one `org:<id>` per org scope), so a
+        // screen opened with an org-scoped token shows its orgs without a refused `global` first.
+        router.get("/v1/about") { _, context in
             var o: [UInt8] = Array(#"{"notice":"#.utf8)
             if let n = hub.configuration.notice { JSONText.appendString(n, to: &o) } else { o.append(contentsOf: "null".utf8) }
+            if let principal = context.principal {
+                o.append(contentsOf: #","client":"#.utf8)
+                JSONText.appendString(principal.name, to: &o)
+                o.append(contentsOf: #","scopes":"#.utf8)
+                Self.appendStrings(principal.scopes.map(\.description).sorted(), to: &o)
+                o.append(contentsOf: #","topics":"#.utf8)
+                Self.appendStrings(principal.defaultTopics, to: &o)
+            }
             o.append(UInt8(ascii: "}"))
             return Response(status: .ok, headers: Self.json, body: .init(byteBuffer: ByteBuffer(bytes: o)))
         }
@@ -278,6 +289,15 @@ struct BridgeRoutes {
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: json, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func appendStrings(_ strings: [String], to o: inout [UInt8]) {
+        o.append(UInt8(ascii: "["))
+        for (i, s) in strings.enumerated() {
+            if i > 0 { o.append(UInt8(ascii: ",")) }
+            JSONText.appendString(s, to: &o)
+        }
+        o.append(UInt8(ascii: "]"))
     }
 
     static func error(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
