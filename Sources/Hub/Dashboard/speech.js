@@ -135,7 +135,7 @@ function renderSpeech(v, orgList) {
     if (open) details = speechDetails(v, sv, org);
   }
   host.hidden = rows.length === 0;
-  const html = rows.length === 0 ? '' : `<div class="util-head"><span>Speech · monitored calls (AudioHook) · today</span></div>` + rows.join('') + details;
+  const html = rows.length === 0 ? '' : `<div class="util-head"><span>Speech · monitored calls · today</span></div>` + rows.join('') + details;
   if (host._html !== html) {
     host._html = html; host.innerHTML = html;
     // bar widths through the CSSOM: the page's CSP allows no inline style attributes
