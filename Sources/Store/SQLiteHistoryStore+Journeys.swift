@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+
+/// Closed journeys (schema v3, docs/store.md): one `journey` row each, its customers' salted hashes in
+/// `journey_key`.
+extension SQLiteHistoryStore {
+    /// Stores (or replaces) one journey and its hashes, inside the batch's transaction.
+    static func upsert(_ j: StoredJourney, _ db: Database) throws {
+        let stored = DocumentCodec.encode(j.document)
+        try db.execute(sql: """
+            INSERT INTO journey (id, org, opened_at, closed_at, encoding, json) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET org = excluded.org, opened_at = excluded.opened_at,
+                closed_at = excluded.closed_at, encoding = excluded.encoding, json = excluded.json
+            """, arguments: [j.id, j.org.rawValue, j.openedAt, j.closedAt, stored.encoding.rawValue, Data(stored.bytes)])
+        try db.execute(sql: "DELETE FROM journey_key WHERE journey = ?", arguments: [j.id])
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO journey_key (org, key_hash, journey) VALUES (?, ?, ?)")
+        for hash in j.customerHashes {
+            try statement.execute(arguments: [j.org.rawValue, hash, j.id])
+        }
+    }
+
+    public func journey(id: String) async throws -> StoredJourney? {
+        let path = self.path
+        return try await withReader("reading a journey from") { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, org, opened_at, closed_at, encoding, json FROM journey WHERE id = ?
+                """, arguments: [id]) else { return nil }
+            return try Self.journey(row, db, path)
+        }
+    }
+
+    public func journeys(org: OrgID, customerHashes: [String], limit: Int) async throws -> [StoredJourney] {
+        let hashes = Array(Set(customerHashes)).sorted()
+        guard !hashes.isEmpty, limit > 0 else { return [] }
+        let path = self.path
+        return try await withReader("searching journeys in") { db in
+            let marks = Array(repeating: "?", count: hashes.count).joined(separator: ", ")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, org, opened_at, closed_at, encoding, json FROM journey
+                WHERE id IN (SELECT journey FROM journey_key WHERE org = ? AND key_hash IN (\(marks)))
+                ORDER BY opened_at DESC, id DESC LIMIT ?
+                """, arguments: StatementArguments([org.rawValue] + hashes.map { $0 as any DatabaseValueConvertible } + [limit]))
+            return try rows.map { try Self.journey($0, db, path) }
+        }
+    }
+
+    static func journey(_ row: Row, _ db: Database, _ path: String) throws -> StoredJourney {
+        let id: String = row[0]
+        let data: Data = row[5]
+        let document: [UInt8]
+        do {
+            document = try DocumentCodec.decode(encoding: row[4], [UInt8](data))
+        } catch {
+            throw StoreError(code: "store.corrupt",
+                             message: "\(path): the stored journey \(id) does not decode (\(error)); restore the store from a backup, or move it away to start an empty history")
+        }
+        let hashes = try String.fetchAll(db, sql: "SELECT key_hash FROM journey_key WHERE journey = ? ORDER BY key_hash",
+                                         arguments: [id])
+        return StoredJourney(id: id, org: OrgID(rawValue: row[1]), openedAt: row[2], closedAt: row[3],
+                             customerHashes: hashes, document: document)
+    }
+
+    /// Deletes the journeys past their org's retention (``StoreRetention/journeyMsByOrg``, else
+    /// ``StoreRetention/journeyMs``); their hashes go with them. Returns the journeys deleted.
+    static func sweepJourneys(_ db: Database, now: EpochMillis, retention: StoreRetention) throws -> Int {
+        var deleted = 0
+        let orgs = retention.journeyMsByOrg.keys.map(\.rawValue).sorted()
+        for org in orgs {
+            try db.execute(sql: "DELETE FROM journey WHERE org = ? AND closed_at < ?",
+                           arguments: [org, now - retention.journeyMsByOrg[OrgID(rawValue: org)]!])
+            deleted += db.changesCount
+        }
+        let marks = Array(repeating: "?", count: orgs.count).joined(separator: ", ")
+        try db.execute(sql: "DELETE FROM journey WHERE org NOT IN (\(marks)) AND closed_at < ?",
+                       arguments: StatementArguments(orgs.map { $0 as any DatabaseValueConvertible } + [now - retention.journeyMs]))
+        deleted += db.changesCount
+        return deleted
+    }
+}
