@@ -64,6 +64,7 @@ final class BridgeHistory: HistorySink, Sendable {
         retention.auditMs = r.audit.milliseconds
         retention.journeyMs = r.journeys.milliseconds
         retention.speechMs = r.speech.milliseconds
+        retention.journeyMsByOrg = journeyRetention(orgs)
         let writer = StoreWriter(store: store, retention: retention, clock: clock, metricsFactory: factory, logger: logger,
                                  finalize: finalize)
         let history = BridgeHistory(store: store, writer: writer, warm: warm, seeds: seeds, logger: logger)
@@ -130,6 +131,17 @@ final class BridgeHistory: HistorySink, Sendable {
         }
         let seed = asOf == .min ? nil : UtilizationSeed(dayStart: day, asOf: asOf, agents: agents, queues: queues)
         return (events, seed)
+    }
+
+    /// Each org's `journeys.retention` (orgs without journeys fall back to `store.retention.journeys`).
+    static func journeyRetention(_ orgs: [OrgConfig]) -> [OrgID: Int64] {
+        Dictionary(orgs.compactMap { o in o.journeys.map { (o.id, $0.retention.milliseconds) } },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
+    /// A reload's retention for stored journeys (from the next sweep).
+    func setJourneyRetention(_ orgs: [OrgConfig]) {
+        writer.setJourneyRetention(Self.journeyRetention(orgs))
     }
 
     // MARK: HistorySink

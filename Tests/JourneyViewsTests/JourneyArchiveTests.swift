@@ -1,0 +1,162 @@
+import Foundation
+import Journeys
+@testable import JourneyViews
+import Synchronization
+import SwitchboardConfig
+import SwitchboardCore
+import Testing
+
+/// A ``JourneyArchive`` in memory (the store's contract: latest save per id, searches newest first).
+final class MemoryArchive: JourneyArchive {
+    let kept = Mutex<[String: StoredJourney]>([:])
+    let saves = Mutex(0)
+    func save(_ journeys: [StoredJourney]) {
+        saves.withLock { $0 += journeys.count }
+        kept.withLock { for j in journeys { $0[j.id] = j } }
+    }
+    func journey(id: String) async throws -> StoredJourney? { kept.withLock { $0[id] } }
+    func journeys(org: OrgID, customerHashes: [String], limit: Int) async throws -> [StoredJourney] {
+        let hashes = Set(customerHashes)
+        return Array(kept.withLock { Array($0.values) }
+            .filter { $0.org == org && !hashes.isDisjoint(with: $0.customerHashes) }
+            .sorted { ($0.openedAt, $0.id) > ($1.openedAt, $1.id) }
+            .prefix(limit))
+    }
+    var all: [StoredJourney] { kept.withLock { Array($0.values) } }
+}
+
+/// Closed journeys a cap pushes out of memory go to the archive, and reads by id and by customer find them there
+/// (docs/journeys.md "Retention").
+@Suite struct JourneyArchiveTests {
+    let clock = ManualClock(JV.t0)
+
+    func engine(_ config: SwitchboardConfiguration, archive: MemoryArchive?) -> JourneyViewEngine {
+        JourneyViewEngine(configuration: config, clock: clock, sink: CapturingSink(), archive: archive)
+    }
+
+    /// Three calls of one caller, each its own journey (a session timeout apart), all closed by `t + 2_000 s`;
+    /// returns each journey's entity JSON as published when it closed.
+    func threeJourneys(_ e: JourneyViewEngine, phone: String = "+15551230001") async -> [String: String] {
+        var closedJSON: [String: String] = [:]
+        for (n, t) in [EpochMillis(0), 500_000, 1_000_000].enumerated() {
+            for ev in JV.call("c\(n + 1)", at: t, phone: phone) {
+                clock.set(ev.receivedAt)
+                e.ingest(journeyEvents: [ev])
+                for c in await e.flush() where c.kind == .journeys { closedJSON[c.id] = c.json?.string }
+            }
+            clock.advance(by: 100)
+            _ = await e.flush()
+        }
+        for step in 1...20 {
+            clock.set(JV.t0 + 1_000_000 + EpochMillis(step) * 100_000)
+            for c in await e.flush() where c.kind == .journeys && c.json != nil { closedJSON[c.id] = c.json?.string }
+        }
+        return closedJSON
+    }
+
+    static func ids(_ search: JourneySearch) throws -> [String] {
+        guard case .found(let json) = search else { return [] }
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.bytes)) as? [String: Any])
+        return try #require(object["journeys"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+    }
+
+    @Test func aJourneyEvictedByTheCountCapIsStillAnsweredByIDAndBySearch() async throws {
+        let archive = MemoryArchive()
+        let e = engine(JV.configuration { $0.maxClosed = 1 }, archive: archive)
+        let published = await threeJourneys(e)
+        let ids = (1...3).map { JourneyStitcher.journeyID(org: "us", conversation: "c\($0)").description }
+        let status = try #require(await e.status(of: "us"))
+        #expect(status.retained == 1 && status.evictions == 2)
+        #expect(Set(archive.all.map(\.id)) == [ids[0], ids[1]])
+
+        // By id: the archive's copy is what the topic showed when it closed.
+        for id in ids {
+            let read = try #require(await e.journey(id: id), "\(id)")
+            #expect(read.string == published[id], "\(id)")
+            #expect(read.string.contains(#""state":"CLOSED""#))
+        }
+        // By customer: memory and archive merged, newest first, each once.
+        let token = JV.redactor().token(for: CustomerKey(kind: .phone, value: "+15551230001"))
+        for typed in ["+15551230001", "tel:+1-555-123-0001", token] {
+            #expect(try Self.ids(await e.journeys(org: "us", customer: typed)) == ids.reversed(), "\(typed)")
+        }
+        #expect(try Self.ids(await e.journeys(org: "us", customer: "+15550000000")).isEmpty)
+        // Another org's journey is not read through this one.
+        #expect(await e.journey(id: "emea/" + ids[0].dropFirst(3)) == nil)
+        // The stored record holds no address: only the salted hash.
+        for r in archive.all {
+            #expect(!String(decoding: r.document, as: UTF8.self).contains("555123"))
+            #expect(r.customerHashes == [token])
+        }
+    }
+
+    @Test func withoutAStoreAnEvictedJourneyIsGone() async throws {
+        let e = engine(JV.configuration { $0.maxClosed = 1 }, archive: nil)
+        _ = await threeJourneys(e)
+        let first = JourneyStitcher.journeyID(org: "us", conversation: "c1").description
+        #expect(await e.journey(id: first) == nil)
+        #expect(try Self.ids(await e.journeys(org: "us", customer: "+15551230001")).count == 1)
+    }
+
+    @Test func aJourneyPastRetentionIsNotStored() async throws {
+        let archive = MemoryArchive()
+        let e = engine(JV.configuration { $0.retention = .seconds(60) }, archive: archive)
+        _ = await threeJourneys(e)
+        #expect(try #require(await e.status(of: "us")).evictions >= 2)
+        #expect(archive.all.isEmpty)
+    }
+
+    @Test func theCustomerIsShownNoMoreThanWasKeptNorThanTheOrgNowAllows() async throws {
+        let key = CustomerKey(kind: .phone, value: "+15551230001")
+        let hashed = JV.redactor().token(for: key)
+        let first = JourneyStitcher.journeyID(org: "us", conversation: "c1").description
+        func customer(_ e: JourneyViewEngine) async throws -> String? {
+            let json = try #require(await e.journey(id: first))
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.bytes)) as? [String: Any])
+            return object["customer"] as? String
+        }
+        // Evicted while clear was allowed: clear, then masked, then hashed as the org's rule tightens.
+        let archive = MemoryArchive()
+        let e = engine(JV.configuration { $0.maxClosed = 1; $0.showCustomer = .clear }, archive: archive)
+        _ = await threeJourneys(e)
+        #expect(try await customer(e) == key.canonical)
+        for (mode, shown) in [(CustomerKeyRedactor.Mode.masked, key.masked), (.hashed, hashed)] {
+            await e.apply(JV.configuration { $0.maxClosed = 1; $0.showCustomer = mode })
+            #expect(try await customer(e) == shown, "\(mode)")
+        }
+        // Evicted while hashed: never more than the hash, whatever the org allows later.
+        let strict = MemoryArchive()
+        let e2 = engine(JV.configuration { $0.maxClosed = 1 }, archive: strict)
+        _ = await threeJourneys(e2)
+        await e2.apply(JV.configuration { $0.maxClosed = 1; $0.showCustomer = .clear })
+        #expect(try await customer(e2) == hashed)
+        // Evicted while masked, read while clear: masked.
+        let masked = MemoryArchive()
+        let e3 = engine(JV.configuration { $0.maxClosed = 1; $0.showCustomer = .masked }, archive: masked)
+        _ = await threeJourneys(e3)
+        await e3.apply(JV.configuration { $0.maxClosed = 1; $0.showCustomer = .clear })
+        #expect(try await customer(e3) == key.masked)
+        #expect(!String(decoding: try #require(masked.all.first).document, as: UTF8.self).contains("+15551230001"))
+    }
+
+    @Test func aGracefulStopHandsTheRetainedJourneysToTheStore() async throws {
+        let archive = MemoryArchive()
+        let e = engine(JV.configuration(), archive: archive)
+        _ = await threeJourneys(e)
+        #expect(archive.all.isEmpty)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await e.run() }
+            group.cancelAll()
+        }
+        #expect(archive.all.count == 3)
+    }
+
+    @Test func aRecordThisBuildCannotReadIsLeftOut() {
+        let r = StoredJourney(id: "us/j-1", org: "us", openedAt: 0, closedAt: 0, customerHashes: [],
+                              document: Array(#"{"v":99}"#.utf8))
+        #expect(JourneyRecord.journeyJSON(r, mode: .hashed) == nil)
+        #expect(JourneyViewState.looksLikeToken("phone#0123456789abcdef"))
+        #expect(!JourneyViewState.looksLikeToken("phone#0123"))
+        #expect(!JourneyViewState.looksLikeToken("fax#0123456789abcdef"))
+    }
+}
