@@ -134,6 +134,8 @@ public final class Bridge: Service, Sendable {
         let journeys = JourneyViewEngine(configuration: config, clock: clock, sink: hub,
                                          metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
                                          archive: history?.writer)
+        // EventBridge deliveries stored before a stop, replayed so the journeys open then are open again.
+        await journeys.replayEventBridge()
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path, audio: audio, speech: speech,
                                       seedAudio: seedAudio, speechText: speechText, spotting: spotting,

@@ -1,6 +1,7 @@
 import Connector
 import Crypto
 import Foundation
+import JourneyViews
 import Logging
 import Prometheus
 import Store
@@ -65,6 +66,7 @@ final class BridgeHistory: HistorySink, Sendable {
         retention.journeyMs = r.journeys.milliseconds
         retention.speechMs = r.speech.milliseconds
         retention.journeyMsByOrg = journeyRetention(orgs)
+        retention.eventBridgeMsByOrg = eventBridgeReplayWindow(orgs)
         let writer = StoreWriter(store: store, retention: retention, clock: clock, metricsFactory: factory, logger: logger,
                                  finalize: finalize)
         let history = BridgeHistory(store: store, writer: writer, warm: warm, seeds: seeds, logger: logger)
@@ -139,9 +141,16 @@ final class BridgeHistory: HistorySink, Sendable {
                    uniquingKeysWith: { a, _ in a })
     }
 
-    /// A reload's retention for stored journeys (from the next sweep).
+    /// How long each org's EventBridge deliveries are kept: what a restart replays (the session timeout plus the
+    /// idle grace, ``JourneyViewEngine/replayWindow(_:)``), and as long again for a restart that comes late.
+    static func eventBridgeReplayWindow(_ orgs: [OrgConfig]) -> [OrgID: Int64] {
+        Dictionary(orgs.compactMap { o in o.journeys.map { (o.id, 2 * JourneyViewEngine.replayWindow($0)) } },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
+    /// A reload's retention for stored journeys and EventBridge deliveries (from the next sweep).
     func setJourneyRetention(_ orgs: [OrgConfig]) {
-        writer.setJourneyRetention(Self.journeyRetention(orgs))
+        writer.setJourneyRetention(Self.journeyRetention(orgs), eventBridge: Self.eventBridgeReplayWindow(orgs))
     }
 
     // MARK: HistorySink

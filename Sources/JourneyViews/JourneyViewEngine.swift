@@ -197,7 +197,8 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
 
     /// Checks the key (constant time; never logged), decodes the body off the actor, then drops the event ids
     /// seen before and stages the rest. The answer is built here: `202` with the counts and refusals, `400` when
-    /// nothing in the body is an event.
+    /// nothing in the body is an event. With a store, `202` comes only once the body is stored (replayed at the
+    /// next start, ``replayEventBridge()``); `503` when it could not be.
     public nonisolated func ingestEventBridge(org: OrgID, apiKey: String?, body: [UInt8]) async -> EventBridgeIngest {
         if let refusal = eventBridgeRefusal(org: org, apiKey: apiKey) { return refusal }
         let receivedAt = clock.now()
@@ -206,8 +207,64 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
             metrics?.eventBridge(org: org, status: 400)
             return .invalid(Self.answer(accepted: 0, duplicates: 0, refused: [], error: why))
         case .items(let items):
-            return await accept(org: org, items: items)
+            let outcome = await accept(org: org, items: items)
+            guard case .accepted = outcome else { return outcome }
+            if let archive {
+                // Duplicates too: a retry after a 503 is all duplicates, and must be stored this time.
+                do {
+                    try await archive.keep(EventBridgeDelivery(org: org, receivedAt: receivedAt, body: body))
+                } catch {
+                    metrics?.eventBridge(org: org, status: 503)
+                    return .unavailable("\(error)")
+                }
+            }
+            metrics?.eventBridge(org: org, status: 202)
+            return outcome
         }
+    }
+
+    /// The span of EventBridge deliveries a restart replays for an org: its session timeout plus idle grace plus
+    /// reorder window (an open journey's events are all within it; older ones belong to closed journeys).
+    public static func replayWindow(_ c: OrgJourneysConfig) -> Int64 {
+        c.sessionTimeout.milliseconds + c.idleGrace.milliseconds + c.reorderWindow.milliseconds
+    }
+
+    /// At start: stages the stored EventBridge deliveries of each org with journeys received within its
+    /// ``replayWindow(_:)``, as they came (their `receivedAt`), so journeys open at the stop are open again. Ids
+    /// seen before are dropped, as for a retried delivery. Returns how many deliveries were replayed.
+    @discardableResult
+    public func replayEventBridge() async -> Int {
+        guard let archive else { return 0 }
+        let now = clock.now()
+        var replayed = 0
+        for org in state.orgs.keys.sorted() {
+            guard let config = state.org(org)?.config else { continue }
+            let deliveries: [EventBridgeDelivery]
+            do {
+                deliveries = try await archive.deliveries(org: org, since: now - Self.replayWindow(config))
+            } catch {
+                logger.warning("the stored EventBridge deliveries could not be read; not replayed",
+                               metadata: ["org": "\(org)", "error": "\(error)"])
+                continue
+            }
+            var events = 0
+            for d in deliveries {
+                guard case .items(let items) = EventBridgeDecoder.decode(d.body, org: org, receivedAt: d.receivedAt) else { continue }
+                var ids: [String] = []
+                for case .event(_, let id, _) in items { ids.append(id) }
+                var first = state.firstSightings(org: org, ids: ids).makeIterator()
+                var staged: [JourneyEvent] = []
+                for case .event(_, _, let e) in items where first.next() == true { staged += e }
+                events += staged.count
+                ingest(journeyEvents: staged)
+            }
+            replayed += deliveries.count
+            if !deliveries.isEmpty {
+                logger.info("stored EventBridge deliveries replayed", metadata: [
+                    "org": "\(org)", "deliveries": "\(deliveries.count)", "events": "\(events)"])
+            }
+        }
+        return replayed
     }
 
     private func accept(org: OrgID, items: [EventBridgeDecoder.Item]) -> EventBridgeIngest {
@@ -240,7 +297,6 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
             return .invalid(Self.answer(accepted: 0, duplicates: 0, refused: refused,
                                         error: "no event in the body could be used; see refused"))
         }
-        metrics?.eventBridge(org: org, status: 202)
         if !refused.isEmpty {
             logger.notice("EventBridge events refused", metadata: [
                 "org": "\(org)", "refused": "\(refused.count)", "first": "\(refused[0].2)"])

@@ -37,6 +37,9 @@ public protocol HistoryStore: Sendable {
     /// descending), at most `limit`.
     func journeys(org: OrgID, customerHashes: [String], limit: Int) async throws -> [StoredJourney]
 
+    /// An org's stored EventBridge deliveries received at or after `since`, oldest first.
+    func eventBridgeDeliveries(org: OrgID, since: EpochMillis) async throws -> [EventBridgeDelivery]
+
     /// Deletes what is older than each kind's retention at `now`.
     func sweep(now: EpochMillis, retention: StoreRetention) async throws -> SweepReport
 
@@ -158,10 +161,13 @@ public struct StoreBatch: Sendable, Equatable {
     public var hubState: HubState?
     /// Closed journeys the journey views let go (a later one with the same id replaces the earlier).
     public var journeys: [StoredJourney] = []
+    /// Accepted EventBridge deliveries (replayed at start).
+    public var deliveries: [EventBridgeDelivery] = []
 
     public init() {}
     public var isEmpty: Bool {
         buckets.isEmpty && dayTotals.isEmpty && documents.isEmpty && audit.isEmpty && hubState == nil && journeys.isEmpty
+            && deliveries.isEmpty
     }
 }
 
@@ -176,6 +182,11 @@ public struct StoreRetention: Sendable, Equatable {
     public var speechMs: Int64 = 30 * 86_400_000
     /// Stored journeys per org (the org's `journeys.retention`), from their ``StoredJourney/closedAt``.
     public var journeyMsByOrg: [OrgID: Int64] = [:]
+    /// EventBridge deliveries per org (what a restart replays: the org's session timeout + idle grace), from
+    /// when they were received.
+    public var eventBridgeMsByOrg: [OrgID: Int64] = [:]
+    /// EventBridge deliveries of an org not in ``eventBridgeMsByOrg``.
+    public var eventBridgeMs: Int64 = 2 * 86_400_000
     public init() {}
 }
 

@@ -62,6 +62,48 @@ extension SQLiteHistoryStore {
                              customerHashes: hashes, document: document)
     }
 
+    static func insert(_ d: EventBridgeDelivery, _ db: Database) throws {
+        let stored = DocumentCodec.encode(d.body)
+        try db.execute(sql: "INSERT INTO eventbridge_delivery (org, received_at, encoding, body) VALUES (?, ?, ?, ?)",
+                       arguments: [d.org.rawValue, d.receivedAt, stored.encoding.rawValue, Data(stored.bytes)])
+    }
+
+    public func eventBridgeDeliveries(org: OrgID, since: EpochMillis) async throws -> [EventBridgeDelivery] {
+        let path = self.path
+        return try await withReader("reading EventBridge deliveries from") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT received_at, encoding, body FROM eventbridge_delivery WHERE org = ? AND received_at >= ?
+                ORDER BY received_at, id
+                """, arguments: [org.rawValue, since]).map { row in
+                let data: Data = row[2]
+                do {
+                    return EventBridgeDelivery(org: org, receivedAt: row[0],
+                                               body: try DocumentCodec.decode(encoding: row[1], [UInt8](data)))
+                } catch {
+                    throw StoreError(code: "store.corrupt",
+                                     message: "\(path): an EventBridge delivery of \(org) received at \(row[0] as EpochMillis) does not decode (\(error)); restore the store from a backup, or move it away to start an empty history")
+                }
+            }
+        }
+    }
+
+    /// Deletes the EventBridge deliveries past their org's replay window (``StoreRetention/eventBridgeMsByOrg``,
+    /// else ``StoreRetention/eventBridgeMs``).
+    static func sweepDeliveries(_ db: Database, now: EpochMillis, retention: StoreRetention) throws -> Int {
+        var deleted = 0
+        let orgs = retention.eventBridgeMsByOrg.keys.map(\.rawValue).sorted()
+        for org in orgs {
+            try db.execute(sql: "DELETE FROM eventbridge_delivery WHERE org = ? AND received_at < ?",
+                           arguments: [org, now - retention.eventBridgeMsByOrg[OrgID(rawValue: org)]!])
+            deleted += db.changesCount
+        }
+        let marks = Array(repeating: "?", count: orgs.count).joined(separator: ", ")
+        try db.execute(sql: "DELETE FROM eventbridge_delivery WHERE org NOT IN (\(marks)) AND received_at < ?",
+                       arguments: StatementArguments(orgs.map { $0 as any DatabaseValueConvertible } + [now - retention.eventBridgeMs]))
+        deleted += db.changesCount
+        return deleted
+    }
+
     /// Deletes the journeys past their org's retention (``StoreRetention/journeyMsByOrg``, else
     /// ``StoreRetention/journeyMs``); their hashes go with them. Returns the journeys deleted.
     static func sweepJourneys(_ db: Database, now: EpochMillis, retention: StoreRetention) throws -> Int {

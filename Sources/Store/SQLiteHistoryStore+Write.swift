@@ -34,6 +34,7 @@ extension SQLiteHistoryStore {
             }
             if let state = batch.hubState { try Self.upsert(state, db) }
             for journey in batch.journeys { try Self.upsert(journey, db) }
+            for delivery in batch.deliveries { try Self.insert(delivery, db) }
             return (report, ids.added)
         }
         // Only committed ids are remembered: a rolled-back transaction's new ids do not exist.
@@ -146,6 +147,7 @@ extension SQLiteHistoryStore {
             }
             try delete("DELETE FROM config_audit WHERE at < ?", now - retention.auditMs)
             deleted += try Self.sweepJourneys(db, now: now, retention: retention)
+            deleted += try Self.sweepDeliveries(db, now: now, retention: retention)
             return deleted
         }
         if deleted > 0 { logger.info("retention sweep", metadata: ["rowsDeleted": "\(deleted)", "path": "\(path)"]) }

@@ -128,7 +128,8 @@ extension StoreSchema {
     // MARK: v3
 
     /// Closed journeys the journey views let go (docs/journeys.md "Retention"): one row per journey with its
-    /// document (DocumentCodec encoding), and its customers' salted hashes for searches (never an address).
+    /// document (DocumentCodec encoding), and its customers' salted hashes for searches (never an address); the
+    /// accepted EventBridge deliveries, replayed at start.
     @Sendable static func v3(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE journey (
@@ -147,6 +148,15 @@ extension StoreSchema {
                 PRIMARY KEY (org, key_hash, journey)
             ) WITHOUT ROWID;
             CREATE INDEX journey_key_journey ON journey_key (journey);
+            -- Accepted EventBridge request bodies (DocumentCodec encoding), replayed at start.
+            CREATE TABLE eventbridge_delivery (
+                id INTEGER PRIMARY KEY,
+                org TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                encoding INTEGER NOT NULL,
+                body BLOB NOT NULL
+            );
+            CREATE INDEX eventbridge_delivery_org_received ON eventbridge_delivery (org, received_at);
             """)
     }
 }

@@ -149,9 +149,23 @@ public actor StoreWriter: Service {
         }
     }
 
-    /// Each org's journey retention (a reload changes it); applies from the next sweep.
-    public nonisolated func setJourneyRetention(_ byOrg: [OrgID: Int64]) {
-        retention.withLock { $0.journeyMsByOrg = byOrg }
+    /// Each org's journey retention and EventBridge replay window (a reload changes them); applies from the
+    /// next sweep.
+    public nonisolated func setJourneyRetention(_ byOrg: [OrgID: Int64], eventBridge: [OrgID: Int64]) {
+        retention.withLock {
+            $0.journeyMsByOrg = byOrg
+            $0.eventBridgeMsByOrg = eventBridge
+        }
+    }
+
+    /// Submits `batch` and returns once it is committed (a flush now, not at the next tick); throws when the
+    /// flush failed (the batch stays pending and is retried like any other).
+    public func storeDurably(_ batch: StoreBatch) async throws {
+        submit(batch)
+        guard await flush() else {
+            throw StoreError(code: "store.write-failed",
+                             message: "the history store could not store a batch (the log has the error); it stays pending and is retried at the next flush")
+        }
     }
 
     // MARK: Service
@@ -251,6 +265,17 @@ extension StoreWriter: JourneyArchive {
         for j in stored { byID[j.id] = j }
         for j in unstored.reversed() { byID[j.id] = j }
         return Array(byID.values.sorted { ($0.openedAt, $0.id) > ($1.openedAt, $1.id) }.prefix(limit))
+    }
+
+    /// Stored at once (``storeDurably(_:)``): the EventBridge endpoint answers only after this.
+    public func keep(_ delivery: EventBridgeDelivery) async throws {
+        var batch = StoreBatch()
+        batch.deliveries = [delivery]
+        try await storeDurably(batch)
+    }
+
+    public nonisolated func deliveries(org: OrgID, since: EpochMillis) async throws -> [EventBridgeDelivery] {
+        try await store.eventBridgeDeliveries(org: org, since: since)
     }
 
     /// Journeys of the pending batch, then of the batch being stored (pending is newer, so it comes first).

@@ -196,6 +196,9 @@ final class TimedStore: HistoryStore {
     func hubState() async throws -> HubState? { try await base.hubState() }
     func auditLog(limit: Int) async throws -> [AuditEntry] { try await base.auditLog(limit: limit) }
     func journey(id: String) async throws -> StoredJourney? { try await base.journey(id: id) }
+    func eventBridgeDeliveries(org: OrgID, since: EpochMillis) async throws -> [EventBridgeDelivery] {
+        try await base.eventBridgeDeliveries(org: org, since: since)
+    }
     func journeys(org: OrgID, customerHashes: [String], limit: Int) async throws -> [StoredJourney] {
         try await base.journeys(org: org, customerHashes: customerHashes, limit: limit)
     }

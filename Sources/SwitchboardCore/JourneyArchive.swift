@@ -9,6 +9,26 @@ public protocol JourneyArchive: Sendable {
     /// An org's kept journeys carrying any of `customerHashes`, newest first (`openedAt`, then id, descending),
     /// at most `limit`.
     func journeys(org: OrgID, customerHashes: [String], limit: Int) async throws -> [StoredJourney]
+    /// Keeps an accepted EventBridge delivery; returns once it is durable (committed), throws when it could not
+    /// be stored.
+    func keep(_ delivery: EventBridgeDelivery) async throws
+    /// An org's kept deliveries received at or after `since`, oldest first (replayed at start).
+    func deliveries(org: OrgID, since: EpochMillis) async throws -> [EventBridgeDelivery]
+}
+
+/// One accepted `POST /v1/ingest/eventbridge/<org>` body as it came, kept so a restart can replay it (open
+/// journeys survive; duplicate ids are dropped again). Opaque to the store.
+public struct EventBridgeDelivery: Sendable, Equatable {
+    public var org: OrgID
+    /// When the bridge received it (its events' `receivedAt`).
+    public var receivedAt: EpochMillis
+    public var body: [UInt8]
+
+    public init(org: OrgID, receivedAt: EpochMillis, body: [UInt8]) {
+        self.org = org
+        self.receivedAt = receivedAt
+        self.body = body
+    }
 }
 
 /// A closed journey as kept by a ``JourneyArchive``. The store does not interpret ``document``; it indexes

@@ -36,4 +36,7 @@ public enum EventBridgeIngest: Sendable, Equatable {
     case unauthorized
     /// The org is not configured, has no journeys or no `eventBridge:` (404).
     case unknownOrg
+    /// The events could not be made durable (503; the sender retries, and the retry's ids count as duplicates):
+    /// why, for the log.
+    case unavailable(String)
 }

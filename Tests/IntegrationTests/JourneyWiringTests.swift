@@ -86,9 +86,10 @@ import Testing
         }
     }
 
-    /// With a store: a journey the `maxClosed` cap pushes out of memory is answered from the store by id and by
-    /// customer (merged with memory, newest first), and after a restart on the same file the journeys that were
-    /// still in memory at the graceful stop are answered too.
+    /// With a store: an EventBridge delivery is stored before its 202; a journey the `maxClosed` cap pushes out of
+    /// memory is answered from the store by id and by customer (merged with memory, newest first); after a restart
+    /// on the same file the closed journeys are answered from the store and the open one is back (the stored
+    /// deliveries are replayed).
     @Test func journeysACapPushesOutAreAnsweredFromTheStoreAndSurviveARestart() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sb-journeys-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -125,6 +126,10 @@ import Testing
             let posted = try await Self.post("\(base)/v1/ingest/eventbridge/us", apiKey: Self.key,
                                              body: "[" + events.joined(separator: ",") + "]")
             #expect(posted.0 == 202)
+            // Durable before the answer: the delivery is in the file (read on a connection of its own).
+            let reader = try SQLiteHistoryStore(path: storePath, mode: .readOnly)
+            #expect(try await reader.eventBridgeDeliveries(org: "us", since: 0).count == 1)
+            try reader.close()
             #expect(await eventually("the first journey evicted", seconds: 30) {
                 let ready = try? await DemoFixture.json("\(base)/readyz", token: "demo-admin")
                 let us = (ready?["orgs"] as? [[String: Any]])?.first { $0["id"] as? String == "us" }
@@ -148,8 +153,10 @@ import Testing
             #expect(try await DemoFixture.get("\(base)/v1/journeys/\(ids[0])", token: "demo-us").status == 200)
             let second = try await DemoFixture.json("\(base)/v1/journeys/\(ids[1])", token: "demo-us")
             #expect(second["customer"] as? String == "email:p•••@e•••.com")
-            // The open third journey was in memory only: not kept (docs/journeys.md, "What is durable").
-            #expect(await found(base) == [ids[1], ids[0]])
+            // The third journey, open at the stop, is open again: its delivery was replayed.
+            #expect(await eventually("the open journey replayed", seconds: 30) { await found(base) == ids.reversed() })
+            let third = try await DemoFixture.json("\(base)/v1/journeys/\(ids[2])", token: "demo-us")
+            #expect(third["state"] as? String != "CLOSED")
         }
     }
 }

@@ -23,6 +23,22 @@ final class MemoryArchive: JourneyArchive {
             .prefix(limit))
     }
     var all: [StoredJourney] { kept.withLock { Array($0.values) } }
+
+    let keptDeliveries = Mutex<[EventBridgeDelivery]>([])
+    /// While true, ``keep(_:)`` throws (a full disk).
+    let failing = Mutex(false)
+    func keep(_ delivery: EventBridgeDelivery) async throws {
+        if failing.withLock({ $0 }) { throw TestFailure(reason: "the disk is full") }
+        keptDeliveries.withLock { $0.append(delivery) }
+    }
+    func deliveries(org: OrgID, since: EpochMillis) async throws -> [EventBridgeDelivery] {
+        keptDeliveries.withLock { $0.filter { $0.org == org && $0.receivedAt >= since } }
+    }
+    var deliveryCount: Int { keptDeliveries.withLock { $0.count } }
+}
+
+struct TestFailure: Error {
+    var reason: String
 }
 
 /// Closed journeys a cap pushes out of memory go to the archive, and reads by id and by customer find them there
@@ -158,5 +174,59 @@ final class MemoryArchive: JourneyArchive {
         #expect(JourneyViewState.looksLikeToken("phone#0123456789abcdef"))
         #expect(!JourneyViewState.looksLikeToken("phone#0123"))
         #expect(!JourneyViewState.looksLikeToken("fax#0123456789abcdef"))
+    }
+
+    // MARK: EventBridge durability
+
+    static var delivery: [UInt8] {
+        Array(("[" + JourneyEndpointTests.detailEvent("eb-1", kind: "customer.start", at: 0) + ","
+            + JourneyEndpointTests.detailEvent("eb-2", kind: "acd.start", at: 1_000, extra: #","queueId":"q-sales""#)
+            + "]").utf8)
+    }
+
+    @Test func aDeliveryIsAnsweredOnlyOnceStoredAndAStartReplaysIt() async throws {
+        let archive = MemoryArchive()
+        let e = engine(JV.configuration(), archive: archive)
+        archive.failing.withLock { $0 = true }
+        guard case .unavailable = await e.ingestEventBridge(org: "us", apiKey: JV.ebKey, body: Self.delivery) else {
+            Issue.record("a delivery that could not be stored must not be acknowledged")
+            return
+        }
+        archive.failing.withLock { $0 = false }
+        // EventBridge retries: its ids were seen (the events are applied once), and now it is stored.
+        #expect(await e.ingestEventBridge(org: "us", apiKey: JV.ebKey, body: Self.delivery)
+            == .accepted(EncodedJSON(bytes: Array(#"{"accepted":0,"duplicates":2,"refused":[]}"#.utf8))))
+        #expect(archive.deliveryCount == 1)
+        clock.advance(by: 1_000)
+        _ = await e.flush()
+        clock.advance(by: 1_000)
+        _ = await e.flush()
+        let id = JourneyStitcher.journeyID(org: "us", conversation: "conv-1").description
+        let before = try #require(await e.journey(id: id))
+
+        // A restart: a new engine on the same store replays the delivery; the open journey is back as it was.
+        let restarted = engine(JV.configuration(), archive: archive)
+        #expect(await restarted.journey(id: id) == nil)
+        #expect(await restarted.replayEventBridge() == 1)
+        _ = await restarted.flush()
+        clock.advance(by: 1_000)
+        _ = await restarted.flush()
+        #expect(await restarted.journey(id: id) == before)
+        #expect(await restarted.status(of: "us")?.active == 1)
+        // Its ids are known again: the same delivery once more is all duplicates.
+        #expect(await restarted.ingestEventBridge(org: "us", apiKey: JV.ebKey, body: Self.delivery)
+            == .accepted(EncodedJSON(bytes: Array(#"{"accepted":0,"duplicates":2,"refused":[]}"#.utf8))))
+
+        // Beyond the session timeout + idle grace (+ reorder window) nothing is replayed.
+        clock.advance(by: 600_100)
+        let late = engine(JV.configuration(), archive: archive)
+        #expect(await late.replayEventBridge() == 0)
+    }
+
+    @Test func withoutAStoreADeliveryIsAcknowledgedOnceStaged() async throws {
+        let e = engine(JV.configuration(), archive: nil)
+        #expect(await e.ingestEventBridge(org: "us", apiKey: JV.ebKey, body: Self.delivery)
+            == .accepted(EncodedJSON(bytes: Array(#"{"accepted":2,"duplicates":0,"refused":[]}"#.utf8))))
+        #expect(await e.replayEventBridge() == 0)
     }
 }

@@ -126,4 +126,55 @@ import Testing
         #expect(p.trim(to: 2) == 1)
         #expect(p.batch.journeys.map(\.id) == ["us/j-2", "us/j-3"])
     }
+
+    @Test func eventBridgeDeliveriesAreKeptDurablyReadSinceAndSweptPerOrg() async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let store = try openStore(dir.path("s.sqlite"))
+        let writer = StoreWriter(store: store, logger: quietLogger)
+        let big = EventBridgeDelivery(org: "us", receivedAt: day0 + 2, body: Array(String(repeating: "[{}]", count: 400).utf8))
+        let deliveries = [
+            EventBridgeDelivery(org: "us", receivedAt: day0, body: Array(#"[{"id":"a"}]"#.utf8)),
+            EventBridgeDelivery(org: "emea", receivedAt: day0 + 1, body: Array(#"{"id":"b"}"#.utf8)),
+            big,
+        ]
+        // Each is stored when keep returns: nothing pending.
+        for d in deliveries { try await writer.keep(d) }
+        #expect(writer.pendingItems == 0)
+        #expect(try await writer.deliveries(org: "us", since: 0) == [deliveries[0], big])
+        #expect(try await store.eventBridgeDeliveries(org: "us", since: day0 + 1) == [big])
+        #expect(try await store.eventBridgeDeliveries(org: "emea", since: 0) == [deliveries[1]])
+
+        var retention = StoreRetention()
+        retention.eventBridgeMsByOrg = ["us": 10]
+        retention.eventBridgeMs = 1_000
+        #expect(try await store.sweep(now: day0 + 11, retention: retention).rowsDeleted == 1)
+        #expect(try await store.eventBridgeDeliveries(org: "us", since: 0) == [big])
+        #expect(try await store.eventBridgeDeliveries(org: "emea", since: 0).count == 1)
+        #expect(try await store.sweep(now: day0 + 1_002, retention: retention).rowsDeleted == 1)
+        #expect(try await store.eventBridgeDeliveries(org: "emea", since: 0).isEmpty)
+    }
+
+    @Test func aDeliveryThatCannotBeStoredIsNotAcknowledged() async throws {
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let flaky = FlakyStore(try openStore(dir.path("s.sqlite")), failures: 1)
+        let writer = StoreWriter(store: flaky, logger: quietLogger)
+        let d = EventBridgeDelivery(org: "us", receivedAt: day0, body: Array("[]".utf8))
+        await #expect(throws: StoreError.self) { try await writer.keep(d) }
+        // It stays pending, stored by the next flush (a replay drops its ids as duplicates).
+        #expect(writer.pendingItems == 1)
+        try await writer.keep(d)
+        #expect(try await flaky.eventBridgeDeliveries(org: "us", since: 0) == [d, d])
+    }
+
+    @Test func pendingDeliveriesAreDroppedFirstWhenTheBatchIsFull() {
+        var p = PendingBatch()
+        var batch = StoreBatch()
+        batch.journeys = [Self.journey(1, opened: day0, closed: day0)]
+        batch.deliveries = [EventBridgeDelivery(org: "us", receivedAt: day0, body: [])]
+        p.merge(batch)
+        #expect(p.trim(to: 1) == 1)
+        #expect(p.batch.deliveries.isEmpty && p.batch.journeys.count == 1)
+    }
 }
