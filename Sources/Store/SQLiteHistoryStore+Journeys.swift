@@ -37,11 +37,14 @@ extension SQLiteHistoryStore {
         let path = self.path
         return try await withReader("searching journeys in") { db in
             let marks = Array(repeating: "?", count: hashes.count).joined(separator: ", ")
+            var arguments: [any DatabaseValueConvertible] = [org.rawValue]
+            arguments += hashes.map { $0 as any DatabaseValueConvertible }
+            arguments.append(limit)
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, org, opened_at, closed_at, encoding, json FROM journey
                 WHERE id IN (SELECT journey FROM journey_key WHERE org = ? AND key_hash IN (\(marks)))
                 ORDER BY opened_at DESC, id DESC LIMIT ?
-                """, arguments: StatementArguments([org.rawValue] + hashes.map { $0 as any DatabaseValueConvertible } + [limit]))
+                """, arguments: StatementArguments(arguments))
             return try rows.map { try Self.journey($0, db, path) }
         }
     }
