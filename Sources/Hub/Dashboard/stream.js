@@ -75,7 +75,7 @@ function connect() {
       if (t.status === 'forbidden' || t.status === 'unknown') continue;
       subscribe(t, true); // resume where we were (the server replays or sends a fresh snapshot)
     }
-    speechSync(true); sttSync(true);
+    speechSync(true); sttSync(true); jrnSync(true);
     clearInterval(pingTimer);
     pingTimer = setInterval(() => { if (send({ op: 'ping', id: ++pingId })) lastPingAt = Date.now(); }, PING_EVERY_MS);
     clearInterval(watchdogTimer);
@@ -160,6 +160,7 @@ function onMessage(raw) {
   if (m.at) noteServerTime(m.at);
   if (onSpeechMessage(m)) return; // speech:* topics have their own store (speech.js)
   if (onSpeechTextMessage(m)) return; // speechtext:* too (speechtext.js)
+  if (onJourneysMessage(m)) return; // journeys:* too (journeys.js)
   const t = m.topic != null ? model.topics.get(String(m.topic)) : null;
   switch (m.type) {
     case 'snapshot': {
