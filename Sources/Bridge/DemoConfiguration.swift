@@ -59,12 +59,12 @@ public enum DemoConfiguration {
     }
 
     /// The demo's customer journeys (docs/journeys.md) on the simulator's side: customers over voice, chat,
-    /// message, email and callback in every org, 120 new ones per simulated hour (with their returns and the
-    /// voice workload's callers, a few dozen journeys of several media open per org at the demo's defaults),
+    /// message, email and callback in every org, 300 new ones per simulated hour (with their returns, a few
+    /// dozen of them open per org at the demo's defaults, beside the voice workload's callers: one journey a call),
     /// with the platform's default five-minute session timeout and idle grace.
     public static func simulatorJourneys() -> SimJourneyOptions {
         var j = SimJourneyOptions()
-        j.customersPerHour = 120
+        j.customersPerHour = 300
         return j
     }
 

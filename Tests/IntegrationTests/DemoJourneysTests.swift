@@ -37,11 +37,8 @@ import Testing
     @Test func theDemosJourneysReachTheGlobalTopicHashedAndASearchByTheHashFindsThem() async throws {
         let orgs = ["us", "emea", "apac"]
         let salt = DemoConfiguration.journeySalt()
-        try await DemoFixture.run(speed: 20, configure: { o in
-            var j = DemoConfiguration.simulatorJourneys()
-            j.customersPerHour = 600
-            o.journeys = j
-        }, configureBridge: { config in
+        try await DemoFixture.run(speed: 20, configure: { o in o.journeys = DemoConfiguration.simulatorJourneys() },
+                                  configureBridge: { config in
             let sections = DemoConfiguration.journeys(orgs: orgs, simulator: DemoConfiguration.simulatorJourneys())
             for i in config.orgs.indices { config.orgs[i].journeys = sections[config.orgs[i].id.rawValue] }
             config.journeys.salt = salt
