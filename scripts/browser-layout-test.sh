@@ -5,8 +5,10 @@
 # page whose tiles fit, a sign for every figure a tile drops, no 12-hour times; a screenshot of each. With
 # 3 orgs it also clicks org card → org view → queue → agent, goes back with the browser's history, checks
 # deep links (also with Tests/Browser/dashboard-check.sh) and the CSV exports behind the buttons, the speech
-# strip, and the speech-text strip (Tests/Browser/speechtext-checks.js: counts as GET /v1/views/speechtext:global,
-# hot calls, the agent panel, transcripts only for the org that pushes them, a regional token). The 3- and
+# strip, the speech-text strip (Tests/Browser/speechtext-checks.js: counts as GET /v1/views/speechtext:global,
+# hot calls, the agent panel, transcripts only for the org that pushes them, a regional token), and the journeys
+# view (Tests/Browser/journeys-checks.js: contacts as GET /v1/journeys/{id}, the path summary as the topic's totals,
+# the search, the 500 ms batching under a storm of deltas, a regional token; docs/screens/journeys.png). The 3- and
 # 6-org demos keep history (back-filled): the header, every org card and every queue tile must show their
 # trends; the 1-org demo runs with `--store none`: no trend element may show.
 # Screenshots go to $BROWSER_TEST_OUT/screens; UPDATE_SCREENSHOT=1 writes them into docs/screens/.
@@ -58,7 +60,7 @@ for spec in "1 80 30" "3 80 12" "6 60 8"; do
     start_demo "$orgs" "$agents" "$queues" "${store[@]+"${store[@]}"}"
     echo "browser-layout-test: $orgs org(s) × $queues queues at $bridge (trends $trends)"
     nav=()
-    [ "$orgs" = 3 ] && nav=(--nav --speech --speechtext)
+    [ "$orgs" = 3 ] && nav=(--nav --speech --speechtext --journeys)
     node Tests/Browser/wall-check.js --base "$bridge" --token demo-global --shots "$SHOTS" --tag "${orgs}orgs" \
         --timeout 60 --trends "$trends" "${nav[@]+"${nav[@]}"}"
     if [ "$orgs" = 3 ]; then

@@ -18,11 +18,15 @@ public enum DemoConfiguration {
     ///   - seedOrgs: orgs that speak the seed protocol (`protocol: seed`) and take their audio from the seed
     ///     Audio Connector (all queues, both directions, 16 kHz) instead of AudioHook.
     ///   - speechText: each org's `speechText:` section (``speechText(orgs:)``); orgs without get none.
+    ///   - journeys: each org's `journeys:` section (``journeys(orgs:simulator:)``); orgs without get none.
+    ///   - journeySalt: the deployment's `journeys.salt` (``journeySalt()``); nil: the bridge's random one.
     public static func make(simulatorBase: String, options: SimulatorOptions, listen: ListenAddress,
                             notice: String? = nil, store: StoreConfig = .none,
                             audio: [String: SimAudioHookCredentials] = [:],
                             seedOrgs: Set<String> = [],
-                            speechText: [String: SpeechTextConfig] = [:]) -> SwitchboardConfiguration
+                            speechText: [String: SpeechTextConfig] = [:],
+                            journeys: [String: OrgJourneysConfig] = [:],
+                            journeySalt: Secret? = nil) -> SwitchboardConfiguration
     {
         var server = ServerConfig()
         server.listen = listen
@@ -46,11 +50,41 @@ public enum DemoConfiguration {
                 tunables: tunables,
                 audio: seed ? nil : audio[id].map { AudioConfig(organizationId: $0.organizationId, apiKey: $0.apiKey, clientSecret: $0.clientSecret) },
                 seedAudio: seed ? SeedAudioConfig() : nil,
-                speechText: speechText[id])
+                speechText: speechText[id], journeys: journeys[id])
         }
         var config = SwitchboardConfiguration(server: server, auth: auth, occupancy: OccupancyConfig(), orgs: orgs)
         config.store = store
+        config.journeys.salt = journeySalt
         return config
+    }
+
+    /// The demo's customer journeys (docs/journeys.md) on the simulator's side: customers over voice, chat,
+    /// message, email and callback in every org, 300 new ones per simulated hour (with their returns, a few
+    /// dozen of them open per org at the demo's defaults, beside the voice workload's callers: one journey a call),
+    /// with the platform's default five-minute session timeout and idle grace.
+    public static func simulatorJourneys() -> SimJourneyOptions {
+        var j = SimJourneyOptions()
+        j.customersPerHour = 300
+        return j
+    }
+
+    /// The demo's `journeys:` sections: every org of `simulator`'s options, national numbers read in the simulated
+    /// org's country (`GET /api/v2/organizations/me`), its timeouts, and customers shown as salted hashes.
+    public static func journeys(orgs: [String], simulator: SimJourneyOptions) -> [String: OrgJourneysConfig] {
+        var out: [String: OrgJourneysConfig] = [:]
+        for id in orgs where simulator.covers(id) {
+            out[id] = OrgJourneysConfig(defaultCountry: GenesysSimulator.locale(of: id).country,
+                                        sessionTimeout: .milliseconds(simulator.sessionTimeout),
+                                        idleGrace: .milliseconds(simulator.idleGrace), showCustomer: .hashed)
+        }
+        return out
+    }
+
+    /// A fresh `journeys.salt` for this run (32 hex digits): hashed customer keys stay the same while the demo
+    /// runs, so a hash copied from the dashboard finds its journey in a search.
+    public static func journeySalt() -> Secret {
+        var rng = SystemRandomNumberGenerator()
+        return Secret((0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined())
     }
 
     /// Fresh AudioHook Monitor credentials for every simulated org, made for this run: a random API key and a

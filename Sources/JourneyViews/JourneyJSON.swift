@@ -85,6 +85,7 @@ enum JourneyJSON {
         key("activeByState", &o); counts(r.activeByState.map { ($0.key.rawValue, $0.value) }, &o)
         key("closed", &o); JSONText.appendInt(Int64(r.closed), to: &o)
         key("closedByReason", &o); counts(r.closedByReason.map { ($0.key.rawValue, $0.value) }, &o)
+        key("closedByPath", &o); counts(r.closedByPath.map { ($0.key.description, $0.value) }, &o)
         key("abandonedAtTimeout", &o); JSONText.appendInt(Int64(r.abandonedAtTimeout), to: &o)
         key("meanChannelSwitches", &o); JSONText.appendDouble(r.meanChannelSwitches, to: &o)
         key("timeToCloseMs", &o)

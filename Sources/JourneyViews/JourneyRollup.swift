@@ -8,6 +8,7 @@ struct JourneyRollup: Sendable, Equatable {
     var activeByPath: [JourneyPath: Int] = [:]
     var activeByState: [JourneyState: Int] = [:]
     var closedByReason: [ClosedReason: Int] = [:]
+    var closedByPath: [JourneyPath: Int] = [:]
     /// Channel switches of closed journeys, summed, and how many journeys they cover.
     var switches = 0
     var switchesOf = 0
@@ -24,6 +25,7 @@ struct JourneyRollup: Sendable, Equatable {
         activeByPath = f.activeByPath
         activeByState = f.activeByState
         closedByReason = f.closedByReason
+        closedByPath = f.closedByPath
         for (n, count) in f.switchesHistogram {
             switches += n * count
             switchesOf += count
@@ -37,6 +39,7 @@ struct JourneyRollup: Sendable, Equatable {
         activeByPath = q.activeByPath
         activeByState = q.activeByState
         closedByReason = q.closedByReason
+        closedByPath = q.closedByPath
         switches = q.channelSwitches
         switchesOf = q.closed
         take(q.timeToClose)
@@ -59,6 +62,7 @@ struct JourneyRollup: Sendable, Equatable {
         for (k, v) in b.activeByPath { a.activeByPath[k, default: 0] += v }
         for (k, v) in b.activeByState { a.activeByState[k, default: 0] += v }
         for (k, v) in b.closedByReason { a.closedByReason[k, default: 0] += v }
+        for (k, v) in b.closedByPath { a.closedByPath[k, default: 0] += v }
         a.switches += b.switches
         a.switchesOf += b.switchesOf
         a.timeCount += b.timeCount

@@ -49,6 +49,7 @@ public struct JourneyFigures: Sendable, Equatable {
         public internal(set) var activeByState: [JourneyState: Int] = [:]
         public internal(set) var closed = 0
         public internal(set) var closedByReason: [ClosedReason: Int] = [:]
+        public internal(set) var closedByPath: [JourneyPath: Int] = [:]
         public internal(set) var abandonedAtTimeout = 0
         public internal(set) var channelSwitches = 0
         public internal(set) var timeToClose = DurationStats()
@@ -107,6 +108,7 @@ public struct JourneyFigures: Sendable, Equatable {
                 var f = queues[q, default: QueueFigures()]
                 f.closed += 1
                 f.closedByReason[reason, default: 0] += 1
+                f.closedByPath[j.path, default: 0] += 1
                 if reason == .abandonedAtTimeout { f.abandonedAtTimeout += 1 }
                 f.channelSwitches += j.channelSwitches
                 f.timeToClose.add(ttc)

@@ -63,6 +63,9 @@ struct DemoCommand: AsyncParsableCommand {
         // Genesys transcription of a quarter of the calls (the speech-text strip's keywords, sentiment and hot calls):
         // enough hot calls within seconds at --speed 20, at a fraction of the messages of every call.
         options.transcriptionShare = 0.25
+        // Customer journeys in every org (the dashboard's journeys view), with a salt of this run's own for the
+        // hashed customer keys.
+        if options.journeys == nil { options.journeys = DemoConfiguration.simulatorJourneys() }
         let clock = ScaledClock(speed: simulation.speed)
         let simulator = GenesysSimulator(options: options, clock: clock)
         let orgIDs = SimulatorOptions.orgIDs(count: options.orgCount)
@@ -104,6 +107,8 @@ struct DemoCommand: AsyncParsableCommand {
         let seedOrgs = DemoConfiguration.seedOrgs(orgIDs)
         let audio = DemoConfiguration.audioCredentials(simulator: simulator).filter { !seedOrgs.contains($0.key) }
         let storeConfig = storePath.map { StoreConfig(path: $0) } ?? .none
+        let journeys = DemoConfiguration.journeys(orgs: orgIDs, simulator: fixed.journeys ?? DemoConfiguration.simulatorJourneys())
+        let journeySalt = DemoConfiguration.journeySalt()
         let bridge = Bridge(
             source: .provided({
                 let port = await simulator.waitUntilListening()
@@ -115,7 +120,8 @@ struct DemoCommand: AsyncParsableCommand {
                 printLine("simulator on http://\(simAddress.host):\(port)")
                 return DemoConfiguration.make(simulatorBase: "http://\(simAddress.host):\(port)", options: fixed,
                                               listen: bridgeAddress, notice: notice, store: storeConfig, audio: audio,
-                                              seedOrgs: seedOrgs, speechText: DemoConfiguration.speechText(orgs: orgIDs))
+                                              seedOrgs: seedOrgs, speechText: DemoConfiguration.speechText(orgs: orgIDs),
+                                              journeys: journeys, journeySalt: journeySalt)
             }),
             clock: clock
         ) { host, port in

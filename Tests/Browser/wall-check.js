@@ -33,6 +33,8 @@
 //   --speech                the speech strip checks (at the first size)
 //   --speechtext            the speech-text checks (speechtext-checks.js, at the first size); --transcripts ORG
 //                           names the org that pushes transcripts (default the first)
+//   --journeys              the journeys checks (journeys-checks.js, at the first size; with --shots also
+//                           DIR/journeys.png)
 //   --timeout S             per wait (default 60)
 'use strict';
 const { spawn, execSync } = require('child_process');
@@ -41,6 +43,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const speechTextChecks = require('./speechtext-checks.js');
+const journeysChecks = require('./journeys-checks.js');
 
 const opt = { sizes: '1366x768,1920x1080,3840x2160', timeout: 60, nav: false };
 const argv = process.argv.slice(2);
@@ -49,6 +52,7 @@ for (let i = 0; i < argv.length; i++) {
   if (a === '--nav') opt.nav = true;
   else if (a === '--speech') opt.speech = true;
   else if (a === '--speechtext') opt.speechtext = true;
+  else if (a === '--journeys') opt.journeys = true;
   else if (a.startsWith('--') && i + 1 < argv.length) opt[a.slice(2)] = argv[++i];
   else { console.error('wall-check: unknown argument ' + a); process.exit(2); }
 }
@@ -412,6 +416,9 @@ async function main() {
   }
   if (opt.speechtext) {
     try { await speechTextChecks({ p, size: sizes[0], orgs, pass, fail, opt, getJSON, waitReady, snapshot, sleep }); } catch (e) { fail('speech text: ' + e.message); }
+  }
+  if (opt.journeys) {
+    try { await journeysChecks({ p, size: sizes[0], orgs, pass, fail, opt, getJSON, waitReady, snapshot, sleep }); } catch (e) { fail('journeys: ' + e.message); }
   }
   b.close();
   process.exit(failed ? 1 : 0);

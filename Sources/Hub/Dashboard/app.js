@@ -3,7 +3,7 @@
 // View: one render per animation frame at most (requestAnimationFrame), reading the stores.
 // Scripts (index.html loads them in this order): common.js (tunables, helpers), model.js (stores),
 // stream.js (WebSocket client), family.js (the stores of the topic families: speech, speech text, journeys), render.js (header, orgs, queues), heatmap.js (heatmap, tooltip),
-// trends.js (sparklines from /v1/history), speech.js and speechtext.js (the speech topics), app.js (this file: token and topic selection, sign-in panel,
+// trends.js (sparklines from /v1/history), speech.js and speechtext.js (the speech topics), journeys.js (the journeys view), app.js (this file: token and topic selection, sign-in panel,
 // wiring, start).
 'use strict';
 
@@ -61,7 +61,7 @@ function startWithTopics() {
   for (const n of (req.length ? req : ['global'])) model.topics.set(n, topicState(n));
   model.attempt = 0;
   model.notice = null;
-  resetTrends(); familiesReset(); speech.open = null;
+  resetTrends(); familiesReset(); speech.open = null; jrnReset();
   markAll();
   connect();
   for (const t of model.topics.values()) prefetch(t);
@@ -125,11 +125,11 @@ $('signout').addEventListener('click', () => {
   closeStream();
   model.connected = false; model.conn = 'signed-out';
   model.topics.clear();
-  resetTrends(); familiesReset(); speech.open = null;
+  resetTrends(); familiesReset(); speech.open = null; jrnReset();
   markAll(); scheduleRender();
   showSignin('');
 });
-setInterval(() => { dirty.tick = true; scheduleRender(); trendsTick(); familiesSync(false); }, 1000);
+setInterval(() => { dirty.tick = true; scheduleRender(); trendsTick(); familiesSync(false); jrnTick(); }, 1000);
 if (window.ResizeObserver) {
   new ResizeObserver(onHeatResize).observe(heatWrap);
   // the queue panel and the org strip change size when a banner, a strip or a row of cards comes or goes:
@@ -139,13 +139,13 @@ if (window.ResizeObserver) {
   refit.observe($('orgs'));
 }
 window.addEventListener('resize', onHeatResize);
-window.addEventListener('resize', () => { dirty.queues = true; dirty.orgs = true; stt.dirty = true; scheduleRender(); });
+window.addEventListener('resize', () => { dirty.queues = true; dirty.orgs = true; stt.dirty = true; jrn.dirty = true; scheduleRender(); });
 canvasEl.addEventListener('mousemove', onHeatMouseMove);
 canvasEl.addEventListener('mouseleave', onHeatMouseLeave);
 canvasEl.addEventListener('click', onHeatClick);
 $('size-switch').addEventListener('click', onSizeSwitchClick);
 // navigation (nav.js): org cards, queue tiles, agent rows and chips, breadcrumbs; Enter/Space on focus too
-for (const id of ['orgs', 'queues', 'queue-view', 'quality', 'speech', 'speechtext', 'crumbs', 'agent-panel']) {
+for (const id of ['orgs', 'queues', 'queue-view', 'quality', 'speech', 'speechtext', 'crumbs', 'agent-panel', 'jrn-open']) {
   $(id).addEventListener('click', activate);
   $(id).addEventListener('keydown', activate);
 }
@@ -153,6 +153,8 @@ $('quality').addEventListener('click', onQualityClick);
 $('speech').addEventListener('click', onSpeechClick);
 $('agent-panel').addEventListener('click', onDrillClick);
 $('ap-close').addEventListener('click', closeAgent);
+$('journeys').addEventListener('click', onJourneysClick);
+$('jrn-form').addEventListener('submit', onJourneysSearch);
 $('q-pager').addEventListener('click', onPagerClick);
 document.addEventListener('keydown', (e) => {
   if (e.target.closest && e.target.closest('input, textarea')) return;
@@ -177,6 +179,8 @@ window.switchboard = {
   get trends() { return { state: trends.state, series: Object.fromEntries(trends.series) }; },
   get speechtext() { return sttView(); },
   speechTextAt(topic, seq, ms) { return sttCaptureAt(topic, seq, ms); },
+  get journeys() { return { renders: jrn.renders, renderLog: jrn.renderLog.slice(), messages: jrn.messages, topics: jrnView().topics, search: jrn.search && jrn.search.status }; },
+  journeysAt(topic, seq, ms) { return jrnCaptureAt(topic, seq, ms); },
   queuePage(p) { goQueuePage(p); return qPage; },
 };
 

@@ -1,16 +1,18 @@
 // Switchboard dashboard — navigation with the state in the address (docs/dashboard.md, "Navigation"):
-// board → org view (?view=org:<id>) → queue view (?view=queue:<org/uuid>) → agent panel (&agent=<org/uuid>).
+// board → org view (?view=org:<id>) → queue view (?view=queue:<org/uuid>) → agent panel (&agent=<org/uuid>);
+// the journeys view (?view=journeys) from the footer's link.
 // Clicks push a history entry, so the browser's back button returns; popstate re-reads the address.
 // `?topic=org:<id>` (a subscription to one org, app.js) is an org view too. `?kiosk=1` rotates the queue pages.
 'use strict';
 
-const nav = { org: null, queue: null, agent: null, kiosk: false, rotateMs: 10000 };
+const nav = { org: null, queue: null, agent: null, journeys: false, kiosk: false, rotateMs: 10000 };
 
 function readNav() {
   const q = new URLSearchParams(location.search);
   const v = q.get('view') || '';
   let m;
   nav.org = null; nav.queue = null;
+  nav.journeys = v === 'journeys';
   if ((m = /^org:(.+)$/.exec(v))) nav.org = m[1];
   else if ((m = /^queue:((.+?)\/.+)$/.exec(v))) { nav.queue = m[1]; nav.org = m[2]; }
   nav.agent = q.get('agent') || null;
@@ -20,8 +22,8 @@ function readNav() {
 }
 readNav();
 
-// the view the body shows: board (all orgs), org, queue; `data-agent` when the agent panel is open
-function viewName() { return nav.queue ? 'queue' : (nav.org || (scopeOrgs() && scopeOrgs().size === 1)) ? 'org' : 'board'; }
+// the view the body shows: board (all orgs), org, queue, journeys (journeys.js); `data-agent` when the agent panel is open
+function viewName() { return nav.journeys ? 'journeys' : nav.queue ? 'queue' : (nav.org || (scopeOrgs() && scopeOrgs().size === 1)) ? 'org' : 'board'; }
 
 // change = {view: 'org:us' | 'queue:us/…' | null, agent: id | null}; keys left out keep their value
 function navigate(change, opts) {
@@ -42,9 +44,9 @@ function navBack(fallback) {
   else navigate(fallback, { replace: true });
 }
 function onNavChange() {
-  const before = nav.queue + '|' + nav.org;
+  const before = nav.queue + '|' + nav.org + '|' + nav.journeys;
   readNav();
-  if (before !== nav.queue + '|' + nav.org) resetQueuePages();
+  if (before !== nav.queue + '|' + nav.org + '|' + nav.journeys) resetQueuePages();
   if (typeof agentPanelChanged === 'function') agentPanelChanged();
   markAll(); scheduleRender();
 }
@@ -85,7 +87,10 @@ function renderCrumbs(v, orgList) {
   if (!host) return;
   const parts = [];
   const subscribedToOrgs = !!scopeOrgsOfTopics();
-  if (nav.org || nav.queue) {
+  if (nav.journeys) {
+    parts.push(['board', '◀ Board']);
+    parts.push(['journeys', 'Journeys']);
+  } else if (nav.org || nav.queue) {
     if (!subscribedToOrgs) parts.push(['board', '◀ All orgs']);
     const o = v.orgs.get(String(nav.org));
     parts.push(['org:' + nav.org, o ? (o.name || o.id) : nav.org]);

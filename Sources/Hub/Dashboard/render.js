@@ -55,6 +55,7 @@ function renderBody() {
   if (dirty.util || dirty.orgs) { renderUtilization(v, orgList); renderQuality(v, orgList); }
   renderSpeech(v, orgList); // its own dirty flag (speech.js)
   renderSpeechText(v, orgList); // its own dirty flag and pace (speechtext.js)
+  renderJourneys(); // its own dirty flag and pace (journeys.js)
   if (dirty.agents || dirty.agentSet || dirty.orgs) renderHeat(v, orgList, inScope);
   if (dirty.meta || dirty.tick) renderMeta(now);
   if (nav.agent || !$('agent-panel').hidden) renderAgentPanel(v, now);

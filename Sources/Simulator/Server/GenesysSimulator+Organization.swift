@@ -4,7 +4,7 @@ import SwitchboardCore
 /// `GET /api/v2/organizations/me` (OrganizationApi getOrganizationsMe): the caller's org (py-model `Organization`).
 extension GenesysSimulator {
     /// Country and language by org: the three named orgs look like their regions; the rest like `us`.
-    static func locale(of org: String) -> (country: String, language: String) {
+    public static func locale(of org: String) -> (country: String, language: String) {
         switch org {
         case "emea": ("DE", "de")
         case "apac": ("JP", "ja")
