@@ -134,7 +134,8 @@ public final class SeedEventStream: Sendable {
                     case .verify(let id):
                         group.addTask { await self.verify(id) }
                     case .mismatch(let detail):
-                        raiseMismatch(detail)
+                        let text = raiseMismatch(detail)
+                        group.addTask { await self.reporter.problem(text) }
                     case .matched:
                         logger.notice("seed event stream subscription verified bound to the live connection again")
                         group.addTask { await self.reporter.problem(nil) }
@@ -190,17 +191,17 @@ public final class SeedEventStream: Sendable {
         logger.info("seed event stream stopped")
     }
 
-    private func raiseMismatch(_ detail: String) {
+    /// Logs, counts and alerts; returns the org's problem text.
+    private func raiseMismatch(_ detail: String) -> String {
         metrics.mismatches.increment()
         state.withLock { $0.mismatch = true }
         logger.error("""
             SEED EVENT STREAM CALLBACK MISMATCH: \(detail). Journeys of this org receive nothing until a \
             subscription is bound to the live connection; re-subscribing with backoff
             """)
-        let text = "eventstream: the subscription's callback does not match the live connection — no events arrive; re-subscribing"
-        Task { await self.reporter.problem(text) }
         reporter.alert(.eventStreamCallbackMismatch, "the journey event stream's subscription is not bound to the live "
             + "callback connection: the platform accepts it and sends nothing; re-subscribing")
+        return "eventstream: the subscription's callback does not match the live connection — no events arrive; re-subscribing"
     }
 
     private func frame(_ text: String, machine: inout EventStreamStateMachine, now: ContinuousClock.Instant)
@@ -287,7 +288,7 @@ public final class SeedEventStream: Sendable {
     /// the loop; the socket closes when `closeOn` finishes.
     private func runSocket(_ id: Int, closeOn: AsyncStream<Void>) async {
         let input = self.input
-        let opened = Mutex(false)
+        let opened = EventStreamOpenedFlag()
         do {
             let (url, token) = try await transport.socket()
             var config = WebSocketClientConfiguration(maxFrameSize: EventStreamFrame.maxBytes, closeTimeout: .seconds(2))
@@ -296,7 +297,7 @@ public final class SeedEventStream: Sendable {
             var socketLogger = logger
             socketLogger.logLevel = max(logger.logLevel, .info)
             let client = WebSocketClient(url: url, configuration: config, logger: socketLogger) { inbound, outbound, _ in
-                opened.withLock { $0 = true }
+                opened.set()
                 input.yield(.socketOpened(id))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
@@ -313,8 +314,8 @@ public final class SeedEventStream: Sendable {
                 }
             }
             let close = try await client.run()
-            let wasOpen = opened.withLock { $0 }
-            let code = close.map { " (\(UInt16(webSocketErrorCode: $0.closeCode)))" } ?? ""
+            let wasOpen = opened.isSet
+            let code = close.map { " (\($0.closeCode))" } ?? ""
             input.yield(.socketClosed(id, wasOpen ? "the callback socket closed\(code)" : "the upgrade did not complete"))
         } catch is CancellationError {
             input.yield(.socketClosed(id, "cancelled"))
@@ -322,4 +323,11 @@ public final class SeedEventStream: Sendable {
             input.yield(.socketClosed(id, "the callback socket failed: \(Self.describe(error))"))
         }
     }
+}
+
+/// Set once by a socket's handler when the upgrade completed.
+final class EventStreamOpenedFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

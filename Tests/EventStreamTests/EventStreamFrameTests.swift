@@ -79,7 +79,7 @@ import Testing
                     }
                 }
             }
-            do {
+            do throws(EventStreamError) {
                 let frame = try EventStreamFrame.decode(bytes)
                 decoded += 1
                 if case .event(let e) = frame {

@@ -50,8 +50,8 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await probe.run(url: ws) }
                 var it = probe.incoming.makeAsyncIterator()
-                let first = try #require(await next(&it) { _ in true })
-                let opened = try #require(jsonObject(first))
+                let firstFrame = await next(&it) { _ in true }
+                let opened = try #require(firstFrame.flatMap(jsonObject))
                 #expect(opened["type"] as? String == "connection.opened")
                 let connection = try #require(opened["connectionId"] as? String)
                 let callback = try #require(opened["callbackUrl"] as? String)

@@ -11,7 +11,7 @@ import Testing
 
     /// Six simulated hours of one org's seed events, as the stream sends them (in order), with the truth.
     nonisolated(unsafe) static let sixHours: (truth: SimJourneyTruth, events: [SimSeedEvent]) = {
-        let m = JourneyGeneratorTests.model(seed: 23)
+        let m = JourneyGeneratorTests.model()
         m.start(at: t0)
         var events: [SimSeedEvent] = []
         for q in 1...24 {

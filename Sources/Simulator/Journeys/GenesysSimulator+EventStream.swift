@@ -46,7 +46,7 @@ extension GenesysSimulator {
     }
 
     func addEventStreamWebSocketRoutes(_ router: Router<SimRequestContext>) {
-        router.ws(RouterPath(SimEventStreamServer.path), shouldUpgrade: { [self] request, _ in
+        router.ws("/api/v2/eventstreams/callbacks", shouldUpgrade: { [self] request, _ in
             guard eventStreamOrg(request) != nil else {
                 throw HTTPError(.unauthorized, message: "A valid Bearer token (header or access_token query) is required.")
             }
