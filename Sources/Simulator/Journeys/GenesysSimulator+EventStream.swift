@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
+import NIOWebSocket
 import SwitchboardCore
 
 /// The seed's journey event stream (docs/simulator.md, "The seed's event stream"): the callback WebSocket
