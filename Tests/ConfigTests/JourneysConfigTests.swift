@@ -119,7 +119,7 @@ import Testing
                 maxEventsPerSecond: 5
         """))
         #expect(genesys.count == 1)
-        #expect(genesys.first?.hasPrefix("orgs.yaml:11:") == true, "\(genesys)")
+        #expect(genesys.first?.hasPrefix("orgs.yaml:10:9: ") == true, "\(genesys)")
         #expect(genesys.first?.contains(": orgs[0].journeys.eventStream: the Genesys Cloud platform has no event stream") == true)
         #expect(ConfigTestSupport.lines(Self.yaml("""
                 protocol: seed

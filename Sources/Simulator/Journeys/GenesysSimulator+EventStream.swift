@@ -6,11 +6,21 @@ import NIOWebSocket
 import SwitchboardCore
 
 /// The seed's journey event stream (docs/simulator.md, "The seed's event stream"): the callback WebSocket
-/// `GET /api/v2/eventstreams/callbacks` (Bearer header or `access_token` query; a bad token is 401 before the
-/// upgrade) and `POST|GET|DELETE /api/v2/eventstreams/subscriptions`. Every org serves it; only orgs with journeys
+/// `GET /api/v2/eventstreams/callbacks` (Bearer header or `access_token` query; a bad token is refused before the
+/// upgrade: `400` to an upgrade request — the WebSocket library's fixed answer — and `401` to a plain GET) and `POST|GET|DELETE /api/v2/eventstreams/subscriptions`. Every org serves it; only orgs with journeys
 /// have events.
 extension GenesysSimulator {
     func addEventStreamRoutes(_ router: Router<SimRequestContext>) {
+        // The callback socket's refusals: a bad or missing token (401), a valid one without an upgrade (426).
+        router.get(RouterPath(stringLiteral: SimEventStreamServer.path)) { [self] request, _ -> Response in
+            let corr = UUID().uuidString.lowercased()
+            guard eventStreamOrg(request) != nil else {
+                return SimHTTP.error(.badCredentials, contextID: corr, headers: [SimHTTP.correlationHeader: corr])
+            }
+            return SimHTTP.error(APIError(status: 426, code: "upgrade.required",
+                                          message: "Open the event stream's callback as a WebSocket."),
+                                 contextID: corr, headers: [SimHTTP.correlationHeader: corr])
+        }
         router.post("/api/v2/eventstreams/subscriptions") { [self] request, _ in
             let decoded = await Self.decode(SimEventStreamServer.Request.self, request)
             return await api(request) { [self] caller in
@@ -48,10 +58,9 @@ extension GenesysSimulator {
 
     func addEventStreamWebSocketRoutes(_ router: Router<SimRequestContext>) {
         router.ws("/api/v2/eventstreams/callbacks", shouldUpgrade: { [self] request, _ in
-            guard eventStreamOrg(request) != nil else {
-                throw HTTPError(.unauthorized, message: "A valid Bearer token (header or access_token query) is required.")
-            }
-            return .upgrade([:])
+            // Refused before the upgrade. hummingbird-websocket answers every refused upgrade with a bare 400 (it
+            // does not carry the status); the same request without upgrade headers gets the 401 below.
+            eventStreamOrg(request) != nil ? .upgrade([:]) : .dontUpgrade
         }, onUpgrade: { [self] inbound, outbound, context in
             guard let org = eventStreamOrg(context.request) else { return }
             await serveEventStreamSocket(org: org, inbound, outbound, context.requestContext.channel)
