@@ -15,6 +15,7 @@
 //   OpusCodec        a safe wrapper over libopus (COpus system library)
 //   KeywordSpotting  on-box keyword spotting with CMU PocketSphinx (CPocketSphinx system library), worker pool
 //   AudioConnector   the seed's client-initiated Audio Connector: discovery, subscription, Opus fragments, reassembly
+//   EventStream      the seed's journey event stream: callback socket, subscription and its verification, frames
 //   Audio            AudioHook (Genesys audio streaming): messages, signed upgrades, session state machine, PCMU/L16, voice activity
 //   Hub              downstream WebSocket fan-out, auth scopes, history/recovery, HTTP endpoints, dashboard
 //   Simulator        a wire-faithful Genesys Cloud stand-in with ground truth and faults
@@ -178,6 +179,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "EventStream",
+            dependencies: [
+                "SwitchboardCore", "GenesysAPI", "Normalizer", "Journeys",
+                // The callback socket owner (SeedEventStream): client WebSocket, metrics, logs.
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Store",
             dependencies: [
                 "SwitchboardCore", "CZlib",
@@ -259,7 +272,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Connector", "Normalizer", "Views", "Hub", "Simulator",
                 "Store", "Audio", "SpeechViews", "SpeechText", "SpeechTextViews", "AudioConnector", "KeywordSpotting",
-                "Journeys", "JourneyViews",
+                "Journeys", "JourneyViews", "EventStream",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -316,6 +329,10 @@ let package = Package(
                                                                .product(name: "HummingbirdWebSocket",
                                                                         package: "hummingbird-websocket"),
                                                                .product(name: "NIOCore", package: "swift-nio")],
+                    swiftSettings: strict),
+        .testTarget(name: "EventStreamTests",
+                    dependencies: ["EventStream", "Normalizer", "Journeys", "SwitchboardCore",
+                                   .product(name: "MetricsTestKit", package: "swift-metrics")],
                     swiftSettings: strict),
         .testTarget(name: "JourneysTests", dependencies: ["Journeys", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(
@@ -394,7 +411,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Bridge", "Simulator", "Store", "SwitchboardCore", "SwitchboardConfig", "Hub", "Audio", "Connector",
-                "SpeechText", "AudioConnector", "OpusCodec", "GenesysAPI", "KeywordSpotting", "Journeys",
+                "SpeechText", "AudioConnector", "OpusCodec", "GenesysAPI", "KeywordSpotting", "Journeys", "EventStream",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Audio
 import AudioConnector
 import Connector
+import EventStream
 import Foundation
 import Hub
 import JourneyViews
@@ -43,6 +44,8 @@ public final class Bridge: Service, Sendable {
     let connectorOptions: OrgConnector.Options
     /// The on-box keyword spotting pool's workers and bounds (tests: a bound that refuses).
     let spottingConfiguration: KeywordSpottingPool.Configuration
+    /// The seed journey event stream clients' settings (tests: a short verification interval).
+    let eventStreamConfiguration: SeedEventStream.Configuration
     private let readyParts = LockedParts()
 
     /// - Parameters:
@@ -53,8 +56,10 @@ public final class Bridge: Service, Sendable {
                 logger: Logger = .switchboard("bridge"),
                 connectorOptions: OrgConnector.Options = .init(),
                 spotting: KeywordSpottingPool.Configuration = .init(),
+                eventStream: SeedEventStream.Configuration = .init(),
                 onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) {
         self.connectorOptions = connectorOptions
+        self.eventStreamConfiguration = eventStream
         self.spottingConfiguration = spotting
         self.source = source
         self.clock = clock
@@ -143,6 +148,12 @@ public final class Bridge: Service, Sendable {
         var connectorOptions = self.connectorOptions
         connectorOptions.onOrganization = { org, organizationId in audio.learned(organizationId: organizationId, for: org) }
         connectorOptions.seedAudio = { context in await seedAudio.run(context) }
+        // `protocol: seed` orgs with journeys take them from the seed's event stream (docs/journeys.md).
+        let eventStreams = SeedEventStreamRegistry(clock: clock, metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
+                                                   configuration: eventStreamConfiguration)
+        if connectorOptions.seedEventStream == nil {
+            connectorOptions.seedEventStream = { context in await eventStreams.run(context) }
+        }
         var sink: any BridgeEventSink = SpeechTap(views: views, speech: speech, also: [speechText])
         // Genesys real-time transcription and on-box keyword hits (docs/speech-text.md): counted here, then to
         // the speech-text views.
@@ -166,7 +177,7 @@ public final class Bridge: Service, Sendable {
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
                                 store: history?.store, audio: audio, speech: speech, transcripts: transcripts,
                                 seedAudio: seedAudio, speechText: speechText, spotting: spotting,
-                                journeys: journeys)
+                                journeys: journeys, eventStreams: eventStreams)
         readyParts.set(parts)
 
         let host = config.server.listen.host
@@ -285,6 +296,8 @@ public struct BridgeParts: Sendable {
     public let spotting: OnBoxSpotting
     /// The customer journeys (`journeys:<org>`, `journeys:global`, `GET /v1/journeys`, EventBridge ingest).
     public let journeys: JourneyViewEngine
+    /// The seed journey event stream clients (`protocol: seed` orgs with journeys).
+    public let eventStreams: SeedEventStreamRegistry
 }
 
 /// Hands the connectors' journey events to every consumer (the journey views, and a sink a test gave in the

@@ -1,4 +1,5 @@
 import GenesysAPI
+import Journeys
 import Normalizer
 import Synchronization
 import SwitchboardConfig
@@ -128,5 +129,30 @@ public struct SeedAudioContext: Sendable {
         self.org = org
         self.rest = rest
         self.reportRegion = reportRegion
+    }
+}
+
+/// What a `protocol: seed` org's journey event stream client gets from its connector
+/// (``OrgConnector/Options/seedEventStream``; docs/journeys.md, "The seed's event stream").
+public struct SeedEventStreamContext: Sendable {
+    /// The org's configuration as the connector started with it (an org with `journeys:`).
+    public let org: OrgConfig
+    /// The org's REST client: subscriptions and the socket's token share the connector's token lifecycle.
+    public let rest: GenesysRESTClient
+    /// Where the mapped events go (the journey views).
+    public let journeys: any JourneyEventSink
+    /// Sets (or clears, nil) the org's `eventstream` problem (org card, `/readyz`).
+    public let reportProblem: @Sendable (String?) async -> Void
+    /// Sends an alert of the org (the callback mismatch and its end).
+    public let alert: @Sendable (StreamAlert.Kind, String) -> Void
+
+    public init(org: OrgConfig, rest: GenesysRESTClient, journeys: any JourneyEventSink,
+                reportProblem: @escaping @Sendable (String?) async -> Void,
+                alert: @escaping @Sendable (StreamAlert.Kind, String) -> Void) {
+        self.org = org
+        self.rest = rest
+        self.journeys = journeys
+        self.reportProblem = reportProblem
+        self.alert = alert
     }
 }

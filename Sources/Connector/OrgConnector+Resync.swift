@@ -79,7 +79,7 @@ extension OrgConnector {
         }
         observer.resync(org: id, ok: true)
         logger.info("re-sync done", metadata: ["users": "\(users.count)", "queues": "\(queues.count)"])
-        return Self.topics(users: users, queues: queues, journeys: options.journeys != nil && org.journeys != nil)
+        return Self.topics(users: users, queues: queues, journeys: options.journeys != nil && org.journeys != nil && !usesSeedEventStream)
     }
 
     /// Runs `body`; a 403 becomes a problem of `feature` (shown on the org card and `/readyz`) instead of

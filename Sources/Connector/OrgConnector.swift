@@ -66,6 +66,11 @@ public struct OrgConnector: Service {
         /// subscribe `v2.routing.queues.{id}.conversations` for their watched queues, and the snapshots (and any
         /// detail event the socket delivers) arrive here as ``Journeys/JourneyEvent``s.
         public var journeys: (any JourneyEventSink)? = nil
+        /// Runs a `protocol: seed` org's journey event stream client (an org with `journeys:` while ``journeys`` is
+        /// set; docs/journeys.md, "The seed's event stream") as a child task of the connector: for such an org the
+        /// stream is the journey source instead of the queue conversation topics. The composition root sets it.
+        /// Default: not run (a seed org's journeys then come from the conversation topics).
+        public var seedEventStream: (@Sendable (SeedEventStreamContext) async -> Void)? = nil
         public init() {}
     }
 
@@ -143,6 +148,15 @@ public struct OrgConnector: Service {
                     while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
                 }
             }
+            if usesSeedEventStream, let run = options.seedEventStream, let journeys = options.journeys {
+                group.addTask {
+                    await run(SeedEventStreamContext(
+                        org: org, rest: rest, journeys: journeys,
+                        reportProblem: { [self] text in await self.problem(Self.eventStreamProblemFeature, text, log: false) },
+                        alert: { [self] kind, message in self.alert(kind, message) }))
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                }
+            }
             if options.quality {
                 group.addTask {
                     await QualityPoller(org: org, rest: rest, sink: sink, clock: clock, tick: options.tickInterval,
@@ -180,6 +194,15 @@ public struct OrgConnector: Service {
         }
         await report(.disconnected, detail: "stopped")
         logger.info("connector stopped")
+    }
+
+    /// The feature name of the seed event stream's problem (`ConnectorStatus.problems`).
+    public static let eventStreamProblemFeature = "eventstream"
+
+    /// A `protocol: seed` org with journeys whose journey source is the seed's event stream (not the queue
+    /// conversation topics).
+    var usesSeedEventStream: Bool {
+        org.upstreamProtocol == .seed && org.journeys != nil && options.journeys != nil && options.seedEventStream != nil
     }
 
     /// The REST retry policy for this org: ``Options/retryPolicy`` with its 5xx ladder scaled by

@@ -39,6 +39,8 @@ public final class GenesysSimulator: Service, Sendable {
     let phrases: SimPhraseBookSlot
     /// Amazon EventBridge push of the journeys' detail events (``setEventBridgeTarget(_:)``).
     let eventBridge: SimEventBridgePusher
+    /// The seed's journey event stream (callback sockets, subscriptions, throttling).
+    let eventStream: SimEventStreamServer
     private let listening = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     /// Builds every org's directory and starts its simulated day at the clock's now (replaying a
@@ -75,6 +77,7 @@ public final class GenesysSimulator: Service, Sendable {
             target: options.journeys?.eventBridge,
             organizationIDs: organizationIDs.filter { options.journeys?.covers($0.key) ?? false },
             replayCount: options.journeys?.replayMessages ?? 0)
+        eventStream = SimEventStreamServer(heartbeatMs: Self.millis(options.heartbeatInterval))
         // The seed Audio Connector follows every call: a client may connect and subscribe at any time.
         if options.seedAudioEnabled { for rt in orgs { rt.with { $0.model.recordsAudio = true } } }
     }
@@ -156,6 +159,7 @@ public final class GenesysSimulator: Service, Sendable {
         }
         for socket in served { socket.abort() }
         seedAudio.finishAll()
+        eventStream.finishAll()
     }
 
     /// Waits until the listener is bound; returns the bound port (-1 when ``run()`` ended without
@@ -275,6 +279,8 @@ public final class GenesysSimulator: Service, Sendable {
                 detail = audioHook.enqueue(f, org: rt.id)
             } else if case .seedAudio(let f) = fault {
                 detail = seedAudio.inject(f, org: rt.id)
+            } else if case .eventStream(let f) = fault {
+                detail = eventStream.inject(f, org: rt.id)
             } else {
                 detail = rt.with { s in s.apply(fault, realNow: realNow, grace: grace) }
             }
@@ -329,16 +335,19 @@ public final class GenesysSimulator: Service, Sendable {
         let realNow = SystemClock.realNow()
         let heartbeat = max(10, Self.millis(options.heartbeatInterval))
         for rt in orgs {
-            let (audio, pushed) = rt.with { s in
+            let (audio, pushed, seed) = rt.with { s in
                 s.tick(businessNow: businessNow, realNow: realNow, heartbeatMs: heartbeat, stormEvents: stormPerOrg)
-                return (s.model.takeAudioEvents(), s.takeEventBridge(realNow: realNow))
+                return (s.model.takeAudioEvents(), s.takeEventBridge(realNow: realNow),
+                        s.model.journeys?.takeSeedEvents() ?? [])
             }
             if !pushed.isEmpty { eventBridge.enqueue(org: rt.id, pushed) }
+            eventStream.deliver(org: rt.id, events: seed)
             if !audio.isEmpty {
                 audioHook.deliver(org: rt.id, events: audio)
                 seedAudio.deliver(org: rt.id, events: audio)
             }
         }
+        eventStream.pump(realNow: realNow)
         if let rate = options.randomFaultRate, rate > 0 {
             let hours = Double(max(0, businessNow - lastTick.exchange(businessNow, ordering: .relaxed))) / 3_600_000
             for rt in orgs {

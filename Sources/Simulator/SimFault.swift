@@ -45,6 +45,8 @@ public enum SimFault: Sendable, Equatable, Hashable {
     /// A fault of the customer journeys' delivery or data, for the org's next `count` journey contacts, legs or
     /// messages (``SimJourneyFault``).
     case journey(SimJourneyFault, count: Int)
+    /// A fault of the seed's journey event stream (``SimEventStreamFault``).
+    case eventStream(SimEventStreamFault)
 
     /// The wire name (`ghost`, `expire-token`, `rate-limit`, …).
     public var kind: String {
@@ -67,6 +69,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case .seedAudio(let f): f.kind
         case .transcription(let f, _): f.rawValue
         case .journey(let f, _): f.rawValue
+        case .eventStream(let f): f.rawValue
         }
     }
 
@@ -100,6 +103,10 @@ public enum SimFault: Sendable, Equatable, Hashable {
             }
             if let f = SimTranscriptionFault(rawValue: kind) {
                 self = .transcription(f, count: max(1, count ?? 1))
+                return
+            }
+            if let f = SimEventStreamFault(rawValue: kind) {
+                self = .eventStream(f)
                 return
             }
             if let f = SimJourneyFault(rawValue: kind) {

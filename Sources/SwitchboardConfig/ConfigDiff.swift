@@ -48,6 +48,8 @@ public struct ConfigDiff: Sendable, Equatable {
             oldByID[org.id].map { old in
                 if (old.seedAudio == nil) != (org.seedAudio == nil) { return true }
                 if (old.journeys == nil) != (org.journeys == nil) { return true }
+                // The seed event stream's subscription is made at connect: a new rate restarts the connector.
+                if old.journeys?.eventStream != org.journeys?.eventStream { return true }
                 var old = old
                 old.seedAudio = org.seedAudio
                 old.speechText = org.speechText

@@ -7,8 +7,9 @@ extension ConfigReader {
     static let journeysKeys = ["salt", "saltFile"]
     static let orgJourneysKeys = [
         "identity", "defaultCountry", "sessionTimeout", "idleGrace", "reorderWindow", "retention", "maxClosed",
-        "showCustomer", "eventBridge",
+        "showCustomer", "eventBridge", "eventStream",
     ]
+    static let eventStreamKeys = ["maxEventsPerSecond"]
     static let eventBridgeKeys = ["apiKey", "apiKeyFile"]
 
     /// The deployment-wide section.
@@ -32,7 +33,7 @@ extension ConfigReader {
     }
 
     /// An org's section, or nil after reporting what is wrong with it. Every key is optional.
-    func orgJourneys(_ node: Node, path: String, org: OrgID) -> OrgJourneysConfig? {
+    func orgJourneys(_ node: Node, path: String, org: OrgID, protocol proto: UpstreamProtocol = .genesys) -> OrgJourneysConfig? {
         guard let f = fields(node, path: path, allowed: Self.orgJourneysKeys) else { return nil }
         let before = diagnostics.count
         var c = OrgJourneysConfig()
@@ -73,7 +74,27 @@ extension ConfigReader {
         if let n = f["eventBridge"] {
             c.eventBridge = eventBridge(n, path: f.path("eventBridge"), org: org)
         }
+        if let n = f["eventStream"] {
+            if proto == .seed {
+                c.eventStream = eventStream(n, path: f.path("eventStream"))
+            } else {
+                report("value", at: n.mark, "\(f.path("eventStream")): the Genesys Cloud platform has no event stream "
+                    + "(/api/v2/eventstreams is the seed documents' invention); remove it, or set `protocol: seed` for "
+                    + "an org that speaks the seed's shapes. Journeys of this org come from its queue conversation "
+                    + "topics and EventBridge")
+            }
+        }
         return diagnostics.count == before ? c : nil
+    }
+
+    /// `eventStream: {maxEventsPerSecond: 50}` (`protocol: seed` orgs).
+    private func eventStream(_ node: Node, path: String) -> EventStreamConfig? {
+        guard let f = fields(node, path: path, allowed: Self.eventStreamKeys) else { return nil }
+        var c = EventStreamConfig()
+        if let v = int(f, "maxEventsPerSecond", min: 1, max: EventStreamConfig.maxMaxEventsPerSecond, example: "50") {
+            c.maxEventsPerSecond = v
+        }
+        return c
     }
 
     /// A non-empty list of identity sources, each once.

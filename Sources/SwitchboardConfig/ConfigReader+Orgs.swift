@@ -95,7 +95,7 @@ extension ConfigReader {
             self.speechText($0, path: f.path("speechText"), hasAudio: f.has("audio"),
                             seedSampleRate: (seedAudio ?? nil)?.sampleRate)
         }
-        let journeys = f["journeys"].map { self.orgJourneys($0, path: f.path("journeys"), org: id) }
+        let journeys = f["journeys"].map { self.orgJourneys($0, path: f.path("journeys"), org: id, protocol: proto) }
         guard let endpoints, let clientId, let secret, let zone else { return nil }
         if case .some(nil) = audio { return nil }  // `audio:` written, with problems (reported)
         if case .some(nil) = seedAudio { return nil }

@@ -39,6 +39,9 @@ public struct OrgJourneysConfig: Sendable, Equatable {
     public var showCustomer: CustomerKeyRedactor.Mode
     /// Accept detail events pushed by an EventBridge API destination (`POST /v1/ingest/eventbridge/<org>`).
     public var eventBridge: EventBridgeConfig?
+    /// `protocol: seed` orgs: the seed event stream's settings (the stream is the org's journey source whether or
+    /// not this is written; nil: the defaults).
+    public var eventStream: EventStreamConfig?
 
     public init(identity: [CustomerKeyPolicy.Source] = CustomerKeyPolicy.Source.allCases, defaultCountry: String = "US",
                 sessionTimeout: Duration = .seconds(300), idleGrace: Duration = .seconds(300),
@@ -62,6 +65,19 @@ public struct OrgJourneysConfig: Sendable, Equatable {
     public static let maxReorderWindow: Duration = .seconds(10)
     public static let maxRetention: Duration = .seconds(366 * 86_400)
     public static let maxMaxClosed = 10_000_000
+}
+
+/// `orgs[].journeys.eventStream` (`protocol: seed` orgs only; docs/journeys.md, "The seed's event stream").
+public struct EventStreamConfig: Sendable, Equatable {
+    /// The subscription's `maxEventsPerSecond`: above it the platform queues events and signals backpressure.
+    /// 1…100, default 50.
+    public var maxEventsPerSecond: Int
+
+    public init(maxEventsPerSecond: Int = 50) {
+        self.maxEventsPerSecond = maxEventsPerSecond
+    }
+
+    public static let maxMaxEventsPerSecond = 100
 }
 
 /// `orgs[].journeys.eventBridge`: the key an EventBridge API destination sends in `x-api-key`.

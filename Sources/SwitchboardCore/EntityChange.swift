@@ -140,6 +140,12 @@ public struct StreamAlert: Sendable, Equatable {
         case tokenRenewalFailed = "token-renewal-failed"
         /// A token was issued again after failed renewals: ends `token-renewal-failed`.
         case tokenRenewed = "token-renewed"
+        /// The seed event stream's subscription is not bound to the live callback connection (a `protocol: seed`
+        /// org with journeys): the platform accepted it and sends it nothing. Held apart (the sockets are up) until
+        /// `eventstream-callback-matched`.
+        case eventStreamCallbackMismatch = "eventstream-callback-mismatch"
+        /// A subscription was verified bound to the live connection again: ends `eventstream-callback-mismatch`.
+        case eventStreamCallbackMatched = "eventstream-callback-matched"
         /// Sent to `admin` connections only.
         case configRejected = "config-rejected"
         /// A reload was applied after a refused one: the `config-rejected` (or `restart-required`) alert no

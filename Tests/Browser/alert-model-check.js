@@ -37,6 +37,12 @@ alert('token-renewed', 'us');
 expectLines('token-renewed ends the org\'s token line only', ['emea:token-renewal-failed']);
 vm.runInContext('alertsBeforeSnapshot(null, { orgs: [{ id: "emea" }] })', ctx);
 expectLines('a snapshot forgets the token line (the hub replays it)', []);
+alert('eventstream-callback-mismatch', 'apac', 'the journey event stream\'s subscription is not bound to the live callback connection');
+alert('upstream-disconnected', 'apac');
+alert('upstream-recovered', 'apac');
+expectLines('a connection recovery leaves the event stream line', ['apac:eventstream-callback-mismatch']);
+alert('eventstream-callback-matched', 'apac');
+expectLines('eventstream-callback-matched ends it', []);
 
 if (failures.length) {
   console.log('alert-model-check: FAIL ' + failures.join('; '));

@@ -103,6 +103,32 @@ import Testing
         ])
     }
 
+    /// `eventStream:` is the seed's (invented) API: accepted on `protocol: seed` orgs (1…100), refused where it is on
+    /// a `protocol: genesys` org.
+    @Test func theEventStreamIsForSeedOrgsOnly() throws {
+        let seed = try #require(ConfigTestSupport.load(Self.yaml("""
+                protocol: seed
+                journeys:
+                  eventStream:
+                    maxEventsPerSecond: 5
+            """)))
+        #expect(seed.org("us")?.journeys?.eventStream == EventStreamConfig(maxEventsPerSecond: 5))
+        let genesys = ConfigTestSupport.lines(Self.yaml("""
+            journeys:
+              eventStream:
+                maxEventsPerSecond: 5
+        """))
+        #expect(genesys.count == 1)
+        #expect(genesys.first?.hasPrefix("orgs.yaml:10:9: ") == true, "\(genesys)")
+        #expect(genesys.first?.contains(": orgs[0].journeys.eventStream: the Genesys Cloud platform has no event stream") == true)
+        #expect(ConfigTestSupport.lines(Self.yaml("""
+                protocol: seed
+                journeys:
+                  eventStream:
+                    maxEventsPerSecond: 101
+            """)).first?.contains("orgs[0].journeys.eventStream.maxEventsPerSecond: 101 is out of range") == true)
+    }
+
     @Test func theEventBridgeKeyMustBeAnEnvironmentReferenceOrAFileAndLong() {
         let literal = ConfigTestSupport.lines(Self.yaml("""
             journeys:

@@ -88,6 +88,23 @@ import Testing
         }
     }
 
+    /// The seed event stream's callback mismatch holds a slot of its own too: beside the token's and the connection's
+    /// alerts, once per episode, left by `upstream-recovered`, ended only by `eventstream-callback-matched`.
+    @Test func aCallbackMismatchIsHeldApartUntilMatched() async throws {
+        try await HubHarness.run(auth: HubHarness.auth([("dash", "t-global", [.global])])) { h in
+            h.hub.publish(alert: StreamAlert(kind: .eventStreamCallbackMatched, org: "us", since: Self.t, message: "nothing in force"))
+            h.hub.publish(alert: StreamAlert(kind: .eventStreamCallbackMismatch, org: "us", since: Self.t + 1, message: "mismatch"))
+            h.hub.publish(alert: StreamAlert(kind: .eventStreamCallbackMismatch, org: "us", since: Self.t + 2, message: "again"))
+            h.hub.publish(alert: StreamAlert(kind: .tokenRenewalFailed, org: "us", since: Self.t + 3, message: "token"))
+            h.hub.publish(alert: StreamAlert(kind: .upstreamDisconnected, org: "us", since: Self.t + 4, message: "down"))
+            h.hub.publish(alert: StreamAlert(kind: .upstreamRecovered, org: "us", since: Self.t + 5, message: "back"))
+            #expect(h.hub.alertLog().active.map(\.kind) == [.tokenRenewalFailed, .eventStreamCallbackMismatch])
+            h.hub.publish(alert: StreamAlert(kind: .eventStreamCallbackMatched, org: "us", since: Self.t + 6, message: "matched"))
+            #expect(h.hub.alertLog().active.map(\.kind) == [.tokenRenewalFailed])
+            #expect(h.hub.alertLog().history.map(\.message) == ["mismatch", "token", "down", "back", "matched"])
+        }
+    }
+
     /// A failing token renewal holds a slot of its own beside the connection's alert: both are in force and
     /// replayed, `upstream-recovered` leaves it, only `token-renewed` ends it, and a `token-renewed` with nothing in
     /// force (a connector's first token) is not delivered.

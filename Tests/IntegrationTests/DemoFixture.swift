@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Bridge
 import Connector
+import EventStream
 import Foundation
 import Logging
 import NIOFoundationCompat
@@ -38,6 +39,7 @@ enum DemoFixture {
                     configure: (inout SimulatorOptions) -> Void = { _ in },
                     connectorOptions: OrgConnector.Options = .init(),
                     configureBridge: @escaping @Sendable (inout SwitchboardConfiguration) -> Void = { _ in },
+                    eventStream: SeedEventStream.Configuration = .init(),
                     _ body: (Running) async throws -> Void) async throws {
         var options = SimulatorOptions()
         options.orgCount = 3
@@ -66,7 +68,7 @@ enum DemoFixture {
                                                     seedOrgs: seedOrgs)
                 configureBridge(&config)
                 return config
-            }), clock: clock, logger: bridgeLogger, connectorOptions: connectorOptions
+            }), clock: clock, logger: bridgeLogger, connectorOptions: connectorOptions, eventStream: eventStream
         ) { _, port in
             bridgePort.withLock { $0 = port }
             if audio {

@@ -143,8 +143,9 @@ function onAlert(m) {
   // The alert line shows what is in force, not a log (GET /v1/alerts keeps the history for admins): a
   // recovery clears the org's alert, an accepted reload clears the refused one. A failing token renewal is a
   // line of its own (the sockets are up): only token-renewed ends it.
-  if (m.kind === 'upstream-recovered') { clearAlerts(x => x.org === orgId && x.kind !== 'local' && x.kind !== 'token-renewal-failed'); return; }
+  if (m.kind === 'upstream-recovered') { clearAlerts(x => x.org === orgId && x.kind !== 'local' && x.kind !== 'token-renewal-failed' && x.kind !== 'eventstream-callback-mismatch'); return; }
   if (m.kind === 'token-renewed') { clearAlerts(x => x.org === orgId && x.kind === 'token-renewal-failed'); return; }
+  if (m.kind === 'eventstream-callback-matched') { clearAlerts(x => x.org === orgId && x.kind === 'eventstream-callback-mismatch'); return; }
   if (m.kind === 'config-accepted') { clearAlerts(x => x.kind === 'config-rejected' || x.kind === 'restart-required'); return; }
   pushAlert({ kind: m.kind, org: orgId, message: m.message, since: m.since });
 }

@@ -147,8 +147,11 @@ extension StreamHub {
 
     static func activeAlerts(_ s: State, _ topic: HubTopic) -> [StreamAlert] {
         switch topic {
-        case .global: Set(s.alerts.keys).union(s.tokenAlerts.keys).sorted().flatMap { [s.alerts[$0], s.tokenAlerts[$0]].compactMap { $0 } }
-        case .org(let org): [s.alerts[org], s.tokenAlerts[org]].compactMap { $0 }
+        case .global:
+            Set(s.alerts.keys).union(s.tokenAlerts.keys).union(s.eventStreamAlerts.keys).sorted().flatMap {
+                [s.alerts[$0], s.tokenAlerts[$0], s.eventStreamAlerts[$0]].compactMap { $0 }
+            }
+        case .org(let org): [s.alerts[org], s.tokenAlerts[org], s.eventStreamAlerts[org]].compactMap { $0 }
         case .family, .familyGlobal: []
         }
     }

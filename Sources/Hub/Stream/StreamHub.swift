@@ -34,6 +34,9 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         /// The active `token-renewal-failed` alert per org (a slot of its own: the sockets are up), replayed after a
         /// snapshot until `token-renewed`.
         var tokenAlerts: [OrgID: StreamAlert] = [:]
+        /// The active `eventstream-callback-mismatch` alert per org (a slot of its own, like the token's), replayed
+        /// after a snapshot until `eventstream-callback-matched`.
+        var eventStreamAlerts: [OrgID: StreamAlert] = [:]
         var configuration: ServerConfig
         /// Where snapshots read time-driven figures at the moment they are taken (the views).
         var liveSource: (any LiveEntitySource)?
@@ -158,6 +161,12 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
             case .tokenRenewed:
                 guard s.tokenAlerts[org] != nil else { return }
                 s.tokenAlerts[org] = nil
+            case .eventStreamCallbackMismatch:
+                guard s.eventStreamAlerts[org] == nil else { return }
+                s.eventStreamAlerts[org] = alert
+            case .eventStreamCallbackMatched:
+                guard s.eventStreamAlerts[org] != nil else { return }
+                s.eventStreamAlerts[org] = nil
             case .upstreamRecovered:
                 guard s.alerts[org] != nil else { return }
                 s.alerts[org] = nil
@@ -291,6 +300,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                 s.topics[topic] = nil
                 s.alerts[org] = nil
                 s.tokenAlerts[org] = nil
+                s.eventStreamAlerts[org] = nil
             }
             s.topics[.global]?.invalidateSnapshot()
         }

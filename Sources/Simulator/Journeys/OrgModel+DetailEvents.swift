@@ -29,6 +29,9 @@ struct SimDetailFields {
     var wrapupCode: String? = nil
     var wrapupDurationMs: Int64? = nil
     var durationMs: Int64? = nil
+    /// `customer.end` of a move to another medium: the medium the customer is moved to (the seed stream's
+    /// `transferTarget`; the detail event does not say).
+    var transferMedia: JourneyMedia? = nil
 }
 
 /// `v2.detail.events.conversation.{id}.<kind>` (customer.start|end, acd.start|end, user.start|end, acw,
@@ -46,6 +49,7 @@ extension OrgModel {
 
     func emitDetail(_ kind: JourneyEvent.Kind, _ s: SimDetailSubject, _ f: SimDetailFields) {
         guard let j = journeys, publishing else { return }
+        j.seedEvents += j.seedTranslator.translate(kind, s, f, now: now)
         let topic = Self.detailTopic(s.conversationID, kind)
         let subscribed = wants(topic)
         guard subscribed || j.eventBridgeOn else { return }
@@ -134,7 +138,8 @@ extension OrgModel {
 
     /// A generated conversation's detail event for participant `p`.
     func emitJourneyDetail(_ kind: JourneyEvent.Kind, _ conv: SimJourneyConversation, participant p: Int,
-                           disconnectType: String? = nil, acdOutcome: String? = nil, answeredBy: Int? = nil) {
+                           disconnectType: String? = nil, acdOutcome: String? = nil, answeredBy: Int? = nil,
+                           transferMedia: JourneyMedia? = nil) {
         guard let j = journeys, publishing else { return }
         let part = conv.participants[p]
         let customer = j.customers[conv.customer]
@@ -149,6 +154,7 @@ extension OrgModel {
         f.disconnectType = disconnectType
         f.acdOutcome = acdOutcome
         f.answeredUserID = answeredBy.map { agents[$0].id }
+        f.transferMedia = transferMedia
         switch kind {
         case .acdEnd: f.durationMs = now - (part.connected ?? now)
         case .userEnd, .customerEnd: f.durationMs = now - (part.connected ?? now)

@@ -190,7 +190,8 @@ extension OrgModel {
         touchCustomer(conv.customer)
         publishJourney(conv)
         if let p = agentLeg { emitJourneyDetail(.userEnd, conv, participant: p, disconnectType: agentType.uppercased()) }
-        emitJourneyDetail(.customerEnd, conv, participant: 0, disconnectType: customerType.uppercased())
+        emitJourneyDetail(.customerEnd, conv, participant: 0, disconnectType: customerType.uppercased(),
+                          transferMedia: target)
         if let target {
             j.generated.mediaTransfers += 1
             j.pendingBegins[conv.customer, default: 0] += 1

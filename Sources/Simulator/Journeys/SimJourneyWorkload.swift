@@ -36,11 +36,15 @@ final class SimJourneyWorkload {
     /// Detail events are also collected for the EventBridge pusher.
     var eventBridgeOn = false
     var eventBridgeOutbox: [SimMessage] = []
+    /// The seed's event stream: every detail moment translated (``SimSeedEventTranslator``), taken each tick.
+    var seedTranslator: SimSeedEventTranslator
+    var seedEvents: [SimSeedEvent] = []
     /// Per queue, the media variant topics in ``JourneyMedia`` order (`v2.routing.queues.{id}.calls`, …).
     var mediaTopics: [[String]] = []
 
     init(org: String, options: SimJourneyOptions, seed: UInt64, queueIDs: [String]) {
         self.options = options
+        seedTranslator = SimSeedEventTranslator(org: org)
         country = GenesysSimulator.locale(of: org).country
         policy = (try? CustomerKeyPolicy(defaultCountry: country))
             ?? CustomerKeyPolicy(phone: PhoneNumberNormalizer(plan: .init(
@@ -114,6 +118,12 @@ final class SimJourneyWorkload {
     func takeEventBridge() -> [SimMessage] {
         defer { eventBridgeOutbox.removeAll(keepingCapacity: true) }
         return eventBridgeOutbox
+    }
+
+    /// Takes the seed stream's events written since the last call.
+    func takeSeedEvents() -> [SimSeedEvent] {
+        defer { seedEvents.removeAll(keepingCapacity: true) }
+        return seedEvents
     }
 
     /// The journeys truth at `now` (EventBridge counts are added by the simulator).

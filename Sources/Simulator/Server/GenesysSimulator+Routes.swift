@@ -21,9 +21,11 @@ extension GenesysSimulator {
         addRenameRoutes(router)
         addConversationRoutes(router)
         addSeedAudioRoutes(router)
+        addEventStreamRoutes(router)
         let wsRouter = Router(context: SimRequestContext.self)
         addWebSocketRoutes(wsRouter)
         addSeedAudioWebSocketRoutes(wsRouter)
+        addEventStreamWebSocketRoutes(wsRouter)
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(

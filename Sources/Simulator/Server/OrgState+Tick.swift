@@ -130,7 +130,7 @@ extension OrgState {
         case .allow(let permission):
             deniedPermissions.remove(permission)
             return "permission \(permission) granted"
-        case .audioHook, .seedAudio:
+        case .audioHook, .seedAudio, .eventStream:
             return ""  // queued by the AudioHook client or the seed Audio Connector (GenesysSimulator.injectNow)
         case .transcription(let f, let n):
             return model.queueTranscriptionFault(f, count: n)

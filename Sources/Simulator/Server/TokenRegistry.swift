@@ -49,6 +49,14 @@ final class TokenRegistry: Sendable {
         }
     }
 
+    /// The org of a valid token, without counting a request (a WebSocket upgrade).
+    func org(of token: String, realNow: EpochMillis) -> String? {
+        tokens.withLock { all in
+            guard let t = all[token], !t.revoked, t.expires > realNow else { return nil }
+            return t.org
+        }
+    }
+
     /// Invalidates every token of `org` (the `expire-token` fault). Returns how many.
     @discardableResult
     func revokeAll(org: String) -> Int {
