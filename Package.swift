@@ -294,7 +294,7 @@ let package = Package(
             name: "switchboard-bench",
             dependencies: [
                 "CHeapStats", "Audio", "KeywordSpotting", "Bridge", "Simulator", "Hub", "Views", "Normalizer", "Store", "SwitchboardCore",
-                "SwitchboardConfig",
+                "SwitchboardConfig", "Journeys", "JourneyViews",
                 // The audio scenario's Opus row: the seed Audio Connector's path against raw libopus.
                 "AudioConnector", "OpusCodec", "COpus",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

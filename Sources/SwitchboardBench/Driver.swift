@@ -55,6 +55,7 @@ struct Driver {
             await audioOpus(taskset: FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset") ? ["taskset", "-c", "0"] : [])
         }
         if wants("spotting") { await spotting() }
+        if wants("journeys") { await journeys() }
         printTable()
         write()
         log("done in \(fmt(Proc.now - t0, 0)) s; wrote \(outPath)")

@@ -55,6 +55,8 @@ if let child = opts["child"] {
     case "audio-analysis": await AudioAnalysisChild.run(opts)
     case "spotting": await SpottingChild.run(opts)
     case "audio-opus": AudioOpusChild.run(opts)
+    case "journeys-ingest": await JourneysIngestChild.run(opts)
+    case "journeys-memory": await JourneysMemoryChild.run(opts)
     default:
         log("unknown child \(child)")
         exit(2)
