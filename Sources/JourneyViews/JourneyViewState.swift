@@ -76,7 +76,10 @@ struct JourneyViewState: Sendable {
         let wanted = Set(sections.map(\.0))
         for id in orgs.keys.sorted() where !wanted.contains(id) { remove(id) }
         for (id, c) in sections {
-            guard var o = orgs[id] else {
+            // Taken out and put back (here and below): `var o = orgs[id]` would leave a second reference to the
+            // org's tables, and the stitcher's first write to each would copy it whole (copy-on-write) — a cost
+            // that grew with the journeys held (bench `--only journeys`, docs/performance.md).
+            guard var o = orgs.removeValue(forKey: id) else {
                 let stitcher = JourneyStitcher(org: id, configuration: Self.stitcherConfiguration(c, speed: speed))
                 orgs[id] = Org(id: id, config: c, stitcher: stitcher, redactor: Self.redactor(salt, c.showCustomer))
                 dirtyOrgs.insert(id)
@@ -145,7 +148,7 @@ struct JourneyViewState: Sendable {
             byOrg[e.org, default: []].append(e)
         }
         for org in order {
-            guard var o = orgs[org], let batch = byOrg[org] else { continue }
+            guard let batch = byOrg[org], var o = orgs.removeValue(forKey: org) else { continue }
             if let metrics {
                 var bySource: [JourneyEvent.Source: Int] = [:]
                 for e in batch { bySource[e.source, default: 0] += 1 }
@@ -160,7 +163,7 @@ struct JourneyViewState: Sendable {
     /// Ticks every stitcher whose deadline passed and removes closed journeys whose linger ended.
     mutating func advance(now: EpochMillis) {
         for id in orgs.keys.sorted() {
-            guard var o = orgs[id], let due = o.stitcher.nextDeadline, due <= now else { continue }
+            guard let due = orgs[id]?.stitcher.nextDeadline, due <= now, var o = orgs.removeValue(forKey: id) else { continue }
             let actions = o.stitcher.tick(now: now)
             orgs[id] = o
             process(id, actions, now: now)
@@ -185,7 +188,7 @@ struct JourneyViewState: Sendable {
 
     /// Performs a stitcher's actions: figures, topics, keys, metrics.
     private mutating func process(_ org: OrgID, _ actions: [JourneyStitcher.Action], now: EpochMillis) {
-        guard !actions.isEmpty, var o = orgs[org] else { return }
+        guard !actions.isEmpty, var o = orgs.removeValue(forKey: org) else { return }
         var changed = false
         var late = 0, duplicates = 0, unattributed = 0, evicted = 0
         for a in actions {
@@ -283,7 +286,7 @@ struct JourneyViewState: Sendable {
         dirtyJourneys = [:]
         dirtyOrder = []
         for id in dirtyOrgs.sorted() {
-            guard var o = orgs[id] else { continue }
+            guard var o = orgs.removeValue(forKey: id) else { continue }
             for q in o.figures.queues.keys.sorted() {
                 let r = JourneyRollup(o.figures.queues[q]!)
                 guard o.shownQueues[q] != r else { continue }
@@ -326,11 +329,9 @@ struct JourneyViewState: Sendable {
 
     /// A journey by id (a read marks a retained one used).
     mutating func journey(_ id: EntityID) -> (Journey, CustomerKeyRedactor)? {
-        guard var o = orgs[id.org], let j = o.stitcher.journey(id) else { return nil }
-        if j.isClosed {
-            o.stitcher.touch(id)
-            orgs[id.org] = o
-        }
+        guard let j = orgs[id.org]?.stitcher.journey(id), var o = orgs.removeValue(forKey: id.org) else { return nil }
+        if j.isClosed { o.stitcher.touch(id) }
+        orgs[id.org] = o
         return (j, o.redactor)
     }
 
@@ -388,7 +389,7 @@ struct JourneyViewState: Sendable {
     /// Records EventBridge event ids: true for each id not seen before (in order; a repeat within the batch is a
     /// duplicate too).
     mutating func firstSightings(org: OrgID, ids: [String]) -> [Bool] {
-        guard var o = orgs[org] else { return ids.map { _ in false } }
+        guard var o = orgs.removeValue(forKey: org) else { return ids.map { _ in false } }
         let out = ids.map { o.eventBridgeSeen.insert($0) }
         orgs[org] = o
         return out
