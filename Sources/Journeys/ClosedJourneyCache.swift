@@ -64,8 +64,15 @@ struct ClosedJourneyCache: Sendable {
         return out
     }
 
+    /// Heap a retained journey really holds per byte of ``Journey/estimatedBytes``, which counts only the journey's
+    /// own fields: the heap also holds this cache's indexes (by id, sizes, LRU stamps, close order), the stitcher's
+    /// by-customer index, string and collection headers, tables grown by doubling and malloc's rounding. Measured
+    /// by the bench (`--only journeys`, heap per retained closed journey: 6.08 KiB against an estimate of ≈ 1.4 KB),
+    /// so the byte cap bounds real memory rather than a quarter of it.
+    static let heapPerEstimatedByte = 4
+
     private mutating func store(_ j: Journey) {
-        let size = j.estimatedBytes
+        let size = j.estimatedBytes * Self.heapPerEstimatedByte
         bytes += size - (sizes[j.id] ?? 0)
         sizes[j.id] = size
         journeys[j.id] = j

@@ -16,7 +16,8 @@ extension JourneyStitcher {
         public var retention: EpochMillis
         /// At most this many closed journeys are kept (least recently used evicted first). Default 50 000.
         public var maxClosedJourneys: Int
-        /// At most about this many bytes of closed journeys are kept. Default 64 MiB.
+        /// At most about this many bytes of heap are held by closed journeys (the estimate is calibrated against
+        /// the bench's measurement: ``ClosedJourneyCache/heapPerEstimatedByte``). Default 64 MiB.
         public var maxClosedBytes: Int
         /// Event ids and occurrences remembered for dropping duplicates. Default 200 000.
         public var seenCapacity: Int
