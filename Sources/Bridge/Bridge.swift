@@ -130,8 +130,12 @@ public final class Bridge: Service, Sendable {
         }
         // Customer journeys (docs/journeys.md): the connectors' queue conversation snapshots and EventBridge
         // deliveries, stitched per org, on the journeys:<org> / journeys:global topics and GET /v1/journeys.
+        // With a store, closed journeys a cap pushes out of memory go to it, and reads look there too.
         let journeys = JourneyViewEngine(configuration: config, clock: clock, sink: hub,
-                                         metricsFactory: PrometheusMetricsFactory(registry: metrics.registry))
+                                         metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
+                                         archive: history?.writer)
+        // EventBridge deliveries stored before a stop, replayed so the journeys open then are open again.
+        await journeys.replayEventBridge()
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path, audio: audio, speech: speech,
                                       seedAudio: seedAudio, speechText: speechText, spotting: spotting,

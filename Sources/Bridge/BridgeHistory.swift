@@ -1,6 +1,7 @@
 import Connector
 import Crypto
 import Foundation
+import JourneyViews
 import Logging
 import Prometheus
 import Store
@@ -64,6 +65,8 @@ final class BridgeHistory: HistorySink, Sendable {
         retention.auditMs = r.audit.milliseconds
         retention.journeyMs = r.journeys.milliseconds
         retention.speechMs = r.speech.milliseconds
+        retention.journeyMsByOrg = journeyRetention(orgs)
+        retention.eventBridgeMsByOrg = eventBridgeReplayWindow(orgs)
         let writer = StoreWriter(store: store, retention: retention, clock: clock, metricsFactory: factory, logger: logger,
                                  finalize: finalize)
         let history = BridgeHistory(store: store, writer: writer, warm: warm, seeds: seeds, logger: logger)
@@ -130,6 +133,24 @@ final class BridgeHistory: HistorySink, Sendable {
         }
         let seed = asOf == .min ? nil : UtilizationSeed(dayStart: day, asOf: asOf, agents: agents, queues: queues)
         return (events, seed)
+    }
+
+    /// Each org's `journeys.retention` (orgs without journeys fall back to `store.retention.journeys`).
+    static func journeyRetention(_ orgs: [OrgConfig]) -> [OrgID: Int64] {
+        Dictionary(orgs.compactMap { o in o.journeys.map { (o.id, $0.retention.milliseconds) } },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
+    /// How long each org's EventBridge deliveries are kept: what a restart replays (the session timeout plus the
+    /// idle grace, ``JourneyViewEngine/replayWindow(_:)``), and as long again for a restart that comes late.
+    static func eventBridgeReplayWindow(_ orgs: [OrgConfig]) -> [OrgID: Int64] {
+        Dictionary(orgs.compactMap { o in o.journeys.map { (o.id, 2 * JourneyViewEngine.replayWindow($0)) } },
+                   uniquingKeysWith: { a, _ in a })
+    }
+
+    /// A reload's retention for stored journeys and EventBridge deliveries (from the next sweep).
+    func setJourneyRetention(_ orgs: [OrgConfig]) {
+        writer.setJourneyRetention(Self.journeyRetention(orgs), eventBridge: Self.eventBridgeReplayWindow(orgs))
     }
 
     // MARK: HistorySink

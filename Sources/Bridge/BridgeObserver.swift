@@ -94,6 +94,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
             logger.error("on-box keyword spotting: \(error.message)", metadata: ["code": "\(error.code)"])
         }
         await journeys?.apply(config)
+        history?.setJourneyRetention(config.orgs)
         if diff.occupancyChanged { await views.updateOccupancyConfig(config.occupancy) }
         if diff.thresholdsChanged { await views.updateThresholds(config.thresholds) }
         hub.setOrgs(config.orgs.map(\.id))

@@ -11,22 +11,32 @@ enum JourneyJSON {
 
     /// `{"journeys":[…]}` (a search's answer).
     static func list(_ journeys: [Journey], redactor: CustomerKeyRedactor) -> EncodedJSON {
+        list(journeys.map { bytes($0, redactor: redactor) })
+    }
+
+    /// `{"journeys":[…]}` of journeys already encoded.
+    static func list(_ encoded: [[UInt8]]) -> EncodedJSON {
         var o: [UInt8] = Array(#"{"journeys":["#.utf8)
-        for (i, j) in journeys.enumerated() {
+        for (i, j) in encoded.enumerated() {
             if i > 0 { o.append(UInt8(ascii: ",")) }
-            o += bytes(j, redactor: redactor)
+            o += j
         }
         o.append(contentsOf: "]}".utf8)
         return EncodedJSON(bytes: o)
     }
 
     static func bytes(_ j: Journey, redactor: CustomerKeyRedactor) -> [UInt8] {
+        bytes(j, customer: redactor.display(j.customer))
+    }
+
+    /// The entity with `customer` as the customer field (``JourneyRecord`` keeps the hashed form).
+    static func bytes(_ j: Journey, customer: String) -> [UInt8] {
         let org = j.org
         var o: [UInt8] = []
         o.reserveCapacity(384 + 256 * j.contacts.count)
         key("id", &o, first: true); JSONText.appendString(j.id.description, to: &o)
         key("org", &o); JSONText.appendString(org.rawValue, to: &o)
-        key("customer", &o); JSONText.appendString(redactor.display(j.customer), to: &o)
+        key("customer", &o); JSONText.appendString(customer, to: &o)
         key("state", &o); JSONText.appendString(j.state.rawValue, to: &o)
         key("openedAt", &o); JSONText.appendInt(j.openedAt, to: &o)
         key("lastActivityAt", &o); JSONText.appendInt(j.lastActivityAt, to: &o)

@@ -20,6 +20,8 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
     /// Events staged between two flushes at most; beyond, the newest are dropped and counted (a flush every
     /// 100 ms makes this a burst of a million events a second).
     public static let stagingLimit = 100_000
+    /// A search reads at most this many journeys from the archive (newest first).
+    public static let archiveSearchLimit = 100
 
     private let staging = Mutex<[JourneyEvent]>([])
     private let stagedDrops = Atomic<Int>(0)
@@ -31,6 +33,9 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
     private let clock: any WallClock
     private var sink: (any ViewChangeSink)?
     private let metrics: JourneyMetrics?
+    /// Where journeys evicted by a cap go, and where reads look when memory does not have them (the store);
+    /// nil with `store: none`.
+    private let archive: (any JourneyArchive)?
     private let logger: Logger
     public let tick: Duration
 
@@ -39,9 +44,11 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
     ///   - clock: business time (the demo's scaled clock: the reorder window is scaled by its speed).
     ///   - sink: where changes go (the hub).
     ///   - metricsFactory: swift-metrics factory (the bridge's Prometheus registry); nil: no metrics.
+    ///   - archive: the store's journeys (docs/journeys.md "Retention"); nil: evicted journeys are dropped.
     public init(configuration: SwitchboardConfiguration, clock: any WallClock = SystemClock(),
                 sink: (any ViewChangeSink)? = nil, tick: Duration = .milliseconds(100),
-                metricsFactory: (any MetricsFactory)? = nil, logger: Logger = .switchboard("journeys")) {
+                metricsFactory: (any MetricsFactory)? = nil, archive: (any JourneyArchive)? = nil,
+                logger: Logger = .switchboard("journeys")) {
         var bytes = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
@@ -49,9 +56,11 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
         randomSalt = random
         let metrics = metricsFactory.map(JourneyMetrics.init(factory:))
         var s = JourneyViewState(salt: configuration.journeys.salt ?? random, speed: clock.speed, metrics: metrics)
+        s.archiving = archive != nil
         s.configure(orgs: Self.sections(configuration), salt: configuration.journeys.salt ?? random, now: clock.now())
         state = s
         self.metrics = metrics
+        self.archive = archive
         self.clock = clock
         self.sink = sink
         self.tick = tick
@@ -107,6 +116,8 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
         state.advance(now: now)
         let changes = state.takeChanges()
         if !changes.isEmpty { sink?.publish(changes) }
+        let records = state.takeArchived()
+        if let archive, !records.isEmpty { archive.save(records) }
         return changes
     }
 
@@ -119,26 +130,75 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
             next = max(next.advanced(by: tick), clock.now)
         }
         flush()
+        // The closed journeys still in memory are kept too, so reads find them after a restart (the store's
+        // writer stops after this service and stores them with its last batch).
+        if let archive {
+            let records = state.retainedRecords()
+            if !records.isEmpty {
+                archive.save(records)
+                logger.info("closed journeys handed to the store at shutdown", metadata: ["journeys": "\(records.count)"])
+            }
+        }
     }
 
     // MARK: JourneyQueries
 
-    public func journey(id: String) -> EncodedJSON? {
-        guard let eid = EntityID(namespaced: id), let (j, redactor) = state.journey(eid) else { return nil }
-        return JourneyJSON.journey(j, redactor: redactor)
+    /// From memory, else from the archive (the customer shown by the org's current `showCustomer`, never more
+    /// than was kept).
+    public func journey(id: String) async -> EncodedJSON? {
+        guard let eid = EntityID(namespaced: id) else { return nil }
+        if let (j, redactor) = state.journey(eid) { return JourneyJSON.journey(j, redactor: redactor) }
+        guard let archive, state.org(eid.org) != nil else { return nil }
+        do {
+            guard let r = try await archive.journey(id: eid.description), r.org == eid.org else { return nil }
+            return decoded(r, mode: state.org(eid.org)?.redactor.mode).map(EncodedJSON.init(bytes:))
+        } catch {
+            logger.warning("reading a journey from the store failed", metadata: ["journey": "\(eid)", "error": "\(error)"])
+            return nil
+        }
     }
 
-    public func journeys(org: OrgID, customer: String) -> JourneySearch {
+    /// Memory's journeys merged with the archive's (at most ``archiveSearchLimit``), newest first, each once
+    /// (memory's copy wins).
+    public func journeys(org: OrgID, customer: String) async -> JourneySearch {
+        let found: JourneyViewState.SearchFound
         switch state.search(org: org, typed: customer) {
         case nil: return .unknownOrg
         case .failure(let p): return .unreadable(p.reason)
-        case .success(let (found, redactor)): return .found(JourneyJSON.list(found, redactor: redactor))
+        case .success(let f): found = f
         }
+        var entries = found.journeys.map { j in
+            (openedAt: j.openedAt, id: j.id.description, bytes: JourneyJSON.bytes(j, redactor: found.redactor))
+        }
+        if let archive, !found.hashes.isEmpty {
+            do {
+                let inMemory = Set(entries.map(\.id))
+                let mode = state.org(org)?.redactor.mode ?? found.redactor.mode
+                for r in try await archive.journeys(org: org, customerHashes: found.hashes, limit: Self.archiveSearchLimit)
+                where r.org == org && !inMemory.contains(r.id) {
+                    if let bytes = decoded(r, mode: mode) { entries.append((r.openedAt, r.id, bytes)) }
+                }
+                entries.sort { ($0.openedAt, $0.id) > ($1.openedAt, $1.id) }
+            } catch {
+                logger.warning("searching journeys in the store failed; answering from memory",
+                               metadata: ["org": "\(org)", "error": "\(error)"])
+            }
+        }
+        return .found(JourneyJSON.list(entries.map(\.bytes)))
+    }
+
+    private func decoded(_ r: StoredJourney, mode: CustomerKeyRedactor.Mode?) -> [UInt8]? {
+        guard let bytes = JourneyRecord.journeyJSON(r, mode: mode) else {
+            logger.warning("a stored journey this build cannot read is left out", metadata: ["journey": "\(r.id)"])
+            return nil
+        }
+        return bytes
     }
 
     /// Checks the key (constant time; never logged), decodes the body off the actor, then drops the event ids
     /// seen before and stages the rest. The answer is built here: `202` with the counts and refusals, `400` when
-    /// nothing in the body is an event.
+    /// nothing in the body is an event. With a store, `202` comes only once the body is stored (replayed at the
+    /// next start, ``replayEventBridge()``); `503` when it could not be.
     public nonisolated func ingestEventBridge(org: OrgID, apiKey: String?, body: [UInt8]) async -> EventBridgeIngest {
         if let refusal = eventBridgeRefusal(org: org, apiKey: apiKey) { return refusal }
         let receivedAt = clock.now()
@@ -147,8 +207,64 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
             metrics?.eventBridge(org: org, status: 400)
             return .invalid(Self.answer(accepted: 0, duplicates: 0, refused: [], error: why))
         case .items(let items):
-            return await accept(org: org, items: items)
+            let outcome = await accept(org: org, items: items)
+            guard case .accepted = outcome else { return outcome }
+            if let archive {
+                // Duplicates too: a retry after a 503 is all duplicates, and must be stored this time.
+                do {
+                    try await archive.keep(EventBridgeDelivery(org: org, receivedAt: receivedAt, body: body))
+                } catch {
+                    metrics?.eventBridge(org: org, status: 503)
+                    return .unavailable("\(error)")
+                }
+            }
+            metrics?.eventBridge(org: org, status: 202)
+            return outcome
         }
+    }
+
+    /// The span of EventBridge deliveries a restart replays for an org: its session timeout plus idle grace plus
+    /// reorder window (an open journey's events are all within it; older ones belong to closed journeys).
+    public static func replayWindow(_ c: OrgJourneysConfig) -> Int64 {
+        c.sessionTimeout.milliseconds + c.idleGrace.milliseconds + c.reorderWindow.milliseconds
+    }
+
+    /// At start: stages the stored EventBridge deliveries of each org with journeys received within its
+    /// ``replayWindow(_:)``, as they came (their `receivedAt`), so journeys open at the stop are open again. Ids
+    /// seen before are dropped, as for a retried delivery. Returns how many deliveries were replayed.
+    @discardableResult
+    public func replayEventBridge() async -> Int {
+        guard let archive else { return 0 }
+        let now = clock.now()
+        var replayed = 0
+        for org in state.orgs.keys.sorted() {
+            guard let config = state.org(org)?.config else { continue }
+            let deliveries: [EventBridgeDelivery]
+            do {
+                deliveries = try await archive.deliveries(org: org, since: now - Self.replayWindow(config))
+            } catch {
+                logger.warning("the stored EventBridge deliveries could not be read; not replayed",
+                               metadata: ["org": "\(org)", "error": "\(error)"])
+                continue
+            }
+            var events = 0
+            for d in deliveries {
+                guard case .items(let items) = EventBridgeDecoder.decode(d.body, org: org, receivedAt: d.receivedAt) else { continue }
+                var ids: [String] = []
+                for case .event(_, let id, _) in items { ids.append(id) }
+                var first = state.firstSightings(org: org, ids: ids).makeIterator()
+                var staged: [JourneyEvent] = []
+                for case .event(_, _, let e) in items where first.next() == true { staged += e }
+                events += staged.count
+                ingest(journeyEvents: staged)
+            }
+            replayed += deliveries.count
+            if !deliveries.isEmpty {
+                logger.info("stored EventBridge deliveries replayed", metadata: [
+                    "org": "\(org)", "deliveries": "\(deliveries.count)", "events": "\(events)"])
+            }
+        }
+        return replayed
     }
 
     private func accept(org: OrgID, items: [EventBridgeDecoder.Item]) -> EventBridgeIngest {
@@ -181,7 +297,6 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
             return .invalid(Self.answer(accepted: 0, duplicates: 0, refused: refused,
                                         error: "no event in the body could be used; see refused"))
         }
-        metrics?.eventBridge(org: org, status: 202)
         if !refused.isEmpty {
             logger.notice("EventBridge events refused", metadata: [
                 "org": "\(org)", "refused": "\(refused.count)", "first": "\(refused[0].2)"])

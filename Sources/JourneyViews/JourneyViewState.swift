@@ -32,6 +32,10 @@ struct JourneyViewState: Sendable {
     /// Business seconds per real second (the reorder window is a network allowance: real time, scaled by this).
     var speed: Double
     let metrics: JourneyMetrics?
+    /// Whether journeys evicted by a cap are kept as records for a ``JourneyArchive`` (a store is configured).
+    var archiving = false
+    /// Records of journeys evicted by a cap since the last ``takeArchived()``.
+    private var archived: [StoredJourney] = []
 
     /// Journeys on the topics; closed ones with the time they leave.
     private(set) var onTopic: Set<EntityID> = []
@@ -200,7 +204,9 @@ struct JourneyViewState: Sendable {
             case .lateEvent: late += 1
             case .duplicateDropped: duplicates += 1
             case .unattributed(_, let n): unattributed += n
-            case .evicted(let j, _):
+            case .evicted(let j, let reason):
+                // Past retention a journey is gone; pushed out by a cap it goes to the store.
+                if archiving && reason != .expired { archived.append(JourneyRecord.make(j, redactor: o.redactor)) }
                 evicted += 1
                 o.evictions += 1
                 lingering[j.id] = nil
@@ -249,6 +255,19 @@ struct JourneyViewState: Sendable {
     }
 
     // MARK: Output
+
+    /// The records of journeys evicted by a cap since the last call (for the archive).
+    mutating func takeArchived() -> [StoredJourney] {
+        defer { archived = [] }
+        return archived
+    }
+
+    /// Records of every closed journey still in memory (kept at a graceful shutdown).
+    func retainedRecords() -> [StoredJourney] {
+        orgs.keys.sorted().flatMap { id in
+            orgs[id]!.stitcher.closedJourneys.map { JourneyRecord.make($0, redactor: orgs[id]!.redactor) }
+        }
+    }
 
     /// The changes since the last call, each entity encoded once: removals, journeys, then the figures of the
     /// orgs that changed (queues, the org, its totals) and the global totals.
@@ -316,7 +335,7 @@ struct JourneyViewState: Sendable {
     }
 
     /// An org's journeys of what a user typed, newest first; nil when the org has no journeys.
-    mutating func search(org: OrgID, typed: String) -> Result<([Journey], CustomerKeyRedactor), SearchProblem>? {
+    mutating func search(org: OrgID, typed: String) -> Result<SearchFound, SearchProblem>? {
         guard var o = orgs[org] else { return nil }
         let text = typed.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return .failure(.init(reason: "customer is empty; type a phone number, an email "
@@ -329,6 +348,10 @@ struct JourneyViewState: Sendable {
             keys.append(CustomerKey(kind: .externalContact, value: text))
             keys.append(CustomerKey(kind: .messaging, value: text))
         }
+        // What a store searches by: the salted hashes of those keys, and a displayed hash typed as is.
+        var hashes = keys.map { o.redactor.token(for: $0) }
+        let lowered = text.lowercased()
+        if Self.looksLikeToken(lowered) && !hashes.contains(lowered) { hashes.append(lowered) }
         var seen: Set<EntityID> = []
         var found: [Journey] = []
         for k in keys {
@@ -337,11 +360,26 @@ struct JourneyViewState: Sendable {
         found.sort { ($0.openedAt, $0.id) > ($1.openedAt, $1.id) }
         for j in found where j.isClosed { o.stitcher.touch(j.id) }
         orgs[org] = o
-        return .success((found, o.redactor))
+        return .success(SearchFound(journeys: found, redactor: o.redactor, hashes: hashes))
+    }
+
+    struct SearchFound {
+        /// In memory, newest first.
+        var journeys: [Journey]
+        var redactor: CustomerKeyRedactor
+        /// The salted hashes to look for in the store.
+        var hashes: [String]
     }
 
     struct SearchProblem: Error {
         var reason: String
+    }
+
+    /// `kind#` and 16 hex digits (``CustomerKeyRedactor/token(for:)``).
+    static func looksLikeToken(_ s: String) -> Bool {
+        guard let hash = s.firstIndex(of: "#"), CustomerKey.Kind(rawValue: String(s[..<hash])) != nil else { return false }
+        let digits = s[s.index(after: hash)...]
+        return digits.count == 16 && digits.allSatisfy(\.isHexDigit)
     }
 
     /// Whether an org has journeys, and its EventBridge section.

@@ -105,6 +105,11 @@ public struct JourneyStitcher: Sendable {
         open.values.sorted { ($0.openedAt, $0.id) < ($1.openedAt, $1.id) }
     }
 
+    /// The closed journeys kept in memory, oldest first.
+    public var closedJourneys: [Journey] {
+        closed.journeys.values.sorted { ($0.openedAt, $0.id) < ($1.openedAt, $1.id) }
+    }
+
     public var activeCount: Int { open.count }
     public var closedCount: Int { closed.count }
     /// The estimated bytes of the kept closed journeys.

@@ -7,6 +7,11 @@ import SwitchboardCore
 /// Amazon EventBridge (whose `detail` is the same envelope) decode the same types.
 ///
 /// Every field is optional and unknown fields are ignored, like ``GenesysWire``.
+///
+/// The conversation types look like ``GenesysWire``'s and are kept apart on purpose: journeys read fields the
+/// connector's decoders do not (`self`, `address`, `ani`, `externalContactId`, `disconnectType`), and adding them
+/// to ``GenesysWire`` would make the agents' conversation decoding refuse a body whose unused field has an odd
+/// type, where today it ignores it (FastPathGeneratedTests catches exactly that).
 enum JourneyWire {
     /// A communication's own or far end: `{"addressNormalized":"tel:+1555…","addressRaw":"…","name":"…"}`.
     struct Address: Decodable {

@@ -30,6 +30,16 @@ public protocol HistoryStore: Sendable {
     /// The newest `limit` config audit entries, newest first.
     func auditLog(limit: Int) async throws -> [AuditEntry]
 
+    /// One stored closed journey by id (`<org>/j-<16 hex>`), if kept.
+    func journey(id: String) async throws -> StoredJourney?
+
+    /// An org's stored journeys carrying any of `customerHashes`, newest first (`openedAt`, then id,
+    /// descending), at most `limit`.
+    func journeys(org: OrgID, customerHashes: [String], limit: Int) async throws -> [StoredJourney]
+
+    /// An org's stored EventBridge deliveries received at or after `since`, oldest first.
+    func eventBridgeDeliveries(org: OrgID, since: EpochMillis) async throws -> [EventBridgeDelivery]
+
     /// Deletes what is older than each kind's retention at `now`.
     func sweep(now: EpochMillis, retention: StoreRetention) async throws -> SweepReport
 
@@ -149,10 +159,15 @@ public struct StoreBatch: Sendable, Equatable {
     public var documents: [StoredDocument] = []
     public var audit: [AuditEntry] = []
     public var hubState: HubState?
+    /// Closed journeys the journey views let go (a later one with the same id replaces the earlier).
+    public var journeys: [StoredJourney] = []
+    /// Accepted EventBridge deliveries (replayed at start).
+    public var deliveries: [EventBridgeDelivery] = []
 
     public init() {}
     public var isEmpty: Bool {
-        buckets.isEmpty && dayTotals.isEmpty && documents.isEmpty && audit.isEmpty && hubState == nil
+        buckets.isEmpty && dayTotals.isEmpty && documents.isEmpty && audit.isEmpty && hubState == nil && journeys.isEmpty
+            && deliveries.isEmpty
     }
 }
 
@@ -162,8 +177,16 @@ public struct StoreRetention: Sendable, Equatable {
     public var utilizationMs: Int64 = 35 * 86_400_000
     public var qualityMs: Int64 = 35 * 86_400_000
     public var auditMs: Int64 = 365 * 86_400_000
+    /// Journey documents, and stored journeys of an org not in ``journeyMsByOrg``.
     public var journeyMs: Int64 = 30 * 86_400_000
     public var speechMs: Int64 = 30 * 86_400_000
+    /// Stored journeys per org (the org's `journeys.retention`), from their ``StoredJourney/closedAt``.
+    public var journeyMsByOrg: [OrgID: Int64] = [:]
+    /// EventBridge deliveries per org (what a restart replays: the org's session timeout + idle grace), from
+    /// when they were received.
+    public var eventBridgeMsByOrg: [OrgID: Int64] = [:]
+    /// EventBridge deliveries of an org not in ``eventBridgeMsByOrg``.
+    public var eventBridgeMs: Int64 = 2 * 86_400_000
     public init() {}
 }
 
@@ -178,12 +201,14 @@ public struct StoreStatistics: Sendable, Equatable {
     public var agentBuckets: Int
     public var documents: Int
     public var auditEntries: Int
-    public init(bytesOnDisk: Int64, buckets: Int, agentBuckets: Int, documents: Int, auditEntries: Int) {
+    public var journeys: Int
+    public init(bytesOnDisk: Int64, buckets: Int, agentBuckets: Int, documents: Int, auditEntries: Int, journeys: Int = 0) {
         self.bytesOnDisk = bytesOnDisk
         self.buckets = buckets
         self.agentBuckets = agentBuckets
         self.documents = documents
         self.auditEntries = auditEntries
+        self.journeys = journeys
     }
 }
 

@@ -33,6 +33,8 @@ extension SQLiteHistoryStore {
                                arguments: [entry.at, entry.fileHash, entry.outcome.rawValue, entry.summary])
             }
             if let state = batch.hubState { try Self.upsert(state, db) }
+            for journey in batch.journeys { try Self.upsert(journey, db) }
+            for delivery in batch.deliveries { try Self.insert(delivery, db) }
             return (report, ids.added)
         }
         // Only committed ids are remembered: a rolled-back transaction's new ids do not exist.
@@ -144,6 +146,8 @@ extension SQLiteHistoryStore {
                 try delete("DELETE FROM document WHERE kind = ? AND day_start < ?", now - retention.ms(for: kind), [kind.rawValue])
             }
             try delete("DELETE FROM config_audit WHERE at < ?", now - retention.auditMs)
+            deleted += try Self.sweepJourneys(db, now: now, retention: retention)
+            deleted += try Self.sweepDeliveries(db, now: now, retention: retention)
             return deleted
         }
         if deleted > 0 { logger.info("retention sweep", metadata: ["rowsDeleted": "\(deleted)", "path": "\(path)"]) }

@@ -142,11 +142,12 @@ public final class SQLiteHistoryStore: HistoryStore {
             (buckets: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM org_bucket") ?? 0,
              agentBuckets: try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(agents), 0) FROM agent_bucket") ?? 0,
              documents: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document") ?? 0,
-             audit: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM config_audit") ?? 0)
+             audit: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM config_audit") ?? 0,
+             journeys: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM journey") ?? 0)
         }
         return StoreStatistics(bytesOnDisk: Self.fileBytesOnDisk(path),
                                buckets: counts.buckets, agentBuckets: counts.agentBuckets,
-                               documents: counts.documents, auditEntries: counts.audit)
+                               documents: counts.documents, auditEntries: counts.audit, journeys: counts.journeys)
     }
 
     /// Bytes of the store file and its WAL at `path`.

@@ -13,6 +13,7 @@ enum StoreSchema {
     static let migrations: [(id: String, migrate: @Sendable (Database) throws -> Void)] = [
         ("v1", v1),
         ("v2", v2),
+        ("v3", v3),
     ]
 
     /// The schema version this build writes and the newest it can open.
@@ -120,5 +121,42 @@ enum StoreSchema {
     /// rows stored before: unknown.
     @Sendable static func v2(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE queue_bucket ADD COLUMN agents INTEGER")
+    }
+}
+
+extension StoreSchema {
+    // MARK: v3
+
+    /// Closed journeys the journey views let go (docs/journeys.md "Retention"): one row per journey with its
+    /// document (DocumentCodec encoding), and its customers' salted hashes for searches (never an address); the
+    /// accepted EventBridge deliveries, replayed at start.
+    @Sendable static func v3(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE journey (
+                id TEXT PRIMARY KEY,
+                org TEXT NOT NULL,
+                opened_at INTEGER NOT NULL,
+                closed_at INTEGER NOT NULL,
+                encoding INTEGER NOT NULL,
+                json BLOB NOT NULL
+            );
+            CREATE INDEX journey_org_closed ON journey (org, closed_at);
+            CREATE TABLE journey_key (
+                org TEXT NOT NULL,
+                key_hash TEXT NOT NULL,
+                journey TEXT NOT NULL REFERENCES journey (id) ON DELETE CASCADE,
+                PRIMARY KEY (org, key_hash, journey)
+            ) WITHOUT ROWID;
+            CREATE INDEX journey_key_journey ON journey_key (journey);
+            -- Accepted EventBridge request bodies (DocumentCodec encoding), replayed at start.
+            CREATE TABLE eventbridge_delivery (
+                id INTEGER PRIMARY KEY,
+                org TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                encoding INTEGER NOT NULL,
+                body BLOB NOT NULL
+            );
+            CREATE INDEX eventbridge_delivery_org_received ON eventbridge_delivery (org, received_at);
+            """)
     }
 }

@@ -25,7 +25,7 @@ public actor StoreWriter: Service {
     private let store: any HistoryStore
     private let flushInterval: Duration
     private let sweepInterval: Duration
-    private let retention: StoreRetention
+    private nonisolated let retention: Mutex<StoreRetention>
     private let clock: any WallClock
     private let maxPendingItems: Int
     private let finalize: (@Sendable () async -> StoreBatch?)?
@@ -34,6 +34,8 @@ public actor StoreWriter: Service {
     private let metrics: StoreWriterMetrics
 
     private nonisolated let pending = Mutex(PendingBatch())
+    /// The batch a flush is storing (taken from `pending`, not yet committed): journey reads look here too.
+    private nonisolated let inFlight = Mutex<PendingBatch?>(nil)
     private nonisolated let tally = Mutex(Counts())
     /// Serialises flushes and sweeps (a flush awaits the store; a second must not overtake it).
     private var busy = false
@@ -51,7 +53,7 @@ public actor StoreWriter: Service {
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
                 finalize: (@Sendable () async -> StoreBatch?)? = nil) {
         self.store = store
-        self.retention = retention
+        self.retention = Mutex(retention)
         self.clock = clock
         self.flushInterval = flushInterval
         self.sweepInterval = sweepInterval
@@ -98,9 +100,12 @@ public actor StoreWriter: Service {
         let taken = pending.withLock { p -> PendingBatch in
             let taken = p
             p = PendingBatch()
+            // Under the pending lock: a read never finds a journey in neither place.
+            if !taken.isEmpty { inFlight.withLock { $0 = taken } }
             return taken
         }
         guard !taken.isEmpty else { return true }
+        defer { inFlight.withLock { $0 = nil } }
         let batch = taken.batch
         do {
             try await store.write(batch)
@@ -132,7 +137,7 @@ public actor StoreWriter: Service {
         await acquire()
         defer { release() }
         do {
-            let report = try await store.sweep(now: clock.now(), retention: retention)
+            let report = try await store.sweep(now: clock.now(), retention: retention.withLock { $0 })
             metrics.swept.increment(by: Int64(report.rowsDeleted))
             tally.withLock { $0.sweeps += 1 }
             return report
@@ -141,6 +146,25 @@ public actor StoreWriter: Service {
             tally.withLock { $0.writeFailures += 1 }
             logger.error("the retention sweep failed; it runs again at the next interval", metadata: ["error": "\(error)"])
             return nil
+        }
+    }
+
+    /// Each org's journey retention and EventBridge replay window (a reload changes them); applies from the
+    /// next sweep.
+    public nonisolated func setJourneyRetention(_ byOrg: [OrgID: Int64], eventBridge: [OrgID: Int64]) {
+        retention.withLock {
+            $0.journeyMsByOrg = byOrg
+            $0.eventBridgeMsByOrg = eventBridge
+        }
+    }
+
+    /// Submits `batch` and returns once it is committed (a flush now, not at the next tick); throws when the
+    /// flush failed (the batch stays pending and is retried like any other).
+    public func storeDurably(_ batch: StoreBatch) async throws {
+        submit(batch)
+        guard await flush() else {
+            throw StoreError(code: "store.write-failed",
+                             message: "the history store could not store a batch (the log has the error); it stays pending and is retried at the next flush")
         }
     }
 
@@ -211,5 +235,51 @@ struct StoreWriterMetrics: Sendable {
         dropped = Counter(label: "switchboard_store_items_dropped_total", factory: factory)
         swept = Counter(label: "switchboard_store_rows_swept_total", factory: factory)
         pending = Gauge(label: "switchboard_store_pending_items", factory: factory)
+    }
+}
+
+// MARK: JourneyArchive
+
+extension StoreWriter: JourneyArchive {
+    /// Journeys the views let go: submitted like any batch (never waits on disk).
+    public nonisolated func save(_ journeys: [StoredJourney]) {
+        var batch = StoreBatch()
+        batch.journeys = journeys
+        submit(batch)
+    }
+
+    /// A journey accepted and not yet stored is found as well as a stored one.
+    public nonisolated func journey(id: String) async throws -> StoredJourney? {
+        if let j = unstoredJourneys({ $0.journey(id: id).map { [$0] } ?? [] }).first { return j }
+        return try await store.journey(id: id)
+    }
+
+    /// The store's answer merged with what is accepted and not yet stored (that copy wins), newest first.
+    public nonisolated func journeys(org: OrgID, customerHashes: [String], limit: Int) async throws -> [StoredJourney] {
+        let hashes = Set(customerHashes)
+        let unstored = unstoredJourneys { p in
+            p.journeys.values.filter { $0.org == org && !hashes.isDisjoint(with: $0.customerHashes) }
+        }
+        let stored = try await store.journeys(org: org, customerHashes: customerHashes, limit: limit)
+        var byID: [String: StoredJourney] = [:]
+        for j in stored { byID[j.id] = j }
+        for j in unstored.reversed() { byID[j.id] = j }
+        return Array(byID.values.sorted { ($0.openedAt, $0.id) > ($1.openedAt, $1.id) }.prefix(limit))
+    }
+
+    /// Stored at once (``storeDurably(_:)``): the EventBridge endpoint answers only after this.
+    public func keep(_ delivery: EventBridgeDelivery) async throws {
+        var batch = StoreBatch()
+        batch.deliveries = [delivery]
+        try await storeDurably(batch)
+    }
+
+    public nonisolated func deliveries(org: OrgID, since: EpochMillis) async throws -> [EventBridgeDelivery] {
+        try await store.eventBridgeDeliveries(org: org, since: since)
+    }
+
+    /// Journeys of the pending batch, then of the batch being stored (pending is newer, so it comes first).
+    private nonisolated func unstoredJourneys(_ pick: (PendingBatch) -> [StoredJourney]) -> [StoredJourney] {
+        pending.withLock { pick($0) } + (inFlight.withLock { $0.map(pick) } ?? [])
     }
 }

@@ -174,7 +174,7 @@ final class TimedStore: HistoryStore {
         state.withLock {
             $0.batches += 1
             $0.items += batch.buckets.count + batch.dayTotals.count + batch.documents.count + batch.audit.count
-                + (batch.hubState == nil ? 0 : 1)
+                + (batch.hubState == nil ? 0 : 1) + batch.journeys.count
             $0.buckets += batch.buckets.count
             $0.dayTotals += batch.dayTotals.count
             $0.agentBuckets += batch.buckets.reduce(0) { $0 + $1.agents.count }
@@ -195,6 +195,13 @@ final class TimedStore: HistoryStore {
     }
     func hubState() async throws -> HubState? { try await base.hubState() }
     func auditLog(limit: Int) async throws -> [AuditEntry] { try await base.auditLog(limit: limit) }
+    func journey(id: String) async throws -> StoredJourney? { try await base.journey(id: id) }
+    func eventBridgeDeliveries(org: OrgID, since: EpochMillis) async throws -> [EventBridgeDelivery] {
+        try await base.eventBridgeDeliveries(org: org, since: since)
+    }
+    func journeys(org: OrgID, customerHashes: [String], limit: Int) async throws -> [StoredJourney] {
+        try await base.journeys(org: org, customerHashes: customerHashes, limit: limit)
+    }
     func sweep(now: EpochMillis, retention: StoreRetention) async throws -> SweepReport {
         try await base.sweep(now: now, retention: retention)
     }

@@ -3,9 +3,11 @@
 /// it asks; the views check the EventBridge key. Implemented by the journey views; the hub knows nothing of
 /// journeys beyond this.
 public protocol JourneyQueries: Sendable {
-    /// One journey (`<org>/j-<16 hex>`) while it is open or retained, as its entity JSON; nil otherwise.
+    /// One journey (`<org>/j-<16 hex>`) while it is open or retained, or kept in the store, as its entity JSON;
+    /// nil otherwise.
     func journey(id: String) async -> EncodedJSON?
-    /// An org's journeys of the customer a user typed, newest first, as `{"journeys":[…]}`.
+    /// An org's journeys of the customer a user typed (in memory and in the store), newest first, as
+    /// `{"journeys":[…]}`.
     func journeys(org: OrgID, customer: String) async -> JourneySearch
     /// One EventBridge delivery for `org`: `apiKey` as sent in `x-api-key`, `body` the request body.
     func ingestEventBridge(org: OrgID, apiKey: String?, body: [UInt8]) async -> EventBridgeIngest
@@ -34,4 +36,7 @@ public enum EventBridgeIngest: Sendable, Equatable {
     case unauthorized
     /// The org is not configured, has no journeys or no `eventBridge:` (404).
     case unknownOrg
+    /// The events could not be made durable (503; the sender retries, and the retry's ids count as duplicates):
+    /// why, for the log.
+    case unavailable(String)
 }

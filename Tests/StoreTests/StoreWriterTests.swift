@@ -38,6 +38,13 @@ final class FlakyStore: HistoryStore {
     }
     func hubState() async throws -> HubState? { try await inner.hubState() }
     func auditLog(limit: Int) async throws -> [AuditEntry] { try await inner.auditLog(limit: limit) }
+    func journey(id: String) async throws -> StoredJourney? { try await inner.journey(id: id) }
+    func eventBridgeDeliveries(org: OrgID, since: EpochMillis) async throws -> [EventBridgeDelivery] {
+        try await inner.eventBridgeDeliveries(org: org, since: since)
+    }
+    func journeys(org: OrgID, customerHashes: [String], limit: Int) async throws -> [StoredJourney] {
+        try await inner.journeys(org: org, customerHashes: customerHashes, limit: limit)
+    }
     func sweep(now: EpochMillis, retention: StoreRetention) async throws -> SweepReport {
         try await inner.sweep(now: now, retention: retention)
     }

@@ -2,7 +2,7 @@
 // Model: WebSocket messages update per-topic stores and set dirty flags; they never touch the DOM.
 // View: one render per animation frame at most (requestAnimationFrame), reading the stores.
 // Scripts (index.html loads them in this order): common.js (tunables, helpers), model.js (stores),
-// stream.js (WebSocket client), render.js (header, orgs, queues), heatmap.js (heatmap, tooltip),
+// stream.js (WebSocket client), family.js (the stores of the topic families: speech, speech text, journeys), render.js (header, orgs, queues), heatmap.js (heatmap, tooltip),
 // trends.js (sparklines from /v1/history), speech.js and speechtext.js (the speech topics), journeys.js (the journeys topics), app.js (this file: token and topic selection, sign-in panel,
 // wiring, start).
 'use strict';
@@ -61,7 +61,7 @@ function startWithTopics() {
   for (const n of (req.length ? req : ['global'])) model.topics.set(n, topicState(n));
   model.attempt = 0;
   model.notice = null;
-  resetTrends(); speechReset(); sttReset(); jrnReset();
+  resetTrends(); familiesReset(); speech.open = null;
   markAll();
   connect();
   for (const t of model.topics.values()) prefetch(t);
@@ -125,11 +125,11 @@ $('signout').addEventListener('click', () => {
   closeStream();
   model.connected = false; model.conn = 'signed-out';
   model.topics.clear();
-  resetTrends(); speechReset(); sttReset(); jrnReset();
+  resetTrends(); familiesReset(); speech.open = null;
   markAll(); scheduleRender();
   showSignin('');
 });
-setInterval(() => { dirty.tick = true; scheduleRender(); trendsTick(); speechSync(false); sttSync(false); jrnSync(false); }, 1000);
+setInterval(() => { dirty.tick = true; scheduleRender(); trendsTick(); familiesSync(false); jrnTick(); }, 1000);
 if (window.ResizeObserver) {
   new ResizeObserver(onHeatResize).observe(heatWrap);
   // the queue panel and the org strip change size when a banner, a strip or a row of cards comes or goes:

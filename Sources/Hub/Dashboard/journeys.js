@@ -1,6 +1,7 @@
 // Switchboard dashboard — customer journeys (docs/dashboard.md "Journeys"; docs/protocol.md "Journey topics";
 // docs/journeys.md). The `journeys:global` / `journeys:<org>` topics follow the board's own topics on the same
-// socket, as the speech-text strip's do (global → journeys:global, org:X → journeys:X), into a store of their own.
+// socket, as the speech-text strip's do (global → journeys:global, org:X → journeys:X), into a store of their own
+// (family.js).
 // The board shows a compact summary in the footer (open journeys, a link); the journeys view (?view=journeys)
 // shows (a) a swimlane timeline per journey — lanes voice, chat, message, email, callback; each contact a bar
 // from its start to its end (an open one grows), transfers marked at the contact's end, the state and the
@@ -22,93 +23,20 @@ const JRN_MAX_ROWS = 60;            // rows laid out; those below the list's hei
 const JRN_MAX_PATHS = 16;           // path rows in the summary; the rest are counted
 const JRN_MEDIA = ['voice', 'chat', 'message', 'email', 'callback'];
 
-const jrn = { topics: new Map(), dirty: true, lastRender: 0, timer: null, version: 0, cache: null, cacheVersion: -1,
+const jrn = { dirty: true, lastRender: 0, timer: null, version: 0, cache: null, cacheVersion: -1,
   renders: 0, renderLog: [], messages: 0, captures: [], search: null, several: false };
-
-function jrnTopicFor(name) {
-  if (name === 'global') return 'journeys:global';
-  const m = /^org:([^:]+)$/.exec(name);
-  return m ? 'journeys:' + m[1] : null;
-}
-function jrnStore(name) {
-  return { name, status: 'pending', epoch: null, seq: null, journeys: new Map(), queues: new Map(), orgs: new Map(), totals: null };
-}
+// the journeys:<org> / journeys:global stores (family.js)
+jrn.family = topicFamily('journeys', ['journeys', 'queues', 'orgs'], (t) => {
+  if (t) jrn.messages++;
+  jrnChanged();
+  if (t && jrn.captures.length) jrnCaptureCheck(t);
+});
+jrn.topics = jrn.family.topics;
 function jrnChanged() { jrn.version++; jrn.dirty = true; scheduleRender(); }
 
-// Called every second and when the socket opens: subscribe the journeys topics that follow the board's.
-function jrnSync(reopened) {
-  const want = new Set();
-  for (const t of model.topics.values()) {
-    if (t.status === 'forbidden' || t.status === 'unknown') continue;
-    const n = jrnTopicFor(t.name);
-    if (n) want.add(n);
-  }
-  for (const n of jrn.topics.keys()) {
-    if (!want.has(n)) { send({ op: 'unsubscribe', topic: n }); jrn.topics.delete(n); jrnChanged(); }
-  }
-  for (const n of want) {
-    const t = jrn.topics.get(n);
-    if (!t) { jrn.topics.set(n, jrnStore(n)); send({ op: 'subscribe', topic: n }); continue; }
-    if (reopened && t.status !== 'forbidden' && t.status !== 'unknown') {
-      const msg = { op: 'subscribe', topic: n };
-      if (t.epoch != null && t.seq != null) msg.since = { epoch: t.epoch, seq: t.seq };
-      send(msg);
-    }
-  }
-  // open bars grow with the clock: the view is drawn again (at its own pace) while it is shown
-  if (viewName() === 'journeys') { jrn.dirty = true; scheduleRender(); }
-}
-function jrnReset() { jrn.topics.clear(); jrn.search = null; jrnChanged(); }
-
-// A stream message of a journeys topic (stream.js hands them over); true when it was one.
-function onJourneysMessage(m) {
-  const name = m.topic != null ? String(m.topic) : '';
-  if (!name.startsWith('journeys:')) return false;
-  const t = jrn.topics.get(name);
-  if (!t) return true;
-  jrn.messages++;
-  switch (m.type) {
-    case 'snapshot': {
-      const d = m.data || {};
-      Object.assign(t, jrnStore(name), { status: 'live', epoch: m.epoch != null ? m.epoch : null, seq: num(m.seq) != null ? m.seq : 0 });
-      for (const k of ['journeys', 'queues', 'orgs']) for (const e of d[k] || []) if (e && e.id != null) t[k].set(String(e.id), e);
-      t.totals = d.totals || null;
-      break;
-    }
-    case 'delta': {
-      if (t.seq == null) return true;
-      if (m.epoch != null && t.epoch != null && m.epoch !== t.epoch) { jrnResubscribe(t); return true; }
-      const seq = num(m.seq);
-      if (seq != null) {
-        if (seq <= t.seq) return true;
-        if (seq !== t.seq + 1) { jrnResubscribe(t); return true; }
-        t.seq = seq;
-      }
-      for (const c of m.changes || []) {
-        if (!c) continue;
-        const kind = String(c.kind || '');
-        if (kind === 'totals') { t.totals = c.removed ? null : (c.data || null); continue; }
-        const map = t[kind];
-        if (!(map instanceof Map)) continue;
-        const id = String(c.id != null ? c.id : (c.data && c.data.id));
-        if (c.removed) map.delete(id); else if (c.data) map.set(id, c.data);
-      }
-      break;
-    }
-    case 'recovered': t.status = 'live'; break;
-    case 'unsubscribed': if (m.reason === 'forbidden') t.status = 'forbidden'; break;
-    case 'error': t.status = String(m.code) === 'forbidden' ? 'forbidden' : 'unknown'; break;
-    default: return true;
-  }
-  jrnChanged();
-  if (jrn.captures.length) jrnCaptureCheck(t);
-  return true;
-}
-function jrnResubscribe(t) {
-  send({ op: 'unsubscribe', topic: t.name });
-  Object.assign(t, jrnStore(t.name));
-  send({ op: 'subscribe', topic: t.name });
-}
+// Called every second (app.js): open bars grow with the clock, so the view is drawn again (at its own pace)
+// while it is shown.
+function jrnTick() { if (viewName() === 'journeys') { jrn.dirty = true; scheduleRender(); } }
 
 // The merged model of every live journeys topic (usually one), rebuilt only after a message.
 function jrnView() {

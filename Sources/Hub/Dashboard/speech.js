@@ -8,102 +8,15 @@
 'use strict';
 
 const speech = {
-  topics: new Map(), // name → {name, status, epoch, seq, calls, agents, queues, orgs, totals}
+  // the speech:<org> / speech:global stores (family.js): name → {name, status, epoch, seq, calls, agents, queues, orgs, totals}
+  family: topicFamily('speech', ['calls', 'agents', 'queues', 'orgs'], () => { speech.dirty = true; scheduleRender(); }),
   open: null,        // org id whose details are open
   dirty: true,
 };
-
-function speechTopicFor(name) {
-  if (name === 'global') return 'speech:global';
-  const m = /^org:([^:]+)$/.exec(name);
-  return m ? 'speech:' + m[1] : null;
-}
-function speechStore(name) {
-  return { name, status: 'pending', epoch: null, seq: null, calls: new Map(), agents: new Map(), queues: new Map(), orgs: new Map(), totals: null };
-}
-
-// Called every second and when the socket opens: subscribe the speech topics that follow the board's.
-function speechSync(reopened) {
-  const want = new Set();
-  for (const t of model.topics.values()) {
-    if (t.status === 'forbidden' || t.status === 'unknown') continue;
-    const n = speechTopicFor(t.name);
-    if (n) want.add(n);
-  }
-  for (const [n, t] of speech.topics) {
-    if (!want.has(n)) { send({ op: 'unsubscribe', topic: n }); speech.topics.delete(n); speech.dirty = true; }
-  }
-  for (const n of want) {
-    let t = speech.topics.get(n);
-    if (!t) { t = speechStore(n); speech.topics.set(n, t); send({ op: 'subscribe', topic: n }); continue; }
-    if (reopened && t.status !== 'forbidden' && t.status !== 'unknown') {
-      const msg = { op: 'subscribe', topic: n };
-      if (t.epoch != null && t.seq != null) msg.since = { epoch: t.epoch, seq: t.seq };
-      send(msg);
-    }
-  }
-}
-function speechReset() { speech.topics.clear(); speech.open = null; speech.dirty = true; }
-
-// A stream message of a speech topic (stream.js hands them over); true when it was one.
-function onSpeechMessage(m) {
-  const name = m.topic != null ? String(m.topic) : '';
-  if (!name.startsWith('speech:')) return false;
-  const t = speech.topics.get(name);
-  if (!t) return true;
-  switch (m.type) {
-    case 'snapshot': {
-      const d = m.data || {};
-      Object.assign(t, speechStore(name), { status: 'live', epoch: m.epoch != null ? m.epoch : null, seq: num(m.seq) != null ? m.seq : 0 });
-      for (const k of ['calls', 'agents', 'queues', 'orgs']) for (const e of d[k] || []) if (e && e.id != null) t[k].set(String(e.id), e);
-      t.totals = d.totals || null;
-      break;
-    }
-    case 'delta': {
-      if (t.seq == null) return true;
-      if (m.epoch != null && t.epoch != null && m.epoch !== t.epoch) { speechResubscribe(t); return true; }
-      const seq = num(m.seq);
-      if (seq != null) {
-        if (seq <= t.seq) return true;
-        if (seq !== t.seq + 1) { speechResubscribe(t); return true; }
-        t.seq = seq;
-      }
-      for (const c of m.changes || []) {
-        if (!c) continue;
-        const kind = String(c.kind || '');
-        if (kind === 'totals') { t.totals = c.removed ? null : (c.data || null); continue; }
-        const map = t[kind];
-        if (!(map instanceof Map)) continue;
-        const id = String(c.id != null ? c.id : (c.data && c.data.id));
-        if (c.removed) map.delete(id); else if (c.data) map.set(id, c.data);
-      }
-      break;
-    }
-    case 'recovered': t.status = 'live'; break;
-    case 'unsubscribed': if (m.reason === 'forbidden') t.status = 'forbidden'; break;
-    case 'error': t.status = String(m.code) === 'forbidden' ? 'forbidden' : 'unknown'; break;
-    default: break;
-  }
-  speech.dirty = true;
-  scheduleRender();
-  return true;
-}
-function speechResubscribe(t) {
-  send({ op: 'unsubscribe', topic: t.name });
-  Object.assign(t, speechStore(t.name));
-  send({ op: 'subscribe', topic: t.name });
-}
+speech.topics = speech.family.topics;
 
 // The merged speech model of every live speech topic (usually one).
-function speechView() {
-  const v = { calls: new Map(), agents: new Map(), queues: new Map(), orgs: new Map(), topics: [] };
-  for (const t of speech.topics.values()) {
-    if (t.status !== 'live') continue;
-    v.topics.push(t.name);
-    for (const k of ['calls', 'agents', 'queues', 'orgs']) for (const [id, e] of t[k]) v[k].set(id, e);
-  }
-  return v;
-}
+function speechView() { return speech.family.view(); }
 
 const spPct = (x) => typeof x === 'number' && isFinite(x) ? Math.round(x * 100) + '%' : '—';
 const spRatio = (x) => typeof x === 'number' && isFinite(x) ? x.toFixed(x >= 10 ? 0 : 1) : '—';
@@ -135,7 +48,7 @@ function renderSpeech(v, orgList) {
     if (open) details = speechDetails(v, sv, org);
   }
   host.hidden = rows.length === 0;
-  const html = rows.length === 0 ? '' : `<div class="util-head"><span>Speech · monitored calls (AudioHook) · today</span></div>` + rows.join('') + details;
+  const html = rows.length === 0 ? '' : `<div class="util-head"><span>Speech · monitored calls · today</span></div>` + rows.join('') + details;
   if (host._html !== html) {
     host._html = html; host.innerHTML = html;
     // bar widths through the CSSOM: the page's CSP allows no inline style attributes

@@ -17,89 +17,14 @@ const STT_RENDER_MS = 500;                  // at most two strip renders a secon
 const STT_NEG_WARN = 0.25, STT_NEG_CRIT = 0.4; // share of today's calls with a negative customer
 const STT_MAX_HOT = 30;                     // hot calls laid out; those below the list's height are counted
 
-const stt = { topics: new Map(), dirty: true, lastRender: 0, timer: null, version: 0, cache: null, cacheVersion: -1, captures: [] };
-
-function sttTopicFor(name) {
-  if (name === 'global') return 'speechtext:global';
-  const m = /^org:([^:]+)$/.exec(name);
-  return m ? 'speechtext:' + m[1] : null;
-}
-function sttStore(name) {
-  return { name, status: 'pending', epoch: null, seq: null, calls: new Map(), agents: new Map(), queues: new Map(), orgs: new Map(), totals: null };
-}
-function sttChanged() { stt.version++; stt.dirty = true; scheduleRender(); }
-
-// Called every second and when the socket opens: subscribe the speech-text topics that follow the board's.
-function sttSync(reopened) {
-  const want = new Set();
-  for (const t of model.topics.values()) {
-    if (t.status === 'forbidden' || t.status === 'unknown') continue;
-    const n = sttTopicFor(t.name);
-    if (n) want.add(n);
-  }
-  for (const n of stt.topics.keys()) {
-    if (!want.has(n)) { send({ op: 'unsubscribe', topic: n }); stt.topics.delete(n); sttChanged(); }
-  }
-  for (const n of want) {
-    const t = stt.topics.get(n);
-    if (!t) { stt.topics.set(n, sttStore(n)); send({ op: 'subscribe', topic: n }); continue; }
-    if (reopened && t.status !== 'forbidden' && t.status !== 'unknown') {
-      const msg = { op: 'subscribe', topic: n };
-      if (t.epoch != null && t.seq != null) msg.since = { epoch: t.epoch, seq: t.seq };
-      send(msg);
-    }
-  }
-}
-function sttReset() { stt.topics.clear(); sttChanged(); }
-
-// A stream message of a speech-text topic (stream.js hands them over); true when it was one.
-function onSpeechTextMessage(m) {
-  const name = m.topic != null ? String(m.topic) : '';
-  if (!name.startsWith('speechtext:')) return false;
-  const t = stt.topics.get(name);
-  if (!t) return true;
-  switch (m.type) {
-    case 'snapshot': {
-      const d = m.data || {};
-      Object.assign(t, sttStore(name), { status: 'live', epoch: m.epoch != null ? m.epoch : null, seq: num(m.seq) != null ? m.seq : 0 });
-      for (const k of ['calls', 'agents', 'queues', 'orgs']) for (const e of d[k] || []) if (e && e.id != null) t[k].set(String(e.id), e);
-      t.totals = d.totals || null;
-      break;
-    }
-    case 'delta': {
-      if (t.seq == null) return true;
-      if (m.epoch != null && t.epoch != null && m.epoch !== t.epoch) { sttResubscribe(t); return true; }
-      const seq = num(m.seq);
-      if (seq != null) {
-        if (seq <= t.seq) return true;
-        if (seq !== t.seq + 1) { sttResubscribe(t); return true; }
-        t.seq = seq;
-      }
-      for (const c of m.changes || []) {
-        if (!c) continue;
-        const kind = String(c.kind || '');
-        if (kind === 'totals') { t.totals = c.removed ? null : (c.data || null); continue; }
-        const map = t[kind];
-        if (!(map instanceof Map)) continue;
-        const id = String(c.id != null ? c.id : (c.data && c.data.id));
-        if (c.removed) map.delete(id); else if (c.data) map.set(id, c.data);
-      }
-      break;
-    }
-    case 'recovered': t.status = 'live'; break;
-    case 'unsubscribed': if (m.reason === 'forbidden') t.status = 'forbidden'; break;
-    case 'error': t.status = String(m.code) === 'forbidden' ? 'forbidden' : 'unknown'; break;
-    default: return true;
-  }
+const stt = { dirty: true, lastRender: 0, timer: null, version: 0, cache: null, cacheVersion: -1, captures: [] };
+// the speechtext:<org> / speechtext:global stores (family.js)
+stt.family = topicFamily('speechtext', ['calls', 'agents', 'queues', 'orgs'], (t) => {
   sttChanged();
-  if (stt.captures.length) sttCaptureCheck(t);
-  return true;
-}
-function sttResubscribe(t) {
-  send({ op: 'unsubscribe', topic: t.name });
-  Object.assign(t, sttStore(t.name));
-  send({ op: 'subscribe', topic: t.name });
-}
+  if (t && stt.captures.length) sttCaptureCheck(t);
+});
+stt.topics = stt.family.topics;
+function sttChanged() { stt.version++; stt.dirty = true; scheduleRender(); }
 
 // Test hook (window.switchboard.speechTextAt): the strip's figures rendered at the moment the topic's store
 // reaches `seq` — to compare with GET /v1/views/<topic> of that seq. Resolves {skipped} when the page is past it,

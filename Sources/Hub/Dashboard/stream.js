@@ -75,7 +75,7 @@ function connect() {
       if (t.status === 'forbidden' || t.status === 'unknown') continue;
       subscribe(t, true); // resume where we were (the server replays or sends a fresh snapshot)
     }
-    speechSync(true); sttSync(true); jrnSync(true);
+    familiesSync(true);
     clearInterval(pingTimer);
     pingTimer = setInterval(() => { if (send({ op: 'ping', id: ++pingId })) lastPingAt = Date.now(); }, PING_EVERY_MS);
     clearInterval(watchdogTimer);
@@ -158,9 +158,7 @@ function onMessage(raw) {
   try { m = JSON.parse(raw); } catch (e) { return; }
   if (!m || typeof m !== 'object') return;
   if (m.at) noteServerTime(m.at);
-  if (onSpeechMessage(m)) return; // speech:* topics have their own store (speech.js)
-  if (onSpeechTextMessage(m)) return; // speechtext:* too (speechtext.js)
-  if (onJourneysMessage(m)) return; // journeys:* too (journeys.js)
+  if (familiesOnMessage(m)) return; // speech:*, speechtext:*, journeys:* have their own stores (family.js)
   const t = m.topic != null ? model.topics.get(String(m.topic)) : null;
   switch (m.type) {
     case 'snapshot': {

@@ -96,6 +96,11 @@ enum JourneysEndpoint {
                                       "x-api-key is missing or wrong; send the key of orgs[].journeys.eventBridge.apiKey")
         case .unknownOrg:
             return unknownOrg(org.rawValue, eventBridge: true)
+        case .unavailable(let why):
+            context.logger.error("EventBridge delivery not stored; answered 503 so it is retried",
+                                 metadata: ["org": "\(org)", "error": "\(why)"])
+            return BridgeRoutes.error(.serviceUnavailable, "store-unavailable",
+                                      "the events could not be stored; retry (EventBridge does by itself)")
         }
     }
 
