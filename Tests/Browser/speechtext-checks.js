@@ -127,7 +127,7 @@ module.exports = async function speechTextChecks(x) {
     // what a bridge where no org has a speechText: section sends: an empty snapshot; the next real delta has
     // another epoch, so the page subscribes again and the strip comes back
     // fed and drawn in one turn of the page, so the next real delta cannot come first
-    const shown = await p.ev(`(() => { onSpeechTextMessage({type: 'snapshot', topic: 'speechtext:global', epoch: 'check-empty', seq: 0, data: {calls: [], agents: [], queues: [], orgs: [], totals: null}});
+    const shown = await p.ev(`(() => { familiesOnMessage({type: 'snapshot', topic: 'speechtext:global', epoch: 'check-empty', seq: 0, data: {calls: [], agents: [], queues: [], orgs: [], totals: null}});
       const c = sttCaptureNow(stt.topics.get('speechtext:global')), s = document.getElementById('speechtext');
       return {hidden: s.hidden, height: s.getBoundingClientRect().height, rows: Object.keys(c.orgs).length, orgs: s.dataset.orgs}; })()`);
     if (!shown.hidden || shown.height !== 0 || shown.orgs !== '') throw new Error('after an empty snapshot the strip shows: ' + JSON.stringify(shown));

@@ -1,6 +1,7 @@
 // Switchboard dashboard — customer journeys (docs/dashboard.md "Journeys"; docs/protocol.md "Journey topics";
 // docs/journeys.md). The `journeys:global` / `journeys:<org>` topics follow the board's own topics on the same
-// socket, as the speech-text strip's do (global → journeys:global, org:X → journeys:X), into a store of their own.
+// socket, as the speech-text strip's do (global → journeys:global, org:X → journeys:X), into a store of their own
+// (family.js).
 // The board shows a compact summary in the footer (open journeys, a link); the journeys view (?view=journeys)
 // shows (a) a swimlane timeline per journey — lanes voice, chat, message, email, callback; each contact a bar
 // from its start to its end (an open one grows), transfers marked at the contact's end, the state and the

@@ -50,13 +50,15 @@ function renderBody() {
   bd.trends = trends.state;
 
   if (dirty.header || dirty.tick) { renderHeader(v, scope, orgList, now, inScope); renderCrumbs(v, orgList); }
-  if (dirty.orgs || dirty.tick) renderOrgs(v, orgList, now, inScope);
-  if (dirty.queues || dirty.tick) { renderQueues(v, orgList, now, inScope); renderQueueView(v, now); pageQueues(); }
-  if (dirty.util || dirty.orgs) { renderUtilization(v, orgList); renderQuality(v, orgList); }
-  renderSpeech(v, orgList); // its own dirty flag (speech.js)
-  renderSpeechText(v, orgList); // its own dirty flag and pace (speechtext.js)
+  // the journeys view hides the board: its parts wait (leaving the view marks everything dirty: nav.js)
+  const board = bd.view !== 'journeys';
+  if (board && (dirty.orgs || dirty.tick)) renderOrgs(v, orgList, now, inScope);
+  if (board && (dirty.queues || dirty.tick)) { renderQueues(v, orgList, now, inScope); renderQueueView(v, now); pageQueues(); }
+  if (board && (dirty.util || dirty.orgs)) { renderUtilization(v, orgList); renderQuality(v, orgList); }
+  if (board) renderSpeech(v, orgList); // its own dirty flag (speech.js)
+  if (board) renderSpeechText(v, orgList); // its own dirty flag and pace (speechtext.js)
   renderJourneys(); // its own dirty flag and pace (journeys.js)
-  if (dirty.agents || dirty.agentSet || dirty.orgs) renderHeat(v, orgList, inScope);
+  if (board && (dirty.agents || dirty.agentSet || dirty.orgs)) renderHeat(v, orgList, inScope);
   if (dirty.meta || dirty.tick) renderMeta(now);
   if (nav.agent || !$('agent-panel').hidden) renderAgentPanel(v, now);
   if (hoverId) renderTooltip(v, now);
