@@ -10,7 +10,7 @@ import Testing
     static let t0 = testBusinessHours
 
     /// Six simulated hours of one org's seed events, as the stream sends them (in order), with the truth.
-    nonisolated(unsafe) static let sixHours: (truth: SimJourneyTruth, events: [SimSeedEvent]) = {
+    static let sixHours: (truth: SimJourneyTruth, events: [SimSeedEvent]) = {
         let m = JourneyGeneratorTests.model()
         m.start(at: t0)
         var events: [SimSeedEvent] = []

@@ -54,19 +54,7 @@ extension GenesysSimulator {
         let seedAudio = self.seedAudio
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                writing: for await item in stream {
-                    do {
-                        switch item {
-                        case .text(let text): try await outbound.write(.text(text))
-                        case .binary(let bytes): try await outbound.write(.binary(bytes))
-                        case .close(let code, let reason):
-                            try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
-                            break writing
-                        }
-                    } catch {
-                        break writing
-                    }
-                }
+                await SimSeedSocket.write(stream, to: outbound)
             }
             group.addTask {
                 do {

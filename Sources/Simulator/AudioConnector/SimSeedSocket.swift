@@ -1,4 +1,6 @@
+import HummingbirdWebSocket
 import NIOCore
+import NIOWebSocket
 import Synchronization
 
 /// One accepted seed Audio Connector WebSocket: a bounded outbox drained by the connection's writer task, and
@@ -64,4 +66,24 @@ final class SimSeedSocket: Sendable {
     var isFinished: Bool { finished.load(ordering: .relaxed) }
     /// Whether it was closed for falling behind.
     var wasTooSlow: Bool { overflowed.load(ordering: .relaxed) }
+}
+
+extension SimSeedSocket {
+    /// Writes what a socket's continuation yields until a close is asked for or a write fails (the seed Audio
+    /// Connector's and the seed event stream's sockets).
+    static func write(_ stream: AsyncStream<Outgoing>, to outbound: WebSocketOutboundWriter) async {
+        writing: for await item in stream {
+            do {
+                switch item {
+                case .text(let text): try await outbound.write(.text(text))
+                case .binary(let bytes): try await outbound.write(.binary(bytes))
+                case .close(let code, let reason):
+                    try await outbound.close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
+                    break writing
+                }
+            } catch {
+                break writing
+            }
+        }
+    }
 }
