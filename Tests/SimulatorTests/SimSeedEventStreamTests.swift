@@ -76,32 +76,7 @@ import Testing
             }
             _ = stitcher.ingest([Self.journeyEvent(e)], now: now)
         }
-        let end = Self.t0 + 6 * 3_600_000
-        while let d = stitcher.nextDeadline, d <= end, ticks < 1_000_000 {
-            _ = stitcher.tick(now: d)
-            ticks += 1
-        }
-        _ = stitcher.tick(now: end)
-        var compared = 0
-        for t in truth.journeys {
-            if let m = t.marginMs, m < 2000 { continue }
-            if abs(t.closeDueAt - end) < 2000 { continue }
-            let id = try #require(EntityID(namespaced: t.id))
-            guard let j = stitcher.journey(id) else {
-                Issue.record("the stitcher has no journey \(t.id) (\(t.source), \(t.contacts.count) contact(s))")
-                continue
-            }
-            #expect(j.customer.canonical == t.customer, "\(t.id)")
-            #expect(j.contacts.map(\.conversationID) == t.contacts.map(\.conversationId), "\(t.id)")
-            #expect(j.contacts.map(\.media.rawValue) == t.contacts.map(\.media), "\(t.id)")
-            #expect(j.contacts.map(\.start) == t.contacts.map(\.startedAt), "\(t.id)")
-            #expect(j.contacts.map(\.end) == t.contacts.map(\.endedAt), "\(t.id)")
-            #expect(j.isClosed == t.closed, "\(t.id)")
-            #expect(j.closedReason?.rawValue == t.closedReason, "\(t.id)")
-            #expect(j.closedAt == t.closedAt, "\(t.id)")
-            compared += 1
-        }
-        #expect(compared > truth.journeys.count * 9 / 10)
+        _ = try JourneyTruthCheck.settleAndCompare(&stitcher, truth: truth, end: Self.t0 + 6 * 3_600_000, ticks: ticks)
         #expect(Set(truth.journeys.compactMap(\.closedReason)) == ["completed", "timeout", "abandonedAtTimeout"])
     }
 }
