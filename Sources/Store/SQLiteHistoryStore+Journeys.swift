@@ -93,33 +93,31 @@ extension SQLiteHistoryStore {
     /// Deletes the EventBridge deliveries past their org's replay window (``StoreRetention/eventBridgeMsByOrg``,
     /// else ``StoreRetention/eventBridgeMs``).
     static func sweepDeliveries(_ db: Database, now: EpochMillis, retention: StoreRetention) throws -> Int {
-        var deleted = 0
-        let orgs = retention.eventBridgeMsByOrg.keys.map(\.rawValue).sorted()
-        for org in orgs {
-            try db.execute(sql: "DELETE FROM eventbridge_delivery WHERE org = ? AND received_at < ?",
-                           arguments: [org, now - retention.eventBridgeMsByOrg[OrgID(rawValue: org)]!])
-            deleted += db.changesCount
-        }
-        let marks = Array(repeating: "?", count: orgs.count).joined(separator: ", ")
-        try db.execute(sql: "DELETE FROM eventbridge_delivery WHERE org NOT IN (\(marks)) AND received_at < ?",
-                       arguments: StatementArguments(orgs.map { $0 as any DatabaseValueConvertible } + [now - retention.eventBridgeMs]))
-        deleted += db.changesCount
-        return deleted
+        try sweep(db, table: "eventbridge_delivery", time: "received_at", now: now,
+                  byOrg: retention.eventBridgeMsByOrg, otherwise: retention.eventBridgeMs)
     }
 
     /// Deletes the journeys past their org's retention (``StoreRetention/journeyMsByOrg``, else
     /// ``StoreRetention/journeyMs``); their hashes go with them. Returns the journeys deleted.
     static func sweepJourneys(_ db: Database, now: EpochMillis, retention: StoreRetention) throws -> Int {
+        try sweep(db, table: "journey", time: "closed_at", now: now,
+                  byOrg: retention.journeyMsByOrg, otherwise: retention.journeyMs)
+    }
+
+    /// Deletes a table's rows older than their org's retention (`byOrg`), else `otherwise`; returns the rows
+    /// deleted. `table` and `time` are this file's own constants, never input.
+    private static func sweep(_ db: Database, table: String, time: String, now: EpochMillis,
+                              byOrg: [OrgID: EpochMillis], otherwise: EpochMillis) throws -> Int {
         var deleted = 0
-        let orgs = retention.journeyMsByOrg.keys.map(\.rawValue).sorted()
+        let orgs = byOrg.keys.map(\.rawValue).sorted()
         for org in orgs {
-            try db.execute(sql: "DELETE FROM journey WHERE org = ? AND closed_at < ?",
-                           arguments: [org, now - retention.journeyMsByOrg[OrgID(rawValue: org)]!])
+            try db.execute(sql: "DELETE FROM \(table) WHERE org = ? AND \(time) < ?",
+                           arguments: [org, now - byOrg[OrgID(rawValue: org)]!])
             deleted += db.changesCount
         }
         let marks = Array(repeating: "?", count: orgs.count).joined(separator: ", ")
-        try db.execute(sql: "DELETE FROM journey WHERE org NOT IN (\(marks)) AND closed_at < ?",
-                       arguments: StatementArguments(orgs.map { $0 as any DatabaseValueConvertible } + [now - retention.journeyMs]))
+        try db.execute(sql: "DELETE FROM \(table) WHERE org NOT IN (\(marks)) AND \(time) < ?",
+                       arguments: StatementArguments(orgs.map { $0 as any DatabaseValueConvertible } + [now - otherwise]))
         deleted += db.changesCount
         return deleted
     }
