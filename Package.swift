@@ -285,6 +285,8 @@ let package = Package(
             dependencies: [
                 "Bridge", "SwitchboardConfig", "SwitchboardCore", "Simulator", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -3,6 +3,7 @@ import Bridge
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import SwitchboardConfig
 import SwitchboardCore
 
@@ -73,11 +74,25 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
+/// How long a graceful stop may take before the process ends anyway (`ShutdownDeadline`); below systemd's
+/// `TimeoutStopSec` and Kubernetes' `terminationGracePeriodSeconds` in deploy/.
+let shutdownLimit = Duration.seconds(30)
+
 /// Runs services in one group that shuts down gracefully on SIGTERM/SIGINT. A coded error ends the process
-/// with its message and exit status 1.
+/// with its message and exit status 1. A stop that takes longer than `shutdownLimit`, or a second signal, ends
+/// the process with status 1 and a line saying why.
 func runServices(_ services: [any Service]) async throws {
+    let deadline = ShutdownDeadline(limit: shutdownLimit, signals: await UnixSignalsSequence(trapping: .sigterm, .sigint)) { reason in
+        switch reason {
+        case .deadline(let limit):
+            printError("switchboard: the graceful stop did not finish within \(limit.components.seconds) s; exiting now [shutdown-deadline]")
+        case .secondSignal:
+            printError("switchboard: second stop signal; exiting without waiting for the graceful stop [shutdown-forced]")
+        }
+        exit(1)
+    }
     let group = ServiceGroup(configuration: .init(
-        services: services.map { .init(service: $0) },
+        services: [.init(service: deadline)] + services.map { .init(service: $0) },
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: .switchboard("main")))
     do {
