@@ -7,7 +7,7 @@ extension ConfigReader {
         "listen", "flushInterval", "historySize", "historyMaxAge", "clientQueueBytes", "maxInboundFrameBytes",
         "maxOutboundFrameBytes", "maxTopicsPerConnection", "maxConnections", "pingInterval", "pongTimeout",
         "refreshInterval", "headerReadTimeout", "idleTimeout", "maxHeaderBytes", "maxUnauthenticatedConnections",
-        "allowedOrigins",
+        "allowedOrigins", "perMessageDeflate",
     ]
     static let occupancyKeys = ["productivePresences", "bands", "bandWindow", "bandMinProductive"]
     static let bandKeys = ["under", "healthy", "elevated"]
@@ -71,6 +71,7 @@ extension ConfigReader {
         if let v = bytes(f, "maxHeaderBytes", min: 1024, example: "16KiB") { s.maxHeaderBytes = v }
         if let v = int(f, "maxUnauthenticatedConnections", min: 1, example: "1024") { s.maxUnauthenticatedConnections = v }
         if let v = allowedOrigins(f, "allowedOrigins") { s.allowedOrigins = v }
+        if let v = flag(f, "perMessageDeflate") { s.perMessageDeflate = v }
         return s
     }
 

@@ -81,6 +81,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxInboundFrameBytes: Int = 64 << 10
     /// Largest frame the server sends; larger messages are fragmented. Default 1 MiB.
     public var maxOutboundFrameBytes: Int = 1 << 20
+    /// Offer `permessage-deflate` to stream clients that ask for it: snapshots and deltas compressed once per
+    /// topic and shared (docs/protocol.md "Compression"). Default true.
+    public var perMessageDeflate: Bool = true
     /// Topics one connection may subscribe to. Default 64.
     public var maxTopicsPerConnection: Int = 64
     /// Concurrent stream connections. Default 20,000.

@@ -6,7 +6,7 @@ extension ServerConfig {
     /// `maxTopicsPerConnection`, `maxConnections`, `pingInterval`) take effect at the reload.
     public static let restartOnlyKeys = [
         "listen", "maxInboundFrameBytes", "maxOutboundFrameBytes", "pongTimeout", "refreshInterval",
-        "headerReadTimeout", "idleTimeout", "maxHeaderBytes", "maxUnauthenticatedConnections",
+        "headerReadTimeout", "idleTimeout", "maxHeaderBytes", "maxUnauthenticatedConnections", "perMessageDeflate",
     ]
 
     /// One line per restart-only setting that differs between `running` (what the listener was started
@@ -27,6 +27,7 @@ extension ServerConfig {
         check("idleTimeout", \.idleTimeout, ConfigDuration.format)
         check("maxHeaderBytes", \.maxHeaderBytes, bytes)
         check("maxUnauthenticatedConnections", \.maxUnauthenticatedConnections) { "\($0)" }
+        check("perMessageDeflate", \.perMessageDeflate) { "\($0)" }
         return out
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hub
 import HummingbirdWSClient
+import HummingbirdWSCompression
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -91,9 +92,13 @@ final class WSProbe: Sendable {
     /// Largest frame the client accepts (the server fragments at `maxOutboundFrameBytes`, 1 MiB by default).
     let maxFrameSize: Int
 
-    init(reads: Bool = true, maxFrameSize: Int = 1 << 20) {
+    /// Offer permessage-deflate (hummingbird-websocket's client extension, which compresses every message it sends).
+    let deflate: Bool
+
+    init(reads: Bool = true, maxFrameSize: Int = 1 << 20, deflate: Bool = false) {
         self.reads = reads
         self.maxFrameSize = maxFrameSize
+        self.deflate = deflate
         (out, outCont) = AsyncStream.makeStream(of: String.self)
     }
 
@@ -110,7 +115,9 @@ final class WSProbe: Sendable {
         let url = "ws://127.0.0.1:\(port)/v1/stream" + (token.map { "?access_token=\($0)" } ?? "")
         let out = self.out, reads = self.reads
         do {
-            let frame = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: maxFrameSize),
+            let extensions: [WebSocketExtensionFactory] = deflate
+                ? [.perMessageDeflate(maxDecompressedFrameSize: 256 << 20, minFrameSizeToCompress: 1)] : []
+            let frame = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: maxFrameSize, extensions: extensions),
                                                              logger: logger) { inbound, outbound, _ in
                 try await withThrowingTaskGroup(of: Void.self) { g in
                     g.addTask { for await m in out { try await outbound.write(.text(m)) } }

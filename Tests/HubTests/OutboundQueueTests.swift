@@ -32,7 +32,7 @@ struct OutboundQueueTests {
     @Test func snapshotsAreOutsideTheBudgetAndSupersedeQueuedDeltas() {
         var q = OutboundQueue(limit: 300)
         #expect(q.push(.delta(Self.delta("org:us", 1, ["a"]))) == .queued)
-        #expect(q.push(.snapshot(topic: "org:us", ByteBuffer(repeating: 0x20, count: 10_000))) == .queued)
+        #expect(q.push(.snapshot(topic: "org:us", SharedFrame(ByteBuffer(repeating: 0x20, count: 10_000)))) == .queued)
         #expect(q.items.count == 1)
         #expect(q.budgetedBytes == 0)
         #expect(q.totalBytes == 10_000)

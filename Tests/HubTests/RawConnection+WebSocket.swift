@@ -36,6 +36,8 @@ enum RawFrame {
         var fin: Bool
         var opcode: UInt8
         var payload: [UInt8]
+        /// RSV1: a compressed message's first frame (permessage-deflate).
+        var rsv1 = false
 
         /// The status code of a close frame.
         var closeCode: UInt16? {
@@ -68,7 +70,8 @@ enum RawFrame {
             }
             if b1 & 0x80 != 0 { at += 4 }
             guard at + length <= bytes.count else { break }
-            frames.append(Received(fin: b0 & 0x80 != 0, opcode: b0 & 0xF, payload: Array(bytes[at..<at + length])))
+            frames.append(Received(fin: b0 & 0x80 != 0, opcode: b0 & 0xF, payload: Array(bytes[at..<at + length]),
+                                   rsv1: b0 & 0x40 != 0))
             i = at + length
         }
         return frames

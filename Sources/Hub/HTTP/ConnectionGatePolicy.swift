@@ -20,6 +20,9 @@ final class ConnectionGatePolicy: Sendable {
     let maxUnauthenticated: Int
     let maxHeaderBytes: Int
     let streamPath: String
+    /// Whether stream upgrades may negotiate `permessage-deflate`, and the largest client message.
+    let perMessageDeflate: Bool
+    let maxInboundFrameBytes: Int
     /// Decides a stream upgrade request: true lets it through to the upgrader.
     let admit: @Sendable (HTTPRequestHead) async -> Bool
     /// Other WebSocket endpoints, decided by their own routes.
@@ -40,6 +43,8 @@ final class ConnectionGatePolicy: Sendable {
         maxUnauthenticated = configuration.maxUnauthenticatedConnections
         maxHeaderBytes = configuration.maxHeaderBytes
         self.streamPath = streamPath
+        perMessageDeflate = configuration.perMessageDeflate
+        maxInboundFrameBytes = configuration.maxInboundFrameBytes
         self.metrics = metrics
         self.logger = logger
         self.admit = admit

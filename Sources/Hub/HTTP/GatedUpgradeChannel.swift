@@ -21,7 +21,8 @@ struct GatedUpgradeChannel: ServerChildChannel {
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(ConnectionGate(policy: policy), position: .after(decoder))
-            try pipeline.addHandler(UnmaskedFrameGuard.Installer(logger: policy.logger))
+            try pipeline.addHandler(UnmaskedFrameGuard.Installer(logger: policy.logger, deflate: policy.perMessageDeflate
+                ? .init(streamPath: policy.streamPath, maxBytes: policy.maxInboundFrameBytes) : nil))
             return value
         }
     }

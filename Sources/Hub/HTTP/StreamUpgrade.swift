@@ -20,6 +20,7 @@ struct StreamUpgrade: Sendable {
     let path: String
     let maxInboundBytes: Int
     let maxOutboundFrameBytes: Int
+    let perMessageDeflate: Bool
     /// `TCP_USER_TIMEOUT` for stream sockets, in milliseconds.
     let userTimeoutMs: SocketOptionValue
     let logger: Logger
@@ -29,6 +30,7 @@ struct StreamUpgrade: Sendable {
         self.path = path
         maxInboundBytes = configuration.maxInboundFrameBytes
         maxOutboundFrameBytes = max(configuration.maxOutboundFrameBytes, 1024)
+        perMessageDeflate = configuration.perMessageDeflate
         userTimeoutMs = SocketOptionValue(clamping: configuration.pongTimeout.components.seconds * 1000
             + configuration.pongTimeout.components.attoseconds / 1_000_000_000_000_000)
         self.logger = logger
@@ -50,13 +52,19 @@ struct StreamUpgrade: Sendable {
         logAccess(request, target: target, status: 101, remote: remote)
         let query = target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) }
         let token = HubAuthenticator.token(authorization: request.headerFields[.authorization], query: query)
-        return .upgrade([:]) { inbound, outbound, _ in
-            try await run(inbound: inbound, outbound: outbound, token: token, channel: channel, remote: remote)
+        // permessage-deflate: the same decision the pipeline's installer makes from the same request
+        // (`UnmaskedFrameGuard.Installer`), which puts the inflater in when it holds.
+        var headers = HTTPFields()
+        let offers = request.headerFields[values: .secWebSocketExtensions]
+        let deflate = perMessageDeflate && PerMessageDeflate.applies(path: target, streamPath: path, offers: offers)
+        if deflate { headers[.secWebSocketExtensions] = PerMessageDeflate.response }
+        return .upgrade(headers) { inbound, outbound, _ in
+            try await run(inbound: inbound, outbound: outbound, token: token, channel: channel, remote: remote, deflate: deflate)
         }
     }
 
     private func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, token: String?,
-                     channel: any Channel, remote: String) async throws {
+                     channel: any Channel, remote: String, deflate: Bool) async throws {
         guard case .success(let principal) = await hub.authenticator.authenticate(token) else {
             try await outbound.close(.policyViolation, reason: "unauthorized")
             return
@@ -78,7 +86,7 @@ struct StreamUpgrade: Sendable {
                                                     "seconds": "\((ContinuousClock.now - opened).components.seconds)"])
         }
         let session = StreamSession(hub: hub, conn: conn, logger: logger, maxFrameBytes: maxOutboundFrameBytes,
-                                    maxInboundBytes: maxInboundBytes)
+                                    maxInboundBytes: maxInboundBytes, deflate: deflate)
         try await session.run(inbound: inbound, outbound: outbound)
     }
 

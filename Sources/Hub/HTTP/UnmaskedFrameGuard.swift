@@ -54,18 +54,34 @@ final class UnmaskedFrameGuard: ChannelInboundHandler, RemovableChannelHandler {
     final class Installer: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPServerRequestPart
 
-        private let logger: Logger
+        /// Where `permessage-deflate` may be negotiated (the stream's path) and its inbound message bound;
+        /// nil when it is switched off.
+        struct Deflate {
+            let streamPath: String
+            let maxBytes: Int
+        }
 
-        init(logger: Logger) {
+        private let logger: Logger
+        private let deflate: Deflate?
+
+        init(logger: Logger, deflate: Deflate? = nil) {
             self.logger = logger
+            self.deflate = deflate
         }
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if case HTTPServerUpgradeEvents.upgradeComplete = event {
+            if case HTTPServerUpgradeEvents.upgradeComplete(_, let request) = event {
                 let pipeline = context.pipeline.syncOperations
                 do {
                     let decoder = try pipeline.handler(type: ByteToMessageHandler<WebSocketFrameDecoder>.self)
-                    try pipeline.addHandler(UnmaskedFrameGuard(logger: logger), position: .after(decoder))
+                    let guardHandler = UnmaskedFrameGuard(logger: logger)
+                    try pipeline.addHandler(guardHandler, position: .after(decoder))
+                    // The same decision the stream's upgrade answered with (`StreamUpgrade.negotiatedDeflate`).
+                    if let deflate, PerMessageDeflate.applies(path: request.uri, streamPath: deflate.streamPath,
+                                                              offers: request.headers[canonicalForm: "sec-websocket-extensions"].map(String.init)) {
+                        try pipeline.addHandler(PerMessageDeflate.Inflater(maxBytes: deflate.maxBytes, logger: logger),
+                                                position: .after(guardHandler))
+                    }
                 } catch {
                     // No decoder means no WebSocket: nothing to guard. Never expected; logged to be seen.
                     logger.error("could not install the masking check", metadata: ["error": "\(error)"])

@@ -18,7 +18,9 @@ final class DeltaPayload: Sendable {
     let seq: Int
     let at: EpochMillis
     let changes: [ChangeRecord]
-    let buffer: ByteBuffer
+    /// The encoded delta, and its compressed form once a client needs it.
+    let frame: SharedFrame
+    var buffer: ByteBuffer { frame.buffer }
     /// When the oldest change in it was published (event-to-send latency).
     let publishedAt: ContinuousClock.Instant
     /// When it was appended to history (age bound).
@@ -34,7 +36,7 @@ final class DeltaPayload: Sendable {
         self.changes = changes
         self.publishedAt = publishedAt
         self.flushedAt = flushedAt
-        self.buffer = HubFrame.delta(topic: topic, epoch: epoch, fromSeq: fromSeq, seq: seq, at: at, changes: changes)
+        self.frame = SharedFrame(HubFrame.delta(topic: topic, epoch: epoch, fromSeq: fromSeq, seq: seq, at: at, changes: changes))
     }
 
     /// Merges consecutive deltas of one topic (latest entity wins) into one delta covering them all.

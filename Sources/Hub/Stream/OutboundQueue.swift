@@ -5,7 +5,7 @@ import NIOCore
 enum OutboundItem: Sendable {
     /// A snapshot of `topic`: exempt from the byte budget (a 15,000-agent snapshot is megabytes), but at
     /// most one per topic is ever queued.
-    case snapshot(topic: String, ByteBuffer)
+    case snapshot(topic: String, SharedFrame)
     /// A delta shared with every other subscriber; mergeable per topic.
     case delta(DeltaPayload)
     /// Any other frame (alert, error, pong, recovered, …).
@@ -145,7 +145,7 @@ extension OutboundItem {
 
     var totalBytes: Int {
         switch self {
-        case .snapshot(_, let b): b.readableBytes
+        case .snapshot(_, let f): f.buffer.readableBytes
         case .delta(let d): d.buffer.readableBytes
         case .control(let b): b.readableBytes
         case .close, .ping: 0

@@ -29,9 +29,9 @@ extension StreamHub {
         let at = clock.now()
         let (cached, source): (Result<ByteBuffer, TopicAccessError>?, (any LiveEntitySource)?) = state.withLock { s in
             guard let t = s.topics[topic] else { return (.failure(.unknownTopic), nil) }
-            if let frame = t.freshSnapshot(now: .now, maxAge: s.configuration.flushInterval) { return (.success(frame), nil) }
+            if let frame = t.freshSnapshot(now: .now, maxAge: s.configuration.flushInterval) { return (.success(frame.buffer), nil) }
             guard s.liveSource != nil, !topic.isFamily else {
-                return (.success(s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic))), nil)
+                return (.success(s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic)).buffer), nil)
             }
             return (nil, s.liveSource)
         }
@@ -40,7 +40,7 @@ extension StreamHub {
             self.state.withLock { s -> Result<ByteBuffer, TopicAccessError> in
                 guard s.topics[topic] != nil else { return .failure(.unknownTopic) }
                 let synthetic = Self.syntheticOrgs(s, topic)
-                return .success(s.topics[topic]!.snapshot(at: at, syntheticOrgs: synthetic, live: live))
+                return .success(s.topics[topic]!.snapshot(at: at, syntheticOrgs: synthetic, live: live).buffer)
             }
         }
     }
@@ -88,7 +88,7 @@ extension StreamHub {
         }
         let t = s.topics[topic]!
         let missed = since.flatMap { t.missedDeltas(epoch: $0.epoch, after: $0.seq) }
-        var frame: ByteBuffer?
+        var frame: SharedFrame?
         if missed == nil {
             switch input {
             case .live(let live):

@@ -43,6 +43,8 @@ struct StreamSession {
     /// Outgoing messages larger than this are sent as fragmented messages (continuation frames).
     let maxFrameBytes: Int
     let maxInboundBytes: Int
+    /// The client negotiated `permessage-deflate`: snapshots and deltas go out in their shared compressed form.
+    var deflate = false
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         defer { hub.disconnect(conn) }
@@ -106,12 +108,12 @@ struct StreamSession {
                     case .ping:
                         try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
                         hub.metrics.messageOut(type: "ping", bytes: 0)
-                    case .snapshot(_, let buffer):
-                        try await send(buffer, outbound)
-                        hub.metrics.messageOut(type: "snapshot", bytes: buffer.readableBytes)
+                    case .snapshot(_, let frame):
+                        let bytes = try await send(frame, outbound)
+                        hub.metrics.messageOut(type: "snapshot", bytes: bytes)
                     case .delta(let delta):
-                        try await send(delta.buffer, outbound)
-                        hub.metrics.messageOut(type: "delta", bytes: delta.buffer.readableBytes)
+                        let bytes = try await send(delta.frame, outbound)
+                        hub.metrics.messageOut(type: "delta", bytes: bytes)
                         hub.metrics.latency.record(.now - delta.publishedAt)
                     case .control(let buffer):
                         try await send(buffer, outbound)
@@ -126,16 +128,30 @@ struct StreamSession {
         }
     }
 
+    /// Writes a shared message, compressed when the client negotiated `permessage-deflate` (RSV1 on the first
+    /// frame, RFC 7692 §6); returns the payload bytes written.
+    private func send(_ frame: SharedFrame, _ outbound: WebSocketOutboundWriter) async throws -> Int {
+        guard deflate else {
+            try await send(frame.buffer, outbound)
+            return frame.buffer.readableBytes
+        }
+        let compressed = frame.deflatedBuffer
+        try await send(compressed, outbound, compressed: true)
+        return compressed.readableBytes
+    }
+
     /// Writes one text message, fragmented at `maxFrameBytes`. Frames go straight to the handler
     /// (`.custom`) rather than through `withTextMessageWriter`: one async call level less per write, and
     /// every level's frame stays allocated in the writer task for the connection's lifetime.
-    private func send(_ buffer: ByteBuffer, _ outbound: WebSocketOutboundWriter) async throws {
+    private func send(_ buffer: ByteBuffer, _ outbound: WebSocketOutboundWriter, compressed: Bool = false) async throws {
         var rest = buffer
         var opcode = WebSocketOpcode.text
+        var rsv1 = compressed
         repeat {
             let slice = rest.readSlice(length: min(maxFrameBytes, rest.readableBytes))!
-            try await outbound.write(.custom(WebSocketFrame(fin: rest.readableBytes == 0, opcode: opcode, data: slice)))
+            try await outbound.write(.custom(WebSocketFrame(fin: rest.readableBytes == 0, rsv1: rsv1, opcode: opcode, data: slice)))
             opcode = .continuation
+            rsv1 = false
         } while rest.readableBytes > 0
     }
 }

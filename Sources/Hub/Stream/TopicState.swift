@@ -23,7 +23,7 @@ struct TopicState {
     private var pending: OrderedDictionary<Key, EncodedJSON?> = [:]
     private var pendingSince: ContinuousClock.Instant?
     private(set) var history: Deque<DeltaPayload> = []
-    private var cachedSnapshot: ByteBuffer?
+    private var cachedSnapshot: SharedFrame?
     /// When `cachedSnapshot` was built from live entities (nil: built from the deltas alone).
     private var cachedLiveAt: ContinuousClock.Instant?
     var subscribers: [Int: ClientConnection] = [:]
@@ -109,7 +109,7 @@ struct TopicState {
 
     /// A snapshot frame built from live entities less than `maxAge` ago at the current seq, if any: a
     /// burst of subscribers shares one computation.
-    func freshSnapshot(now: ContinuousClock.Instant, maxAge: Duration) -> ByteBuffer? {
+    func freshSnapshot(now: ContinuousClock.Instant, maxAge: Duration) -> SharedFrame? {
         guard let cachedSnapshot, let builtAt = cachedLiveAt, now - builtAt < maxAge else { return nil }
         return cachedSnapshot
     }
@@ -123,10 +123,10 @@ struct TopicState {
     /// the snapshot is the state after the last delta, built once per flush.
     /// - Parameter syntheticOrgs: org entries to add when the views have not published one (id → JSON).
     mutating func snapshot(at: EpochMillis, syntheticOrgs: [(OrgID, EncodedJSON)], live: LiveEntities? = nil,
-                           now: ContinuousClock.Instant = .now) -> ByteBuffer {
+                           now: ContinuousClock.Instant = .now) -> SharedFrame {
         if live == nil, cachedLiveAt == nil, let cachedSnapshot { return cachedSnapshot }
-        let frame = HubFrame.snapshot(topic: name, epoch: epoch, seq: seq, at: live?.at ?? at,
-                                      data: snapshotData(syntheticOrgs: syntheticOrgs, live: live))
+        let frame = SharedFrame(HubFrame.snapshot(topic: name, epoch: epoch, seq: seq, at: live?.at ?? at,
+                                                  data: snapshotData(syntheticOrgs: syntheticOrgs, live: live)))
         cachedSnapshot = frame
         cachedLiveAt = live == nil ? nil : now
         return frame
