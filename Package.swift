@@ -302,6 +302,8 @@ let package = Package(
                 "SwitchboardConfig", "Journeys", "JourneyViews",
                 // The audio scenario's Opus row: the seed Audio Connector's path against raw libopus.
                 "AudioConnector", "OpusCodec", "COpus",
+                // The load clients inflate permessage-deflate messages.
+                "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -46,6 +46,8 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
     let sample: Bool
     private var partial: [UInt8] = []
     private var partialIsText = false
+    /// The message being received was compressed (RSV1 on its first frame: permessage-deflate).
+    private var compressed = false
     private var lastSince: [String: Int64] = [:]
 
     init(totals: ClientTotals, subscribe: String?, sample: Bool) {
@@ -86,14 +88,21 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         let n = frame.data.readableBytes
         totals.bytes.add(n, ordering: .relaxed)
-        if frame.opcode != .continuation { partialIsText = frame.opcode == .text }
+        if frame.opcode != .continuation {
+            partialIsText = frame.opcode == .text
+            compressed = frame.rsv1
+        }
         if frame.fin { totals.messages.add(1, ordering: .relaxed) }
-        // Cheap classification on the first fragment: the type is the first field the hub writes.
-        if frame.opcode == .text, let head = frame.data.getString(at: frame.data.readerIndex, length: min(n, 24)) {
+        // Cheap classification on the first fragment: the type is the first field the hub writes (a
+        // compressed message: its first bytes inflated).
+        if frame.opcode == .text {
+            let head = compressed ? String(decoding: DeflatePeek.inflate(Array(frame.data.readableBytesView), limit: 24), as: UTF8.self)
+                : frame.data.getString(at: frame.data.readerIndex, length: min(n, 24)) ?? ""
             if head.hasPrefix(#"{"type":"delta""#) { totals.deltas.add(1, ordering: .relaxed) }
             else if head.hasPrefix(#"{"type":"snapshot""#) { totals.snapshots.add(1, ordering: .relaxed) }
             else if head.hasPrefix(#"{"type":"error""#) {
-                let s = frame.data.getString(at: frame.data.readerIndex, length: n) ?? ""
+                let s = compressed ? String(decoding: DeflatePeek.inflate(Array(frame.data.readableBytesView)), as: UTF8.self)
+                    : frame.data.getString(at: frame.data.readerIndex, length: n) ?? ""
                 if s.contains("slow-consumer") { totals.slowConsumer.add(1, ordering: .relaxed) }
             }
         }
@@ -101,7 +110,7 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
         partial.append(contentsOf: frame.data.readableBytesView)
         if frame.fin {
             let receivedAt = Proc.wallMillis
-            examine(partial, receivedAt: receivedAt)
+            examine(compressed ? DeflatePeek.inflate(partial) : partial, receivedAt: receivedAt)
             partial.removeAll(keepingCapacity: false)
         }
     }
@@ -195,15 +204,19 @@ final class UpgradeRequestHandler: ChannelInboundHandler, RemovableChannelHandle
     let host: String
     let uri: String
     let totals: ClientTotals
-    init(host: String, uri: String, totals: ClientTotals) {
+    let deflate: Bool
+    init(host: String, uri: String, totals: ClientTotals, deflate: Bool) {
         self.host = host
         self.uri = uri
         self.totals = totals
+        self.deflate = deflate
     }
     func channelActive(context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: host)
         headers.add(name: "Content-Length", value: "0")
+        // Browsers offer compression; so do the load clients unless told not to (`--deflate 0`).
+        if deflate { headers.add(name: "Sec-WebSocket-Extensions", value: "permessage-deflate; client_max_window_bits") }
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -230,7 +243,7 @@ struct LoadClientPool {
     }
 
     mutating func connect(host: String, port: Int, uri: String, count: Int, subscribe: String?, samples: Int,
-                          batch: Int = 100) async {
+                          batch: Int = 100, deflate: Bool = true) async {
         var opened = 0
         while opened < count {
             let n = min(batch, count - opened)
@@ -242,7 +255,7 @@ struct LoadClientPool {
                     .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                     .channelInitializer { channel in
                         let handler = CountingClientHandler(totals: totals, subscribe: subscribe, sample: sample)
-                        let request = UpgradeRequestHandler(host: "\(host):\(port)", uri: uri, totals: totals)
+                        let request = UpgradeRequestHandler(host: "\(host):\(port)", uri: uri, totals: totals, deflate: deflate)
                         let upgrader = NIOWebSocketClientUpgrader(
                             maxFrameSize: 1 << 24, automaticErrorHandling: false,
                             upgradePipelineHandler: { channel, _ in
@@ -292,7 +305,9 @@ enum ClientsChild {
         let uri = "/v1/stream?access_token=\(opts["token"] ?? "bench")"
         var pool = LoadClientPool(threads: threads)
         let t0 = Proc.now
-        await pool.connect(host: host, port: port, uri: uri, count: count, subscribe: topic, samples: samples)
+        let deflate = (opts["deflate"] ?? "1") != "0"
+        await pool.connect(host: host, port: port, uri: uri, count: count, subscribe: topic, samples: samples,
+                           deflate: deflate)
         // Wait for upgrades (and snapshots, when subscribed).
         let deadline = Proc.now + 120
         while Proc.now < deadline {
