@@ -29,4 +29,40 @@ enum DeflatePeek {
             return out
         }
     }
+
+    /// Total bytes of `messages` plain, each deflated on its own (what the bridge sends: no context takeover,
+    /// one copy per topic), and deflated as one stream flushed after each message (context takeover: a zlib
+    /// stream per client), both at level 6 without the `00 00 ff ff` tails.
+    static func compressedSizes(_ messages: [[UInt8]]) -> (plain: Int, alone: Int, takeover: Int) {
+        let plain = messages.reduce(0) { $0 + $1.count }
+        let alone = messages.reduce(0) { total, m in total + deflate([m]) }
+        return (plain, alone, deflate(messages))
+    }
+
+    /// Bytes of `messages` deflated through one stream, sync-flushed after each, tails removed.
+    private static func deflate(_ messages: [[UInt8]]) -> Int {
+        var stream = z_stream()
+        guard deflateInit2_(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return 0 }
+        defer { deflateEnd(&stream) }
+        var total = 0
+        var out = [UInt8](repeating: 0, count: 1 << 16)
+        for m in messages {
+            var input = m
+            input.withUnsafeMutableBufferPointer { inp in
+                stream.next_in = inp.baseAddress
+                stream.avail_in = UInt32(inp.count)
+                repeat {
+                    out.withUnsafeMutableBufferPointer { o in
+                        stream.next_out = o.baseAddress
+                        stream.avail_out = UInt32(o.count)
+                        _ = CZlib.deflate(&stream, Z_SYNC_FLUSH)
+                        total += o.count - Int(stream.avail_out)
+                    }
+                } while stream.avail_out == 0
+            }
+            total -= 4
+        }
+        return total
+    }
 }

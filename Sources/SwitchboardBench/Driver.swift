@@ -173,6 +173,12 @@ struct Driver {
         add("storm", "flush age p99 (event → hub flush)", r["flushAgeP99"] ?? -1, "ms", cfg)
         add("storm", "wire age p99 (hub flush → client)", r["wireAgeP99"] ?? -1, "ms", cfg)
         add("storm", "bytes per delta", (r["bytesPerSecond"] ?? 0) / max(1, r["messagesPerSecond"] ?? 1) / 1024, "KiB", cfg)
+        // permessage-deflate: the clients offer it as browsers do; the hub compresses each delta once per topic.
+        var deflateCfg = cfg
+        deflateCfg["deltasCompared"] = fmt(r["deltasKept"] ?? 0, 0)
+        deflateCfg["method"] = "the deltas one sample client received, inflated, then deflated at zlib level 6 each on its own (what the hub sends) and as one stream flushed per message (context takeover: one zlib stream per client)"
+        add("storm", "compressed / plain bytes per delta (shared, no context takeover)", r["deflateAloneRatio"] ?? -1, "ratio", deflateCfg)
+        add("storm", "compressed / plain bytes per delta with context takeover", r["deflateTakeoverRatio"] ?? -1, "ratio", deflateCfg)
         add("storm", "upstream events/s", r["upstreamEventsPerSecond"] ?? -1, "events/s", cfg)
         add("storm", "messages/s delivered", r["messagesPerSecond"] ?? -1, "msg/s", cfg)
         add("storm", "bytes/s delivered", (r["bytesPerSecond"] ?? -1) / 1_048_576, "MiB/s", cfg)

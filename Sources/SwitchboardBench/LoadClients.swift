@@ -33,6 +33,10 @@ final class ClientTotals: Sendable {
     /// Receive time − delta `at`: hub queue + socket + client.
     let wireAges = Mutex<[Double]>([])
     let measuring = Atomic<Bool>(false)
+    /// Deltas as sent (inflated), kept by the first sample client while measuring: what compression with
+    /// and without context takeover would make of them (at most ``collectLimit``).
+    let collected = Mutex<[[UInt8]]>([])
+    static let collectLimit = 400
     init() {}
 }
 
@@ -44,16 +48,19 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
     let totals: ClientTotals
     let subscribe: String?
     let sample: Bool
+    /// Keeps deltas for the context-takeover comparison (the first sample client).
+    let collects: Bool
     private var partial: [UInt8] = []
     private var partialIsText = false
     /// The message being received was compressed (RSV1 on its first frame: permessage-deflate).
     private var compressed = false
     private var lastSince: [String: Int64] = [:]
 
-    init(totals: ClientTotals, subscribe: String?, sample: Bool) {
+    init(totals: ClientTotals, subscribe: String?, sample: Bool, collects: Bool = false) {
         self.totals = totals
         self.subscribe = subscribe
         self.sample = sample
+        self.collects = collects
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -135,6 +142,9 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         guard bytes.starts(with: Self.deltaPrefix) else { return }
         let measuring = totals.measuring.load(ordering: .relaxed)
+        if measuring, collects {
+            totals.collected.withLock { if $0.count < ClientTotals.collectLimit { $0.append(bytes) } }
+        }
         var ages: [Double] = []
         var flushAges: [Double] = []
         let at = Self.find(Self.atKey, in: bytes, from: 0).flatMap { Self.stringValue(bytes, at: $0) }
@@ -250,11 +260,13 @@ struct LoadClientPool {
             var futures: [EventLoopFuture<any Channel>] = []
             for i in 0..<n {
                 let sample = (opened + i) < samples
+                let collects = sample && opened + i == 0
                 let totals = self.totals
                 let bootstrap = ClientBootstrap(group: group)
                     .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                     .channelInitializer { channel in
-                        let handler = CountingClientHandler(totals: totals, subscribe: subscribe, sample: sample)
+                        let handler = CountingClientHandler(totals: totals, subscribe: subscribe, sample: sample,
+                                                            collects: collects)
                         let request = UpgradeRequestHandler(host: "\(host):\(port)", uri: uri, totals: totals, deflate: deflate)
                         let upgrader = NIOWebSocketClientUpgrader(
                             maxFrameSize: 1 << 24, automaticErrorHandling: false,
@@ -334,7 +346,12 @@ enum ClientsChild {
         let ages = t.ages.withLock { $0 }.sorted()
         let flushAgesSorted = t.flushAges.withLock { $0 }.sorted()
         let wireSorted = t.wireAges.withLock { $0 }.sorted()
+        let kept = t.collected.withLock { $0 }
+        let sizes = DeflatePeek.compressedSizes(kept)
         let out: [String: Double] = [
+            "deltasKept": Double(kept.count),
+            "deflateAloneRatio": sizes.plain > 0 ? Double(sizes.alone) / Double(sizes.plain) : -1,
+            "deflateTakeoverRatio": sizes.plain > 0 ? Double(sizes.takeover) / Double(sizes.plain) : -1,
             "connected": Double(t.connected.load(ordering: .relaxed)),
             "upgraded": Double(t.upgraded.load(ordering: .relaxed)),
             "failed": Double(t.failed.load(ordering: .relaxed)),
