@@ -187,6 +187,7 @@ struct Driver {
         add("storm", "peak RSS", (r["peakRSS"] ?? -1) / 1_048_576, "MiB", cfg)
         add("storm", "RSS trend", r["rssSlopeMiBPerMin"] ?? -1, "MiB/min", target: "flat", cfg)
         add("storm", "RSS trend, second half", r["rssSlopeSecondHalfMiBPerMin"] ?? -1, "MiB/min", target: "flat", cfg)
+        add("storm", "live heap trend, second half", r["heapSlopeSecondHalfMiBPerMin"] ?? -1, "MiB/min", target: "flat", cfg)
         add("storm", "evictions", r["evictions"] ?? -1, "clients", target: "0", cfg)
     }
 

@@ -1,3 +1,4 @@
+import CHeapStats
 import Foundation
 import Simulator
 import SwitchboardCore
@@ -47,8 +48,11 @@ enum StormChild {
         let cpu0 = Proc.cpuSeconds
         let s0 = Proc.now
         var rssSamples: [(Double, Double)] = []
+        // Live heap (mallinfo2 in-use bytes) beside RSS: growth of both is retention, RSS alone is the allocator.
+        var heapSamples: [(Double, Double)] = []
         while Proc.now - s0 < duration {
             rssSamples.append((Proc.now - s0, Double(Proc.rss)))
+            heapSamples.append((Proc.now - s0, Double(switchboard_heap_in_use())))
             try? await Task.sleep(for: .seconds(min(5, max(0.5, duration / 20))))
         }
         let elapsed = Proc.now - s0
@@ -63,6 +67,7 @@ enum StormChild {
         let half = rssSamples.last.map { $0.0 / 2 } ?? 0
         let slope2 = Self.slope(rssSamples.filter { $0.0 >= half })
         log("storm: RSS MiB every sample: " + rssSamples.map { String(Int($0.1) >> 20) }.joined(separator: " "))
+        log("storm: live heap MiB every sample: " + heapSamples.map { String(Int($0.1) >> 20) }.joined(separator: " "))
         var out = r
         out["upstreamEventsPerSecond"] = events / elapsed
         out["bridgeCPUPercent"] = cpu / elapsed * 100
@@ -71,6 +76,8 @@ enum StormChild {
         out["rssEnd"] = rssSamples.last?.1 ?? 0
         out["rssSlopeMiBPerMin"] = slope
         out["rssSlopeSecondHalfMiBPerMin"] = slope2
+        out["heapSlopeMiBPerMin"] = Self.slope(heapSamples)
+        out["heapSlopeSecondHalfMiBPerMin"] = Self.slope(heapSamples.filter { $0.0 >= half })
         out["evictionsDuringRun"] = evictions - evict0
         out["evictions"] = evictions
         out["readySeconds"] = readySeconds
