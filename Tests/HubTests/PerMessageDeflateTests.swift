@@ -47,6 +47,8 @@ struct PerMessageDeflateTests {
         #expect(compressed.readableBytes * 4 < json.utf8.count, "\(compressed.readableBytes) of \(json.utf8.count) bytes")
         #expect(compressed.getBytes(at: compressed.writerIndex - 4, length: 4) != [0, 0, 0xff, 0xff], "the sync tail is removed")
         #expect(frame.deflatedBuffer == compressed, "computed once, then shared")
+        #expect(compressed.capacity < json.utf8.count / 2,
+                "the kept copy holds \(compressed.capacity) bytes of storage for \(compressed.readableBytes) (the compressor's worst-case buffer is not kept)")
         let plain = try MessageDeflater.inflate(compressed, maxSize: 1 << 20)
         #expect(String(buffer: plain) == json)
         // Two messages in a row share no context: each inflates on its own.

@@ -65,7 +65,11 @@ enum MessageDeflater {
                 if out.readableBytes >= 4, out.getBytes(at: out.writerIndex - 4, length: 4) == [0, 0, 0xff, 0xff] {
                     out.moveWriterIndex(to: out.writerIndex - 4)
                 }
-                return out
+                // The compressor allocates for the worst case (about the input's size); the copy kept in the
+                // delta history and the snapshot cache is a fraction of that, so keep only what is used.
+                var exact = ByteBufferAllocator().buffer(capacity: out.readableBytes)
+                exact.writeBuffer(&out)
+                return exact
             } catch {
                 // zlib fails only when out of memory or misused; a fresh compressor next time.
                 box = nil
