@@ -2,7 +2,7 @@ extension ServerConfig {
     /// The `server:` settings that are fixed when the listener starts: a reload that changes one of them
     /// is applied for everything else, and this one is reported as waiting for a restart.
     ///
-    /// The others (`flushInterval`, `historySize`, `historyMaxAge`, `clientQueueBytes`,
+    /// The others (`flushInterval`, `historySize`, `historyMaxAge`, `historyMaxBytes`, `clientQueueBytes`,
     /// `maxTopicsPerConnection`, `maxConnections`, `pingInterval`) take effect at the reload.
     public static let restartOnlyKeys = [
         "listen", "maxInboundFrameBytes", "maxOutboundFrameBytes", "pongTimeout", "refreshInterval",

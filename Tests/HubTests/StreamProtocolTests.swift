@@ -123,6 +123,40 @@ struct StreamProtocolTests {
         }
     }
 
+    /// The history's byte bound: with room for about three 2 KB deltas, a client three deltas behind resumes and a
+    /// client five behind gets a snapshot; one huge delta alone is still kept (a client one behind resumes).
+    @Test func theHistoryIsBoundedInBytesToo() async throws {
+        let server = HubHarness.config { $0.historyMaxBytes = 7_000 }
+        try await HubHarness.run(server: server, auth: Self.auth) { h in
+            for i in 1...6 {
+                h.hub.publish([HubHarness.agent("us", "a\(i)", padding: 2_000)])
+                h.hub.flush()
+            }
+            let epoch = try await Self.epoch(of: "org:us", h)
+            let probe = WSProbe()
+            try await withThrowingTaskGroup(of: Void.self) { tg in
+                tg.addTask { await probe.run(port: h.port, token: "t-global") }
+                probe.send(#"{"op":"subscribe","topic":"org:us","since":{"epoch":"\#(epoch)","seq":3}}"#)
+                let near = try await probe.next { ["snapshot", "recovered"].contains($0["type"] as? String) }
+                #expect(near["type"] as? String == "recovered", "deltas 4…6 (≈ 6 KB) are inside the bound")
+                probe.send(#"{"op":"unsubscribe","topic":"org:us"}"#)
+                _ = try await probe.next { $0["type"] as? String == "unsubscribed" }
+                probe.send(#"{"op":"subscribe","topic":"org:us","since":{"epoch":"\#(epoch)","seq":1}}"#)
+                let far = try await probe.next { ["snapshot", "recovered"].contains($0["type"] as? String) }
+                #expect(far["type"] as? String == "snapshot", "deltas 2…6 (≈ 10 KB) are not all kept")
+                h.hub.publish([HubHarness.agent("us", "big", padding: 50_000)])
+                h.hub.flush()
+                probe.send(#"{"op":"unsubscribe","topic":"org:us"}"#)
+                _ = try await probe.next { $0["type"] as? String == "unsubscribed" }
+                probe.send(#"{"op":"subscribe","topic":"org:us","since":{"epoch":"\#(epoch)","seq":6}}"#)
+                let one = try await probe.next { ["snapshot", "recovered"].contains($0["type"] as? String) }
+                #expect(one["type"] as? String == "recovered", "the newest delta is kept whatever its size")
+                probe.stop()
+                tg.cancelAll()
+            }
+        }
+    }
+
     @Test func malformedFramesGetBadRequestAndTheConnectionLivesOn() async throws {
         try await HubHarness.run(auth: Self.auth) { h in
             let probe = WSProbe()

@@ -262,8 +262,10 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         var evicted: [ClientConnection] = []
         state.withLock { s in
             let size = s.configuration.historySize, age = s.configuration.historyMaxAge
+            let bytes = s.configuration.historyMaxBytes
             for key in Array(s.topics.keys) {
-                guard let delta = s.topics[key]?.flush(at: at, now: now, historySize: size, historyMaxAge: age),
+                guard let delta = s.topics[key]?.flush(at: at, now: now, historySize: size, historyMaxAge: age,
+                                                        historyMaxBytes: bytes),
                     let subs = s.topics[key]?.subscribers
                 else { continue }
                 metrics.deltaPublished(topic: delta.topic, changes: delta.changes.count)

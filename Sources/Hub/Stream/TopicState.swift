@@ -23,6 +23,8 @@ struct TopicState {
     private var pending: OrderedDictionary<Key, EncodedJSON?> = [:]
     private var pendingSince: ContinuousClock.Instant?
     private(set) var history: Deque<DeltaPayload> = []
+    /// Encoded bytes of the deltas in `history` (their frames; each also holds its change fragments).
+    private(set) var historyBytes = 0
     private var cachedSnapshot: SharedFrame?
     /// When `cachedSnapshot` was built from live entities (nil: built from the deltas alone).
     private var cachedLiveAt: ContinuousClock.Instant?
@@ -73,8 +75,8 @@ struct TopicState {
 
     /// Applies the pending changes and returns the delta encoding them (nil when nothing is pending).
     mutating func flush(at: EpochMillis, now: ContinuousClock.Instant, historySize: Int,
-                        historyMaxAge: Duration) -> DeltaPayload? {
-        pruneHistory(now: now, size: historySize, maxAge: historyMaxAge)
+                        historyMaxAge: Duration, historyMaxBytes: Int = .max) -> DeltaPayload? {
+        pruneHistory(now: now, size: historySize, maxAge: historyMaxAge, maxBytes: historyMaxBytes)
         guard !pending.isEmpty else { return nil }
         var changes: [ChangeRecord] = []
         changes.reserveCapacity(pending.count)
@@ -93,7 +95,8 @@ struct TopicState {
         pendingSince = nil
         invalidateSnapshot()
         history.append(delta)
-        pruneHistory(now: now, size: historySize, maxAge: historyMaxAge)
+        historyBytes += delta.buffer.readableBytes
+        pruneHistory(now: now, size: historySize, maxAge: historyMaxAge, maxBytes: historyMaxBytes)
         return delta
     }
 
@@ -196,8 +199,13 @@ struct TopicState {
         return o
     }
 
-    private mutating func pruneHistory(now: ContinuousClock.Instant, size: Int, maxAge: Duration) {
-        while history.count > max(size, 0) { history.removeFirst() }
-        while let first = history.first, now - first.flushedAt > maxAge { history.removeFirst() }
+    /// Drops the oldest deltas past the count, the age or the byte bound; the newest delta is kept whatever
+    /// its size (a client one delta behind always resumes).
+    private mutating func pruneHistory(now: ContinuousClock.Instant, size: Int, maxAge: Duration, maxBytes: Int = .max) {
+        while let first = history.first,
+              history.count > max(size, 0) || now - first.flushedAt > maxAge || (historyBytes > maxBytes && history.count > 1) {
+            historyBytes -= first.buffer.readableBytes
+            history.removeFirst()
+        }
     }
 }
