@@ -38,6 +38,11 @@ public final class HubMetrics: Sendable {
             "http", "unauthenticated_connections", "", "Open connections that are not an authenticated stream"))
         maxConnections = registry.makeGauge(descriptor: Self.name(
             "hub", "max_connections", "", "Stream connections allowed (server.maxConnections)"))
+        // Series the alert rules and the Grafana board read exist from the start, at 0 (deploy/prometheus).
+        _ = registry.makeCounter(descriptor: Self.evictions, labels: [("reason", "slow-consumer")])
+        for outcome in ["accepted", "unchanged", "refused"] {
+            _ = registry.makeCounter(descriptor: Self.reloads, labels: [("outcome", outcome)])
+        }
     }
 
     // MARK: Listener
@@ -73,8 +78,7 @@ public final class HubMetrics: Sendable {
     }
 
     func eviction(reason: String) {
-        registry.makeCounter(descriptor: Self.name("hub", "evictions", "total", "Stream clients closed by the server"),
-                             labels: [("reason", reason)]).increment()
+        registry.makeCounter(descriptor: Self.evictions, labels: [("reason", reason)]).increment()
     }
 
     func subscriptions(topic: String, delta: Double) {
@@ -200,8 +204,7 @@ public final class HubMetrics: Sendable {
     /// configuration the process started with (nothing counted, the gauge set).
     public func configReload(outcome: String?, refused: Bool) {
         if let outcome {
-            registry.makeCounter(descriptor: Self.name("config", "reloads", "total", "Configuration reloads by outcome"),
-                                 labels: [("outcome", outcome)]).increment()
+            registry.makeCounter(descriptor: Self.reloads, labels: [("outcome", outcome)]).increment()
         }
         registry.makeGauge(descriptor: Self.name("config", "reload_refused", "",
                                                  "1 while the configuration file holds an edit that was refused"))
@@ -217,6 +220,9 @@ public final class HubMetrics: Sendable {
 
     /// Prometheus text exposition of everything registered.
     public func render() -> [UInt8] { registry.emitToBuffer() }
+
+    private static let evictions = name("hub", "evictions", "total", "Stream clients closed by the server")
+    private static let reloads = name("config", "reloads", "total", "Configuration reloads by outcome")
 
     private static func name(_ subsystem: String, _ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "switchboard", subsystem: subsystem, metricName: metric, unitName: unit,

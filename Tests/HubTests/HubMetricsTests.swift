@@ -30,7 +30,8 @@ import Testing
     @Test func configReloadAndRestartGauges() {
         let m = HubMetrics()
         m.configReload(outcome: nil, refused: false)
-        #expect(!text(m).contains("switchboard_config_reloads_total{"), "the start is not a reload")
+        #expect(text(m).contains(#"switchboard_config_reloads_total{outcome="accepted"} 0"#), "the start is not a reload")
+        #expect(text(m).contains(#"switchboard_hub_evictions_total{reason="slow-consumer"} 0"#), "there from the start")
         m.configReload(outcome: "refused", refused: true)
         #expect(text(m).contains("switchboard_config_reload_refused 1"))
         m.configReload(outcome: "accepted", refused: false)
