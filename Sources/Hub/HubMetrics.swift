@@ -221,8 +221,8 @@ public final class HubMetrics: Sendable {
     /// Prometheus text exposition of everything registered.
     public func render() -> [UInt8] { registry.emitToBuffer() }
 
-    private static let evictions = name("hub", "evictions", "total", "Stream clients closed by the server")
-    private static let reloads = name("config", "reloads", "total", "Configuration reloads by outcome")
+    private static var evictions: MetricNameDescriptor { name("hub", "evictions", "total", "Stream clients closed by the server") }
+    private static var reloads: MetricNameDescriptor { name("config", "reloads", "total", "Configuration reloads by outcome") }
 
     private static func name(_ subsystem: String, _ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "switchboard", subsystem: subsystem, metricName: metric, unitName: unit,
