@@ -11,8 +11,8 @@ BUILD_DEPS   := pkg-config libopus-dev libsqlite3-dev zlib1g-dev libpocketsphinx
 SPEECH_DEPS  := espeak-ng sox
 # Test packages: headless Chromium and node (its DevTools-protocol driver) for the dashboard browser tests.
 # Alerting: Debian's prometheus package gives promtool (checks and unit-tests the alert rules) and the server the
-# end-to-end alert test scrapes a demo with (scripts/alerting-test.sh).
-ALERT_DEPS   := prometheus
+# end-to-end alert test scrapes a demo with; curl and python3 drive it (scripts/alerting-test.sh).
+ALERT_DEPS   := prometheus curl python3
 TEST_DEPS    := chromium nodejs $(SPEECH_DEPS) $(ALERT_DEPS)
 DEMO_ARGS    ?=
 
