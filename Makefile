@@ -10,7 +10,10 @@ BUILD_DEPS   := pkg-config libopus-dev libsqlite3-dev zlib1g-dev libpocketsphinx
 # their phrases with espeak-ng and band-limit them to telephone quality with sox.
 SPEECH_DEPS  := espeak-ng sox
 # Test packages: headless Chromium and node (its DevTools-protocol driver) for the dashboard browser tests.
-TEST_DEPS    := chromium nodejs $(SPEECH_DEPS)
+# Alerting: Debian's prometheus package gives promtool (checks and unit-tests the alert rules) and the server the
+# end-to-end alert test scrapes a demo with; curl and python3 drive it (scripts/alerting-test.sh).
+ALERT_DEPS   := prometheus curl python3
+TEST_DEPS    := chromium nodejs $(SPEECH_DEPS) $(ALERT_DEPS)
 DEMO_ARGS    ?=
 
 .PHONY: all build demo test bench deps test-deps check-config clean help
@@ -40,6 +43,7 @@ test: test-deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	@SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/run-tests.sh
 	@scripts/browser-test.sh
+	@SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/alerting-test.sh
 
 bench: deps
 	@scripts/ensure-system-packages.sh $(SPEECH_DEPS)

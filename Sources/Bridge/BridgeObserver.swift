@@ -80,9 +80,15 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         history?.audit(path: configPath, outcome: .accepted, summary: diff.map { $0.summary } ?? "started with "
                        + "\(config.orgs.count) org\(config.orgs.count == 1 ? "" : "s"): "
                        + config.orgs.map(\.id.rawValue).joined(separator: ", "), at: SystemClock.realNow())
+        metrics.configReload(outcome: diff == nil ? nil : "accepted", refused: false)
+        for org in config.orgs {
+            let t = org.tunables.heartbeatTimeout.components
+            metrics.heartbeatTimeout(org: org.id, seconds: Double(t.seconds) + Double(t.attoseconds) / 1e18)
+        }
         guard let diff else {  // the initial configuration is already in place
             running = config.server
             runningStore = config.store
+            metrics.restartPending(settings: 0)
             return
         }
         await views.setOrgs(config.orgs.map(ViewOrg.init(config:)))
@@ -108,6 +114,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
             + (runningStore.map { config.store.restartOnlyChanges(from: $0) } ?? [])
         let restartChanged = pending != restartNeeded
         restartNeeded = pending
+        metrics.restartPending(settings: pending.count)
         if wasRejected || (restartChanged && pending.isEmpty) {
             let why = wasRejected ? "the earlier refused edit no longer applies" : "no setting waits for a restart any more"
             hub.publish(alert: StreamAlert(kind: .configAccepted, org: nil, since: clock.now(),
@@ -119,6 +126,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     func configUnchanged() async {
         history?.audit(path: configPath, outcome: .accepted, summary: "no change", at: SystemClock.realNow())
+        metrics.configReload(outcome: "unchanged", refused: false)
         guard !rejected.isEmpty else { return }
         rejected = []
         hub.publish(alert: StreamAlert(kind: .configAccepted, org: nil, since: clock.now(),
@@ -130,6 +138,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         history?.audit(path: configPath, outcome: .refused, summary: diagnostics.joined(separator: " | "),
                        at: SystemClock.realNow())
         rejected = diagnostics
+        metrics.configReload(outcome: "refused", refused: true)
         let message = "configuration edit refused, the running configuration stays in force: "
             + diagnostics.joined(separator: " | ")
         hub.publish(alert: StreamAlert(kind: .configRejected, org: nil, since: clock.now(), message: message))
@@ -157,6 +166,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     nonisolated func tokenRequest(org: OrgID, failed: Bool) {
         metrics.tokenRequest(org: org, failed: failed)
+    }
+
+    nonisolated func restResponse(org: OrgID, status: Int?, budgetRemaining: Double?) {
+        metrics.restResponse(org: org, status: status, budgetRemaining: budgetRemaining)
     }
 
     nonisolated func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status) {

@@ -32,6 +32,9 @@ public protocol ConnectorObserver: Sendable {
     /// A token request of the org failed (`failed` true: one more failure; the org's renewal is failing) or a
     /// token was issued (`failed` false: renewal works).
     func tokenRequest(org: OrgID, failed: Bool)
+    /// A REST response of the org arrived (`status` nil: no answer, a transport failure), with the share of the
+    /// rate-limit budget left when its headers said (each attempt of a retried request counts).
+    func restResponse(org: OrgID, status: Int?, budgetRemaining: Double?)
 }
 
 extension ConnectorObserver {
@@ -43,6 +46,7 @@ extension ConnectorObserver {
     public func poll(org: OrgID, feed: String, ok: Bool) {}
     public func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status) {}
     public func tokenRequest(org: OrgID, failed: Bool) {}
+    public func restResponse(org: OrgID, status: Int?, budgetRemaining: Double?) {}
 }
 
 /// An observer that ignores everything.

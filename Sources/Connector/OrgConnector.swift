@@ -130,7 +130,10 @@ public struct OrgConnector: Service {
             onEvent: { [self] event in await tokenEvent(event) })
         let rest = GenesysRESTClient(http: http, apiBase: org.apiBase, tokens: tokens, policy: restPolicy(tunables: t),
                                      sleeper: options.sleeper, timeout: t.requestTimeout, logger: logger,
-                                     onRetry: { [self] notice in await retrying(notice) })
+                                     onRetry: { [self] notice in await retrying(notice) },
+                                     onResponse: { [observer, org] r in
+                                         observer.restResponse(org: org.id, status: r.status, budgetRemaining: r.budgetRemaining)
+                                     })
         state.box.withLock { $0.rest = rest }
         defer { state.box.withLock { $0.rest = nil } }
         logger.info("connector starting", metadata: ["apiBase": "\(org.apiBase)"])

@@ -27,6 +27,7 @@ public final class GenesysRESTClient: Sendable {
     let timeout: Duration
     let logger: Logger
     let onRetry: RetryObserver?
+    let onResponse: ResponseObserver?
     private let governor: Mutex<RateLimitGovernor>
     private let now: @Sendable () -> Int64
 
@@ -38,9 +39,10 @@ public final class GenesysRESTClient: Sendable {
     ///   - sleeper: how retries wait (tests inject a fast one).
     ///   - timeout: per-request deadline.
     ///   - onRetry: told before each wait of the retry ladder (the connector keeps its status text current).
+    ///   - onResponse: told of every attempt's outcome (status or transport failure, rate-limit budget left), for metrics.
     public init(http: HTTPClient, apiBase: String, tokens: any AccessTokenProvider, policy: RetryPolicy = .default,
                 sleeper: @escaping Sleeper = realSleeper, timeout: Duration = .seconds(15), logger: Logger,
-                onRetry: RetryObserver? = nil) {
+                onRetry: RetryObserver? = nil, onResponse: ResponseObserver? = nil) {
         self.http = http
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.tokens = tokens
@@ -49,6 +51,7 @@ public final class GenesysRESTClient: Sendable {
         self.timeout = timeout
         self.logger = logger
         self.onRetry = onRetry
+        self.onResponse = onResponse
         self.governor = Mutex(RateLimitGovernor())
         self.now = { SystemClock.realNow() }
     }
@@ -89,6 +92,7 @@ public final class GenesysRESTClient: Sendable {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
+                onResponse?(ResponseNotice(status: nil, budgetRemaining: nil))
                 // Transport failures count as server errors for the backoff schedule.
                 guard serverErrors < policy.serverErrorDelays.count, attempt < policy.maxRetries else {
                     throw GenesysAPIError.transport(what, error)
@@ -105,7 +109,8 @@ public final class GenesysRESTClient: Sendable {
             }
             let status = Int(response.status.code)
             let correlation = response.headers.first(name: "ININ-Correlation-Id")
-            observeRateLimit(response.headers)
+            let budget = observeRateLimit(response.headers)
+            onResponse?(ResponseNotice(status: status, budgetRemaining: budget))
             if (200..<300).contains(status) || (accept404 && status == 404) {
                 logger.trace("ok", metadata: ["request": "\(what)", "status": "\(status)",
                                               "correlationId": "\(correlation ?? "-")"])
@@ -145,12 +150,15 @@ public final class GenesysRESTClient: Sendable {
         }
     }
 
-    private func observeRateLimit(_ headers: HTTPHeaders) {
+    /// Feeds the governor; returns the share of the budget left (0…1) when the headers carry it.
+    @discardableResult
+    private func observeRateLimit(_ headers: HTTPHeaders) -> Double? {
         let count = headers.first(name: "inin-ratelimit-count").flatMap { Int($0) }
         let allowed = headers.first(name: "inin-ratelimit-allowed").flatMap { Int($0) }
         let reset = headers.first(name: "inin-ratelimit-reset").flatMap { Int($0) }
         let t = now()
         governor.withLock { $0.observe(count: count, allowed: allowed, resetSeconds: reset, now: t) }
+        return RateLimitGovernor.remainingShare(count: count, allowed: allowed)
     }
 
     /// The pollers' conversation and quality queries yield to the calls a re-sync needs: directory,

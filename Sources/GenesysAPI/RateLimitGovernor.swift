@@ -27,6 +27,12 @@ public struct RateLimitGovernor: Sendable, Equatable {
         self.resetAt = resetSeconds.map { now + Int64($0) * 1000 }
     }
 
+    /// The share of a window's budget left (0…1) after `count` of `allowed` requests; nil without both headers.
+    public static func remainingShare(count: Int?, allowed: Int?) -> Double? {
+        guard let count, let allowed, allowed > 0 else { return nil }
+        return min(1, max(0, Double(allowed - count) / Double(allowed)))
+    }
+
     /// How long to wait (ms) before sending the next request at `now`. Zero while the budget is
     /// comfortable; otherwise the remaining window spread evenly over the remaining requests; the
     /// whole remaining window when the budget is spent.

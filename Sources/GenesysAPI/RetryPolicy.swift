@@ -96,3 +96,18 @@ public typealias Sleeper = @Sendable (Duration) async throws -> Void
 
 /// `Task.sleep` on the continuous clock.
 public let realSleeper: Sleeper = { try await Task.sleep(for: $0) }
+
+/// One attempt's outcome, for metrics: the HTTP status (nil: no answer, a transport failure) and the share of the
+/// org's rate-limit budget left in the window when the response carried the `inin-ratelimit-*` headers.
+public struct ResponseNotice: Sendable, Equatable {
+    public let status: Int?
+    public let budgetRemaining: Double?
+
+    public init(status: Int?, budgetRemaining: Double?) {
+        self.status = status
+        self.budgetRemaining = budgetRemaining
+    }
+}
+
+/// Told of every attempt's outcome; called inline, so it must not block.
+public typealias ResponseObserver = @Sendable (ResponseNotice) -> Void

@@ -17,6 +17,7 @@ public final class HubMetrics: Sendable {
     let latency: DurationHistogram
     let rejectedConnections: Counter
     let unauthenticatedConnections: Gauge
+    let maxConnections: Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -35,6 +36,13 @@ public final class HubMetrics: Sendable {
             "hub", "connections_rejected", "total", "Stream upgrades refused because max connections was reached"))
         unauthenticatedConnections = registry.makeGauge(descriptor: Self.name(
             "http", "unauthenticated_connections", "", "Open connections that are not an authenticated stream"))
+        maxConnections = registry.makeGauge(descriptor: Self.name(
+            "hub", "max_connections", "", "Stream connections allowed (server.maxConnections)"))
+        // Series the alert rules and the Grafana board read exist from the start, at 0 (deploy/prometheus).
+        _ = registry.makeCounter(descriptor: Self.evictions, labels: [("reason", "slow-consumer")])
+        for outcome in ["accepted", "unchanged", "refused"] {
+            _ = registry.makeCounter(descriptor: Self.reloads, labels: [("outcome", outcome)])
+        }
     }
 
     // MARK: Listener
@@ -70,8 +78,7 @@ public final class HubMetrics: Sendable {
     }
 
     func eviction(reason: String) {
-        registry.makeCounter(descriptor: Self.name("hub", "evictions", "total", "Stream clients closed by the server"),
-                             labels: [("reason", reason)]).increment()
+        registry.makeCounter(descriptor: Self.evictions, labels: [("reason", reason)]).increment()
     }
 
     func subscriptions(topic: String, delta: Double) {
@@ -106,6 +113,14 @@ public final class HubMetrics: Sendable {
     /// Seconds since the org's last upstream message or heartbeat.
     public func orgStaleness(org: OrgID, seconds: Double) {
         registry.makeGauge(descriptor: Self.name("org", "staleness", "seconds", "Seconds since the last upstream message"),
+                           labels: [("org", org.rawValue)]).set(to: seconds)
+    }
+
+    /// The org's `tunables.heartbeatTimeout`: silence after which its watchdog turns it `stale` and reconnects. The
+    /// alert rules compare ``orgStaleness(org:seconds:)`` with it, so a demo's short timeout needs no other rules.
+    public func heartbeatTimeout(org: OrgID, seconds: Double) {
+        registry.makeGauge(descriptor: Self.name("connector", "heartbeat_timeout", "seconds",
+                                                 "Silence after which the org's watchdog reconnects (tunables.heartbeatTimeout)"),
                            labels: [("org", org.rawValue)]).set(to: seconds)
     }
 
@@ -162,8 +177,52 @@ public final class HubMetrics: Sendable {
                            labels: labels).set(to: failed ? 1 : 0)
     }
 
+    /// One REST response of `org` (`status` nil: the request failed in transport, no answer), and the share of
+    /// the org's rate-limit budget left in the current window when the response carried the `inin-ratelimit-*`
+    /// headers (docs/deploy.md, "Metrics").
+    public func restResponse(org: OrgID, status: Int?, budgetRemaining: Double?) {
+        let labels = [("org", org.rawValue)]
+        registry.makeCounter(descriptor: Self.name("rest", "responses", "total",
+                                                   "Genesys REST responses per org and status class (each retry counts)"),
+                             labels: labels + [("code", Self.statusClass(status))]).increment()
+        if let budgetRemaining {
+            registry.makeGauge(descriptor: Self.name("rest", "ratelimit_remaining", "ratio",
+                                                     "Share of the org's REST rate-limit budget left in the current window"),
+                               labels: labels).set(to: budgetRemaining)
+        }
+    }
+
+    /// `2xx`, `3xx`, `4xx`, `429` (rate limited, kept apart from other 4xx), `5xx`, `transport` (no answer).
+    static func statusClass(_ status: Int?) -> String {
+        guard let status else { return "transport" }
+        if status == 429 { return "429" }
+        return (100...599).contains(status) ? "\(status / 100)xx" : "other"
+    }
+
+    /// A configuration reload: `accepted` (a new configuration is in force), `unchanged` or `refused` (the running
+    /// configuration stays; `switchboard_config_reload_refused` is 1 until a reload is accepted). `outcome` nil: the
+    /// configuration the process started with (nothing counted, the gauge set).
+    public func configReload(outcome: String?, refused: Bool) {
+        if let outcome {
+            registry.makeCounter(descriptor: Self.reloads, labels: [("outcome", outcome)]).increment()
+        }
+        registry.makeGauge(descriptor: Self.name("config", "reload_refused", "",
+                                                 "1 while the configuration file holds an edit that was refused"))
+            .set(to: refused ? 1 : 0)
+    }
+
+    /// Restart-only settings the configuration in force changes (0: none waits for a restart).
+    public func restartPending(settings: Int) {
+        registry.makeGauge(descriptor: Self.name("config", "restart_pending_settings", "",
+                                                 "Changed settings that take effect only after a restart"))
+            .set(to: Double(settings))
+    }
+
     /// Prometheus text exposition of everything registered.
     public func render() -> [UInt8] { registry.emitToBuffer() }
+
+    private static var evictions: MetricNameDescriptor { name("hub", "evictions", "total", "Stream clients closed by the server") }
+    private static var reloads: MetricNameDescriptor { name("config", "reloads", "total", "Configuration reloads by outcome") }
 
     private static func name(_ subsystem: String, _ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "switchboard", subsystem: subsystem, metricName: metric, unitName: unit,

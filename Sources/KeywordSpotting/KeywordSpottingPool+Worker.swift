@@ -39,7 +39,7 @@ extension KeywordSpottingPool {
     func handle(_ job: PoolJob, streams: inout WorkerStreams) {
         switch job {
         case .audio(let key, let chunk):
-            metrics.queuedMs.record(state.withLock { $0.queuedMs })
+            metrics.queuedSeconds.record(Double(state.withLock { $0.queuedMs }) / 1000)
             spot(chunk, key: key, streams: &streams)
         case .end(let key):
             for channel in SpeechChannel.allCases {
@@ -99,8 +99,8 @@ extension KeywordSpottingPool {
             streams.failed.insert(streamKey)
         }
         let busy = DispatchTime.now().uptimeNanoseconds - started
-        metrics.busyNanoseconds.increment(by: Int64(busy))
-        metrics.processedMs.increment(by: chunk.durationMs)
+        metrics.busySeconds.increment(by: Double(busy) / 1e9)
+        metrics.processedSeconds.increment(by: Double(chunk.durationMs) / 1000)
         state.withLock { $0.stats.processedMs += chunk.durationMs }
     }
 

@@ -9,21 +9,21 @@ struct SpottingMetrics: Sendable {
     let shed: Counter
     /// `switchboard_kws_detections_total`: keyword hits emitted.
     let detections: Counter
-    /// `switchboard_kws_audio_processed_ms_total`: audio decoded.
-    let processedMs: Counter
-    /// `switchboard_kws_busy_nanoseconds_total`: time workers spent decoding (÷ audio = real-time factor).
-    let busyNanoseconds: Counter
-    /// `switchboard_kws_queued_audio_ms`: audio waiting in the workers' queues.
-    let queuedMs: Gauge
+    /// `switchboard_kws_audio_processed_seconds_total`: audio decoded (seconds of audio).
+    let processedSeconds: FloatingPointCounter
+    /// `switchboard_kws_busy_seconds_total`: time workers spent decoding (÷ audio = real-time factor).
+    let busySeconds: FloatingPointCounter
+    /// `switchboard_kws_queued_audio_seconds`: audio waiting in the workers' queues.
+    let queuedSeconds: Gauge
 
     init(factory: any MetricsFactory) {
         self.factory = factory
         refused = Counter(label: "switchboard_kws_interactions_total", dimensions: [("outcome", "refused")], factory: factory)
         shed = Counter(label: "switchboard_kws_interactions_total", dimensions: [("outcome", "shed")], factory: factory)
         detections = Counter(label: "switchboard_kws_detections_total", factory: factory)
-        processedMs = Counter(label: "switchboard_kws_audio_processed_ms_total", factory: factory)
-        busyNanoseconds = Counter(label: "switchboard_kws_busy_nanoseconds_total", factory: factory)
-        queuedMs = Gauge(label: "switchboard_kws_queued_audio_ms", factory: factory)
+        processedSeconds = FloatingPointCounter(label: "switchboard_kws_audio_processed_seconds_total", factory: factory)
+        busySeconds = FloatingPointCounter(label: "switchboard_kws_busy_seconds_total", factory: factory)
+        queuedSeconds = Gauge(label: "switchboard_kws_queued_audio_seconds", factory: factory)
     }
 
     /// `switchboard_kws_errors_total{code}`: a channel whose spotting failed.

@@ -68,4 +68,13 @@ import Testing
         #expect(!GenesysRESTClient.isBackground("/api/v2/analytics/queues/observations/query"))
         #expect(!GenesysRESTClient.isBackground("/api/v2/analytics/users/aggregates/query"), "the re-sync's baselines")
     }
+
+    /// The share of the window's budget left, exported as `switchboard_rest_ratelimit_remaining_ratio{org}`.
+    @Test func budgetShareLeftIsReadFromTheHeaders() {
+        #expect(RateLimitGovernor.remainingShare(count: 60, allowed: 300) == 0.8)
+        #expect(RateLimitGovernor.remainingShare(count: 300, allowed: 300) == 0)
+        #expect(RateLimitGovernor.remainingShare(count: 320, allowed: 300) == 0, "over budget is nothing left, not negative")
+        #expect(RateLimitGovernor.remainingShare(count: nil, allowed: 300) == nil)
+        #expect(RateLimitGovernor.remainingShare(count: 5, allowed: 0) == nil)
+    }
 }

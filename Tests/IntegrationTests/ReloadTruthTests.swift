@@ -76,6 +76,12 @@ import Testing
             #expect(await eventually("bridge listening") { bridgePort.withLock { $0 } != nil })
             let base = "http://127.0.0.1:\(try #require(bridgePort.withLock { $0 }))"
             @Sendable func readyz() async -> [String: Any]? { try? await DemoFixture.json("\(base)/readyz", token: Self.admin) }
+            // The same facts on /metrics, for the alert rules (deploy/prometheus): the refusal, the settings waiting.
+            @Sendable func metric(_ series: String) async -> Double? {
+                await TokenRenewalEndToEndTests.metric(base, series, token: Self.admin)
+            }
+            #expect(await metric("switchboard_config_reload_refused") == 0)
+            #expect(await metric("switchboard_config_restart_pending_settings") == 0)
 
             // 1. auth: none with a wide listen address: refused, tokens still required.
             try write(Self.yaml(simulator: sim, server: "  listen: 0.0.0.0:0", auth: "auth: none", store: storeSection))
@@ -84,12 +90,15 @@ import Testing
             })
             #expect(try await DemoFixture.get("\(base)/v1/views/global").status == 401)
             #expect(try await DemoFixture.get("\(base)/v1/views/global", token: Self.viewer).status == 200)
+            #expect(await metric("switchboard_config_reload_refused") == 1)
+            #expect((await metric(#"switchboard_config_reloads_total{outcome="refused"}"#) ?? 0) >= 1)
 
             // Restoring the file (the configuration in force, unchanged) clears the error on /readyz.
             try write(original)
             #expect(await eventually("refusal cleared by the restored file") {
                 (await readyz()?["configErrors"] as? [String])?.isEmpty == true
             })
+            #expect(await metric("switchboard_config_reload_refused") == 0)
 
             // 2. A new listen address and frame limit: everything else applies, these wait for a restart.
             try write(Self.yaml(simulator: sim, server: "  listen: 127.0.0.1:1\n  maxInboundFrameBytes: 128KiB\n  maxTopicsPerConnection: 8",
@@ -102,6 +111,8 @@ import Testing
                                                         "server.maxInboundFrameBytes: 65536 bytes → 131072 bytes"])
             #expect((r["configErrors"] as? [String])?.isEmpty == true)
             #expect(r["status"] as? String == "degraded")
+            #expect(await metric("switchboard_config_restart_pending_settings") == 2)
+            #expect((await metric(#"switchboard_config_reloads_total{outcome="accepted"}"#) ?? 0) >= 1)
             let anonymous = try await DemoFixture.json("\(base)/readyz")
             #expect(anonymous["status"] as? String == "degraded" && anonymous["restartNeeded"] == nil)
             let alerts = try await DemoFixture.json("\(base)/v1/alerts", token: Self.admin)
@@ -116,6 +127,7 @@ import Testing
             #expect(await eventually("restart no longer needed") {
                 (await readyz()?["restartNeeded"] as? [String])?.isEmpty == true
             })
+            #expect(await metric("switchboard_config_restart_pending_settings") == 0)
             let after = try await DemoFixture.json("\(base)/v1/alerts", token: Self.admin)
             #expect((after["active"] as? [[String: Any]])?.contains { $0["kind"] as? String == "restart-required" } == false)
 

@@ -58,8 +58,8 @@ import Testing
     }
 
     /// The value of the sample `series` (name and labels as rendered) on `/metrics`, nil when absent.
-    static func metric(_ base: String, _ series: String) async -> Double? {
-        guard let (status, body) = try? await DemoFixture.get("\(base)/metrics", token: "demo-metrics"), status == 200
+    static func metric(_ base: String, _ series: String, token: String = "demo-metrics") async -> Double? {
+        guard let (status, body) = try? await DemoFixture.get("\(base)/metrics", token: token), status == 200
         else { return nil }
         for line in String(decoding: body, as: UTF8.self).split(separator: "\n") where line.hasPrefix(series + " ") {
             return Double(line.dropFirst(series.count + 1).trimmingCharacters(in: .whitespaces))

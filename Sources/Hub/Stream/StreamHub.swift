@@ -79,6 +79,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         self.logger = logger
         self.writeTimeout = writeTimeout
         self.closeGrace = closeGrace
+        metrics.maxConnections.set(to: Double(configuration.maxConnections))
     }
 
     var configuration: ServerConfig { state.withLock { $0.configuration } }
@@ -311,6 +312,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
     /// Installs new limits (flush interval, history, queue bound for new connections, …).
     public func updateConfiguration(_ configuration: ServerConfig) {
         state.withLock { $0.configuration = configuration }
+        metrics.maxConnections.set(to: Double(configuration.maxConnections))
     }
 
     /// Installs a new auth config and re-checks every connection's credential: subscriptions the
