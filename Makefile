@@ -11,6 +11,8 @@ BUILD_DEPS   := pkg-config libopus-dev libsqlite3-dev zlib1g-dev libpocketsphinx
 SPEECH_DEPS  := espeak-ng sox
 # Test packages: headless Chromium and node (its DevTools-protocol driver) for the dashboard browser tests.
 TEST_DEPS    := chromium nodejs $(SPEECH_DEPS)
+# Bench packages: the relay scenario's baseline is a Node.js relay on Debian's ws package (bench/relay/relay.js).
+BENCH_DEPS   := $(SPEECH_DEPS) nodejs node-ws
 DEMO_ARGS    ?=
 
 .PHONY: all build demo test bench deps test-deps check-config clean help
@@ -42,7 +44,7 @@ test: test-deps
 	@scripts/browser-test.sh
 
 bench: deps
-	@scripts/ensure-system-packages.sh $(SPEECH_DEPS)
+	@scripts/ensure-system-packages.sh $(BENCH_DEPS)
 	@scripts/bench.sh $(BENCH_ARGS)
 
 check-config: build
