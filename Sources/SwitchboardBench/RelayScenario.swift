@@ -16,8 +16,9 @@ import Glibc
 /// relay's turn; the relay's one topic per agent is one the bridge subscribes too. Prints one JSON object,
 /// keys prefixed `relay.` and `sb.`.
 enum RelayChild {
-    static let clientToken = "bench"
-    static let adminToken = "bench-admin"
+    // `switchboard run` refuses guessable tokens (at least 128 bits).
+    static let clientToken = "benchRelayClientToken0123456789abcdefghijklmnopq"
+    static let adminToken = "benchRelayAdminToken0123456789abcdefghijklmnopqr"
 
     static func run(_ opts: [String: String]) async {
         bootstrapBenchLogging()
