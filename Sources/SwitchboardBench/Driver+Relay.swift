@@ -37,7 +37,8 @@ extension Driver {
             rows.append(("\(metric), Switchboard", a, unit, nil, cfg))
             rows.append(("\(metric), relay", b, unit, nil, cfg))
             var c = cfg
-            let ratio = a / b
+            // A side without the figure (a failed side reports 0 or -1) has no ratio, never a "met".
+            let ratio = a > 0 && b > 0 ? a / b : .nan
             if let target { c["verdict"] = ratio.isFinite ? (ratio <= target ? "met" : "not met") : "no figure" }
             rows.append(("\(metric), Switchboard / relay", ratio, "ratio", target.map { "≤ \(fmt($0, 1))×" }, c))
         }
