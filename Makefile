@@ -14,6 +14,8 @@ SPEECH_DEPS  := espeak-ng sox
 # end-to-end alert test scrapes a demo with; curl and python3 drive it (scripts/alerting-test.sh).
 ALERT_DEPS   := prometheus curl python3
 TEST_DEPS    := chromium nodejs $(SPEECH_DEPS) $(ALERT_DEPS)
+# Bench packages: the relay scenario's baseline is a Node.js relay on Debian's ws package (bench/relay/relay.js).
+BENCH_DEPS   := $(SPEECH_DEPS) nodejs node-ws
 DEMO_ARGS    ?=
 
 .PHONY: all build demo test bench deps test-deps check-config clean help
@@ -46,7 +48,7 @@ test: test-deps
 	@SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/alerting-test.sh
 
 bench: deps
-	@scripts/ensure-system-packages.sh $(SPEECH_DEPS)
+	@scripts/ensure-system-packages.sh $(BENCH_DEPS)
 	@scripts/bench.sh $(BENCH_ARGS)
 
 check-config: build

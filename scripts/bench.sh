@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench [BENCH_ARGS=--quick]: release build of switchboard-bench, every scenario, one table,
 # bench/results.json (SPEC §7). Full run ≈ 21 minutes (storm alone is 5, store 6, audio 3.5); --quick ≈ 4.5 minutes.
-# Other flags: --only ingest,footprint,connections,fanout,recovery,churn,store,storm,audio,spotting,journeys   --out PATH
+# Other flags: --only ingest,footprint,connections,fanout,recovery,churn,store,storm,audio,spotting,journeys,relay   --out PATH
 # (--only audio-opus: the audio scenario's Opus rows alone, ≈ 1 minute)
 # (with --only, the other scenarios' rows already in the output file are kept).
 # See docs/performance.md for what each figure means and how it is measured.
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SCRATCH="${BENCH_SCRATCH:-.build-release}"
 echo "building switchboard-bench (release, scratch path $SCRATCH)..." >&2
 swift build -c release --scratch-path "$SCRATCH" --product switchboard-bench >&2
-# The store scenario runs `switchboard run` as a child (cold and warm start); it looks for it beside the bench.
+# The store and relay scenarios run `switchboard run` as a child; they look for it beside the bench.
 swift build -c release --scratch-path "$SCRATCH" --product switchboard >&2
 BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/switchboard-bench"
 

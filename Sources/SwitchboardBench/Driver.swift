@@ -56,6 +56,7 @@ struct Driver {
         }
         if wants("spotting") { await spotting() }
         if wants("journeys") { await journeys() }
+        if wants("relay") { await relay() }
         printTable()
         write()
         log("done in \(fmt(Proc.now - t0, 0)) s; wrote \(outPath)")

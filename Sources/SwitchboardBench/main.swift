@@ -57,6 +57,7 @@ if let child = opts["child"] {
     case "audio-opus": AudioOpusChild.run(opts)
     case "journeys-ingest": await JourneysIngestChild.run(opts)
     case "journeys-memory": await JourneysMemoryChild.run(opts)
+    case "relay": await RelayChild.run(opts)
     default:
         log("unknown child \(child)")
         exit(2)

@@ -1,0 +1,261 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Simulator
+import SwitchboardCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--child relay`: Switchboard against what a team writes instead, side by side (issue 19 §4). One simulator in
+/// storm mode (in this process) serves, in turn, the minimal Node.js relay `bench/relay/relay.js` and a real
+/// `switchboard run` (release, beside the bench), each a child process measured by its pid; the same
+/// `--child clients` load client (1,000 clients on `global`, 20 of them sampling age) measures both, for the
+/// same warm-up and duration. The relay goes first: the simulator keeps a dead client's subscriptions, and the
+/// bridge's extra topics (conversations, observations) would otherwise cost the simulator CPU during the
+/// relay's turn; the relay's one topic per agent is one the bridge subscribes too. Prints one JSON object,
+/// keys prefixed `relay.` and `sb.`.
+enum RelayChild {
+    // `switchboard run` refuses guessable tokens (at least 128 bits).
+    static let clientToken = "benchRelayClientToken0123456789abcdefghijklmnopq"
+    static let adminToken = "benchRelayAdminToken0123456789abcdefghijklmnopqr"
+
+    static func run(_ opts: [String: String]) async {
+        bootstrapBenchLogging()
+        let agentsPerOrg = Int(opts["agents"] ?? "5000") ?? 5000
+        let rate = Int(opts["rate"] ?? "10000") ?? 10_000
+        let clients = Int(opts["clients"] ?? "1000") ?? 1000
+        let duration = Double(opts["duration"] ?? "120") ?? 120
+        let warmup = Double(opts["warmup"] ?? "15") ?? 15
+        let samples = Int(opts["samples"] ?? "20") ?? 20
+        let exe = URL(fileURLWithPath: selfPath).deletingLastPathComponent().appendingPathComponent("switchboard").path
+        guard FileManager.default.isExecutableFile(atPath: exe) else {
+            log("relay: \(exe) not found; build it (scripts/bench.sh builds it beside switchboard-bench)")
+            return
+        }
+        let script = ProcessInfo.processInfo.environment["SWITCHBOARD_RELAY_JS"] ?? "bench/relay/relay.js"
+        guard FileManager.default.fileExists(atPath: script) else {
+            log("relay: \(script) not found; run the bench from the repository root (scripts/bench.sh does)")
+            return
+        }
+        var options = SimulatorOptions()
+        options.orgCount = 3
+        options.agentsPerOrg = agentsPerOrg
+        options.stormEventsPerSecond = rate
+        options.host = "127.0.0.1"
+        options.port = 0
+        // The day under way (its first hour replayed at start-up), so neither side sees the log-in wave.
+        options.startAt = .init(hour: 1, minute: 0)
+        let simulator = GenesysSimulator(options: options, clock: SystemClock(), logger: Logger(label: "bench.simulator"))
+        let group = ServiceGroup(configuration: .init(services: [.init(service: simulator)], gracefulShutdownSignals: [],
+                                                      cancellationSignals: [], logger: Logger(label: "bench.group")))
+        let groupTask = Task { try? await group.run() }
+        let simBase = "http://127.0.0.1:\(await simulator.waitUntilListening())"
+        log("relay: simulator on \(simBase)")
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sb-bench-relay-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let measure = Measure(clients: clients, samples: samples, warmup: warmup, duration: duration)
+        var out: [String: Double] = [:]
+
+        // (a) The Node relay.
+        let relayConfig = dir.appendingPathComponent("relay.json")
+        let orgs: [[String: Any]] = simulator.orgIDs.map {
+            ["id": $0, "base": simBase, "clientId": SimulatorOptions.clientID(for: $0),
+             "clientSecret": SimulatorOptions.clientSecret(for: $0)]
+        }
+        let relayJSON: [String: Any] = ["port": 0, "token": clientToken, "flushMs": 250, "orgs": orgs]
+        try? JSONSerialization.data(withJSONObject: relayJSON).write(to: relayConfig)
+        var env = ProcessInfo.processInfo.environment
+        env["NODE_PATH"] = "/usr/share/nodejs:/usr/lib/nodejs"
+        if let relay = try? BridgeRun("/usr/bin/env", ["node", script, "--config", relayConfig.path], env: env, label: "relay") {
+            if let ready = await relay.waitForLine("READY ", timeout: 300), let port = Int(ready.dropFirst(6)) {
+                out["relay.readySeconds"] = Proc.now - relay.launchedAt
+                let r = await measure.run(pid: relay.process.processIdentifier, port: port, label: "relay") {
+                    await relayCounters(port: port)
+                }
+                for (k, v) in r { out["relay.\(k)"] = v }
+            } else {
+                log("relay: the Node relay did not get ready (is `node` with Debian's node-ws installed? make bench installs both)")
+            }
+            stop(relay)
+        }
+
+        // (b) Switchboard: `switchboard run` with the same orgs.
+        let config = dir.appendingPathComponent("orgs.yaml").path
+        var yaml = """
+            clients:
+              - name: bench
+                token: ${BENCH_TOKEN}
+                scopes: [global]
+              - name: bench-admin
+                token: ${BENCH_ADMIN_TOKEN}
+                scopes: [admin, global]
+            orgs:
+
+            """
+        env["BENCH_TOKEN"] = clientToken
+        env["BENCH_ADMIN_TOKEN"] = adminToken
+        for org in simulator.orgIDs {
+            yaml += """
+                  - id: \(org)
+                    apiBase: \(simBase)
+                    loginBase: \(simBase)
+                    clientId: \(SimulatorOptions.clientID(for: org))
+                    clientSecret: ${SECRET_\(org.uppercased())}
+                    timezone: \(options.timeZoneID(for: org))
+
+                """
+            env["SECRET_\(org.uppercased())"] = SimulatorOptions.clientSecret(for: org)
+        }
+        try? yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        let args = ["run", "--config", config, "--listen", "127.0.0.1:0", "--log-level", "warning"]
+        if let bridge = try? BridgeRun(exe, args, env: env, label: "switchboard") {
+            if let base = await bridge.waitForLine("listening on http://", timeout: 300)?
+                .replacingOccurrences(of: "listening on ", with: ""),
+               let port = Int(base.split(separator: ":").last ?? ""),
+               await waitOpen(base, since: bridge.launchedAt) {
+                out["sb.readySeconds"] = Proc.now - bridge.launchedAt
+                let r = await measure.run(pid: bridge.process.processIdentifier, port: port, label: "switchboard") {
+                    await bridgeCounters(base)
+                }
+                for (k, v) in r { out["sb.\(k)"] = v }
+            } else {
+                log("relay: switchboard run did not get ready")
+            }
+            stop(bridge)
+        }
+        let json = try! JSONSerialization.data(withJSONObject: out.mapValues { $0.isFinite ? $0 : -1 }, options: [.sortedKeys])
+        FileHandle.standardOutput.write(json + Data("\n".utf8))
+        groupTask.cancel()
+        try? FileManager.default.removeItem(at: dir)
+        exit(0)
+    }
+
+    static func stop(_ run: BridgeRun) {
+        if run.process.isRunning { run.process.terminate() }
+        run.process.waitUntilExit()
+    }
+
+    /// Every org open in `/readyz` (admin token), then 5 s for the first events to settle.
+    static func waitOpen(_ base: String, since: Double) async -> Bool {
+        while Proc.now - since < 600 {
+            if let (status, body) = await StoreRestartChild.get("\(base)/readyz", token: adminToken), status == 200,
+               let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+               let orgs = json["orgs"] as? [[String: Any]], !orgs.isEmpty,
+               orgs.allSatisfy({ $0["status"] as? String == "open" }) {
+                try? await Task.sleep(for: .seconds(5))
+                return true
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+        return false
+    }
+
+    /// The relay's counters (`GET /stats`): `activity` and `upstream` events received, agent `changes`, `deltas`.
+    static func relayCounters(port: Int) async -> [String: Double] {
+        guard let (status, body) = await StoreRestartChild.get("http://127.0.0.1:\(port)/stats"), status == 200,
+              let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else { return [:] }
+        func n(_ k: String) -> Double { (json[k] as? NSNumber)?.doubleValue ?? .nan }
+        return ["activity": n("upstreamEvents"), "upstream": n("upstreamEvents"), "changes": n("changes"), "deltas": n("deltas")]
+    }
+
+    /// The bridge's counters from `/metrics`: `switchboard_upstream_events_total` (`users.activity` alone and all
+    /// families), and `switchboard_hub_entity_changes_total` / `switchboard_hub_deltas_total` of `global`.
+    static func bridgeCounters(_ base: String) async -> [String: Double] {
+        guard let (status, body) = await StoreRestartChild.get("\(base)/metrics", token: adminToken), status == 200 else {
+            return [:]
+        }
+        var out: [String: Double] = ["activity": 0, "upstream": 0, "changes": 0, "deltas": 0]
+        for line in String(decoding: body, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
+            let v = Double(line.split(separator: " ").last ?? "") ?? 0
+            if line.hasPrefix("switchboard_upstream_events_total") {
+                out["upstream", default: 0] += v
+                if line.contains(#"topic="users.activity""#) { out["activity", default: 0] += v }
+            } else if line.hasPrefix("switchboard_hub_entity_changes_total"), line.contains(#"topic="global""#) {
+                out["changes", default: 0] += v
+            } else if line.hasPrefix("switchboard_hub_deltas_total"), line.contains(#"topic="global""#) {
+                out["deltas", default: 0] += v
+            }
+        }
+        return out
+    }
+}
+
+/// One side's measured window: the load client child, then the server's CPU (`/proc/<pid>/stat`), RSS
+/// (`/proc/<pid>/status`, sampled every second) and upstream event counters over the same window.
+struct Measure {
+    let clients: Int
+    let samples: Int
+    let warmup: Double
+    let duration: Double
+
+    func run(pid: Int32, port: Int, label: String,
+             counters: () async -> [String: Double]) async -> [String: Double] {
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(args: ["--child", "clients", "--port", "\(port)", "--count", "\(clients)",
+                                            "--samples", "\(samples)", "--topic", "global", "--token", RelayChild.clientToken,
+                                            "--warmup", "\(warmup)", "--duration", "\(duration)"])
+        } catch {
+            log("relay: cannot start clients: \(error)")
+            return [:]
+        }
+        guard let connected = await child.waitReady(timeout: 300) else {
+            log("relay: \(label): clients did not connect")
+            await child.wait(timeout: 5)
+            return [:]
+        }
+        log("relay: \(label): \(connected) clients connected; server RSS \(ProcOf.rss(pid) >> 20) MiB")
+        try? await Task.sleep(for: .seconds(warmup))
+        let c0 = await counters()
+        let cpu0 = ProcOf.cpuSeconds(pid)
+        let s0 = Proc.now
+        var rss: [Double] = []
+        while Proc.now - s0 < duration {
+            rss.append(Double(ProcOf.rss(pid)))
+            try? await Task.sleep(for: .seconds(1))
+        }
+        let elapsed = Proc.now - s0
+        let cpu = ProcOf.cpuSeconds(pid) - cpu0
+        let c1 = await counters()
+        var out = await child.result(timeout: 60)
+        await child.wait(timeout: 30)
+        log("relay: \(label): RSS MiB every 10 s: " + stride(from: 0, to: rss.count, by: 10).map { String(Int(rss[$0]) >> 20) }
+            .joined(separator: " "))
+        out["serverCPUPercent"] = cpu / elapsed * 100
+        out["peakRSS"] = Double(ProcOf.statusBytes(pid, "VmHWM"))
+        out["windowPeakRSS"] = rss.max() ?? -1
+        out["endRSS"] = rss.last ?? -1
+        // Server-side rates over the window: `activity`, `upstream` (events received), `changes` (agent / entity
+        // changes flushed), `deltas` (deltas flushed) per second.
+        for (k, v) in c1 { out["server.\(k)PerSecond"] = (v - (c0[k] ?? .nan)) / elapsed }
+        out["measureSeconds"] = elapsed
+        return out
+    }
+}
+
+/// CPU and memory of another process, from /proc.
+enum ProcOf {
+    /// utime + stime of `/proc/<pid>/stat` in seconds.
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return .nan }
+        // After "pid (comm) ": state is field 3; utime and stime are fields 14 and 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let u = Double(fields[11]), let s = Double(fields[12]) else { return .nan }
+        return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// A `kB` field of `/proc/<pid>/status`, in bytes.
+    static func statusBytes(_ pid: Int32, _ field: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
+        }
+        return 0
+    }
+
+    static func rss(_ pid: Int32) -> Int { statusBytes(pid, "VmRSS") }
+}
