@@ -14,30 +14,42 @@ import Views
 /// are neither lost nor counted twice.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct ReconnectOrderingSimulatorTests {
     /// Forwards to the views; records the statuses and the order of the re-sync's reads; runs `hook` once, inside the
-    /// first agent baseline after `arm()` — the last thing a re-sync reads — before passing it on.
+    /// first agent baseline — the last thing a re-sync reads — after `arm()` and a `stale` status, before passing it on.
     actor ProbeSink: BridgeEventSink {
         let next: any BridgeEventSink
         private(set) var statuses: [OrgStatus] = []
         /// The status in force when each re-sync's directory event arrived.
         private(set) var statusAtDirectory: [OrgStatus] = []
         private var hook: (@Sendable () async -> Void)?
+        private var staleSinceArmed = false
+        /// Batches of agent baselines seen (each re-sync's last read).
+        private(set) var baselineBatches = 0
+        /// The hook has run to its end.
+        private(set) var hookDone = false
 
         init(next: any BridgeEventSink) { self.next = next }
 
-        func arm(_ hook: @escaping @Sendable () async -> Void) { self.hook = hook }
-        var armed: Bool { hook != nil }
+        func arm(_ hook: @escaping @Sendable () async -> Void) {
+            self.hook = hook
+            staleSinceArmed = false
+        }
 
         func ingest(org: OrgID, events batch: [BridgeEvent]) async {
             for e in batch {
                 switch e {
-                case .connector(let s): if statuses.last != s.status { statuses.append(s.status) }
+                case .connector(let s):
+                    if statuses.last != s.status { statuses.append(s.status) }
+                    if s.status == .stale { staleSinceArmed = true }
                 case .directory: statusAtDirectory.append(statuses.last ?? .connecting)
                 default: break
                 }
             }
-            if let h = hook, batch.contains(where: { if case .agentBaseline = $0 { true } else { false } }) {
+            let baseline = batch.contains(where: { if case .agentBaseline = $0 { true } else { false } })
+            if baseline { baselineBatches += 1 }
+            if let h = hook, staleSinceArmed, baseline {
                 hook = nil
                 await h()
+                hookDone = true
             }
             await next.ingest(org: org, events: batch)
         }
@@ -95,7 +107,8 @@ import Views
             #expect(await eventually("first open and its re-sync") {
                 let open = await sink.last == .open
                 let directories = await sink.statusAtDirectory.count
-                return open && directories >= 2
+                let baselines = await sink.baselineBatches
+                return open && directories >= 2 && baselines >= 2
             })
             #expect(await eventually("a live socket") { await sim.liveSockets(org: "us") > 0 })
             let directoriesBefore = await sink.statusAtDirectory.count
@@ -124,9 +137,9 @@ import Views
             await sim.inject(.ghost, org: "us")
             #expect(await eventually("stale, reopened, re-synced", seconds: 60) {
                 let s = (await sink.statuses).dropFirst(statusesBefore)
-                let armed = await sink.armed
+                let done = await sink.hookDone
                 let directories = await sink.statusAtDirectory.count
-                return s.contains(.stale) && s.last == .open && !armed && directories > directoriesBefore
+                return s.contains(.stale) && s.last == .open && done && directories > directoriesBefore
             })
             #expect(changed.value >= 2, "no agent changed while the re-sync was held")
 
