@@ -40,7 +40,8 @@ public enum DemoConfiguration {
             var tunables = OrgTunables()
             // Two missed heartbeats (plus slack) mean stale; never later than the platform-default 65 s.
             tunables.heartbeatTimeout = .milliseconds(Int64(min(65, heartbeat * 2 + 5) * 1000))
-            tunables.pingAfterQuiet = .milliseconds(Int64(min(35, heartbeat + 2) * 1000))
+            // Probe after a quiet spell no longer than the default (8 s), pings answered within 3 s (docs/connector.md).
+            tunables.pingAfterQuiet = .milliseconds(Int64(min(8, heartbeat + 2) * 1000))
             let seed = seedOrgs.contains(id)
             return OrgConfig(
                 id: OrgID(id), name: names[id] ?? id.uppercased(), apiBase: simulatorBase, loginBase: simulatorBase,

@@ -10,7 +10,11 @@ import SwitchboardCore
 ///   subscribed and connected before the old socket is closed.
 /// - How a session ended decides the next step: `socket_closing` reconnects at once,
 ///   `no_longer_subscribed` forgets the channel, `token_revoked` renews the token first, a stale
-///   watchdog re-syncs, anything else backs off (1 s doubling to 60 s, with jitter).
+///   watchdog or a closed socket reconnects at once (backing off only if the last session was short), anything
+///   else backs off (1 s doubling to 60 s, with jitter).
+/// - Reconnect, then re-sync: every session re-syncs over REST once its sockets are open (the Notification
+///   API has no replay), holding the sockets' events meanwhile and applying them on top of the baseline in
+///   event-time order (``socketsOpened()``, ``resyncEnded()``; docs/connector.md, "Reconnect, then re-sync").
 ///
 /// Times are wall-clock epoch milliseconds (the clock the platform's `expires` is on).
 public struct ChannelStateMachine: Sendable {
@@ -60,14 +64,39 @@ public struct ChannelStateMachine: Sendable {
         case connectFailed
     }
 
-    /// What to do after a session ended.
+    /// What to do after a session ended. Never a re-sync first: the re-sync runs once the new sockets are open
+    /// (``socketsOpened()``), so what happens meanwhile is on the socket (seed 000 re-synced before reopening;
+    /// docs/connector.md says why this is reversed).
     public struct Recovery: Sendable, Equatable {
         /// Wait this long before preparing again.
         public var delay: Duration
         /// Renew the token before anything else.
         public var renewToken: Bool
-        /// Run the REST re-sync before reconnecting (the watchdog path).
-        public var resyncBeforeReconnect: Bool
+        public init(delay: Duration, renewToken: Bool) {
+            self.delay = delay
+            self.renewToken = renewToken
+        }
+    }
+
+    /// The steps of a session once its sockets are open, in order.
+    public enum SessionStep: Sendable, Equatable {
+        /// Hold the sockets' events from now on (kept in arrival order, not applied yet).
+        case holdEvents
+        /// Run the REST re-sync; its baseline goes to the views as it is read. Then call ``resyncEnded()``.
+        case startResync
+        /// The baseline is in (or the re-sync failed): apply the held events on top of it in event-time order,
+        /// then let the sockets' events through again.
+        case applyHeldOnBaseline
+    }
+
+    /// Where the session's re-sync is.
+    public enum ResyncPhase: Sendable, Equatable {
+        /// No session open yet (preparing, or between sessions).
+        case closed
+        /// Sockets open, re-sync under way, events held.
+        case holding
+        /// Re-sync over; events flow straight through.
+        case live
     }
 
     public let topicsPerChannel: Int
@@ -84,6 +113,8 @@ public struct ChannelStateMachine: Sendable {
     /// How many of the prepared batches hold the static topics; the channels after them are spare (they carry
     /// only transcription topics, docs/speech-text.md).
     public private(set) var staticBatchCount = 1
+    /// Where the current session's re-sync is.
+    public private(set) var resyncPhase: ResyncPhase = .closed
 
     public init(topicsPerChannel: Int = 1000, rolloverBefore: Duration = .seconds(3600), backoff: Backoff = Backoff()) {
         precondition(topicsPerChannel > 0)
@@ -111,6 +142,7 @@ public struct ChannelStateMachine: Sendable {
         batches += Array(repeating: [], count: max(0, spare))
         index = 0
         ready = []
+        resyncPhase = .closed
         return step()
     }
 
@@ -179,22 +211,39 @@ public struct ChannelStateMachine: Sendable {
     public mutating func sessionEnded(_ end: SessionEnd, channel: String?, uptime: Duration) -> Recovery {
         backoff.connectionEnded(uptime: uptime)
         replacements = [:]
+        resyncPhase = .closed
         switch end {
         case .socketClosing:
-            return Recovery(delay: .zero, renewToken: false, resyncBeforeReconnect: false)
+            return Recovery(delay: .zero, renewToken: false)
         case .noLongerSubscribed:
             if let channel { channels.removeAll { $0.id == channel } } else { channels = [] }
-            return Recovery(delay: backoff.nextDelay(), renewToken: false, resyncBeforeReconnect: false)
+            return Recovery(delay: backoff.nextDelay(), renewToken: false)
         case .tokenRevoked:
-            return Recovery(delay: backoff.nextDelay(), renewToken: true, resyncBeforeReconnect: false)
-        case .stale:
-            return Recovery(delay: backoff.nextDelay(), renewToken: false, resyncBeforeReconnect: true)
+            return Recovery(delay: backoff.nextDelay(), renewToken: true)
+        case .stale, .closed:
+            // The wall is wrong until a new socket is up: after a healthy session reconnect at once (the failure
+            // still counts, so another one right after this reconnect waits the backoff).
+            let first = backoff.failures == 0
+            let delay = backoff.nextDelay()
+            return Recovery(delay: first ? .zero : delay, renewToken: false)
         case .connectFailed:
             if let channel { suspect.insert(channel) }
-            return Recovery(delay: backoff.nextDelay(), renewToken: false, resyncBeforeReconnect: false)
-        case .closed:
-            return Recovery(delay: backoff.nextDelay(), renewToken: false, resyncBeforeReconnect: false)
+            return Recovery(delay: backoff.nextDelay(), renewToken: false)
         }
+    }
+
+    /// Every socket of the session is open: hold their events and re-sync.
+    public mutating func socketsOpened() -> [SessionStep] {
+        guard resyncPhase == .closed else { return [] }
+        resyncPhase = .holding
+        return [.holdEvents, .startResync]
+    }
+
+    /// The session's re-sync is over (done or failed): apply what was held.
+    public mutating func resyncEnded() -> [SessionStep] {
+        guard resyncPhase == .holding else { return [] }
+        resyncPhase = .live
+        return [.applyHeldOnBaseline]
     }
 
     /// Preparation failed (REST error): how long to wait before trying again.

@@ -81,6 +81,9 @@ final class ConnectorState: Sendable {
     let qualityTrigger = QualityTrigger()
     /// The transcription topics (docs/speech-text.md).
     let transcription: TranscriptionTopics
+    /// Holds the sockets' events while a session's re-sync runs (``ResyncGate``); its own lock, so the socket
+    /// readers do not copy the other values to ask it.
+    let gate = LockedBox(ResyncGate<BridgeEvent>())
     init(org: OrgID, at: EpochMillis, transcription: TranscriptionTopics) {
         box = LockedBox(Values(status: ConnectorStatus(org: org, status: .connecting, at: at, detail: "starting")))
         self.transcription = transcription

@@ -28,15 +28,19 @@ extension OrgConnector {
         var uptime: Duration
         /// Topics from a re-sync run during the session.
         var topics: [String]?
+        /// Why the watchdog fired, when it did.
+        var verdict: Watchdog.Verdict?
     }
 
     /// One session: a socket per channel, the watchdog, make-before-break rollover; ends at the
     /// first fault.
     func runSession(channels: [ChannelStateMachine.Channel], machine: inout ChannelStateMachine,
-                    rest: GenesysRESTClient, resyncOnOpen: Bool, alerted: inout Bool) async -> SessionOutcome {
+                    rest: GenesysRESTClient, alerted: inout Bool) async -> SessionOutcome {
         let t = org.tunables
         let (events, eventsOut) = AsyncStream.makeStream(of: SocketEvent.self)
-        let tick = min(options.tickInterval, max(.milliseconds(50), t.heartbeatTimeout / 8))
+        // Fine enough that a probe's deadline is met within a quarter of its timeout (a ghost is found at most
+        // that much after `pingAfterQuiet + 2 × pingTimeout`); one wake-up per org, nothing per frame.
+        let tick = min(options.tickInterval, max(.milliseconds(50), min(t.heartbeatTimeout / 8, t.pingTimeout / 4)))
         return await withTaskGroup(of: Void.self, returning: SessionOutcome.self) { group in
             var commands: [String: AsyncStream<SocketCommand>.Continuation] = [:]
             func startSocket(_ c: ChannelStateMachine.Channel) {
@@ -55,7 +59,8 @@ extension OrgConnector {
                 }
             }
             state.box.withLock { $0.lastActivity = .now }
-            var watchdog = Watchdog(timeout: t.heartbeatTimeout, pingAfterQuiet: t.pingAfterQuiet, now: .now)
+            var watchdog = Watchdog(timeout: t.heartbeatTimeout, pingAfterQuiet: t.pingAfterQuiet,
+                                    pingTimeout: t.pingTimeout, now: .now)
             var opened: Set<String> = []
             var openedAt: ContinuousClock.Instant?
             var outcome = SessionOutcome(end: .closed, channel: nil, uptime: .zero)
@@ -93,7 +98,20 @@ extension OrgConnector {
                         alert(.upstreamRecovered, "upstream connection restored")
                         alerted = false
                     }
-                    if resyncOnOpen, let fresh = try? await resync(rest: rest) { outcome.topics = fresh }
+                    // Reconnect, then re-sync (docs/connector.md): the socket already carries what changes while the
+                    // baseline is read; those events are held and applied on top of it.
+                    var steps = machine.socketsOpened()
+                    while !steps.isEmpty {
+                        switch steps.removeFirst() {
+                        case .holdEvents:
+                            state.gate.withLock { $0.hold() }
+                        case .startResync:
+                            if let fresh = try? await resync(rest: rest) { outcome.topics = fresh }
+                            steps += machine.resyncEnded()
+                        case .applyHeldOnBaseline:
+                            await applyHeldEvents()
+                        }
+                    }
                 case .spareCreated(let c):
                     machine.addSpare(c)
                     spares.insert(c.id)
@@ -126,12 +144,14 @@ extension OrgConnector {
                         for c in commands.values { c.yield(.ping) }
                     case .stale:
                         outcome.end = .stale
+                        outcome.verdict = watchdog.verdict
                         break loop
                     }
                     if openedAt != nil { await rolloverIfDue(&machine, rest: rest, start: startSocket) }
                 }
             }
             outcome.uptime = openedAt.map { .now - $0 } ?? .zero
+            state.gate.withLock { $0.reset() }
             transcription.box.withLock { $0.machine.disconnected() }
             for c in commands.values {
                 c.yield(.close)
@@ -219,6 +239,37 @@ extension OrgConnector {
         }
     }
 
+    /// ``ChannelStateMachine/SessionStep/applyHeldOnBaseline``: the events held during the re-sync, applied on top of
+    /// its baseline oldest first, in batches; events arriving meanwhile are held too, until none is left.
+    func applyHeldEvents() async {
+        var applied = 0
+        while true {
+            let batch = state.gate.withLock { $0.release() }
+            if batch.isEmpty { break }
+            applied += batch.count
+            let ordered = ResyncGate.ordered(batch, time: Self.eventTime)
+            var start = 0
+            while start < ordered.count {
+                let end = min(start + 5_000, ordered.count)
+                await sink.ingest(org: org.id, events: Array(ordered[start..<end]))
+                start = end
+            }
+        }
+        let overflowed = state.gate.withLock { $0.overflowed }
+        logger.info("events held during the re-sync applied on its baseline",
+                    metadata: ["events": "\(applied)", "deliveredAtOnce": "\(overflowed)"])
+    }
+
+    /// The platform time of an event the socket brings (for applying held events in order).
+    public static func eventTime(_ event: BridgeEvent) -> Int64 {
+        switch event {
+        case .agentStatus(let e): e.at
+        case .agentInteraction(let e): e.observedAt
+        case .queueObservation(let e): e.at
+        default: .min
+        }
+    }
+
     /// Acts on one frame; returns how the session must end for system messages that end it.
     private func handle(_ frame: NotificationFrame) async -> ChannelStateMachine.SessionEnd? {
         let now = clock.now()
@@ -244,7 +295,8 @@ extension OrgConnector {
             if topic == .userConversations { state.transcription.observe(evs) }
             state.box.withLock { $0.status.lastEventAt = now }
             observer.upstreamEvent(org: org.id, topic: topic, events: evs.count)
-            if !evs.isEmpty { await sink.ingest(org: org.id, events: evs) }
+            // Held while the session's re-sync reads the baseline (ResyncGate); one uncontended lock otherwise.
+            if !evs.isEmpty, !state.gate.withLock({ $0.offer(evs) }) { await sink.ingest(org: org.id, events: evs) }
         case .transcripts(let evs):
             state.box.withLock { $0.status.lastEventAt = now }
             observer.upstreamEvent(org: org.id, topic: .conversationTranscription, events: evs.count)

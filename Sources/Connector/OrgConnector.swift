@@ -223,10 +223,9 @@ public struct OrgConnector: Service {
             backoff: Backoff(initial: t.backoffInitial, cap: t.backoffMax, jitter: t.backoffJitter,
                              resetAfter: t.backoffResetAfter, random: options.random))
         var topics: [String]?
-        // The Notification API has no replay: whatever changes between a REST re-sync and the socket opening
-        // is lost unless the state is read again once the socket is open. So every session, including the
-        // first, re-syncs after it opens; the views apply both idempotently by event time.
-        var resyncOnOpen = true
+        // The Notification API has no replay: every session, including the first, re-syncs once its sockets are
+        // open (ChannelStateMachine.socketsOpened), holding their events meanwhile. Only the first session also
+        // re-syncs before subscribing: it needs the directory to know its topics.
         var adopted = false
         var alerted = false
         var failedAttempts = 0
@@ -244,8 +243,7 @@ public struct OrgConnector: Service {
                     }
                 }
                 let channels = try await prepare(&machine, topics: topics ?? [], rest: rest)
-                let outcome = await runSession(channels: channels, machine: &machine, rest: rest,
-                                               resyncOnOpen: resyncOnOpen, alerted: &alerted)
+                let outcome = await runSession(channels: channels, machine: &machine, rest: rest, alerted: &alerted)
                 // Only the first session starts from a restart's stored totals (a later gap re-reads the platform).
                 state.box.withLock { $0.warmStart = nil }
                 // Stopping (graceful shutdown, a removed org) closes the socket: not a failure, nothing to report.
@@ -257,11 +255,20 @@ public struct OrgConnector: Service {
                                                            "retryIn": "\(recovery.delay.shortText)"])
                 switch outcome.end {
                 case .stale:
-                    await report(.stale, detail: "no heartbeat for \(t.heartbeatTimeout.shortText); re-syncing")
-                    alert(.upstreamStale, "no heartbeat or message for \(t.heartbeatTimeout.shortText); figures may be stale, re-syncing")
+                    let why = switch outcome.verdict {
+                    case .unansweredPings(let n)?:
+                        "nothing for \(t.pingAfterQuiet.shortText) and \(n) pings unanswered (\(t.pingTimeout.shortText) each)"
+                    default: "no heartbeat or message for \(t.heartbeatTimeout.shortText)"
+                    }
+                    await report(.stale, detail: "\(why); reconnecting, then re-syncing")
+                    alert(.upstreamStale, "\(why); figures may be stale, reconnecting")
                     alerted = true
                 case .socketClosing:
                     await report(.connecting, detail: "platform closing the socket (maintenance); reconnecting")
+                case .closed where recovery.delay == .zero:
+                    // A healthy socket dropped (a moved channel, a network blip): back in about a second, and the
+                    // re-sync after it covers the gap. Only a failing reconnect is shown as an outage.
+                    await report(.connecting, detail: "socket closed; reconnecting")
                 default:
                     await report(.disconnected, detail: "\(outcome.end); reconnecting in \(recovery.delay.shortText)")
                     if !alerted {
@@ -270,13 +277,7 @@ public struct OrgConnector: Service {
                     }
                 }
                 if recovery.renewToken { _ = try? await tokens.renewNow() }
-                resyncOnOpen = true
-                if recovery.resyncBeforeReconnect {
-                    // A baseline now, so the wall shows restored figures while the socket reconnects; the
-                    // re-sync after opening closes the gap between the two.
-                    if let fresh = try? await resync(rest: rest) { topics = fresh }
-                }
-                try await Task.sleep(for: recovery.delay)
+                if recovery.delay > .zero { try await Task.sleep(for: recovery.delay) }
                 failedAttempts = 0
             } catch is CancellationError {
                 break

@@ -79,32 +79,40 @@ enum FootprintChild {
     }
 }
 
-/// `--child recovery`: ghost one org's upstream socket (it stays open, nothing more arrives), time
-/// until the bridge shows it `stale`; then time from the socket reopening (`open` again) until every
-/// agent's presence and routing status in the views match the simulator's truth.
+/// `--child recovery`: ghost one org's upstream socket (it stays open, nothing more arrives, pings unanswered),
+/// time until the bridge shows it `stale`, until its socket is open again, and until every agent's presence and
+/// routing status in the views match the simulator's truth. Then the planned endings, each on an org of its own:
+/// `socket_closing` (apac), a moved channel endpoint (us) and token renewals (every org, tokens of `--token`
+/// seconds), timing how long each org is shown `stale` or `disconnected`.
 enum RecoveryChild {
     static func run(_ opts: [String: String]) async {
         bootstrapBenchLogging()
         let agentsPerOrg = Int(opts["agents"] ?? "5000") ?? 5000
-        let heartbeat = Int(opts["heartbeat"] ?? "5") ?? 5
+        let heartbeat = Int(opts["heartbeat"] ?? "30") ?? 30
+        let tokenLifetime = Int(opts["token"] ?? "0") ?? 0
         var options = SimulatorOptions()
         options.orgCount = 3
         options.agentsPerOrg = agentsPerOrg
         options.heartbeatInterval = .seconds(heartbeat)
+        // The platform's grace after `socket_closing` is ~a minute; the connector leaves at once anyway.
+        options.maintenanceCloseGrace = .seconds(30)
+        if tokenLifetime > 0 { options.tokenLifetime = tokenLifetime }
         let harness = BridgeHarness(options: options)
         harness.start()
-        guard await harness.waitReady(agents: 3 * agentsPerOrg, timeout: 180), let parts = harness.bridge.parts else {
+        guard await harness.waitReady(agents: 3 * agentsPerOrg, timeout: 240), let parts = harness.bridge.parts else {
             log("recovery: bridge not ready")
             return
         }
+        var out: [String: Double] = ["heartbeatSeconds": Double(heartbeat), "tokenLifetime": Double(tokenLifetime)]
         let org = OrgID("emea")
         try? await Task.sleep(for: .seconds(3))
+        let requestsBefore = await harness.simulator.requestCounts()
         let tGhost = Proc.now
         _ = await harness.simulator.inject(.ghost, org: "emea")
         var tStale = Double.nan, tOpen = Double.nan, tTruth = Double.nan
         var checks = 0
         var lastMismatch = 0
-        while Proc.now - tGhost < 180 {
+        while Proc.now - tGhost < 240 {
             let status = await parts.views.orgStatuses()[org]?.status
             if tStale.isNaN {
                 if status == .stale { tStale = Proc.now }
@@ -120,14 +128,80 @@ enum RecoveryChild {
             }
             try? await Task.sleep(for: .milliseconds(tOpen.isNaN ? 50 : 100))
         }
-        let out: [String: Double] = [
-            "heartbeatSeconds": Double(heartbeat),
-            "ghostToStale": tStale - tGhost, "ghostToOpen": tOpen - tGhost, "openToTruth": tTruth - tOpen,
-            "truthChecks": Double(checks), "lastMismatches": Double(lastMismatch),
-        ]
+        // The re-sync's requests (every org's, but the others only poll meanwhile; the endpoints below are the
+        // re-sync's and the channel lifecycle's).
+        let requests = await harness.simulator.requestCounts().merging(requestsBefore) { $0 - $1 }
+        let resyncEndpoints = ["GET /api/v2/users", "GET /api/v2/routing/queues",
+                               "POST /api/v2/analytics/users/details/query", "POST /api/v2/analytics/queues/observations/query",
+                               "POST /api/v2/analytics/users/aggregates/query"]
+        let channelCalls = requests.filter { $0.key.contains("/notifications/channels") }.values.reduce(0, +)
+        out["resyncRequests"] = Double(resyncEndpoints.map { requests[$0] ?? 0 }.reduce(0, +))
+        out["channelRequests"] = Double(channelCalls)
+        for (i, e) in resyncEndpoints.enumerated() { out["requests\(i)"] = Double(requests[e] ?? 0) }
+        out["ghostToStale"] = tStale - tGhost
+        out["ghostToOpen"] = tOpen - tGhost
+        out["openToTruth"] = tTruth - tOpen
+        out["staleToTruth"] = tTruth - tStale
+        out["truthChecks"] = Double(checks)
+        out["lastMismatches"] = Double(lastMismatch)
+
+        // Planned endings: how long each org is shown stale or disconnected.
+        let closing = await shownStale(harness: harness, views: parts.views, org: OrgID("apac"), fault: .socketClosing)
+        out["socketClosingShownStale"] = closing.stale
+        out["socketClosingToOpen"] = closing.reopened
+        out["socketClosingToTruth"] = closing.truth
+        let moved = await shownStale(harness: harness, views: parts.views, org: OrgID("us"), fault: .moveEndpoint)
+        out["moveShownStale"] = moved.stale
+        out["moveToOpen"] = moved.reopened
+        out["moveToTruth"] = moved.truth
+        if tokenLifetime > 0 {
+            // Wait until every org renewed its token at least once more, watching every org's status meanwhile.
+            let before = await harness.simulator.requestCounts()["POST /oauth/token"] ?? 0
+            let t0 = Proc.now
+            var shown = 0.0, last = Proc.now
+            while Proc.now - t0 < Double(tokenLifetime) + 30 {
+                let statuses = await parts.views.orgStatuses()
+                let now = Proc.now
+                if statuses.values.contains(where: { $0.status == .stale || $0.status == .disconnected }) { shown += now - last }
+                last = now
+                let renewed = (await harness.simulator.requestCounts()["POST /oauth/token"] ?? 0) - before
+                if renewed >= 3 {
+                    out["tokenRenewals"] = Double(renewed)
+                    break
+                }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+            out["tokenShownStale"] = shown
+        }
         let json = try! JSONSerialization.data(withJSONObject: out.mapValues { $0.isNaN ? -1 : $0 }, options: [.sortedKeys])
         FileHandle.standardOutput.write(json + Data("\n".utf8))
         exit(0)
+    }
+
+    /// Injects `fault` on `org`; watches its status every 50 ms until it has been `open` again for 5 s (at most
+    /// 120 s): seconds shown `stale` or `disconnected`, from the fault until it is `open` again after having left
+    /// `open` (0 if it never left), and until its agents match the truth.
+    static func shownStale(harness: BridgeHarness, views: ViewEngine, org: OrgID,
+                           fault: SimFault) async -> (stale: Double, reopened: Double, truth: Double) {
+        let t0 = Proc.now
+        _ = await harness.simulator.inject(fault, org: org.rawValue)
+        var stale = 0.0, last = t0
+        var left = false
+        var reopened = Double.nan, truth = Double.nan
+        while Proc.now - t0 < 120 {
+            let status = await views.orgStatuses()[org]?.status
+            let now = Proc.now
+            if status == .stale || status == .disconnected { stale += now - last }
+            last = now
+            if status != .open { left = true }
+            if left, status == .open, reopened.isNaN { reopened = now - t0 }
+            if !reopened.isNaN || (!left && now - t0 > 3) {
+                if truth.isNaN, await mismatches(harness: harness, views: views, org: org) == 0 { truth = Proc.now - t0 }
+                if !truth.isNaN, now - t0 > max(reopened.isNaN ? 0 : reopened, truth) + 5 { break }
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return (stale, left ? reopened : 0, truth)
     }
 
     /// Agents whose presence or routing status in the views differs from the simulator's truth.

@@ -9,7 +9,7 @@ extension ConfigReader {
         "protocol", "tunables", "thresholds", "audio", "speechText", "journeys",
     ]
     static let tunableKeys = [
-        "heartbeatTimeout", "pingAfterQuiet", "backoffInitial", "backoffMax", "backoffJitter", "backoffResetAfter",
+        "heartbeatTimeout", "pingAfterQuiet", "pingTimeout", "backoffInitial", "backoffMax", "backoffJitter", "backoffResetAfter",
         "tokenRefreshMargin", "channelRolloverBefore", "requestTimeout", "utilizationPollInterval",
         "qualityPollInterval", "qualityMinEvaluations", "qualityPassScore", "utilizationMediaTypes",
         "queueServicePollInterval",
@@ -208,7 +208,8 @@ extension ConfigReader {
         var t = OrgTunables()
         guard let f = fields(node, path: path, allowed: Self.tunableKeys) else { return t }
         if let v = duration(f, "heartbeatTimeout", example: "65s") { t.heartbeatTimeout = v }
-        if let v = duration(f, "pingAfterQuiet", example: "35s") { t.pingAfterQuiet = v }
+        if let v = duration(f, "pingAfterQuiet", example: "8s") { t.pingAfterQuiet = v }
+        if let v = duration(f, "pingTimeout", example: "3s") { t.pingTimeout = v }
         if let v = duration(f, "backoffInitial", example: "1s") { t.backoffInitial = v }
         if let v = duration(f, "backoffMax", example: "60s") { t.backoffMax = v }
         if let v = double(f, "backoffJitter", range: 0...1, rangeText: "from 0 to 1 (0.1 means ±10 %)", example: "0.1") {

@@ -244,8 +244,12 @@ public enum UpstreamProtocol: String, Sendable, Equatable {
 public struct OrgTunables: Sendable, Equatable {
     /// No heartbeat or message for this long ⇒ stale. Default 65 s.
     public var heartbeatTimeout: Duration = .seconds(65)
-    /// Send `{"message":"ping"}` after this much quiet. Default 35 s.
-    public var pingAfterQuiet: Duration = .seconds(35)
+    /// Probe the socket with `{"message":"ping"}` after this much quiet (no frame at all). Default 8 s: with
+    /// ``pingTimeout`` a dead socket is found 14 s after its last frame (docs/connector.md, "Heartbeat watchdog").
+    public var pingAfterQuiet: Duration = .seconds(8)
+    /// How long each ping waits for a frame (the pong, or anything else); two unanswered in a row ⇒ stale.
+    /// Default 3 s.
+    public var pingTimeout: Duration = .seconds(3)
     /// Reconnect backoff: first delay. Default 1 s.
     public var backoffInitial: Duration = .seconds(1)
     /// Reconnect backoff: cap. Default 60 s.

@@ -46,7 +46,8 @@ import Testing
         #expect(emea.timezone.identifier == "Europe/Berlin")
         #expect(emea.queues == .ids(["6c1e2a4b-0f3d-4e5a-8b7c-9d0e1f2a3b4c", "0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a"]))
         #expect(emea.tunables.heartbeatTimeout == .seconds(90))
-        #expect(emea.tunables.pingAfterQuiet == .seconds(35))
+        #expect(emea.tunables.pingAfterQuiet == .seconds(8))
+        #expect(emea.tunables.pingTimeout == .seconds(3))
 
         let apac = try #require(config.org("apac"))
         #expect(apac.region == "mypurecloud.jp")

@@ -55,8 +55,9 @@ import Testing
         let c = C(id: "c1", connectUri: "ws://x/c1", expiresAt: nil)
         _ = m.prepare(topics: topics(1)); _ = m.created(c); _ = m.subscribed(c)
         #expect(m.sessionEnded(.socketClosing, channel: "c1", uptime: .seconds(5)).delay == .zero)
+        // The first stale (or close) reconnects at once; it counts as a failure for the next one.
         let stale = m.sessionEnded(.stale, channel: nil, uptime: .seconds(5))
-        #expect(stale.resyncBeforeReconnect && stale.delay == .seconds(1))
+        #expect(stale.delay == .zero)
         let revoked = m.sessionEnded(.tokenRevoked, channel: "c1", uptime: .zero)
         #expect(revoked.renewToken && revoked.delay == .seconds(2))
         _ = m.sessionEnded(.noLongerSubscribed, channel: "c1", uptime: .zero)
@@ -92,5 +93,40 @@ import Testing
         #expect(m.replacementOpened("c2") == "c1")
         #expect(m.channels == [n])
         #expect(m.replacementOpened("c2") == nil)
+    }
+
+    // MARK: reconnect, then re-sync
+
+    @Test func aStaleSocketIsReplacedAtOnceAndReSyncedOnlyOnceTheNewOneIsOpen() {
+        var m = machine()
+        let c = C(id: "c1", connectUri: "ws://x/c1", expiresAt: nil)
+        _ = m.prepare(topics: topics(2)); _ = m.created(c)
+        #expect(m.subscribed(c) == .connect([c]))
+        // First session: open, hold, re-sync, then the held events on top.
+        #expect(m.socketsOpened() == [.holdEvents, .startResync])
+        #expect(m.resyncPhase == .holding)
+        #expect(m.resyncEnded() == [.applyHeldOnBaseline])
+        #expect(m.resyncPhase == .live)
+        // A healthy hour later the watchdog fires: no delay, no re-sync before the new socket.
+        let stale = m.sessionEnded(.stale, channel: nil, uptime: .seconds(3600))
+        #expect(stale == ChannelStateMachine.Recovery(delay: .zero, renewToken: false))
+        #expect(m.resyncPhase == .closed)
+        // Straight back to preparing: the channel is verified, subscribed and connected…
+        #expect(m.prepare(topics: topics(2)) == .verify(c))
+        #expect(m.verified(c, alive: true) == .subscribe(c, topics: topics(2)))
+        #expect(m.subscribed(c) == .connect([c]))
+        // …and only then the re-sync, with the socket's events held until its baseline is in.
+        #expect(m.resyncEnded() == [])
+        #expect(m.socketsOpened() == [.holdEvents, .startResync])
+        #expect(m.socketsOpened() == [])
+        #expect(m.resyncEnded() == [.applyHeldOnBaseline])
+        #expect(m.resyncEnded() == [])
+        // A second stale straight after a short session backs off (no reconnect loop against a sick platform).
+        #expect(m.sessionEnded(.stale, channel: nil, uptime: .seconds(2)).delay == .seconds(2))
+        // A socket that closes after a healthy session is replaced at once too; a second close right after waits.
+        #expect(m.sessionEnded(.closed, channel: "c1", uptime: .seconds(3600)).delay == .zero)
+        #expect(m.sessionEnded(.closed, channel: "c1", uptime: .seconds(1)).delay == .seconds(2))
+        // Every other end reconnects without a re-sync first as well.
+        #expect(m.sessionEnded(.socketClosing, channel: "c1", uptime: .seconds(5)) == .init(delay: .zero, renewToken: false))
     }
 }

@@ -25,6 +25,7 @@ struct NoViewChanges: ViewChangeSink {
         var t = OrgTunables()
         t.heartbeatTimeout = .milliseconds(1500)
         t.pingAfterQuiet = .milliseconds(700)
+        t.pingTimeout = .milliseconds(250)
         t.backoffInitial = .milliseconds(50)
         t.backoffMax = .milliseconds(400)
         t.backoffResetAfter = .seconds(2)
