@@ -126,7 +126,8 @@ opus = bytes([0x78]) + bytes(range(1, 40))  # a TOC byte (SILK WB 20 ms) and som
 seed_messages = literals("Tests/AudioConnectorTests/SeedMessageTests.swift", ('"type"',))[:6]
 write("FuzzSeedAudio", [
     rec(1, frame(0, 0, True, opus)) + rec(1, frame(1, 0, False, opus[:20])) + rec(1, frame(1, 1, True, opus[20:])) + rec(2, b"\x10"),
-    rec(1, frame(3, 0, True, opus)) + rec(1, frame(2, 0, True, opus)) + rec(2, b"\xff\x01") + rec(3, b""),
+    rec(1, frame(3, 0, True, opus)) + rec(1, frame(2, 0, True, opus)) + rec(2, b"\xff\x01") + rec(4, b""),
+    rec(3, b"{\"uri\":\"wss://audio.example.com/connector\",\"connectionId\":\"c1\",\"region\":\"us-east-1\",\"expiresIn\":300}"),
 ] + [rec(0, m.encode()) for m in seed_messages])
 
 # Seed journey event stream frames.

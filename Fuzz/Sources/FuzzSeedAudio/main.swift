@@ -7,7 +7,7 @@ import AudioConnector
 // The seed Audio Connector (docs/audio.md): text messages, binary frame headers, the Opus fragment
 // reassembler and the Opus decoder behind it. The input is a run of records — a 2-byte big-endian
 // length and that many bytes; a record's first byte picks what it is (a text message, a binary frame,
-// the clock moving on, an interaction ending). Nothing traps, every refusal is typed, and the
+// the clock moving on, a discovery answer, an interaction ending). Nothing traps, every refusal is typed, and the
 // reassembler stays inside its caps whatever arrives.
 var config = OpusReassembler.Configuration()
 config.maxBytesPerInteraction = 4096
@@ -34,7 +34,7 @@ runFuzzer { input in
         guard let kind = record.first else { continue }
         let body = Array(record.dropFirst())
         var actions: [OpusReassembler.Action] = []
-        switch kind % 4 {
+        switch kind % 5 {
         case 0:
             do throws(SeedMessageError) {
                 let message = try SeedMessage.decode(body)
@@ -59,6 +59,11 @@ runFuzzer { input in
         case 2:
             now += .milliseconds(Int(body.first ?? 0) * (body.count > 1 ? 100 : 4))
             actions = reassembler.tick(now: now)
+        case 3:
+            // The discovery answer (GET /api/v2/audioconnector/connections).
+            do throws(SeedMessageError) { _ = try SeedDiscovery.decode(body) } catch {
+                if error.code.isEmpty { fuzzFailure("an error without a code") }
+            }
         default:
             if let id = lastInteraction { actions = reassembler.interactionEnded(id, now: now) }
         }
