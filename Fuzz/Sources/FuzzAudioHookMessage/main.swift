@@ -13,7 +13,7 @@ runFuzzer { bytes in
         } catch {
             fuzzFailure("a decoded message does not decode again: \(error) from \(message.json)")
         }
-        if again.json != message.json { fuzzFailure("round trip differs: \(message.json) vs \(again.json)") }
+        if again != message { fuzzFailure("round trip differs: \(message) vs \(again)") }
     } catch {
         if !error.code.hasPrefix("audiohook.") { fuzzFailure("untyped code \(error.code)") }
     }
