@@ -17,8 +17,11 @@ TEST_DEPS    := chromium nodejs $(SPEECH_DEPS) $(ALERT_DEPS)
 # Bench packages: the relay scenario's baseline is a Node.js relay on Debian's ws package (bench/relay/relay.js).
 BENCH_DEPS   := $(SPEECH_DEPS) nodejs node-ws
 DEMO_ARGS    ?=
+# libFuzzer runs (scripts/fuzz.sh): seconds per target for `make fuzz`, and for the smoke run in `make test`.
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 20
 
-.PHONY: all build demo test bench deps test-deps check-config clean help
+.PHONY: all build demo test bench fuzz deps test-deps check-config clean help
 
 all: build
 
@@ -26,6 +29,7 @@ help:
 	@echo "make demo   build and run the simulator + bridge + dashboard (prints the URL)"
 	@echo "make test   build and run every test (what CI runs)"
 	@echo "make bench  release build and benchmarks -> bench/results.json"
+	@echo "make fuzz   every libFuzzer target for FUZZ_SECONDS (default 300) each (docs/security.md#fuzzing)"
 
 deps:
 	@scripts/ensure-system-packages.sh $(BUILD_DEPS)
@@ -46,10 +50,14 @@ test: test-deps
 	@SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/run-tests.sh
 	@scripts/browser-test.sh
 	@SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/alerting-test.sh
+	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh
 
 bench: deps
 	@scripts/ensure-system-packages.sh $(BENCH_DEPS)
 	@scripts/bench.sh $(BENCH_ARGS)
+
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 check-config: build
 	$(SWIFT) run $(BUILD_FLAGS) switchboard check-config orgs.example.yaml

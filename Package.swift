@@ -432,3 +432,27 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets (Fuzz/, docs/security.md#fuzzing): added only when SWITCHBOARD_FUZZ=1, so a normal
+// `swift build` neither builds nor links them. scripts/fuzz.sh builds them into .build-fuzz with
+// `-sanitize=fuzzer` (and `address`); each is an executable that hands its input to one real parser.
+if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzConfig", ["SwitchboardConfig", "SwitchboardCore"]),
+        ("FuzzNotification", ["Normalizer", "SwitchboardCore"]),
+        ("FuzzRESTBodies", ["Normalizer", "GenesysAPI", "SwitchboardCore"]),
+        ("FuzzHubClientFrame", ["Hub", "SwitchboardCore"]),
+        ("FuzzJWT", ["Hub", "SwitchboardConfig", "SwitchboardCore"]),
+        ("FuzzAudioHookMessage", ["Audio", "SwitchboardCore"]),
+        ("FuzzAudioHookSignature", ["Audio", "SwitchboardCore"]),
+        ("FuzzSeedAudio", ["AudioConnector", "OpusCodec", "SwitchboardCore"]),
+        ("FuzzEventStream", ["EventStream", "Normalizer", "SwitchboardCore"]),
+        ("FuzzEventBridge", ["Normalizer", "SwitchboardCore"]),
+        ("FuzzSpeechText", ["SpeechText", "SwitchboardCore"]),
+    ]
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Sources/FuzzDriver", swiftSettings: strict))
+    for t in fuzzTargets {
+        package.targets.append(.executableTarget(name: t.name, dependencies: ["FuzzDriver"] + t.dependencies,
+                                                 path: "Fuzz/Sources/\(t.name)", swiftSettings: strict))
+    }
+}
