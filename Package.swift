@@ -285,6 +285,9 @@ let package = Package(
             dependencies: [
                 "Bridge", "SwitchboardConfig", "SwitchboardCore", "Simulator", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `switchboard healthcheck` (the container HEALTHCHECK) asks /healthz with it.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
