@@ -67,11 +67,13 @@ open(sys.argv[2], "w").write(cm["data"]["orgs.yaml"])
 EOF
 
 # ------------------------------------------------------------------------------------------ 2. Static build
+bin_dir=$($SWIFT build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product switchboard --show-bin-path)
+# Bundles a killed earlier run left moved aside (below) go back first.
+for b in "$bin_dir"/*.resources.deploy-test-aside; do if [[ -e "$b" ]]; then mv "$b" "${b%.deploy-test-aside}"; fi; done
 say "building the release binary with the static Swift stdlib ($SCRATCH)"
 start=$(date +%s)
 $SWIFT build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product switchboard 2>&1 | tail -5
 say "static release build: $(( $(date +%s) - start )) s"
-bin_dir=$($SWIFT build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product switchboard --show-bin-path)
 
 # ---------------------------------------------------------------------------- 3. Stage as the image does
 root="$work/root"
