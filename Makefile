@@ -20,8 +20,15 @@ DEMO_ARGS    ?=
 # libFuzzer runs (scripts/fuzz.sh): seconds per target for `make fuzz`, and for the smoke run in `make test`.
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 20
+# deploy/ checks (scripts/deploy-test.sh): the Kubernetes schema validator, from PyPI into a venv under
+# .build-tools/ (python3-venv). The unit file is checked with systemd-analyze where it is installed.
+KUBE_VALIDATE_VERSION := 1.37.0
+TOOLS_VENV   := .build-tools/venv
+KUBE_VALIDATE_STAMP := $(TOOLS_VENV)/.kubernetes-validate-$(KUBE_VALIDATE_VERSION)
+# `make image`: the container image (deploy/Containerfile), with podman or docker.
+IMAGE        ?= switchboard:$(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/switchboard/SwitchboardCommand.swift)
 
-.PHONY: all build demo test bench fuzz deps test-deps check-config clean help
+.PHONY: all build demo test bench fuzz deps test-deps deploy-test deploy-deps image check-config clean help
 
 all: build
 
@@ -30,6 +37,8 @@ help:
 	@echo "make test   build and run every test (what CI runs)"
 	@echo "make bench  release build and benchmarks -> bench/results.json"
 	@echo "make fuzz   every libFuzzer target for FUZZ_SECONDS (default 300) each (docs/security.md#fuzzing)"
+	@echo "make image  container image from deploy/Containerfile (podman or docker; docs/deploy.md)"
+	@echo "make deploy-test  only the deploy/ checks (static build, manifests, systemd unit)"
 
 deps:
 	@scripts/ensure-system-packages.sh $(BUILD_DEPS)
@@ -48,9 +57,26 @@ demo: build
 test: test-deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	@SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/run-tests.sh
+	@$(MAKE) --no-print-directory deploy-test
 	@scripts/browser-test.sh
 	@SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/alerting-test.sh
 	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh
+
+# The deploy/ checks alone: static release build staged as the image, manifests, unit file.
+deploy-test: deploy-deps
+	@SWIFT="$(SWIFT)" KUBE_VALIDATE="$(TOOLS_VENV)/bin/kubernetes-validate" scripts/deploy-test.sh
+
+deploy-deps: deps $(KUBE_VALIDATE_STAMP)
+
+$(KUBE_VALIDATE_STAMP):
+	@scripts/ensure-system-packages.sh python3-venv
+	rm -rf $(TOOLS_VENV)
+	python3 -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check kubernetes-validate==$(KUBE_VALIDATE_VERSION)
+	@touch $@
+
+image:
+	@IMAGE="$(IMAGE)" scripts/build-image.sh
 
 bench: deps
 	@scripts/ensure-system-packages.sh $(BENCH_DEPS)
@@ -63,4 +89,4 @@ check-config: build
 	$(SWIFT) run $(BUILD_FLAGS) switchboard check-config orgs.example.yaml
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-static .build-tools

@@ -16,7 +16,7 @@ struct SwitchboardCommand: AsyncParsableCommand {
             """,
         version: SwitchboardCommand.version,
         subcommands: [RunCommand.self, DemoCommand.self, SimulateCommand.self, CheckConfigCommand.self, TokenCommand.self,
-                      StoreCommand.self],
+                      StoreCommand.self, HealthcheckCommand.self],
         defaultSubcommand: nil
     )
 }
