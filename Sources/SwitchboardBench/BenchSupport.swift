@@ -118,6 +118,17 @@ var selfPath: String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 }
 
+/// The `switchboard` executable built beside this one (the scenarios that run a real bridge process); nil, with
+/// a line saying so, when it is missing.
+func siblingSwitchboard(scenario: String) -> String? {
+    let exe = URL(fileURLWithPath: selfPath).deletingLastPathComponent().appendingPathComponent("switchboard").path
+    guard FileManager.default.isExecutableFile(atPath: exe) else {
+        log("\(scenario): \(exe) not found; build it (scripts/bench.sh builds it beside switchboard-bench)")
+        return nil
+    }
+    return exe
+}
+
 /// glibc's `malloc_trim` (not exported by the Glibc module).
 @_silgen_name("malloc_trim")
 func benchMallocTrim(_ pad: Int) -> Int32

@@ -28,11 +28,7 @@ enum RelayChild {
         let duration = Double(opts["duration"] ?? "120") ?? 120
         let warmup = Double(opts["warmup"] ?? "15") ?? 15
         let samples = Int(opts["samples"] ?? "20") ?? 20
-        let exe = URL(fileURLWithPath: selfPath).deletingLastPathComponent().appendingPathComponent("switchboard").path
-        guard FileManager.default.isExecutableFile(atPath: exe) else {
-            log("relay: \(exe) not found; build it (scripts/bench.sh builds it beside switchboard-bench)")
-            return
-        }
+        guard let exe = siblingSwitchboard(scenario: "relay") else { return }
         let script = ProcessInfo.processInfo.environment["SWITCHBOARD_RELAY_JS"] ?? "bench/relay/relay.js"
         guard FileManager.default.fileExists(atPath: script) else {
             log("relay: \(script) not found; run the bench from the repository root (scripts/bench.sh does)")

@@ -33,11 +33,7 @@ enum StoreRestartChild {
         let speed = Double(opts["speed"] ?? "1") ?? 1
         let downtime = Double(opts["downtime"] ?? "10") ?? 10
         let minBuckets = Int(opts["buckets"] ?? "2") ?? 2
-        let exe = URL(fileURLWithPath: selfPath).deletingLastPathComponent().appendingPathComponent("switchboard").path
-        guard FileManager.default.isExecutableFile(atPath: exe) else {
-            log("store-restart: \(exe) not found; build it (scripts/bench.sh builds it beside switchboard-bench)")
-            return
-        }
+        guard let exe = siblingSwitchboard(scenario: "store-restart") else { return }
         var options = SimulatorOptions()
         options.orgCount = 3
         options.agentsPerOrg = agentsPerOrg

@@ -25,7 +25,9 @@ import Testing
         }
     }
 
-    @Test func theDeadlineStartsAtTheFirstSignalAndExitsWhenItPasses() async throws {
+    /// A running service with a 30 s limit whose first stop signal has arrived: its deadline sleep has begun.
+    static func signalled() async -> (send: AsyncStream<Int>.Continuation, recorder: Recorder, gate: Gate,
+                                      task: Task<Void, any Error>, slept: Duration?) {
         let (signals, send) = AsyncStream<Int>.makeStream()
         let recorder = Recorder(), gate = Gate()
         let service = ShutdownDeadline(limit: .seconds(30), signals: signals, sleep: { try await gate.sleep($0) },
@@ -33,7 +35,11 @@ import Testing
         let task = Task { try await service.run() }
         var started = gate.started.makeAsyncIterator()
         send.yield(15)
-        let slept = await started.next()
+        return (send, recorder, gate, task, await started.next())
+    }
+
+    @Test func theDeadlineStartsAtTheFirstSignalAndExitsWhenItPasses() async throws {
+        let (_, recorder, gate, task, slept) = await Self.signalled()
         #expect(slept == .seconds(30))
         #expect(recorder.reasons.withLock { $0 }.isEmpty, "nothing exits before the deadline passes")
         gate.release.yield()
@@ -45,14 +51,7 @@ import Testing
     }
 
     @Test func aSecondSignalExitsAtOnce() async throws {
-        let (signals, send) = AsyncStream<Int>.makeStream()
-        let recorder = Recorder(), gate = Gate()
-        let service = ShutdownDeadline(limit: .seconds(30), signals: signals, sleep: { try await gate.sleep($0) },
-                                       exit: { recorder.record($0) })
-        let task = Task { try await service.run() }
-        var started = gate.started.makeAsyncIterator()
-        send.yield(15)
-        _ = await started.next()
+        let (send, recorder, _, task, _) = await Self.signalled()
         send.yield(2)
         var exited = recorder.exited.makeAsyncIterator()
         _ = await exited.next()
