@@ -29,6 +29,28 @@ struct OutboundQueueTests {
         #expect(q.push(.delta(Self.delta("global", 4, ["c", "d", "e", "f"], size: 300))) == .overflow)
     }
 
+    /// A client that receives deltas compressed is charged their compressed size: the same budget holds several
+    /// deltas that would overflow it in plain bytes; a per-client merge is charged the sum of its parts' sizes.
+    @Test func aCompressedClientIsChargedTheBytesItIsSent() {
+        let deltas = (1...4).map { Self.delta("global", $0, ["a\($0)", "b\($0)"], size: 2_000) }
+        let plain = deltas[0].buffer.readableBytes
+        #expect(deltas[0].compressedBytes * 10 < plain, "padding compresses well")
+        var plainQueue = OutboundQueue(limit: 2 * plain)
+        var zipped = OutboundQueue(limit: 2 * plain, deflate: true)
+        var plainResults: [OutboundQueue.PushResult] = [], zippedResults: [OutboundQueue.PushResult] = []
+        for d in deltas {
+            plainResults.append(plainQueue.push(.delta(d)))
+            zippedResults.append(zipped.push(.delta(d)))
+        }
+        #expect(plainResults.contains { $0 != .queued }, "plain bytes overflow the budget: \(plainResults)")
+        #expect(zippedResults.allSatisfy { $0 == .queued }, "compressed, all four fit: \(zippedResults)")
+        #expect(zipped.budgetedBytes == deltas.reduce(0) { $0 + $1.compressedBytes })
+        let merged = DeltaPayload.merged(deltas)
+        #expect(merged.compressedBytes == deltas.reduce(0) { $0 + $1.compressedBytes })
+        #expect(DeltaPayload.merged([merged, Self.delta("global", 5, ["c"])]).compressedBytes
+                == merged.compressedBytes + Self.delta("global", 5, ["c"]).compressedBytes, "merges of merges flatten")
+    }
+
     @Test func snapshotsAreOutsideTheBudgetAndSupersedeQueuedDeltas() {
         var q = OutboundQueue(limit: 300)
         #expect(q.push(.delta(Self.delta("org:us", 1, ["a"]))) == .queued)

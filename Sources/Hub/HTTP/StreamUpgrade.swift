@@ -72,7 +72,7 @@ struct StreamUpgrade: Sendable {
         // Dead peers: the hub pings every connection each `pingInterval`; data a peer leaves unacknowledged
         // for `pongTimeout` makes the kernel abort the connection (Linux TCP_USER_TIMEOUT, milliseconds).
         try? await channel.setOption(ChannelOptions.tcpOption(.init(rawValue: 18)), value: userTimeoutMs).get()
-        guard let conn = hub.connect(principal: principal, token: token.map(Secret.init),
+        guard let conn = hub.connect(principal: principal, token: token.map(Secret.init), deflate: deflate,
                                      forceClose: { [weak channel] in channel?.close(mode: .all, promise: nil) })
         else {
             try await outbound.write(.text(String(buffer: HubFrame.error("limit", "too many connections; retry later"))))

@@ -33,12 +33,12 @@ public final class ClientConnection: Sendable {
     /// Force-closes the underlying channel (releases a writer stuck on a peer that stopped reading).
     let forceClose: @Sendable () -> Void
 
-    init(id: Int, principal: HubPrincipal, token: Secret?, queueLimit: Int, metrics: HubMetrics,
+    init(id: Int, principal: HubPrincipal, token: Secret?, queueLimit: Int, metrics: HubMetrics, deflate: Bool = false,
          forceClose: @escaping @Sendable () -> Void) {
         self.id = id
         self.metrics = metrics
         self.forceClose = forceClose
-        state = Mutex(State(queue: OutboundQueue(limit: queueLimit), principal: principal, token: token))
+        state = Mutex(State(queue: OutboundQueue(limit: queueLimit, deflate: deflate), principal: principal, token: token))
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 

@@ -25,9 +25,19 @@ final class DeltaPayload: Sendable {
     let publishedAt: ContinuousClock.Instant
     /// When it was appended to history (age bound).
     let flushedAt: ContinuousClock.Instant
+    /// The flushed deltas a per-client merge covers (empty for a flushed delta): its compressed size is
+    /// estimated from theirs, so a merge for one slow client is never compressed just to be counted.
+    private let parts: [DeltaPayload]
+
+    /// Bytes a permessage-deflate client is sent for this delta (compresses a flushed delta on first use; the
+    /// compressed copy is shared by every such client).
+    var compressedBytes: Int {
+        parts.isEmpty ? frame.deflatedBuffer.readableBytes : parts.reduce(0) { $0 + $1.compressedBytes }
+    }
 
     init(topic: String, epoch: String, fromSeq: Int, seq: Int, at: EpochMillis, changes: [ChangeRecord],
-         publishedAt: ContinuousClock.Instant, flushedAt: ContinuousClock.Instant) {
+         publishedAt: ContinuousClock.Instant, flushedAt: ContinuousClock.Instant, parts: [DeltaPayload] = []) {
+        self.parts = parts
         self.topic = topic
         self.epoch = epoch
         self.fromSeq = fromSeq
@@ -56,7 +66,8 @@ final class DeltaPayload: Sendable {
         }
         let first = deltas[0], last = deltas[deltas.count - 1]
         return DeltaPayload(topic: last.topic, epoch: last.epoch, fromSeq: first.fromSeq, seq: last.seq, at: last.at,
-                            changes: out, publishedAt: first.publishedAt, flushedAt: last.flushedAt)
+                            changes: out, publishedAt: first.publishedAt, flushedAt: last.flushedAt,
+                            parts: deltas.flatMap { $0.parts.isEmpty ? [$0] : $0.parts })
     }
 }
 

@@ -15,10 +15,12 @@ enum OutboundItem: Sendable {
     /// A WebSocket ping (the hub's keepalive; see ``StreamHub/checkConnections(now:)``).
     case ping
 
-    var budgetBytes: Int {
+    /// What the item costs against a client's budget: the bytes the client will be sent (a delta's compressed
+    /// size for a client that negotiated permessage-deflate).
+    func budgetBytes(deflate: Bool) -> Int {
         switch self {
         case .snapshot, .close, .ping: 0
-        case .delta(let d): d.buffer.readableBytes
+        case .delta(let d): deflate ? d.compressedBytes : d.buffer.readableBytes
         case .control(let b): b.readableBytes
         }
     }
@@ -40,14 +42,19 @@ struct OutboundQueue {
     /// All queued bytes, snapshots included (for the queue-bytes metric).
     private(set) var totalBytes = 0
     let limit: Int
+    /// The client receives snapshots and deltas compressed: they count by their compressed size.
+    let deflate: Bool
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, deflate: Bool = false) {
+        self.limit = limit
+        self.deflate = deflate
+    }
 
     var isEmpty: Bool { items.isEmpty }
 
     mutating func push(_ item: OutboundItem) -> PushResult {
         if case .snapshot(let topic, _) = item { dropTopic(topic) }
-        let cost = item.budgetBytes
+        let cost = item.budgetBytes(deflate: deflate)
         if cost == 0 || budgetedBytes + cost <= limit {
             append(item)
             return .queued
@@ -65,7 +72,7 @@ struct OutboundQueue {
     /// is legitimate): that is tolerated up to `loneItemFactor` times the budget.
     var isOverBudget: Bool {
         guard budgetedBytes > limit else { return false }
-        let counted = items.reduce(0) { $0 + ($1.budgetBytes > 0 ? 1 : 0) }
+        let counted = items.reduce(0) { $0 + ($1.budgetBytes(deflate: deflate) > 0 ? 1 : 0) }
         return counted > 1 || budgetedBytes > limit * Self.loneItemFactor
     }
 
@@ -129,7 +136,7 @@ struct OutboundQueue {
     }
 
     private mutating func account(_ item: OutboundItem, sign: Int) {
-        budgetedBytes += sign * item.budgetBytes
+        budgetedBytes += sign * item.budgetBytes(deflate: deflate)
         totalBytes += sign * item.totalBytes
     }
 }

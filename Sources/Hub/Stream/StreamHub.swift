@@ -356,14 +356,14 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
     var hasCapacity: Bool { state.withLock { $0.connections.count < $0.configuration.maxConnections } }
 
     /// Registers a connection; nil when `maxConnections` is reached.
-    func connect(principal: HubPrincipal, token: Secret?, forceClose: @escaping @Sendable () -> Void)
+    func connect(principal: HubPrincipal, token: Secret?, deflate: Bool = false, forceClose: @escaping @Sendable () -> Void)
         -> ClientConnection?
     {
         let conn: ClientConnection? = state.withLock { s in
             guard s.connections.count < s.configuration.maxConnections else { return nil }
             let conn = ClientConnection(id: s.nextConnectionID, principal: principal, token: token,
                                         queueLimit: s.configuration.clientQueueBytes, metrics: metrics,
-                                        forceClose: forceClose)
+                                        deflate: deflate, forceClose: forceClose)
             s.nextConnectionID += 1
             s.connections[conn.id] = conn
             return conn
