@@ -1,4 +1,5 @@
 import Foundation
+import Simulator
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -127,6 +128,26 @@ func siblingSwitchboard(scenario: String) -> String? {
         return nil
     }
     return exe
+}
+
+/// The `orgs:` entries of a bridge YAML for the simulator's orgs at `simBase` (indented under `orgs:`), each
+/// secret referenced as `${SECRET_<ORG>}` and put into `env`.
+func simulatorOrgEntries(_ orgIDs: [String], simBase: String, options: SimulatorOptions,
+                         env: inout [String: String]) -> String {
+    var yaml = ""
+    for org in orgIDs {
+        yaml += """
+              - id: \(org)
+                apiBase: \(simBase)
+                loginBase: \(simBase)
+                clientId: \(SimulatorOptions.clientID(for: org))
+                clientSecret: ${SECRET_\(org.uppercased())}
+                timezone: \(options.timeZoneID(for: org))
+
+            """
+        env["SECRET_\(org.uppercased())"] = SimulatorOptions.clientSecret(for: org)
+    }
+    return yaml
 }
 
 /// glibc's `malloc_trim` (not exported by the Glibc module).

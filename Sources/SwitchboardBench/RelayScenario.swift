@@ -93,18 +93,7 @@ enum RelayChild {
             """
         env["BENCH_TOKEN"] = clientToken
         env["BENCH_ADMIN_TOKEN"] = adminToken
-        for org in simulator.orgIDs {
-            yaml += """
-                  - id: \(org)
-                    apiBase: \(simBase)
-                    loginBase: \(simBase)
-                    clientId: \(SimulatorOptions.clientID(for: org))
-                    clientSecret: ${SECRET_\(org.uppercased())}
-                    timezone: \(options.timeZoneID(for: org))
-
-                """
-            env["SECRET_\(org.uppercased())"] = SimulatorOptions.clientSecret(for: org)
-        }
+        yaml += simulatorOrgEntries(simulator.orgIDs, simBase: simBase, options: options, env: &env)
         try? yaml.write(toFile: config, atomically: true, encoding: .utf8)
         let args = ["run", "--config", config, "--listen", "127.0.0.1:0", "--log-level", "warning"]
         if let bridge = try? BridgeRun(exe, args, env: env, label: "switchboard") {
