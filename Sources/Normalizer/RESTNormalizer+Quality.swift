@@ -54,7 +54,7 @@ extension RESTNormalizer {
                 for m in d.metrics ?? [] {
                     let s = m.stats
                     switch m.metric {
-                    case "nEvaluations": f.count += Int((s?.count ?? 0).rounded())
+                    case "nEvaluations": f.count += WireNumber.count(s?.count)
                     case "oTotalScore":
                         scoreSum += s?.sum ?? 0
                         scoreCount += s?.count ?? 0
@@ -95,7 +95,7 @@ extension RESTNormalizer {
         case .success(let records):
             return .success(records.compactMap { r in
                 guard let id = r.entityId, !id.isEmpty else { return nil }
-                let count = Int((r.metrics?.count?.value ?? 0).rounded())
+                let count = WireNumber.count(r.metrics?.count?.value)
                 return (id, r.entityName, FormQuality(formID: nil, count: count, averageScore: r.metrics?.averageScore?.value,
                                                       passRate: r.metrics?.passRate?.value))
             })

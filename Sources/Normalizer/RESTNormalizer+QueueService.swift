@@ -54,17 +54,17 @@ extension RESTNormalizer {
                 var sl: (Int, Int)?
                 for m in datum.metrics ?? [] {
                     guard let stats = m.stats else { continue }
-                    let count = Int((stats.count ?? 0).rounded())
+                    let count = WireNumber.count(stats.count)
                     switch m.metric {
                     case "nOffered": c.offered += count
                     case "tAnswered":
                         c.answered += count
-                        c.answerWaitMs += Int64((stats.sum ?? 0).rounded())
+                        c.answerWaitMs += WireNumber.millis(stats.sum)
                     case "tAbandon": c.abandoned += count
                     case "nOverSla": overSla = (overSla ?? 0) + count
                     case "oServiceLevel":
-                        let n = Int((stats.numerator ?? 0).rounded())
-                        let d = Int((stats.denominator ?? 0).rounded())
+                        let n = WireNumber.count(stats.numerator)
+                        let d = WireNumber.count(stats.denominator)
                         sl = ((sl?.0 ?? 0) + n, (sl?.1 ?? 0) + d)
                     default: continue
                     }

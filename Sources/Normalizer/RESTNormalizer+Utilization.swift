@@ -34,8 +34,8 @@ extension RESTNormalizer {
                 var i = perUser[user]?[start] ?? UtilizationInterval(start: start)
                 for m in datum.metrics ?? [] {
                     guard let stats = m.stats else { continue }
-                    let sum = Int64((stats.sum ?? 0).rounded())
-                    let count = Int((stats.count ?? 0).rounded())
+                    let sum = WireNumber.millis(stats.sum)
+                    let count = WireNumber.count(stats.count)
                     switch m.metric {
                     case "tHandle":
                         i.handleMs += sum
@@ -92,7 +92,7 @@ extension RESTNormalizer {
                 for p in c.participants ?? [] where p.purpose == "agent" && p.userId == userID {
                     for s in p.sessions ?? [] {
                         for m in s.metrics ?? [] {
-                            let v = Int64((m.value ?? 0).rounded())
+                            let v = WireNumber.millis(m.value)
                             switch m.name {
                             case "tHandle": d.handleMs += v
                             case "tTalk": d.talkMs += v

@@ -101,8 +101,8 @@ public enum RESTNormalizer {
                         continue
                     }
                 }
-                totals[user]!.h += Int64(h.rounded())
-                totals[user]!.p += Int64(max(p, h).rounded())
+                totals[user]!.h += WireNumber.millis(h)
+                totals[user]!.p += WireNumber.millis(max(p, h))
             }
         }
         return order.map { user in
