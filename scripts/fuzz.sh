@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (Fuzz/Sources/Fuzz*) and runs each for a while (docs/security.md#fuzzing).
 #
-#   scripts/fuzz.sh [--seconds N] [--jobs J] [--sanitizers LIST] [--no-build] [target…]
+#   scripts/fuzz.sh [--seconds N] [--runs N] [--seed S] [--sanitizers LIST] [--release] [--no-build] [target…]
 #
 # Targets default to every directory under Fuzz/Sources named Fuzz* (except FuzzDriver); a name may be
 # given with or without the Fuzz prefix. Each target starts from a temporary copy of its seed corpus
@@ -11,7 +11,10 @@
 # line to replay it is printed.
 #
 # Environment: FUZZ_SECONDS (default 60), FUZZ_SANITIZERS (default fuzzer,address), FUZZ_CONFIG (debug or
-# release; default debug), FUZZ_TIMEOUT (seconds one input may take; default 10), FUZZ_RSS_MB (default 2048).
+# release; default debug), FUZZ_TIMEOUT (seconds one input may take; default 10), FUZZ_RSS_MB (default 2048),
+# FUZZ_RUNS (stop each target after this many inputs; default: no limit), FUZZ_SEED (libFuzzer's -seed; with
+# Swift's hashing made deterministic too, so a run with a seed and FUZZ_RUNS tries the same inputs on every
+# machine: the smoke run in `make test` is reproducible and fails only on a real regression; default: random).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +22,8 @@ SWIFT=${SWIFT:-swift}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
 SANITIZERS=${FUZZ_SANITIZERS:-fuzzer,address}
 CONFIG=${FUZZ_CONFIG:-debug}
+RUNS=${FUZZ_RUNS:-}
+SEED=${FUZZ_SEED:-}
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 ARTIFACTS=${FUZZ_ARTIFACTS:-$PWD/.build-fuzz/artifacts}
@@ -30,9 +35,13 @@ while (($#)); do
     --seconds=*) SECONDS_PER_TARGET=${1#*=}; shift ;;
     --sanitizers) SANITIZERS=$2; shift 2 ;;
     --sanitizers=*) SANITIZERS=${1#*=}; shift ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --runs=*) RUNS=${1#*=}; shift ;;
+    --seed) SEED=$2; shift 2 ;;
+    --seed=*) SEED=${1#*=}; shift ;;
     --release) CONFIG=release; shift ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) t=$1; [[ $t == Fuzz* ]] || t="Fuzz$t"; targets+=("$t"); shift ;;
   esac
@@ -68,6 +77,13 @@ mkdir -p "$ARTIFACTS"
 # Swift's own crash backtracer reads the stack in a way AddressSanitizer reports as a second error; the
 # fuzzer's report is the one that counts.
 export SWIFT_BACKTRACE=enable=no
+limits=(-max_total_time="$SECONDS_PER_TARGET")
+[[ -n $RUNS ]] && limits+=(-runs="$RUNS")
+if [[ -n $SEED ]]; then
+  limits+=(-seed="$SEED")
+  # Swift seeds its hashing per process; a fixed seed is only reproducible with it fixed too.
+  export SWIFT_DETERMINISTIC_HASHING=1
+fi
 work=$(mktemp -d /tmp/switchboard-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 failed=()
@@ -77,8 +93,8 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus"
   [[ -d Fuzz/Corpus/$t ]] && cp Fuzz/Corpus/$t/* "$corpus/" 2>/dev/null
   log="$work/$t.log"
-  echo "fuzz: running $t for ${SECONDS_PER_TARGET} s"
-  "$bin/$t" "$corpus" -max_total_time="$SECONDS_PER_TARGET" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
+  echo "fuzz: running $t for ${SECONDS_PER_TARGET} s${RUNS:+ or $RUNS inputs}${SEED:+ (seed $SEED)}"
+  "$bin/$t" "$corpus" "${limits[@]}" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
     -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$t-" -close_fd_mask=1 > "$log" 2>&1
   rc=$?
   execs=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}' | tail -1)
