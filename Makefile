@@ -19,9 +19,9 @@ BENCH_DEPS   := $(SPEECH_DEPS) nodejs node-ws
 DEMO_ARGS    ?=
 # libFuzzer runs (scripts/fuzz.sh): seconds per target for `make fuzz`, and for the smoke run in `make test`.
 FUZZ_SECONDS ?= 300
-# The smoke run is reproducible: a fixed seed and a fixed number of inputs per target (at most
-# FUZZ_SMOKE_SECONDS each), so it keeps the harnesses from rotting and fails only on a real regression; the
-# long random runs are `make fuzz`.
+# The smoke run does the same work everywhere: a fixed seed and a fixed number of inputs per target (at most
+# FUZZ_SMOKE_SECONDS each); it keeps the harnesses from rotting and replays every seed input (each crash found
+# so far among them). Finding new faults is the long random runs' job: `make fuzz`.
 FUZZ_SMOKE_SECONDS ?= 120
 FUZZ_SMOKE_RUNS    ?= 50000
 FUZZ_SMOKE_SEED    ?= 20261205

@@ -12,9 +12,9 @@
 #
 # Environment: FUZZ_SECONDS (default 60), FUZZ_SANITIZERS (default fuzzer,address), FUZZ_CONFIG (debug or
 # release; default debug), FUZZ_TIMEOUT (seconds one input may take; default 10), FUZZ_RSS_MB (default 2048),
-# FUZZ_RUNS (stop each target after this many inputs; default: no limit), FUZZ_SEED (libFuzzer's -seed; with
-# Swift's hashing made deterministic too, so a run with a seed and FUZZ_RUNS tries the same inputs on every
-# machine: the smoke run in `make test` is reproducible and fails only on a real regression; default: random).
+# FUZZ_RUNS (stop each target after this many inputs; default: no limit), FUZZ_SEED (libFuzzer's -seed, with
+# Swift's hashing made deterministic too: a run with a seed and FUZZ_RUNS does the same amount of work on every
+# machine and starts from the same choices — not bit-identical, see docs/security.md; default: random).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
