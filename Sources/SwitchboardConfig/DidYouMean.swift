@@ -4,11 +4,14 @@ enum DidYouMean {
     /// other (at least 3 characters). Nil when nothing is close.
     static func suggest(_ input: String, from candidates: [String]) -> String? {
         let needle = input.lowercased()
-        guard !needle.isEmpty else { return nil }
+        let needleLength = needle.unicodeScalars.count
+        guard needleLength > 0 else { return nil }
         var best: (name: String, score: Int)?
         for candidate in candidates {
             let c = candidate.lowercased()
-            var score = distance(needle, c)
+            // The distance is at least the difference in length: skip the quadratic table when that alone
+            // rules a candidate out (most of them; a fuzzed or pasted key can be kilobytes long).
+            var score = abs(c.unicodeScalars.count - needleLength) > 2 ? 3 : distance(needle, c)
             if score > 2 {
                 let isPrefix = min(needle.count, c.count) >= 3 && (c.hasPrefix(needle) || needle.hasPrefix(c))
                 guard isPrefix else { continue }
