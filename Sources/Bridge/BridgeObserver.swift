@@ -152,8 +152,11 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     // MARK: ConnectorObserver
 
+    /// Counts notification messages, one per call (one frame), whatever they normalise into: an `activity`
+    /// message carrying a presence and a routing status is two bridge events but one upstream event. Transcription
+    /// frames count the transcripts decoded (docs/speech-text.md).
     nonisolated func upstreamEvent(org: OrgID, topic: TopicKind, events: Int) {
-        metrics.upstreamEvent(org: org, topic: topic.rawValue, count: events)
+        metrics.upstreamEvent(org: org, topic: topic.rawValue, count: topic == .conversationTranscription ? events : 1)
     }
 
     nonisolated func connectorStatus(_ status: ConnectorStatus) {
