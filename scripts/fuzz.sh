@@ -12,7 +12,8 @@
 #
 # Environment: FUZZ_SECONDS (default 60), FUZZ_SANITIZERS (default fuzzer,address), FUZZ_CONFIG (debug or
 # release; default debug), FUZZ_TIMEOUT (seconds one input may take; default 10), FUZZ_RSS_MB (default 2048),
-# FUZZ_RUNS (stop each target after this many inputs; default: no limit), FUZZ_SEED (libFuzzer's -seed, with
+# FUZZ_PROGRESS_SECONDS (how often a running target's progress is printed; default 300), FUZZ_RUNS (stop each
+# target after this many inputs; default: no limit), FUZZ_SEED (libFuzzer's -seed, with
 # Swift's hashing made deterministic too: a run with a seed and FUZZ_RUNS does the same amount of work on every
 # machine and starts from the same choices — not bit-identical, see docs/security.md; default: random).
 set -uo pipefail
@@ -25,6 +26,7 @@ CONFIG=${FUZZ_CONFIG:-debug}
 RUNS=${FUZZ_RUNS:-}
 SEED=${FUZZ_SEED:-}
 TIMEOUT=${FUZZ_TIMEOUT:-10}
+PROGRESS_SECONDS=${FUZZ_PROGRESS_SECONDS:-300}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 ARTIFACTS=${FUZZ_ARTIFACTS:-$PWD/.build-fuzz/artifacts}
 BUILD=1
@@ -41,7 +43,7 @@ while (($#)); do
     --seed=*) SEED=${1#*=}; shift ;;
     --release) CONFIG=release; shift ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) t=$1; [[ $t == Fuzz* ]] || t="Fuzz$t"; targets+=("$t"); shift ;;
   esac
@@ -95,7 +97,19 @@ for t in "${targets[@]}"; do
   log="$work/$t.log"
   echo "fuzz: running $t for ${SECONDS_PER_TARGET} s${RUNS:+ or $RUNS inputs}${SEED:+ (seed $SEED)}"
   "$bin/$t" "$corpus" "${limits[@]}" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
-    -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$t-" -close_fd_mask=1 > "$log" 2>&1
+    -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$t-" -close_fd_mask=1 > "$log" 2>&1 &
+  pid=$!
+  # Progress for long runs: every PROGRESS_SECONDS, libFuzzer's latest status line (inputs so far, rate, corpus).
+  waited=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    waited=$((waited + 1))
+    if ((waited % PROGRESS_SECONDS == 0)); then
+      line=$(grep -E '^#[0-9]+' "$log" | tail -1)
+      [[ -n $line ]] && echo "fuzz: $t after ${waited} s: $(sed -E 's/^#([0-9]+).*exec\/s: ([0-9]+).*/\1 inputs, \2\/s/' <<< "$line")"
+    fi
+  done
+  wait "$pid"
   rc=$?
   execs=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}' | tail -1)
   rate=$(grep -E '^stat::average_exec_per_sec:' "$log" | awk '{print $2}' | tail -1)
