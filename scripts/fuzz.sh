@@ -87,7 +87,10 @@ if [[ -n $SEED ]]; then
   export SWIFT_DETERMINISTIC_HASHING=1
 fi
 work=$(mktemp -d /tmp/switchboard-fuzz.XXXXXX)
+pid=
 trap 'rm -rf "$work"' EXIT
+# The fuzzer runs in the background (for the progress lines), where a script's job ignores Ctrl-C: stop it with us.
+trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; exit 130' INT TERM
 failed=()
 printf '%-24s %12s %10s %8s %s\n' target executions execs/s corpus result > "$work/summary"
 for t in "${targets[@]}"; do

@@ -152,11 +152,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     // MARK: ConnectorObserver
 
-    /// Counts notification messages, one per call (one frame), whatever they normalise into: an `activity`
-    /// message carrying a presence and a routing status is two bridge events but one upstream event. Transcription
-    /// frames count the transcripts decoded (docs/speech-text.md).
+    /// Counts notification messages, one per call (one frame), whatever they decode into: an `activity` message
+    /// carrying a presence and a routing status is two bridge events but one upstream event.
     nonisolated func upstreamEvent(org: OrgID, topic: TopicKind, events: Int) {
-        metrics.upstreamEvent(org: org, topic: topic.rawValue, count: topic == .conversationTranscription ? events : 1)
+        metrics.upstreamEvent(org: org, topic: topic.rawValue)
     }
 
     nonisolated func connectorStatus(_ status: ConnectorStatus) {

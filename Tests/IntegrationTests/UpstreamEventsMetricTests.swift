@@ -8,7 +8,7 @@ import Views
 
 /// `switchboard_upstream_events_total` counts notification messages: an `activity` message normalised into a
 /// presence and a routing status change is one upstream event, not two (the relay bench compares it with a
-/// relay that counts messages); transcription frames count the transcripts decoded (docs/speech-text.md).
+/// relay that counts messages), and a transcription frame with several transcripts is one message too.
 @Suite struct UpstreamEventsMetricTests {
     @Test func oneMessageCountsOnceWhateverItNormalisesInto() async throws {
         let metrics = HubMetrics()
@@ -22,6 +22,6 @@ import Views
         observer.upstreamEvent(org: "us", topic: .conversationTranscription, events: 5)
         let text = String(decoding: metrics.render(), as: UTF8.self)
         #expect(text.contains(#"switchboard_upstream_events_total{org="us",topic="users.activity"} 3"#), "\(text)")
-        #expect(text.contains(#"switchboard_upstream_events_total{org="us",topic="conversations.transcription"} 5"#))
+        #expect(text.contains(#"switchboard_upstream_events_total{org="us",topic="conversations.transcription"} 1"#))
     }
 }

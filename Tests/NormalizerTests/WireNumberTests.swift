@@ -9,7 +9,8 @@ import Testing
         #expect(WireNumber.millis(nil) == 0)
         #expect(WireNumber.millis(-5) == 0)
         #expect(WireNumber.millis(.nan) == 0)
-        #expect(WireNumber.millis(.infinity) == 0)
+        #expect(WireNumber.millis(.infinity) == WireNumber.limit)
+        #expect(WireNumber.millis(-.infinity) == 0)
         #expect(WireNumber.millis(1.5) == 2)
         #expect(WireNumber.millis(1e300) == WireNumber.limit)
         #expect(WireNumber.count(1e19) == Int(WireNumber.limit))
@@ -53,8 +54,10 @@ import Testing
     }
 
     @Test func baselinesAndQualityCountsAreBounded() throws {
+        // Two presence sums of 1e308 add up to +infinity: still the limit, not 0.
         let huge = #"{"metric":"tAgentRoutingStatus","qualifier":"INTERACTING","stats":{"sum":1e300}},"#
-            + #"{"metric":"tSystemPresence","qualifier":"On Queue","stats":{"sum":1e308}}"#
+            + #"{"metric":"tSystemPresence","qualifier":"On Queue","stats":{"sum":1e308}},"#
+            + #"{"metric":"tSystemPresence","qualifier":"ON_QUEUE","stats":{"sum":1e308}}"#
         let events = RESTNormalizer.usersAggregates(aggregates(#""userId":"u1""#, huge), org: "us", dayStart: day,
                                                     asOf: day + 86_400_000, productivePresences: [.onQueue])
         guard case .agentBaseline(let b)? = events.first else { Issue.record("no baseline: \(events)"); return }
