@@ -12,7 +12,9 @@
 #
 # Environment: FUZZ_SECONDS (default 60), FUZZ_SANITIZERS (default fuzzer,address), FUZZ_CONFIG (debug or
 # release; default debug), FUZZ_TIMEOUT (seconds one input may take; default 10), FUZZ_RSS_MB (default 2048),
-# FUZZ_PROGRESS_SECONDS (how often a running target's progress is printed; default 300), FUZZ_RUNS (stop each
+# FUZZ_PROGRESS_SECONDS (how often a running target's progress is printed; default 300), FUZZ_LOGS (a directory
+# where each target's full libFuzzer log is kept as <target>.log; default: none, the logs go with the work
+# directory), FUZZ_RUNS (stop each
 # target after this many inputs; default: no limit), FUZZ_SEED (libFuzzer's -seed, with
 # Swift's hashing made deterministic too: a run with a seed and FUZZ_RUNS does the same amount of work on every
 # machine and starts from the same choices — not bit-identical, see docs/security.md; default: random).
@@ -28,6 +30,7 @@ SEED=${FUZZ_SEED:-}
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 PROGRESS_SECONDS=${FUZZ_PROGRESS_SECONDS:-300}
 RSS_MB=${FUZZ_RSS_MB:-2048}
+LOGS=${FUZZ_LOGS:-}
 ARTIFACTS=${FUZZ_ARTIFACTS:-$PWD/.build-fuzz/artifacts}
 BUILD=1
 targets=()
@@ -43,7 +46,7 @@ while (($#)); do
     --seed=*) SEED=${1#*=}; shift ;;
     --release) CONFIG=release; shift ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) t=$1; [[ $t == Fuzz* ]] || t="Fuzz$t"; targets+=("$t"); shift ;;
   esac
@@ -114,6 +117,7 @@ for t in "${targets[@]}"; do
   done
   wait "$pid"
   rc=$?
+  [[ -n $LOGS ]] && mkdir -p "$LOGS" && cp "$log" "$LOGS/$t.log"
   execs=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}' | tail -1)
   rate=$(grep -E '^stat::average_exec_per_sec:' "$log" | awk '{print $2}' | tail -1)
   units=$(ls "$corpus" | wc -l)
