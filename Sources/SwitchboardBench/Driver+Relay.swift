@@ -20,12 +20,15 @@ extension Driver {
             "connected \(fmt(s["upgraded"] ?? -1, 0)), ready in \(fmt(s["readySeconds"] ?? -1, 0)) s, measured \(fmt(s["measureSeconds"] ?? -1, 0)) s, "
                 + "client CPU \(fmt((s["clientCPUSeconds"] ?? 0) / max(1, s["seconds"] ?? 1) * 100, 0)) %, "
                 + "closed \(fmt(s["closed"] ?? -1, 0)), slow-consumer errors \(fmt(s["slowConsumer"] ?? -1, 0)), "
-                + "flush age p99 \(fmt(s["flushAgeP99"] ?? -1, 0)) ms, wire age p99 \(fmt(s["wireAgeP99"] ?? -1, 0)) ms"
+                + "flush age p99 \(fmt(s["flushAgeP99"] ?? -1, 0)) ms, wire age p99 \(fmt(s["wireAgeP99"] ?? -1, 0)) ms, "
+                + "simulator CPU \(fmt(s["simulatorCPUPercent"] ?? -1, 0)) % of one core, "
+                + "machine busy \(fmt(s["machineBusyPercent"] ?? -1, 0)) % of \(fmt(s["cores"] ?? -1, 0)) cores"
         }
         let cfg = ["orgs": "3", "agentsPerOrg": "5000", "stormEventsPerSecond": "10000", "clients": "\(clients)",
                    "topic": "global", "flushInterval": "250 ms", "warmup": "\(warmup) s", "duration": "\(duration) s per side",
                    "simulator": "in the scenario's own process, start-at 01:00, real speed; the relay's turn first, then Switchboard's",
-                   "switchboard": "`switchboard run` (release), default tunables, log level warning; " + sideConfig(sb),
+                   "switchboard": "`switchboard run` (release), default tunables, log level warning; " + sideConfig(sb)
+                       + ", REST responses \(fmt(sb["server.restPerSecond"] ?? -1, 1))/s",
                    "relay": "node bench/relay/relay.js (Node \(Self.nodeVersion), Debian node-ws), one activity topic per agent; "
                        + sideConfig(relay),
                    "method": "server CPU from /proc/<pid>/stat and RSS from /proc/<pid>/status of the server alone (simulator "

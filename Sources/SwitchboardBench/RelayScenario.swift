@@ -94,8 +94,15 @@ enum RelayChild {
         env["BENCH_TOKEN"] = clientToken
         env["BENCH_ADMIN_TOKEN"] = adminToken
         yaml += simulatorOrgEntries(simulator.orgIDs, simBase: simBase, options: options, env: &env)
+        // A fresh store of its own, as a new deployment has (the default path is the working directory, where an
+        // earlier run's file would make this one a warm restart); `--store none` runs it in memory.
+        if opts["store"] == "none" {
+            yaml += "store: none\n"
+        } else {
+            yaml += "store:\n  path: \(dir.appendingPathComponent("switchboard.db").path)\n"
+        }
         try? yaml.write(toFile: config, atomically: true, encoding: .utf8)
-        let args = ["run", "--config", config, "--listen", "127.0.0.1:0", "--log-level", "warning"]
+        let args = ["run", "--config", config, "--listen", "127.0.0.1:0", "--log-level", opts["log-level"] ?? "warning"]
         if let bridge = try? BridgeRun(exe, args, env: env, label: "switchboard") {
             if let base = await bridge.waitForLine("listening on http://", timeout: 300)?
                 .replacingOccurrences(of: "listening on ", with: ""),
@@ -147,7 +154,8 @@ enum RelayChild {
     }
 
     /// The bridge's counters from `/metrics`: `switchboard_upstream_events_total` (`users.activity` alone and all
-    /// families), and `switchboard_hub_entity_changes_total` / `switchboard_hub_deltas_total` of `global`.
+    /// families), `switchboard_hub_entity_changes_total` / `switchboard_hub_deltas_total` of `global`, and
+    /// `switchboard_rest_responses_total` (every org and status).
     static func bridgeCounters(_ base: String) async -> [String: Double] {
         guard let (status, body) = await StoreRestartChild.get("\(base)/metrics", token: adminToken), status == 200 else {
             return [:]
@@ -162,6 +170,9 @@ enum RelayChild {
                 out["changes", default: 0] += v
             } else if line.hasPrefix("switchboard_hub_deltas_total"), line.contains(#"topic="global""#) {
                 out["deltas", default: 0] += v
+            } else if line.hasPrefix("switchboard_rest_responses_total") {
+                // The pollers' REST calls, which the simulator answers from the same process as the storm.
+                out["rest", default: 0] += v
             }
         }
         return out
@@ -196,6 +207,9 @@ struct Measure {
         try? await Task.sleep(for: .seconds(warmup))
         let c0 = await counters()
         let cpu0 = ProcOf.cpuSeconds(pid)
+        // The simulator runs in this process: its CPU over the window says whether it, not the server, set the pace.
+        let sim0 = ProcOf.cpuSeconds(getpid())
+        let machine0 = ProcOf.machineTicks()
         let s0 = Proc.now
         var rss: [Double] = []
         while Proc.now - s0 < duration {
@@ -204,12 +218,18 @@ struct Measure {
         }
         let elapsed = Proc.now - s0
         let cpu = ProcOf.cpuSeconds(pid) - cpu0
+        let sim = ProcOf.cpuSeconds(getpid()) - sim0
+        let machine1 = ProcOf.machineTicks()
         let c1 = await counters()
         var out = await child.result(timeout: 60)
         await child.wait(timeout: 30)
         log("relay: \(label): RSS MiB every 10 s: " + stride(from: 0, to: rss.count, by: 10).map { String(Int(rss[$0]) >> 20) }
             .joined(separator: " "))
         out["serverCPUPercent"] = cpu / elapsed * 100
+        out["simulatorCPUPercent"] = sim / elapsed * 100
+        let busy = machine1.busy - machine0.busy, total = machine1.total - machine0.total
+        out["machineBusyPercent"] = total > 0 ? busy / total * 100 : .nan
+        out["cores"] = Double(ProcessInfo.processInfo.activeProcessorCount)
         out["peakRSS"] = Double(ProcOf.statusBytes(pid, "VmHWM"))
         out["windowPeakRSS"] = rss.max() ?? -1
         out["endRSS"] = rss.last ?? -1
@@ -243,4 +263,15 @@ enum ProcOf {
     }
 
     static func rss(_ pid: Int32) -> Int { statusBytes(pid, "VmRSS") }
+
+    /// The machine's CPU ticks from the first line of `/proc/stat`: busy (all but idle and iowait) and total.
+    static func machineTicks() -> (busy: Double, total: Double) {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return (.nan, .nan) }
+        let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard v.count >= 5 else { return (.nan, .nan) }
+        // user nice system idle iowait irq softirq steal (guest time is already in user)
+        let total = v.prefix(8).reduce(0, +)
+        return (total - v[3] - v[4], total)
+    }
 }
