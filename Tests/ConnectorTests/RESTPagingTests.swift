@@ -52,6 +52,25 @@ import Testing
         }
     }
 
+    /// The users listing in pages of 500 (its maximum): 1,203 users in 3 requests, each user once; a platform that
+    /// refuses the size (the simulator answers 400 above 500, as for any size it does not allow) is asked again at
+    /// the usual 100 instead of failing the re-sync.
+    @Test func usersListingInLargePagesFallsBackWhenRefused() async throws {
+        try await Self.withRest(agents: 1203) { sim, rest in
+            let truth = try #require(await sim.truth(org: "us"))
+            let pages = try await rest.usersPages()
+            #expect(GenesysRESTClient.usersPageSize == 500)
+            #expect(pages.count == 3)
+            let ids = pages.flatMap(\.ids)
+            #expect(ids.count == 1203 && Set(ids) == Set(truth.agents.map(\.id)))
+            let refused = try await rest.usersPages(pageSize: 501)
+            #expect(refused.count == 13, "the fallback reads pages of 100: \(refused.count)")
+            #expect(Set(refused.flatMap(\.ids)) == Set(ids))
+            // A size the platform takes is not second-guessed: pages of 250 stay 250.
+            #expect(try await rest.usersPages(pageSize: 250).count == 5)
+        }
+    }
+
     @Test func usersDetailsPagerReadsEveryUserOnce() async throws {
         try await Self.withRest(agents: 8) { sim, rest in
             let truth = try #require(await sim.truth(org: "us"))
