@@ -17,7 +17,9 @@ extension Driver {
             (s["ageSamples"] ?? .nan) / Double(samples) / max(1, s["seconds"] ?? 1)
         }
         func sideConfig(_ s: [String: Double]) -> String {
-            "connected \(fmt(s["upgraded"] ?? -1, 0)), ready in \(fmt(s["readySeconds"] ?? -1, 0)) s, measured \(fmt(s["measureSeconds"] ?? -1, 0)) s, "
+            "connected \(fmt(s["upgraded"] ?? -1, 0)), ready in \(fmt(s["readySeconds"] ?? -1, 0)) s, "
+                + (s["resyncedSeconds"].map { "every org re-synced at \(fmt($0, 0)) s (the window starts after), " } ?? "")
+                + "measured \(fmt(s["measureSeconds"] ?? -1, 0)) s, "
                 + "client CPU \(fmt((s["clientCPUSeconds"] ?? 0) / max(1, s["seconds"] ?? 1) * 100, 0)) %, "
                 + "closed \(fmt(s["closed"] ?? -1, 0)), slow-consumer errors \(fmt(s["slowConsumer"] ?? -1, 0)), "
                 + "flush age p99 \(fmt(s["flushAgeP99"] ?? -1, 0)) ms, wire age p99 \(fmt(s["wireAgeP99"] ?? -1, 0)) ms, "
@@ -63,6 +65,7 @@ extension Driver {
         compare("upstream activity events/s received", sb["server.activityPerSecond"] ?? .nan,
                 relay["server.activityPerSecond"] ?? .nan, "events/s")
         rows.append(("upstream events/s received (all topics), Switchboard", sb["server.upstreamPerSecond"] ?? .nan, "events/s", nil, cfg))
+        rows.append(("start-up: every org's first re-sync done, Switchboard", sb["resyncedSeconds"] ?? .nan, "s after start", nil, cfg))
         for row in rows { add("relay", row.metric, row.value, row.unit, target: row.target, row.config) }
     }
 
