@@ -33,6 +33,11 @@ final class ClientTotals: Sendable {
     /// Receive time − delta `at`: hub queue + socket + client.
     let wireAges = Mutex<[Double]>([])
     let measuring = Atomic<Bool>(false)
+    /// Late changes logged so far (a change whose flush age is past ``lateMs``; at most ``lateLogLimit``), so a
+    /// tail in the ages can be looked at: the agent's record as delivered, its old and new `stateSince`.
+    let lateLogged = Atomic<Int>(0)
+    static let lateMs: Int64 = 10_000
+    static let lateLogLimit = 12
     /// Deltas as sent (inflated), kept by the first sample client while measuring: what compression with
     /// and without context takeover would make of them (at most ``collectLimit``).
     let collected = Mutex<[[UInt8]]>([])
@@ -164,6 +169,12 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
             if let p = previous, t > p, measuring {
                 ages.append(receivedAt - Double(t))
                 if let at { flushAges.append(Double(at - t)) }
+                if let at, at - t > ClientTotals.lateMs,
+                   totals.lateLogged.wrappingAdd(1, ordering: .relaxed).oldValue < ClientTotals.lateLogLimit {
+                    let record = String(decoding: bytes[max(0, idPos - 8)..<min(bytes.count, idPos + 360)], as: UTF8.self)
+                    log("clients: late change: \(id) stateSince \(Timestamp.format(p)) → \(Timestamp.format(t)), "
+                        + "delta at \(Timestamp.format(at)) (flush age \(at - t) ms): …\(record)…")
+                }
             }
         }
         if !ages.isEmpty { totals.ages.withLock { $0.append(contentsOf: ages) } }
