@@ -82,6 +82,33 @@ extension OrgConnector {
         return Self.topics(users: users, queues: queues, journeys: options.journeys != nil && org.journeys != nil && !usesSeedEventStream)
     }
 
+    /// The first session's topics before any baseline: the directory's user and queue ids only (⌈U / 500⌉ + ⌈Q / 100⌉
+    /// requests, 11 at 5,000 users). Nothing is shown from it: the one re-sync runs once the sockets are open, with
+    /// them already carrying every change (docs/connector.md, "Start-up"). A full re-sync here, as before, cost a
+    /// second re-sync's requests at every start — 268 of the 300-a-minute budget, so the second was paced into the
+    /// next minute and the live events it held were shown 30–60 s late.
+    func discoverTopics(rest: GenesysRESTClient) async throws -> [String] {
+        var users: [String] = []
+        let wantedUsers: Set<String>? = if case .ids(let ids) = org.users { Set(ids) } else { nil }
+        for page in try await rest.usersPages() { users += page.ids.filter { wantedUsers?.contains($0) ?? true } }
+        var queues: [String] = []
+        let wantedQueues: Set<String>? = if case .ids(let ids) = org.queues { Set(ids) } else { nil }
+        for page in try await rest.queuesPages() { queues += page.ids.filter { wantedQueues?.contains($0) ?? true } }
+        logger.info("topics discovered", metadata: ["users": "\(users.count)", "queues": "\(queues.count)"])
+        return Self.topics(users: users, queues: queues, journeys: options.journeys != nil && org.journeys != nil && !usesSeedEventStream)
+    }
+
+    /// The first sockets did not open (a refused subscription, an unreachable streaming endpoint): the REST
+    /// baseline is shown meanwhile, as it was before any socket, and the sessions that follow re-sync again when
+    /// theirs open. True when it was read.
+    func baselineWithoutSocket(rest: GenesysRESTClient, topics: inout [String]?) async -> Bool {
+        guard !Task.isCancelled else { return false }
+        logger.info("no socket yet: reading the REST baseline meanwhile")
+        guard let fresh = try? await resync(rest: rest) else { return false }
+        topics = fresh
+        return true
+    }
+
     /// Runs `body`; a 403 becomes a problem of `feature` (shown on the org card and `/readyz`) instead of
     /// failing the re-sync, and a success clears it. Other errors are thrown.
     func tolerateRefusal(_ feature: String, endpoint: String, _ body: () async throws -> Void) async throws {

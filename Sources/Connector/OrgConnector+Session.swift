@@ -34,8 +34,12 @@ extension OrgConnector {
 
     /// One session: a socket per channel, the watchdog, make-before-break rollover; ends at the
     /// first fault.
+    /// - Parameter baselined: a re-sync has put a whole baseline in the views before (false on the first session):
+    ///   without one the org is shown `open` only once this session's re-sync is in, not when its sockets open —
+    ///   `open` promises figures a wall may tick, and half a baseline (directory and history, no today's totals
+    ///   yet) is not that.
     func runSession(channels: [ChannelStateMachine.Channel], machine: inout ChannelStateMachine,
-                    rest: GenesysRESTClient, alerted: inout Bool) async -> SessionOutcome {
+                    rest: GenesysRESTClient, alerted: inout Bool, baselined: Bool = true) async -> SessionOutcome {
         let t = org.tunables
         let (events, eventsOut) = AsyncStream.makeStream(of: SocketEvent.self)
         // Fine enough that a probe's deadline is met within a quarter of its timeout (a ghost is found at most
@@ -93,7 +97,11 @@ extension OrgConnector {
                         $0.machine.channelsReady(static: machine.staticChannels, extra: machine.spareChannels, now: .now)
                     }
                     transcription.wakeup.signal()
-                    await report(.open, detail: nil)
+                    if baselined {
+                        await report(.open, detail: nil)
+                    } else {
+                        await report(.connecting, detail: "socket open; reading the baseline")
+                    }
                     if alerted {
                         alert(.upstreamRecovered, "upstream connection restored")
                         alerted = false
@@ -112,6 +120,7 @@ extension OrgConnector {
                             await applyHeldEvents()
                         }
                     }
+                    if !baselined { await report(.open, detail: nil) }
                 case .spareCreated(let c):
                     machine.addSpare(c)
                     spares.insert(c.id)

@@ -224,8 +224,10 @@ public struct OrgConnector: Service {
                              resetAfter: t.backoffResetAfter, random: options.random))
         var topics: [String]?
         // The Notification API has no replay: every session, including the first, re-syncs once its sockets are
-        // open (ChannelStateMachine.socketsOpened), holding their events meanwhile. Only the first session also
-        // re-syncs before subscribing: it needs the directory to know its topics.
+        // open (ChannelStateMachine.socketsOpened), holding their events meanwhile. Before the first session only
+        // the directory's ids are read, to know the topics (discoverTopics); a full re-sync runs before a socket
+        // only while none has ever opened, so an org whose sockets are refused still shows its REST baseline.
+        var baselined = false
         var adopted = false
         var alerted = false
         var failedAttempts = 0
@@ -233,7 +235,7 @@ public struct OrgConnector: Service {
         while !Task.isCancelled {
             do {
                 if topics == nil {
-                    topics = try await resync(rest: rest)
+                    topics = try await discoverTopics(rest: rest)
                 }
                 if !adopted {
                     // Reuse a channel a previous run of this client left, instead of creating one.
@@ -243,12 +245,18 @@ public struct OrgConnector: Service {
                     }
                 }
                 let channels = try await prepare(&machine, topics: topics ?? [], rest: rest)
-                let outcome = await runSession(channels: channels, machine: &machine, rest: rest, alerted: &alerted)
+                let outcome = await runSession(channels: channels, machine: &machine, rest: rest, alerted: &alerted,
+                                               baselined: baselined)
                 // Only the first session starts from a restart's stored totals (a later gap re-reads the platform).
                 state.box.withLock { $0.warmStart = nil }
                 // Stopping (graceful shutdown, a removed org) closes the socket: not a failure, nothing to report.
                 if Task.isCancelled { break }
-                if let fresh = outcome.topics { topics = fresh }
+                if let fresh = outcome.topics {
+                    topics = fresh
+                    baselined = true
+                } else if !baselined, outcome.end == .connectFailed {
+                    baselined = await baselineWithoutSocket(rest: rest, topics: &topics)
+                }
                 let recovery = machine.sessionEnded(outcome.end, channel: outcome.channel, uptime: outcome.uptime)
                 observer.reconnecting(org: org.id, reason: "\(outcome.end)")
                 logger.warning("session ended", metadata: ["reason": "\(outcome.end)", "uptime": "\(outcome.uptime.shortText)",
@@ -287,6 +295,7 @@ public struct OrgConnector: Service {
                 let code = (error as? any CodedError)?.code ?? "connector.error"
                 failedAttempts += 1
                 logger.error("connect failed", metadata: ["error": "\(error)", "retryIn": "\(delay.shortText)"])
+                if !baselined, topics != nil { baselined = await baselineWithoutSocket(rest: rest, topics: &topics) }
                 await report(.disconnected, detail: "\(code): attempt \(failedAttempts) failed; retrying in \(delay.shortText)")
                 if !alerted && code != "genesys.auth-failed" {
                     alert(.upstreamDisconnected, "cannot reach the platform (\(code)); retrying")

@@ -19,6 +19,10 @@ public enum SimFault: Sendable, Equatable, Hashable {
     /// `invalid_client` (a rotated secret), 400 `invalid_grant`, 429, or a 5xx (the login host unwell). Issued tokens
     /// keep working. Replaces what is left of an earlier one: `count` 0 ends it. Not drawn by random faults.
     case tokenRefreshFail(count: Int, status: Int)
+    /// The org's next `count` WebSocket upgrades are refused with 503 (the streaming endpoint unwell while the REST
+    /// API answers); channels, subscriptions and open sockets are untouched. `count` 0 ends it. Not drawn by random
+    /// faults.
+    case refuseSockets(count: Int)
     /// The next `count` event messages of the org are delivered twice.
     case duplicate(count: Int)
     /// The next `count` event messages of the org are each delivered after the message that follows them.
@@ -57,6 +61,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case .rateLimit: "rate-limit"
         case .httpError: "http-error"
         case .tokenRefreshFail: "token-refresh-fail"
+        case .refuseSockets: "refuse-sockets"
         case .malformed: "malformed"
         case .duplicate: "duplicate"
         case .reorder: "reorder"
@@ -74,7 +79,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
     }
 
     /// Kinds of the org's API and sockets the `POST /_sim/faults` error names besides ``kinds`` (not drawn at random).
-    public static let apiOnlyKinds = ["token-refresh-fail", "deny", "allow"]
+    public static let apiOnlyKinds = ["token-refresh-fail", "refuse-sockets", "deny", "allow"]
 
     /// Every wire name drawn by random faults.
     public static let kinds = ["ghost", "close", "expire-token", "rate-limit", "http-error", "malformed", "duplicate",
@@ -90,6 +95,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
         case "rate-limit": self = .rateLimit(count: max(1, count ?? 1))
         case "http-error": self = .httpError(count: max(1, count ?? 1), status: status ?? 503)
         case "token-refresh-fail": self = .tokenRefreshFail(count: max(0, count ?? 1), status: status ?? 500)
+        case "refuse-sockets": self = .refuseSockets(count: max(0, count ?? 1))
         case "malformed": self = .malformed
         case "duplicate": self = .duplicate(count: max(1, count ?? 3))
         case "reorder": self = .reorder(count: max(1, count ?? 3))
@@ -131,7 +137,8 @@ public enum SimFault: Sendable, Equatable, Hashable {
 
     var count: Int? {
         switch self {
-        case .rateLimit(let n), .httpError(let n, _), .tokenRefreshFail(let n, _), .duplicate(let n), .reorder(let n),
+        case .rateLimit(let n), .httpError(let n, _), .tokenRefreshFail(let n, _), .refuseSockets(let n), .duplicate(let n),
+             .reorder(let n),
              .transcription(_, let n), .journey(_, let n): n
         default: nil
         }

@@ -18,7 +18,7 @@ extension Driver {
         }
         func sideConfig(_ s: [String: Double]) -> String {
             "connected \(fmt(s["upgraded"] ?? -1, 0)), ready in \(fmt(s["readySeconds"] ?? -1, 0)) s, "
-                + (s["resyncedSeconds"].map { "every org re-synced at \(fmt($0, 0)) s (the window starts after), " } ?? "")
+                + (s["resyncedSeconds"].map { "every org re-synced and live at \(fmt($0, 0)) s (the window starts after), " } ?? "")
                 + "measured \(fmt(s["measureSeconds"] ?? -1, 0)) s, "
                 + "client CPU \(fmt((s["clientCPUSeconds"] ?? 0) / max(1, s["seconds"] ?? 1) * 100, 0)) %, "
                 + "closed \(fmt(s["closed"] ?? -1, 0)), slow-consumer errors \(fmt(s["slowConsumer"] ?? -1, 0)), "
@@ -29,7 +29,7 @@ extension Driver {
         let cfg = ["orgs": "3", "agentsPerOrg": "5000", "stormEventsPerSecond": "10000", "clients": "\(clients)",
                    "topic": "global", "flushInterval": "250 ms", "warmup": "\(warmup) s", "duration": "\(duration) s per side",
                    "simulator": "in the scenario's own process, start-at 01:00, real speed; the relay's turn first, then Switchboard's",
-                   "switchboard": "`switchboard run` (release), default tunables, log level info (for its `re-sync done` lines); " + sideConfig(sb)
+                   "switchboard": "`switchboard run` (release), default tunables, log level info (for its re-sync lines); " + sideConfig(sb)
                        + ", REST responses \(fmt(sb["server.restPerSecond"] ?? -1, 1))/s",
                    "relay": "node bench/relay/relay.js (Node \(Self.nodeVersion), Debian node-ws), one activity topic per agent; "
                        + sideConfig(relay),
@@ -65,7 +65,7 @@ extension Driver {
         compare("upstream activity events/s received", sb["server.activityPerSecond"] ?? .nan,
                 relay["server.activityPerSecond"] ?? .nan, "events/s")
         rows.append(("upstream events/s received (all topics), Switchboard", sb["server.upstreamPerSecond"] ?? .nan, "events/s", nil, cfg))
-        rows.append(("start-up: every org's first re-sync done, Switchboard", sb["resyncedSeconds"] ?? .nan, "s after start", nil, cfg))
+        rows.append(("start-up: every org re-synced and live, Switchboard", sb["resyncedSeconds"] ?? .nan, "s after start", nil, cfg))
         for row in rows { add("relay", row.metric, row.value, row.unit, target: row.target, row.config) }
     }
 

@@ -129,9 +129,9 @@ enum StoreRestartChild {
         }
         run.readySeconds = ready
         run.requestsAtReady = diff(await requests(simBase), before)
-        // "re-sync done" is logged after each re-sync: before the socket opens and again once it is open.
+        // Settled: every org's re-sync (one, once its socket is open) is in and the events held meanwhile applied.
         while Proc.now - run.launchedAt < 600 {
-            if run.lines.withLock({ $0.filter { $0.contains("re-sync done") }.count }) >= 2 * orgs { break }
+            if run.lines.withLock({ $0.filter { $0.contains(RelayChild.liveLine) }.count }) >= orgs { break }
             try? await Task.sleep(for: .milliseconds(100))
         }
         run.settledSeconds = Proc.now - run.launchedAt

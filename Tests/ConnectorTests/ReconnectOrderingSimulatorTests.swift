@@ -20,6 +20,9 @@ import Views
         private(set) var statuses: [OrgStatus] = []
         /// The status in force when each re-sync's directory event arrived.
         private(set) var statusAtDirectory: [OrgStatus] = []
+        /// The connector's last status detail when each re-sync's directory event arrived.
+        private(set) var detailAtDirectory: [String?] = []
+        private var lastDetail: String?
         private var hook: (@Sendable () async -> Void)?
         private var staleSinceArmed = false
         /// Batches of agent baselines seen (each re-sync's last read).
@@ -39,8 +42,11 @@ import Views
                 switch e {
                 case .connector(let s):
                     if statuses.last != s.status { statuses.append(s.status) }
+                    lastDetail = s.detail
                     if s.status == .stale { staleSinceArmed = true }
-                case .directory: statusAtDirectory.append(statuses.last ?? .connecting)
+                case .directory:
+                    statusAtDirectory.append(statuses.last ?? .connecting)
+                    detailAtDirectory.append(lastDetail)
                 default: break
                 }
             }
@@ -113,13 +119,18 @@ import Views
                                          http: HTTPClient.shared, sink: sink, clock: clock, observer: counter,
                                          options: ConnectorSimulatorTests.fastOptions())
             group.addTask { try await connector.run() }
-            // Start-up: the re-sync before subscribing, then the one after the socket opens.
+            // Start-up: only the directory's ids before subscribing (nothing ingested), then the one re-sync once
+            // the socket is open.
             #expect(await eventually("first open and its re-sync") {
                 let open = await sink.last == .open
                 let directories = await sink.statusAtDirectory.count
                 let baselines = await sink.baselineBatches
-                return open && directories >= 2 && baselines >= 2
+                return open && directories >= 1 && baselines >= 1
             })
+            // Shown `connecting` until that baseline is in (docs/connector.md "Start-up"), then `open`.
+            let atStart = await sink.detailAtDirectory
+            #expect(atStart == ["socket open; reading the baseline"], "start-up read the baseline \(atStart.count) times, while \(atStart)")
+            #expect(await sink.statusAtDirectory == [.connecting])
             #expect(await eventually("a live socket") { await sim.liveSockets(org: "us") > 0 })
             let directoriesBefore = await sink.statusAtDirectory.count
             let statusesBefore = await sink.statuses.count
@@ -186,6 +197,50 @@ import Views
                   + requests.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             #expect(requests["GET /api/v2/users"] == 1)
             #expect(requests["POST /api/v2/analytics/users/aggregates/query"] == 1)
+            group.cancelAll()
+        }
+    }
+
+    /// Start-up reads only the directory's ids before subscribing; the baseline comes with the socket. When the
+    /// sockets are refused (the streaming endpoint unwell while REST answers), the REST baseline is read anyway, so
+    /// the wall shows the org as it was at start rather than nothing, and the first socket that opens re-syncs again.
+    @Test func socketsRefusedAtStartStillShowTheRESTBaseline() async throws {
+        let options = ConnectorSimulatorTests.simulatorOptions(seed: 29)
+        let sim = GenesysSimulator(options: options, clock: SystemClock(), logger: Logger(label: "test.sim"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sim.run() }
+            _ = await sim.waitUntilListening()
+            let refused = await sim.inject(.refuseSockets(count: 1_000), org: "us")
+            #expect(!refused.isEmpty)
+            let org = ConnectorSimulatorTests.orgConfig(sim, options)
+            var occupancy = OccupancyConfig()
+            occupancy.productivePresences = [.onQueue, .available]
+            let views = ViewEngine(occupancy: occupancy, orgs: [ViewOrg(id: "us", name: "US", timeZone: org.timezone)],
+                                   clock: SystemClock(), sink: NoViewChanges())
+            let sink = ProbeSink(next: views)
+            let connector = OrgConnector(org: org, productivePresences: occupancy.productivePresences,
+                                         http: HTTPClient.shared, sink: sink, clock: SystemClock(),
+                                         observer: ActivityCounter(), options: ConnectorSimulatorTests.fastOptions())
+            group.addTask { try await connector.run() }
+            #expect(await eventually("the REST baseline without a socket", seconds: 30) {
+                let directories = await sink.statusAtDirectory
+                return await sink.baselineBatches >= 1 && !directories.isEmpty
+            })
+            let statuses = await sink.statuses
+            #expect(!statuses.contains(.open))
+            let directories = await sink.statusAtDirectory
+            #expect(directories.count == 1, "read once while no socket opens, not at every attempt: \(directories)")
+            let truth = try #require(await sim.truth(org: "us"))
+            for agent in truth.agents {
+                #expect(await views.agentFigures(EntityID(org: "us", platformID: agent.id)) != nil, "\(agent.name) not shown")
+            }
+
+            _ = await sim.inject(.refuseSockets(count: 0), org: "us")
+            #expect(await eventually("open, then re-synced on the socket", seconds: 30) {
+                let s = await sink.statusAtDirectory
+                let last = await sink.last
+                return last == .open && s.count == 2 && s.last == .open
+            })
             group.cancelAll()
         }
     }

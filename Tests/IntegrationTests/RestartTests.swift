@@ -153,6 +153,11 @@ import Testing
                   let orgs = json["orgs"] as? [[String: Any]] else { return false }
             return orgs.allSatisfy { $0["status"] as? String == "open" }
         })
+        // The re-sync runs once the socket is open (docs/connector.md): wait until its baseline is in and the events
+        // held meanwhile are applied, so the request counts that follow include it.
+        #expect(await eventually("the re-sync after the socket opened", seconds: 60) {
+            p.stderr.contains("events held during the re-sync applied on its baseline")
+        })
         return base
     }
 

@@ -31,13 +31,23 @@ extension GenesysSimulator {
 
     private func upgradeCheck(_ id: String, generation: Int) throws -> RouterShouldUpgrade {
         let now = SystemClock.realNow()
+        enum Verdict: Sendable { case upgrade, refuse, wrongAddress }
         for rt in orgs {
-            let ok = rt.with { s -> Bool? in
+            let verdict = rt.with { s -> Verdict? in
                 guard let ch = s.liveChannel(id, realNow: now) else { return nil }
-                return ch.generation == generation && s.endpointGeneration == generation
+                guard ch.generation == generation && s.endpointGeneration == generation else { return .wrongAddress }
+                guard s.socketRefusals == 0 else {
+                    s.socketRefusals -= 1
+                    return .refuse
+                }
+                return .upgrade
             }
-            if ok == true { return .upgrade([:]) }
-            if ok == false { break }
+            switch verdict {
+            case .upgrade?: return .upgrade([:])
+            case .refuse?: throw HTTPError(.serviceUnavailable, message: "The streaming service is unavailable; try again later.")
+            case .wrongAddress?: throw HTTPError(.notFound, message: "No channel \(id) at this address.")
+            case nil: continue
+            }
         }
         throw HTTPError(.notFound, message: "No channel \(id) at this address.")
     }

@@ -93,6 +93,9 @@ extension OrgState {
             tokenFaults = n
             tokenFaultStatus = status
             return n == 0 ? "token requests answered again" : "next \(n) token request(s) get HTTP \(status)"
+        case .refuseSockets(let n):
+            socketRefusals = n
+            return n == 0 ? "WebSocket upgrades accepted again" : "next \(n) WebSocket upgrade(s) get HTTP 503"
         case .rateLimit(let n):
             rateLimitFaults += n
             return "next \(n) API call(s) get 429"

@@ -41,6 +41,8 @@ final class OrgState {
     var httpErrorStatus = 503
     /// Token requests still to refuse (fault `token-refresh-fail`) and how.
     var tokenFaults = 0
+    /// WebSocket upgrades still to refuse with 503 (fault `refuse-sockets`).
+    var socketRefusals = 0
     var tokenFaultStatus = 500
     /// Permissions the org's OAuth client lacks (fault `deny`).
     var deniedPermissions: Set<String> = []
