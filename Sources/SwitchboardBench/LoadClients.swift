@@ -52,6 +52,8 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
 
     let totals: ClientTotals
     let subscribe: String?
+    /// Subscribe with `"patches":true` (field-level deltas, docs/protocol.md "Patches").
+    let patches: Bool
     let sample: Bool
     /// Keeps deltas for the context-takeover comparison (the first sample client).
     let collects: Bool
@@ -61,9 +63,10 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
     private var compressed = false
     private var lastSince: [String: Int64] = [:]
 
-    init(totals: ClientTotals, subscribe: String?, sample: Bool, collects: Bool = false) {
+    init(totals: ClientTotals, subscribe: String?, patches: Bool = false, sample: Bool, collects: Bool = false) {
         self.totals = totals
         self.subscribe = subscribe
+        self.patches = patches
         self.sample = sample
         self.collects = collects
     }
@@ -72,7 +75,7 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
         totals.upgraded.add(1, ordering: .relaxed)
         if let topic = subscribe {
             var buf = context.channel.allocator.buffer(capacity: 64)
-            buf.writeString(#"{"op":"subscribe","topic":"\#(topic)"}"#)
+            buf.writeString(#"{"op":"subscribe","topic":"\#(topic)""# + (patches ? #","patches":true}"# : "}"))
             let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buf)
             context.writeAndFlush(NIOAny(frame), promise: nil)
         }
@@ -264,7 +267,7 @@ struct LoadClientPool {
     }
 
     mutating func connect(host: String, port: Int, uri: String, count: Int, subscribe: String?, samples: Int,
-                          batch: Int = 100, deflate: Bool = true) async {
+                          batch: Int = 100, deflate: Bool = true, patches: Bool = false) async {
         var opened = 0
         while opened < count {
             let n = min(batch, count - opened)
@@ -276,8 +279,8 @@ struct LoadClientPool {
                 let bootstrap = ClientBootstrap(group: group)
                     .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                     .channelInitializer { channel in
-                        let handler = CountingClientHandler(totals: totals, subscribe: subscribe, sample: sample,
-                                                            collects: collects)
+                        let handler = CountingClientHandler(totals: totals, subscribe: subscribe, patches: patches,
+                                                            sample: sample, collects: collects)
                         let request = UpgradeRequestHandler(host: "\(host):\(port)", uri: uri, totals: totals, deflate: deflate)
                         let upgrader = NIOWebSocketClientUpgrader(
                             maxFrameSize: 1 << 24, automaticErrorHandling: false,
@@ -330,7 +333,7 @@ enum ClientsChild {
         let t0 = Proc.now
         let deflate = (opts["deflate"] ?? "1") != "0"
         await pool.connect(host: host, port: port, uri: uri, count: count, subscribe: topic, samples: samples,
-                           deflate: deflate)
+                           deflate: deflate, patches: opts["patches"] == "1")
         // Wait for upgrades (and snapshots, when subscribed).
         let deadline = Proc.now + 120
         while Proc.now < deadline {

@@ -53,8 +53,11 @@ function loadSnapshot(t, data) {
   markAll();
 }
 
+// Applies a delta's changes; false when a patch names an entity this store does not hold (out of step:
+// the caller re-subscribes). A patch replaces the top-level fields it lists and deletes those in `unset`.
 function applyChanges(t, changes) {
   const s = t.store;
+  let inStep = true;
   for (const c of changes || []) {
     if (!c) continue;
     const kind = kindOf(c.kind);
@@ -73,12 +76,20 @@ function applyChanges(t, changes) {
       if (c.data.id == null) c.data.id = id;
       if (kind === 'queues') c.data._rxAt = serverNow();
       map.set(id, c.data);
+    } else if (c.patch) {
+      const old = map.get(id);
+      if (!old) { inStep = false; continue; }
+      const e = Object.assign({}, old, c.patch); // a new object, as `data` would be: views compare by identity
+      for (const k of c.unset || []) delete e[k];
+      if (kind === 'queues') e._rxAt = serverNow();
+      map.set(id, e);
     }
     if (kind === 'agents') { dirty.agents = true; dirty.orgs = true; dirty.header = true; }
     else if (kind === 'orgs') { dirty.orgs = true; dirty.agents = true; dirty.queues = true; dirty.header = true; }
     else if (kind === 'queues') { dirty.queues = true; dirty.header = true; dirty.orgs = true; }
     else if (kind === 'utilization' || kind === 'quality') { dirty.util = true; }
   }
+  return inStep;
 }
 
 // merged view over all topic stores

@@ -19,7 +19,8 @@ function send(obj) {
 }
 
 function subscribe(t, resume) {
-  const msg = { op: 'subscribe', topic: t.name };
+  // patches: only the fields of an entity that changed (docs/protocol.md "Patches"); model.js applies them
+  const msg = { op: 'subscribe', topic: t.name, patches: true };
   if (resume && t.epoch != null && t.seq != null) msg.since = { epoch: t.epoch, seq: t.seq };
   if (t.status !== 'live') t.status = 'pending';
   pendingOrder = pendingOrder.filter(n => n !== t.name);
@@ -185,7 +186,7 @@ function onMessage(raw) {
         if (seq !== t.seq + 1) { if (t.status !== 'resyncing') resync(t, true); return; }
         t.seq = seq;
       }
-      applyChanges(t, m.changes);
+      if (!applyChanges(t, m.changes)) { resync(t, true); return; } // a patch for an entity we do not hold
       t.lastAt = m.at || t.lastAt;
       model.lastDataAt = Date.now();
       if (t.status !== 'resyncing') { model.attempt = 0; model.disconnectedAt = null; }

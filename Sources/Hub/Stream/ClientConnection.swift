@@ -19,6 +19,8 @@ public final class ClientConnection: Sendable {
         /// The raw credential, kept to re-check it when the auth config changes.
         var token: Secret?
         var subscriptions: Set<HubTopic> = []
+        /// Topics (names as in their deltas) on which this client asked for field-level patches.
+        var patchTopics: Set<String> = []
         /// Set once the connection is being closed; later pushes are dropped.
         var terminated: (reason: String, at: ContinuousClock.Instant)?
         var writingSince: ContinuousClock.Instant?
@@ -65,11 +67,19 @@ public final class ClientConnection: Sendable {
 
     func hasSubscription(_ topic: HubTopic) -> Bool { state.withLock { $0.subscriptions.contains(topic) } }
 
+    /// Whether deltas of `topic` go to this client with field-level patches (`"patches":true` on its subscribe).
+    func setPatches(_ on: Bool, topic: String) {
+        state.withLock { if on { $0.patchTopics.insert(topic) } else { $0.patchTopics.remove(topic) } }
+    }
+
+    func wantsPatches(_ topic: String) -> Bool { state.withLock { $0.patchTopics.contains(topic) } }
+
     /// Removes a subscription and anything still queued for it.
     @discardableResult
     func removeSubscription(_ topic: HubTopic) -> Bool {
         state.withLock {
             guard $0.subscriptions.remove(topic) != nil else { return false }
+            $0.patchTopics.remove(topic.description)
             let before = $0.queue.totalBytes
             $0.queue.dropTopic(topic.description)
             metrics.queueBytes.increment(by: Double($0.queue.totalBytes - before))

@@ -7,6 +7,9 @@ struct ChangeRecord: Sendable {
     let kind: EntityKind
     let id: String
     let json: EncodedJSON?
+    /// `,"patch":{…}[,"unset":[…]]` against the topic's previous fragment of the entity (``EntityPatch``), for the
+    /// clients that asked for patches; nil: they get `data` too.
+    var patch: [UInt8]? = nil
 }
 
 /// A delta of one topic, encoded once and shared by every subscriber's queue and the history ring.
@@ -20,6 +23,9 @@ final class DeltaPayload: Sendable {
     let changes: [ChangeRecord]
     /// The encoded delta, and its compressed form once a client needs it.
     let frame: SharedFrame
+    /// The same delta with field-level patches where the topic worked them out (docs/protocol.md "Patches"), for
+    /// the clients that asked for them; nil when none was (no patch client at flush, a per-client merge).
+    let patchFrame: SharedFrame?
     var buffer: ByteBuffer { frame.buffer }
     /// When the oldest change in it was published (event-to-send latency).
     let publishedAt: ContinuousClock.Instant
@@ -36,7 +42,8 @@ final class DeltaPayload: Sendable {
     }
 
     init(topic: String, epoch: String, fromSeq: Int, seq: Int, at: EpochMillis, changes: [ChangeRecord],
-         publishedAt: ContinuousClock.Instant, flushedAt: ContinuousClock.Instant, parts: [DeltaPayload] = []) {
+         publishedAt: ContinuousClock.Instant, flushedAt: ContinuousClock.Instant, parts: [DeltaPayload] = [],
+         patches: Bool = false) {
         self.parts = parts
         self.topic = topic
         self.epoch = epoch
@@ -47,6 +54,11 @@ final class DeltaPayload: Sendable {
         self.publishedAt = publishedAt
         self.flushedAt = flushedAt
         self.frame = SharedFrame(HubFrame.delta(topic: topic, epoch: epoch, fromSeq: fromSeq, seq: seq, at: at, changes: changes))
+        // A merge (several deltas for one slow client) keeps whole records: a patch is against the previous seq only.
+        self.patchFrame = patches && fromSeq == seq && changes.contains(where: { $0.patch != nil })
+            ? SharedFrame(HubFrame.delta(topic: topic, epoch: epoch, fromSeq: fromSeq, seq: seq, at: at, changes: changes,
+                                         patches: true))
+            : nil
     }
 
     /// Merges consecutive deltas of one topic (latest entity wins) into one delta covering them all.
@@ -86,7 +98,7 @@ enum HubFrame {
     }
 
     static func delta(topic: String, epoch: String, fromSeq: Int, seq: Int, at: EpochMillis,
-                      changes: [ChangeRecord]) -> ByteBuffer {
+                      changes: [ChangeRecord], patches: Bool = false) -> ByteBuffer {
         var o: [UInt8] = []
         o.reserveCapacity(changes.reduce(160) { $0 + ($1.json?.bytes.count ?? 0) + $1.id.utf8.count + 40 })
         o.append(contentsOf: #"{"type":"delta","topic":"#.utf8)
@@ -102,7 +114,9 @@ enum HubFrame {
             JSONText.appendString(c.kind.rawValue, to: &o)
             o.append(contentsOf: #","id":"#.utf8)
             JSONText.appendString(c.id, to: &o)
-            if let json = c.json {
+            if patches, let patch = c.patch {
+                o.append(contentsOf: patch)
+            } else if let json = c.json {
                 o.append(contentsOf: #","data":"#.utf8)
                 o.append(contentsOf: json.bytes)
             } else {

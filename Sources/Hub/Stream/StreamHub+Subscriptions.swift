@@ -49,7 +49,7 @@ extension StreamHub {
     /// otherwise the connection gets a snapshot (or `recovered` + the missed deltas when `since` is
     /// still inside the history), then the active alerts, then every later delta. A snapshot's
     /// time-driven figures are computed at the moment it is taken (``attachLiveSource(_:)``).
-    func subscribe(_ conn: ClientConnection, topicName: String, since: ResumePoint?) async {
+    func subscribe(_ conn: ClientConnection, topicName: String, since: ResumePoint?, patches: Bool = false) async {
         guard let topic = HubTopic(parsing: topicName) else {
             conn.push(.control(HubFrame.error("unknown-topic", HubTopic.namesHelp, topic: topicName)))
             return
@@ -61,11 +61,11 @@ extension StreamHub {
         let at = clock.now()
         // A resume, a refusal, or a snapshot built from live entities moments ago needs no computation.
         let source: (any LiveEntitySource)? = state.withLock { s in
-            attach(&s, conn, topic, topicName, since: since, at: at, input: .cachedOnly) ? nil : s.liveSource
+            attach(&s, conn, topic, topicName, since: since, at: at, input: .cachedOnly, patches: patches) ? nil : s.liveSource
         }
         guard let source else { return }
         await source.withLiveEntities(org: topic.org) { live in
-            self.state.withLock { s in _ = self.attach(&s, conn, topic, topicName, since: since, at: at, input: .live(live)) }
+            self.state.withLock { s in _ = self.attach(&s, conn, topic, topicName, since: since, at: at, input: .live(live), patches: patches) }
         }
     }
 
@@ -80,7 +80,7 @@ extension StreamHub {
     /// Registers the subscription and pushes its first frames; false (and nothing done) when `input` is
     /// `.cachedOnly` and a fresh snapshot must be computed first.
     private func attach(_ s: inout State, _ conn: ClientConnection, _ topic: HubTopic, _ topicName: String,
-                        since: ResumePoint?, at: EpochMillis, input: SnapshotInput) -> Bool {
+                        since: ResumePoint?, at: EpochMillis, input: SnapshotInput, patches: Bool) -> Bool {
         guard s.topics[topic] != nil else {
             conn.push(.control(HubFrame.error("unknown-topic", "no org '\(topic.scopeOrg?.rawValue ?? topicName)' is configured",
                                               topic: topicName)))
@@ -89,13 +89,16 @@ extension StreamHub {
         let t = s.topics[topic]!
         let missed = since.flatMap { t.missedDeltas(epoch: $0.epoch, after: $0.seq) }
         var frame: SharedFrame?
+        var live = false
         if missed == nil {
             switch input {
-            case .live(let live):
-                frame = s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic), live: live)
+            case .live(let entities):
+                frame = s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic), live: entities)
+                live = true
             case .cachedOnly:
                 if let f = t.freshSnapshot(now: .now, maxAge: s.configuration.flushInterval) {
                     frame = f
+                    live = true
                 } else if s.liveSource == nil || topic.isFamily {
                     // The families' views (speech, speech text) publish their figures on their own tick: their
                     // snapshot is the state after the last delta.
@@ -115,10 +118,16 @@ extension StreamHub {
             s.topics[topic]!.subscribers[conn.id] = conn
             metrics.subscriptions(topic: topicName, delta: 1)
         }
+        // Every later delta of this topic goes to this client as patches, or every one whole (docs/protocol.md).
+        conn.setPatches(patches, topic: t.name)
+        if patches { s.topics[topic]!.patchSubscribers.insert(conn.id) } else { s.topics[topic]!.patchSubscribers.remove(conn.id) }
         if let since, let missed {
             conn.push(.control(HubFrame.recovered(topic: t.name, epoch: t.epoch, from: since.seq + 1, to: t.seq)))
             for delta in missed { conn.push(.delta(delta)) }
         } else if let frame {
+            // Whoever gets a snapshot computed at read time holds its fragments, not the last deltas': the next
+            // change of each entity goes whole (TopicState.liveSnapshotSeq), to every client alike.
+            if live { s.topics[topic]!.liveSnapshotSent() }
             conn.push(.snapshot(topic: t.name, frame))
         }
         for alert in Self.activeAlerts(s, topic) {

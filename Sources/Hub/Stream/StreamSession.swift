@@ -28,6 +28,8 @@ struct ClientOp: Decodable {
     var op: String
     var topic: String?
     var since: ResumePoint?
+    /// `subscribe` only: deltas with field-level patches (docs/protocol.md "Patches").
+    var patches: Bool?
     var token: String?
     var id: PingID?
 }
@@ -69,7 +71,7 @@ struct StreamSession {
         switch op.op {
         case "subscribe":
             guard let topic = op.topic else { return badRequest("subscribe needs a \"topic\"") }
-            await hub.subscribe(conn, topicName: topic, since: op.since)
+            await hub.subscribe(conn, topicName: topic, since: op.since, patches: op.patches ?? false)
         case "unsubscribe":
             guard let topic = op.topic else { return badRequest("unsubscribe needs a \"topic\"") }
             hub.unsubscribe(conn, topicName: topic)
@@ -112,7 +114,8 @@ struct StreamSession {
                         let bytes = try await send(frame, outbound)
                         hub.metrics.messageOut(type: "snapshot", bytes: bytes)
                     case .delta(let delta):
-                        let bytes = try await send(delta.frame, outbound)
+                        let patched = delta.patchFrame.flatMap { conn.wantsPatches(delta.topic) ? $0 : nil }
+                        let bytes = try await send(patched ?? delta.frame, outbound)
                         hub.metrics.messageOut(type: "delta", bytes: bytes)
                         hub.metrics.latency.record(.now - delta.publishedAt)
                     case .control(let buffer):

@@ -17,9 +17,21 @@ struct TopicState {
     let epoch: String
     /// Seq of the last delta (0 before the first).
     private(set) var seq = 0
+    /// An entity's latest fragment and the seq of the delta that carried it (-1: not from a delta).
+    struct Fragment {
+        let json: EncodedJSON
+        let seq: Int
+    }
+
     /// Latest fragment per entity, per kind, in first-seen order. Applied at flush time, so a
     /// snapshot at `seq` is exactly the state after delta `seq`.
-    private var entities: [EntityKind: OrderedDictionary<String, EncodedJSON>] = [:]
+    private var entities: [EntityKind: OrderedDictionary<String, Fragment>] = [:]
+    /// The seq at which a snapshot computed from live entities was last sent on the stream. A client that got it
+    /// holds, for each entity no delta has carried since, the snapshot's fragment — not the last delta's — so such
+    /// an entity's next change is sent whole, never as a patch against a fragment that client does not have.
+    private(set) var liveSnapshotSeq = -1
+    /// Subscribers (connection ids) that asked for field-level patches (``EntityPatch``); pruned at each flush.
+    var patchSubscribers: Set<Int> = []
     private var pending: OrderedDictionary<Key, EncodedJSON?> = [:]
     private var pendingSince: ContinuousClock.Instant?
     private(set) var history: Deque<DeltaPayload> = []
@@ -78,19 +90,28 @@ struct TopicState {
                         historyMaxAge: Duration, historyMaxBytes: Int = .max) -> DeltaPayload? {
         pruneHistory(now: now, size: historySize, maxAge: historyMaxAge, maxBytes: historyMaxBytes)
         guard !pending.isEmpty else { return nil }
+        if !patchSubscribers.isEmpty { patchSubscribers = patchSubscribers.filter { subscribers[$0] != nil } }
+        // Patches are worked out only while someone asked for them; every client also gets the whole-record form.
+        let patches = !patchSubscribers.isEmpty
+        let next = seq + 1
         var changes: [ChangeRecord] = []
         changes.reserveCapacity(pending.count)
         for (key, json) in pending {
-            changes.append(ChangeRecord(kind: key.kind, id: key.id, json: json))
+            var patch: [UInt8]?
             if let json {
-                entities[key.kind, default: [:]][key.id] = json
+                // Not for a singleton (`occupancy`): a client holds one object for the kind, whatever its id.
+                if patches, !key.kind.isSingleton, let old = entities[key.kind]?[key.id], old.seq > liveSnapshotSeq {
+                    patch = EntityPatch.make(old: old.json.bytes, new: json.bytes)
+                }
+                entities[key.kind, default: [:]][key.id] = Fragment(json: json, seq: next)
             } else {
                 entities[key.kind]?.removeValue(forKey: key.id)
             }
+            changes.append(ChangeRecord(kind: key.kind, id: key.id, json: json, patch: patch))
         }
-        seq += 1
+        seq = next
         let delta = DeltaPayload(topic: name, epoch: epoch, fromSeq: seq, seq: seq, at: at, changes: changes,
-                                 publishedAt: pendingSince ?? now, flushedAt: now)
+                                 publishedAt: pendingSince ?? now, flushedAt: now, patches: patches)
         pending.removeAll(keepingCapacity: true)
         pendingSince = nil
         invalidateSnapshot()
@@ -135,6 +156,10 @@ struct TopicState {
         return frame
     }
 
+    /// A snapshot computed from live entities (``snapshot(at:syntheticOrgs:live:now:)`` with `live`, or
+    /// ``freshSnapshot(now:maxAge:)``) is being sent to a stream client at the current seq.
+    mutating func liveSnapshotSent() { liveSnapshotSeq = seq }
+
     mutating func invalidateSnapshot() {
         cachedSnapshot = nil
         cachedLiveAt = nil
@@ -159,13 +184,13 @@ struct TopicState {
         if let live {
             for kind in live.kinds { entities[kind] = [:] }
             for change in live.changes where live.kinds.contains(change.kind) && covers(change.scope) {
-                if let json = change.json { entities[change.kind, default: [:]][change.id] = json }
+                if let json = change.json { entities[change.kind, default: [:]][change.id] = Fragment(json: json, seq: -1) }
             }
         }
         var kinds: [EntityKind] = topic.family?.kinds ?? [.orgs, .occupancy, .agents, .queues]
         kinds += entities.keys.filter { !kinds.contains($0) }.sorted()
         var size = 64
-        for (_, dict) in entities { for (_, v) in dict { size += v.bytes.count + 1 } }
+        for (_, dict) in entities { for (_, v) in dict { size += v.json.bytes.count + 1 } }
         var o: [UInt8] = []
         o.reserveCapacity(size)
         o.append(UInt8(ascii: "{"))
@@ -176,7 +201,7 @@ struct TopicState {
             let dict = entities[kind] ?? [:]
             let singleton = entities.keys.first { $0 == kind }?.isSingleton ?? kind.isSingleton
             if singleton {
-                if let v = dict.values.last { o.append(contentsOf: v.bytes) } else { o.append(contentsOf: "null".utf8) }
+                if let v = dict.values.last { o.append(contentsOf: v.json.bytes) } else { o.append(contentsOf: "null".utf8) }
                 continue
             }
             o.append(UInt8(ascii: "["))
@@ -184,7 +209,7 @@ struct TopicState {
             for (_, v) in dict {
                 if !first { o.append(UInt8(ascii: ",")) }
                 first = false
-                o.append(contentsOf: v.bytes)
+                o.append(contentsOf: v.json.bytes)
             }
             if kind == .orgs {
                 for (org, json) in syntheticOrgs where dict[org.rawValue] == nil {

@@ -1,0 +1,133 @@
+/// Field-level delta changes (docs/protocol.md §4 "delta", "Patches"): the top-level fields of an entity that
+/// differ from the fragment the topic last sent for it, so a client that asked for patches is sent
+/// `"patch":{"state":"idle","stateSince":"…"}` instead of the whole record.
+///
+/// One level only, by design: a field's value is replaced whole (an object such as `handlingMs` is sent entire
+/// when any of its members moved), so a client applies a patch with one assignment per field and cannot get a
+/// nested merge wrong; fields the new fragment no longer has are listed in `"unset"`. Values are compared as the
+/// bytes the views encoded (their encoder is deterministic: same value, same bytes), never re-encoded.
+///
+/// Written here rather than taken from a JSON library: it splits our own encoder's output into members without
+/// decoding a value, in one pass over bytes the hub already holds — a JSON Patch / merge-patch library would
+/// decode both documents into trees (allocating per value) for every change of every flush.
+enum EntityPatch {
+    /// A member of a JSON object: the key's bytes (between its quotes, escapes kept) and the value's range.
+    struct Member {
+        let key: Range<Int>
+        let value: Range<Int>
+    }
+
+    /// The top-level members of the JSON object in `b`; nil when `b` is not one well-formed object.
+    static func members(_ b: [UInt8]) -> [Member]? {
+        var out: [Member] = []
+        out.reserveCapacity(24)
+        var i = skipSpace(b, 0)
+        guard i < b.count, b[i] == UInt8(ascii: "{") else { return nil }
+        i = skipSpace(b, i + 1)
+        if i < b.count, b[i] == UInt8(ascii: "}") { return skipSpace(b, i + 1) == b.count ? out : nil }
+        while true {
+            guard i < b.count, b[i] == UInt8(ascii: "\""), let keyEnd = stringEnd(b, i) else { return nil }
+            let key = (i + 1)..<(keyEnd - 1)
+            i = skipSpace(b, keyEnd)
+            guard i < b.count, b[i] == UInt8(ascii: ":") else { return nil }
+            i = skipSpace(b, i + 1)
+            guard let valueEnd = valueEnd(b, i) else { return nil }
+            out.append(Member(key: key, value: i..<valueEnd))
+            i = skipSpace(b, valueEnd)
+            guard i < b.count else { return nil }
+            if b[i] == UInt8(ascii: ",") {
+                i = skipSpace(b, i + 1)
+                continue
+            }
+            guard b[i] == UInt8(ascii: "}") else { return nil }
+            return skipSpace(b, i + 1) == b.count ? out : nil
+        }
+    }
+
+    /// `,"patch":{…}` (and `,"unset":[…]` when fields went away) turning `old` into `new`, ready to splice into
+    /// a change after its `id`; nil when either is not an object, or when the patch would not be smaller than the
+    /// whole record (then the change is sent with `data`).
+    static func make(old: [UInt8], new: [UInt8]) -> [UInt8]? {
+        guard let was = members(old), let now = members(new) else { return nil }
+        var o: [UInt8] = []
+        o.reserveCapacity(min(new.count, 256))
+        o.append(contentsOf: #","patch":{"#.utf8)
+        var first = true
+        for m in now {
+            if let p = was.first(where: { equal(old, $0.key, new, m.key) }), equal(old, p.value, new, m.value) { continue }
+            if !first { o.append(UInt8(ascii: ",")) }
+            first = false
+            o.append(UInt8(ascii: "\""))
+            o.append(contentsOf: new[m.key])
+            o.append(contentsOf: #"":"#.utf8)
+            o.append(contentsOf: new[m.value])
+        }
+        o.append(UInt8(ascii: "}"))
+        var gone = false
+        for p in was where !now.contains(where: { equal(new, $0.key, old, p.key) }) {
+            o.append(contentsOf: gone ? #",""#.utf8 : #","unset":[""#.utf8)
+            gone = true
+            o.append(contentsOf: old[p.key])
+            o.append(UInt8(ascii: "\""))
+        }
+        if gone { o.append(UInt8(ascii: "]")) }
+        // `"data":` + the record is the alternative.
+        return o.count < new.count + 8 ? o : nil
+    }
+
+    private static func equal(_ a: [UInt8], _ ra: Range<Int>, _ b: [UInt8], _ rb: Range<Int>) -> Bool {
+        ra.count == rb.count && a[ra].elementsEqual(b[rb])
+    }
+
+    private static func skipSpace(_ b: [UInt8], _ from: Int) -> Int {
+        var i = from
+        while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+        return i
+    }
+
+    /// Index just past the closing quote of the string opening at `start`.
+    private static func stringEnd(_ b: [UInt8], _ start: Int) -> Int? {
+        var i = start + 1
+        while i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "\\"): i += 2
+            case UInt8(ascii: "\""): return i + 1
+            default: i += 1
+            }
+        }
+        return nil
+    }
+
+    /// Index just past the value starting at `start` (string, object, array, number or literal).
+    private static func valueEnd(_ b: [UInt8], _ start: Int) -> Int? {
+        guard start < b.count else { return nil }
+        switch b[start] {
+        case UInt8(ascii: "\""):
+            return stringEnd(b, start)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var i = start
+            while i < b.count {
+                switch b[i] {
+                case UInt8(ascii: "\""):
+                    guard let e = stringEnd(b, i) else { return nil }
+                    i = e
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return i + 1 }
+                default: break
+                }
+                i += 1
+            }
+            return nil
+        default:
+            var i = start
+            while i < b.count, b[i] != UInt8(ascii: ","), b[i] != UInt8(ascii: "}"), b[i] != UInt8(ascii: "]"),
+                  b[i] != 0x20, b[i] != 0x0A, b[i] != 0x0D, b[i] != 0x09 { i += 1 }
+            return i > start ? i : nil
+        }
+    }
+}
