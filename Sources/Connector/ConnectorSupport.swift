@@ -59,6 +59,9 @@ final class ConnectorState: Sendable {
     struct Values: Sendable {
         var status: ConnectorStatus
         var lastActivity: ContinuousClock.Instant = .now
+        /// Frames a socket reader is handing to the views right now. While one is, the socket is not read, so
+        /// the watchdog counts it as activity: a stall of our own (the views busy) is not a dead upstream.
+        var delivering = 0
         var malformed = MalformedCounter()
         var channelIDs: [String] = []
         /// The watched users (platform ids) as of the latest re-sync; nil before the first.

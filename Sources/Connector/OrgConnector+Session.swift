@@ -146,7 +146,9 @@ extension OrgConnector {
                     break loop
                 case .tick:
                     let now = ContinuousClock.now
-                    watchdog.activity(at: state.box.value.lastActivity)
+                    let (last, delivering) = state.box.withLock { ($0.lastActivity, $0.delivering) }
+                    // A reader waiting on the views has not read since: our stall, not the platform's silence.
+                    watchdog.activity(at: delivering > 0 ? now : last)
                     switch watchdog.tick(now: now) {
                     case .none: break
                     case .sendPing:
@@ -282,7 +284,16 @@ extension OrgConnector {
     /// Acts on one frame; returns how the session must end for system messages that end it.
     private func handle(_ frame: NotificationFrame) async -> ChannelStateMachine.SessionEnd? {
         let now = clock.now()
-        state.box.withLock { $0.lastActivity = .now }
+        state.box.withLock {
+            $0.lastActivity = .now
+            $0.delivering += 1
+        }
+        defer {
+            state.box.withLock {
+                $0.delivering -= 1
+                $0.lastActivity = .now
+            }
+        }
         switch frame {
         case .heartbeat:
             let s: ConnectorStatus = state.box.withLock {

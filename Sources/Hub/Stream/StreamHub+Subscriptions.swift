@@ -64,9 +64,58 @@ extension StreamHub {
             attach(&s, conn, topic, topicName, since: since, at: at, input: .cachedOnly, patches: patches) ? nil : s.liveSource
         }
         guard let source else { return }
-        await source.withLiveEntities(org: topic.org) { live in
-            self.state.withLock { s in _ = self.attach(&s, conn, topic, topicName, since: since, at: at, input: .live(live), patches: patches) }
+        // One computation per topic at a time, shared by every subscriber that arrives while it runs: a burst of
+        // reconnecting walls (a deploy, a network blip) would otherwise queue one whole-topic computation each on
+        // the views, and the upstream events queued behind them until the org looked dead (docs/performance.md).
+        let request = LiveRequest(conn: conn, topicName: topicName, since: since, at: at, patches: patches)
+        let leads = state.withLock { s -> Bool in
+            guard s.liveWaiters[topic] == nil else { return false }
+            s.liveWaiters[topic] = []
+            return true
         }
+        if !leads {
+            let served = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+                let queued = state.withLock { s -> Bool in
+                    guard s.liveWaiters[topic] != nil else { return false }
+                    s.liveWaiters[topic]!.append(LiveWaiter(request: request, done: c))
+                    return true
+                }
+                if !queued { c.resume(returning: false) }
+            }
+            // Not served: the computation ended between the two looks; take the next one (or lead it).
+            if !served { await subscribe(conn, topicName: topicName, since: since, patches: patches) }
+            return
+        }
+        let waiting = await source.withLiveEntities(org: topic.org) { live in
+            self.state.withLock { s -> [LiveWaiter] in
+                _ = self.attach(&s, conn, topic, topicName, since: since, at: at, input: .live(live), patches: patches)
+                let waiting = s.liveWaiters.removeValue(forKey: topic) ?? []
+                for w in waiting {
+                    let r = w.request
+                    // The frame just built is the topic's fresh snapshot: shared, not built again per waiter.
+                    if !self.attach(&s, r.conn, topic, r.topicName, since: r.since, at: at, input: .cachedOnly, patches: r.patches) {
+                        _ = self.attach(&s, r.conn, topic, r.topicName, since: r.since, at: at, input: .live(live), patches: r.patches)
+                    }
+                }
+                return waiting
+            }
+        }
+        for w in waiting { w.done.resume(returning: true) }
+    }
+
+    /// A subscribe waiting for a live computation.
+    struct LiveRequest: Sendable {
+        let conn: ClientConnection
+        let topicName: String
+        let since: ResumePoint?
+        let at: EpochMillis
+        let patches: Bool
+    }
+
+    struct LiveWaiter: Sendable {
+        let request: LiveRequest
+        /// Resumed with true once attached.
+        let done: CheckedContinuation<Bool, Never>
     }
 
     /// What ``attach(_:_:_:_:since:at:input:)`` may build a snapshot from.

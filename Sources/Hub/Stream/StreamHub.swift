@@ -40,6 +40,9 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         var configuration: ServerConfig
         /// Where snapshots read time-driven figures at the moment they are taken (the views).
         var liveSource: (any LiveEntitySource)?
+        /// Subscribers waiting for the live computation in flight for their topic (a key is present while one
+        /// runs): it serves them all (``subscribe(_:topicName:since:patches:)``).
+        var liveWaiters: [HubTopic: [LiveWaiter]] = [:]
         /// The refused reload still in force (config files are fixed by the next good reload), for admins.
         var configAlert: StreamAlert?
         /// Every alert delivered, newest last, bounded: what an admin reads on `GET /v1/alerts`.

@@ -1,0 +1,59 @@
+import AsyncHTTPClient
+import Connector
+import Foundation
+import Logging
+import Simulator
+import SwitchboardConfig
+import SwitchboardCore
+import Testing
+
+/// The watchdog judges the platform, not us: when the views take longer than the heartbeat timeout to accept a
+/// batch (a burst of snapshots, a slow disk), the socket reader waits on them and reads nothing meanwhile — that
+/// must not be taken for a dead upstream and end in a reconnect and a re-sync.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct SlowViewsSimulatorTests {
+    /// Records statuses; once armed, the next batch of events waits `stall` before it is accepted.
+    actor StallingSink: BridgeEventSink {
+        private(set) var statuses: [OrgStatus] = []
+        private var armed = false
+        private(set) var stalled = false
+        let stall: Duration
+        init(stall: Duration) { self.stall = stall }
+        func arm() { armed = true }
+
+        func ingest(org: OrgID, events batch: [BridgeEvent]) async {
+            for e in batch { if case .connector(let s) = e, statuses.last != s.status { statuses.append(s.status) } }
+            let live = batch.contains { if case .agentStatus = $0 { true } else { false } }
+            if armed, live {
+                armed = false
+                try? await Task.sleep(for: stall)
+                stalled = true
+            }
+        }
+    }
+
+    @Test func viewsSlowerThanTheHeartbeatTimeoutDoNotMakeTheOrgStale() async throws {
+        let options = ConnectorSimulatorTests.simulatorOptions(seed: 31)
+        let sim = GenesysSimulator(options: options, clock: SystemClock(), logger: Logger(label: "test.sim"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sim.run() }
+            _ = await sim.waitUntilListening()
+            let org = ConnectorSimulatorTests.orgConfig(sim, options)
+            // 4 s: beyond the test tunables' 1.5 s heartbeat timeout and their ping probe (0.7 s + 2 × 0.25 s).
+            let sink = StallingSink(stall: .seconds(4))
+            let connector = OrgConnector(org: org, productivePresences: [.onQueue, .available], http: HTTPClient.shared,
+                                         sink: sink, clock: SystemClock(),
+                                         options: ConnectorSimulatorTests.fastOptions())
+            group.addTask { try await connector.run() }
+            #expect(await eventually("open", seconds: 30) { await sink.statuses.last == .open })
+            let before = await sink.statuses.count
+            await sink.arm()
+            #expect(await eventually("the views stalled once for 4 s", seconds: 30) { await sink.stalled })
+            // Heartbeats come every 300 ms: a second after the stall the org has been read again.
+            try await Task.sleep(for: .seconds(1))
+            let after = Array(await sink.statuses.dropFirst(before))
+            #expect(!after.contains(.stale), "a stall of our own was judged a dead upstream: \(after)")
+            #expect(await sink.statuses.last == .open)
+            group.cancelAll()
+        }
+    }
+}
