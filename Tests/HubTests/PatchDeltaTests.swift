@@ -149,7 +149,7 @@ struct PatchDeltaTests {
         let auth = HubHarness.auth([("dash", "t", [.global])])
         let model = Model()
         try await HubHarness.run(server: HubHarness.config { $0.flushInterval = .seconds(3600) }, auth: auth) { h in
-            var rng = SplitMix(seed: 42)
+            var rng = SplitMix64(seed: 42)
             h.hub.attachLiveSource(model)
             h.hub.publish(model.step(&rng))
             h.hub.flush()
@@ -202,18 +202,5 @@ struct PatchDeltaTests {
         #expect(!String(buffer: d1.buffer).contains("patch"))
         let merged = DeltaPayload.merged([d1, d2])
         #expect(merged.patchFrame == nil, "a merge for a slow client goes whole")
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -186,7 +186,8 @@ function onMessage(raw) {
         if (seq !== t.seq + 1) { if (t.status !== 'resyncing') resync(t, true); return; }
         t.seq = seq;
       }
-      if (!applyChanges(t, m.changes)) { resync(t, true); return; } // a patch for an entity we do not hold
+      // a patch for an entity we do not hold: out of step; a fresh snapshot (a resume would not bring it back)
+      if (!applyChanges(t, m.changes)) { resync(t, false); return; }
       t.lastAt = m.at || t.lastAt;
       model.lastDataAt = Date.now();
       if (t.status !== 'resyncing') { model.attempt = 0; model.disconnectedAt = null; }
