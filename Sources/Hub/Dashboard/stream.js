@@ -259,6 +259,7 @@ function prefetch(t) {
       loadSnapshot(t, data);
       t.hasData = true;
       scheduleRender();
+      trendsTick(); // the trends of what it shows, without waiting for the stream
     })
     .catch(() => { /* the stream will bring the data */ });
 }

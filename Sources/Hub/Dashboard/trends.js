@@ -85,7 +85,9 @@ function trendRequest(key, now) {
 // Called every second (app.js): a full refresh when a bucket has closed on the bridge (business time, so a
 // fast demo clock refreshes as often as it closes buckets) or every 5 minutes; new orgs and queues at once.
 function trendsTick() {
-  if (!model.token || !model.lastDataAt || trends.state === 'off') return;
+  // Once anything is shown: the stream's snapshot, or the REST snapshot the page fetches beside it (prefetch).
+  if (!model.token || trends.state === 'off') return;
+  if (!model.lastDataAt && ![...model.topics.values()].some(t => t.hasData)) return;
   const closed = Math.floor((serverNow() - BUCKET_CLOSE_GRACE_MS) / TREND_BUCKET_MS);
   const all = closed !== trends.lastClosed || Date.now() - trends.refreshedAt >= TREND_REFRESH_MS;
   if (all) { trends.lastClosed = closed; trends.refreshedAt = Date.now(); }
