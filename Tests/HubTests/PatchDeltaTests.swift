@@ -167,6 +167,10 @@ struct PatchDeltaTests {
                 }
                 try await join()
                 var seq = pairs[0].patch.seq
+                // A patch client that left at round 25 with the first pair's copy and resumes (`since`) at round 32:
+                // the replayed deltas, patches included, bring it to what the first pair's clients hold.
+                var resumed: Replica?
+                var left: (agents: [String: [String: Any]], seq: Int, epoch: String)?
                 for round in 1...60 {
                     if round == 20 || round == 41 { try await join() }
                     h.hub.publish(model.step(&rng))
@@ -177,7 +181,26 @@ struct PatchDeltaTests {
                         try await w.catchUp(to: seq)
                         #expect(p.canonical == w.canonical, "round \(round): the patch client differs")
                     }
+                    if round == 25 {
+                        let snap = try #require(pairs[0].patch.probe.all.first { $0.contains(#""type":"snapshot""#) })
+                        let epoch = try #require((try JSONSerialization.jsonObject(with: Data(snap.utf8)) as? [String: Any])?["epoch"] as? String)
+                        left = (pairs[0].patch.agents, seq, epoch)
+                    }
+                    if round == 32, let left {
+                        let r = Replica(WSProbe())
+                        r.agents = left.agents
+                        r.seq = left.seq
+                        tg.addTask { await r.probe.run(port: h.port, token: "t") }
+                        r.probe.send(#"{"op":"subscribe","topic":"org:us","patches":true,"since":{"epoch":"\#(left.epoch)","seq":\#(left.seq)}}"#)
+                        _ = try await r.probe.next(type: "recovered")
+                        resumed = r
+                    }
+                    if let r = resumed {
+                        try await r.catchUp(to: seq)
+                        #expect(r.canonical == pairs[0].whole.canonical, "round \(round): the resumed patch client differs")
+                    }
                 }
+                #expect(resumed.map { $0.patches > 0 } == true, "the resumed client was sent no patch")
                 // Not vacuous: the patch clients were sent patches (and whole records after each joining snapshot).
                 for (p, w) in pairs {
                     #expect(p.patches > 10, "only \(p.patches) patches")
@@ -189,7 +212,7 @@ struct PatchDeltaTests {
         }
     }
 
-    @Test func merged_andResumedDeltasCarryWholeRecords() {
+    @Test func aMergeForASlowClientCarriesWholeRecords() {
         let old = ChangeRecord(kind: .agents, id: "us/a1", json: EncodedJSON(#"{"id":"us/a1","p":"A"}"#),
                                patch: Array(#","patch":{"p":"A"}"#.utf8))
         let d1 = DeltaPayload(topic: "org:us", epoch: "e", fromSeq: 1, seq: 1, at: 0, changes: [old],
