@@ -6,14 +6,14 @@ public struct SyntheticHistory: Sendable {
     public let agentIDs: [String]
     public let queueIDs: [String]
     public let activeShare: Double
-    private var state: UInt64
+    private var rng: SplitMix64
 
     public init(seed: UInt64, agents: Int, queues: Int, activeShare: Double) {
         // UUID-shaped platform ids, as Genesys has them.
         agentIDs = (0..<agents).map { Self.uuid(0xA, seed, $0) }
         queueIDs = (0..<queues).map { Self.uuid(0xB, seed, $0) }
         self.activeShare = activeShare
-        state = seed &* 0x9E37_79B9_7F4A_7C15
+        rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15)
     }
 
     /// One closed bucket: each agent has time with probability `activeShare` (logged in the whole bucket
@@ -64,13 +64,7 @@ public struct SyntheticHistory: Sendable {
 
     public mutating func chance(_ share: Double) -> Bool { Double(next() % 10_000) < share * 10_000 }
 
-    private mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private mutating func next() -> UInt64 { rng.next() }
 
     private static func uuid(_ kind: UInt64, _ seed: UInt64, _ i: Int) -> String {
         func hex(_ v: UInt64, _ width: Int) -> String {

@@ -1,16 +1,13 @@
-/// A small deterministic generator (SplitMix64): the same seed gives the same workload on every platform.
+import SwitchboardCore
+
+/// The simulator's deterministic generator (``SplitMix64``): the same seed gives the same workload on every
+/// platform; the helpers below draw the workload's shapes from it.
 struct SimRandom {
-    private(set) var state: UInt64
+    private var rng: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { rng.next() }
 
     /// Uniform in [0, 1).
     mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
