@@ -267,7 +267,12 @@ import Testing
                     #expect(e["source"] as? String == "aws.partner/genesys.com/cloud/\(organizationID)/sim-test")
                 }
                 #expect(receiver.requests.allSatisfy { $0.org == "us" })  // emea has no journeys
-                let stats = try #require(truth.eventBridge)
+                // The receiver holds a batch before its answer reaches the pusher, which books it only then:
+                // wait for the books to catch up with what arrived instead of reading them mid-request.
+                try await eventually("the pusher booked what the receiver got", seconds: 10) {
+                    (sim.eventBridgeStats(org: "us")?.sent ?? 0) >= 60
+                }
+                let stats = try #require(sim.eventBridgeStats(org: "us"))
                 #expect(stats.sent >= 60 && stats.refused == 0 && stats.queued >= stats.sent)
                 #expect(sim.eventBridgeStats(org: "emea") == nil)
             }
