@@ -2,6 +2,7 @@
 # make bench [BENCH_ARGS=--quick]: release build of switchboard-bench, every scenario, one table,
 # bench/results.json (SPEC §7). Full run ≈ 21 minutes (storm alone is 5, store 6, audio 3.5); --quick ≈ 4.5 minutes.
 # Other flags: --only ingest,footprint,connections,fanout,recovery,churn,store,storm,audio,spotting,journeys,relay   --out PATH
+# --soak: 30 minutes of storm with random faults on every org and 1,000 clients (never part of the full run)
 # (--only audio-opus: the audio scenario's Opus rows alone, ≈ 1 minute)
 # (with --only, the other scenarios' rows already in the output file are kept).
 # See docs/performance.md for what each figure means and how it is measured.

@@ -357,7 +357,7 @@ public final class GenesysSimulator: Service, Sendable {
             for rt in orgs {
                 let pick: SimFault? = faultRNG.withLock { rng in
                     guard rng.chance(rate * hours) else { return nil }
-                    let kinds = SimFault.kinds
+                    let kinds = options.randomFaultKinds.isEmpty ? SimFault.kinds : options.randomFaultKinds
                     return SimFault(kind: kinds[rng.int(0...(kinds.count - 1))], count: rng.int(1...3))
                 }
                 if let pick { _ = injectNow(pick, org: rt.id, source: "random") }

@@ -52,6 +52,8 @@ public struct SimulatorOptions: Sendable {
     /// Random faults for soak runs (`--faults random --fault-rate R`): the expected number of faults
     /// per org per simulated hour, of a kind drawn uniformly from ``SimFault/kinds``.
     public var randomFaultRate: Double? = nil
+    /// The kinds random faults are drawn from (`--fault-kinds ghost,close`); every kind by default.
+    public var randomFaultKinds: [String] = SimFault.kinds
     /// Real time between `v2.system.socket_closing` and the close it announces.
     public var maintenanceCloseGrace: Duration = .seconds(60)
     /// Time zone per org id; orgs not listed use ``defaultTimeZone(for:)``.

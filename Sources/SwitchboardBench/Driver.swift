@@ -10,7 +10,10 @@ struct Driver {
 
     init(options: [String: String]) {
         quick = options["quick"] != nil
-        only = options["only"].map { Set($0.split(separator: ",").map(String.init)) }
+        var only = options["only"].map { Set($0.split(separator: ",").map(String.init)) }
+        // `--soak` (30 minutes) runs on its own, or beside what `--only` names; never in the full run.
+        if options["soak"] != nil { only = (only ?? []).union(["soak"]) }
+        self.only = only
         outPath = options["out"] ?? "bench/results.json"
         machine = [
             "cores": "\(Proc.cores)", "cpu": Proc.cpuModel, "memoryGiB": fmt(Proc.memoryGiB, 1),
@@ -20,7 +23,7 @@ struct Driver {
         ]
     }
 
-    func wants(_ s: String) -> Bool { only?.contains(s) ?? true }
+    func wants(_ s: String) -> Bool { only?.contains(s) ?? (s != "soak") }
 
     mutating func add(_ name: String, _ metric: String, _ value: Double, _ unit: String, target: String? = nil,
                       _ config: [String: String]) {
@@ -57,6 +60,7 @@ struct Driver {
         if wants("spotting") { await spotting() }
         if wants("journeys") { await journeys() }
         if wants("relay") { await relay() }
+        if wants("soak") { await soak() }
         printTable()
         write()
         log("done in \(fmt(Proc.now - t0, 0)) s; wrote \(outPath)")
@@ -177,6 +181,35 @@ struct Driver {
         add("churn", "RSS after / before", r["rssRatio"] ?? -1, "ratio", target: "≤ 1.10", cfg)
         add("churn", "live heap growth per cycle", r["heapBytesPerCycle"] ?? -1, "bytes", target: "≈ 0", cfg)
         add("churn", "RSS after malloc_trim / before", r["rssRatioTrimmed"] ?? -1, "ratio", cfg)
+    }
+
+    /// Issue 19 §2: the storm for 30 minutes with the simulator's random faults on every org and 1,000
+    /// clients; the RSS trend over the last 20 minutes, crashes, evictions, and every agent against the truth.
+    mutating func soak() async {
+        let duration = quick ? 180 : 1800, tail = quick ? 120 : 1200, faults = 12
+        let r = await child("storm", ["--agents", "5000", "--rate", "10000", "--clients", "1000",
+                                      "--duration", "\(duration)", "--warmup", "15", "--faults", "\(faults)",
+                                      "--tail", "\(tail)", "--truth", "1"],
+                            timeout: Double(duration) + 1200)
+        let cfg = ["orgs": "3", "agentsPerOrg": "5000", "stormEventsPerSecond": "10000", "clients": "1000",
+                   "connected": fmt(r["upgraded"] ?? 0, 0), "topic": "global", "duration": "\(duration) s",
+                   "faults": "simulator random faults, \(faults) per org per hour (every kind); injected \(fmt(r["faults"] ?? -1, 0))",
+                   "truthAgents": fmt(r["truthAgents"] ?? -1, 0), "truthWindowsCompared": fmt(r["truthWindows"] ?? -1, 0),
+                   "truthWaitSeconds": fmt(r["truthNotOpenSeconds"] ?? -1, 1),
+                   "method": "RSS (VmRSS) and live heap (mallinfo2) sampled every 5 s; least-squares slope over the last \(tail / 60) minutes"]
+        func verdict(_ ok: Bool) -> [String: String] { cfg.merging(["verdict": r.isEmpty ? "no result" : ok ? "met" : "missed"]) { _, b in b } }
+        let slope = r["rssSlopeTailMiBPerMin"] ?? -1
+        add("soak", "RSS trend, last \(tail / 60) minutes", slope, "MiB/min", target: "≤ 1 MiB/min",
+            verdict(!r.isEmpty && slope <= 1))
+        add("soak", "live heap trend, last \(tail / 60) minutes", r["heapSlopeTailMiBPerMin"] ?? -1, "MiB/min", cfg)
+        add("soak", "peak RSS", (r["peakRSS"] ?? -1) / 1_048_576, "MiB", cfg)
+        add("soak", "crashes", r.isEmpty ? 1 : 0, "runs", target: "0", verdict(!r.isEmpty))
+        let evictions = r["evictionsDuringRun"] ?? -1
+        add("soak", "evictions of healthy clients", evictions, "clients", target: "0", verdict(evictions == 0))
+        let off = r["truthOff"] ?? -1
+        add("soak", "agents off the truth by more than 1 pp at the end", off, "agents", target: "0", verdict(off == 0))
+        add("soak", "worst occupancy difference at the end", r["truthWorstPP"] ?? -1, "pp", cfg)
+        add("soak", "age at delivery p99", r["ageP99"] ?? -1, "ms", cfg)
     }
 
     mutating func storm() async {

@@ -4,7 +4,10 @@ import Simulator
 import SwitchboardCore
 
 /// `--child storm`: simulator in storm mode + bridge in this process; downstream clients subscribed to
-/// `global` in a child process. Prints one JSON object.
+/// `global` in a child process. Prints one JSON object. The soak (`make bench BENCH_ARGS=--soak`) is the same
+/// run, longer, with `--faults R` (the simulator's random faults, R per org per hour), `--tail S` (the RSS and
+/// heap trend over the last S seconds as well) and `--truth 1` (every agent's figures against `/_sim/truth`
+/// at the end, ``SoakTruth``).
 enum StormChild {
     static func run(_ opts: [String: String]) async {
         bootstrapBenchLogging()
@@ -14,10 +17,14 @@ enum StormChild {
         let duration = Double(opts["duration"] ?? "300") ?? 300
         let warmup = Double(opts["warmup"] ?? "15") ?? 15
         let samples = Int(opts["samples"] ?? "20") ?? 20
+        let faultRate = Double(opts["faults"] ?? "0") ?? 0
+        let tail = Double(opts["tail"] ?? "0") ?? 0
         var options = SimulatorOptions()
         options.orgCount = 3
         options.agentsPerOrg = agentsPerOrg
         options.stormEventsPerSecond = rate
+        if faultRate > 0 { options.randomFaultRate = faultRate }
+        if let kinds = opts["fault-kinds"] { options.randomFaultKinds = kinds.split(separator: ",").map(String.init) }
         let harness = BridgeHarness(options: options)
         let t0 = Proc.now
         harness.start()
@@ -82,6 +89,33 @@ enum StormChild {
         out["evictions"] = evictions
         out["readySeconds"] = readySeconds
         out["measureSeconds"] = elapsed
+        if tail > 0 {
+            let from = elapsed - tail
+            out["rssSlopeTailMiBPerMin"] = Self.slope(rssSamples.filter { $0.0 >= from })
+            out["heapSlopeTailMiBPerMin"] = Self.slope(heapSamples.filter { $0.0 >= from })
+        }
+        if faultRate > 0 {
+            let faults = await harness.simulator.faultLog().filter { $0.source == "random" }
+            out["faults"] = Double(faults.count)
+            log("storm: random faults: " + Dictionary(grouping: faults, by: \.kind).map { "\($0.key) \($0.value.count)" }
+                .sorted().joined(separator: ", "))
+        }
+        if opts["truth"] != nil, let parts = harness.bridge.parts {
+            let t = await SoakTruth.compare(harness: harness, views: parts.views)
+            out["truthAgents"] = Double(t.agents)
+            out["truthWindows"] = Double(t.windows)
+            out["truthOff"] = Double(t.off)
+            out["truthWorstPP"] = t.worstPP
+            out["truthNotOpenSeconds"] = t.waitedSeconds
+            for line in t.examples { log("storm: truth: \(line)") }
+            if t.off > 0 {
+                // Late or lost? Look again once the bridge had 15 s more: a late change is in by then, a lost one is not.
+                try? await Task.sleep(for: .seconds(15))
+                let again = await SoakTruth.compare(harness: harness, views: parts.views)
+                out["truthOffAfter15s"] = Double(again.off)
+                for line in again.examples { log("storm: truth 15 s later: \(line)") }
+            }
+        }
         let json = try! JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
         FileHandle.standardOutput.write(json + Data("\n".utf8))
         exit(0)

@@ -27,7 +27,8 @@ struct StatusPoint: Equatable {
 }
 
 /// One conversation of one agent: talk `[start, talkEnd)`, after-call work `[talkEnd, end)`.
-/// `Int64.max` means "not ended yet". Ends are stored as 32-bit offsets from `start` (32 bytes in all).
+/// `Int64.max` means "not ended yet". Ends are stored as 32-bit offsets from `start` (32 bytes in all); an
+/// end the routing status gave rather than a snapshot (``closedByRouting``) is stored as `-offset - 1`.
 struct InteractionSpan: Equatable {
     var key: UInt64
     var start: Int64
@@ -35,12 +36,13 @@ struct InteractionSpan: Equatable {
     private var talkOffset: Int32
     private var endOffset: Int32
 
-    init(key: UInt64, start: Int64, talkEnd: Int64, end: Int64, observedAt: Int64) {
+    init(key: UInt64, start: Int64, talkEnd: Int64, end: Int64, observedAt: Int64, closedByRouting: Bool = false) {
         self.key = key
         self.start = start
         self.observedAt = observedAt
         talkOffset = Self.offset(talkEnd, from: start)
         endOffset = Self.offset(end, from: start)
+        if closedByRouting && endOffset != .max { endOffset = -endOffset - 1 }
     }
 
     private static func offset(_ t: Int64, from start: Int64) -> Int32 {
@@ -48,7 +50,11 @@ struct InteractionSpan: Equatable {
     }
 
     var talkEnd: Int64 { talkOffset == .max ? .max : start + Int64(talkOffset) }
-    var end: Int64 { endOffset == .max ? .max : start + Int64(endOffset) }
+    var end: Int64 {
+        endOffset == .max ? .max : start + Int64(endOffset < 0 ? -(endOffset + 1) : endOffset)
+    }
+    /// No snapshot said when it ended: the routing status did (``AgentTimeline/settled(_:)``).
+    var closedByRouting: Bool { endOffset < 0 }
 }
 
 /// What an agent is doing, derived from presence, routing status and interactions.
@@ -171,14 +177,16 @@ struct AgentTimeline {
             if routing != 0 { p.routing = routing }
             if p == points[lo] { return false }
             points[lo] = p
-            return true
+        } else {
+            points.insert(StatusPoint(at: at, presence: presence, routing: routing), at: lo)
         }
-        points.insert(StatusPoint(at: at, presence: presence, routing: routing), at: lo)
+        if routing != 0 { settleSpans() }
         return true
     }
 
     /// Adds or replaces an interaction; an older snapshot than the one held changes nothing.
-    mutating func apply(span: InteractionSpan) -> Bool {
+    mutating func apply(span incoming: InteractionSpan) -> Bool {
+        let span = settled(incoming)
         if let i = spans.firstIndex(where: { $0.key == span.key }) {
             guard span.observedAt >= spans[i].observedAt, spans[i] != span else { return false }
             spans[i] = span
@@ -187,6 +195,52 @@ struct AgentTimeline {
         guard span.end > foldedUpTo, !foldedKeys.contains(span.key) else { return false }
         spans.append(span)
         return true
+    }
+
+    /// A routing status that says the agent is not interacting (a known one: 0 says nothing).
+    static func endsInteraction(_ routing: UInt8) -> Bool {
+        routing == RoutingCode.idle || routing == RoutingCode.offQueue || routing == RoutingCode.notResponding
+    }
+
+    static func isInteracting(_ routing: UInt8) -> Bool {
+        routing == RoutingCode.interacting || routing == RoutingCode.communicating
+    }
+
+    /// The time of the first change point after `t` where the routing status goes from interacting to not
+    /// interacting. A status that stays idle throughout says nothing about a conversation (a direct call
+    /// leaves the routing status alone), so only the transition counts.
+    func firstNotInteracting(after t: Int64) -> Int64? {
+        var routing = baseRouting
+        for p in points {
+            if p.at > t, Self.isInteracting(routing), Self.endsInteraction(p.routing) { return p.at }
+            if p.routing != 0 { routing = p.routing }
+        }
+        return nil
+    }
+
+    /// An interaction whose end no snapshot gave ends where the routing status first goes from interacting to
+    /// not interacting after its latest snapshot. A conversation that ended while no socket was open sends no
+    /// further event, and the re-sync's history brings only presence and routing-status records: without
+    /// this rule its talk or after-call work would count as handling until the open-interaction cap (4 h),
+    /// in every window, long after the platform's routing status (what handling is defined by) went idle.
+    /// A later snapshot with its real times replaces the span; a routing change that comes later but is
+    /// older settles it again (the earliest such change wins).
+    func settled(_ s: InteractionSpan) -> InteractionSpan {
+        guard s.end == .max || s.closedByRouting else { return s }
+        // Undo an earlier settling: the talk had not ended either when it was closed at the same instant.
+        let talkEnd = s.closedByRouting && s.talkEnd == s.end ? Int64.max : s.talkEnd
+        guard let t = firstNotInteracting(after: max(s.start, s.observedAt)) else {
+            return InteractionSpan(key: s.key, start: s.start, talkEnd: talkEnd, end: .max, observedAt: s.observedAt)
+        }
+        return InteractionSpan(key: s.key, start: s.start, talkEnd: min(talkEnd, t), end: t, observedAt: s.observedAt,
+                               closedByRouting: true)
+    }
+
+    /// Re-settles the open interactions after a routing change point came or changed.
+    private mutating func settleSpans() {
+        for i in spans.indices where spans[i].end == .max || spans[i].closedByRouting {
+            spans[i] = settled(spans[i])
+        }
     }
 
     /// Visits the segments of `[a, b)` with their state; returns the state at `b` (points at or

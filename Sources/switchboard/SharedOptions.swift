@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Simulator
 import SwitchboardCore
 
 /// Options shared by `simulate` and `demo` (SPEC §2).
@@ -34,6 +35,9 @@ struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("fault-rate"), help: "Random faults per org per simulated hour (with --faults random).")
     var faultRate: Double = 1
 
+    @Option(name: .customLong("fault-kinds"), help: "Comma-separated kinds random faults are drawn from (with --faults random; default every kind: \(SimFault.kinds.joined(separator: ","))).")
+    var faultKinds: String?
+
     @Flag(name: .customLong("spoken-phrases"), help: "Speak real sentences (keyword phrases and fillers) inside the calls' talk spurts, rendered with espeak-ng and sox at start-up (Debian packages espeak-ng, sox); listed per call in /_sim/truth.")
     var spokenPhrases = false
 
@@ -43,6 +47,12 @@ struct SimulationOptions: ParsableArguments {
         if let queues, queues < 1 { throw ValidationError("--queues must be at least 1") }
         guard speed > 0 else { throw ValidationError("--speed must be greater than 0") }
         if let heartbeat, !(heartbeat > 0) { throw ValidationError("--heartbeat must be greater than 0 seconds") }
+        if let faultKinds {
+            let unknown = faultKinds.split(separator: ",").map(String.init).filter { !SimFault.kinds.contains($0) }
+            guard unknown.isEmpty, !faultKinds.isEmpty else {
+                throw ValidationError("--fault-kinds: unknown kind(s) \(unknown.joined(separator: ", ")); use a comma-separated list of \(SimFault.kinds.joined(separator: ", "))")
+            }
+        }
         if let faults, faults != "random" { throw ValidationError("--faults accepts only 'random'") }
         if let startAt, parseStartAt(startAt) == nil {
             throw ValidationError("--start-at '\(startAt)' is not HH:MM (e.g. 14:00)")

@@ -50,6 +50,7 @@ extension SimulationOptions {
         if let startAt, let t = parseStartAt(startAt) { o.startAt = .init(hour: t.hour, minute: t.minute) }
         o.stormEventsPerSecond = storm
         if faults == "random" { o.randomFaultRate = faultRate }
+        if let faultKinds { o.randomFaultKinds = faultKinds.split(separator: ",").map(String.init) }
         o.spokenPhrases = spokenPhrases
         return o
     }
