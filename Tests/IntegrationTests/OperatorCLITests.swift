@@ -65,6 +65,15 @@ import Testing
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).first?.isNumber == true, "\(result.stdout)")
     }
 
+    @Test func anUnknownFaultKindIsRefusedWithTheKnownOnes() async throws {
+        let result = try await ProcessResult.run(try ExecutableLocator.switchboard(),
+                                                 ["simulate", "--faults", "random", "--fault-kinds", "ghost,gost"],
+                                                 environment: [:])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--fault-kinds: unknown kind(s) gost; use a comma-separated list of ghost, close"),
+                "\(result.stderr)")
+    }
+
     // MARK: check-config
 
     @Test func checkConfigWithoutEnvironmentChecksEverythingElse() async throws {
