@@ -75,6 +75,9 @@ final class ConnectorState: Sendable {
         /// A restart's stored totals (``WarmStart``), kept for the first session: its re-sync after the socket
         /// opens needs no aggregates either.
         var warmStart: WarmStart?
+        /// The users whose totals of today the views hold from a users aggregates query or a restart's store
+        /// (``BaselineSync``); nil before the first.
+        var baselined: BaselineSync?
         /// The status (and its detail) in force before the token lifecycle set `disconnected` for want of a usable
         /// token; restored when a token is issued again unless the connection loop reported since.
         var tokenHold: (status: OrgStatus, detail: String?)?
@@ -92,6 +95,24 @@ final class ConnectorState: Sendable {
         self.transcription = transcription
     }
     var status: ConnectorStatus { box.value.status }
+}
+
+/// The agents whose totals of the local day starting at `dayStart` the views hold as a baseline (users aggregates
+/// or a restart's store). A later re-sync whose history query reaches back to the previous one's leaves them out
+/// of its aggregates query: the views' totals are that baseline plus every change since, and the history query
+/// brought the gap's changes (docs/connector.md, "Re-sync after a gap").
+struct BaselineSync: Sendable, Equatable {
+    var dayStart: EpochMillis
+    var users: Set<String>
+
+    /// Records that `users` have a baseline of `dayStart` (a new day forgets the previous day's).
+    mutating func add(_ users: some Sequence<String>, dayStart: EpochMillis) {
+        if dayStart != self.dayStart {
+            self.dayStart = dayStart
+            self.users = []
+        }
+        self.users.formUnion(users)
+    }
 }
 
 /// What a restart's store holds for one org: today's totals of `users` up to `asOf` (docs/store.md).

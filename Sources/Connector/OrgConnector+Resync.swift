@@ -49,8 +49,8 @@ extension OrgConnector {
             warm = await options.warmStart(id)
             state.box.withLock { $0.warmStart = warm }
         }
-        try await ingestHistory(rest: rest, users: users, directory: directory, chunk: chunk,
-                                since: first ? warm?.asOf : nil)
+        let continuous = try await ingestHistory(rest: rest, users: users, directory: directory, chunk: chunk,
+                                                 since: first ? warm?.asOf : nil)
         // A baseline the OAuth client may not read is a problem of that feature, not of the org: the socket
         // still brings live changes (ConnectorProblem).
         try await tolerateRefusal("queue baselines", endpoint: "POST /api/v2/analytics/queues/observations/query") {
@@ -62,24 +62,43 @@ extension OrgConnector {
         }
         let asOf = clock.now()
         let dayStart = Timestamp.startOfDay(asOf, in: org.timezone)
-        var cold = users
         if let warm, warm.dayStart == dayStart {
-            cold = users.filter { !warm.users.contains($0) }
+            state.box.withLock { $0.baselined = BaselineSync(dayStart: dayStart, users: warm.users) }
+        }
+        let cold = Self.usersNeedingBaseline(users, dayStart: dayStart, known: state.box.value.baselined,
+                                             historyContinuous: continuous || warm?.dayStart == dayStart)
+        if let warm, warm.dayStart == dayStart {
             logger.info("warm start: today's totals come from the store", metadata: [
                 "asOf": "\(Timestamp.format(warm.asOf))", "stored": "\(users.count - cold.count)", "queried": "\(cold.count)"])
         }
         try await tolerateRefusal("today's baseline", endpoint: "POST /api/v2/analytics/users/aggregates/query") {
             for start in stride(from: 0, to: cold.count, by: chunk) {
-                let body = try await rest.usersAggregates(users: Array(cold[start..<min(start + chunk, cold.count)]),
-                                                          dayStart: dayStart, asOf: asOf, timeZone: org.timezone)
+                let ids = Array(cold[start..<min(start + chunk, cold.count)])
+                let body = try await rest.usersAggregates(users: ids, dayStart: dayStart, asOf: asOf, timeZone: org.timezone)
                 let events = RESTNormalizer.usersAggregates(body, org: id, dayStart: dayStart, asOf: asOf,
                                                             productivePresences: productivePresences)
                 if !events.isEmpty { await sink.ingest(org: id, events: events) }
+                state.box.withLock { values in
+                    if values.baselined == nil { values.baselined = BaselineSync(dayStart: dayStart, users: []) }
+                    values.baselined?.add(ids, dayStart: dayStart)
+                }
             }
         }
         observer.resync(org: id, ok: true)
-        logger.info("re-sync done", metadata: ["users": "\(users.count)", "queues": "\(queues.count)"])
+        logger.info("re-sync done", metadata: ["users": "\(users.count)", "queues": "\(queues.count)",
+                                               "baselinesQueried": "\(cold.count)"])
         return Self.topics(users: users, queues: queues, journeys: options.journeys != nil && org.journeys != nil && !usesSeedEventStream)
+    }
+
+    /// The users whose today's totals a re-sync must ask (users aggregates) for the local day starting at
+    /// `dayStart`: those without a baseline of that day in the views (`known`), when the history the views hold is
+    /// continuous since that baseline — this re-sync's history query reached back to the previous one, or a restart's
+    /// store totals were just read with the history from their end; every user otherwise (docs/connector.md, "No new
+    /// baselines after a short gap").
+    static func usersNeedingBaseline(_ users: [String], dayStart: EpochMillis, known: BaselineSync?,
+                                     historyContinuous: Bool) -> [String] {
+        guard historyContinuous, let known, known.dayStart == dayStart else { return users }
+        return users.filter { !known.users.contains($0) }
     }
 
     /// The first session's topics before any baseline: the directory's user and queue ids only (⌈U / 500⌉ + ⌈Q / 100⌉

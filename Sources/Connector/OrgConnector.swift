@@ -31,6 +31,10 @@ public struct OrgConnector: Service {
         public var tickInterval: Duration = .seconds(1)
         /// Filter chunk for analytics queries.
         public var analyticsChunk: Int = 100
+        /// Users details (history) queries a re-sync keeps in flight at once, one chunk of users each. A re-sync
+        /// holds the org's live events until its history is in, and at 5,000 users that is 50 queries: one at a
+        /// time they took ≈ 10 s of the recovery on their round trips alone. Default 4.
+        public var historyQueriesInFlight: Int = 4
         /// Poll utilization by 30-minute interval (docs/utilization.md). Default true.
         public var utilization: Bool = true
         /// Poll quality scores (docs/quality.md). Default true.

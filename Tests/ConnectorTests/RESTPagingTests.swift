@@ -107,4 +107,37 @@ import Testing
         #expect(OrgConnector.historyStart(now: now, users: users, last: HistorySync(at: now - 3 * 3_600_000, users: users))
             == now - 65 * 60_000)
     }
+
+    /// A short gap's history reaches back to the previous query; a start, other users or a gap longer than the
+    /// window do not (docs/connector.md, "No new baselines after a short gap").
+    @Test func historyContinuity() {
+        let now: EpochMillis = 10_000_000
+        let users: Set<String> = ["a", "b"]
+        func reaches(_ last: HistorySync?) -> Bool {
+            OrgConnector.historyReachesBack(from: OrgConnector.historyStart(now: now, users: users, last: last),
+                                            users: users, last: last)
+        }
+        #expect(!reaches(nil))
+        #expect(reaches(HistorySync(at: now - 30_000, users: users)))
+        #expect(reaches(HistorySync(at: now - 64 * 60_000, users: users)))
+        #expect(!reaches(HistorySync(at: now - 66 * 60_000, users: users)), "a gap longer than the window loses records")
+        #expect(!reaches(HistorySync(at: now - 30_000, users: ["a"])))
+    }
+
+    /// Who a re-sync asks for today's totals: only agents without a baseline of today, and only when the history
+    /// since that baseline is whole.
+    @Test func usersNeedingBaseline() {
+        let day: EpochMillis = 1_000_000
+        let users = ["a", "b", "c"]
+        let known = BaselineSync(dayStart: day, users: ["a", "b"])
+        #expect(OrgConnector.usersNeedingBaseline(users, dayStart: day, known: known, historyContinuous: true) == ["c"])
+        #expect(OrgConnector.usersNeedingBaseline(users, dayStart: day, known: known, historyContinuous: false) == users,
+                "a history with a hole needs every baseline again")
+        #expect(OrgConnector.usersNeedingBaseline(users, dayStart: day + 86_400_000, known: known, historyContinuous: true)
+            == users, "a new day needs every baseline")
+        #expect(OrgConnector.usersNeedingBaseline(users, dayStart: day, known: nil, historyContinuous: true) == users)
+        var next = known
+        next.add(["c"], dayStart: day + 86_400_000)
+        #expect(next == BaselineSync(dayStart: day + 86_400_000, users: ["c"]), "a new day forgets the previous day's")
+    }
 }
