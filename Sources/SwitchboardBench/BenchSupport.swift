@@ -61,6 +61,13 @@ enum Proc {
     /// Returns the heap to the OS as far as glibc can, so RSS differences mean live memory.
     static func trim() { _ = benchMallocTrim(0) }
 
+    /// The open-files hard limit of this process (`ulimit -Hn`).
+    static var openFilesHardLimit: Int {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        return limit.rlim_max > rlim_t(Int.max) ? Int.max : Int(limit.rlim_max)
+    }
+
     static var cpuModel: String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
         for line in text.split(separator: "\n") where line.hasPrefix("model name") {

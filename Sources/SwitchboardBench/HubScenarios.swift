@@ -102,7 +102,8 @@ enum FanoutChild {
         do {
             child = try ChildProcess(args: ["--child", "clients", "--port", "\(h.port.load())",
                                             "--count", "\(clients)", "--topic", "global", "--token", "bench",
-                                            "--warmup", "\(warmup)", "--duration", "\(duration)"])
+                                            "--warmup", "\(warmup)", "--duration", "\(duration)",
+                                            "--samples", opts["samples"] ?? "0"])
         } catch { return }
         guard let connected = await child.waitReady(timeout: 300) else {
             log("fanout: clients did not connect")
