@@ -103,7 +103,7 @@ enum FanoutChild {
             child = try ChildProcess(args: ["--child", "clients", "--port", "\(h.port.load())",
                                             "--count", "\(clients)", "--topic", "global", "--token", "bench",
                                             "--warmup", "\(warmup)", "--duration", "\(duration)",
-                                            "--samples", opts["samples"] ?? "0"])
+                                            "--samples", opts["samples"] ?? "0", "--threads", opts["threads"] ?? "1"])
         } catch { return }
         guard let connected = await child.waitReady(timeout: 300) else {
             log("fanout: clients did not connect")
