@@ -34,7 +34,8 @@ public struct LeadershipStateMachine: Sendable {
     /// Live replicas at the last read of this session (this one included); nil before it.
     public private(set) var live: Set<String>?
     private(set) var slots: [OrgID: Slot] = [:]
-    /// Orgs still to try in this round, most preferred first.
+    /// Orgs still to try in this round, most preferred first. A round runs to its end before the next begins,
+    /// so every org gets its attempt even when the answers are slower than the reads of the replicas.
     private var candidates: [OrgID] = []
 
     public init(_ configuration: Configuration) {
@@ -127,7 +128,7 @@ public struct LeadershipStateMachine: Sendable {
         var seen: Set<String> = [replica]
         for (name, beat) in heartbeats where now - beat < timeout { seen.insert(name) }
         live = seen
-        return rebalance()
+        return rebalance(newRound: false)
     }
 
     /// The orgs of the configuration in force (at start and after each reload). An org no longer in it is
@@ -138,7 +139,7 @@ public struct LeadershipStateMachine: Sendable {
         var actions: [Action] = []
         for org in slots.keys.sorted() where !orgs.contains(org) { actions += release(org) }
         candidates.removeAll { !orgs.contains($0) }
-        if isOpen && !stopping { actions += rebalance() }
+        if isOpen && !stopping { actions += rebalance(newRound: true) }
         return actions
     }
 
@@ -234,8 +235,9 @@ public struct LeadershipStateMachine: Sendable {
         return ranked.filter(mine.contains) + ranked.filter { !mine.contains($0) }
     }
 
-    /// Gives up the least preferred orgs over the share, then starts a new round of attempts.
-    private mutating func rebalance() -> [Action] {
+    /// Gives up the least preferred orgs over the share, then goes on with the round of attempts, or starts a
+    /// new one when the last has ended (or `newRound`: the orgs changed).
+    private mutating func rebalance(newRound: Bool) -> [Action] {
         guard let live else { return [] }
         let order = preference(live: live)
         var actions: [Action] = []
@@ -245,14 +247,18 @@ public struct LeadershipStateMachine: Sendable {
         if held.count > share {
             for org in held.reversed().prefix(held.count - share) { actions += release(org) }
         }
-        candidates = order.filter { slots[$0] == nil }
+        if newRound || candidates.isEmpty { candidates = order.filter { slots[$0] == nil } }
         return actions + nextTry()
     }
 
-    /// The next lock attempt of the round, if there is room and none is in flight.
+    /// The next lock attempt of the round, if there is room and none is in flight. At the share, the round ends.
     private mutating func nextTry() -> [Action] {
         guard isOpen, !stopping, live != nil else { return [] }
-        guard !slots.values.contains(where: { $0.lock == .trying }), committed < share else { return [] }
+        guard !slots.values.contains(where: { $0.lock == .trying }) else { return [] }
+        guard committed < share else {
+            candidates = []
+            return []
+        }
         while !candidates.isEmpty {
             let org = candidates.removeFirst()
             guard configured.contains(org), slots[org] == nil else { continue }

@@ -4,7 +4,9 @@ import Testing
 
 /// Several replicas' machines against a fake database, driven by a deterministic loop: one step is one
 /// `leaseCheck` (1 s) in which every replica, in name order, gets its connectors' stop reports from the step
-/// before, opens its session when due, and ticks. Every operation on the fake database answers at once.
+/// before, opens its session when due, and ticks. Every operation on the fake database answers at once, or, with
+/// `asyncResults`, lock and unlock results arrive at the replica's next turn (other events come first, as on a
+/// real connection), and are dropped when the session that asked has ended meanwhile (the driver's rule).
 ///
 /// The fake lock table grants an org's lock to at most one session (re-entrant for the holder, like
 /// `pg_try_advisory_lock`), increments the org's term on every grant, and drops a session's locks when the
@@ -20,7 +22,12 @@ struct ClusterSim {
         var finished = false
         /// Connectors told to stop, reported stopped at the next step.
         var stopping: [OrgID] = []
+        /// Lock and unlock results not yet reported (`asyncResults`), with the session that asked.
+        var pending: [(session: Int, org: OrgID, acquired: Bool?, term: Int64?)] = []
     }
+
+    /// Lock and unlock results arrive a step later.
+    var asyncResults = false
 
     let leaseCheck: EpochMillis = 1000
     let replicaTimeout: Duration
@@ -70,12 +77,16 @@ struct ClusterSim {
                 results = r.machine.replicasSeen(seen, now: now)
             case .tryLock(let org):
                 guard let session = r.session else { Issue.record("\(name) tried \(org) without a session"); break }
-                if locks[org] == nil || locks[org] == session {
+                let granted = locks[org] == nil || locks[org] == session
+                if granted {
                     locks[org] = session
                     terms[org, default: 0] += 1
-                    results = r.machine.lockResult(org, acquired: true, term: terms[org])
+                }
+                let term = granted ? terms[org] : nil
+                if asyncResults {
+                    r.pending.append((session, org, granted, term))
                 } else {
-                    results = r.machine.lockResult(org, acquired: false, term: nil)
+                    results = r.machine.lockResult(org, acquired: granted, term: term)
                 }
             case .startConnector(let org, let term):
                 if term != terms[org] { violations.append("\(name) started \(org) with stale term \(term)") }
@@ -89,7 +100,11 @@ struct ClusterSim {
                 r.stopping.append(org)
             case .unlock(let org):
                 if let session = r.session, locks[org] == session { locks[org] = nil }
-                results = r.machine.unlockDone(org)
+                if asyncResults, let session = r.session {
+                    r.pending.append((session, org, nil, nil))
+                } else {
+                    results = r.machine.unlockDone(org)
+                }
             case .markGone:
                 gone.insert(name)
             case .finished:
@@ -127,6 +142,15 @@ struct ClusterSim {
             let stopped = r.stopping
             replicas[name]!.stopping = []
             for org in stopped { feed(name) { $0.connectorStopped(org) } }
+            let results = replicas[name]!.pending
+            replicas[name]!.pending = []
+            for result in results where result.session == replicas[name]!.session {
+                if let acquired = result.acquired {
+                    feed(name) { $0.lockResult(result.org, acquired: acquired, term: result.term) }
+                } else {
+                    feed(name) { $0.unlockDone(result.org) }
+                }
+            }
             let t = now
             if let due = replicas[name]!.reopenAt, replicas[name]!.session == nil, now >= due {
                 replicas[name]!.reopenAt = nil
@@ -179,14 +203,15 @@ struct ClusterSim {
         return limit
     }
 
-    func started() -> ClusterSim {
+    func started(asyncResults: Bool = false) -> ClusterSim {
         var sim = ClusterSim(orgs: Self.three)
+        sim.asyncResults = asyncResults
         for name in ["r1", "r2", "r3"] { sim.add(name) }
         return sim
     }
 
-    @Test func everyOrgEndsUpLedOnceAndSpread() {
-        var sim = started()
+    @Test(arguments: [false, true]) func everyOrgEndsUpLedOnceAndSpread(asyncResults: Bool) {
+        var sim = started(asyncResults: asyncResults)
         settle(&sim)
         for name in ["r1", "r2", "r3"] { #expect(sim.led(by: name) == 1, "\(sim.leaders)") }
         // And stays so.
@@ -201,8 +226,8 @@ struct ClusterSim {
         }
     }
 
-    @Test func aLostSessionMovesItsOrgsToTheOthers() {
-        var sim = started()
+    @Test(arguments: [false, true]) func aLostSessionMovesItsOrgsToTheOthers(asyncResults: Bool) {
+        var sim = started(asyncResults: asyncResults)
         settle(&sim)
         let victim = "r2"
         let itsOrg = sim.leaders.first { $0.value == [victim] }!.key
@@ -223,8 +248,8 @@ struct ClusterSim {
         for name in ["r1", "r2", "r3"] { #expect(sim.led(by: name) == 1, "\(sim.leaders)") }
     }
 
-    @Test func aGracefulShutdownHandsOverWithoutWaitingForTheTimeout() {
-        var sim = started()
+    @Test(arguments: [false, true]) func aGracefulShutdownHandsOverWithoutWaitingForTheTimeout(asyncResults: Bool) {
+        var sim = started(asyncResults: asyncResults)
         settle(&sim)
         let leaving = "r3"
         let itsOrg = sim.leaders.first { $0.value == [leaving] }!.key
@@ -251,8 +276,8 @@ struct ClusterSim {
         for name in ["r1", "r2", "r3", "r4"] { #expect(sim.led(by: name) == 1, "\(sim.leaders)") }
     }
 
-    @Test func anAddedOrgIsPickedUpAndARemovedOneStopped() {
-        var sim = started()
+    @Test(arguments: [false, true]) func anAddedOrgIsPickedUpAndARemovedOneStopped(asyncResults: Bool) {
+        var sim = started(asyncResults: asyncResults)
         settle(&sim)
         sim.configure(Self.three.union(["latam"]))
         settle(&sim, limit: 10)
@@ -265,8 +290,8 @@ struct ClusterSim {
         #expect(sim.converged && sim.violations.isEmpty)
     }
 
-    @Test func aDatabaseOutageStopsEverythingThenRecovers() {
-        var sim = started()
+    @Test(arguments: [false, true]) func aDatabaseOutageStopsEverythingThenRecovers(asyncResults: Bool) {
+        var sim = started(asyncResults: asyncResults)
         settle(&sim)
         for name in ["r1", "r2", "r3"] { sim.loseSession(name, cutOff: true) }
         #expect(sim.running.values.allSatisfy { $0.isEmpty })
@@ -278,12 +303,14 @@ struct ClusterSim {
         #expect(sim.converged && sim.violations.isEmpty, "\(sim.leaders)")
     }
 
-    @Test func manySeededScenariosKeepTheInvariant() {
-        // Random faults from a fixed seed: session losses, reconnections, shutdowns, org changes.
-        var rng = SplitMix64(seed: 0x5EED)
+    @Test(arguments: [false, true], [0x5EED, 1, 2, 3, 4, 5, 6, 7] as [UInt64])
+    func manySeededScenariosKeepTheInvariant(asyncResults: Bool, seed: UInt64) {
+        // Random faults from a fixed seed: session losses, reconnections, org changes, a replica joining.
+        var rng = SplitMix64(seed: seed)
         let names = ["r1", "r2", "r3", "r4"]
         let pool: [OrgID] = ["o1", "o2", "o3", "o4", "o5", "o6", "o7"]
         var sim = ClusterSim(orgs: Set(pool.prefix(5)))
+        sim.asyncResults = asyncResults
         for name in names.prefix(3) { sim.add(name) }
         for _ in 0..<300 {
             switch rng.next() % 12 {
@@ -304,7 +331,7 @@ struct ClusterSim {
         for name in sim.replicas.keys { #expect(sim.led(by: name) <= share) }
         // Finally everyone shuts down: every connector stops and every lock is released.
         for name in sim.replicas.keys.sorted() { sim.feed(name) { $0.shutdown() } }
-        sim.run(3)
+        sim.run(4)
         #expect(sim.running.values.allSatisfy { $0.isEmpty })
         #expect(sim.locks.isEmpty)
         #expect(sim.replicas.values.allSatisfy { $0.finished })

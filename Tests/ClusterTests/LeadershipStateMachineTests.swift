@@ -74,6 +74,21 @@ func tries(_ actions: [Action]) -> [OrgID] {
         #expect(tries(next).count == 1 && tries(next)[0] != org)
     }
 
+    @Test func aRoundReachesEveryOrgWhenAnswersAreSlowerThanReads() {
+        // 4 orgs, 2 replicas: share 2. Every answer arrives after the next read of the replicas; the round must
+        // still go down the whole list rather than start again from the top at each read.
+        var (m, first) = opened(orgs: ["a", "b", "c", "d"], replicas: ["r2"], now: t0)
+        var tried = tries(first)
+        for step in 1...3 {
+            #expect(tries(m.replicasSeen(["r1": t0, "r2": t0], now: t0 + Int64(step) * 2000)).isEmpty)
+            let next = tries(m.lockResult(tried.last!, acquired: false, term: nil))
+            guard let org = next.first else { break }
+            tried.append(org)
+        }
+        #expect(Set(tried) == ["a", "b", "c", "d"])
+        #expect(tried.count == 4)
+    }
+
     @Test func aGrantedLockWithoutATermIsGivenBack() {
         var (m, first) = opened(orgs: ["a"], now: t0)
         #expect(m.lockResult(tries(first)[0], acquired: true, term: nil) == [.unlock("a")])
