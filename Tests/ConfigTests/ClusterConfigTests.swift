@@ -215,6 +215,22 @@ import Testing
         #expect(changes == ["cluster.database: password changed"])
     }
 
+    @Test func noEnvLeavesThePasswordUncheckedAndTheRestChecked() throws {
+        let yaml = Self.yaml("  database: postgres://sb:${PG_PASSWORD}@db/switchboard\n  replica: r1")
+        let c = try ConfigLoader.load(yaml: yaml, file: "orgs.yaml", environment: [:],
+                                      options: ConfigLoadOptions(requireSecrets: false))
+        #expect(c.unchecked.contains("${PG_PASSWORD}"))
+        #expect(c.cluster?.database.passwordVariable == "PG_PASSWORD")
+        // Everything else is still checked.
+        do {
+            _ = try ConfigLoader.load(yaml: Self.yaml("  database: postgres://sb:${PG_PASSWORD}@db/switchboard\n  replica: R1"),
+                                      file: "orgs.yaml", environment: [:], options: ConfigLoadOptions(requireSecrets: false))
+            Issue.record("a bad replica name passed --no-env")
+        } catch {
+            #expect(error.diagnostics.map(\.code) == ["config.value"])
+        }
+    }
+
     @Test func aChangedClusterWaitsForARestart() throws {
         let alone = try #require(S.load("auth: none\norgs:\n" + S.minimalOrg, environment: Self.environment))
         let a = try #require(S.load(Self.yaml("  database: postgres://sb:${PG_PASSWORD}@db/switchboard\n  replica: r1"),
