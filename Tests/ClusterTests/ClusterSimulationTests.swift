@@ -305,12 +305,14 @@ struct ClusterSim {
 
     @Test(arguments: [false, true], [0x5EED, 1, 2, 3, 4, 5, 6, 7] as [UInt64])
     func manySeededScenariosKeepTheInvariant(asyncResults: Bool, seed: UInt64) {
-        // Random faults from a fixed seed: session losses, reconnections, org changes, a replica joining.
+        // Random faults from a fixed seed: session losses, reconnections, org changes, a replica joining, graceful
+        // shutdowns and restarts.
         var rng = SplitMix64(seed: seed)
         let names = ["r1", "r2", "r3", "r4"]
         let pool: [OrgID] = ["o1", "o2", "o3", "o4", "o5", "o6", "o7"]
         var sim = ClusterSim(orgs: Set(pool.prefix(5)))
         sim.asyncResults = asyncResults
+        var shutdowns = 0
         for name in names.prefix(3) { sim.add(name) }
         for _ in 0..<300 {
             switch rng.next() % 12 {
@@ -318,13 +320,23 @@ struct ClusterSim {
             case 1: for name in names { sim.reconnect(name) }
             case 2: sim.configure(Set(pool.filter { _ in rng.next() % 3 != 0 }))
             case 3 where sim.replicas["r4"] == nil: sim.add("r4")
+            case 4:  // a graceful shutdown (a rolling restart's first half)
+                let name = names[Int(rng.next() % 4)]
+                if sim.replicas[name]?.finished == false {
+                    sim.feed(name) { $0.shutdown() }
+                    shutdowns += 1
+                }
+            case 5:  // finished replicas come back with a fresh machine (the second half)
+                for name in names where sim.replicas[name]?.finished == true { sim.add(name) }
             default: break
             }
             sim.step()
             #expect(sim.violations.isEmpty, "\(sim.violations)")
             if !sim.violations.isEmpty { return }
         }
+        #expect(shutdowns > 0)
         for name in names { sim.reconnect(name) }
+        for name in names where sim.replicas[name]?.finished == true { sim.add(name) }
         sim.run(60)
         #expect(sim.converged, "\(sim.leaders)")
         let share = RendezvousHash.share(orgs: sim.orgs.count, replicas: sim.replicas.count)
