@@ -19,6 +19,7 @@
 //   Audio            AudioHook (Genesys audio streaming): messages, signed upgrades, session state machine, PCMU/L16, voice activity
 //   Hub              downstream WebSocket fan-out, auth scopes, history/recovery, HTTP endpoints, dashboard
 //   Simulator        a wire-faithful Genesys Cloud stand-in with ground truth and faults
+//   Cluster          scale-out: which replica leads which org (pure leadership state machine, rendezvous spread, fencing terms)
 //   Bridge           composition root: wires connectors -> normalizer -> views -> hub into one ServiceGroup
 //   switchboard      the CLI
 import PackageDescription
@@ -192,6 +193,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Scale-out (docs/scale-out.md): the pure leadership state machine; the PostgreSQL driver wires it later.
+        .target(name: "Cluster", dependencies: ["SwitchboardCore", "SwitchboardConfig"], swiftSettings: strict),
         .target(
             name: "Store",
             dependencies: [
@@ -322,6 +325,8 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["SwitchboardCore"], swiftSettings: strict),
         .testTarget(name: "ConfigTests", dependencies: ["SwitchboardConfig", "SwitchboardCore", "Journeys"],
                     resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "SwitchboardCore", "SwitchboardConfig"],
+                    swiftSettings: strict),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "SwitchboardCore"], swiftSettings: strict),
         .testTarget(
             name: "KeywordSpottingTests",

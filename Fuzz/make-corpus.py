@@ -64,7 +64,8 @@ write("FuzzRESTBodies", rest)
 # Orgs YAML: the example file (trimmed) and the config fixtures.
 example = open(os.path.join(ROOT, "orgs.example.yaml"), encoding="utf-8").read()
 config = [example[:3000], open(os.path.join(ROOT, "Tests/ConfigTests/Fixtures/many-mistakes.yaml"), encoding="utf-8").read()[:2000],
-          "orgs:\n  - id: us\n    region: mypurecloud.com\n    clientId: abc\n    clientSecret: ${CLIENT_SECRET}\nauth:\n  jwt:\n    hs256Secret: ${SECRET}\n"]
+          "orgs:\n  - id: us\n    region: mypurecloud.com\n    clientId: abc\n    clientSecret: ${CLIENT_SECRET}\nauth:\n  jwt:\n    hs256Secret: ${SECRET}\n",
+          "cluster:\n  database: postgres://sb:${SECRET}@[::1]:5432/switchboard?sslmode=require\n  replica: switchboard-1\n  leaseCheck: 2s\n  replicaTimeout: 10s\norgs:\n  - id: us\n    region: mypurecloud.com\n    clientId: abc\n    clientSecret: ${CLIENT_SECRET}\n"]
 write("FuzzConfig", config)
 
 # Hub client frames (docs/protocol.md).

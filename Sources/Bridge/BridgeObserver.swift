@@ -29,6 +29,8 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     /// What the listener was started with: settings in ``ServerConfig/restartOnlyKeys`` stay so until a restart.
     private var running: ServerConfig?
     private var runningStore: StoreConfig?
+    /// The `cluster:` section started with (nil: alone); read only once `running` is set.
+    private var runningCluster: ClusterConfig?
     /// Restart-only settings the file in force changes (`server.listen: a → b`), for `/readyz` and an alert.
     private var restartNeeded: [String] = []
 
@@ -88,6 +90,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         guard let diff else {  // the initial configuration is already in place
             running = config.server
             runningStore = config.store
+            runningCluster = config.cluster
             metrics.restartPending(settings: 0)
             return
         }
@@ -112,6 +115,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         }
         let pending = (running.map { config.server.restartOnlyChanges(from: $0) } ?? [])
             + (runningStore.map { config.store.restartOnlyChanges(from: $0) } ?? [])
+            + (running == nil ? [] : ClusterConfig.restartOnlyChanges(from: runningCluster, to: config.cluster))
         let restartChanged = pending != restartNeeded
         restartNeeded = pending
         metrics.restartPending(settings: pending.count)

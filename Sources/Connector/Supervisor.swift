@@ -192,7 +192,8 @@ public struct Supervisor: Service {
                         "restarted": "\(restart.map(\.rawValue))"])
                     // The listener keeps what it was started with: say so rather than pretend it changed.
                     for change in next.server.restartOnlyChanges(from: initial.server)
-                        + next.store.restartOnlyChanges(from: initial.store) {
+                        + next.store.restartOnlyChanges(from: initial.store)
+                        + ClusterConfig.restartOnlyChanges(from: initial.cluster, to: next.cluster) {
                         logger.warning("takes effect only after a restart; the running value stays in force until then",
                                        metadata: ["setting": "\(change)"])
                     }

@@ -38,6 +38,8 @@ public struct ConfigDiff: Sendable, Equatable {
     public var storeChanged: Bool
     /// `speech:` changed: re-applied to the speech views, restarts nothing.
     public var speechChanged: Bool
+    /// `cluster:` changed (added, removed or any field): takes effect only after a restart.
+    public var clusterChanged: Bool
 
     public init(old: SwitchboardConfiguration, new: SwitchboardConfiguration) {
         let oldByID = Dictionary(old.orgs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -74,6 +76,7 @@ public struct ConfigDiff: Sendable, Equatable {
         thresholdsChanged = old.thresholds != new.thresholds
         storeChanged = old.store != new.store
         speechChanged = old.speech != new.speech
+        clusterChanged = old.cluster != new.cluster
     }
 
     /// True when nothing that affects the running bridge changed (`sourcePath` is ignored).
@@ -81,6 +84,7 @@ public struct ConfigDiff: Sendable, Equatable {
         addedOrgs.isEmpty && removedOrgs.isEmpty && changedOrgs.isEmpty && seedAudioChangedOrgs.isEmpty
             && speechTextChangedOrgs.isEmpty && journeysChangedOrgs.isEmpty && !journeysChanged && !serverChanged
             && !authChanged && !occupancyChanged && !thresholdsChanged && !storeChanged && !speechChanged
+            && !clusterChanged
     }
 
     /// One line for the config audit log (docs/store.md): `orgs added: apac; retuned: us; thresholds`.
@@ -105,6 +109,7 @@ public struct ConfigDiff: Sendable, Equatable {
         if thresholdsChanged { parts.append("thresholds") }
         if storeChanged { parts.append("store (after a restart)") }
         if speechChanged { parts.append("speech") }
+        if clusterChanged { parts.append("cluster (after a restart)") }
         return parts.isEmpty ? "no change" : parts.joined(separator: "; ")
     }
 

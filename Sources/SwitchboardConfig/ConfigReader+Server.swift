@@ -2,7 +2,7 @@ import SwitchboardCore
 import Yams
 
 extension ConfigReader {
-    static let topLevelKeys = ["server", "auth", "clients", "occupancy", "thresholds", "store", "speech", "journeys", "orgs"]
+    static let topLevelKeys = ["server", "auth", "clients", "occupancy", "thresholds", "store", "speech", "journeys", "cluster", "orgs"]
     static let serverKeys = [
         "listen", "flushInterval", "historySize", "historyMaxAge", "historyMaxBytes", "clientQueueBytes", "maxInboundFrameBytes",
         "maxOutboundFrameBytes", "maxTopicsPerConnection", "maxConnections", "pingInterval", "pongTimeout",
@@ -26,6 +26,7 @@ extension ConfigReader {
         config.store = top["store"].map(store) ?? StoreConfig(path: StoreConfig.defaultPath(environment: environment))
         if let node = top["speech"] { config.speech = speech(node) }
         if let node = top["journeys"] { config.journeys = journeys(node) }
+        if let node = top["cluster"] { config.cluster = cluster(node) }
         if let node = top["orgs"] {
             config.orgs = orgs(node)
         } else if !top.hasOrSuggests("orgs") {

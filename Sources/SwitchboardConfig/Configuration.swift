@@ -17,6 +17,9 @@ public struct SwitchboardConfiguration: Sendable, Equatable {
     public var speech = SpeechConfig()
     /// The deployment-wide `journeys:` section: the salt of hashed customer keys (docs/journeys.md).
     public var journeys = JourneysConfig()
+    /// Scale-out (`cluster:`, docs/scale-out.md): the shared database and this replica's name; nil runs alone.
+    /// Restart-only (``ClusterConfig/restartOnlyChanges(from:to:)``).
+    public var cluster: ClusterConfig?
     public var orgs: [OrgConfig]
     /// Where the configuration was read from, for messages.
     public var sourcePath: String?
