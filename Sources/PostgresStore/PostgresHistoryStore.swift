@@ -27,6 +27,7 @@ public final class PostgresHistoryStore: HistoryStore {
     let skippedBuckets: Counter
     /// Dictionary ids of agents and queues already committed (ids never change once committed).
     let entityIDs = Mutex<[EntityKey: Int64]>([:])
+    private let closed = Atomic<Bool>(false)
 
     struct EntityKey: Hashable, Sendable {
         let org: String
@@ -69,8 +70,9 @@ public final class PostgresHistoryStore: HistoryStore {
 
     deinit { runTask.cancel() }
 
-    /// Stops the pool and closes its connections; later calls to the store throw.
+    /// Stops the pool and closes its connections; later calls to the store throw `postgres.closed`.
     public func close() async {
+        closed.store(true, ordering: .sequentiallyConsistent)
         runTask.cancel()
         await runTask.value
     }
@@ -133,6 +135,7 @@ public final class PostgresHistoryStore: HistoryStore {
     func withTransaction<T: Sendable>(_ doing: String, readOnly: Bool = false,
                                       _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let logger = self.logger
+        try checkOpen(doing)
         do {
             return try await client.withTransaction(logger: logger) { c in
                 if readOnly { try await Self.exec(c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger) }
@@ -145,10 +148,17 @@ public final class PostgresHistoryStore: HistoryStore {
 
     /// Runs `body` on a pooled connection (one statement, or reads that need no common snapshot).
     func withConnection<T: Sendable>(_ doing: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try checkOpen(doing)
         do {
             return try await client.withConnection { c in try await body(c) }
         } catch {
             throw PostgresStoreError.from(error, doing: doing, at: place)
+        }
+    }
+
+    private func checkOpen(_ doing: String) throws {
+        guard !closed.load(ordering: .sequentiallyConsistent) else {
+            throw PostgresStoreError(code: "postgres.closed", message: "\(doing) \(place) after the store was closed: a bug in the caller (close() comes last)")
         }
     }
 

@@ -22,6 +22,13 @@ import Testing
         #expect(again.openedSchemaVersion == PostgresHistoryStore.schemaVersion)
         #expect(try await again.closedBuckets(org: "us", from: 0, to: .max) == batch.buckets)
         await again.close()
+        // A closed store's pool is gone: calls fail at once, saying so, instead of waiting.
+        do {
+            _ = try await again.hubState()
+            Issue.record("a closed store answered")
+        } catch let error as PostgresStoreError {
+            #expect(error.code == "postgres.closed", "\(error)")
+        }
     }
 
     /// Replicas starting at once: each takes the advisory lock in turn; one creates the schema, the others
