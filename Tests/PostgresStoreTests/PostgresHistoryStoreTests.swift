@@ -105,10 +105,11 @@ import Testing
         }
     }
 
-    @Test func tcpWorksAsTheSocketDoes() async throws {
+    /// Over TCP with a password (SCRAM): the password reaches the server, and works as the socket does.
+    @Test func tcpWithAPasswordWorksAsTheSocketDoes() async throws {
         try await withPostgresStore(tcp: true) { store, url in
             guard case .tcp(let host, _) = url.endpoint else { Issue.record("not a TCP URL: \(url)"); return }
-            #expect(host == "127.0.0.1")
+            #expect(host == "127.0.0.1" && url.password == TestPostgresServer.password)
             var batch = StoreBatch()
             batch.hubState = HubState(epoch: "e", topics: ["global": 1], savedAt: 1, clean: true)
             try await store.write(batch)
@@ -128,6 +129,27 @@ import Testing
             #expect(error.code == "postgres.connect", "\(error)")
             #expect(error.message.contains("nowhere") && error.message.contains("***"), "\(error)")
             #expect(!error.message.contains(secret) && !"\(error)".contains(secret))
+        }
+    }
+
+    @Test func aWrongPasswordIsRefusedWithoutShowingIt() async throws {
+        let server = try TestPostgresServer.shared.get()
+        var url = try await server.createDatabase(tcp: true)
+        url.password = "wrong-Secret-42"
+        do {
+            _ = try await PostgresHistoryStore.open(url, logger: quietLogger)
+            Issue.record("opened with a wrong password")
+        } catch let error as PostgresStoreError {
+            #expect(error.code == "postgres.auth", "\(error)")
+            #expect(error.message.contains("password") && error.message.contains(url.database), "\(error)")
+            #expect(!error.message.contains("wrong-Secret-42") && !error.message.contains(TestPostgresServer.password))
+        }
+        url.password = nil
+        do {
+            _ = try await PostgresHistoryStore.open(url, logger: quietLogger)
+            Issue.record("opened without the password the server asks for")
+        } catch let error as PostgresStoreError {
+            #expect(error.code == "postgres.auth", "\(error)")
         }
     }
 

@@ -8,8 +8,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// A throw-away PostgreSQL server for the tests: `initdb` into a temporary directory (trust authentication,
-/// superuser `switchboard`), `pg_ctl start -w` on a Unix socket in that directory and a free loopback port,
+/// A throw-away PostgreSQL server for the tests: `initdb` into a temporary directory (superuser `switchboard`,
+/// trusted over the socket; TCP asks for a SCRAM password, user `bridge`), `pg_ctl start -w` on a Unix socket in
+/// that directory and a free loopback port,
 /// one database per test, `pg_ctl stop -m immediate` and the directory removed when the test process exits.
 ///
 /// One server per test process (started on first use: initdb takes seconds, a database tenths). The binaries
@@ -17,7 +18,11 @@ import Glibc
 /// package, which `make test-deps` installs). initdb and postgres refuse to run as root: as root, they run as
 /// the `postgres` user, which owns the directory.
 final class TestPostgresServer: Sendable {
+    /// The superuser, trusted over the socket.
     static let user = "switchboard"
+    /// A user with a password, for TCP (SCRAM), owner of the databases made for TCP.
+    static let passwordUser = "bridge"
+    static let password = "bridge-Pa55word"
 
     let directory: String
     let port: Int
@@ -73,13 +78,16 @@ final class TestPostgresServer: Sendable {
         }
         let server = TestPostgresServer(directory: directory, port: try freePort(), bin: bin, runAs: runAs)
         do {
-            try server.run("initdb", ["-D", server.dataDirectory, "-U", user, "--auth=trust", "--no-sync", "--encoding=UTF8",
-                                      "--locale=C"])
+            // The socket trusts; TCP asks for a SCRAM password, so the TCP tests use one for real.
+            try server.run("initdb", ["-D", server.dataDirectory, "-U", user, "--auth-local=trust",
+                                      "--auth-host=scram-sha-256", "--no-sync", "--encoding=UTF8", "--locale=C"])
             let options = ["-k", directory, "-c", "listen_addresses=127.0.0.1", "-p", "\(server.port)",
                            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                            "-c", "max_connections=120", "-c", "shared_buffers=32MB"].joined(separator: " ")
             try server.run("pg_ctl", ["start", "-w", "-t", "60", "-D", server.dataDirectory, "-l", directory + "/server.log",
                                       "-o", options])
+            try server.run("psql", ["-h", directory, "-p", "\(server.port)", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1",
+                                    "-c", "CREATE ROLE \(passwordUser) LOGIN PASSWORD '\(password)'"])
         } catch {
             server.stop()
             throw error
@@ -95,16 +103,18 @@ final class TestPostgresServer: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// The URL of the server's `postgres` database over the socket or over TCP.
+    /// The URL of a database: over the socket as the trusted superuser, or over TCP as the password user.
     func url(database: String = "postgres", tcp: Bool = false) -> PostgresURL {
-        PostgresURL(endpoint: tcp ? .tcp(host: "127.0.0.1", port: port) : .unixSocket(directory: directory, port: port),
-                    user: Self.user, password: nil, database: database, sslMode: .disable)
+        tcp ? PostgresURL(endpoint: .tcp(host: "127.0.0.1", port: port), user: Self.passwordUser, password: Self.password,
+                          database: database, sslMode: .disable)
+            : PostgresURL(endpoint: .unixSocket(directory: directory, port: port), user: Self.user, password: nil,
+                          database: database, sslMode: .disable)
     }
 
-    /// A new empty database; its URL.
+    /// A new empty database (owned by the password user when for TCP); its URL.
     func createDatabase(tcp: Bool = false) async throws -> PostgresURL {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await execute("CREATE DATABASE \(name)")
+        try await execute("CREATE DATABASE \(name)" + (tcp ? " OWNER \(Self.passwordUser)" : ""))
         return url(database: name, tcp: tcp)
     }
 
