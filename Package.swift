@@ -393,7 +393,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        // Each suite starts its own throw-away PostgreSQL server (initdb + postgres from the postgresql package).
+        // One throw-away PostgreSQL server per test process (initdb + pg_ctl from the postgresql package; TestPostgresServer).
         .testTarget(
             name: "PostgresStoreTests",
             dependencies: [
