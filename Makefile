@@ -13,7 +13,10 @@ SPEECH_DEPS  := espeak-ng sox
 # Alerting: Debian's prometheus package gives promtool (checks and unit-tests the alert rules) and the server the
 # end-to-end alert test scrapes a demo with; curl and python3 drive it (scripts/alerting-test.sh).
 ALERT_DEPS   := prometheus curl python3
-TEST_DEPS    := chromium nodejs $(SPEECH_DEPS) $(ALERT_DEPS)
+# Scale-out: the PostgreSQL store's tests start their own throw-away server (initdb + pg_ctl from the postgresql
+# package, in a temporary directory, as the postgres user when run as root); nothing else of it is used.
+POSTGRES_DEPS := postgresql
+TEST_DEPS    := chromium nodejs $(SPEECH_DEPS) $(ALERT_DEPS) $(POSTGRES_DEPS)
 # Bench packages: the relay scenario's baseline is a Node.js relay on Debian's ws package (bench/relay/relay.js).
 BENCH_DEPS   := $(SPEECH_DEPS) nodejs node-ws
 DEMO_ARGS    ?=

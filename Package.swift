@@ -8,6 +8,7 @@
 //   Normalizer       pure functions: raw Genesys payloads -> BridgeEvent
 //   Views            occupancy, agents, queues: deterministic state machines emitting entity changes
 //   Store            history and durability: the backend-neutral HistoryStore, its SQLite backend and writer
+//   PostgresStore    the HistoryStore on PostgreSQL (several replicas, one database): schema, migrations, URL
 //   SpeechText       speech text: keyword matching and VADER sentiment of transcripts (pure; depends on SwitchboardCore)
 //   Journeys         customer journeys: events, customer keys, the journey stitcher and figures (pure)
 //   JourneyViews     customer journeys wired: one stitcher per org, journeys topics, lookups, EventBridge ingest
@@ -53,6 +54,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The store's PostgreSQL backend (PostgresStore): a pooled client, binds by string interpolation.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -203,6 +206,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The HistoryStore on PostgreSQL (docs/store.md, "PostgreSQL backend"); the Store target's codecs.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "SwitchboardCore", "Store",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -382,6 +396,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        // One throw-away PostgreSQL server per test process (initdb + pg_ctl from the postgresql package; TestPostgresServer).
+        .testTarget(
+            name: "PostgresStoreTests",
+            dependencies: [
+                "PostgresStore", "Store", "SwitchboardCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

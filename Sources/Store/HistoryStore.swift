@@ -1,8 +1,8 @@
 import SwitchboardCore
 
 /// The store's contract (docs/store.md). Backend-neutral on purpose: the embedded SQLite backend
-/// (`SQLiteHistoryStore`) implements it today, a PostgreSQL backend for several replicas later. Nothing
-/// here names a SQLite or GRDB type; times are UTC epoch ms, durations ms.
+/// (`SQLiteHistoryStore`) implements it, and `PostgresHistoryStore` (the PostgresStore target) for several
+/// replicas. Nothing here names a SQLite or GRDB type; times are UTC epoch ms, durations ms.
 ///
 /// Writes arrive in batches from one `StoreWriter` (never from the ingest path directly); each batch is
 /// one transaction, so a batch is either wholly stored or not at all.

@@ -2,12 +2,17 @@ import Foundation
 import GRDB
 import SwitchboardCore
 
-/// What one ``SQLiteHistoryStore/write(_:)`` did.
+/// What one `write` of a store (``SQLiteHistoryStore/writeReporting(_:)``, the PostgreSQL store's) did.
 public struct StoreWriteReport: Sendable, Equatable {
     /// Closed buckets stored by this batch.
     public var bucketsWritten: Int
     /// Closed buckets already stored for their (org, start), left unchanged (closed buckets are written once).
     public var bucketsSkipped: Int
+
+    public init(bucketsWritten: Int, bucketsSkipped: Int) {
+        self.bucketsWritten = bucketsWritten
+        self.bucketsSkipped = bucketsSkipped
+    }
 }
 
 extension SQLiteHistoryStore {
