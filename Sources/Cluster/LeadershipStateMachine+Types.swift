@@ -8,20 +8,28 @@ extension LeadershipStateMachine {
         public var replica: String
         /// A replica whose last heartbeat is older than this counts as gone.
         public var replicaTimeout: Duration
-        /// The wait before each reopening of the session.
-        public var backoff: SessionBackoff
+        /// The wait before each reopening of the session (``sessionBackoff(random:)``).
+        public var backoff: Backoff
 
         public init(replica: String, replicaTimeout: Duration = ClusterConfig.defaultReplicaTimeout,
-                    backoff: SessionBackoff = SessionBackoff()) {
+                    backoff: Backoff = LeadershipStateMachine.sessionBackoff()) {
             self.replica = replica
             self.replicaTimeout = replicaTimeout
             self.backoff = backoff
         }
 
         /// From the `cluster:` section.
-        public init(_ config: ClusterConfig, backoff: SessionBackoff = SessionBackoff()) {
+        public init(_ config: ClusterConfig, backoff: Backoff = LeadershipStateMachine.sessionBackoff()) {
             self.init(replica: config.replica, replicaTimeout: config.replicaTimeout, backoff: backoff)
         }
+    }
+
+    /// The wait before reopening the database session: 1 s doubling to 30 s, each delay shortened by up to 25 % at
+    /// random (replicas that lost the database together do not return together, and the cap is never exceeded),
+    /// reset once a session has stayed open 30 s.
+    public static func sessionBackoff(random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) -> Backoff {
+        Backoff(initial: .seconds(1), cap: .seconds(30), jitter: 0.25, direction: .shorten, resetAfter: .seconds(30),
+                random: random)
     }
 
     /// What the owner must do, in the order given. Each operation on the database reports back through the

@@ -8,7 +8,7 @@ import SwitchboardCore
 ///   acquisition recorded; never twice without a ``Action/stopConnector(_:)`` (and its
 ///   ``connectorStopped(_:)``) between.
 /// - Session lost: every connector is stopped at once (the locks went with the session) and nothing is tried or
-///   started until a new session is open; the session is reopened with ``SessionBackoff``.
+///   started until a new session is open; the session is reopened with ``sessionBackoff(random:)``.
 /// - Share: at most ⌈orgs / live replicas⌉ orgs (this replica counted), and at most one lock attempt in flight,
 ///   so a replica never holds more than its share. Over it (a replica joined), the least preferred are given up:
 ///   the connector stops first, then the lock is released.
@@ -24,7 +24,7 @@ import SwitchboardCore
 public struct LeadershipStateMachine: Sendable {
     public let replica: String
     public let replicaTimeout: Duration
-    private var backoff: SessionBackoff
+    private var backoff: Backoff
     private(set) var session: Session = .closed
     private var started = false
     private var stopping = false
@@ -91,7 +91,7 @@ public struct LeadershipStateMachine: Sendable {
     public mutating func sessionLost(reason: String, now: EpochMillis) -> [Action] {
         guard !done, session != .closed else { return [] }
         if case .open(let since) = session {
-            backoff.sessionEnded(uptime: .milliseconds(max(0, now - since)))
+            backoff.connectionEnded(uptime: .milliseconds(max(0, now - since)))
         }
         session = .closed
         live = nil

@@ -51,7 +51,7 @@ struct ClusterSim {
 
     mutating func add(_ name: String) {
         var m = LeadershipStateMachine(.init(replica: name, replicaTimeout: replicaTimeout,
-                                             backoff: SessionBackoff(random: { 0.5 })))
+                                             backoff: LeadershipStateMachine.sessionBackoff(random: { 0.5 })))
         _ = m.orgsConfigured(orgs)
         replicas[name] = Replica(machine: m)
         feed(name) { $0.start() }

@@ -7,7 +7,7 @@ typealias Action = LeadershipStateMachine.Action
 /// A machine for replica `name` with a fixed random source (so backoff delays are exact).
 func machine(_ name: String = "r1", random: Double = 0, timeout: Duration = .seconds(10)) -> LeadershipStateMachine {
     LeadershipStateMachine(.init(replica: name, replicaTimeout: timeout,
-                                 backoff: SessionBackoff(random: { random })))
+                                 backoff: LeadershipStateMachine.sessionBackoff(random: { random })))
 }
 
 /// Brings a machine to an open session that has seen `replicas` (all live) and knows `orgs`.
@@ -160,9 +160,9 @@ func tries(_ actions: [Action]) -> [OrgID] {
     }
 
     @Test func jitterShortensTheDelayWithinTheCap() {
-        var b = SessionBackoff(random: { 0.5 })
+        var b = LeadershipStateMachine.sessionBackoff(random: { 0.5 })
         #expect(b.nextDelay() == .milliseconds(875))  // 1 s less 0.5 × 25 %
-        var c = SessionBackoff(random: { 0.999 })
+        var c = LeadershipStateMachine.sessionBackoff(random: { 0.999 })
         for _ in 0..<10 { #expect(c.nextDelay() <= .seconds(30)) }
         #expect(c.nextDelay() > .seconds(22))
     }

@@ -1,4 +1,4 @@
-import Connector
+import SwitchboardCore
 import Testing
 
 @Suite struct BackoffTests {
@@ -24,4 +24,14 @@ import Testing
         b.connectionEnded(uptime: .seconds(60))
         #expect(b.nextDelay() == .seconds(1))
     }
+
+    /// The cluster's session backoff takes its jitter off the delay: never above the cap.
+    @Test func shorteningJitterStaysUnderTheCap() {
+        var b = Backoff(initial: .seconds(1), cap: .seconds(30), jitter: 0.25, direction: .shorten, random: { 0.5 })
+        #expect(b.nextDelay() == .milliseconds(875))
+        var c = Backoff(initial: .seconds(1), cap: .seconds(30), jitter: 0.25, direction: .shorten, random: { 0.999 })
+        for _ in 0..<10 { #expect(c.nextDelay() <= .seconds(30)) }
+        #expect(c.nextDelay() > .seconds(22))
+    }
 }
+
