@@ -13,68 +13,6 @@ import Testing
                              customerHashes: hashes.sorted(), document: Array(doc.utf8))
     }
 
-    @Test func journeysRoundTripAndAreSearchedNewestFirstWithinTheOrg() async throws {
-        let dir = try TempDir()
-        defer { dir.remove() }
-        let store = try openStore(dir.path("s.sqlite"))
-        let a = Self.journey(1, opened: day0, closed: day0 + 10, hashes: ["phone#00000000000000aa", "contact#00000000000000cc"])
-        let b = Self.journey(2, opened: day0 + 100, closed: day0 + 200, size: 4_000)  // large: stored deflated
-        let c = Self.journey(3, opened: day0 + 50, closed: day0 + 60, hashes: ["email#00000000000000bb"])
-        let other = Self.journey(4, org: "emea", opened: day0 + 500, closed: day0 + 600)
-        var batch = StoreBatch()
-        batch.journeys = [a, b, c, other]
-        try await store.write(batch)
-
-        #expect(try await store.journey(id: "us/j-1") == a)
-        #expect(try await store.journey(id: "us/j-2") == b)
-        #expect(try await store.journey(id: "us/j-9") == nil)
-        #expect(try await store.journeys(org: "us", customerHashes: ["phone#00000000000000aa"], limit: 10) == [b, a])
-        #expect(try await store.journeys(org: "us", customerHashes: ["contact#00000000000000cc", "email#00000000000000bb"],
-                                         limit: 10) == [c, a])
-        #expect(try await store.journeys(org: "us", customerHashes: ["phone#00000000000000aa"], limit: 1) == [b])
-        #expect(try await store.journeys(org: "emea", customerHashes: ["phone#00000000000000aa"], limit: 10) == [other])
-        #expect(try await store.journeys(org: "us", customerHashes: [], limit: 10).isEmpty)
-        #expect(try await store.statistics().journeys == 4)
-
-        // A second save of an id replaces the first, hashes included.
-        var again = StoreBatch()
-        var a2 = a
-        a2.customerHashes = ["msg#00000000000000dd"]
-        a2.document = Array(#"{"v":1}"#.utf8)
-        again.journeys = [a2]
-        try await store.write(again)
-        #expect(try await store.journey(id: "us/j-1") == a2)
-        #expect(try await store.journeys(org: "us", customerHashes: ["contact#00000000000000cc"], limit: 10).isEmpty)
-        #expect(try await store.statistics().journeys == 4)
-    }
-
-    @Test func theSweepDeletesJourneysPastTheirOrgsRetention() async throws {
-        let dir = try TempDir()
-        defer { dir.remove() }
-        let store = try openStore(dir.path("s.sqlite"))
-        let day: EpochMillis = 86_400_000
-        var batch = StoreBatch()
-        batch.journeys = [
-            Self.journey(1, opened: day0 - 3 * day, closed: day0 - 3 * day),   // us: 2 d retention → gone
-            Self.journey(2, opened: day0 - day, closed: day0 - day),           // us: kept
-            Self.journey(3, org: "emea", opened: day0 - 3 * day, closed: day0 - 3 * day),  // emea: 5 d → kept
-            Self.journey(4, org: "apac", opened: day0 - 40 * day, closed: day0 - 31 * day), // default 30 d → gone
-            Self.journey(5, org: "apac", opened: day0 - 29 * day, closed: day0 - 29 * day), // kept
-        ]
-        try await store.write(batch)
-        var retention = StoreRetention()
-        retention.journeyMsByOrg = ["us": 2 * day, "emea": 5 * day]
-        let report = try await store.sweep(now: day0, retention: retention)
-        #expect(report.rowsDeleted == 2)
-        #expect(try await store.journey(id: "us/j-1") == nil)
-        #expect(try await store.journey(id: "us/j-2") != nil)
-        #expect(try await store.journey(id: "emea/j-3") != nil)
-        #expect(try await store.journey(id: "apac/j-4") == nil)
-        #expect(try await store.journey(id: "apac/j-5") != nil)
-        // The swept journey's hashes went with it.
-        #expect(try await store.journeys(org: "us", customerHashes: ["phone#00000000000000aa"], limit: 10).map(\.id) == ["us/j-2"])
-    }
-
     @Test func aStoreOfTheVersionBeforeJourneysMigratesAndKeepsThem() async throws {
         let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
         let dir = try TempDir()
