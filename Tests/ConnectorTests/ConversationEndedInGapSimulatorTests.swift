@@ -58,15 +58,8 @@ import Views
                 }
             }
             _ = await sim.waitUntilListening()
-            let org = ConnectorSimulatorTests.orgConfig(sim, options)
-            var occupancy = OccupancyConfig()
-            occupancy.productivePresences = [.onQueue, .available]
-            let views = ViewEngine(occupancy: occupancy, orgs: [ViewOrg(id: "us", name: "US", timeZone: org.timezone)],
-                                   clock: clock, sink: NoViewChanges())
-            let sink = ReconnectOrderingSimulatorTests.ProbeSink(next: views)
-            let connector = OrgConnector(org: org, productivePresences: occupancy.productivePresences,
-                                         http: HTTPClient.shared, sink: sink, clock: clock, observer: ReconnectOrderingSimulatorTests.ActivityCounter(),
-                                         options: ConnectorSimulatorTests.fastOptions())
+            let (views, sink, connector) = ReconnectOrderingSimulatorTests.rig(
+                sim, options, clock: clock, observer: ReconnectOrderingSimulatorTests.ActivityCounter())
             group.addTask { try await connector.run() }
             let started = await eventually("first open and its re-sync", seconds: 30) {
                 let open = await sink.last == .open

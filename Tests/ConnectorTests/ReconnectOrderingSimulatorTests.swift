@@ -76,6 +76,22 @@ import Views
     }
 
     /// Agents whose presence or routing status in the views differs from the truth.
+    /// The org `us` of a running simulator wired as the bridge wires it: a connector (fast test options) feeding real
+    /// views through a ``ProbeSink``; the caller runs the connector.
+    static func rig(_ sim: GenesysSimulator, _ options: SimulatorOptions, clock: any WallClock,
+                    observer: any ConnectorObserver) -> (views: ViewEngine, sink: ProbeSink, connector: OrgConnector) {
+        let org = ConnectorSimulatorTests.orgConfig(sim, options)
+        var occupancy = OccupancyConfig()
+        occupancy.productivePresences = [.onQueue, .available]
+        let views = ViewEngine(occupancy: occupancy, orgs: [ViewOrg(id: "us", name: "US", timeZone: org.timezone)],
+                               clock: clock, sink: NoViewChanges())
+        let sink = ProbeSink(next: views)
+        let connector = OrgConnector(org: org, productivePresences: occupancy.productivePresences,
+                                     http: HTTPClient.shared, sink: sink, clock: clock, observer: observer,
+                                     options: ConnectorSimulatorTests.fastOptions())
+        return (views, sink, connector)
+    }
+
     static func mismatches(_ views: ViewEngine, _ truth: SimTruth) async -> [String] {
         var bad: [String] = []
         for a in truth.agents {
@@ -110,16 +126,8 @@ import Views
                 }
             }
             _ = await sim.waitUntilListening()
-            let org = ConnectorSimulatorTests.orgConfig(sim, options)
-            var occupancy = OccupancyConfig()
-            occupancy.productivePresences = [.onQueue, .available]
-            let views = ViewEngine(occupancy: occupancy, orgs: [ViewOrg(id: "us", name: "US", timeZone: org.timezone)],
-                                   clock: clock, sink: NoViewChanges())
-            let sink = ProbeSink(next: views)
             let counter = ActivityCounter()
-            let connector = OrgConnector(org: org, productivePresences: occupancy.productivePresences,
-                                         http: HTTPClient.shared, sink: sink, clock: clock, observer: counter,
-                                         options: ConnectorSimulatorTests.fastOptions())
+            let (views, sink, connector) = Self.rig(sim, options, clock: clock, observer: counter)
             group.addTask { try await connector.run() }
             // Start-up: only the directory's ids before subscribing (nothing ingested), then the one re-sync once
             // the socket is open.
@@ -216,15 +224,7 @@ import Views
             _ = await sim.waitUntilListening()
             let refused = await sim.inject(.refuseSockets(count: 1_000), org: "us")
             #expect(!refused.isEmpty)
-            let org = ConnectorSimulatorTests.orgConfig(sim, options)
-            var occupancy = OccupancyConfig()
-            occupancy.productivePresences = [.onQueue, .available]
-            let views = ViewEngine(occupancy: occupancy, orgs: [ViewOrg(id: "us", name: "US", timeZone: org.timezone)],
-                                   clock: SystemClock(), sink: NoViewChanges())
-            let sink = ProbeSink(next: views)
-            let connector = OrgConnector(org: org, productivePresences: occupancy.productivePresences,
-                                         http: HTTPClient.shared, sink: sink, clock: SystemClock(),
-                                         observer: ActivityCounter(), options: ConnectorSimulatorTests.fastOptions())
+            let (views, sink, connector) = Self.rig(sim, options, clock: SystemClock(), observer: ActivityCounter())
             group.addTask { try await connector.run() }
             #expect(await eventually("the REST baseline without a socket", seconds: 30) {
                 let directories = await sink.statusAtDirectory
