@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import PostgresNIO
+import ServiceLifecycle
 import Store
 import Synchronization
 import SwitchboardCore
@@ -13,8 +14,9 @@ import SwitchboardCore
 /// once on a connection of its own (so an unreachable server or a wrong password fails at once, not after the
 /// pool's retries), takes the schema's advisory lock, refuses a schema newer than this build
 /// (`postgres.newer-schema`) and creates or migrates it in one transaction. Queries then go through a
-/// `PostgresClient` pool the store runs itself until ``close()``.
-public final class PostgresHistoryStore: HistoryStore {
+/// `PostgresClient` pool, which runs while ``run()`` does: the store is a `Service` of the owner's `ServiceGroup`
+/// (no task of its own); ``withOpen(_:logger:metricsFactory:maximumConnections:_:)`` runs one around a body.
+public final class PostgresHistoryStore: HistoryStore, Service {
     public let url: PostgresURL
     /// The schema version found in the database when it was opened (before migrating), 0 for a new one.
     public let openedSchemaVersion: Int
@@ -22,7 +24,6 @@ public final class PostgresHistoryStore: HistoryStore {
     public static var schemaVersion: Int { PostgresSchema.version }
 
     let client: PostgresClient
-    private let runTask: Task<Void, Never>
     let logger: Logger
     let skippedBuckets: Counter
     /// Dictionary ids of agents and queues already committed (ids never change once committed).
@@ -38,7 +39,7 @@ public final class PostgresHistoryStore: HistoryStore {
     /// Where the store is, for messages and logs: the URL without its password.
     var place: String { url.redacted }
 
-    /// Connects, creates or migrates the schema, and starts the connection pool.
+    /// Connects, creates or migrates the schema, and makes the connection pool; queries wait until ``run()`` runs it.
     /// - Parameter maximumConnections: the pool's bound (one writer and the readers).
     /// - Throws: ``PostgresStoreError`` naming the server (never the password) and what to do.
     public static func open(_ url: PostgresURL, logger: Logger = Logger(label: "switchboard.store"),
@@ -63,18 +64,40 @@ public final class PostgresHistoryStore: HistoryStore {
         self.openedSchemaVersion = openedSchemaVersion
         self.logger = logger
         skippedBuckets = Counter(label: "switchboard_store_buckets_skipped_total", factory: metricsFactory)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
-        runTask = Task { await client.run() }
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
-    deinit { runTask.cancel() }
+    /// Runs the connection pool until the task is cancelled or the service group shuts down gracefully; the pool's
+    /// connections are closed when it returns.
+    public func run() async {
+        let client = self.client
+        await cancelWhenGracefulShutdown { await client.run() }
+    }
 
-    /// Stops the pool and closes its connections; later calls to the store throw `postgres.closed`.
+    /// Later calls to the store throw `postgres.closed` at once (instead of waiting for a pool no longer run).
     public func close() async {
         closed.store(true, ordering: .sequentiallyConsistent)
-        runTask.cancel()
-        await runTask.value
+    }
+
+    /// Opens the store at `url`, runs its pool beside `body`, then closes it and stops the pool (structured: the
+    /// pool's task is a child of this call). For tools and tests; the bridge runs the store in its `ServiceGroup`.
+    public static func withOpen<T: Sendable>(_ url: PostgresURL, logger: Logger = Logger(label: "switchboard.store"),
+                                             metricsFactory: (any MetricsFactory)? = nil, maximumConnections: Int = 8,
+                                             _ body: (PostgresHistoryStore) async throws -> T) async throws -> T {
+        let store = try await open(url, logger: logger, metricsFactory: metricsFactory,
+                                   maximumConnections: maximumConnections)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            do {
+                let result = try await body(store)
+                await store.close()
+                return result
+            } catch {
+                await store.close()
+                throw error
+            }
+        }
     }
 
     // MARK: Migrations

@@ -11,17 +11,19 @@ import Testing
     @Test func anEmptyDatabaseIsMigratedOnceAndReopenedAsIs() async throws {
         let server = try TestPostgresServer.shared.get()
         let url = try await server.createDatabase()
-        let first = try await PostgresHistoryStore.open(url, logger: quietLogger)
-        #expect(first.openedSchemaVersion == 0)
-        #expect(PostgresHistoryStore.schemaVersion == PostgresSchema.migrations.count && PostgresHistoryStore.schemaVersion >= 1)
         var batch = StoreBatch()
         batch.buckets = [bucket("us", 0, agents: ["a": sample(1, 2)])]
-        try await first.write(batch)
-        await first.close()
-        let again = try await PostgresHistoryStore.open(url, logger: quietLogger)
-        #expect(again.openedSchemaVersion == PostgresHistoryStore.schemaVersion)
-        #expect(try await again.closedBuckets(org: "us", from: 0, to: .max) == batch.buckets)
-        await again.close()
+        try await PostgresHistoryStore.withOpen(url, logger: quietLogger) { [batch] (first: PostgresHistoryStore) async throws in
+            #expect(first.openedSchemaVersion == 0)
+            #expect(PostgresHistoryStore.schemaVersion == PostgresSchema.migrations.count && PostgresHistoryStore.schemaVersion >= 1)
+            try await first.write(batch)
+        }
+        let again = try await PostgresHistoryStore.withOpen(url, logger: quietLogger) {
+            [batch] (again: PostgresHistoryStore) async throws -> PostgresHistoryStore in
+            #expect(again.openedSchemaVersion == PostgresHistoryStore.schemaVersion)
+            #expect(try await again.closedBuckets(org: "us", from: 0, to: .max) == batch.buckets)
+            return again
+        }
         // A closed store's pool is gone: calls fail at once, saying so, instead of waiting.
         do {
             _ = try await again.hubState()
@@ -39,9 +41,9 @@ import Testing
         let versions = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    let store = try await PostgresHistoryStore.open(url, logger: quietLogger, maximumConnections: 1)
-                    await store.close()
-                    return store.openedSchemaVersion
+                    try await PostgresHistoryStore.withOpen(url, logger: quietLogger, maximumConnections: 1) {
+                        $0.openedSchemaVersion
+                    }
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -52,8 +54,7 @@ import Testing
     @Test func aSchemaNewerThanTheBuildIsRefusedAndLeftAlone() async throws {
         let server = try TestPostgresServer.shared.get()
         let url = try await server.createDatabase()
-        let store = try await PostgresHistoryStore.open(url, logger: quietLogger)
-        await store.close()
+        try await PostgresHistoryStore.withOpen(url, logger: quietLogger) { _ in }
         let newer = PostgresHistoryStore.schemaVersion + 1
         try await server.execute("UPDATE switchboard_schema SET version = \(newer)", database: url.database)
         do {
@@ -91,17 +92,17 @@ import Testing
     /// Two stores on one database (two replicas): entities created by one are found by the other.
     @Test func twoStoresShareEntities() async throws {
         try await withPostgresStore { first, url in
-            let second = try await PostgresHistoryStore.open(url, logger: quietLogger)
-            var batch = StoreBatch()
-            batch.buckets = [bucket("us", 0, agents: ["a": sample(1, 2), "b": sample(3, 4)])]
-            try await first.write(batch)
-            var other = StoreBatch()
-            other.buckets = [bucket("us", 1, agents: ["b": sample(5, 6), "c": sample(7, 8)])]
-            try await second.write(other)
-            #expect(try await first.closedBuckets(org: "us", from: 0, to: .max) == batch.buckets + other.buckets)
-            let b = try await second.series(.agent(EntityID(org: "us", platformID: "b")), from: 0, to: .max, step: .buckets(1))
-            #expect(b.map(\.sample) == [sample(3, 4), sample(5, 6)])
-            await second.close()
+            try await PostgresHistoryStore.withOpen(url, logger: quietLogger) { (second: PostgresHistoryStore) async throws in
+                var batch = StoreBatch()
+                batch.buckets = [bucket("us", 0, agents: ["a": sample(1, 2), "b": sample(3, 4)])]
+                try await first.write(batch)
+                var other = StoreBatch()
+                other.buckets = [bucket("us", 1, agents: ["b": sample(5, 6), "c": sample(7, 8)])]
+                try await second.write(other)
+                #expect(try await first.closedBuckets(org: "us", from: 0, to: .max) == batch.buckets + other.buckets)
+                let b = try await second.series(.agent(EntityID(org: "us", platformID: "b")), from: 0, to: .max, step: .buckets(1))
+                #expect(b.map(\.sample) == [sample(3, 4), sample(5, 6)])
+            }
         }
     }
 

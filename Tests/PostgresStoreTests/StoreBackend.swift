@@ -32,14 +32,9 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 func withPostgresStore(tcp: Bool = false, _ body: (PostgresHistoryStore, PostgresURL) async throws -> Void) async throws {
     let server = try TestPostgresServer.shared.get()
     let url = try await server.createDatabase(tcp: tcp)
-    let store = try await PostgresHistoryStore.open(url, logger: quietLogger, maximumConnections: 4)
-    do {
+    try await PostgresHistoryStore.withOpen(url, logger: quietLogger, maximumConnections: 4) { store in
         try await body(store, url)
-    } catch {
-        await store.close()
-        throw error
     }
-    await store.close()
 }
 
 let quietLogger: Logger = {
