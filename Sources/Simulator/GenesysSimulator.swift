@@ -264,6 +264,11 @@ public final class GenesysSimulator: Service, Sendable {
         orgByID[org]?.with { s in s.channels.values.filter { $0.socket != nil && !$0.ghost }.count } ?? 0
     }
 
+    /// Socket pings (`{"message":"ping"}`) of `org` answered with a pong so far.
+    public func pingsAnswered(org: String) async -> Int {
+        orgByID[org]?.with { $0.pingsAnswered } ?? 0
+    }
+
     /// Platform requests answered so far, every org together, by `METHOD /path` with ids folded to `{id}` (the same
     /// as `GET /_sim/requests`).
     public func requestCounts() -> [String: Int] { requests.snapshot }

@@ -11,8 +11,10 @@ struct Driver {
     init(options: [String: String]) {
         quick = options["quick"] != nil
         var only = options["only"].map { Set($0.split(separator: ",").map(String.init)) }
-        // `--soak` (30 minutes) runs on its own, or beside what `--only` names; never in the full run.
+        // `--soak` and `--quiet` (30 minutes each) run on their own, or beside what `--only` names; never in the
+        // full run.
         if options["soak"] != nil { only = (only ?? []).union(["soak"]) }
+        if options["quiet"] != nil { only = (only ?? []).union(["quiet"]) }
         self.only = only
         outPath = options["out"] ?? "bench/results.json"
         machine = [
@@ -23,7 +25,7 @@ struct Driver {
         ]
     }
 
-    func wants(_ s: String) -> Bool { only?.contains(s) ?? (s != "soak") }
+    func wants(_ s: String) -> Bool { only?.contains(s) ?? (s != "soak" && s != "quiet") }
 
     mutating func add(_ name: String, _ metric: String, _ value: Double, _ unit: String, target: String? = nil,
                       _ config: [String: String]) {
@@ -61,6 +63,7 @@ struct Driver {
         if wants("journeys") { await journeys() }
         if wants("relay") { await relay() }
         if wants("soak") { await soak() }
+        if wants("quiet") { await quiet() }
         printTable()
         write()
         log("done in \(fmt(Proc.now - t0, 0)) s; wrote \(outPath)")
@@ -78,8 +81,12 @@ struct Driver {
             let r = await child("ingest", ["--frames", "\(frames)"], wrapper: taskset, timeout: 600)
             if (r["framesPerSecond"] ?? 0) > (best["framesPerSecond"] ?? 0) { best = r }
         }
-        add("ingest", "frames/s", best["framesPerSecond"] ?? -1, "frames/s", target: "≥ 250,000 events/s", cfg)
-        add("ingest", "events/s", best["eventsPerSecond"] ?? -1, "events/s", target: "≥ 250,000 events/s", cfg)
+        // Issue 19 §3 raised the target from the first 250,000 events/s to 400,000.
+        let rate = best["eventsPerSecond"] ?? -1
+        let judged = cfg.merging(["verdict": best.isEmpty ? "no result" : rate >= 400_000 ? "met" : "missed",
+                                  "earlierTarget": "≥ 250,000 events/s (\(rate >= 250_000 ? "met" : "missed"))"]) { a, _ in a }
+        add("ingest", "frames/s", best["framesPerSecond"] ?? -1, "frames/s", target: "≥ 400,000 events/s", judged)
+        add("ingest", "events/s", rate, "events/s", target: "≥ 400,000 events/s", judged)
         add("ingest", "view changes/frame", (best["changes"] ?? 0) / max(1, best["frames"] ?? 1), "changes", cfg)
         // Allocations per event: an LD_PRELOAD malloc counter (bench/malloc-count.c, built by bench.sh)
         // read before and after the measured loop. (valgrind memcheck 3.19 crashes on this Swift 6.3 binary.)
@@ -111,8 +118,11 @@ struct Driver {
         let r = await child("connections", ["--clients", "\(n)"], timeout: 600)
         let cfg = ["clients": fmt(r["hubConnections"] ?? 0, 0), "subscribed": "global (no traffic)",
                    "method": "server VmRSS after malloc_trim with the clients connected minus before; clients in another process"]
-        add("connections", "memory per idle connection", (r["bytesPerConnection"] ?? -1) / 1024, "KiB",
-            target: "≤ 32 KiB", cfg)
+        // Issue 19 §3 lowered the target from the first 32 KiB to 20 KiB (Centrifugo: ≈ 30 KB).
+        let kib = (r["bytesPerConnection"] ?? -1) / 1024
+        let judged = cfg.merging(["verdict": r.isEmpty ? "no result" : kib <= 20 ? "met" : "missed",
+                                  "earlierTarget": "≤ 32 KiB (\(kib <= 32 ? "met" : "missed"))"]) { a, _ in a }
+        add("connections", "memory per idle connection", kib, "KiB", target: "≤ 20 KiB", judged)
         add("connections", "connect time", r["connectSeconds"] ?? -1, "s", cfg)
     }
 

@@ -45,6 +45,7 @@ if let child = opts["child"] {
     case "connections": await ConnectionsChild.run(opts)
     case "footprint": await FootprintChild.run(opts)
     case "recovery": await RecoveryChild.run(opts)
+    case "quiet": await QuietChild.run(opts)
     case "churn": await ChurnChild.run(opts)
     case "churn-clients": await ChurnClientsChild.run(opts)
     case "store-ingest": await StoreIngestChild.run(opts)

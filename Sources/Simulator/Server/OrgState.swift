@@ -33,6 +33,8 @@ final class OrgState {
 
     let model: OrgModel
     var channels: [String: NotificationChannel] = [:]
+    /// `{"message":"ping"}`s answered with a pong (ghost sockets' swallowed pings not counted).
+    var pingsAnswered = 0
     var topicChannels: [String: Set<String>] = [:]
     var channelCounter = 0
     var endpointGeneration = 0
@@ -310,6 +312,7 @@ final class OrgState {
     /// `{"message":"ping"}` → pong, unless the socket is a ghost.
     func ping(channel id: String, socketID: UInt64) {
         guard let ch = channels[id], let s = ch.socket, s.id == socketID, !ch.ghost else { return }
+        pingsAnswered += 1
         s.send(ChannelMessages.pong)
     }
 
