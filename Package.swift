@@ -398,11 +398,22 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        // One throw-away PostgreSQL server per test process (initdb + pg_ctl from the postgresql package; TestPostgresServer).
+        // One throw-away PostgreSQL server per test process (initdb + pg_ctl from the postgresql package), shared by
+        // the test targets that need a real server.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: [
+                "PostgresStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PostgresTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PostgresStoreTests",
             dependencies: [
-                "PostgresStore", "Store", "SwitchboardCore",
+                "PostgresStore", "PostgresTestSupport", "Store", "SwitchboardCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
