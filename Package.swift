@@ -434,6 +434,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ClusterPostgresTests",
+            dependencies: [
+                "ClusterPostgres", "Cluster", "PostgresTestSupport", "PostgresStore", "SwitchboardConfig", "SwitchboardCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "SimulatorTests",
             dependencies: [
                 "Simulator", "SwitchboardCore", "Audio", "AudioConnector", "OpusCodec", "SwitchboardConfig", "Journeys",
