@@ -34,10 +34,11 @@ final class ClusterRig: Sendable {
     static let orgs: Set<OrgID> = ["us", "emea", "apac"]
 
     static func options(_ replica: String, replicaTimeout: Duration = .seconds(1),
-                        backoffInitial: Duration = .milliseconds(300)) -> LeadershipService.Options {
+                        backoffInitial: Duration = .milliseconds(300),
+                        queryTimeout: Duration = .seconds(2)) -> LeadershipService.Options {
         LeadershipService.Options(
             replica: replica, leaseCheck: .milliseconds(200), replicaTimeout: replicaTimeout,
-            queryTimeout: .seconds(2), shutdownTimeout: .seconds(5),
+            queryTimeout: queryTimeout, shutdownTimeout: .seconds(5),
             backoff: Backoff(initial: backoffInitial, cap: backoffInitial, jitter: 0, direction: .shorten,
                              resetAfter: .seconds(30)))
     }
@@ -278,6 +279,30 @@ struct LeadershipServiceTests {
             #expect(try await write(new.term, "the new leader's"))
             let current = try await rig.currentTerm("us")
             #expect(FencingToken(org: "us", term: old.term).check(current: current) == .stale(current: new.term))
+        }
+        #expect(rig.violations.isEmpty, "\(rig.violations)")
+    }
+
+    @Test("a query that gets no answer within the timeout loses the session: the connector stops, then it comes back")
+    func queryTimeout() async throws {
+        let rig = try await ClusterRig.make()
+        let service = try rig.makeService(ClusterRig.options("solo", queryTimeout: .milliseconds(500)), orgs: ["us"])
+        try await ClusterRig.run([service]) {
+            #expect(await rig.eventually { rig.leaders["us"] != nil })
+            let old = rig.leaders["us"]!
+            try await rig.withAdmin { c in
+                let logger = Logger(label: "test")
+                // The next heartbeat waits for this lock, longer than the query timeout.
+                try await c.query("BEGIN", logger: logger)
+                try await c.query("LOCK TABLE cluster_replicas IN ACCESS EXCLUSIVE MODE", logger: logger)
+                #expect(await rig.eventually(.seconds(3)) { rig.leaders["us"] == nil })
+                #expect(service.status.sessionFailures >= 1)
+                try await c.query("ROLLBACK", logger: logger)
+            }
+            #expect(await rig.eventually {
+                guard let new = rig.leaders["us"] else { return false }
+                return new.term > old.term
+            })
         }
         #expect(rig.violations.isEmpty, "\(rig.violations)")
     }
