@@ -21,6 +21,7 @@
 //   Hub              downstream WebSocket fan-out, auth scopes, history/recovery, HTTP endpoints, dashboard
 //   Simulator        a wire-faithful Genesys Cloud stand-in with ground truth and faults
 //   Cluster          scale-out: which replica leads which org (pure leadership state machine, rendezvous spread, fencing terms)
+//   ClusterPostgres  the leadership machine run against PostgreSQL: dedicated session, advisory locks, terms, heartbeats
 //   Bridge           composition root: wires connectors -> normalizer -> views -> hub into one ServiceGroup
 //   switchboard      the CLI
 import PackageDescription
@@ -198,6 +199,19 @@ let package = Package(
         ),
         // Scale-out (docs/scale-out.md): the pure leadership state machine; the PostgreSQL driver wires it later.
         .target(name: "Cluster", dependencies: ["SwitchboardCore", "SwitchboardConfig"], swiftSettings: strict),
+        // Scale-out's driver (docs/scale-out.md, "The PostgreSQL driver"): LeadershipService runs the machine on one
+        // dedicated connection (not a pool: the advisory locks live on that session).
+        .target(
+            name: "ClusterPostgres",
+            dependencies: [
+                "Cluster", "SwitchboardConfig", "SwitchboardCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Store",
             dependencies: [
@@ -399,13 +413,34 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
-        // One throw-away PostgreSQL server per test process (initdb + pg_ctl from the postgresql package; TestPostgresServer).
+        // One throw-away PostgreSQL server per test process (initdb + pg_ctl from the postgresql package), shared by
+        // the test targets that need a real server.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: [
+                "PostgresStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PostgresTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PostgresStoreTests",
             dependencies: [
-                "PostgresStore", "Store", "SwitchboardCore",
+                "PostgresStore", "PostgresTestSupport", "Store", "SwitchboardCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ClusterPostgresTests",
+            dependencies: [
+                "ClusterPostgres", "Cluster", "PostgresTestSupport", "PostgresStore", "SwitchboardConfig", "SwitchboardCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

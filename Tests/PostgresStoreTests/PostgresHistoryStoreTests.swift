@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 @testable import PostgresStore
+import PostgresTestSupport
 import Store
 import SwitchboardCore
 import Testing

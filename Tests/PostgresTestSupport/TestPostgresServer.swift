@@ -8,7 +8,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// A throw-away PostgreSQL server for the tests: `initdb` into a temporary directory (superuser `switchboard`,
+/// A throw-away PostgreSQL server for the tests (PostgresStoreTests, ClusterPostgresTests): `initdb` into a temporary directory (superuser `switchboard`,
 /// trusted over the socket; TCP asks for a SCRAM password, user `bridge`), `pg_ctl start -w` on a Unix socket in
 /// that directory and a free loopback port,
 /// one database per test, `pg_ctl stop -m immediate` and the directory removed when the test process exits.
@@ -17,23 +17,23 @@ import Glibc
 /// come from `pg_config --bindir`, else the newest `/usr/lib/postgresql/*/bin` (Debian's `postgresql`
 /// package, which `make test-deps` installs). initdb and postgres refuse to run as root: as root, they run as
 /// the `postgres` user, which owns the directory.
-final class TestPostgresServer: Sendable {
+public final class TestPostgresServer: Sendable {
     /// The superuser, trusted over the socket.
-    static let user = "switchboard"
+    public static let user = "switchboard"
     /// A user with a password, for TCP (SCRAM), owner of the databases made for TCP.
-    static let passwordUser = "bridge"
-    static let password = "bridge-Pa55word"
+    public static let passwordUser = "bridge"
+    public static let password = "bridge-Pa55word"
 
-    let directory: String
-    let port: Int
+    public let directory: String
+    public let port: Int
     let bin: String
     let runAs: String?
 
-    var dataDirectory: String { directory + "/data" }
+    public var dataDirectory: String { directory + "/data" }
 
     /// The process's server, started on first use; the error of the start otherwise (every test then fails
     /// with it, the reason in its message).
-    static let shared: Result<TestPostgresServer, TestServerError> = {
+    public static let shared: Result<TestPostgresServer, TestServerError> = {
         do {
             let server = try TestPostgresServer.start()
             started.withLock { $0 = server }
@@ -48,9 +48,9 @@ final class TestPostgresServer: Sendable {
 
     private static let started = Mutex<TestPostgresServer?>(nil)
 
-    struct TestServerError: Error, CustomStringConvertible {
-        let message: String
-        var description: String { "test PostgreSQL server: \(message)" }
+    public struct TestServerError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { "test PostgreSQL server: \(message)" }
     }
 
     private init(directory: String, port: Int, bin: String, runAs: String?) {
@@ -61,7 +61,7 @@ final class TestPostgresServer: Sendable {
     }
 
     /// initdb, then start and wait until it accepts connections (pg_ctl -w polls, 60 s deadline).
-    static func start() throws -> TestPostgresServer {
+    public static func start() throws -> TestPostgresServer {
         let bin = try findBinaries()
         var template = Array("/tmp/sbpg-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw TestServerError(message: "mkdtemp failed (errno \(errno))") }
@@ -96,7 +96,7 @@ final class TestPostgresServer: Sendable {
     }
 
     /// Stops the server at once and removes its directory.
-    func stop() {
+    public func stop() {
         if FileManager.default.fileExists(atPath: dataDirectory + "/postmaster.pid") {
             try? run("pg_ctl", ["stop", "-w", "-m", "immediate", "-D", dataDirectory])
         }
@@ -104,7 +104,7 @@ final class TestPostgresServer: Sendable {
     }
 
     /// The URL of a database: over the socket as the trusted superuser, or over TCP as the password user.
-    func url(database: String = "postgres", tcp: Bool = false) -> PostgresURL {
+    public func url(database: String = "postgres", tcp: Bool = false) -> PostgresURL {
         tcp ? PostgresURL(endpoint: .tcp(host: "127.0.0.1", port: port), user: Self.passwordUser, password: Self.password,
                           database: database, sslMode: .disable)
             : PostgresURL(endpoint: .unixSocket(directory: directory, port: port), user: Self.user, password: nil,
@@ -112,14 +112,14 @@ final class TestPostgresServer: Sendable {
     }
 
     /// A new empty database (owned by the password user when for TCP); its URL.
-    func createDatabase(tcp: Bool = false) async throws -> PostgresURL {
+    public func createDatabase(tcp: Bool = false) async throws -> PostgresURL {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await execute("CREATE DATABASE \(name)" + (tcp ? " OWNER \(Self.passwordUser)" : ""))
         return url(database: name, tcp: tcp)
     }
 
     /// Runs one statement on a connection of its own (`database`: the server's `postgres` by default).
-    func execute(_ sql: String, database: String = "postgres") async throws {
+    public func execute(_ sql: String, database: String = "postgres") async throws {
         let target = url(database: database)
         let connection = try await PostgresConnection.connect(
             configuration: .init(unixSocketPath: target.socketPath!, username: Self.user, password: nil, database: database),
