@@ -308,4 +308,28 @@ struct LeadershipServiceTests {
         }
         #expect(rig.violations.isEmpty, "\(rig.violations)")
     }
+
+    @Test("an org added to the configuration is led; one removed is stopped and its lock released")
+    func reconfigured() async throws {
+        let rig = try await ClusterRig.make()
+        let solo = try rig.makeService(ClusterRig.options("solo"), orgs: ["us"])
+        try await ClusterRig.run([solo]) {
+            #expect(await rig.eventually { rig.leaders["us"]?.replica == "solo" })
+            solo.orgsConfigured(["us", "emea"])
+            #expect(await rig.eventually { rig.leaders["emea"]?.replica == "solo" })
+            solo.orgsConfigured(["emea"])
+            #expect(await rig.eventually { rig.leaders["us"] == nil })
+            #expect(solo.status.leading.keys.sorted() == ["emea"])
+            // The lock went with it: another session can take `us` at once.
+            let key = LeadershipSQL.lockKey(for: "us")
+            let taken: Bool = try await rig.withAdmin { c in
+                let rows = try await c.query("SELECT pg_try_advisory_lock(\(key))", logger: Logger(label: "test"))
+                for try await ok in rows.decode(Bool.self) { return ok }
+                return false
+            }
+            #expect(taken, "the removed org's lock is still held")
+        }
+        #expect(rig.violations.isEmpty, "\(rig.violations)")
+    }
 }
+
