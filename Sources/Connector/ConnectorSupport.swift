@@ -100,7 +100,7 @@ final class ConnectorState: Sendable {
 /// The agents whose totals of the local day starting at `dayStart` the views hold as a baseline (users aggregates
 /// or a restart's store). A later re-sync whose history query reaches back to the previous one's leaves them out
 /// of its aggregates query: the views' totals are that baseline plus every change since, and the history query
-/// brought the gap's changes (docs/connector.md, "Re-sync after a gap").
+/// brought the gap's changes (docs/connector.md, "No new baselines after a short gap").
 struct BaselineSync: Sendable, Equatable {
     var dayStart: EpochMillis
     var users: Set<String>

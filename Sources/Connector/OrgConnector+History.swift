@@ -77,9 +77,7 @@ extension OrgConnector {
                 group.addTask { await query(i, ids) }
                 next += 1
             }
-            var done = Set<Int>()
             while let (i, result) = try await group.next() {
-                done.insert(i)
                 var events: [BridgeEvent] = []
                 switch result {
                 case .history(let history, let bad):
@@ -106,8 +104,9 @@ extension OrgConnector {
                 for u in chunks[i] { events += byUser.removeValue(forKey: u) ?? [] }
                 if !events.isEmpty { await sink.ingest(org: id, events: events) }
             }
-            // Chunks never queried (a failure stopped the queries): their current statuses still go in.
-            for i in chunks.indices where !done.contains(i) {
+            // Chunks never queried (a failure stopped the queries; they are launched in order): their current
+            // statuses still go in.
+            for i in next..<chunks.count {
                 let events = chunks[i].flatMap { byUser.removeValue(forKey: $0) ?? [] }
                 if !events.isEmpty { await sink.ingest(org: id, events: events) }
             }

@@ -62,12 +62,11 @@ extension OrgConnector {
         }
         let asOf = clock.now()
         let dayStart = Timestamp.startOfDay(asOf, in: org.timezone)
-        if let warm, warm.dayStart == dayStart {
-            state.box.withLock { $0.baselined = BaselineSync(dayStart: dayStart, users: warm.users) }
-        }
+        let warmToday = warm.flatMap { $0.dayStart == dayStart ? $0 : nil }
+        if let warmToday { recordBaselines(warmToday.users, dayStart: dayStart) }
         let cold = Self.usersNeedingBaseline(users, dayStart: dayStart, known: state.box.value.baselined,
-                                             historyContinuous: continuous || warm?.dayStart == dayStart)
-        if let warm, warm.dayStart == dayStart {
+                                             historyContinuous: continuous || warmToday != nil)
+        if let warm = warmToday {
             logger.info("warm start: today's totals come from the store", metadata: [
                 "asOf": "\(Timestamp.format(warm.asOf))", "stored": "\(users.count - cold.count)", "queried": "\(cold.count)"])
         }
@@ -78,16 +77,22 @@ extension OrgConnector {
                 let events = RESTNormalizer.usersAggregates(body, org: id, dayStart: dayStart, asOf: asOf,
                                                             productivePresences: productivePresences)
                 if !events.isEmpty { await sink.ingest(org: id, events: events) }
-                state.box.withLock { values in
-                    if values.baselined == nil { values.baselined = BaselineSync(dayStart: dayStart, users: []) }
-                    values.baselined?.add(ids, dayStart: dayStart)
-                }
+                recordBaselines(ids, dayStart: dayStart)
             }
         }
         observer.resync(org: id, ok: true)
         logger.info("re-sync done", metadata: ["users": "\(users.count)", "queues": "\(queues.count)",
                                                "baselinesQueried": "\(cold.count)"])
         return Self.topics(users: users, queues: queues, journeys: options.journeys != nil && org.journeys != nil && !usesSeedEventStream)
+    }
+
+    /// Remembers that the views hold a baseline of `dayStart` for `users` (``BaselineSync``).
+    private func recordBaselines(_ users: some Sequence<String>, dayStart: EpochMillis) {
+        state.box.withLock { values in
+            var known = values.baselined ?? BaselineSync(dayStart: dayStart, users: [])
+            known.add(users, dayStart: dayStart)
+            values.baselined = known
+        }
     }
 
     /// The users whose today's totals a re-sync must ask (users aggregates) for the local day starting at
