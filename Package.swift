@@ -204,7 +204,8 @@ let package = Package(
         .target(
             name: "ClusterPostgres",
             dependencies: [
-                "Cluster", "SwitchboardConfig", "SwitchboardCore",
+                // PostgresStore: its PostgresURL builds the connection configuration (one meaning of sslmode).
+                "Cluster", "SwitchboardConfig", "SwitchboardCore", "PostgresStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import Cluster
 import Logging
 import PostgresNIO
+import PostgresStore
 import ServiceLifecycle
 import Synchronization
 import SwitchboardConfig
@@ -120,22 +121,10 @@ public final class LeadershipService: Service, Sendable {
                   startConnector: startConnector, stopConnector: stopConnector, logger: logger)
     }
 
-    /// The connection configuration of a `cluster.database`: `prefer` encrypts when the server offers TLS
-    /// without checking its certificate (as libpq), `require` insists on TLS and verifies the certificate.
+    /// The leadership session's configuration from `cluster.database`, built as the store's connections are
+    /// (``PostgresURL/connectionConfiguration()``), so `sslmode` means the same on every connection of a replica.
     public static func connectionConfiguration(_ database: ClusterDatabase) throws -> PostgresConnection.Configuration {
-        let tls: PostgresConnection.Configuration.TLS
-        switch database.tls {
-        case .disable:
-            tls = .disable
-        case .prefer:
-            var c = TLSConfiguration.makeClientConfiguration()
-            c.certificateVerification = .none
-            tls = .prefer(try NIOSSLContext(configuration: c))
-        case .require:
-            tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        }
-        return PostgresConnection.Configuration(host: database.host, port: database.port, username: database.user,
-                                                password: database.password?.reveal(), database: database.name, tls: tls)
+        try PostgresURL(database).connectionConfiguration()
     }
 
     // MARK: Owner's inputs

@@ -33,7 +33,8 @@ extension PostgresURL {
         }
     }
 
-    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+    /// A single connection's configuration (the store's migrations, the cluster's leadership session).
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
         switch endpoint {
         case .unixSocket:
             return PostgresConnection.Configuration(unixSocketPath: socketPath!, username: user, password: password,

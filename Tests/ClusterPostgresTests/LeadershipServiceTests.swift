@@ -331,5 +331,18 @@ struct LeadershipServiceTests {
         }
         #expect(rig.violations.isEmpty, "\(rig.violations)")
     }
+
+    @Test("cluster.database becomes the store's URL: sslmode means the same on every connection")
+    func databaseURL() {
+        let db = ClusterDatabase(host: "db.internal", port: 5433, user: "sb", password: Secret("pw-Secret-9"),
+                                 name: "switchboard", tls: .require)
+        let url = PostgresURL(db)
+        #expect(url.endpoint == .tcp(host: "db.internal", port: 5433) && url.user == "sb" && url.database == "switchboard")
+        #expect(url.password == "pw-Secret-9")
+        #expect(url.sslMode == .verifyFull, "the config's require promises a verified certificate")
+        #expect(PostgresURL(ClusterDatabase(host: "h", user: "u", name: "d", tls: .prefer)).sslMode == .prefer)
+        #expect(PostgresURL(ClusterDatabase(host: "h", user: "u", name: "d", tls: .disable)).sslMode == .disable)
+        #expect(!"\(url)".contains("pw-Secret-9"))
+    }
 }
 
