@@ -52,10 +52,7 @@ import Views
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sim.run() }
             group.addTask {
-                while !Task.isCancelled {
-                    if running.value { clock.advance(by: 1_000) }
-                    try? await Task.sleep(for: .milliseconds(25))
-                }
+                await ReconnectOrderingSimulatorTests.driveClock(clock, while: running, every: .milliseconds(25))
             }
             _ = await sim.waitUntilListening()
             let (views, sink, connector) = ReconnectOrderingSimulatorTests.rig(

@@ -92,6 +92,15 @@ import Views
         return (views, sink, connector)
     }
 
+    /// Moves business time on by one second every `every` of real time while `running` is true (it stands still
+    /// otherwise), until the task is cancelled.
+    static func driveClock(_ clock: ManualClock, while running: Locked<Bool>, every: Duration) async {
+        while !Task.isCancelled {
+            if running.value { clock.advance(by: 1_000) }
+            try? await Task.sleep(for: every)
+        }
+    }
+
     static func mismatches(_ views: ViewEngine, _ truth: SimTruth) async -> [String] {
         var bad: [String] = []
         for a in truth.agents {
@@ -119,12 +128,7 @@ import Views
         let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sim.run() }
-            group.addTask {
-                while !Task.isCancelled {
-                    if running.value { clock.advance(by: 1_000) }
-                    try? await Task.sleep(for: .milliseconds(50))
-                }
-            }
+            group.addTask { await Self.driveClock(clock, while: running, every: .milliseconds(50)) }
             _ = await sim.waitUntilListening()
             let counter = ActivityCounter()
             let (views, sink, connector) = Self.rig(sim, options, clock: clock, observer: counter)
