@@ -206,7 +206,10 @@ let package = Package(
             dependencies: [
                 // PostgresStore: its PostgresURL builds the connection configuration (one meaning of sslmode).
                 "Cluster", "SwitchboardConfig", "SwitchboardCore", "PostgresStore",
+                // Hub: the shared view stream applies other replicas' deltas to the hub.
+                "Hub",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -309,6 +312,8 @@ let package = Package(
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Connector", "Normalizer", "Views", "Hub", "Simulator",
                 "Store", "Audio", "SpeechViews", "SpeechText", "SpeechTextViews", "AudioConnector", "KeywordSpotting",
                 "Journeys", "JourneyViews", "EventStream",
+                // Cluster mode (docs/scale-out.md): leadership, the shared view stream, the PostgreSQL store.
+                "Cluster", "ClusterPostgres", "PostgresStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -490,6 +495,8 @@ let package = Package(
             dependencies: [
                 "Bridge", "Simulator", "Store", "SwitchboardCore", "SwitchboardConfig", "Hub", "Audio", "Connector",
                 "SpeechText", "AudioConnector", "OpusCodec", "GenesysAPI", "KeywordSpotting", "Journeys", "EventStream",
+                // The scale-out end-to-end tests start a PostgreSQL server of their own.
+                "PostgresTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

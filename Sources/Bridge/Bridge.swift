@@ -89,19 +89,46 @@ public final class Bridge: Service, Sendable {
         let hub = try await StreamHub(configuration: config.server, auth: config.auth, metrics: metrics, clock: clock,
                                       logger: .switchboard("hub"))
         hub.setOrgs(config.orgs.map(\.id))
+        guard let clusterConfig = config.cluster else {
+            try await run(config, path: path, loadOptions: loadOptions, hub: hub, metrics: metrics, cluster: nil)
+            return
+        }
+        // A cluster (docs/scale-out.md): the shared PostgreSQL store is opened (and its schema created or migrated)
+        // before anything else; its pool runs beside the bridge and stops after it, once the writer is done.
+        let cluster = try await BridgeCluster.make(config: clusterConfig, orgs: config.orgs.map(\.id), hub: hub,
+                                                   registry: metrics.registry, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await cluster.runPool() }
+            defer { group.cancelAll() }
+            try await run(config, path: path, loadOptions: loadOptions, hub: hub, metrics: metrics, cluster: cluster)
+        }
+    }
+
+    private func run(_ config: SwitchboardConfiguration, path: String?, loadOptions: ConfigLoadOptions, hub: StreamHub,
+                     metrics: HubMetrics, cluster: BridgeCluster?) async throws {
         let views = ViewEngine(occupancy: config.occupancy, orgs: config.orgs.map(ViewOrg.init(config:)), clock: clock,
                                sink: hub, thresholds: config.thresholds)
-        hub.attachLiveSource(views)
+        // Snapshots read the time-driven figures at the moment they are taken — alone. In a cluster every replica
+        // serves the same state after the last delta (its views hold only the orgs it leads).
+        if cluster == nil { hub.attachLiveSource(views) }
+        let finalize: @Sendable () async -> StoreBatch? = { [clock] in
+            var batch = StoreBatch()
+            batch.hubState = hub.resumeState(clean: true, at: clock.now())
+            return batch
+        }
         // The store first: a refused file stops the start with its reason, before any org is contacted.
-        let history: BridgeHistory? = if let storePath = config.store.path {
+        let history: BridgeHistory? = if let cluster {
+            try await BridgeHistory.open(config.store, store: cluster.store, orgs: config.orgs, views: views, clock: clock,
+                                         metrics: metrics.registry, finalize: { nil }, logger: .switchboard("store"))
+        } else if let storePath = config.store.path {
             try await BridgeHistory.open(config.store, path: storePath, orgs: config.orgs, views: views, clock: clock,
-                                         metrics: metrics.registry, finalize: { [clock] in
-                                             var batch = StoreBatch()
-                                             batch.hubState = hub.resumeState(clean: true, at: clock.now())
-                                             return batch
-                                         }, logger: .switchboard("store"))
+                                         metrics: metrics.registry, finalize: finalize, logger: .switchboard("store"))
         } else { nil }
-        if let history {
+        if let history, let cluster {
+            // Only the figures of the orgs led here are written (the others' leaders write theirs).
+            let gate = cluster.gate
+            history.onlyWrite { gate.leading[$0] != nil }
+        } else if let history {
             // Keep the epoch only after a clean shutdown; mark this run as not (yet) clean before any client can
             // see a delta, so a crash changes the epoch next time.
             hub.resume(from: try await history.store.hubState())
@@ -170,10 +197,32 @@ public final class Bridge: Service, Sendable {
             configPath: path, initial: config,
             loader: Supervisor.loader(environment: ProcessInfo.processInfo.environment,
                                       options: Bridge.reloadOptions(loadOptions, running: config.server.listen)),
+            gate: cluster?.gate,
             observer: observer,
             makeConnector: Supervisor.connectorFactory(
                 http: HTTPClient.shared, sink: sink, clock: clock, observer: observer, options: connectorOptions,
-                onAlert: { alert in hub.publish(alert: alert) }))
+                onAlert: { alert in
+                    hub.publish(alert: alert)
+                    cluster?.publish(alert: alert)
+                }))
+        if let cluster {
+            await observer.attach(cluster: cluster)
+            // Before this replica leads an org (again), its views start over from the shared store (what the
+            // previous leader wrote), as a restarted process's do; then the hub publishes the org.
+            cluster.gate.onPrepare { [clock] org in
+                if let history, let orgConfig = supervisor.currentConfiguration()?.org(org) {
+                    do {
+                        try await history.resumeOrg(orgConfig, views: views, now: clock.now())
+                    } catch {
+                        cluster.logFailedResume(org, error)
+                        await views.reset(org: org)
+                    }
+                } else {
+                    await views.reset(org: org)
+                }
+                cluster.beganLeading(org)
+            }
+        }
         let parts = BridgeParts(hub: hub, views: views, supervisor: supervisor, metrics: metrics, observer: observer,
                                 store: history?.store, audio: audio, speech: speech, transcripts: transcripts,
                                 seedAudio: seedAudio, speechText: speechText, spotting: spotting,
@@ -204,6 +253,10 @@ public final class Bridge: Service, Sendable {
 
         // The writer first, so it stops last: what the others hand it on their way out is still written.
         let writer: [ServiceGroupConfiguration.ServiceConfiguration] = history.map { [.init(service: $0.writer)] } ?? []
+        // In a cluster, the leadership driver stops before the supervisor (services stop in reverse order): it
+        // stops the connectors through the supervisor and hands the orgs over while everything else still runs.
+        let stream: [ServiceGroupConfiguration.ServiceConfiguration] = cluster.map { [.init(service: $0.stream)] } ?? []
+        let leadership: [ServiceGroupConfiguration.ServiceConfiguration] = cluster.map { [.init(service: $0.leadership)] } ?? []
         let group = ServiceGroup(configuration: .init(
             services: writer + [
                 .init(service: hub),
@@ -212,7 +265,9 @@ public final class Bridge: Service, Sendable {
                 .init(service: spotting),
                 .init(service: journeys),
                 .init(service: refresher),
+            ] + stream + [
                 .init(service: supervisor),
+            ] + leadership + [
                 .init(service: listener),
             ],
             gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
@@ -280,8 +335,8 @@ public struct BridgeParts: Sendable {
     public let supervisor: Supervisor
     public let metrics: HubMetrics
     let observer: BridgeObserver
-    /// The history store; nil with `store: none`.
-    public let store: SQLiteHistoryStore?
+    /// The history store: the embedded file, or PostgreSQL in a cluster; nil with `store: none`.
+    public let store: (any HistoryStore)?
     /// The `/audiohook/v1` sessions.
     public let audio: AudioHookServer
     /// The speech views (`speech:<org>`, `speech:global`).

@@ -16,13 +16,15 @@ import Views
 /// to re-read — and hands the views' closed buckets, the config audit and the hub's state to the one
 /// ``StoreWriter`` (polled documents reach it through the ``DocumentTap``).
 final class BridgeHistory: HistorySink, Sendable {
-    let store: SQLiteHistoryStore
+    let store: any HistoryStore
     let writer: StoreWriter
+    /// In a cluster, whether this replica writes `org`'s figures (it leads it); nil: every org.
+    private let writes = Mutex<(@Sendable (OrgID) -> Bool)?>(nil)
     private let warm: Mutex<[OrgID: WarmStart]>
     private let seeds: Mutex<[OrgID: UtilizationSeed]>
     private let logger: Logger
 
-    private init(store: SQLiteHistoryStore, writer: StoreWriter, warm: [OrgID: WarmStart],
+    private init(store: any HistoryStore, writer: StoreWriter, warm: [OrgID: WarmStart],
                  seeds: [OrgID: UtilizationSeed], logger: Logger) {
         self.store = store
         self.writer = writer
@@ -39,6 +41,15 @@ final class BridgeHistory: HistorySink, Sendable {
                      finalize: @escaping @Sendable () async -> StoreBatch?, logger: Logger) async throws -> BridgeHistory {
         let factory = metrics.map { PrometheusMetricsFactory(registry: $0) }
         let store = try SQLiteHistoryStore(path: path, logger: logger, metricsFactory: factory)
+        return try await open(config, store: store, orgs: orgs, views: views, clock: clock, metrics: metrics,
+                              finalize: finalize, logger: logger)
+    }
+
+    /// Resumes every org of `orgs` in `views` from `store` (the embedded file, or PostgreSQL in a cluster).
+    static func open(_ config: StoreConfig, store: any HistoryStore, orgs: [OrgConfig], views: ViewEngine,
+                     clock: any WallClock, metrics: PrometheusCollectorRegistry? = nil,
+                     finalize: @escaping @Sendable () async -> StoreBatch?, logger: Logger) async throws -> BridgeHistory {
+        let factory = metrics.map { PrometheusMetricsFactory(registry: $0) }
         let now = clock.now()
         var warm: [OrgID: WarmStart] = [:]
         var seeds: [OrgID: UtilizationSeed] = [:]
@@ -157,10 +168,36 @@ final class BridgeHistory: HistorySink, Sendable {
 
     func record(buckets: [ClosedBucket], dayTotals: [DayTotals]) {
         var batch = StoreBatch()
-        batch.buckets = buckets
-        batch.dayTotals = dayTotals
+        if let writes = writes.withLock({ $0 }) {
+            // Another replica leads the others: their figures here are not kept up, and theirs are written there.
+            batch.buckets = buckets.filter { writes($0.org) }
+            batch.dayTotals = dayTotals.filter { writes($0.org) }
+            guard !batch.buckets.isEmpty || !batch.dayTotals.isEmpty else { return }
+        } else {
+            batch.buckets = buckets
+            batch.dayTotals = dayTotals
+        }
         writer.submit(batch)
     }
+
+    /// In a cluster, before this replica leads `org`: its views start over from what the store holds now (the
+    /// previous leader's figures), as after a restart, and its connector gets the warm start and utilization seed
+    /// that go with them.
+    func resumeOrg(_ org: OrgConfig, views: ViewEngine, now: EpochMillis) async throws {
+        await views.reset(org: org.id)
+        let resume = try await Self.resume(org: org, store: store, now: now)
+        await views.resume(resume)
+        let restored = try await Self.restoreDocuments(org: org, store: store, now: now, logger: logger)
+        if !restored.events.isEmpty { await views.ingest(org: org.id, events: restored.events) }
+        warm.withLock { $0[org.id] = resume.today.map { WarmStart(dayStart: $0.dayStart, asOf: $0.asOf, users: Set($0.agents.keys)) } }
+        seeds.withLock { $0[org.id] = restored.seed }
+        logger.info("history resumed for leading the org", metadata: [
+            "org": "\(org.id)", "todayAsOf": "\(resume.today.map { Timestamp.format($0.asOf) } ?? "none")",
+            "agents": "\(resume.today?.agents.count ?? 0)"])
+    }
+
+    /// In a cluster: write only the figures of the orgs `writes` accepts (those this replica leads).
+    func onlyWrite(_ writes: @escaping @Sendable (OrgID) -> Bool) { self.writes.withLock { $0 = writes } }
 
     /// Records one accepted or refused (re)load of the configuration file at `path`.
     func audit(path: String?, outcome: AuditEntry.Outcome, summary: String, at: EpochMillis) {

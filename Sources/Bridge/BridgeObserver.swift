@@ -48,6 +48,11 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
     let spotting: OnBoxSpotting?
     /// The journey views follow the orgs' `journeys:` sections and the salt live.
     let journeys: JourneyViewEngine?
+    /// In a cluster: leadership follows the orgs; `/readyz` says which orgs are led here.
+    private var cluster: BridgeCluster? { clusterBox.value }
+    private let clusterBox = ClusterBox()
+
+    func attach(cluster: BridgeCluster) { clusterBox.set(cluster) }
 
     init(hub: StreamHub, views: ViewEngine, metrics: HubMetrics, clock: any WallClock, logger: Logger,
          history: BridgeHistory? = nil, configPath: String? = nil, audio: AudioHookServer? = nil,
@@ -76,6 +81,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         let wasRejected = !rejected.isEmpty
         rejected = []
         orgIDs = config.orgs.map(\.id)
+        cluster?.orgsConfigured(orgIDs)
         audio?.setOrgs(Bridge.audioOrgs(config))
         // Filters of running seed Audio Connector clients change live (their connectors were not restarted).
         seedAudio?.configure(config, liveChanges: diff?.seedAudioChangedOrgs ?? [])
@@ -164,6 +170,7 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     nonisolated func connectorStatus(_ status: ConnectorStatus) {
         metrics.connectorState(org: status.org, status: status.status)
+        if status.status == .open { clusterBox.value?.tick(statuses: [status.org: .open]) }
     }
 
     nonisolated func malformedFrame(org: OrgID, kind: String) {
@@ -197,10 +204,13 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 }
             }
         }
+        let leading = cluster?.gate.leading
         let orgs = (supervisor.currentConfiguration()?.orgs.map(\.id) ?? orgIDs).map { id in
             let s = states[id]
-            return ReadinessReport.Org(
-                id: id.rawValue, status: s?.status ?? .connecting,
+            // In a cluster, an org led elsewhere is described by what its leader's views publish.
+            let elsewhere = leading.map { $0[id] == nil } ?? false
+            var org = ReadinessReport.Org(
+                id: id.rawValue, status: elsewhere ? (hub.publishedStatus(of: id) ?? .connecting) : (s?.status ?? .connecting),
                 lastHeartbeatAt: s?.lastHeartbeatAt.map(Timestamp.format),
                 lastEventAt: s?.lastEventAt.map(Timestamp.format), detail: s?.detail,
                 problems: (s?.problems ?? [:]).sorted { $0.key < $1.key }.map(\.value),
@@ -217,13 +227,17 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                                           refused: $0.refused, shed: $0.shed, detections: $0.detections)
                 },
                 journeys: journeyFigures[id])
+            if leading != nil { org.leader = elsewhere ? "elsewhere" : "here" }
+            return org
         }
         return ReadinessReport(ready: configLoadedAt != nil, configLoadedAt: configLoadedAt.map(Timestamp.format),
-                               configErrors: rejected, restartNeeded: restartNeeded, orgs: orgs)
+                               configErrors: rejected, restartNeeded: restartNeeded, orgs: orgs,
+                               cluster: cluster?.readiness())
     }
 
     /// Org occupancy and staleness gauges (bounded cardinality: per org and window, never per agent).
     func recordBusinessFigures() async {
+        if let cluster { cluster.tick(statuses: await views.orgStatuses().mapValues(\.status)) }
         let now = clock.now()
         for id in orgIDs {
             guard let figures = await views.orgFigures(id) else { continue }

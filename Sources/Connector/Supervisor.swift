@@ -27,13 +27,15 @@ public struct Supervisor: Service {
     let observer: any SupervisorObserver
     let pollInterval: Duration
     let watchSIGHUP: Bool
+    /// In a cluster: only the orgs this replica leads run a connector. Nil: every org of the configuration.
+    let gate: LeadershipGate?
     let logger: Logger
     private let shared = LockedBox<Shared>(Shared())
 
     struct Shared: Sendable {
         var config: SwitchboardConfiguration?
         var connectors: [OrgID: OrgConnector] = [:]
-        var reload: AsyncStream<Void>.Continuation?
+        var reload: AsyncStream<Event>.Continuation?
         var lastRejection: [String] = []
     }
 
@@ -43,9 +45,10 @@ public struct Supervisor: Service {
     ///   - loader: how to re-read the file (default ``ConfigLoader/load(path:environment:)``).
     ///   - makeConnector: builds an org's connector.
     ///   - observer: told about applied and refused configurations.
+    ///   - gate: in a cluster, which orgs this replica leads (nil: all).
     public init(configPath: String?, initial: SwitchboardConfiguration,
                 loader: @escaping Loader = Supervisor.defaultLoader,
-                pollInterval: Duration = .seconds(1), watchSIGHUP: Bool = true,
+                pollInterval: Duration = .seconds(1), watchSIGHUP: Bool = true, gate: LeadershipGate? = nil,
                 observer: any SupervisorObserver, logger: Logger = Logger.switchboard("supervisor"),
                 makeConnector: @escaping ConnectorFactory) {
         self.configPath = configPath
@@ -55,6 +58,7 @@ public struct Supervisor: Service {
         self.observer = observer
         self.pollInterval = pollInterval
         self.watchSIGHUP = watchSIGHUP
+        self.gate = gate
         self.logger = logger
     }
 
@@ -99,15 +103,24 @@ public struct Supervisor: Service {
     public func lastRejection() -> [String] { shared.value.lastRejection }
 
     /// Re-reads the file now (an admin endpoint may call this; SIGHUP does the same).
-    public func requestReload() { _ = shared.value.reload?.yield() }
+    public func requestReload() { _ = shared.value.reload?.yield(.reload) }
+
+    /// What the run loop acts on: a re-read of the file, or a leadership command.
+    enum Event: Sendable {
+        case reload
+        case gate(LeadershipGate.Command)
+    }
 
     public func run() async throws {
-        let (reloads, reloadOut) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (events, reloadOut) = AsyncStream.makeStream(of: Event.self)
         shared.withLock { $0.reload = reloadOut }
         await withTaskGroup(of: Void.self) { group in
             var running: [OrgID: (stop: AsyncStream<Void>.Continuation, done: Latch)] = [:]
+            // In a cluster, the orgs this replica leads (a connector runs only for those).
+            var led: Set<OrgID> = []
 
             func start(_ org: OrgConfig, in config: SwitchboardConfiguration, after previous: Latch?) {
+                guard gate == nil || led.contains(org.id) else { return }
                 let connector = makeConnector(org, config)
                 let (stopSignal, stop) = AsyncStream.makeStream(of: Void.self)
                 let done = Latch()
@@ -141,10 +154,13 @@ public struct Supervisor: Service {
                     group.addTask {
                         for await _ in await UnixSignalsSequence(trapping: .sighup) {
                             self.logger.info("SIGHUP: re-reading the configuration")
-                            reloadOut.yield()
+                            reloadOut.yield(.reload)
                         }
                     }
                 }
+            }
+            if let gate {
+                group.addTask { for await command in gate.commands { reloadOut.yield(.gate(command)) } }
             }
 
             var config = initial
@@ -153,7 +169,29 @@ public struct Supervisor: Service {
             logger.info("configuration applied", metadata: ["orgs": "\(config.orgs.map(\.id.rawValue))"])
             await observer.configApplied(config, diff: nil)
 
-            for await _ in reloads.cancelOnGracefulShutdown() {
+            for await event in events.cancelOnGracefulShutdown() {
+                if case .gate(let command) = event, let gate {
+                    switch command {
+                    case .lead(let id, let term):
+                        led.insert(id)
+                        if running[id] == nil, let org = config.org(id) {
+                            await gate.prepare(id)
+                            // Released while being prepared: the release that follows stops nothing.
+                            guard gate.leading[id] == term else { continue }
+                            logger.info("leading the org: its connector starts", metadata: ["org": "\(id)", "term": "\(term)"])
+                            start(org, in: config, after: nil)
+                        }
+                    case .release(let id):
+                        led.remove(id)
+                        let done = stop(id)
+                        logger.info("no longer leading the org: its connector stops", metadata: ["org": "\(id)"])
+                        group.addTask {
+                            await done?.wait()
+                            gate.reportStopped(id)
+                        }
+                    }
+                    continue
+                }
                 guard let path = configPath else { continue }
                 switch loader(path) {
                 case .failure(let error):
@@ -200,7 +238,16 @@ public struct Supervisor: Service {
                     await observer.configApplied(next, diff: diff)
                 }
             }
-            for id in Array(running.keys) { _ = stop(id) }
+            for id in Array(running.keys) {
+                let done = stop(id)
+                if gate != nil { await done?.wait() }
+            }
+            // Every connector has stopped: the leadership driver may hand the orgs over now, and a later release
+            // is answered at once.
+            if let gate {
+                gate.finish()
+                for id in led { gate.reportStopped(id) }
+            }
             reloadOut.finish()
             group.cancelAll()
         }
@@ -218,7 +265,7 @@ public struct Supervisor: Service {
     /// PEM key: a Kubernetes Secret rotated under a mount). A change triggers a reload; a missing
     /// configuration file does not (it is being replaced), its reappearance does. A file newly named by a
     /// reload is only recorded: that reload has just read it.
-    private func pollFiles(_ path: String, baseline: [String: Data?], trigger: AsyncStream<Void>.Continuation) async {
+    private func pollFiles(_ path: String, baseline: [String: Data?], trigger: AsyncStream<Event>.Continuation) async {
         var last = baseline
         while !Task.isCancelled {
             try? await Task.sleep(for: pollInterval)
@@ -228,7 +275,7 @@ public struct Supervisor: Service {
                 return before != content
             }
             last = now
-            if changed, (now[path] ?? nil) != nil { trigger.yield() }
+            if changed, (now[path] ?? nil) != nil { trigger.yield(.reload) }
         }
     }
 }

@@ -74,6 +74,12 @@ public final class PostgresHistoryStore: HistoryStore, Service {
         await cancelWhenGracefulShutdown { await client.run() }
     }
 
+    /// Runs the connection pool until the task is cancelled, whatever a graceful shutdown says: for an owner whose
+    /// last writes come after the shutdown began (the bridge's store writer).
+    public func runPoolUntilCancelled() async {
+        await client.run()
+    }
+
     /// Later calls to the store throw `postgres.closed` at once (instead of waiting for a pool no longer run).
     public func close() async {
         closed.store(true, ordering: .sequentiallyConsistent)

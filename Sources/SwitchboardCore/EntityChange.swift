@@ -65,6 +65,14 @@ public enum ChangeScope: Sendable, Hashable {
     /// Only `<family>:global` (e.g. the global speech `totals`).
     case familyGlobal(TopicFamily)
 
+    /// The org whose topics it reaches; nil for the global-only scopes.
+    public var org: OrgID? {
+        switch self {
+        case .org(let o), .orgOnly(let o), .family(_, let o), .familyOrgOnly(_, let o): o
+        case .global, .familyGlobal: nil
+        }
+    }
+
     /// `speech:<id>` and `speech:global`.
     public static func speech(_ org: OrgID) -> ChangeScope { .family(.speech, org) }
     /// Only `speech:<id>`.

@@ -120,6 +120,15 @@ public actor ViewEngine: BridgeEventSink, LiveEntitySource {
         state.ctx.recordsHistory = true
     }
 
+    /// Forgets everything held for `org` and starts it over empty (in a cluster, before this replica leads an org
+    /// again: what it held from an earlier leadership is stale). Removals are emitted as for a reload.
+    public func reset(org: OrgID) {
+        let all = state.orgs.values.map(\.org)
+        guard all.contains(where: { $0.id == org }) else { return }
+        publish(state.setOrgs(all.filter { $0.id != org }, now: clock.now()))
+        publish(state.setOrgs(all, now: clock.now()))
+    }
+
     /// A restart's stored history for one org (before its connector starts): today's stored totals become
     /// the agents' baselines (the connector then reads the platform only for what came after), and buckets
     /// resume where the stored ones end.

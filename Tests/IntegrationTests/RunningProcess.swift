@@ -54,6 +54,11 @@ final class RunningProcess: @unchecked Sendable {
         while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
+    /// Sends SIGKILL without waiting (for a test's cleanup).
+    func kill9Now() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// Waits for the process to end by itself.
     func waitForExit(seconds: Double = 30) async -> Int32 {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))

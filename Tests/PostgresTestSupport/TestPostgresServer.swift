@@ -81,11 +81,7 @@ public final class TestPostgresServer: Sendable {
             // The socket trusts; TCP asks for a SCRAM password, so the TCP tests use one for real.
             try server.run("initdb", ["-D", server.dataDirectory, "-U", user, "--auth-local=trust",
                                       "--auth-host=scram-sha-256", "--no-sync", "--encoding=UTF8", "--locale=C"])
-            let options = ["-k", directory, "-c", "listen_addresses=127.0.0.1", "-p", "\(server.port)",
-                           "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                           "-c", "max_connections=120", "-c", "shared_buffers=32MB"].joined(separator: " ")
-            try server.run("pg_ctl", ["start", "-w", "-t", "60", "-D", server.dataDirectory, "-l", directory + "/server.log",
-                                      "-o", options])
+            try server.resume()
             try server.run("psql", ["-h", directory, "-p", "\(server.port)", "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1",
                                     "-c", "CREATE ROLE \(passwordUser) LOGIN PASSWORD '\(password)'"])
         } catch {
@@ -93,6 +89,19 @@ public final class TestPostgresServer: Sendable {
             throw error
         }
         return server
+    }
+
+    /// Starts the server on its data directory (again, after ``pause()``), waiting until it accepts connections.
+    public func resume() throws {
+        let options = ["-k", directory, "-c", "listen_addresses=127.0.0.1", "-p", "\(port)",
+                       "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                       "-c", "max_connections=120", "-c", "shared_buffers=32MB"].joined(separator: " ")
+        try run("pg_ctl", ["start", "-w", "-t", "60", "-D", dataDirectory, "-l", directory + "/server.log", "-o", options])
+    }
+
+    /// Stops the server at once (every session ends), keeping its data for ``resume()``: a database outage.
+    public func pause() throws {
+        try run("pg_ctl", ["stop", "-w", "-m", "immediate", "-D", dataDirectory])
     }
 
     /// Stops the server at once and removes its directory.

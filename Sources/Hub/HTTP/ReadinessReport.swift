@@ -55,6 +55,9 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         public var onBox: OnBox?
         /// The org's customer journeys (absent for an org without a `journeys:` section).
         public var journeys: Journeys?
+        /// In a cluster: the replica whose connector serves the org ("here" or another's name as last seen:
+        /// nil when not known); `status` is then what the leader's views publish.
+        public var leader: String?
 
         public init(id: String, status: OrgStatus, lastHeartbeatAt: String? = nil, lastEventAt: String? = nil,
                     detail: String? = nil, problems: [String] = [], transcription: Transcription? = nil,
@@ -139,6 +142,59 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// This replica in a cluster (docs/scale-out.md); absent when the bridge runs alone.
+    public struct Cluster: Codable, Sendable, Equatable {
+        public struct Led: Codable, Sendable, Equatable {
+            public var org: String
+            public var term: Int64
+            public init(org: String, term: Int64) {
+                self.org = org
+                self.term = term
+            }
+        }
+        /// The shared view stream's connection and counts.
+        public struct Stream: Codable, Sendable, Equatable {
+            public var connected: Bool
+            public var rowsPublished: Int
+            public var rowsApplied: Int
+            public var statesPublished: Int
+            public var statesApplied: Int
+            /// Writes refused because a newer term leads the org.
+            public var fenced: Int
+            /// Deltas dropped while the database was unreachable (a state row follows).
+            public var dropped: Int
+            public var lastError: String?
+            public init(connected: Bool, rowsPublished: Int, rowsApplied: Int, statesPublished: Int, statesApplied: Int,
+                        fenced: Int, dropped: Int, lastError: String?) {
+                self.connected = connected
+                self.rowsPublished = rowsPublished
+                self.rowsApplied = rowsApplied
+                self.statesPublished = statesPublished
+                self.statesApplied = statesApplied
+                self.fenced = fenced
+                self.dropped = dropped
+                self.lastError = lastError
+            }
+        }
+        public var replica: String
+        /// The leadership session to the database is open.
+        public var sessionOpen: Bool
+        public var liveReplicas: Int
+        /// The most orgs this replica leads: ⌈orgs / live replicas⌉.
+        public var share: Int
+        /// The orgs whose connector runs here, with their terms.
+        public var leading: [Led]
+        public var stream: Stream
+        public init(replica: String, sessionOpen: Bool, liveReplicas: Int, share: Int, leading: [Led], stream: Stream) {
+            self.replica = replica
+            self.sessionOpen = sessionOpen
+            self.liveReplicas = liveReplicas
+            self.share = share
+            self.leading = leading
+            self.stream = stream
+        }
+    }
+
     /// True once a configuration is loaded (SPEC §3): clients can be served. Orgs may still be connecting
     /// or down — see ``status``. A load balancer probes this (HTTP 200/503); a monitor reads ``status``.
     public var ready: Bool
@@ -154,9 +210,12 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
     /// (`server.listen: 127.0.0.1:8080 → 0.0.0.0:8080`).
     public var restartNeeded: [String]
     public var orgs: [Org]
+    /// In a cluster: this replica's leadership and stream (absent when alone).
+    public var cluster: Cluster?
 
     public init(ready: Bool, configLoadedAt: String? = nil, configErrors: [String] = [], restartNeeded: [String] = [],
-                orgs: [Org] = []) {
+                orgs: [Org] = [], cluster: Cluster? = nil) {
+        self.cluster = cluster
         self.ready = ready
         self.configLoadedAt = configLoadedAt
         self.configErrors = configErrors

@@ -29,6 +29,13 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         var declaredOrgs: Set<OrgID>?
         var connections: [Int: ClientConnection] = [:]
         var nextConnectionID = 1
+        /// In a cluster (docs/scale-out.md): the orgs this replica leads. Their changes come from the local views
+        /// and their flushed deltas go to ``exportDeltas``; every other org's topics follow its leader's deltas
+        /// (``StreamHub/applyRemote(_:)``), and the local views' changes for it are dropped. Nil: one process,
+        /// every org local.
+        var ledOrgs: Set<OrgID>?
+        /// Receives the led orgs' deltas of each flush (the shared view stream's publisher).
+        var exportDeltas: (@Sendable ([RemoteDelta]) -> Void)?
         /// The active (not yet recovered) alert per org, replayed after a snapshot.
         var alerts: [OrgID: StreamAlert] = [:]
         /// The active `token-renewal-failed` alert per org (a slot of its own: the sockets are up), replayed after a
@@ -100,6 +107,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         let now = ContinuousClock.now
         state.withLock { s in
             for change in changes {
+                if let led = s.ledOrgs, let org = change.scope.org, !led.contains(org) { continue }
                 switch change.scope {
                 case .global:
                     s.topics[.global]?.stage(change, now: now)
@@ -122,7 +130,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
 
     /// Creates the org's topics (`org:<id>` and `<family>:<id>` of every family) on first sight; false when the
     /// org is not declared.
-    private static func ensureTopic(_ s: inout State, _ org: OrgID) -> Bool {
+    static func ensureTopic(_ s: inout State, _ org: OrgID) -> Bool {
         if s.topics[.org(org)] == nil {
             if let declared = s.declaredOrgs, !declared.contains(org) { return false }
             for topic in orgTopics(org) where s.topics[topic] == nil {
@@ -264,19 +272,24 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         let at = clock.now()
         let now = ContinuousClock.now
         var evicted: [ClientConnection] = []
-        state.withLock { s in
+        let exported = state.withLock { s -> (@Sendable ([RemoteDelta]) -> Void, [RemoteDelta])? in
             let size = s.configuration.historySize, age = s.configuration.historyMaxAge
             let bytes = s.configuration.historyMaxBytes
+            var export: [RemoteDelta] = []
             for key in Array(s.topics.keys) {
                 guard let delta = s.topics[key]?.flush(at: at, now: now, historySize: size, historyMaxAge: age,
                                                         historyMaxBytes: bytes),
                     let subs = s.topics[key]?.subscribers
                 else { continue }
+                if s.exportDeltas != nil, key.scopeOrg != nil { export.append(RemoteDelta(delta)) }
                 metrics.deltaPublished(topic: delta.topic, changes: delta.changes.count)
                 for conn in subs.values where !conn.push(.delta(delta)) { evicted.append(conn) }
             }
             for conn in evicted { Self.detachSubscriptions(&s, conn, metrics: metrics) }
+            guard let sink = s.exportDeltas, !export.isEmpty else { return nil }
+            return (sink, export)
         }
+        if let (sink, deltas) = exported { sink(deltas) }
     }
 
     // MARK: Orgs and auth
@@ -386,7 +399,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         conn.finish()
     }
 
-    private static func detachSubscriptions(_ s: inout State, _ conn: ClientConnection, metrics: HubMetrics) {
+    static func detachSubscriptions(_ s: inout State, _ conn: ClientConnection, metrics: HubMetrics) {
         for topic in conn.subscriptions where s.topics[topic]?.subscribers.removeValue(forKey: conn.id) != nil {
             metrics.subscriptions(topic: topic.description, delta: -1)
         }

@@ -13,8 +13,9 @@ struct TopicState {
 
     let topic: HubTopic
     let name: String
-    /// Changes when continuity cannot be guaranteed: random per process start.
-    let epoch: String
+    /// Changes when continuity cannot be guaranteed: random per process start; in a cluster, an org topic's is its
+    /// leader's (``replace(with:now:)``).
+    private(set) var epoch: String
     /// Seq of the last delta (0 before the first).
     private(set) var seq = 0
     /// An entity's latest fragment and the seq of the delta that carried it (-1: not from a delta).
@@ -25,15 +26,15 @@ struct TopicState {
 
     /// Latest fragment per entity, per kind, in first-seen order. Applied at flush time, so a
     /// snapshot at `seq` is exactly the state after delta `seq`.
-    private var entities: [EntityKind: OrderedDictionary<String, Fragment>] = [:]
+    private(set) var entities: [EntityKind: OrderedDictionary<String, Fragment>] = [:]
     /// The seq at which a snapshot computed from live entities was last sent on the stream. A client that got it
     /// holds, for each entity no delta has carried since, the snapshot's fragment — not the last delta's — so such
     /// an entity's next change is sent whole, never as a patch against a fragment that client does not have.
     private(set) var liveSnapshotSeq = -1
     /// Subscribers (connection ids) that asked for field-level patches (``EntityPatch``); pruned at each flush.
     var patchSubscribers: Set<Int> = []
-    private var pending: OrderedDictionary<Key, EncodedJSON?> = [:]
-    private var pendingSince: ContinuousClock.Instant?
+    var pending: OrderedDictionary<Key, EncodedJSON?> = [:]
+    var pendingSince: ContinuousClock.Instant?
     private(set) var history: Deque<DeltaPayload> = []
     /// Encoded bytes of the deltas in `history` (their frames; each also holds its change fragments).
     private(set) var historyBytes = 0
@@ -90,13 +91,24 @@ struct TopicState {
                         historyMaxAge: Duration, historyMaxBytes: Int = .max) -> DeltaPayload? {
         pruneHistory(now: now, size: historySize, maxAge: historyMaxAge, maxBytes: historyMaxBytes)
         guard !pending.isEmpty else { return nil }
+        let delta = commit(pending, seq: seq + 1, at: at, publishedAt: pendingSince ?? now, now: now)
+        pending.removeAll(keepingCapacity: true)
+        pendingSince = nil
+        pruneHistory(now: now, size: historySize, maxAge: historyMaxAge, maxBytes: historyMaxBytes)
+        return delta
+    }
+
+    /// Applies `changes` as the delta `next` (the next seq): entities updated, the delta encoded once (with
+    /// patches while someone asked for them) and appended to the history. A flush's pending changes, or a delta
+    /// another replica flushed (TopicState+Remote).
+    mutating func commit(_ changes: OrderedDictionary<Key, EncodedJSON?>, seq next: Int, at: EpochMillis,
+                         publishedAt: ContinuousClock.Instant, now: ContinuousClock.Instant) -> DeltaPayload {
         if !patchSubscribers.isEmpty { patchSubscribers = patchSubscribers.filter { subscribers[$0] != nil } }
         // Patches are worked out only while someone asked for them; every client also gets the whole-record form.
         let patches = !patchSubscribers.isEmpty
-        let next = seq + 1
-        var changes: [ChangeRecord] = []
-        changes.reserveCapacity(pending.count)
-        for (key, json) in pending {
+        var records: [ChangeRecord] = []
+        records.reserveCapacity(changes.count)
+        for (key, json) in changes {
             var patch: [UInt8]?
             if let json {
                 // Not for a singleton (`occupancy`): a client holds one object for the kind, whatever its id.
@@ -107,18 +119,41 @@ struct TopicState {
             } else {
                 entities[key.kind]?.removeValue(forKey: key.id)
             }
-            changes.append(ChangeRecord(kind: key.kind, id: key.id, json: json, patch: patch))
+            records.append(ChangeRecord(kind: key.kind, id: key.id, json: json, patch: patch))
         }
         seq = next
-        let delta = DeltaPayload(topic: name, epoch: epoch, fromSeq: seq, seq: seq, at: at, changes: changes,
-                                 publishedAt: pendingSince ?? now, flushedAt: now, patches: patches)
-        pending.removeAll(keepingCapacity: true)
-        pendingSince = nil
+        let delta = DeltaPayload(topic: name, epoch: epoch, fromSeq: seq, seq: seq, at: at, changes: records,
+                                 publishedAt: publishedAt, flushedAt: now, patches: patches)
         invalidateSnapshot()
         history.append(delta)
         historyBytes += delta.buffer.readableBytes
-        pruneHistory(now: now, size: historySize, maxAge: historyMaxAge, maxBytes: historyMaxBytes)
         return delta
+    }
+
+    /// Every entity's fragment now, kinds in the snapshot's order (for another replica to start from).
+    var allEntities: [(Key, EncodedJSON)] {
+        var kinds: [EntityKind] = topic.family?.kinds ?? [.orgs, .occupancy, .agents, .queues]
+        kinds = kinds.compactMap { k in entities.keys.first { $0 == k } }
+        kinds += entities.keys.filter { !kinds.contains($0) }.sorted()
+        var out: [(Key, EncodedJSON)] = []
+        for kind in kinds { for (id, f) in entities[kind] ?? [:] { out.append((Key(kind: kind, id: id), f.json)) } }
+        return out
+    }
+
+    /// Starts over from another replica's state of this topic: its epoch, seq and entities; the history is
+    /// emptied (no client can resume into the new epoch from here), pending changes dropped.
+    mutating func replace(epoch: String, seq: Int, entities list: [(Key, EncodedJSON)]) {
+        self.epoch = epoch
+        self.seq = seq
+        entities = [:]
+        for (key, json) in list { entities[key.kind, default: [:]][key.id] = Fragment(json: json, seq: seq) }
+        history.removeAll()
+        historyBytes = 0
+        pending.removeAll()
+        pendingSince = nil
+        purge = []
+        liveSnapshotSeq = -1
+        invalidateSnapshot()
     }
 
     /// The deltas after `seq` when the history still holds all of them; nil when the client is too far
@@ -226,7 +261,7 @@ struct TopicState {
 
     /// Drops the oldest deltas past the count, the age or the byte bound; the newest delta is kept whatever
     /// its size (a client one delta behind always resumes).
-    private mutating func pruneHistory(now: ContinuousClock.Instant, size: Int, maxAge: Duration, maxBytes: Int = .max) {
+    mutating func pruneHistory(now: ContinuousClock.Instant, size: Int, maxAge: Duration, maxBytes: Int = .max) {
         while let first = history.first,
               history.count > max(size, 0) || now - first.flushedAt > maxAge || (historyBytes > maxBytes && history.count > 1) {
             historyBytes -= first.buffer.readableBytes

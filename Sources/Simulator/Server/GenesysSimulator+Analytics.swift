@@ -294,6 +294,8 @@ extension GenesysSimulator {
                                 w.field("clientSecret", SimulatorOptions.clientSecret(for: rt.id))
                                 w.field("timeZone", rt.timeZone.identifier)
                                 w.field("agents", s.model.agents.count)
+                                w.field("openSockets", s.openSockets)
+                                w.field("maxOpenSockets", s.maxOpenSockets)
                                 w.field("queues", s.model.queues.count)
                                 w.field("apiBase", baseURL)
                                 w.field("loginBase", baseURL)

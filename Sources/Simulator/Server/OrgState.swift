@@ -45,6 +45,9 @@ final class OrgState {
     var tokenFaults = 0
     /// WebSocket upgrades still to refuse with 503 (fault `refuse-sockets`).
     var socketRefusals = 0
+    /// The most notification sockets the org had open at once (`/_sim/orgs`): a scale-out test checks that two
+    /// replicas never ran the org's connector together.
+    var maxOpenSockets = 0
     var tokenFaultStatus = 500
     /// Permissions the org's OAuth client lacks (fault `deny`).
     var deniedPermissions: Set<String> = []
@@ -297,6 +300,7 @@ final class OrgState {
         ch.lastUsed = realNow
         ch.nextHeartbeat = realNow + heartbeatMs
         channels[id] = ch
+        maxOpenSockets = max(maxOpenSockets, openSockets)
         replayJourneys(channel: id, socket: socket)
         return true
     }

@@ -1,0 +1,340 @@
+import Foundation
+import HummingbirdWSClient
+import Logging
+import PostgresTestSupport
+import ServiceLifecycle
+import Simulator
+import SwitchboardCore
+import Synchronization
+import Testing
+
+/// Scale-out (docs/scale-out.md), end to end: three `switchboard run` processes on one throw-away PostgreSQL
+/// server, the simulator as Genesys Cloud with three orgs. Checked: every org is led by exactly one replica and
+/// the simulator never saw two notification sockets of one org at once; orgs spread one per replica; each replica
+/// serves every org's figures, true to `/_sim/truth`; a client moved from one replica to another resumes
+/// (`recovered`); `kill -9` of the leader of `us` hands it to a survivor, whose clients saw `us` go stale and
+/// recover while no other org did; PostgreSQL stopped for 30 s leaves every replica serving, never two connectors
+/// of an org, and everything converges once it is back.
+@Suite(.serialized) struct ClusterEndToEndTests {
+    static let token = "cluster-test-admin-token-0123456789abcdef"
+    static let speed = 20.0
+    static let orgs = ["us", "emea", "apac"]
+
+    struct Replica {
+        let name: String
+        let process: RunningProcess
+        let base: String
+    }
+
+    @Test func threeReplicasLeadEachOrgOnceFailOverResumeAndRideOutTheDatabase() async throws {
+        let exe = try ExecutableLocator.switchboard()
+        let pg = try TestPostgresServer.start()
+        defer { pg.stop() }
+        let db = try await pg.createDatabase(tcp: true)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sb-cluster-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        var options = SimulatorOptions()
+        options.orgCount = 3
+        options.agentsPerOrg = 12
+        options.port = 0
+        options.seed = 21
+        options.heartbeatInterval = .milliseconds(500)
+        options.demoLoad = true
+        let clock = ScaledClock(origin: testBusinessHours, speed: Self.speed)
+        let simulator = GenesysSimulator(options: options, clock: clock)
+        let group = ServiceGroup(configuration: .init(services: [simulator], gracefulShutdownSignals: [],
+                                                      logger: .switchboard("test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            defer { tasks.cancelAll() }
+            let simBase = "http://127.0.0.1:\(await simulator.waitUntilListening())"
+            var env = ["ADMIN_TOKEN": Self.token, "PG_PASSWORD": TestPostgresServer.password]
+            for org in Self.orgs { env["\(org.uppercased())_SECRET"] = SimulatorOptions.clientSecret(for: org) }
+            let origin = clock.realOrigin
+            func start(_ name: String) throws -> RunningProcess {
+                let path = dir.appendingPathComponent("\(name).yaml").path
+                try Self.config(replica: name, simBase: simBase, port: pg.port, database: db.database, options: options)
+                    .write(toFile: path, atomically: true, encoding: .utf8)
+                return try RunningProcess(exe, ["run", "--config", path, "--listen", "127.0.0.1:0", "--log-level", "info",
+                                                "--business-clock", "\(origin.real),\(origin.business),\(Self.speed)"],
+                                          environment: env)
+            }
+            var started: [Replica] = []
+            for name in ["r1", "r2", "r3"] {
+                let p = try start(name)
+                let line = await p.waitForLine(containing: "listening on http://")
+                let base = try #require(line, "\(name): \(p.stderr.suffix(3000))").replacingOccurrences(of: "listening on ", with: "")
+                started.append(Replica(name: name, process: p, base: base))
+            }
+            let replicas = started
+            defer { for r in replicas where r.process.isRunning { r.process.kill9Now() } }
+
+            // Every org led exactly once, one per replica, and open everywhere.
+            let spread = await eventually("each replica leads one org", seconds: 60) {
+                guard let leaders = await Self.leaders(replicas) else { return false }
+                return Set(leaders.keys) == Set(Self.orgs) && Set(leaders.values).count == 3
+            }
+            let seen = await Self.leaders(replicas) ?? [:]
+            #expect(spread, "\(seen)")
+            for r in replicas {
+                #expect(await eventually("\(r.name) shows every org open", seconds: 60) { await Self.allOpen(r.base) },
+                        "\(r.name): \(r.process.stderr.suffix(3000))")
+            }
+            // Figures true on every replica, whichever leads.
+            for r in replicas {
+                for org in Self.orgs {
+                    let ok = await eventually("\(r.name) \(org) true", seconds: 60) {
+                        (try? await Self.failures(r.base, simBase, org: org))?.isEmpty ?? false
+                    }
+                    let left = (try? await Self.failures(r.base, simBase, org: org)) ?? []
+                    #expect(ok, "\(r.name) \(org): \(left.prefix(3))")
+                }
+            }
+            let sockets = try await Self.maxOpenSockets(simBase)
+            #expect(sockets.values.allSatisfy { $0 == 1 }, "\(sockets)")
+
+            // The same epoch and seq everywhere: a client moved from one replica to another resumes.
+            let leaders = try #require(await Self.leaders(replicas))
+            let usLeader = try #require(leaders["us"])
+            let followers = replicas.filter { $0.name != usLeader }
+            let a = ClusterStreamProbe(), b = ClusterStreamProbe()
+            let probeA = Task { await a.run(url: Self.streamURL(followers[0].base)) }
+            a.send(#"{"op":"subscribe","topic":"org:us"}"#)
+            #expect(await eventually("deltas of org:us on \(followers[0].name)", seconds: 30) { a.received(type: "delta").count >= 3 })
+            let last = try #require(a.received(type: "delta").last)
+            let epoch = try #require(last["epoch"] as? String), seq = try #require(last["seq"] as? Int)
+            a.stop()
+            probeA.cancel()
+            let probeB = Task { await b.run(url: Self.streamURL(followers[1].base)) }
+            b.send(#"{"op":"subscribe","topic":"org:us","since":{"epoch":"\#(epoch)","seq":\#(seq)}}"#)
+            #expect(await eventually("resumed on \(followers[1].name)", seconds: 15) { !b.received(type: "recovered").isEmpty },
+                    "\(b.messages.withLock { $0.prefix(3) })")
+            #expect(b.received(type: "snapshot").isEmpty, "a resume within the history needs no snapshot")
+            b.stop()
+            probeB.cancel()
+
+            // Settled: no org alert in force anywhere (a hand-over at the start is shown stale until its org opens).
+            for r in replicas {
+                #expect(await eventually("\(r.name) has no org alert in force", seconds: 30) {
+                    guard let json = try? await DemoFixture.json("\(r.base)/v1/alerts", token: Self.token) else { return false }
+                    return (json["active"] as? [[String: Any]] ?? []).allSatisfy { $0["org"] == nil }
+                })
+            }
+            // kill -9 the leader of us: a survivor leads it, its clients saw us stale then recovered, nothing else.
+            let watchers = followers.map { _ in ClusterStreamProbe() }
+            let watching = followers.enumerated().map { i, f in Task { await watchers[i].run(url: Self.streamURL(f.base)) } }
+            for w in watchers { w.send(#"{"op":"subscribe","topic":"global"}"#) }
+            let subscribed = await eventually("watchers subscribed", seconds: 15) {
+                watchers.allSatisfy { !$0.received(type: "snapshot").isEmpty }
+            }
+            #expect(subscribed, "\(watchers.map { $0.events.withLock { $0 } + $0.messages.withLock { $0.prefix(2).map { String($0.prefix(300)) } } })")
+            let killed = try #require(replicas.first { $0.name == usLeader })
+            let killedAt = ContinuousClock.now
+            await killed.process.kill9()
+            let survivors = followers
+            #expect(await eventually("a survivor leads us", seconds: 30) { (await Self.leaders(survivors))?["us"] != nil })
+            let takeover = ContinuousClock.now - killedAt
+            #expect(await eventually("us open again everywhere", seconds: 30) {
+                for r in survivors where !(await Self.allOpen(r.base)) { return false }
+                return true
+            })
+            print("cluster: kill -9 → us led again and open on every survivor in \(takeover) (leader), \(ContinuousClock.now - killedAt) (open)")
+            let recovered = await eventually("us recovered on the watchers", seconds: 30) {
+                watchers.allSatisfy { w in w.received(type: "alert").contains { $0["org"] as? String == "us" && $0["kind"] as? String == "upstream-recovered" } }
+            }
+            #expect(recovered)
+            let history = replicas.map { r in "\(r.name): " + Self.leadershipLines(r.process).joined(separator: " | ") }
+            for w in watchers {
+                let alerts = w.received(type: "alert")
+                #expect(alerts.contains { $0["org"] as? String == "us" && $0["kind"] as? String == "upstream-stale" }, "\(alerts)")
+                #expect(alerts.contains { $0["org"] as? String == "us" && $0["kind"] as? String == "upstream-recovered" }, "\(alerts)")
+                #expect(!alerts.contains { ($0["org"] as? String).map { $0 != "us" } ?? false }, "another org flickered: \(alerts) — \(history)")
+                w.stop()
+            }
+            for t in watching { t.cancel() }
+            for r in survivors {
+                let ok = await eventually("\(r.name) us true after the fail-over", seconds: 60) {
+                    (try? await Self.failures(r.base, simBase, org: "us"))?.isEmpty ?? false
+                }
+                let left = (try? await Self.failures(r.base, simBase, org: "us")) ?? []
+                #expect(ok, "\(r.name): \(left.prefix(3))")
+            }
+            let afterFailover = try await Self.maxOpenSockets(simBase)
+            #expect(afterFailover.values.allSatisfy { $0 == 1 }, "two connectors of one org at once: \(afterFailover)")
+
+            // PostgreSQL stopped for 30 s: every replica keeps serving; no org ever has two connectors.
+            try pg.pause()
+            let downUntil = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < downUntil {
+                for r in survivors {
+                    let (status, _) = try await DemoFixture.get("\(r.base)/v1/views/global", token: Self.token)
+                    #expect(status == 200, "\(r.name) stopped serving while the database was down")
+                }
+                try await Task.sleep(for: .seconds(2))
+            }
+            try pg.resume()
+            let converged = await eventually("every org led once again", seconds: 60) {
+                guard let leaders = await Self.leaders(survivors) else { return false }
+                return Set(leaders.keys) == Set(Self.orgs)
+            }
+            let after = await Self.leaders(survivors) ?? [:]
+            #expect(converged, "\(after)")
+            for r in survivors {
+                #expect(await eventually("\(r.name) every org open after the outage", seconds: 60) { await Self.allOpen(r.base) })
+                for org in Self.orgs {
+                    let ok = await eventually("\(r.name) \(org) true after the outage", seconds: 60) {
+                        (try? await Self.failures(r.base, simBase, org: org))?.isEmpty ?? false
+                    }
+                    let left = (try? await Self.failures(r.base, simBase, org: org)) ?? []
+                    let ready = (try? await DemoFixture.json("\(r.base)/readyz", token: Self.token))?["cluster"] ?? "?"
+                    #expect(ok, "\(r.name) \(org): \(left.prefix(3)) — \(ready) — \(Self.leadershipLines(r.process).suffix(12))")
+                }
+            }
+            let afterOutage = try await Self.maxOpenSockets(simBase)
+            #expect(afterOutage.values.allSatisfy { $0 == 1 }, "two connectors of one org at once: \(afterOutage)")
+
+            // A graceful stop hands the orgs over.
+            for r in survivors { #expect(await r.process.terminate() == 0, "\(r.name): \(r.process.stderr.suffix(2000))") }
+            await group.triggerGracefulShutdown()
+        }
+    }
+
+    static func config(replica: String, simBase: String, port: Int, database: String, options: SimulatorOptions) -> String {
+        var yaml = """
+            clients:
+              - name: test-admin
+                token: ${ADMIN_TOKEN}
+                scopes: [admin, global]
+            cluster:
+              database: postgres://\(TestPostgresServer.passwordUser):${PG_PASSWORD}@127.0.0.1:\(port)/\(database)?sslmode=disable
+              replica: \(replica)
+              leaseCheck: 500ms
+              replicaTimeout: 3s
+            orgs:
+
+            """
+        for org in orgs {
+            yaml += """
+                  - id: \(org)
+                    apiBase: \(simBase)
+                    loginBase: \(simBase)
+                    clientId: \(SimulatorOptions.clientID(for: org))
+                    clientSecret: ${\(org.uppercased())_SECRET}
+                    timezone: \(options.timeZoneID(for: org))
+                    tunables:
+                      heartbeatTimeout: 5s
+                      pingAfterQuiet: 2s
+
+                """
+        }
+        return yaml
+    }
+
+    /// The replica's log lines about leadership and the view stream.
+    static func leadershipLines(_ p: RunningProcess) -> [String] {
+        p.stderr.split(separator: "\n").filter { $0.contains("leading") || $0.contains("view stream") || $0.contains("history resumed for") }
+            .map { String($0.prefix(220)) }
+    }
+
+    static func streamURL(_ base: String) -> String {
+        base.replacingOccurrences(of: "http://", with: "ws://") + "/v1/stream?access_token=\(token)"
+    }
+
+    /// org → the replica leading it, from every replica's `/readyz`; nil when one does not answer or two claim one org.
+    static func leaders(_ replicas: [Replica]) async -> [String: String]? {
+        var out: [String: String] = [:]
+        for r in replicas {
+            guard let json = try? await DemoFixture.json("\(r.base)/readyz", token: token),
+                  let cluster = json["cluster"] as? [String: Any], let leading = cluster["leading"] as? [[String: Any]]
+            else { return nil }
+            for l in leading {
+                guard let org = l["org"] as? String else { continue }
+                if out[org] != nil { return nil }
+                out[org] = r.name
+            }
+        }
+        return out
+    }
+
+    static func allOpen(_ base: String) async -> Bool {
+        guard let json = try? await DemoFixture.json("\(base)/readyz", token: token),
+              let orgs = json["orgs"] as? [[String: Any]], orgs.count == Self.orgs.count else { return false }
+        return orgs.allSatisfy { $0["status"] as? String == "open" }
+    }
+
+    static func maxOpenSockets(_ simBase: String) async throws -> [String: Int] {
+        let json = try await DemoFixture.json("\(simBase)/_sim/orgs")
+        var out: [String: Int] = [:]
+        for o in json["orgs"] as? [[String: Any]] ?? [] {
+            if let id = o["id"] as? String { out[id] = (o["maxOpenSockets"] as? NSNumber)?.intValue ?? -1 }
+        }
+        return out
+    }
+
+    /// Agents of `org` whose `today` differs from the truth (2 s + 1 %), ticked to the truth's instant.
+    static func failures(_ base: String, _ simBase: String, org: String) async throws -> [String] {
+        let snapshot = try await DemoFixture.json("\(base)/v1/views/org:\(org)", token: token)
+        let data = try #require(snapshot["data"] as? [String: Any])
+        var agents: [String: [String: Any]] = [:]
+        for a in data["agents"] as? [[String: Any]] ?? [] { if let id = a["id"] as? String { agents[id] = a } }
+        let truth = try await DemoFixture.json("\(simBase)/_sim/truth?org=\(org)")
+        let at = try #require((truth["atMillis"] as? NSNumber)?.int64Value)
+        var out: [String] = []
+        for t in truth["agents"] as? [[String: Any]] ?? [] {
+            let id = "\(org)/\(t["id"] as? String ?? "?")"
+            guard let a = agents[id] else { out.append("\(id) missing"); continue }
+            for key in ["handlingMs", "productiveMs"] {
+                let want = ((t[key] as? [String: Any])?["today"] as? NSNumber)?.doubleValue ?? -1
+                let got = SnapshotTruthTests.ticked(a, key, to: at) ?? -1
+                if !SnapshotTruthTests.within(got, want) { out.append("\(id) \(key).today \(Int(got)) vs truth \(Int(want))") }
+            }
+        }
+        return out
+    }
+}
+
+/// A stream client collecting every text message (JSON) it receives.
+final class ClusterStreamProbe: Sendable {
+    let messages = Mutex<[String]>([])
+    /// What happened to the connection (for failure messages).
+    let events = Mutex<[String]>(["started"])
+    let out: AsyncStream<String>
+    let outbox: AsyncStream<String>.Continuation
+
+    init() { (out, outbox) = AsyncStream.makeStream(of: String.self) }
+
+    func run(url: String) async {
+        var logger = Logger(label: "test.stream")
+        logger.logLevel = .warning
+        let out = self.out
+        do {
+            // Snapshots are larger than the client's default 16 KiB frame.
+            _ = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 22),
+                                                  logger: logger) { inbound, outbound, _ in
+                self.events.withLock { $0.append("connected") }
+                try await withThrowingTaskGroup(of: Void.self) { g in
+                    g.addTask { for await m in out { try await outbound.write(.text(m)) } }
+                    for try await msg in inbound.messages(maxSize: 64 << 20) {
+                        if case .text(let s) = msg { self.messages.withLock { $0.append(s) } }
+                    }
+                    g.cancelAll()
+                }
+            }
+        } catch {
+            self.events.withLock { $0.append("connection failed: \(error)") }
+        }
+    }
+
+    func send(_ text: String) { outbox.yield(text) }
+    func stop() { outbox.finish() }
+
+    func received(type: String) -> [[String: Any]] {
+        messages.withLock { $0 }.compactMap { text in
+            guard let o = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                  o["type"] as? String == type else { return nil }
+            return o
+        }
+    }
+}
