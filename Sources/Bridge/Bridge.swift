@@ -110,7 +110,12 @@ public final class Bridge: Service, Sendable {
                                sink: hub, thresholds: config.thresholds)
         // Snapshots read the time-driven figures at the moment they are taken — alone. In a cluster every replica
         // serves the same state after the last delta (its views hold only the orgs it leads).
-        if cluster == nil { hub.attachLiveSource(views) }
+        if let cluster {
+            // The orgs led elsewhere count in the global totals with their leaders' figures.
+            await views.attach(remoteFigures: cluster.remoteTotals)
+        } else {
+            hub.attachLiveSource(views)
+        }
         let finalize: @Sendable () async -> StoreBatch? = { [clock] in
             var batch = StoreBatch()
             batch.hubState = hub.resumeState(clean: true, at: clock.now())

@@ -9,6 +9,7 @@ import ServiceLifecycle
 import Synchronization
 import SwitchboardConfig
 import SwitchboardCore
+import Views
 
 /// The bridge's parts in a cluster (docs/scale-out.md): the leadership driver, the gate it opens for the
 /// supervisor, the shared view stream, and the PostgreSQL history store every replica shares.
@@ -30,6 +31,8 @@ final class BridgeCluster: Sendable {
     /// The orgs whose changes the hub publishes (prepared and not released), and those whose take-over was
     /// announced stale and waits for the org to open.
     private let published = PublishedOrgs()
+    /// The global totals' parts of the orgs other replicas lead (the views add them up).
+    let remoteTotals: RemoteOrgTotals
 
     /// Opens the shared store (creating or migrating its schema) and builds the driver and the stream.
     static func make(config: ClusterConfig, orgs: [OrgID], hub: StreamHub, registry: PrometheusCollectorRegistry,
@@ -50,6 +53,9 @@ final class BridgeCluster: Sendable {
         self.gate = gate
         let orgsBox = OrgList(orgs)
         self.orgs = orgsBox
+        let remoteTotals = RemoteOrgTotals()
+        remoteTotals.setRemote(Set(orgs))
+        self.remoteTotals = remoteTotals
         let metrics = ClusterMetrics(registry: registry, replica: config.replica)
         self.metrics = metrics
         var streamOptions = ClusterViewStream.Options()
@@ -65,6 +71,9 @@ final class BridgeCluster: Sendable {
                 // A newer term leads the org elsewhere: publish nothing more for it from here.
                 hub.setLedOrgs(Set(gate.leading.keys).subtracting([org]))
             },
+            onTotals: { [remoteTotals] _, bytes in
+                if let share = OrgTotalsShare(decoding: bytes) { remoteTotals.apply(share) }
+            },
             logger: streamLogger)
         self.stream = stream
         hub.setLedOrgs([], export: { stream.publish($0) })
@@ -75,9 +84,11 @@ final class BridgeCluster: Sendable {
                 gate.lead(org, term: term)
                 metrics.leading(org: org, term: term)
             },
-            stopConnector: { [published] org in
+            stopConnector: { [published, remoteTotals] org in
                 gate.release(org)
-                hub.setLedOrgs(published.remove(org))
+                let led = published.remove(org)
+                hub.setLedOrgs(led)
+                remoteTotals.setRemote(Set(orgsBox.value).subtracting(led))
                 metrics.released(org: org)
             },
             logger: streamLogger)
@@ -89,7 +100,9 @@ final class BridgeCluster: Sendable {
     /// state goes out first, and a take-over (a term after another's) is shown stale until the org is open.
     func beganLeading(_ org: OrgID) {
         guard let term = gate.leading[org] else { return }
-        hub.setLedOrgs(published.insert(org, announce: term > 1))
+        let led = published.insert(org, announce: term > 1)
+        hub.setLedOrgs(led)
+        remoteTotals.setRemote(Set(orgs.value).subtracting(led))
         stream.startedLeading(org)
         guard term > 1 else { return }
         let alert = StreamAlert(kind: .upstreamStale, org: org, since: SystemClock.realNow(),
@@ -97,6 +110,13 @@ final class BridgeCluster: Sendable {
                                     + "the figures shown are the last received until it is open")
         hub.publish(alert: alert)
         stream.publish(alert: alert)
+    }
+
+    /// After each view refresh: the led orgs' parts of the global totals go to the other replicas.
+    func publishTotals(_ views: ViewEngine) async {
+        for org in published.led.sorted() {
+            if let share = await views.totalsShare(of: org) { stream.publish(totals: share.encoded(), of: org) }
+        }
     }
 
     /// After each view refresh: a take-over whose org is open now is shown recovered.
@@ -114,6 +134,7 @@ final class BridgeCluster: Sendable {
     /// A reload's orgs: the driver tries for added ones and gives up removed ones; the stream follows them.
     func orgsConfigured(_ list: [OrgID]) {
         orgs.set(list)
+        remoteTotals.setRemote(Set(list).subtracting(published.led))
         leadership.orgsConfigured(Set(list))
     }
 
@@ -153,6 +174,8 @@ final class PublishedOrgs: Sendable {
             return p.led
         }
     }
+
+    var led: Set<OrgID> { box.withLock { $0.led } }
 
     /// Removes `org`; the led orgs now.
     func remove(_ org: OrgID) -> Set<OrgID> {

@@ -237,7 +237,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
 
     /// Org occupancy and staleness gauges (bounded cardinality: per org and window, never per agent).
     func recordBusinessFigures() async {
-        if let cluster { cluster.tick(statuses: await views.orgStatuses().mapValues(\.status)) }
+        if let cluster {
+            cluster.tick(statuses: await views.orgStatuses().mapValues(\.status))
+            await cluster.publishTotals(views)
+        }
         let now = clock.now()
         for id in orgIDs {
             guard let figures = await views.orgFigures(id) else { continue }

@@ -70,6 +70,8 @@ public final class ClusterViewStream: Service, Sendable {
     /// The orgs of the configuration in force (those not led here are followed).
     let orgs: @Sendable () -> [OrgID]
     let onFenced: @Sendable (OrgID) -> Void
+    /// An org's part of the global totals from its leader (``RemoteStreamRecord/totals(_:)``).
+    let onTotals: @Sendable (OrgID, [UInt8]) -> Void
     let logger: Logger
     private let outbox = Mutex(Outbox())
     /// Wakes the publisher of the current session (a stream per session: an `AsyncStream` ends with its iterator).
@@ -79,12 +81,16 @@ public final class ClusterViewStream: Service, Sendable {
     struct Outbox {
         var deltas: [RemoteDelta] = []
         var alerts: [StreamAlert] = []
+        /// Per org, its latest part of the global totals not yet written.
+        var totals: [OrgID: [UInt8]] = [:]
         /// Orgs whose next row must be a state row (a new term, a gap).
         var needState: Set<OrgID> = []
     }
 
     public init(connection: PostgresConnection.Configuration, hub: any ViewStreamHub, options: Options = .init(),
-                orgs: @escaping @Sendable () -> [OrgID], term: @escaping @Sendable (OrgID) -> Int64?, onFenced: @escaping @Sendable (OrgID) -> Void = { _ in },
+                orgs: @escaping @Sendable () -> [OrgID], term: @escaping @Sendable (OrgID) -> Int64?,
+                onFenced: @escaping @Sendable (OrgID) -> Void = { _ in },
+                onTotals: @escaping @Sendable (OrgID, [UInt8]) -> Void = { _, _ in },
                 logger: Logger = Logger(label: "switchboard.cluster.stream")) {
         var connection = connection
         connection.options.additionalStartupParameters.append(("application_name", "switchboard-views"))
@@ -94,6 +100,7 @@ public final class ClusterViewStream: Service, Sendable {
         self.term = term
         self.orgs = orgs
         self.onFenced = onFenced
+        self.onTotals = onTotals
         self.logger = logger
     }
 
@@ -120,6 +127,13 @@ public final class ClusterViewStream: Service, Sendable {
     public func publish(alert: StreamAlert) {
         guard let org = alert.org, term(org) != nil else { return }
         outbox.withLock { $0.alerts.append(alert) }
+        wake()
+    }
+
+    /// The latest part of the global totals of an org this replica leads (after each view refresh).
+    public func publish(totals: [UInt8], of org: OrgID) {
+        guard term(org) != nil else { return }
+        outbox.withLock { $0.totals[org] = totals }
         wake()
     }
 
@@ -242,13 +256,14 @@ public final class ClusterViewStream: Service, Sendable {
         var iterator = wakes.makeAsyncIterator()
         wake.yield()
         while true {
-            let (deltas, needState, alerts) = outbox.withLock { o in
+            let (deltas, needState, alerts, totals) = outbox.withLock { o in
                 defer {
                     o.deltas.removeAll(keepingCapacity: true)
                     o.needState.removeAll()
                     o.alerts.removeAll()
+                    o.totals.removeAll()
                 }
-                return (o.deltas, o.needState, o.alerts)
+                return (o.deltas, o.needState, o.alerts, o.totals)
             }
             var byOrg: [OrgID: [RemoteDelta]] = [:]
             var order: [OrgID] = []
@@ -285,6 +300,10 @@ public final class ClusterViewStream: Service, Sendable {
                 if try await insert(c, org: org, term: term, kind: 0, body: RemoteStreamRecord.deltas(ds).encode()) != nil {
                     statusBox.withLock { $0.rowsPublished += 1 }
                 }
+            }
+            for (org, bytes) in totals.sorted(by: { $0.key < $1.key }) {
+                guard let term = term(org) else { continue }
+                _ = try await insert(c, org: org, term: term, kind: 3, body: RemoteStreamRecord.totals(bytes).encode())
             }
             var alertsByOrg: [OrgID: [StreamAlert]] = [:]
             for a in alerts { if let org = a.org { alertsByOrg[org, default: []].append(a) } }

@@ -74,6 +74,8 @@ final class ViewStreamFollower {
                     continue
                 }
                 switch record {
+                case .totals(let bytes):
+                    stream.onTotals(org, bytes)
                 case .alerts(let alerts):
                     for a in alerts { stream.hub.publish(alert: a) }
                 case .states(let s):

@@ -16,7 +16,7 @@ public struct ServiceLevelTarget: Sendable, Equatable, Hashable {
 /// The counts behind a queue's service figures over one span, from the conversation aggregates
 /// (docs/queues.md). Counts add up across intervals, queues and orgs; ratios are computed from the
 /// sums, never averaged.
-public struct QueueServiceCounts: Sendable, Equatable, Hashable {
+public struct QueueServiceCounts: Sendable, Equatable, Hashable, Codable {
     /// Conversations that entered the queue (`nOffered`).
     public var offered: Int
     /// Answered by an agent (`tAnswered.count`).
@@ -65,7 +65,7 @@ public struct QueueServiceCounts: Sendable, Equatable, Hashable {
 }
 
 /// Service counts for the three windows, all ending at the same instant.
-public struct QueueServiceWindows: Sendable, Equatable, Hashable {
+public struct QueueServiceWindows: Sendable, Equatable, Hashable, Codable {
     public var today: QueueServiceCounts
     public var rolling15m: QueueServiceCounts
     public var rolling60m: QueueServiceCounts

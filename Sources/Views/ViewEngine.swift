@@ -11,6 +11,8 @@ import SwitchboardCore
 ///   the org and global totals when they changed. ``sweep()`` (every flush interval) spreads agents'
 ///   figure updates between refreshes. See docs/views.md.
 public actor ViewEngine: BridgeEventSink, LiveEntitySource {
+    /// In a cluster, the figures of the orgs other replicas lead (``attach(remoteFigures:)``).
+    private var remoteFigures: RemoteOrgTotals?
     private var state: ViewState
     private let clock: any WallClock
     private let sink: any ViewChangeSink
@@ -55,7 +57,15 @@ public actor ViewEngine: BridgeEventSink, LiveEntitySource {
     /// Recomputes rolling windows and day rollover, folds history older than the longest window plus
     /// grace, and emits what changed materially.
     public func refresh() {
-        publish(state.refresh(now: clock.now()))
+        publish(state.refresh(now: clock.now(), remote: remoteFigures?.snapshot))
+    }
+
+    /// In a cluster: the orgs led elsewhere count in the global totals with their leaders' figures.
+    public func attach(remoteFigures: RemoteOrgTotals) { self.remoteFigures = remoteFigures }
+
+    /// An org's part of the global totals now, for the other replicas (nil for an unknown org).
+    public func totalsShare(of org: OrgID) -> OrgTotalsShare? {
+        state.orgs[org].map { OrgTotalsShare(org: org, at: clock.now(), state: $0) }
     }
 
     /// Between refreshes: re-checks the figures of the agents whose turn came since the last refresh or

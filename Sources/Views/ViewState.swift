@@ -30,7 +30,7 @@ struct ViewState {
         return out
     }
 
-    mutating func refresh(now: Int64) -> ViewOutput {
+    mutating func refresh(now: Int64, remote: (remote: Set<OrgID>, figures: [OrgID: OrgTotalsShare])? = nil) -> ViewOutput {
         var out = ViewOutput()
         var sum = WindowedFigures()
         var accrual = Accrual()
@@ -38,6 +38,18 @@ struct ViewState {
         var service = ServiceSummary()
         for idx in orgs.values.indices {
             orgs.values[idx].refresh(now: now, ctx: ctx, out: &out)
+            // In a cluster, an org another replica leads counts with its leader's figures (RemoteOrgTotals).
+            if let remote, remote.remote.contains(orgs.keys[idx]) {
+                guard let f = remote.figures[orgs.keys[idx]] else { continue }
+                if f.frozen {
+                    leftOut.append(orgs.keys[idx].rawValue)
+                } else if let (w, a, s) = f.ticked(to: now) {
+                    sum += w
+                    accrual += a
+                    service.add(s)
+                }
+                continue
+            }
             guard orgs.values[idx].frozenAt == nil else {
                 leftOut.append(orgs.keys[idx].rawValue)
                 continue

@@ -92,6 +92,13 @@ import Testing
                     #expect(ok, "\(r.name) \(org): \(left.prefix(3))")
                 }
             }
+            for r in replicas {
+                let ok = await eventually("\(r.name) global totals true", seconds: 60) {
+                    (try? await Self.globalFailures(r.base, simBase))?.isEmpty ?? false
+                }
+                let left = (try? await Self.globalFailures(r.base, simBase)) ?? []
+                #expect(ok, "\(r.name): \(left)")
+            }
             let sockets = try await Self.maxOpenSockets(simBase)
             #expect(sockets.values.allSatisfy { $0 == 1 }, "\(sockets)")
 
@@ -161,6 +168,13 @@ import Testing
                 let left = (try? await Self.failures(r.base, simBase, org: "us")) ?? []
                 #expect(ok, "\(r.name): \(left.prefix(3))")
             }
+            for r in survivors {
+                let ok = await eventually("\(r.name) global totals true after the fail-over", seconds: 60) {
+                    (try? await Self.globalFailures(r.base, simBase))?.isEmpty ?? false
+                }
+                let left = (try? await Self.globalFailures(r.base, simBase)) ?? []
+                #expect(ok, "\(r.name): \(left)")
+            }
             let afterFailover = try await Self.maxOpenSockets(simBase)
             #expect(afterFailover.values.allSatisfy { $0 == 1 }, "two connectors of one org at once: \(afterFailover)")
 
@@ -191,6 +205,13 @@ import Testing
                     let ready = (try? await DemoFixture.json("\(r.base)/readyz", token: Self.token))?["cluster"] ?? "?"
                     #expect(ok, "\(r.name) \(org): \(left.prefix(3)) — \(ready) — \(Self.leadershipLines(r.process).suffix(12))")
                 }
+            }
+            for r in survivors {
+                let ok = await eventually("\(r.name) global totals true after the outage", seconds: 60) {
+                    (try? await Self.globalFailures(r.base, simBase))?.isEmpty ?? false
+                }
+                let left = (try? await Self.globalFailures(r.base, simBase)) ?? []
+                #expect(ok, "\(r.name): \(left)")
             }
             let afterOutage = try await Self.maxOpenSockets(simBase)
             #expect(afterOutage.values.allSatisfy { $0 == 1 }, "two connectors of one org at once: \(afterOutage)")
@@ -269,6 +290,28 @@ import Testing
         var out: [String: Int] = [:]
         for o in json["orgs"] as? [[String: Any]] ?? [] {
             if let id = o["id"] as? String { out[id] = (o["maxOpenSockets"] as? NSNumber)?.intValue ?? -1 }
+        }
+        return out
+    }
+
+    /// The global totals (`occupancy` of `global`: Σ of every org, merged on each replica from the leaders' parts)
+    /// against Σ of the orgs' truth; empty when within 2 s per agent + 1 %.
+    static func globalFailures(_ base: String, _ simBase: String) async throws -> [String] {
+        let snapshot = try await DemoFixture.json("\(base)/v1/views/global", token: token)
+        let occupancy = try #require((snapshot["data"] as? [String: Any])?["occupancy"] as? [String: Any])
+        var want = (h: 0.0, p: 0.0), at: EpochMillis = 0, agents = 0.0
+        for org in orgs {
+            let truth = try await DemoFixture.json("\(simBase)/_sim/truth?org=\(org)")
+            at = max(at, (truth["atMillis"] as? NSNumber)?.int64Value ?? 0)
+            agents += Double((truth["agents"] as? [Any])?.count ?? 0)
+            let totals = truth["totals"] as? [String: Any] ?? [:]
+            want.h += ((totals["handlingMs"] as? [String: Any])?["today"] as? NSNumber)?.doubleValue ?? -1
+            want.p += ((totals["productiveMs"] as? [String: Any])?["today"] as? NSNumber)?.doubleValue ?? -1
+        }
+        var out: [String] = []
+        for (key, w) in [("handlingMs", want.h), ("productiveMs", want.p)] {
+            let got = SnapshotTruthTests.ticked(occupancy, key, to: at) ?? -1
+            if abs(got - w) > 2_000 * agents + 0.01 * w { out.append("global \(key).today \(Int(got)) vs truth \(Int(w))") }
         }
         return out
     }

@@ -67,6 +67,9 @@ public enum RemoteStreamRecord: Sendable, Equatable {
     /// The org's alerts (`upstream-stale`, `token-renewal-failed`, …) as its leader's connector raised them:
     /// `u8 version · u8 kind (2) · u32 count · count × (str kind · str org · i64 since · str message)`.
     case alerts([StreamAlert])
+    /// The org's part of the global totals, an opaque document its leader's views wrote and the others' read:
+    /// `u8 version · u8 kind (3) · bytes`.
+    case totals([UInt8])
 
     static let version: UInt8 = 1
 
@@ -82,6 +85,9 @@ public enum RemoteStreamRecord: Sendable, Equatable {
             o.append(1)
             Self.put(UInt32(ss.count), &o)
             for s in ss { Self.putTopic(s.topic, s.epoch, s.seq, s.at, s.entities, &o) }
+        case .totals(let bytes):
+            o.append(3)
+            Self.putBytes(bytes, &o)
         case .alerts(let alerts):
             o.append(2)
             Self.put(UInt32(alerts.count), &o)
@@ -103,7 +109,13 @@ public enum RemoteStreamRecord: Sendable, Equatable {
                                     message: "a view stream row has format version \(version), this build reads \(Self.version): run one version on every replica")
         }
         let kind = try r.u8()
-        guard kind <= 2 else { throw r.error("unknown row kind \(kind)") }
+        guard kind <= 3 else { throw r.error("unknown row kind \(kind)") }
+        if kind == 3 {
+            let bytes = try r.blob()
+            guard r.remaining == 0 else { throw r.error("\(r.remaining) bytes after the totals") }
+            self = .totals(bytes)
+            return
+        }
         let count = Int(try r.u32())
         if kind == 2 {
             guard count <= r.remaining / 20 else { throw r.error("\(count) alerts cannot fit in \(r.remaining) bytes") }
