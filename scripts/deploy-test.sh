@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks deploy/ (part of `make test`; docs/deploy.md):
-#  1. every Kubernetes manifest validates (--strict) against the Kubernetes schemas, kustomization.yaml lists
-#     every non-example manifest, and the ConfigMap's orgs YAML passes `check-config --no-env`;
+#  1. every Kubernetes manifest of the base and of the cluster overlay (its patches are whole objects)
+#     validates (--strict) against the Kubernetes schemas, each kustomization.yaml lists every non-example
+#     file beside it, both ConfigMaps' orgs YAML pass `check-config --no-env` and differ only in store: and
+#     cluster:; where kubectl or kustomize is installed, both entry points are built and the output validated;
 #  2. the release binary builds with the static Swift stdlib (--scratch-path .build-static);
 #  3. staged exactly as deploy/Containerfile's `COPY --from=build` lines place it (and with the build
 #     directory's resource bundles moved aside, so it cannot fall back on them), it runs --version,
@@ -10,6 +12,7 @@
 #     runtime stage installs or from the base image;
 #  4. `systemd-analyze verify` accepts deploy/switchboard.service (skipped where systemd-analyze is absent).
 # Environment: KUBE_VALIDATE (the validator, installed by the Makefile), KUBE_VERSIONS, SWIFT.
+# kubectl or kustomize is used where installed, never required.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
@@ -20,7 +23,9 @@ KUBE_PYTHON=${KUBE_PYTHON:-$(dirname "$KUBE_VALIDATE")/python3}
 KUBE_VERSIONS=${KUBE_VERSIONS:-1.30.0 1.37.0}
 SCRATCH=.build-static
 CONTAINERFILE=deploy/Containerfile
-K8S=deploy/kubernetes
+K8S=deploy/kubernetes          # kubectl apply -k: one replica (base/)
+BASE=$K8S/base
+CLUSTER=$K8S/cluster           # the overlay for several replicas on PostgreSQL (docs/scale-out.md)
 
 say() { echo "deploy-test: $*"; }
 fail() { echo "deploy-test: FAIL: $*" >&2; exit 1; }
@@ -38,33 +43,88 @@ trap cleanup EXIT
 
 # ---------------------------------------------------------------------------------------------- 1. Kubernetes
 [[ -x "$KUBE_VALIDATE" ]] || fail "$KUBE_VALIDATE is missing; run it through make (make test / make deploy-test installs it)"
+# validate WHAT FILE…: --strict for each of KUBE_VERSIONS. An unknown kind or apiVersion is only a warning to
+# the validator: a typo there must fail too.
+validate() {
+    local what=$1 v out; shift
+    for v in $KUBE_VERSIONS; do
+        out=$("$KUBE_VALIDATE" --strict --kubernetes-version "$v" "$@" 2>&1) || {
+            echo "$out" >&2; fail "$what: not valid for Kubernetes $v (above)"; }
+        if grep -qE '^(WARN|ERROR)' <<<"$out"; then echo "$out" >&2; fail "$what: the validator warned for Kubernetes $v (above)"; fi
+    done
+}
+# The base's manifests and the overlay's patches (each a whole object: its deletions are inline in its
+# kustomization.yaml), examples included.
 manifests=()
-for f in "$K8S"/*.yaml; do [[ "$(basename "$f")" == kustomization.yaml ]] || manifests+=("$f"); done
-for v in $KUBE_VERSIONS; do
-    out=$("$KUBE_VALIDATE" --strict --kubernetes-version "$v" "${manifests[@]}" 2>&1) || {
-        echo "$out" >&2; fail "a manifest in $K8S is not valid for Kubernetes $v (above)"; }
-    # An unknown kind or apiVersion is only a warning to the validator: a typo there must fail too.
-    if grep -qE '^(WARN|ERROR)' <<<"$out"; then echo "$out" >&2; fail "the validator warned for Kubernetes $v (above)"; fi
-done
+for f in "$BASE"/*.yaml "$CLUSTER"/*.yaml; do [[ "$(basename "$f")" == kustomization.yaml ]] || manifests+=("$f"); done
+validate "a manifest in $BASE or $CLUSTER" "${manifests[@]}"
 say "${#manifests[@]} manifests valid (--strict) for Kubernetes $KUBE_VERSIONS"
 
-# kustomization.yaml names every manifest but the examples, and only files that exist.
-"$KUBE_PYTHON" - "$K8S" <<'EOF'
+# Each kustomization.yaml names every file beside it but the examples (as a resource or a patch), and only
+# files and directories that exist.
+"$KUBE_PYTHON" - "$K8S" "$BASE" "$CLUSTER" <<'EOF'
 import os, sys, yaml
-d = sys.argv[1]
-k = yaml.safe_load(open(os.path.join(d, "kustomization.yaml")))
-listed = set(k["resources"])
-files = {f for f in os.listdir(d) if f.endswith(".yaml") and f != "kustomization.yaml" and ".example." not in f}
-missing, extra = files - listed, listed - files
-if missing or extra:
-    sys.exit(f"deploy-test: FAIL: kustomization.yaml resources: not listed {sorted(missing)}, no such file {sorted(extra)}")
+for d in sys.argv[1:]:
+    k = yaml.safe_load(open(os.path.join(d, "kustomization.yaml")))
+    entries = list(k.get("resources", [])) + [p["path"] for p in k.get("patches", []) if "path" in p]
+    listed = {e for e in entries if not os.path.isdir(os.path.join(d, e))}
+    files = {f for f in os.listdir(d) if f.endswith(".yaml") and f != "kustomization.yaml" and ".example." not in f}
+    missing, extra = files - listed, listed - files
+    if missing or extra:
+        sys.exit(f"deploy-test: FAIL: {d}/kustomization.yaml: not listed {sorted(missing)}, no such file {sorted(extra)}")
 EOF
-# The ConfigMap's orgs YAML, for check-config below.
-"$KUBE_PYTHON" - "$K8S/configmap.yaml" "$work/configmap-orgs.yaml" <<'EOF'
+# Both ConfigMaps' orgs YAML, for check-config below. The overlay replaces the whole orgs.yaml: apart from
+# store: and cluster: it must say what the base says.
+"$KUBE_PYTHON" - "$BASE/configmap.yaml" "$work/configmap-orgs.yaml" "$CLUSTER/configmap.yaml" "$work/cluster-configmap-orgs.yaml" <<'EOF'
 import sys, yaml
-cm = yaml.safe_load(open(sys.argv[1]))
-open(sys.argv[2], "w").write(cm["data"]["orgs.yaml"])
+parsed = []
+for src, dst in zip(sys.argv[1::2], sys.argv[2::2]):
+    text = yaml.safe_load(open(src))["data"]["orgs.yaml"]
+    open(dst, "w").write(text)
+    parsed.append(yaml.safe_load(text))
+base, cluster = parsed
+if "cluster" not in cluster:
+    sys.exit(f"deploy-test: FAIL: {sys.argv[3]}: orgs.yaml has no cluster: section")
+keys = sorted(k for k in set(base) | set(cluster) if k not in ("store", "cluster") and base.get(k) != cluster.get(k))
+if keys:
+    sys.exit(f"deploy-test: FAIL: the orgs.yaml of {sys.argv[3]} and {sys.argv[1]} differ in {keys}; edit both")
 EOF
+
+# Built as `kubectl apply -k` builds them, where a builder is installed: the overlay's patches are checked
+# only here (a deletion that no longer matches anything is silently ignored by kustomize).
+if command -v kubectl >/dev/null 2>&1; then build=(kubectl kustomize)
+elif command -v kustomize >/dev/null 2>&1; then build=(kustomize build)
+else build=(); fi
+if (( ${#build[@]} )); then
+    for d in "$K8S" "$CLUSTER"; do
+        built="$work/built-$(basename "$d").yaml"
+        "${build[@]}" "$d" > "$built" 2> "$work/build.err" || { cat "$work/build.err" >&2; fail "${build[*]} $d failed (above)"; }
+        validate "${build[*]} $d" "$built"
+    done
+    "$KUBE_PYTHON" - "$work/built-cluster.yaml" "$work/cluster-configmap-orgs.yaml" <<'EOF'
+import sys, yaml
+objs = {o["kind"]: o for o in yaml.safe_load_all(open(sys.argv[1])) if o}
+dep, pdb = objs["Deployment"]["spec"], objs["PodDisruptionBudget"]["spec"]
+pod = dep["template"]["spec"]
+container = next(c for c in pod["containers"] if c["name"] == "switchboard")
+problems = [what for what, bad in [
+    ("a PersistentVolumeClaim is left", "PersistentVolumeClaim" in objs),
+    ("a volume still uses a claim", any("persistentVolumeClaim" in v for v in pod.get("volumes", []))),
+    ("a volumeMount names no volume", {m["name"] for m in container.get("volumeMounts", [])}
+        - {v["name"] for v in pod.get("volumes", [])}),
+    ("replicas is not 3", dep.get("replicas") != 3),
+    ("the strategy is not RollingUpdate", dep["strategy"].get("type") != "RollingUpdate"),
+    ("the budget is not minAvailable: 2 alone", pdb.get("minAvailable") != 2 or "maxUnavailable" in pdb),
+    ("SWITCHBOARD_PG_PASSWORD is not set", "SWITCHBOARD_PG_PASSWORD" not in {e["name"] for e in container.get("env", [])}),
+    ("the ConfigMap is not the overlay's", objs["ConfigMap"]["data"]["orgs.yaml"] != open(sys.argv[2]).read()),
+] if bad]
+if problems:
+    sys.exit("deploy-test: FAIL: the built cluster overlay: " + "; ".join(problems))
+EOF
+    say "${build[*]}: $K8S and $CLUSTER build, and the output is valid (--strict) for Kubernetes $KUBE_VERSIONS"
+else
+    say "neither kubectl nor kustomize installed: the overlay's patches validated as files, not built"
+fi
 
 # ------------------------------------------------------------------------------------------ 2. Static build
 bin_dir=$($SWIFT build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product switchboard --show-bin-path)
@@ -150,7 +210,10 @@ cd "$cwd"
 version=$("$binary" --version) || fail "switchboard --version failed"
 say "switchboard --version: $version"
 "$binary" check-config --no-env "$work/configmap-orgs.yaml" >/dev/null \
-    || fail "check-config --no-env rejects the ConfigMap's orgs.yaml ($K8S/configmap.yaml)"
+    || fail "check-config --no-env rejects the ConfigMap's orgs.yaml ($BASE/configmap.yaml)"
+# cluster.replica defaults to the host name: a pod's, as a Deployment names it.
+HOSTNAME=switchboard-5d8f7c9b4-x2kqz "$binary" check-config --no-env "$work/cluster-configmap-orgs.yaml" >/dev/null \
+    || fail "check-config --no-env rejects the cluster overlay's orgs.yaml ($CLUSTER/configmap.yaml)"
 "$binary" check-config "$work/orgs.yaml" >/dev/null || fail "check-config rejects a valid file"
 
 "$binary" run --config "$work/orgs.yaml" --listen 127.0.0.1:0 > "$work/run.log" 2>&1 &
