@@ -121,8 +121,12 @@ public final class Bridge: Service, Sendable {
             batch.hubState = hub.resumeState(clean: true, at: clock.now())
             return batch
         }
-        // The store first: a refused file stops the start with its reason, before any org is contacted.
-        let history: BridgeHistory? = if let cluster {
+        // The store first: a refused file stops the start with its reason, before any org is contacted. In a
+        // cluster it is the cluster database (its tables beside the cluster's), unless `store: none`.
+        if cluster != nil, let path = config.store.path {
+            logger.notice("store.path is not used in a cluster: the history store is cluster.database", metadata: ["path": "\(path)"])
+        }
+        let history: BridgeHistory? = if let cluster, config.store.path != nil {
             try await BridgeHistory.open(config.store, store: cluster.store, orgs: config.orgs, views: views, clock: clock,
                                          metrics: metrics.registry, finalize: { nil }, logger: .switchboard("store"))
         } else if let storePath = config.store.path {
