@@ -444,7 +444,9 @@ let package = Package(
             name: "ClusterPostgresTests",
             dependencies: [
                 "ClusterPostgres", "Cluster", "PostgresTestSupport", "PostgresStore", "SwitchboardConfig", "SwitchboardCore",
+                "Hub",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -204,6 +204,9 @@ public final class ClusterViewStream: Service, Sendable {
     private func run(writer: PostgresConnection, reader: PostgresConnection) async throws {
         try await writer.query("BEGIN", logger: logger)
         try await writer.query("SELECT pg_advisory_xact_lock(\(LeadershipSQL.schemaLockKey))", logger: logger)
+        // The leadership tables too: the follower reads them, and this session may open before the driver's.
+        try await writer.query(PostgresQuery(unsafeSQL: LeadershipSQL.createLeadership), logger: logger)
+        try await writer.query(PostgresQuery(unsafeSQL: LeadershipSQL.createReplicas), logger: logger)
         try await writer.query(PostgresQuery(unsafeSQL: ViewStreamSQL.create), logger: logger)
         try await writer.query(PostgresQuery(unsafeSQL: ViewStreamSQL.createIndex), logger: logger)
         try await writer.query(PostgresQuery(unsafeSQL: ViewStreamSQL.createOrgIndex), logger: logger)

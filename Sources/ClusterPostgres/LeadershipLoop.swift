@@ -196,8 +196,10 @@ final class LeadershipLoop {
             let ages = try await query(connection) { c, logger in
                 var ages: [String: Int64] = [:]
                 let rows = try await c.query("""
-                    SELECT name, (extract(epoch FROM now() - heartbeat) * 1000)::bigint FROM cluster_replicas
-                    WHERE NOT gone
+                    SELECT name, (extract(epoch FROM now() - heartbeat) * 1000)::bigint FROM cluster_replicas r
+                    WHERE NOT gone AND (name = \(me) OR EXISTS (
+                        SELECT 1 FROM pg_stat_activity a
+                        WHERE a.application_name = left('switchboard-leader-' || r.name, 63)))
                     """, logger: logger)
                 for try await (name, age) in rows.decode((String, Int64).self) { ages[name] = age }
                 return ages

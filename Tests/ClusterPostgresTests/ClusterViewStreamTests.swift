@@ -1,0 +1,123 @@
+import ClusterPostgres
+import Foundation
+import Hub
+import Logging
+import PostgresNIO
+import PostgresStore
+import PostgresTestSupport
+import ServiceLifecycle
+import Synchronization
+import SwitchboardConfig
+import SwitchboardCore
+import Testing
+
+/// The shared view stream on a real PostgreSQL (docs/scale-out.md, "Shared view stream"): a leader's deltas reach
+/// a follower's hub under the same epoch and seq; a stale leader's rows are refused (fencing) and it is told;
+/// a follower that starts late begins with the leader's state row.
+@Suite(.serialized) struct ClusterViewStreamTests {
+    final class Terms: Sendable {
+        let terms = Mutex<[OrgID: Int64]>([:])
+        let fenced = Mutex<[OrgID]>([])
+        func term(_ org: OrgID) -> Int64? { terms.withLock { $0[org] } }
+    }
+
+    static let reader = HubPrincipal(name: "t", scopes: [.global], expiresAt: nil)
+
+    static func hub(leading: Set<OrgID>) async throws -> StreamHub {
+        let hub = try await StreamHub(configuration: ServerConfig(), auth: AuthConfig(), metrics: HubMetrics())
+        hub.setOrgs(["us", "emea"])
+        hub.setLedOrgs(leading)
+        return hub
+    }
+
+    static func stream(_ hub: StreamHub, _ url: PostgresURL, _ terms: Terms) throws -> ClusterViewStream {
+        var options = ClusterViewStream.Options()
+        options.pollInterval = .milliseconds(200)
+        options.retryDelay = .milliseconds(200)
+        var logger = Logger(label: "test-stream")
+        logger.logLevel = .warning
+        let stream = ClusterViewStream(connection: try url.connectionConfiguration(), hub: hub, options: options,
+                                       orgs: { ["us", "emea"] }, term: { terms.term($0) },
+                                       onFenced: { org in terms.fenced.withLock { $0.append(org) } }, logger: logger)
+        hub.setLedOrgs(hub.ledOrgs ?? [], export: { stream.publish($0) })
+        return stream
+    }
+
+    static func agent(_ id: String, _ presence: String = "ON_QUEUE") -> EntityChange {
+        EntityChange(kind: .agents, id: "us/\(id)", scope: .org("us"),
+                     json: EncodedJSON(#"{"id":"us/\#(id)","presence":"\#(presence)"}"#))
+    }
+
+    static func agents(_ hub: StreamHub, _ topic: String) async throws -> [String] {
+        let frame = try await hub.snapshot(topic: topic, for: reader).get()
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(buffer: frame)) as? [String: Any])
+        return ((json["data"] as? [String: Any])?["agents"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }.sorted()
+    }
+
+    static func setTerm(_ server: TestPostgresServer, _ url: PostgresURL, org: String, term: Int64) async throws {
+        try await server.execute("""
+            CREATE TABLE IF NOT EXISTS cluster_leadership (org text PRIMARY KEY, term bigint NOT NULL, leader text NOT NULL,
+                                                           since timestamptz NOT NULL)
+            """, database: url.database)
+        try await server.execute("""
+            INSERT INTO cluster_leadership VALUES ('\(org)', \(term), 'x', now()) ON CONFLICT (org) DO UPDATE SET term = \(term)
+            """, database: url.database)
+    }
+
+    @Test func aFollowerAppliesTheLeadersRowsAndAStaleLeaderIsFenced() async throws {
+        let server = try TestPostgresServer.shared.get()
+        let url = try await server.createDatabase()
+        try await Self.setTerm(server, url, org: "us", term: 1)
+        let leaderTerms = Terms(), followerTerms = Terms(), staleTerms = Terms()
+        leaderTerms.terms.withLock { $0["us"] = 1 }
+        let leaderHub = try await Self.hub(leading: ["us"])
+        let followerHub = try await Self.hub(leading: [])
+        let leader = try Self.stream(leaderHub, url, leaderTerms)
+        let follower = try Self.stream(followerHub, url, followerTerms)
+        let group = ServiceGroup(configuration: .init(services: [leader, follower], gracefulShutdownSignals: [],
+                                                      logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            leader.startedLeading("us")
+            leaderHub.publish([Self.agent("a1"), Self.agent("a2")])
+            leaderHub.flush()
+            leaderHub.publish([Self.agent("a1", "AWAY")])
+            leaderHub.flush()
+            #expect(await Self.eventually { leaderHub.position(topic: "org:us")! == followerHub.position(topic: "org:us")! },
+                    "the follower has the leader's epoch and seq")
+            followerHub.flush()
+            #expect(try await Self.agents(followerHub, "global") == ["us/a1", "us/a2"])
+
+            // Another replica took us (term 2): the old leader's next rows are refused and it is told.
+            try await Self.setTerm(server, url, org: "us", term: 2)
+            leaderHub.publish([Self.agent("a3")])
+            leaderHub.flush()
+            #expect(await Self.eventually { leaderTerms.fenced.withLock { $0 } == ["us"] })
+            #expect(leader.status.fenced >= 1)
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await Self.agents(followerHub, "org:us") == ["us/a1", "us/a2"], "nothing of the stale leader applied")
+            _ = staleTerms
+
+            // A follower that starts now begins with the last state row.
+            let lateHub = try await Self.hub(leading: [])
+            let late = try Self.stream(lateHub, url, Terms())
+            let lateGroup = ServiceGroup(configuration: .init(services: [late], gracefulShutdownSignals: [],
+                                                              logger: Logger(label: "test")))
+            tasks.addTask { try await lateGroup.run() }
+            #expect(await Self.eventually { (try? await Self.agents(lateHub, "org:us")) == ["us/a1", "us/a2"] })
+            #expect(lateHub.position(topic: "org:us")?.epoch == leaderHub.position(topic: "org:us")?.epoch)
+            await lateGroup.triggerGracefulShutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    static func eventually(_ condition: @Sendable () async -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return await condition()
+    }
+}
