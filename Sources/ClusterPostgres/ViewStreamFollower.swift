@@ -15,6 +15,8 @@ final class ViewStreamFollower {
     var cursor: [OrgID: Int64] = [:]
     /// Per org: the newest term seen; older rows are a stale leader's.
     var newestTerm: [OrgID: Int64] = [:]
+    /// Per org: the id of the last state row read (a gap is answered by a newer one only).
+    var stateRead: [OrgID: Int64] = [:]
     static let batchSize = 200
     var logger: Logger { stream.logger }
 
@@ -37,6 +39,7 @@ final class ViewStreamFollower {
                     // Led here: what this replica writes is already in its hub; follow again from the end when
                     // it stops leading.
                     cursor[org] = nil
+                    stateRead[org] = nil
                     continue
                 }
                 try await follow(org)
@@ -80,6 +83,7 @@ final class ViewStreamFollower {
                     for a in alerts { stream.hub.publish(alert: a) }
                 case .states(let s):
                     _ = stream.hub.applyRemote(states: s)
+                    stateRead[org] = id
                     states += 1
                 case .deltas(let ds):
                     let results = stream.hub.applyRemote(ds)
@@ -87,9 +91,10 @@ final class ViewStreamFollower {
                         applied += 1
                         continue
                     }
-                    // Read the org's last state row, and the rows after it, again — unless that state is this
-                    // row's past (then wait for the next one: the leader writes one after every gap).
-                    if let stateID = try await lastStateID(org), stateID > (reread ? id : 0), stateID != id {
+                    // Read the org's last state row, and the rows after it — unless it was read already (then this
+                    // delta is skipped, and so are the next ones until the state row the leader writes after every
+                    // gap arrives).
+                    if let stateID = try await lastStateID(org), stateID > (stateRead[org] ?? 0) {
                         cursor[org] = stateID - 1
                         reread = true
                     }
