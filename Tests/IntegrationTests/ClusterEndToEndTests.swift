@@ -106,7 +106,7 @@ import Testing
             let leaders = try #require(await Self.leaders(replicas))
             let usLeader = try #require(leaders["us"])
             let followers = replicas.filter { $0.name != usLeader }
-            let a = ClusterStreamProbe(), b = ClusterStreamProbe()
+            let a = StreamProbe(), b = StreamProbe()
             let probeA = Task { await a.run(url: Self.streamURL(followers[0].base)) }
             a.send(#"{"op":"subscribe","topic":"org:us"}"#)
             #expect(await eventually("deltas of org:us on \(followers[0].name)", seconds: 30) { a.received(type: "delta").count >= 3 })
@@ -130,7 +130,7 @@ import Testing
                 })
             }
             // kill -9 the leader of us: a survivor leads it, its clients saw us stale then recovered, nothing else.
-            let watchers = followers.map { _ in ClusterStreamProbe() }
+            let watchers = followers.map { _ in StreamProbe() }
             let watching = followers.enumerated().map { i, f in Task { await watchers[i].run(url: Self.streamURL(f.base)) } }
             for w in watchers { w.send(#"{"op":"subscribe","topic":"global"}"#) }
             let subscribed = await eventually("watchers subscribed", seconds: 15) {
@@ -316,68 +316,8 @@ import Testing
         return out
     }
 
-    /// Agents of `org` whose `today` differs from the truth (2 s + 1 %), ticked to the truth's instant.
+    /// Agents of `org` whose `today` differs from the truth (RestartTests's comparison, with this suite's token).
     static func failures(_ base: String, _ simBase: String, org: String) async throws -> [String] {
-        let snapshot = try await DemoFixture.json("\(base)/v1/views/org:\(org)", token: token)
-        let data = try #require(snapshot["data"] as? [String: Any])
-        var agents: [String: [String: Any]] = [:]
-        for a in data["agents"] as? [[String: Any]] ?? [] { if let id = a["id"] as? String { agents[id] = a } }
-        let truth = try await DemoFixture.json("\(simBase)/_sim/truth?org=\(org)")
-        let at = try #require((truth["atMillis"] as? NSNumber)?.int64Value)
-        var out: [String] = []
-        for t in truth["agents"] as? [[String: Any]] ?? [] {
-            let id = "\(org)/\(t["id"] as? String ?? "?")"
-            guard let a = agents[id] else { out.append("\(id) missing"); continue }
-            for key in ["handlingMs", "productiveMs"] {
-                let want = ((t[key] as? [String: Any])?["today"] as? NSNumber)?.doubleValue ?? -1
-                let got = SnapshotTruthTests.ticked(a, key, to: at) ?? -1
-                if !SnapshotTruthTests.within(got, want) { out.append("\(id) \(key).today \(Int(got)) vs truth \(Int(want))") }
-            }
-        }
-        return out
-    }
-}
-
-/// A stream client collecting every text message (JSON) it receives.
-final class ClusterStreamProbe: Sendable {
-    let messages = Mutex<[String]>([])
-    /// What happened to the connection (for failure messages).
-    let events = Mutex<[String]>(["started"])
-    let out: AsyncStream<String>
-    let outbox: AsyncStream<String>.Continuation
-
-    init() { (out, outbox) = AsyncStream.makeStream(of: String.self) }
-
-    func run(url: String) async {
-        var logger = Logger(label: "test.stream")
-        logger.logLevel = .warning
-        let out = self.out
-        do {
-            // Snapshots are larger than the client's default 16 KiB frame.
-            _ = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 22),
-                                                  logger: logger) { inbound, outbound, _ in
-                self.events.withLock { $0.append("connected") }
-                try await withThrowingTaskGroup(of: Void.self) { g in
-                    g.addTask { for await m in out { try await outbound.write(.text(m)) } }
-                    for try await msg in inbound.messages(maxSize: 64 << 20) {
-                        if case .text(let s) = msg { self.messages.withLock { $0.append(s) } }
-                    }
-                    g.cancelAll()
-                }
-            }
-        } catch {
-            self.events.withLock { $0.append("connection failed: \(error)") }
-        }
-    }
-
-    func send(_ text: String) { outbox.yield(text) }
-    func stop() { outbox.finish() }
-
-    func received(type: String) -> [[String: Any]] {
-        messages.withLock { $0 }.compactMap { text in
-            guard let o = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                  o["type"] as? String == type else { return nil }
-            return o
-        }
+        try await RestartTests.failures(base, simBase, org: org, token: token)
     }
 }

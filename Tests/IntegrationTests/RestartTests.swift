@@ -185,17 +185,17 @@ import Testing
                 try await store.documents(kind: .quality, org: "us", dayStart: day))
     }
 
-    /// Agents whose `today` differs from the truth (2 s + 1 %), ticked to the truth's instant.
-    static func failures(_ base: String, _ simBase: String) async throws -> [String] {
-        let snapshot = try await DemoFixture.json("\(base)/v1/views/org:us", token: token)
+    /// Agents of `org` whose `today` differs from the truth (2 s + 1 %), ticked to the truth's instant.
+    static func failures(_ base: String, _ simBase: String, org: String = "us", token: String = token) async throws -> [String] {
+        let snapshot = try await DemoFixture.json("\(base)/v1/views/org:\(org)", token: token)
         let data = try #require(snapshot["data"] as? [String: Any])
         var agents: [String: [String: Any]] = [:]
         for a in data["agents"] as? [[String: Any]] ?? [] { if let id = a["id"] as? String { agents[id] = a } }
-        let truth = try await DemoFixture.json("\(simBase)/_sim/truth?org=us")
+        let truth = try await DemoFixture.json("\(simBase)/_sim/truth?org=\(org)")
         let at = try #require((truth["atMillis"] as? NSNumber)?.int64Value)
         var out: [String] = []
         for t in truth["agents"] as? [[String: Any]] ?? [] {
-            let id = "us/\(t["id"] as? String ?? "?")"
+            let id = "\(org)/\(t["id"] as? String ?? "?")"
             guard let a = agents[id] else { out.append("\(id) missing"); continue }
             for key in ["handlingMs", "productiveMs"] {
                 let want = ((t[key] as? [String: Any])?["today"] as? NSNumber)?.doubleValue ?? -1

@@ -12,41 +12,6 @@ import Testing
 /// next renewal succeeds and the problem, the gauge and the alert clear.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct TokenRenewalEndToEndTests {
     /// A stream client that keeps every text message.
-    final class StreamProbe: Sendable {
-        let messages = Mutex<[String]>([])
-        let out: AsyncStream<String>
-        let outbox: AsyncStream<String>.Continuation
-
-        init() { (out, outbox) = AsyncStream.makeStream(of: String.self) }
-
-        func run(url: String) async {
-            var logger = Logger(label: "test.stream")
-            logger.logLevel = .warning
-            let out = self.out
-            _ = try? await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
-                try await withThrowingTaskGroup(of: Void.self) { g in
-                    g.addTask { for await m in out { try await outbound.write(.text(m)) } }
-                    for try await msg in inbound.messages(maxSize: 64 << 20) {
-                        if case .text(let s) = msg { self.messages.withLock { $0.append(s) } }
-                    }
-                    g.cancelAll()
-                }
-            }
-        }
-
-        func send(_ text: String) { outbox.yield(text) }
-        func stop() { outbox.finish() }
-
-        /// Every message of `type` (and `kind`, for alerts) so far.
-        func received(type: String, kind: String? = nil) -> [[String: Any]] {
-            messages.withLock { $0 }.compactMap { text in
-                guard let o = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                      o["type"] as? String == type, kind == nil || o["kind"] as? String == kind else { return nil }
-                return o
-            }
-        }
-    }
-
     /// The org's entry on `/readyz` (admin view).
     static func readyz(_ base: String, org: String) async -> [String: Any]? {
         guard let r = try? await DemoFixture.json("\(base)/readyz", token: "demo-admin") else { return nil }
