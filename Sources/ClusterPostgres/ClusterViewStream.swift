@@ -173,11 +173,10 @@ public final class ClusterViewStream: Service, Sendable {
         }
     }
 
-    private let ledSeen = Mutex<Set<OrgID>>([])
-
+    /// Every org led here starts the next session with a state row (even one with no delta to send).
     private func markAllLedNeedState() {
-        let led = ledSeen.withLock { $0 }
-        outbox.withLock { o in for org in led where term(org) != nil { o.needState.insert(org) } }
+        let led = orgs().filter { term($0) != nil }
+        outbox.withLock { o in o.needState.formUnion(led) }
     }
 
     /// One session: a writer connection and a listening reader, until either fails.
@@ -283,7 +282,6 @@ public final class ClusterViewStream: Service, Sendable {
                     lastState[org] = nil
                     continue
                 }
-                ledSeen.withLock { _ = $0.insert(org) }
                 let due = needState.contains(org) || lastState[org]?.term != term
                     || now - (lastState[org]?.at ?? now) >= options.stateInterval
                 if due {
