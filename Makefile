@@ -17,8 +17,9 @@ ALERT_DEPS   := prometheus curl python3
 # package, in a temporary directory, as the postgres user when run as root); nothing else of it is used.
 POSTGRES_DEPS := postgresql
 TEST_DEPS    := chromium nodejs $(SPEECH_DEPS) $(ALERT_DEPS) $(POSTGRES_DEPS)
-# Bench packages: the relay scenario's baseline is a Node.js relay on Debian's ws package (bench/relay/relay.js).
-BENCH_DEPS   := $(SPEECH_DEPS) nodejs node-ws
+# Bench packages: the relay scenario's baseline is a Node.js relay on Debian's ws package (bench/relay/relay.js);
+# the cluster scenario starts a throw-away PostgreSQL server, as the scale-out tests do.
+BENCH_DEPS   := $(SPEECH_DEPS) nodejs node-ws $(POSTGRES_DEPS)
 DEMO_ARGS    ?=
 # libFuzzer runs (scripts/fuzz.sh): seconds per target for `make fuzz`, and for the smoke run in `make test`.
 FUZZ_SECONDS ?= 300

@@ -345,6 +345,9 @@ let package = Package(
                 "AudioConnector", "OpusCodec", "COpus",
                 // The load clients inflate permessage-deflate messages.
                 "CZlib",
+                // The cluster scenario: a throw-away PostgreSQL server, and its statistics read over a connection.
+                "PostgresTestSupport", "PostgresStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench [BENCH_ARGS=--quick]: release build of switchboard-bench, every scenario, one table,
-# bench/results.json (SPEC §7). Full run ≈ 21 minutes (storm alone is 5, store 6, audio 3.5); --quick ≈ 4.5 minutes.
-# Other flags: --only ingest,footprint,connections,fanout,recovery,churn,store,storm,audio,spotting,journeys,relay   --out PATH
+# bench/results.json (SPEC §7). Full run ≈ 24 minutes (storm alone is 5, store 6, audio 3.5, cluster 3); --quick ≈ 4.5 minutes.
+# Other flags: --only ingest,footprint,connections,fanout,recovery,churn,store,storm,audio,spotting,journeys,relay,cluster   --out PATH
+# (--only cluster: three `switchboard run` replicas on a throw-away PostgreSQL server, ≈ 3 minutes)
 # --soak: 30 minutes of storm with random faults on every org and 1,000 clients (never part of the full run)
 # (--only audio-opus: the audio scenario's Opus rows alone, ≈ 1 minute)
 # (with --only, the other scenarios' rows already in the output file are kept).
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 SCRATCH="${BENCH_SCRATCH:-.build-release}"
 echo "building switchboard-bench (release, scratch path $SCRATCH)..." >&2
 swift build -c release --scratch-path "$SCRATCH" --product switchboard-bench >&2
-# The store and relay scenarios run `switchboard run` as a child; they look for it beside the bench.
+# The store, relay and cluster scenarios run `switchboard run` as a child; they look for it beside the bench.
 swift build -c release --scratch-path "$SCRATCH" --product switchboard >&2
 BIN="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/switchboard-bench"
 

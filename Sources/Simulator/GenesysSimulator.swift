@@ -31,6 +31,9 @@ public final class GenesysSimulator: Service, Sendable {
     let connections = SimConnections()
     let servedSockets = Mutex<(closing: Bool, sockets: [UInt64: SimSocket])>((false, [:]))
     let lastTick: Atomic<Int64>
+    /// Storm mode's rate now, in extra `activity` events per real second (``setStormRate(_:)``); starts at
+    /// `options.stormEventsPerSecond`.
+    let stormRate: Atomic<Int>
     /// The AudioHook Monitor client (``setAudioHookTarget(url:credentials:)``).
     let audioHook: SimAudioHookClient
     /// The seed Audio Connector server (discovery, its WebSocket, Opus audio of every live call).
@@ -67,6 +70,7 @@ public final class GenesysSimulator: Service, Sendable {
         orgByID = Dictionary(uniqueKeysWithValues: orgs.map { ($0.id, $0) })
         faultRNG = Mutex(SimRandom(seed: options.seed ^ 0xFA17_FA17))
         lastTick = Atomic(t0)
+        stormRate = Atomic(max(0, options.stormEventsPerSecond ?? 0))
         let organizationIDs = Dictionary(uniqueKeysWithValues: orgs.map { rt in (rt.id, rt.with { $0.model.organizationID }) })
         let phrases = SimPhraseBookSlot()
         self.phrases = phrases
@@ -84,6 +88,10 @@ public final class GenesysSimulator: Service, Sendable {
 
     /// The org ids served (`us`, `emea`, `apac`, …).
     public var orgIDs: [String] { orgs.map(\.id) }
+
+    /// Changes storm mode's rate from the next tick on (0 ends the storm; the bench's `cluster` scenario calms it
+    /// for its fan-out window).
+    public func setStormRate(_ eventsPerSecond: Int) { stormRate.store(max(0, eventsPerSecond), ordering: .relaxed) }
 
     /// Serves until graceful shutdown (or cancellation).
     public func run() async throws {
@@ -329,7 +337,8 @@ public final class GenesysSimulator: Service, Sendable {
             let dt = Double(Self.millis(nowInstant - last)) / 1000
             last = nowInstant
             var storm = 0
-            if let rate = options.stormEventsPerSecond, rate > 0 {
+            let rate = stormRate.load(ordering: .relaxed)
+            if rate > 0 {
                 stormCarry += Double(rate) * dt / Double(orgs.count)
                 storm = Int(stormCarry)
                 stormCarry -= Double(storm)

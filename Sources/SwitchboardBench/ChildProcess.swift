@@ -85,4 +85,7 @@ final class ChildProcess: Sendable {
     }
 
     var stdoutText: Data { stdoutData.withLock { $0 } }
+
+    var isRunning: Bool { process.isRunning }
+    var pid: Int32 { process.processIdentifier }
 }

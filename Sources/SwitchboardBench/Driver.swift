@@ -62,6 +62,7 @@ struct Driver {
         if wants("spotting") { await spotting() }
         if wants("journeys") { await journeys() }
         if wants("relay") { await relay() }
+        if wants("cluster") { await cluster() }
         if wants("soak") { await soak() }
         if wants("quiet") { await quiet() }
         printTable()

@@ -332,8 +332,19 @@ enum ClientsChild {
         var pool = LoadClientPool(threads: threads)
         let t0 = Proc.now
         let deflate = (opts["deflate"] ?? "1") != "0"
-        await pool.connect(host: host, port: port, uri: uri, count: count, subscribe: topic, samples: samples,
-                           deflate: deflate, patches: opts["patches"] == "1")
+        // `--pace N`: N clients at a time, each group's snapshots in before the next (a large snapshot per client
+        // would otherwise pile up in the server's memory while this one thread reads them).
+        let pace = topic == nil ? 0 : Int(opts["pace"] ?? "0") ?? 0
+        var opened = 0
+        while opened < count {
+            let n = pace > 0 ? min(pace, count - opened) : count
+            await pool.connect(host: host, port: port, uri: uri, count: n, subscribe: topic, samples: max(0, samples - opened),
+                               deflate: deflate, patches: opts["patches"] == "1")
+            opened += n
+            let t = pool.totals
+            while pace > 0, Proc.now - t0 < 600, t.snapshots.load(ordering: .relaxed) + t.failed.load(ordering: .relaxed)
+                + t.closed.load(ordering: .relaxed) < opened { try? await Task.sleep(for: .milliseconds(20)) }
+        }
         // Wait for upgrades (and snapshots, when subscribed).
         let deadline = Proc.now + 120
         while Proc.now < deadline {
@@ -346,6 +357,11 @@ enum ClientsChild {
         let connectSeconds = Proc.now - t0
         // Tell the parent we are connected (it reads stderr lines starting with READY).
         FileHandle.standardError.write(Data("READY \(pool.totals.upgraded.load(ordering: .relaxed))\n".utf8))
+        // Several client processes measure one window: each waits for the parent's go (the file appears) first.
+        if let go = opts["go-file"] {
+            let until = Proc.now + 600
+            while !FileManager.default.fileExists(atPath: go) && Proc.now < until { try? await Task.sleep(for: .milliseconds(20)) }
+        }
         try? await Task.sleep(for: .seconds(warmup))
         let m0 = pool.totals.messages.load(ordering: .relaxed)
         let b0 = pool.totals.bytes.load(ordering: .relaxed)

@@ -301,6 +301,11 @@ enum ProcOf {
 
     static func rss(_ pid: Int32) -> Int { statusBytes(pid, "VmRSS") }
 
+    /// The 1-minute load average (`/proc/loadavg`).
+    static var loadAverage: Double {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).flatMap { Double($0.split(separator: " ").first ?? "") } ?? .nan
+    }
+
     /// The machine's CPU ticks from the first line of `/proc/stat`: busy (all but idle and iowait) and total.
     static func machineTicks() -> (busy: Double, total: Double) {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),

@@ -59,6 +59,7 @@ if let child = opts["child"] {
     case "journeys-ingest": await JourneysIngestChild.run(opts)
     case "journeys-memory": await JourneysMemoryChild.run(opts)
     case "relay": await RelayChild.run(opts)
+    case "cluster": await ClusterChild.run(opts)
     default:
         log("unknown child \(child)")
         exit(2)
