@@ -134,9 +134,10 @@ public final class Bridge: Service, Sendable {
                                          metrics: metrics.registry, finalize: finalize, logger: .switchboard("store"))
         } else { nil }
         if let history, let cluster {
-            // Only the figures of the orgs led here are written (the others' leaders write theirs).
-            let gate = cluster.gate
-            history.onlyWrite { gate.leading[$0] != nil }
+            // Only the figures of the orgs led here are written (the others' leaders write theirs), and only once
+            // the org's views were prepared from the store: between the lead and the prepare they still hold what
+            // was left from an earlier term here, which must not become the next take-over's baseline.
+            history.onlyWrite { [cluster] in cluster.isPublishing($0) }
         } else if let history {
             // Keep the epoch only after a clean shutdown; mark this run as not (yet) clean before any client can
             // see a delta, so a crash changes the epoch next time.

@@ -105,12 +105,17 @@ final class BridgeCluster: Sendable {
         remoteTotals.setRemote(Set(orgs.value).subtracting(led))
         stream.startedLeading(org)
         guard term > 1 else { return }
+        // This stale (and the recovered that follows once the org is open) replaces one shown while nobody led it.
+        stream.supersedeStale(org)
         let alert = StreamAlert(kind: .upstreamStale, org: org, since: SystemClock.realNow(),
                                 message: "\(org): now led by replica \(config.replica) (term \(term)); its connector is starting, "
                                     + "the figures shown are the last received until it is open")
         hub.publish(alert: alert)
         stream.publish(alert: alert)
     }
+
+    /// Whether `org` is led here and its views were prepared (between ``beganLeading(_:)`` and the release).
+    func isPublishing(_ org: OrgID) -> Bool { published.led.contains(org) }
 
     /// After each view refresh: the led orgs' parts of the global totals go to the other replicas.
     func publishTotals(_ views: ViewEngine) async {

@@ -184,6 +184,10 @@ final class BridgeHistory: HistorySink, Sendable {
     /// previous leader's figures), as after a restart, and its connector gets the warm start and utilization seed
     /// that go with them.
     func resumeOrg(_ org: OrgConfig, views: ViewEngine, now: EpochMillis) async throws {
+        // Whatever was kept for the org before (a start-up resume, a prepare that was released before its connector
+        // started) goes first: should this resume fail, the connector must ask every baseline afresh rather than
+        // take an old warm start for views that no longer hold its totals.
+        forget(org.id)
         await views.reset(org: org.id)
         let resume = try await Self.resume(org: org, store: store, now: now)
         await views.resume(resume)
@@ -194,6 +198,12 @@ final class BridgeHistory: HistorySink, Sendable {
         logger.info("history resumed for leading the org", metadata: [
             "org": "\(org.id)", "todayAsOf": "\(resume.today.map { Timestamp.format($0.asOf) } ?? "none")",
             "agents": "\(resume.today?.agents.count ?? 0)"])
+    }
+
+    /// Drops the warm start and utilization seed kept for `org` (its connector then starts cold).
+    func forget(_ org: OrgID) {
+        warm.withLock { $0[org] = nil }
+        seeds.withLock { $0[org] = nil }
     }
 
     /// In a cluster: write only the figures of the orgs `writes` accepts (those this replica leads).

@@ -139,6 +139,7 @@ public final class ClusterViewStream: Service, Sendable {
 
     /// This replica has just begun leading `org`: its state goes out first, before any delta of the new term.
     public func startedLeading(_ org: OrgID) {
+        if let t = term(org) { started.withLock { $0[org] = t } }
         outbox.withLock { _ = $0.needState.insert(org) }
         wake()
     }
@@ -334,6 +335,16 @@ public final class ClusterViewStream: Service, Sendable {
         return nil
     }
 
+    /// Per org led here: the term whose views were ready and published (``startedLeading(_:)``); while its term is
+    /// newer, the org is still being prepared.
+    private let started = Mutex<[OrgID: Int64]>([:])
+
+    /// Whether `org` is led here and published under its current term.
+    func publishing(_ org: OrgID) -> Bool {
+        guard let t = term(org) else { return false }
+        return started.withLock { $0[org] } == t
+    }
+
     /// Orgs shown stale here because no replica is heard leading them (or the database is unreachable).
     private let staleShown = Mutex<Set<OrgID>>([])
 
@@ -351,6 +362,13 @@ public final class ClusterViewStream: Service, Sendable {
         guard staleShown.withLock({ $0.remove(org) != nil }) else { return }
         hub.publish(alert: StreamAlert(kind: .upstreamRecovered, org: org, since: SystemClock.realNow(),
                                        message: "\(org): a replica leads it again"))
+    }
+
+    /// The org's leader has shown it stale itself (a take-over: its connector is starting): that stale stands in
+    /// for one shown here, and the leader's own `upstream-recovered` ends it — ``markLed(_:)`` will not say it
+    /// recovered before the org is open.
+    public func supersedeStale(_ org: OrgID) {
+        staleShown.withLock { _ = $0.remove(org) }
     }
 
     func recordApplied(rows: Int, states: Int) {

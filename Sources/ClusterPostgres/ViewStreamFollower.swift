@@ -80,7 +80,10 @@ final class ViewStreamFollower {
                 case .totals(let bytes):
                     stream.onTotals(org, bytes)
                 case .alerts(let alerts):
-                    for a in alerts { stream.hub.publish(alert: a) }
+                    for a in alerts {
+                        if a.kind == .upstreamStale, a.org == org { stream.supersedeStale(org) }
+                        stream.hub.publish(alert: a)
+                    }
                 case .states(let s):
                     _ = stream.hub.applyRemote(states: s)
                     stateRead[org] = id
@@ -108,7 +111,8 @@ final class ViewStreamFollower {
 
     /// Shows stale the followed orgs no replica leads now — nobody holds the org's advisory lock, or its leader's
     /// heartbeat is older than the replica timeout (a leader cut off from the database) — and fresh again those a
-    /// live replica leads.
+    /// live replica leads and has written in its term (a new leader's first row is its state and its take-over
+    /// announcement, whose stale stands until the leader says the org is open: ``ClusterViewStream/supersedeStale(_:)``).
     private func checkLeaders() async throws {
         let timeout = Double(stream.options.replicaTimeout.components.seconds)
             + Double(stream.options.replicaTimeout.components.attoseconds) / 1e18
@@ -120,16 +124,25 @@ final class ViewStreamFollower {
             """, logger: logger)
         for try await key in locks.decode(Int64.self) { held.insert(key) }
         let rows = try await connection.query("""
-            SELECT l.org, coalesce(extract(epoch FROM now() - r.heartbeat)::float8, 1e9), coalesce(r.gone, true)
+            SELECT l.org, l.term, coalesce(extract(epoch FROM now() - r.heartbeat)::float8, 1e9), coalesce(r.gone, true)
             FROM cluster_leadership l LEFT JOIN cluster_replicas r ON r.name = l.leader
             """, logger: logger)
-        var alive: Set<OrgID> = []
-        for try await (org, age, gone) in rows.decode((String, Double, Bool).self) where !gone && age <= timeout {
-            if held.contains(LeadershipSQL.lockKey(for: OrgID(org))) { alive.insert(OrgID(org)) }
+        var alive: [OrgID: Int64] = [:]
+        for try await (org, term, age, gone) in rows.decode((String, Int64, Double, Bool).self) where !gone && age <= timeout {
+            if held.contains(LeadershipSQL.lockKey(for: OrgID(org))) { alive[OrgID(org)] = term }
         }
         var stale: [OrgID] = []
         for org in stream.orgs() {
-            if stream.term(org) != nil || alive.contains(org) { stream.markLed(org) } else { stale.append(org) }
+            if stream.term(org) != nil {
+                // Led here: fresh once its views are published (a take-over's own stale, shown then, stands).
+                if stream.publishing(org) { stream.markLed(org) }
+            } else if let term = alive[org] {
+                // Led, but not heard from in its term yet: wait for its first rows rather than say "recovered"
+                // while its connector is still starting.
+                if (newestTerm[org] ?? 0) >= term { stream.markLed(org) }
+            } else {
+                stale.append(org)
+            }
         }
         if !stale.isEmpty {
             stream.markStale(stale, why: "no replica leads it now: the figures shown are the last received until another replica takes over")

@@ -113,6 +113,8 @@ extension PostgresHistoryStore {
         return true
     }
 
+    /// Newer totals only: in a cluster an org's previous leader may flush a batch it queued before it let go after
+    /// the new leader has written later totals (last-writer-wins would move the day back).
     static func upsert(_ totals: DayTotals, _ c: PostgresConnection, _ ids: inout EntityIDs, _ logger: Logger) async throws {
         let org = totals.org.rawValue
         let agentIDs = try await ids.ids(c, org: org, kind: .agent, Array(totals.agents.keys), logger)
@@ -123,6 +125,7 @@ extension PostgresHistoryStore {
             INSERT INTO day_totals (org, day_start, as_of, agents, data)
             VALUES (\(org), \(totals.dayStart), \(totals.asOf), \(agents.count), \(Data(AgentBucketCodec.encode(agents))))
             ON CONFLICT (org, day_start) DO UPDATE SET as_of = excluded.as_of, agents = excluded.agents, data = excluded.data
+            WHERE day_totals.as_of <= excluded.as_of
             """, logger)
     }
 

@@ -107,16 +107,30 @@ extension OrgState {
         return ClosedBucket(org: org.id, start: b, agents: byAgent, queues: byQueue, total: total, queueAgents: queueAgents)
     }
 
-    /// Every agent's `today` at `t` (a bucket end), for the day `t` closes time in.
+    /// Every agent's `today` as of ``ViewTuning/dayTotalsHoldbackMs`` before `t` (a bucket end) — or later, as of
+    /// the newest agent's baseline or timeline fold when that is newer (figures before them are no longer
+    /// separable: a baseline read at 12:00:40 labelled 12:00 would have a take-over count those 40 s twice) — for
+    /// the day that instant is in.
     private func dayTotals(at t: Int64, ctx: ViewContext) -> DayTotals {
-        let day = dayStart(of: t - 1)
+        let bucketDay = dayStart(of: t - 1)
+        let asOf = Self.dayTotalsAsOf(bucketEnd: t, holdback: ctx.tuning.dayTotalsHoldbackMs,
+                                      floors: agents.map { a in
+                                          max(a.timeline.foldedUpTo, a.baseDay == bucketDay ? a.baseAsOf : .min)
+                                      })
+        let day = dayStart(of: asOf - 1)
         var byAgent: [String: OccupancySample] = [:]
         byAgent.reserveCapacity(agents.count)
         for a in agents {
-            let f = a.compute(now: t, dayStart: day, ctx: ctx).figures.today
+            let f = a.compute(now: asOf, dayStart: day, ctx: ctx).figures.today
             byAgent[a.platformID] = OccupancySample(handlingMs: f.handlingMs, productiveMs: f.productiveMs)
         }
-        return DayTotals(org: org.id, dayStart: day, asOf: t, agents: byAgent)
+        return DayTotals(org: org.id, dayStart: day, asOf: asOf, agents: byAgent)
+    }
+
+    /// When stored day totals stand: `holdback` before the bucket end, but not before any agent's `floors` entry
+    /// (its timeline's fold or its baseline; each is at most the time the totals are computed).
+    static func dayTotalsAsOf(bucketEnd t: Int64, holdback: Int64, floors: [Int64]) -> Int64 {
+        max(t - max(0, holdback), floors.max() ?? .min)
     }
 }
 

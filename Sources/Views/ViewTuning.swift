@@ -22,6 +22,11 @@ public struct ViewTuning: Sendable, Equatable {
     /// A 15-minute history bucket is closed (and handed to the store, written once) this long after it
     /// ended, so events that arrive a little late still count in it (docs/store.md).
     public var bucketCloseGraceMs: Int64 = 2 * 60_000
+    /// The day totals recorded at a bucket's close are every agent's `today` this long before the bucket's end
+    /// (docs/store.md, "Day totals"): a restart or a cluster take-over starts from them and reads the platform's
+    /// history from there, so an event that reached the views up to this much + the close grace late is in the
+    /// stored baseline or in that history, never lost between them.
+    public var dayTotalsHoldbackMs: Int64 = 10 * 60_000
     /// After an org comes back from a gap, buckets reaching into the gap close this long after the reconnect,
     /// so the re-sync's history of the gap is in them.
     public var bucketReopenGraceMs: Int64 = 5 * 60_000

@@ -112,6 +112,61 @@ import Testing
         }
     }
 
+    /// A take-over as a follower sees it: nobody leads us (stale), then a live replica holds its lock under term 2
+    /// while its connector is still starting — the follower does not say "recovered" then — and the new leader's
+    /// own stale (its take-over) and recovered (its org open) end it.
+    @Test func aFollowerWaitsForTheNewLeaderToSayTheOrgIsOpen() async throws {
+        let server = try TestPostgresServer.shared.get()
+        let url = try await server.createDatabase()
+        try await Self.setTerm(server, url, org: "us", term: 1)
+        let followerHub = try await Self.hub(leading: [])
+        let follower = try Self.stream(followerHub, url, Terms())
+        let group = ServiceGroup(configuration: .init(services: [follower], gracefulShutdownSignals: [],
+                                                      logger: Logger(label: "test")))
+        @Sendable func usAlerts() -> [StreamAlert] { followerHub.alertLog().history.filter { $0.org == "us" } }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            // Term 1's leader `x` is not a live replica: us is shown stale.
+            #expect(await Self.eventually { usAlerts().map(\.kind) == [.upstreamStale] }, "\(usAlerts())")
+
+            // Replica `n` takes us (its lock held, its heartbeat fresh), term 2, and has written nothing yet.
+            let lock = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 1,
+                                                            logger: Logger(label: "test-lock"))
+            try await lock.query("SELECT pg_advisory_lock(\(LeadershipSQL.lockKey(for: "us")))", logger: Logger(label: "t"))
+            try await server.execute("INSERT INTO cluster_replicas VALUES ('n', now(), false)", database: url.database)
+            try await server.execute("UPDATE cluster_leadership SET term = 2, leader = 'n' WHERE org = 'us'", database: url.database)
+            try await Task.sleep(for: .milliseconds(800))  // four leader checks
+            #expect(usAlerts().map(\.kind) == [.upstreamStale], "not recovered before the new leader has said anything")
+
+            // The new leader writes its state and its take-over stale, then its recovered once the org is open.
+            let leaderTerms = Terms()
+            leaderTerms.terms.withLock { $0["us"] = 2 }
+            let leaderHub = try await Self.hub(leading: ["us"])
+            let leader = try Self.stream(leaderHub, url, leaderTerms)
+            let leaderGroup = ServiceGroup(configuration: .init(services: [leader], gracefulShutdownSignals: [],
+                                                                logger: Logger(label: "test")))
+            tasks.addTask { try await leaderGroup.run() }
+            leader.startedLeading("us")
+            leaderHub.publish([Self.agent("a1")])
+            leaderHub.flush()
+            leader.publish(alert: StreamAlert(kind: .upstreamStale, org: "us", since: 1, message: "us: now led by n"))
+            #expect(await Self.eventually {
+                followerHub.position(topic: "org:us").map { "\($0.epoch)/\($0.seq)" } == leaderHub.position(topic: "org:us").map { "\($0.epoch)/\($0.seq)" }
+            })
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(usAlerts().map(\.kind) == [.upstreamStale], "the leader's stale stands: \(usAlerts())")
+            leader.publish(alert: StreamAlert(kind: .upstreamRecovered, org: "us", since: 2, message: "us: open again"))
+            #expect(await Self.eventually { usAlerts().map(\.kind) == [.upstreamStale, .upstreamRecovered] }, "\(usAlerts())")
+            #expect(usAlerts().last?.message == "us: open again", "the leader's recovered, not the follower's")
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(usAlerts().count == 2, "nothing more: \(usAlerts())")
+            try await lock.close()
+            await leaderGroup.triggerGracefulShutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
     static func eventually(_ condition: @Sendable () async -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {

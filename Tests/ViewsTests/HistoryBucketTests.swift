@@ -60,17 +60,49 @@ final class RecordingHistory: HistorySink {
         #expect(second.agents[a.platformID] == OccupancySample(handlingMs: 5 * minute, productiveMs: 15 * minute))
         #expect(second.agents[b.platformID] == OccupancySample(handlingMs: 0, productiveMs: 10 * minute))
         #expect(second.total == OccupancySample(handlingMs: 5 * minute, productiveMs: 25 * minute))
-        // Day totals at the last bucket's end: what a restart resumes from.
+        // Day totals 10 minutes before the last bucket's end (the holdback): what a restart or a take-over resumes
+        // from, reading the platform's history from there.
         let totals = try #require(rec.dayTotals.last)
-        #expect(totals.asOf == ms("2026-05-07T08:30:00.000Z"))
+        #expect(totals.asOf == ms("2026-05-07T08:20:00.000Z"))
         #expect(totals.dayStart == ms("2026-05-07T00:00:00.000Z"))
-        #expect(totals.agents[a.platformID] == OccupancySample(handlingMs: 10 * minute, productiveMs: 30 * minute))
-        #expect(totals.agents[b.platformID] == OccupancySample(handlingMs: 0, productiveMs: 10 * minute))
+        #expect(totals.agents[a.platformID] == OccupancySample(handlingMs: 10 * minute, productiveMs: 20 * minute))
+        #expect(totals.agents[b.platformID] == OccupancySample(handlingMs: 0, productiveMs: 0))
         // Each bucket once.
         await Self.run(h, until: ms("2026-05-07T09:10:00.000Z"))
         let starts = rec.buckets.map(\.start)
         #expect(Set(starts).count == starts.count)
         #expect(starts.last == ms("2026-05-07T08:45:00.000Z"))
+    }
+
+    /// The stored day totals stand the holdback before the bucket end — unless an agent's timeline was folded or its
+    /// baseline set later (then from there, even after the bucket end).
+    @Test func dayTotalsStandTheHoldbackBeforeTheBucketEnd() {
+        let t = ms("2026-05-07T08:30:00.000Z")
+        #expect(OrgState.dayTotalsAsOf(bucketEnd: t, holdback: 10 * minute, floors: []) == t - 10 * minute)
+        #expect(OrgState.dayTotalsAsOf(bucketEnd: t, holdback: 10 * minute, floors: [.min, t - 20 * minute]) == t - 10 * minute)
+        #expect(OrgState.dayTotalsAsOf(bucketEnd: t, holdback: 10 * minute, floors: [t - 4 * minute, .min]) == t - 4 * minute)
+        #expect(OrgState.dayTotalsAsOf(bucketEnd: t, holdback: 10 * minute, floors: [t + minute]) == t + minute)
+        #expect(OrgState.dayTotalsAsOf(bucketEnd: t, holdback: 0, floors: []) == t)
+    }
+
+    /// A connector that read today's baseline at 12:00:40 and closes the 11:45–12:00 bucket stores its day totals as
+    /// of 12:00:40, not as of 12:00 (a take-over reading history from 12:00 would count those 40 s twice).
+    @Test func dayTotalsAreNeverLabelledBeforeTheBaselineTheyContain() async throws {
+        let at = ms("2026-05-07T12:00:40.000Z")
+        let h = Harness(now: at)
+        let rec = RecordingHistory()
+        await h.engine.attachHistory(rec)
+        let a = agentID("us", 1)
+        await h.engine.ingest(org: "us", events: [
+            .agentBaseline(AgentBaseline(agent: a, dayStart: ms("2026-05-07T00:00:00.000Z"), asOf: at,
+                                         handlingMs: 60 * minute, productiveMs: 120 * minute)),
+            status(a, at, .onQueue, .interacting),
+            Self.open(at),
+        ])
+        await Self.run(h, until: ms("2026-05-07T12:02:00.000Z"))
+        let totals = try #require(rec.dayTotals.last)
+        #expect(totals.asOf == at)
+        #expect(totals.agents[a.platformID] == OccupancySample(handlingMs: 60 * minute, productiveMs: 120 * minute))
     }
 
     /// Each queue's bucket says how many of its members had productive time (the reaction-time report).
