@@ -40,10 +40,10 @@ extension JourneyRollup: Codable {
         active = try c.decode(Int.self, forKey: .active)
         activeByPath = Self.paths(try c.decode([PathCount].self, forKey: .activeByPath))
         for (k, v) in try c.decode([String: Int].self, forKey: .activeByState) {
-            if let s = JourneyState(rawValue: k) { activeByState[s, default: 0] += v }
+            if let s = JourneyState(rawValue: k) { activeByState[s] = v }
         }
         for (k, v) in try c.decode([String: Int].self, forKey: .closedByReason) {
-            if let r = ClosedReason(rawValue: k) { closedByReason[r, default: 0] += v }
+            if let r = ClosedReason(rawValue: k) { closedByReason[r] = v }
         }
         closedByPath = Self.paths(try c.decode([PathCount].self, forKey: .closedByPath))
         switches = try c.decode(Int.self, forKey: .switches)
@@ -64,7 +64,7 @@ extension JourneyRollup: Codable {
         for p in list {
             let media = p.path.compactMap(JourneyMedia.init(rawValue:))
             guard media.count == p.path.count else { continue }
-            out[JourneyPath(media), default: 0] += p.count
+            out[JourneyPath(media), default: 0] &+= p.count  // paths that collapse alike are summed
         }
         return out
     }

@@ -25,7 +25,7 @@ struct MinuteCounts: Sendable, Equatable {
         for (m, n) in buckets where n > 0 {
             let i = Self.slot(m)
             if minutes[i] == m {
-                counts[i] += n
+                counts[i] &+= n  // a minute twice (never written so): summed, without trapping on a huge count
             } else if minutes[i] < m {
                 minutes[i] = m
                 counts[i] = n
