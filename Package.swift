@@ -500,6 +500,7 @@ let package = Package(
             dependencies: [
                 "Bridge", "Simulator", "Store", "SwitchboardCore", "SwitchboardConfig", "Hub", "Audio", "Connector",
                 "SpeechText", "AudioConnector", "OpusCodec", "GenesysAPI", "KeywordSpotting", "Journeys", "EventStream",
+                "Views", "SpeechViews", "SpeechTextViews", "JourneyViews",
                 // The scale-out end-to-end tests start a PostgreSQL server of their own.
                 "PostgresTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),

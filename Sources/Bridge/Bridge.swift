@@ -178,6 +178,8 @@ public final class Bridge: Service, Sendable {
                                          archive: history?.writer)
         // EventBridge deliveries stored before a stop, replayed so the journeys open then are open again.
         await journeys.replayEventBridge()
+        // In a cluster, these views' global totals count the orgs led elsewhere with their leaders' parts.
+        cluster?.familyTotals.attach(.init(speech: speech, speechText: speechText, journeys: journeys))
         let observer = BridgeObserver(hub: hub, views: views, metrics: metrics, clock: clock, logger: logger,
                                       history: history, configPath: path, audio: audio, speech: speech,
                                       seedAudio: seedAudio, speechText: speechText, spotting: spotting,

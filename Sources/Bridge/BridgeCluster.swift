@@ -33,6 +33,8 @@ final class BridgeCluster: Sendable {
     private let published = PublishedOrgs()
     /// The global totals' parts of the orgs other replicas lead (the views add them up).
     let remoteTotals: RemoteOrgTotals
+    /// The same for the speech, speech-text and journey views (attached once they are made).
+    let familyTotals: FamilyTotals
 
     /// Opens the shared store (creating or migrating its schema) and builds the driver and the stream.
     static func make(config: ClusterConfig, orgs: [OrgID], hub: StreamHub, registry: PrometheusCollectorRegistry,
@@ -56,6 +58,9 @@ final class BridgeCluster: Sendable {
         let remoteTotals = RemoteOrgTotals()
         remoteTotals.setRemote(Set(orgs))
         self.remoteTotals = remoteTotals
+        let familyTotals = FamilyTotals()
+        familyTotals.setRemote(Set(orgs))
+        self.familyTotals = familyTotals
         let metrics = ClusterMetrics(registry: registry, replica: config.replica)
         self.metrics = metrics
         var streamOptions = ClusterViewStream.Options()
@@ -71,8 +76,10 @@ final class BridgeCluster: Sendable {
                 // A newer term leads the org elsewhere: publish nothing more for it from here.
                 hub.setLedOrgs(Set(gate.leading.keys).subtracting([org]))
             },
-            onTotals: { [remoteTotals] _, bytes in
-                if let share = OrgTotalsShare(decoding: bytes) { remoteTotals.apply(share) }
+            onTotals: { [remoteTotals, familyTotals] org, bytes in
+                guard let envelope = OrgTotalsEnvelope(decoding: bytes) else { return }
+                remoteTotals.apply(envelope.occupancy)
+                familyTotals.apply(envelope, of: org)
             },
             logger: streamLogger)
         self.stream = stream
@@ -84,11 +91,12 @@ final class BridgeCluster: Sendable {
                 gate.lead(org, term: term)
                 metrics.leading(org: org, term: term)
             },
-            stopConnector: { [published, remoteTotals] org in
+            stopConnector: { [published, remoteTotals, familyTotals] org in
                 gate.release(org)
                 let led = published.remove(org)
                 hub.setLedOrgs(led)
                 remoteTotals.setRemote(Set(orgsBox.value).subtracting(led))
+                familyTotals.setRemote(Set(orgsBox.value).subtracting(led))
                 metrics.released(org: org)
             },
             logger: streamLogger)
@@ -102,7 +110,7 @@ final class BridgeCluster: Sendable {
         guard let term = gate.leading[org] else { return }
         let led = published.insert(org, announce: term > 1)
         hub.setLedOrgs(led)
-        remoteTotals.setRemote(Set(orgs.value).subtracting(led))
+        setRemote(Set(orgs.value).subtracting(led))
         stream.startedLeading(org)
         guard term > 1 else { return }
         // This stale (and the recovered that follows once the org is open) replaces one shown while nobody led it.
@@ -117,10 +125,21 @@ final class BridgeCluster: Sendable {
     /// Whether `org` is led here and its views were prepared (between ``beganLeading(_:)`` and the release).
     func isPublishing(_ org: OrgID) -> Bool { published.led.contains(org) }
 
-    /// After each view refresh: the led orgs' parts of the global totals go to the other replicas.
+    /// The orgs led elsewhere now: every family's global totals count them with their leaders' parts.
+    private func setRemote(_ orgs: Set<OrgID>) {
+        remoteTotals.setRemote(orgs)
+        familyTotals.setRemote(orgs)
+    }
+
+    /// After each view refresh: the led orgs' parts of the global totals go to the other replicas, the occupancy
+    /// part every time, the other families' when they changed or are due again (``FamilyTotals``).
     func publishTotals(_ views: ViewEngine) async {
         for org in published.led.sorted() {
-            if let share = await views.totalsShare(of: org) { stream.publish(totals: share.encoded(), of: org) }
+            guard let share = await views.totalsShare(of: org) else { continue }
+            let parts = await familyTotals.parts(of: org)
+            let envelope = OrgTotalsEnvelope(occupancy: share, speech: parts.speech, speechText: parts.speechText,
+                                             journeys: parts.journeys)
+            stream.publish(totals: envelope.encoded(), of: org)
         }
     }
 
@@ -139,7 +158,7 @@ final class BridgeCluster: Sendable {
     /// A reload's orgs: the driver tries for added ones and gives up removed ones; the stream follows them.
     func orgsConfigured(_ list: [OrgID]) {
         orgs.set(list)
-        remoteTotals.setRemote(Set(list).subtracting(published.led))
+        setRemote(Set(list).subtracting(published.led))
         leadership.orgsConfigured(Set(list))
     }
 

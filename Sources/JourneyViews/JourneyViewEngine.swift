@@ -27,7 +27,9 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
     private let stagedDrops = Atomic<Int>(0)
     /// The orgs' EventBridge keys, read without the actor (a refused key costs the actor nothing).
     private let eventBridgeKeys = Mutex<[OrgID: EventBridgeConfig]>([:])
-    private var state: JourneyViewState
+    var state: JourneyViewState
+    /// In a cluster: the orgs led elsewhere and their parts of the global totals (JourneyViewEngine+Remote.swift).
+    let remoteParts = Mutex(RemoteTotalsParts<JourneyTotalsPart>())
     /// The salt used when the configuration gives none: random per start.
     private let randomSalt: Secret
     private let clock: any WallClock
@@ -112,6 +114,7 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
             return out
         }
         let now = clock.now()
+        state.takeRemote(remoteParts.withLock { $0 })
         state.ingest(events, now: now)
         state.advance(now: now)
         let changes = state.takeChanges()

@@ -46,8 +46,10 @@ struct JourneyViewState: Sendable {
     private var dirtyOrder: [EntityID] = []
     private var removals: [EntityChange] = []
     private var dirtyOrgs: Set<OrgID> = []
-    private var totalsDirty = false
+    var totalsDirty = false
     private var totalsShown = false
+    /// In a cluster (JourneyViewState+Remote.swift): the orgs led elsewhere and their leaders' parts.
+    var remote = RemoteTotalsParts<JourneyTotalsPart>()
 
     init(salt: Secret, speed: Double, metrics: JourneyMetrics?) {
         self.salt = salt
@@ -315,10 +317,8 @@ struct JourneyViewState: Sendable {
                     totalsShown = false
                 }
             } else {
-                var t = JourneyRollup()
-                for o in orgs.values { if let r = o.shownOrg { t += r } }
                 out.append(EntityChange(kind: .totals, id: "global", scope: .familyGlobal(family),
-                                        json: JourneyJSON.rollup(id: "global", org: nil, t)))
+                                        json: JourneyJSON.rollup(id: "global", org: nil, globalTotals)))
                 totalsShown = true
             }
         }

@@ -7,18 +7,37 @@ struct MinuteCounts: Sendable, Equatable {
     static let minuteMs: EpochMillis = 60_000
     static let slots = 60
 
-    private var minutes = [Int64](repeating: .min, count: slots)
-    private var counts = [Int](repeating: 0, count: slots)
+    private(set) var minutes = [Int64](repeating: .min, count: slots)
+    private(set) var counts = [Int](repeating: 0, count: slots)
     /// Since the org's local midnight.
     private(set) var today = 0
     /// The minute of the newest hit (nothing rolls off after `newest + 60`).
     private(set) var newest: Int64 = .min
 
     static func minute(_ t: EpochMillis) -> Int64 { t >= 0 ? t / minuteMs : (t - minuteMs + 1) / minuteMs }
+    static func slot(_ m: Int64) -> Int { Int(((m % Int64(slots)) + Int64(slots)) % Int64(slots)) }
+
+    init() {}
+
+    /// A ring holding these minutes' counts (of a minute sharing a slot with a newer one, the newer) and `today`:
+    /// what ``encode(to:)`` wrote (MinuteCounts+Codable.swift).
+    init(today: Int, buckets: [(minute: Int64, count: Int)]) {
+        for (m, n) in buckets where n > 0 {
+            let i = Self.slot(m)
+            if minutes[i] == m {
+                counts[i] &+= n  // a minute twice (never written so): summed, without trapping on a huge count
+            } else if minutes[i] < m {
+                minutes[i] = m
+                counts[i] = n
+            }
+            newest = max(newest, minutes[i])
+        }
+        self.today = today
+    }
 
     mutating func add(_ n: Int = 1, at t: EpochMillis) {
         let m = Self.minute(t)
-        let i = Int(((m % Int64(Self.slots)) + Int64(Self.slots)) % Int64(Self.slots))
+        let i = Self.slot(m)
         if minutes[i] != m {
             // A hit older than the ring holds counts today only.
             guard minutes[i] < m else { today += n; return }
@@ -60,7 +79,8 @@ struct MinuteCounts: Sendable, Equatable {
 
 /// The figures of one agent, queue or org (and, summed, the topic's totals) on a speech-text topic: keyword
 /// hits per label, calls with words, the customer-sentiment shares and hot calls, over the org's local day.
-struct SpeechTextRollup: Sendable, Equatable {
+/// Codable (its field names are the encoding) for an org's part of the global totals in a cluster.
+struct SpeechTextRollup: Sendable, Equatable, Codable {
     var labels: [String: MinuteCounts] = [:]
     var hits = MinuteCounts()
     var calls = 0

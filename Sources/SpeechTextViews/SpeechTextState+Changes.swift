@@ -47,15 +47,10 @@ extension SpeechTextState {
             }
         }
         if totalsDirty {
-            var t = SpeechTextRollup()
-            var any = false
-            for (e, r) in rollups {
-                guard case .org = e else { continue }
-                t += r
-                any = true
-            }
+            let t = globalTotals(now: now)
             out.append(EntityChange(kind: .totals, id: "global", scope: .familyGlobal(family),
-                                    json: any ? SpeechTextJSON.rollup(id: "global", org: nil, t, now: now) : nil))
+                                    json: t.map { SpeechTextJSON.rollup(id: "global", org: nil, $0, now: now) }))
+            shownRemoteRolling = remote.parts.mapValues { $0.at(now).rollingSignature(at: now) }
         }
         dirtyCalls.removeAll(keepingCapacity: true)
         removedCalls.removeAll(keepingCapacity: true)

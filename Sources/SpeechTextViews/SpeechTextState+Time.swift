@@ -6,6 +6,7 @@ extension SpeechTextState {
     /// hot-call rule on rolling sentiment, and the entities whose time-driven figures moved (re-sent).
     mutating func advance(now: EpochMillis) {
         for (org, s) in setups where now >= s.nextDayStart { newDay(org, now: now) }
+        advanceRemote(now: now)
         if now >= nextRollingCheck {
             nextRollingCheck = now + limits.rollingEvery
             for id in Array(calls.keys) { look(at: id, now: now) }
@@ -17,6 +18,7 @@ extension SpeechTextState {
                     dirty.insert(e)
                     totalsDirty = true
                 }
+                if remoteRollingMoved(now: now) { totalsDirty = true }
             }
         }
         if now >= nextSweep {

@@ -64,6 +64,12 @@ struct SpeechTextState {
     var removed: [Entity] = []
     var totalsDirty = false
 
+    // In a cluster (SpeechTextState+Remote.swift): the orgs led elsewhere and their leaders' parts of the global
+    // totals, those whose day ended since, and what each showed of its rolling windows.
+    var remote = RemoteTotalsParts<SpeechTextTotalsPart>()
+    var remoteRolled: Set<OrgID> = []
+    var shownRemoteRolling: [OrgID: [Int]] = [:]
+
     init(analyzer: SentimentAnalyzer, linger: EpochMillis, limits: Limits = .init()) {
         self.analyzer = analyzer
         self.linger = linger

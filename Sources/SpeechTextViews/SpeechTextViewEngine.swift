@@ -29,7 +29,9 @@ public actor SpeechTextViewEngine: TranscriptSink, BridgeEventObserver, Service 
     private let staging = Mutex<[Staged]>([])
     private let stagedDrops = Atomic<Int>(0)
     private let watched = Mutex<Set<OrgID>>([])
-    private var state: SpeechTextState
+    /// In a cluster: the orgs led elsewhere and their parts of the global totals (SpeechTextViewEngine+Remote.swift).
+    let remoteParts = Mutex(RemoteTotalsParts<SpeechTextTotalsPart>())
+    var state: SpeechTextState
     private let clock: any WallClock
     private var sink: (any ViewChangeSink)?
     public let tick: Duration
@@ -109,6 +111,7 @@ public actor SpeechTextViewEngine: TranscriptSink, BridgeEventObserver, Service 
             return out
         }
         let now = clock.now()
+        state.takeRemote(remoteParts.withLock { $0 }, now: now)
         state.advance(now: now)
         for item in items {
             switch item {

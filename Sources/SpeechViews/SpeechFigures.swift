@@ -2,7 +2,7 @@ import SwitchboardCore
 
 /// The additive speech figures the rollups sum (docs/protocol.md, "Speech topics"): what a session or a
 /// part of it contributes to an agent, queue, org or the totals.
-struct SpeechFigures: Equatable, Sendable {
+struct SpeechFigures: Equatable, Sendable, Codable {
     var analysedMs: Int64 = 0
     var silenceMs: Int64 = 0
     var overtalkMs: Int64 = 0
@@ -49,8 +49,9 @@ struct SpeechFigures: Equatable, Sendable {
     var talkRatio: Double? { customerTalkMs > 0 ? Double(agentTalkMs) / Double(customerTalkMs) : nil }
 }
 
-/// One agent's, queue's or org's speech figures over the org's local day.
-struct SpeechRollup: Equatable, Sendable {
+/// One agent's, queue's or org's speech figures over the org's local day. Codable (its field names are the
+/// encoding) for an org's part of the global totals in a cluster (``SpeechTotalsPart``).
+struct SpeechRollup: Equatable, Sendable, Codable {
     /// Calls today (a transferred call counts once for each agent or queue it reached).
     var calls = 0
     /// Calls with this agent, queue or org now.

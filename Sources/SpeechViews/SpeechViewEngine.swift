@@ -31,7 +31,9 @@ public actor SpeechViewEngine: SpeechEventSink, BridgeEventObserver, Service {
 
     private let staging = Mutex<[Staged]>([])
     private let stagedDrops = Atomic<Int>(0)
-    private var state: SpeechViewState
+    /// In a cluster: the orgs led elsewhere and their parts of the global totals (SpeechViewEngine+Remote.swift).
+    let remoteParts = Mutex(RemoteTotalsParts<SpeechTotalsPart>())
+    var state: SpeechViewState
     private let clock: any WallClock
     private var sink: (any ViewChangeSink)?
     /// How often ``run()`` flushes.
@@ -117,6 +119,7 @@ public actor SpeechViewEngine: SpeechEventSink, BridgeEventObserver, Service {
             return out
         }
         let now = clock.now()
+        state.takeRemote(remoteParts.withLock { $0 }, now: now)
         state.advance(now: now)
         for item in items {
             switch item {
@@ -125,7 +128,7 @@ public actor SpeechViewEngine: SpeechEventSink, BridgeEventObserver, Service {
             }
         }
         state.advance(now: now)
-        let changes = state.takeChanges()
+        let changes = state.takeChanges(now: now)
         if !changes.isEmpty { sink?.publish(changes) }
         return changes
     }

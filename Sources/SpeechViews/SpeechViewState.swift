@@ -55,6 +55,12 @@ struct SpeechViewState {
     private var removedQueues: [EntityID] = []
     private var dirtyOrgs: Set<OrgID> = []
 
+    // In a cluster (SpeechViewState+Remote.swift): the orgs led elsewhere and their leaders' parts of the global
+    // totals, those whose day ended since, and whether the global totals must be sent again for them.
+    var remote = RemoteTotalsParts<SpeechTotalsPart>()
+    var remoteRolled: Set<OrgID> = []
+    var remoteDirty = false
+
     init(configuration: SpeechConfig, limits: Limits = .init()) {
         grace = configuration.correlationGrace.milliseconds
         linger = configuration.endedLinger.milliseconds
@@ -79,6 +85,7 @@ struct SpeechViewState {
             for id in agents.keys where id.org == org { agents[id] = nil; removedAgents.append(id) }
             for id in queues.keys where id.org == org { queues[id] = nil; removedQueues.append(id) }
             if orgs.removeValue(forKey: org) != nil { dirtyOrgs.insert(org) }
+            if remote.parts[org] != nil { remoteDirty = true }
             directory.removeOrg(org)
         }
     }
@@ -163,6 +170,7 @@ struct SpeechViewState {
             days[org] = OrgDay(timeZone: day.timeZone, now: now)
             newDay(org)
         }
+        advanceRemote(now: now)
         for (id, s) in sessions {
             if !s.published, now - s.openedLocal >= grace {
                 sessions[id]!.published = true
@@ -279,8 +287,8 @@ struct SpeechViewState {
     // MARK: Output
 
     /// The entities changed since the last call, each encoded once: calls, agent, queue and org rollups
-    /// (`.speech(org)`), the org's totals (`.speechOrgOnly`), and the global totals (`.speechGlobal`).
-    mutating func takeChanges() -> [EntityChange] {
+    /// (`.speech(org)`), the org's totals (`.speechOrgOnly`), and the global totals (`.speechGlobal`, as of `now`).
+    mutating func takeChanges(now: EpochMillis) -> [EntityChange] {
         var out: [EntityChange] = []
         for (id, org) in removedCalls { out.append(EntityChange(kind: .calls, id: id, scope: .speech(org), json: nil)) }
         for id in dirtyCalls.sorted() {
@@ -314,10 +322,11 @@ struct SpeechViewState {
                 out.append(EntityChange(kind: .totals, id: org.rawValue, scope: .speechOrgOnly(org), json: nil))
             }
         }
-        if !dirtyOrgs.isEmpty {
+        if !dirtyOrgs.isEmpty || remoteDirty {
             out.append(EntityChange(kind: .totals, id: "global", scope: .speechGlobal,
-                                    json: SpeechJSON.rollup(id: "global", org: nil, globalTotals)))
+                                    json: SpeechJSON.rollup(id: "global", org: nil, globalTotals(now: now))))
         }
+        remoteDirty = false
         dirtyCalls.removeAll(keepingCapacity: true)
         removedCalls.removeAll(keepingCapacity: true)
         dirtyAgents.removeAll(keepingCapacity: true)
@@ -326,16 +335,5 @@ struct SpeechViewState {
         removedQueues.removeAll(keepingCapacity: true)
         dirtyOrgs.removeAll(keepingCapacity: true)
         return out
-    }
-
-    /// Every org's rollup summed.
-    var globalTotals: SpeechRollup {
-        var t = SpeechRollup()
-        for (_, r) in orgs {
-            t.calls += r.calls
-            t.live += r.live
-            t.figures += r.figures
-        }
-        return t
     }
 }

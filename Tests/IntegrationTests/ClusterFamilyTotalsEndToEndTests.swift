@@ -1,0 +1,183 @@
+import Foundation
+import PostgresTestSupport
+import ServiceLifecycle
+import Simulator
+import SwitchboardCore
+import Synchronization
+import Testing
+
+/// The family global totals in a cluster (docs/scale-out.md, "The global topics"), end to end: two `switchboard run`
+/// processes on a throw-away PostgreSQL server, the simulator with journeys and real-time transcription in two orgs,
+/// each replica leading one. On every replica, `journeys:global` and `speechtext:global` show global totals equal
+/// to the sum of the orgs listed beside them (every org's, whichever replica leads it); and still so on the
+/// survivor once the other replica stopped and it leads both.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ClusterFamilyTotalsEndToEndTests {
+    /// ClusterEndToEndTests' token: its `/readyz` helpers are used here too.
+    static let token = ClusterEndToEndTests.token
+    static let speed = 10.0
+    static let orgs = ["us", "emea"]
+
+    @Test func everyReplicasFamilyGlobalTotalsAreTheSumOfEveryOrg() async throws {
+        let exe = try ExecutableLocator.switchboard()
+        let pg = try TestPostgresServer.start()
+        defer { pg.stop() }
+        let db = try await pg.createDatabase(tcp: true)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sb-cluster-family-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        var options = SimulatorOptions()
+        options.orgCount = 2
+        options.agentsPerOrg = 6
+        options.port = 0
+        options.seed = 33
+        options.heartbeatInterval = .milliseconds(500)
+        options.demoLoad = true
+        // One-minute session timeout and idle grace (here and in the bridge's sections): journeys close within
+        // seconds, so every org soon has closed ones to sum.
+        var journeys = SimJourneyOptions()
+        journeys.customersPerHour = 60
+        journeys.sessionTimeout = 60_000
+        journeys.idleGrace = 60_000
+        options.journeys = journeys
+        let clock = ScaledClock(origin: testBusinessHours, speed: Self.speed)
+        let simulator = GenesysSimulator(options: options, clock: clock)
+        let group = ServiceGroup(configuration: .init(services: [simulator], gracefulShutdownSignals: [],
+                                                      logger: .switchboard("test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            defer { tasks.cancelAll() }
+            let simBase = "http://127.0.0.1:\(await simulator.waitUntilListening())"
+            var env = ["ADMIN_TOKEN": Self.token, "PG_PASSWORD": TestPostgresServer.password,
+                       "JOURNEY_SALT": "cluster-family-journey-salt-0123"]
+            for org in Self.orgs { env["\(org.uppercased())_SECRET"] = SimulatorOptions.clientSecret(for: org) }
+            let origin = clock.realOrigin
+            var replicas: [ClusterEndToEndTests.Replica] = []
+            for name in ["r1", "r2"] {
+                let path = dir.appendingPathComponent("\(name).yaml").path
+                try Self.config(replica: name, simBase: simBase, port: pg.port, database: db.database, options: options)
+                    .write(toFile: path, atomically: true, encoding: .utf8)
+                let p = try RunningProcess(exe, ["run", "--config", path, "--listen", "127.0.0.1:0", "--log-level", "info",
+                                                 "--business-clock", "\(origin.real),\(origin.business),\(Self.speed)"],
+                                           environment: env)
+                let line = await p.waitForLine(containing: "listening on http://")
+                let base = try #require(line, "\(name): \(p.stderr.suffix(3000))").replacingOccurrences(of: "listening on ", with: "")
+                replicas.append(ClusterEndToEndTests.Replica(name: name, process: p, base: base))
+            }
+            let all = replicas
+            defer { for r in all where r.process.isRunning { r.process.kill9Now() } }
+
+            let spread = await eventually("each replica leads one org", seconds: 60) {
+                guard let leaders = await ClusterEndToEndTests.leaders(all) else { return false }
+                return Set(leaders.keys) == Set(Self.orgs) && Set(leaders.values).count == 2
+            }
+            let seen = await ClusterEndToEndTests.leaders(all) ?? [:]
+            #expect(spread, "\(seen)")
+            let started = ContinuousClock.now
+            for r in all {
+                for topic in ["journeys:global", "speechtext:global"] {
+                    await Self.expectSums(r, topic, within: 90)
+                    print("cluster family totals: \(r.name) \(topic) true \(ContinuousClock.now - started) after the spread")
+                }
+            }
+
+            // r2 stops: r1 leads both orgs, and counts both with its own views.
+            let (r1, r2) = (all[0], all[1])
+            #expect(await r2.process.terminate() == 0, "\(r2.process.stderr.suffix(2000))")
+            #expect(await eventually("r1 leads both orgs", seconds: 30) {
+                (await ClusterEndToEndTests.leaders([r1])).map { Set($0.keys) == Set(Self.orgs) } ?? false
+            })
+            let alone = ContinuousClock.now
+            for topic in ["journeys:global", "speechtext:global"] { await Self.expectSums(r1, topic, within: 60) }
+            print("cluster family totals: r1 alone true \(ContinuousClock.now - alone) after r2 stopped")
+            #expect(await r1.process.terminate() == 0, "\(r1.process.stderr.suffix(2000))")
+            await group.triggerGracefulShutdown()
+        }
+    }
+
+    /// Expects, within `seconds`, a snapshot of `topic` on `r` whose global totals equal the sum of its orgs, with
+    /// something of every org in it (so an org left out of the sum would show).
+    static func expectSums(_ r: ClusterEndToEndTests.Replica, _ topic: String, within seconds: Double) async {
+        let last = LastSeen()
+        let ok = await eventually("\(r.name) \(topic): global totals = Σ orgs", seconds: seconds) {
+            guard let snapshot = try? await DemoFixture.json("\(r.base)/v1/views/\(topic)", token: token) else { return false }
+            let problems = sumProblems(snapshot, topic: topic)
+            last.set(problems)
+            return problems.isEmpty
+        }
+        #expect(ok, "\(r.name) \(topic): \(last.value)")
+    }
+
+    /// What keeps `snapshot`'s global totals from being the sum of its orgs (empty: nothing).
+    static func sumProblems(_ snapshot: [String: Any], topic: String) -> [String] {
+        guard let data = snapshot["data"] as? [String: Any] else { return ["no data"] }
+        let orgs = (data["orgs"] as? [[String: Any]]) ?? []
+        // `totals` is a singleton kind: the topic's one entity, not a list.
+        guard let global = data["totals"] as? [String: Any], global["id"] as? String == "global" else {
+            return ["no global totals"]
+        }
+        // The figures compared: the journeys' open and closed; the speech-text calls and keyword hits of the day.
+        let figures: [(String, ([String: Any]) -> Int)] = topic.hasPrefix("journeys")
+            ? [("active", { $0["active"] as? Int ?? 0 }), ("closed", { $0["closed"] as? Int ?? 0 })]
+            : [("calls", { $0["calls"] as? Int ?? 0 }),
+               ("hits.today", { ($0["hits"] as? [String: Any])?["today"] as? Int ?? 0 })]
+        var out: [String] = []
+        let ids = Set(orgs.compactMap { $0["id"] as? String })
+        if ids != Set(Self.orgs) { out.append("orgs listed: \(ids.sorted())") }
+        for (name, value) in figures {
+            let parts = orgs.map(value)
+            if parts.contains(0) { out.append("\(name): an org has none yet \(parts)") }
+            if parts.reduce(0, +) != value(global) { out.append("\(name): global \(value(global)) vs Σ \(parts)") }
+        }
+        return out
+    }
+
+    static func config(replica: String, simBase: String, port: Int, database: String, options: SimulatorOptions) -> String {
+        var yaml = """
+            server:
+              refreshInterval: 1s
+            clients:
+              - name: test-admin
+                token: ${ADMIN_TOKEN}
+                scopes: [admin, global]
+            journeys:
+              salt: ${JOURNEY_SALT}
+            cluster:
+              database: postgres://\(TestPostgresServer.passwordUser):${PG_PASSWORD}@127.0.0.1:\(port)/\(database)?sslmode=disable
+              replica: \(replica)
+              leaseCheck: 500ms
+              replicaTimeout: 3s
+            orgs:
+
+            """
+        let keywords = SimTranscriptCorpus.keywordPhrases.enumerated()
+            .map { "        - phrase: \($0.element)\n          label: k\($0.offset)" }.joined(separator: "\n")
+        for org in orgs {
+            yaml += """
+                  - id: \(org)
+                    apiBase: \(simBase)
+                    loginBase: \(simBase)
+                    clientId: \(SimulatorOptions.clientID(for: org))
+                    clientSecret: ${\(org.uppercased())_SECRET}
+                    timezone: \(options.timeZoneID(for: org))
+                    speechText:
+                      transcription: true
+                      keywords:
+                \(keywords)
+                    journeys:
+                      defaultCountry: \(GenesysSimulator.locale(of: org).country)
+                      sessionTimeout: 1m
+                      idleGrace: 1m
+
+                """
+        }
+        return yaml
+    }
+}
+
+/// The problems an `eventually` saw last (for its failure message).
+final class LastSeen: Sendable {
+    private let box = Mutex<[String]>([])
+    func set(_ v: [String]) { box.withLock { $0 = v } }
+    var value: [String] { box.withLock { $0 } }
+}
