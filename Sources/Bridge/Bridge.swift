@@ -232,6 +232,9 @@ public final class Bridge: Service, Sendable {
                 } else {
                     await views.reset(org: org)
                 }
+                // The org's EventBridge deliveries any replica stored within the replay window: journeys open at the
+                // take-over are open here too (ids this replica has seen are dropped, as for a retry).
+                await journeys.replayEventBridge(org: org)
                 cluster.beganLeading(org)
             }
         }

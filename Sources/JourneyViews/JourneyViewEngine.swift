@@ -237,37 +237,40 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
     /// seen before are dropped, as for a retried delivery. Returns how many deliveries were replayed.
     @discardableResult
     public func replayEventBridge() async -> Int {
-        guard let archive else { return 0 }
-        let now = clock.now()
         var replayed = 0
-        for org in state.orgs.keys.sorted() {
-            guard let config = state.org(org)?.config else { continue }
-            let deliveries: [EventBridgeDelivery]
-            do {
-                deliveries = try await archive.deliveries(org: org, since: now - Self.replayWindow(config))
-            } catch {
-                logger.warning("the stored EventBridge deliveries could not be read; not replayed",
-                               metadata: ["org": "\(org)", "error": "\(error)"])
-                continue
-            }
-            var events = 0
-            for d in deliveries {
-                guard case .items(let items) = EventBridgeDecoder.decode(d.body, org: org, receivedAt: d.receivedAt) else { continue }
-                var ids: [String] = []
-                for case .event(_, let id, _) in items { ids.append(id) }
-                var first = state.firstSightings(org: org, ids: ids).makeIterator()
-                var staged: [JourneyEvent] = []
-                for case .event(_, _, let e) in items where first.next() == true { staged += e }
-                events += staged.count
-                ingest(journeyEvents: staged)
-            }
-            replayed += deliveries.count
-            if !deliveries.isEmpty {
-                logger.info("stored EventBridge deliveries replayed", metadata: [
-                    "org": "\(org)", "deliveries": "\(deliveries.count)", "events": "\(events)"])
-            }
-        }
+        for org in state.orgs.keys.sorted() { replayed += await replayEventBridge(org: org) }
         return replayed
+    }
+
+    /// The same for one org — in a cluster, before this replica leads it (docs/scale-out.md): the deliveries any
+    /// replica accepted within the window, so the journeys open at the take-over are open here too.
+    @discardableResult
+    public func replayEventBridge(org: OrgID) async -> Int {
+        guard let archive, let config = state.org(org)?.config else { return 0 }
+        let deliveries: [EventBridgeDelivery]
+        do {
+            deliveries = try await archive.deliveries(org: org, since: clock.now() - Self.replayWindow(config))
+        } catch {
+            logger.warning("the stored EventBridge deliveries could not be read; not replayed",
+                           metadata: ["org": "\(org)", "error": "\(error)"])
+            return 0
+        }
+        var events = 0
+        for d in deliveries {
+            guard case .items(let items) = EventBridgeDecoder.decode(d.body, org: org, receivedAt: d.receivedAt) else { continue }
+            var ids: [String] = []
+            for case .event(_, let id, _) in items { ids.append(id) }
+            var first = state.firstSightings(org: org, ids: ids).makeIterator()
+            var staged: [JourneyEvent] = []
+            for case .event(_, _, let e) in items where first.next() == true { staged += e }
+            events += staged.count
+            ingest(journeyEvents: staged)
+        }
+        if !deliveries.isEmpty {
+            logger.info("stored EventBridge deliveries replayed", metadata: [
+                "org": "\(org)", "deliveries": "\(deliveries.count)", "events": "\(events)"])
+        }
+        return deliveries.count
     }
 
     private func accept(org: OrgID, items: [EventBridgeDecoder.Item]) -> EventBridgeIngest {

@@ -27,14 +27,6 @@ import Testing
     }
 
     @Test func threeReplicasLeadEachOrgOnceFailOverResumeAndRideOutTheDatabase() async throws {
-        let exe = try ExecutableLocator.switchboard()
-        let pg = try TestPostgresServer.start()
-        defer { pg.stop() }
-        let db = try await pg.createDatabase(tcp: true)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sb-cluster-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-
         var options = SimulatorOptions()
         options.orgCount = 3
         options.agentsPerOrg = 12
@@ -42,31 +34,12 @@ import Testing
         options.seed = 21
         options.heartbeatInterval = .milliseconds(500)
         options.demoLoad = true
-        let clock = ScaledClock(origin: testBusinessHours, speed: Self.speed)
-        let simulator = GenesysSimulator(options: options, clock: clock)
-        let group = ServiceGroup(configuration: .init(services: [simulator], gracefulShutdownSignals: [],
-                                                      logger: .switchboard("test")))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            defer { tasks.cancelAll() }
-            let simBase = "http://127.0.0.1:\(await simulator.waitUntilListening())"
-            var env = ["ADMIN_TOKEN": Self.token, "PG_PASSWORD": TestPostgresServer.password]
-            for org in Self.orgs { env["\(org.uppercased())_SECRET"] = SimulatorOptions.clientSecret(for: org) }
-            let origin = clock.realOrigin
-            func start(_ name: String) throws -> RunningProcess {
-                let path = dir.appendingPathComponent("\(name).yaml").path
-                try Self.config(replica: name, simBase: simBase, port: pg.port, database: db.database, options: options)
-                    .write(toFile: path, atomically: true, encoding: .utf8)
-                return try RunningProcess(exe, ["run", "--config", path, "--listen", "127.0.0.1:0", "--log-level", "info",
-                                                "--business-clock", "\(origin.real),\(origin.business),\(Self.speed)"],
-                                          environment: env)
-            }
+        try await ClusterTestRig.run(options: options, speed: Self.speed, orgs: Self.orgs, token: Self.token,
+                                     prefix: "sb-cluster") { [options] rig in
+            let (simBase, pg) = (rig.simBase, rig.server)
             var started: [Replica] = []
             for name in ["r1", "r2", "r3"] {
-                let p = try start(name)
-                let line = await p.waitForLine(containing: "listening on http://")
-                let base = try #require(line, "\(name): \(p.stderr.suffix(3000))").replacingOccurrences(of: "listening on ", with: "")
-                started.append(Replica(name: name, process: p, base: base))
+                started.append(try await rig.start(name, config: Self.config(replica: name, rig: rig, options: options)))
             }
             let replicas = started
             defer {
@@ -230,18 +203,17 @@ import Testing
 
             // A graceful stop hands the orgs over.
             for r in survivors { #expect(await r.process.terminate() == 0, "\(r.name): \(r.process.stderr.suffix(2000))") }
-            await group.triggerGracefulShutdown()
         }
     }
 
-    static func config(replica: String, simBase: String, port: Int, database: String, options: SimulatorOptions) -> String {
+    static func config(replica: String, rig: ClusterTestRig, options: SimulatorOptions) -> String {
         var yaml = """
             clients:
               - name: test-admin
                 token: ${ADMIN_TOKEN}
                 scopes: [admin, global]
             cluster:
-              database: postgres://\(TestPostgresServer.passwordUser):${PG_PASSWORD}@127.0.0.1:\(port)/\(database)?sslmode=disable
+              database: \(rig.databaseURL)
               replica: \(replica)
               leaseCheck: 500ms
               replicaTimeout: 3s
@@ -251,8 +223,8 @@ import Testing
         for org in orgs {
             yaml += """
                   - id: \(org)
-                    apiBase: \(simBase)
-                    loginBase: \(simBase)
+                    apiBase: \(rig.simBase)
+                    loginBase: \(rig.simBase)
                     clientId: \(SimulatorOptions.clientID(for: org))
                     clientSecret: ${\(org.uppercased())_SECRET}
                     timezone: \(options.timeZoneID(for: org))

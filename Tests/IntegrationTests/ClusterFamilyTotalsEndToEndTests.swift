@@ -18,14 +18,6 @@ import Testing
     static let orgs = ["us", "emea"]
 
     @Test func everyReplicasFamilyGlobalTotalsAreTheSumOfEveryOrg() async throws {
-        let exe = try ExecutableLocator.switchboard()
-        let pg = try TestPostgresServer.start()
-        defer { pg.stop() }
-        let db = try await pg.createDatabase(tcp: true)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sb-cluster-family-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-
         var options = SimulatorOptions()
         options.orgCount = 2
         options.agentsPerOrg = 6
@@ -40,29 +32,12 @@ import Testing
         journeys.sessionTimeout = 60_000
         journeys.idleGrace = 60_000
         options.journeys = journeys
-        let clock = ScaledClock(origin: testBusinessHours, speed: Self.speed)
-        let simulator = GenesysSimulator(options: options, clock: clock)
-        let group = ServiceGroup(configuration: .init(services: [simulator], gracefulShutdownSignals: [],
-                                                      logger: .switchboard("test")))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            defer { tasks.cancelAll() }
-            let simBase = "http://127.0.0.1:\(await simulator.waitUntilListening())"
-            var env = ["ADMIN_TOKEN": Self.token, "PG_PASSWORD": TestPostgresServer.password,
-                       "JOURNEY_SALT": "cluster-family-journey-salt-0123"]
-            for org in Self.orgs { env["\(org.uppercased())_SECRET"] = SimulatorOptions.clientSecret(for: org) }
-            let origin = clock.realOrigin
+        try await ClusterTestRig.run(options: options, speed: Self.speed, orgs: Self.orgs, token: Self.token,
+                                     environment: ["JOURNEY_SALT": "cluster-family-journey-salt-0123"],
+                                     prefix: "sb-cluster-family") { [options] rig in
             var replicas: [ClusterEndToEndTests.Replica] = []
             for name in ["r1", "r2"] {
-                let path = dir.appendingPathComponent("\(name).yaml").path
-                try Self.config(replica: name, simBase: simBase, port: pg.port, database: db.database, options: options)
-                    .write(toFile: path, atomically: true, encoding: .utf8)
-                let p = try RunningProcess(exe, ["run", "--config", path, "--listen", "127.0.0.1:0", "--log-level", "info",
-                                                 "--business-clock", "\(origin.real),\(origin.business),\(Self.speed)"],
-                                           environment: env)
-                let line = await p.waitForLine(containing: "listening on http://")
-                let base = try #require(line, "\(name): \(p.stderr.suffix(3000))").replacingOccurrences(of: "listening on ", with: "")
-                replicas.append(ClusterEndToEndTests.Replica(name: name, process: p, base: base))
+                replicas.append(try await rig.start(name, config: Self.config(replica: name, rig: rig, options: options)))
             }
             let all = replicas
             defer { for r in all where r.process.isRunning { r.process.kill9Now() } }
@@ -91,7 +66,6 @@ import Testing
             for topic in ["journeys:global", "speechtext:global"] { await Self.expectSums(r1, topic, within: 60) }
             print("cluster family totals: r1 alone true \(ContinuousClock.now - alone) after r2 stopped")
             #expect(await r1.process.terminate() == 0, "\(r1.process.stderr.suffix(2000))")
-            await group.triggerGracefulShutdown()
         }
     }
 
@@ -132,7 +106,7 @@ import Testing
         return out
     }
 
-    static func config(replica: String, simBase: String, port: Int, database: String, options: SimulatorOptions) -> String {
+    static func config(replica: String, rig: ClusterTestRig, options: SimulatorOptions) -> String {
         var yaml = """
             server:
               refreshInterval: 1s
@@ -143,7 +117,7 @@ import Testing
             journeys:
               salt: ${JOURNEY_SALT}
             cluster:
-              database: postgres://\(TestPostgresServer.passwordUser):${PG_PASSWORD}@127.0.0.1:\(port)/\(database)?sslmode=disable
+              database: \(rig.databaseURL)
               replica: \(replica)
               leaseCheck: 500ms
               replicaTimeout: 3s
@@ -155,8 +129,8 @@ import Testing
         for org in orgs {
             yaml += """
                   - id: \(org)
-                    apiBase: \(simBase)
-                    loginBase: \(simBase)
+                    apiBase: \(rig.simBase)
+                    loginBase: \(rig.simBase)
                     clientId: \(SimulatorOptions.clientID(for: org))
                     clientSecret: ${\(org.uppercased())_SECRET}
                     timezone: \(options.timeZoneID(for: org))

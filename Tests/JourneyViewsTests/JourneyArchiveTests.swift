@@ -223,6 +223,32 @@ struct TestFailure: Error {
         #expect(await late.replayEventBridge() == 0)
     }
 
+    /// A cluster take-over: the replica that begins leading `us` replays the deliveries another replica accepted
+    /// into the shared store, so the journey open there is open here; an org it does not know replays nothing.
+    @Test func aTakeOverReplaysTheOrgsDeliveriesAnotherReplicaAccepted() async throws {
+        let archive = MemoryArchive()
+        let accepting = engine(JV.configuration(), archive: archive)
+        _ = await accepting.ingestEventBridge(org: "us", apiKey: JV.ebKey, body: Self.delivery)
+        clock.advance(by: 1_000)
+        _ = await accepting.flush()
+        clock.advance(by: 1_000)
+        _ = await accepting.flush()
+        let id = JourneyStitcher.journeyID(org: "us", conversation: "conv-1").description
+        let there = try #require(await accepting.journey(id: id))
+
+        let leader = engine(JV.configuration(), archive: archive)
+        #expect(await leader.replayEventBridge(org: "emea") == 0)
+        #expect(await leader.replayEventBridge(org: "us") == 1)
+        _ = await leader.flush()
+        clock.advance(by: 1_000)
+        _ = await leader.flush()
+        #expect(await leader.journey(id: id) == there)
+        // Replayed again (a second take-over by the same replica): its ids are known, nothing counts twice.
+        #expect(await leader.replayEventBridge(org: "us") == 1)
+        _ = await leader.flush()
+        #expect(await leader.status(of: "us")?.active == 1)
+    }
+
     @Test func withoutAStoreADeliveryIsAcknowledgedOnceStaged() async throws {
         let e = engine(JV.configuration(), archive: nil)
         #expect(await e.ingestEventBridge(org: "us", apiKey: JV.ebKey, body: Self.delivery)
