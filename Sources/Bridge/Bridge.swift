@@ -272,6 +272,10 @@ public final class Bridge: Service, Sendable {
         // stops the connectors through the supervisor and hands the orgs over while everything else still runs.
         let stream: [ServiceGroupConfiguration.ServiceConfiguration] = cluster.map { [.init(service: $0.stream)] } ?? []
         let leadership: [ServiceGroupConfiguration.ServiceConfiguration] = cluster.map { [.init(service: $0.leadership)] } ?? []
+        // In a cluster with a store: the deliveries other replicas accepted for the orgs led here.
+        let catchUp: [ServiceGroupConfiguration.ServiceConfiguration] = if let cluster, history != nil {
+            [.init(service: EventBridgeCatchUp(journeys: journeys, clock: clock, led: { cluster.publishingOrgs() }))]
+        } else { [] }
         let group = ServiceGroup(configuration: .init(
             services: writer + [
                 .init(service: hub),
@@ -280,7 +284,7 @@ public final class Bridge: Service, Sendable {
                 .init(service: spotting),
                 .init(service: journeys),
                 .init(service: refresher),
-            ] + stream + [
+            ] + catchUp + stream + [
                 .init(service: supervisor),
             ] + leadership + [
                 .init(service: listener),

@@ -125,6 +125,9 @@ final class BridgeCluster: Sendable {
     /// Whether `org` is led here and its views were prepared (between ``beganLeading(_:)`` and the release).
     func isPublishing(_ org: OrgID) -> Bool { published.led.contains(org) }
 
+    /// The orgs led here whose views were prepared, in order.
+    func publishingOrgs() -> [OrgID] { published.led.sorted() }
+
     /// The orgs led elsewhere now: every family's global totals count them with their leaders' parts.
     private func setRemote(_ orgs: Set<OrgID>) {
         remoteTotals.setRemote(orgs)

@@ -243,13 +243,15 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
     }
 
     /// The same for one org — in a cluster, before this replica leads it (docs/scale-out.md): the deliveries any
-    /// replica accepted within the window, so the journeys open at the take-over are open here too.
+    /// replica accepted within the window, so the journeys open at the take-over are open here too — or those
+    /// received since `since` (the leader's catch-up of deliveries other replicas accepted). Returns how many
+    /// deliveries were read; only events not seen before are staged.
     @discardableResult
-    public func replayEventBridge(org: OrgID) async -> Int {
+    public func replayEventBridge(org: OrgID, since: EpochMillis? = nil) async -> Int {
         guard let archive, let config = state.org(org)?.config else { return 0 }
         let deliveries: [EventBridgeDelivery]
         do {
-            deliveries = try await archive.deliveries(org: org, since: clock.now() - Self.replayWindow(config))
+            deliveries = try await archive.deliveries(org: org, since: since ?? clock.now() - Self.replayWindow(config))
         } catch {
             logger.warning("the stored EventBridge deliveries could not be read; not replayed",
                            metadata: ["org": "\(org)", "error": "\(error)"])
@@ -266,7 +268,7 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
             events += staged.count
             ingest(journeyEvents: staged)
         }
-        if !deliveries.isEmpty {
+        if since == nil ? !deliveries.isEmpty : events > 0 {
             logger.info("stored EventBridge deliveries replayed", metadata: [
                 "org": "\(org)", "deliveries": "\(deliveries.count)", "events": "\(events)"])
         }

@@ -69,6 +69,69 @@ import Testing
         }
     }
 
+    /// EventBridge on any replica (docs/scale-out.md): `emea` watches no queue of its directory, so its journeys come
+    /// from EventBridge alone, and the simulator pushes them to the replica that does *not* lead `emea`. That replica
+    /// stores each delivery before its `202`; the leader reads it from the shared store and publishes the journeys:
+    /// both replicas show `emea`'s journeys (without the leader's catch-up, none would show anywhere).
+    @Test func eventBridgeDeliveriesToAReplicaNotLeadingTheOrgReachItsLeader() async throws {
+        var options = SimulatorOptions()
+        options.orgCount = 2
+        options.agentsPerOrg = 6
+        options.port = 0
+        options.seed = 34
+        options.heartbeatInterval = .milliseconds(500)
+        options.demoLoad = true
+        var journeys = SimJourneyOptions()
+        journeys.customersPerHour = 120
+        journeys.sessionTimeout = 60_000
+        journeys.idleGrace = 60_000
+        options.journeys = journeys
+        let key = "cluster-eventbridge-key-0123456789"
+        try await ClusterTestRig.run(options: options, speed: Self.speed, orgs: Self.orgs, token: Self.token,
+                                     environment: ["JOURNEY_SALT": "cluster-family-journey-salt-0123", "EB_KEY": key],
+                                     prefix: "sb-cluster-eventbridge") { [options] rig in
+            var replicas: [ClusterEndToEndTests.Replica] = []
+            for name in ["r1", "r2"] {
+                replicas.append(try await rig.start(name, config: Self.config(replica: name, rig: rig, options: options,
+                                                                              eventBridgeOnly: "emea")))
+            }
+            let all = replicas
+            defer { for r in all where r.process.isRunning { r.process.kill9Now() } }
+            let spread = await Self.spread(all)
+            #expect(spread)
+            let leaders = try #require(await ClusterEndToEndTests.leaders(all))
+            let other = try #require(all.first { $0.name != leaders["emea"] })
+            rig.simulator.setEventBridgeTarget(SimEventBridgeOptions(url: "\(other.base)/v1/ingest/eventbridge",
+                                                                     apiKeys: ["emea": key], batch: 5))
+            for r in all {
+                let base = r.base
+                let ok = await eventually("\(r.name) shows emea's EventBridge journeys", seconds: 60) {
+                    await Self.journeyCount(base, org: "emea") >= 3
+                }
+                let count = await Self.journeyCount(base, org: "emea")
+                #expect(ok, "\(r.name): \(count) journeys — \(String(describing: rig.simulator.eventBridgeStats(org: "emea")))")
+            }
+            let stats = try #require(rig.simulator.eventBridgeStats(org: "emea"))
+            #expect(stats.sent > 0 && stats.refused == 0, "\(stats)")
+            for r in all { #expect(await r.process.terminate() == 0, "\(r.name): \(r.process.stderr.suffix(2000))") }
+        }
+    }
+
+    /// Waits until each replica of `replicas` leads one org.
+    static func spread(_ replicas: [ClusterEndToEndTests.Replica]) async -> Bool {
+        await eventually("each replica leads one org", seconds: 60) {
+            guard let leaders = await ClusterEndToEndTests.leaders(replicas) else { return false }
+            return Set(leaders.keys) == Set(orgs) && Set(leaders.values).count == replicas.count
+        }
+    }
+
+    /// How many journeys `journeys:<org>` lists on the replica at `base` (0 when it cannot be read).
+    static func journeyCount(_ base: String, org: String) async -> Int {
+        guard let snapshot = try? await DemoFixture.json("\(base)/v1/views/journeys:\(org)", token: token),
+              let data = snapshot["data"] as? [String: Any] else { return 0 }
+        return (data["journeys"] as? [[String: Any]] ?? []).count
+    }
+
     /// Expects, within `seconds`, a snapshot of `topic` on `r` whose global totals equal the sum of its orgs, with
     /// something of every org in it (so an org left out of the sum would show).
     static func expectSums(_ r: ClusterEndToEndTests.Replica, _ topic: String, within seconds: Double) async {
@@ -106,7 +169,9 @@ import Testing
         return out
     }
 
-    static func config(replica: String, rig: ClusterTestRig, options: SimulatorOptions) -> String {
+    /// `eventBridgeOnly`: that org watches no queue of its directory (a listed id it does not hold) and accepts
+    /// EventBridge deliveries with `${EB_KEY}`, so its journeys come from EventBridge alone.
+    static func config(replica: String, rig: ClusterTestRig, options: SimulatorOptions, eventBridgeOnly: String? = nil) -> String {
         var yaml = """
             server:
               refreshInterval: 1s
@@ -144,6 +209,14 @@ import Testing
                       idleGrace: 1m
 
                 """
+            if org == eventBridgeOnly {
+                yaml += """
+                          eventBridge:
+                            apiKey: ${EB_KEY}
+                        queues: [00000000-0000-4000-8000-000000000000]
+
+                    """
+            }
         }
         return yaml
     }
