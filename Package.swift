@@ -531,7 +531,7 @@ if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
         ("FuzzEventStream", ["EventStream", "Normalizer", "SwitchboardCore"]),
         ("FuzzEventBridge", ["Normalizer", "SwitchboardCore"]),
         ("FuzzSpeechText", ["SpeechText", "SwitchboardCore"]),
-        ("FuzzViewStreamRecord", ["Hub", "Views", "SwitchboardCore"]),
+        ("FuzzViewStreamRecord", ["Hub", "Views", "SpeechViews", "SpeechTextViews", "JourneyViews", "SwitchboardCore"]),
     ]
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Sources/FuzzDriver", swiftSettings: strict))
     for t in fuzzTargets {
