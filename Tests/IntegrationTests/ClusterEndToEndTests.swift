@@ -207,27 +207,9 @@ import Testing
     }
 
     static func config(replica: String, rig: ClusterTestRig, options: SimulatorOptions) -> String {
-        var yaml = """
-            clients:
-              - name: test-admin
-                token: ${ADMIN_TOKEN}
-                scopes: [admin, global]
-            cluster:
-              database: \(rig.databaseURL)
-              replica: \(replica)
-              leaseCheck: 500ms
-              replicaTimeout: 3s
-            orgs:
-
-            """
+        var yaml = rig.head(replica: replica)
         for org in orgs {
-            yaml += """
-                  - id: \(org)
-                    apiBase: \(rig.simBase)
-                    loginBase: \(rig.simBase)
-                    clientId: \(SimulatorOptions.clientID(for: org))
-                    clientSecret: ${\(org.uppercased())_SECRET}
-                    timezone: \(options.timeZoneID(for: org))
+            yaml += rig.org(org, options: options) + """
                     tunables:
                       heartbeatTimeout: 5s
                       pingAfterQuiet: 2s

@@ -18,20 +18,7 @@ import Testing
     static let orgs = ["us", "emea"]
 
     @Test func everyReplicasFamilyGlobalTotalsAreTheSumOfEveryOrg() async throws {
-        var options = SimulatorOptions()
-        options.orgCount = 2
-        options.agentsPerOrg = 6
-        options.port = 0
-        options.seed = 33
-        options.heartbeatInterval = .milliseconds(500)
-        options.demoLoad = true
-        // One-minute session timeout and idle grace (here and in the bridge's sections): journeys close within
-        // seconds, so every org soon has closed ones to sum.
-        var journeys = SimJourneyOptions()
-        journeys.customersPerHour = 60
-        journeys.sessionTimeout = 60_000
-        journeys.idleGrace = 60_000
-        options.journeys = journeys
+        let options = Self.simulatorOptions(seed: 33, customersPerHour: 60)
         try await ClusterTestRig.run(options: options, speed: Self.speed, orgs: Self.orgs, token: Self.token,
                                      environment: ["JOURNEY_SALT": "cluster-family-journey-salt-0123"],
                                      prefix: "sb-cluster-family") { [options] rig in
@@ -74,18 +61,7 @@ import Testing
     /// stores each delivery before its `202`; the leader reads it from the shared store and publishes the journeys:
     /// both replicas show `emea`'s journeys (without the leader's catch-up, none would show anywhere).
     @Test func eventBridgeDeliveriesToAReplicaNotLeadingTheOrgReachItsLeader() async throws {
-        var options = SimulatorOptions()
-        options.orgCount = 2
-        options.agentsPerOrg = 6
-        options.port = 0
-        options.seed = 34
-        options.heartbeatInterval = .milliseconds(500)
-        options.demoLoad = true
-        var journeys = SimJourneyOptions()
-        journeys.customersPerHour = 120
-        journeys.sessionTimeout = 60_000
-        journeys.idleGrace = 60_000
-        options.journeys = journeys
+        let options = Self.simulatorOptions(seed: 34, customersPerHour: 120)
         let key = "cluster-eventbridge-key-0123456789"
         try await ClusterTestRig.run(options: options, speed: Self.speed, orgs: Self.orgs, token: Self.token,
                                      environment: ["JOURNEY_SALT": "cluster-family-journey-salt-0123", "EB_KEY": key],
@@ -115,6 +91,24 @@ import Testing
             #expect(stats.sent > 0 && stats.refused == 0, "\(stats)")
             for r in all { #expect(await r.process.terminate() == 0, "\(r.name): \(r.process.stderr.suffix(2000))") }
         }
+    }
+
+    /// Two orgs of six agents, journeys with a one-minute session timeout and idle grace (here and in the bridge's
+    /// sections): journeys close within seconds, so every org soon has closed ones.
+    static func simulatorOptions(seed: UInt64, customersPerHour: Double) -> SimulatorOptions {
+        var options = SimulatorOptions()
+        options.orgCount = 2
+        options.agentsPerOrg = 6
+        options.port = 0
+        options.seed = seed
+        options.heartbeatInterval = .milliseconds(500)
+        options.demoLoad = true
+        var journeys = SimJourneyOptions()
+        journeys.customersPerHour = customersPerHour
+        journeys.sessionTimeout = 60_000
+        journeys.idleGrace = 60_000
+        options.journeys = journeys
+        return options
     }
 
     /// Waits until each replica of `replicas` leads one org.
@@ -172,33 +166,11 @@ import Testing
     /// `eventBridgeOnly`: that org watches no queue of its directory (a listed id it does not hold) and accepts
     /// EventBridge deliveries with `${EB_KEY}`, so its journeys come from EventBridge alone.
     static func config(replica: String, rig: ClusterTestRig, options: SimulatorOptions, eventBridgeOnly: String? = nil) -> String {
-        var yaml = """
-            server:
-              refreshInterval: 1s
-            clients:
-              - name: test-admin
-                token: ${ADMIN_TOKEN}
-                scopes: [admin, global]
-            journeys:
-              salt: ${JOURNEY_SALT}
-            cluster:
-              database: \(rig.databaseURL)
-              replica: \(replica)
-              leaseCheck: 500ms
-              replicaTimeout: 3s
-            orgs:
-
-            """
+        var yaml = rig.head(replica: replica, extra: "server:\n  refreshInterval: 1s\njourneys:\n  salt: ${JOURNEY_SALT}\n")
         let keywords = SimTranscriptCorpus.keywordPhrases.enumerated()
             .map { "        - phrase: \($0.element)\n          label: k\($0.offset)" }.joined(separator: "\n")
         for org in orgs {
-            yaml += """
-                  - id: \(org)
-                    apiBase: \(rig.simBase)
-                    loginBase: \(rig.simBase)
-                    clientId: \(SimulatorOptions.clientID(for: org))
-                    clientSecret: ${\(org.uppercased())_SECRET}
-                    timezone: \(options.timeZoneID(for: org))
+            yaml += rig.org(org, options: options) + """
                     speechText:
                       transcription: true
                       keywords:

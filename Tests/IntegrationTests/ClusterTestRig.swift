@@ -26,6 +26,39 @@ struct ClusterTestRig: Sendable {
         "postgres://\(TestPostgresServer.passwordUser):${PG_PASSWORD}@127.0.0.1:\(server.port)/\(database)?sslmode=disable"
     }
 
+    /// The head of a replica's file: the admin client (`${ADMIN_TOKEN}`) and the `cluster:` section on this rig's
+    /// database with the end-to-end tests' quick timings; the suite's own top-level sections (`extra`, unindented)
+    /// go between them; `orgs:` follows, its items from ``org(_:options:)``.
+    func head(replica: String, extra: String = "") -> String {
+        """
+        clients:
+          - name: test-admin
+            token: ${ADMIN_TOKEN}
+            scopes: [admin, global]
+        \(extra)cluster:
+          database: \(databaseURL)
+          replica: \(replica)
+          leaseCheck: 500ms
+          replicaTimeout: 3s
+        orgs:
+
+        """
+    }
+
+    /// An item of `orgs:` for `org` on this rig's simulator (its client id, `${<ORG>_SECRET}`, its time zone); the
+    /// suite appends the org's other keys indented by four spaces.
+    func org(_ org: String, options: SimulatorOptions) -> String {
+        """
+          - id: \(org)
+            apiBase: \(simBase)
+            loginBase: \(simBase)
+            clientId: \(SimulatorOptions.clientID(for: org))
+            clientSecret: ${\(org.uppercased())_SECRET}
+            timezone: \(options.timeZoneID(for: org))
+
+        """
+    }
+
     /// Writes `config` as `<name>.yaml` and starts replica `name` on it, listening on a free port; returns once it
     /// says where it listens.
     func start(_ name: String, config: String) async throws -> ClusterEndToEndTests.Replica {
