@@ -245,7 +245,8 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
     /// The same for one org — in a cluster, before this replica leads it (docs/scale-out.md): the deliveries any
     /// replica accepted within the window, so the journeys open at the take-over are open here too — or those
     /// received since `since` (the leader's catch-up of deliveries other replicas accepted). Returns how many
-    /// deliveries were read; only events not seen before are staged.
+    /// deliveries were read; a delivery read before is not decoded again, and only events not seen before are
+    /// staged.
     @discardableResult
     public func replayEventBridge(org: OrgID, since: EpochMillis? = nil) async -> Int {
         guard let archive, let config = state.org(org)?.config else { return 0 }
@@ -258,7 +259,7 @@ public actor JourneyViewEngine: JourneyEventSink, JourneyQueries, Service {
             return 0
         }
         var events = 0
-        for d in deliveries {
+        for d in deliveries where state.firstRead(org: org, receivedAt: d.receivedAt, body: d.body) {
             guard case .items(let items) = EventBridgeDecoder.decode(d.body, org: org, receivedAt: d.receivedAt) else { continue }
             var ids: [String] = []
             for case .event(_, let id, _) in items { ids.append(id) }

@@ -7,7 +7,8 @@ extension JourneyViewState {
     /// Takes the orgs led elsewhere and their parts (``JourneyViewEngine`` passes its latest at every flush); any
     /// change sends the global totals again.
     mutating func takeRemote(_ r: RemoteTotalsParts<JourneyTotalsPart>) {
-        guard r != remote else { return }
+        // The engine's copy only moves forward: a new version is a change.
+        guard r.version != remote.version else { return }
         remote = r
         totalsDirty = true
     }

@@ -25,6 +25,8 @@ struct JourneyViewState: Sendable {
         var evictions = 0
         /// EventBridge event ids seen (a retried delivery is a duplicate).
         var eventBridgeSeen = RecentIDs(capacity: 100_000)
+        /// Stored deliveries read back already (JourneyViewState+EventBridge.swift).
+        var deliveriesRead = RecentIDs(capacity: 10_000)
     }
 
     private(set) var orgs: [OrgID: Org] = [:]
@@ -386,6 +388,7 @@ struct JourneyViewState: Sendable {
     /// Whether an org has journeys, and its EventBridge section.
     func org(_ id: OrgID) -> Org? { orgs[id] }
 
+
     /// Records EventBridge event ids: true for each id not seen before (in order; a repeat within the batch is a
     /// duplicate too).
     mutating func firstSightings(org: OrgID, ids: [String]) -> [Bool] {
@@ -393,5 +396,12 @@ struct JourneyViewState: Sendable {
         let out = ids.map { o.eventBridgeSeen.insert($0) }
         orgs[org] = o
         return out
+    }
+
+    /// Records a stored delivery read back (its receive time and body): true the first time, so a catch-up that
+    /// reads the same deliveries again does not decode them again.
+    mutating func firstRead(org: OrgID, receivedAt: EpochMillis, body: [UInt8]) -> Bool {
+        guard orgs[org] != nil else { return false }
+        return orgs[org]!.deliveriesRead.insert(hash: RecentIDs.hash(bytes: body, seed: UInt64(bitPattern: receivedAt)))
     }
 }

@@ -7,7 +7,8 @@ extension SpeechViewState {
     /// Takes the orgs led elsewhere and their parts (``SpeechViewEngine`` passes its latest at every flush); any
     /// change sends the global totals again.
     mutating func takeRemote(_ r: RemoteTotalsParts<SpeechTotalsPart>, now: EpochMillis) {
-        guard r != remote else { return }
+        // The engine's copy only moves forward: a new version is a change.
+        guard r.version != remote.version else { return }
         remote = r
         remoteRolled = Set(r.parts.filter { now >= $0.value.dayEnd }.keys)
         remoteDirty = true

@@ -56,29 +56,24 @@ public struct OrgTotalsShare: Sendable, Equatable, Codable {
 }
 
 /// The orgs another replica leads and their latest ``OrgTotalsShare``, shared between the view stream (which writes
-/// them as they arrive) and the views (which read them at every refresh).
+/// them as they arrive) and the views (which read them at every refresh): a ``RemoteTotalsParts`` under a lock, as
+/// the other families' views keep theirs, that also refuses a share older than the one it holds.
 public final class RemoteOrgTotals: Sendable {
-    private let box = Mutex<(remote: Set<OrgID>, figures: [OrgID: OrgTotalsShare])>(([], [:]))
+    private let box = Mutex(RemoteTotalsParts<OrgTotalsShare>())
 
     public init() {}
 
     /// The orgs led elsewhere now; figures of the others are forgotten.
-    public func setRemote(_ orgs: Set<OrgID>) {
-        box.withLock { b in
-            b.remote = orgs
-            b.figures = b.figures.filter { orgs.contains($0.key) }
-        }
-    }
+    public func setRemote(_ orgs: Set<OrgID>) { box.withLock { $0.setRemote(orgs) } }
 
-    /// An org's latest figures from its leader (ignored for an org led here).
+    /// An org's latest figures from its leader (ignored for an org led here, or older than those held).
     public func apply(_ f: OrgTotalsShare) {
+        let org = OrgID(f.org)
         box.withLock { b in
-            let org = OrgID(f.org)
-            guard b.remote.contains(org) else { return }
-            if let old = b.figures[org], old.at > f.at { return }
-            b.figures[org] = f
+            if let old = b.parts[org], old.at > f.at { return }
+            b.apply(f, of: org)
         }
     }
 
-    var snapshot: (remote: Set<OrgID>, figures: [OrgID: OrgTotalsShare]) { box.withLock { $0 } }
+    var snapshot: (remote: Set<OrgID>, figures: [OrgID: OrgTotalsShare]) { box.withLock { ($0.remote, $0.parts) } }
 }

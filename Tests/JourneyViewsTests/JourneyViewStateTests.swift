@@ -36,4 +36,18 @@ import Testing
         // c forgets a, the second a forgets b.
         #expect(seen == [true, false, true, true, true, false, true])
     }
+
+    /// A stored delivery read back is decoded once: the same receive time and body again is not new; another body
+    /// or another time is; an org without journeys reads nothing.
+    @Test func aStoredDeliveryIsReadOnce() {
+        var s = JourneyViewState(salt: JV.salt, speed: 1, metrics: nil)
+        s.configure(orgs: [("us", OrgJourneysConfig())], salt: JV.salt, now: JV.t0)
+        let body = Array("[{}]".utf8)
+        var read: [Bool] = []
+        for (org, at, b) in [("us", 1_000, body), ("us", 1_000, body), ("us", 1_000, Array("[{},{}]".utf8)),
+                             ("us", 2_000, body), ("emea", 1_000, body)] as [(OrgID, EpochMillis, [UInt8])] {
+            read.append(s.firstRead(org: org, receivedAt: at, body: b))
+        }
+        #expect(read == [true, false, true, true, false])
+    }
 }
