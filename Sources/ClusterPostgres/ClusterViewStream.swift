@@ -283,10 +283,19 @@ public final class ClusterViewStream: Service, Sendable {
                     lastState[org] = nil
                     continue
                 }
-                let due = needState.contains(org) || lastState[org]?.term != term
-                    || now - (lastState[org]?.at ?? now) >= options.stateInterval
-                if due {
-                    // The state is read after the deltas of this pass were flushed, so it covers them.
+                let fresh = needState.contains(org) || lastState[org]?.term != term
+                let periodic = !fresh && now - (lastState[org]?.at ?? now) >= options.stateInterval
+                if periodic, let ds = byOrg[org], !ds.isEmpty {
+                    // A periodic state row is a checkpoint for followers that join or fall behind, not a reason for
+                    // the others to start over: the pass's deltas go first, so a follower that is keeping up
+                    // applies them and passes the state by (ViewStreamFollower).
+                    if try await insert(c, org: org, term: term, kind: 0, body: RemoteStreamRecord.deltas(ds).encode()) != nil {
+                        statusBox.withLock { $0.rowsPublished += 1 }
+                    }
+                }
+                if fresh || periodic {
+                    // The state is read after the deltas of this pass were flushed, so it covers them (a new term or
+                    // a gap: they are not written, the followers start from the state).
                     let states = hub.exportStates(org: org)
                     guard let id = try await insert(c, org: org, term: term, kind: 1,
                                                     body: RemoteStreamRecord.states(states).encode()) else { continue }

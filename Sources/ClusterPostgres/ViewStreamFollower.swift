@@ -17,6 +17,9 @@ final class ViewStreamFollower {
     var newestTerm: [OrgID: Int64] = [:]
     /// Per org: the id of the last state row read (a gap is answered by a newer one only).
     var stateRead: [OrgID: Int64] = [:]
+    /// Orgs whose next state row is read and applied (starting to follow, or a delta that did not follow); for the
+    /// others a state row of a term already seen is passed by.
+    var wantState: Set<OrgID> = []
     static let batchSize = 200
     var logger: Logger { stream.logger }
 
@@ -40,6 +43,7 @@ final class ViewStreamFollower {
                     // it stops leading.
                     cursor[org] = nil
                     stateRead[org] = nil
+                    wantState.remove(org)
                     continue
                 }
                 try await follow(org)
@@ -51,22 +55,37 @@ final class ViewStreamFollower {
         if cursor[org] == nil {
             // Start from the org's last state row (what the hub already holds is skipped by the hub itself).
             cursor[org] = (try await lastStateID(org)).map { $0 - 1 } ?? 0
+            wantState.insert(org)
         }
         while true {
             let from = cursor[org] ?? 0
+            // A state row's body (every entity of the org: megabytes for thousands of agents) is read only when it is
+            // needed: on starting to follow, after a delta that did not follow, or from a newer term. Otherwise it
+            // is a checkpoint written between deltas that this replica is applying (ClusterViewStream's publish
+            // loop writes a pass's deltas before its periodic state), passed by unread.
+            let want = wantState.contains(org), newest = newestTerm[org] ?? 0
             let rows = try await connection.query("""
-                SELECT id, term, body FROM cluster_view_stream WHERE org = \(org.rawValue) AND id > \(from)
-                ORDER BY id LIMIT \(Self.batchSize)
+                SELECT id, term, kind, CASE WHEN kind <> 1 OR \(want) OR term > \(newest) THEN body ELSE ''::bytea END
+                FROM cluster_view_stream WHERE org = \(org.rawValue) AND id > \(from) ORDER BY id LIMIT \(Self.batchSize)
                 """, logger: logger)
-            var batch: [(Int64, Int64, ByteBuffer)] = []
-            for try await row in rows.decode((Int64, Int64, ByteBuffer).self) { batch.append(row) }
+            var batch: [(Int64, Int64, Int16, ByteBuffer)] = []
+            for try await row in rows.decode((Int64, Int64, Int16, ByteBuffer).self) { batch.append(row) }
             if batch.isEmpty { return }
             var applied = 0, states = 0
             var reread = false
-            for (id, term, body) in batch {
+            for (id, term, kind, body) in batch {
                 if stream.term(org) != nil { return }  // became the leader meanwhile
                 cursor[org] = id
                 if let newest = newestTerm[org], term < newest { continue }
+                if kind == 1, !wantState.contains(org), let newest = newestTerm[org], term <= newest {
+                    continue  // a checkpoint passed by (above)
+                }
+                if kind == 1 && body.readableBytes == 0 {
+                    // Wanted since the query (a delta of this batch did not follow): read it again with its body.
+                    cursor[org] = id - 1
+                    reread = true
+                    break
+                }
                 newestTerm[org] = term
                 let record: RemoteStreamRecord
                 do {
@@ -87,6 +106,7 @@ final class ViewStreamFollower {
                 case .states(let s):
                     _ = stream.hub.applyRemote(states: s)
                     stateRead[org] = id
+                    wantState.remove(org)
                     states += 1
                 case .deltas(let ds):
                     let results = stream.hub.applyRemote(ds)
@@ -97,6 +117,7 @@ final class ViewStreamFollower {
                     // Read the org's last state row, and the rows after it — unless it was read already (then this
                     // delta is skipped, and so are the next ones until the state row the leader writes after every
                     // gap arrives).
+                    wantState.insert(org)
                     if let stateID = try await lastStateID(org), stateID > (stateRead[org] ?? 0) {
                         cursor[org] = stateID - 1
                         reread = true

@@ -9,7 +9,8 @@ extension Driver {
         let rate = 10_000, agents = 5_000
         // Each replica and each load-client process holds one descriptor per client of its replica.
         let fileLimit = Proc.openFilesHardLimit
-        let clients = min(quick ? 1_000 : 5_000, max(100, fileLimit - 1_024))
+        // The issue's 3 × 10,000 where the limit allows it (each process here: 20,000).
+        let clients = min(quick ? 1_000 : 10_000, max(100, fileLimit - 1_024))
         let fanoutAgents = 500
         let storm = quick ? 20 : 60, fanout = quick ? 8 : 20, warmup = quick ? 5 : 10
         let r = await child("cluster", ["--agents", "\(agents)", "--rate", "\(rate)", "--clients", "\(clients)",
@@ -101,9 +102,8 @@ extension Driver {
                 + "server CPU \(fmt(v("fanout.cpuPercent.r\(k)"), 0)) %"
         }.joined(separator: "; ")
         var fan = base
-        fan["clients"] = "\(clients) per replica (3 × \(clients); the issue asks 3 × 10,000: not tried — at 3 × 5,000 the 2 cores "
-            + "that also run the replicas, the simulator and PostgreSQL are most of the way to saturation and the wire age is past "
-            + "its target; open-files hard limit \(fileLimit) per process, one load-client process per replica)"
+        fan["clients"] = "\(clients) per replica (3 × \(clients); the issue asks 3 × 10,000; open-files hard limit \(fileLimit) per "
+            + "process, one load-client process per replica; the 2 cores also run the replicas, the simulator and PostgreSQL)"
         fan["connected"] = fmt(v("fanout.connected"), 0) + " in " + fmt(v("fanout.connectSeconds"), 0)
             + " s (500 at a time per replica, each group's snapshots in before the next)"
         fan["topic"] = "global, patches, permessage-deflate"

@@ -30,8 +30,10 @@ import Testing
         return hub
     }
 
-    static func stream(_ hub: StreamHub, _ url: PostgresURL, _ terms: Terms) throws -> ClusterViewStream {
+    static func stream(_ hub: StreamHub, _ url: PostgresURL, _ terms: Terms,
+                       stateInterval: Duration = .seconds(30)) throws -> ClusterViewStream {
         var options = ClusterViewStream.Options()
+        options.stateInterval = stateInterval
         options.pollInterval = .milliseconds(200)
         options.retryDelay = .milliseconds(200)
         var logger = Logger(label: "test-stream")
@@ -107,6 +109,41 @@ import Testing
             #expect(await Self.eventually { (try? await Self.agents(lateHub, "org:us")) == ["us/a1", "us/a2"] })
             #expect(lateHub.position(topic: "org:us")?.epoch == leaderHub.position(topic: "org:us")?.epoch)
             await lateGroup.triggerGracefulShutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// A periodic state row is a checkpoint for replicas that join or fall behind: the leader writes a pass's deltas
+    /// before it, and a follower that is keeping up applies them and passes the state by unread — no new snapshot
+    /// for its clients, its delta history (what they resume from) kept. (It used to take every state row, which
+    /// wrote the pass's deltas into it: each follower's clients got a snapshot of megabytes every 30 s.)
+    @Test func aFollowerKeepingUpPassesPeriodicStateRowsBy() async throws {
+        let server = try TestPostgresServer.shared.get()
+        let url = try await server.createDatabase()
+        try await Self.setTerm(server, url, org: "us", term: 1)
+        let leaderTerms = Terms()
+        leaderTerms.terms.withLock { $0["us"] = 1 }
+        let leaderHub = try await Self.hub(leading: ["us"])
+        let followerHub = try await Self.hub(leading: [])
+        // Every pass of the leader's publisher is due for a state row.
+        let leader = try Self.stream(leaderHub, url, leaderTerms, stateInterval: .milliseconds(1))
+        let follower = try Self.stream(followerHub, url, Terms())
+        let group = ServiceGroup(configuration: .init(services: [leader, follower], gracefulShutdownSignals: [],
+                                                      logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            leader.startedLeading("us")
+            for i in 0..<6 {
+                leaderHub.publish([Self.agent("a\(i % 3)", i.isMultiple(of: 2) ? "AWAY" : "ON_QUEUE")])
+                leaderHub.flush()
+                #expect(await Self.eventually { leaderHub.position(topic: "org:us")! == followerHub.position(topic: "org:us")! },
+                        "pass \(i): the follower has the leader's seq")
+            }
+            #expect(leader.status.statesPublished >= 4, "\(leader.status)")
+            #expect(follower.status.statesApplied == 1, "only the state it started from: \(follower.status)")
+            #expect(follower.status.rowsApplied >= 5, "the deltas themselves: \(follower.status)")
+            #expect(try await Self.agents(followerHub, "org:us") == ["us/a0", "us/a1", "us/a2"])
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

@@ -6,11 +6,11 @@ import Testing
 
 @Suite("Outbound queue")
 struct OutboundQueueTests {
-    static func delta(_ topic: String, _ seq: Int, _ ids: [String], size: Int = 100) -> DeltaPayload {
+    static func delta(_ topic: String, _ seq: Int, _ ids: [String], size: Int = 100, ratio: DeflateRatio? = nil) -> DeltaPayload {
         let pad = String(repeating: "x", count: size)
         return DeltaPayload(topic: topic, epoch: "e", fromSeq: seq, seq: seq, at: 0,
                             changes: ids.map { ChangeRecord(kind: .agents, id: $0, json: EncodedJSON("\"\($0)\(pad)\"")) },
-                            publishedAt: .now, flushedAt: .now)
+                            publishedAt: .now, flushedAt: .now, ratio: ratio)
     }
 
     @Test func overflowMergesPerTopicLatestWinsThenEvicts() {
@@ -29,12 +29,23 @@ struct OutboundQueueTests {
         #expect(q.push(.delta(Self.delta("global", 4, ["c", "d", "e", "f"], size: 300))) == .overflow)
     }
 
-    /// A client that receives deltas compressed is charged their compressed size: the same budget holds several
-    /// deltas that would overflow it in plain bytes; a per-client merge is charged the sum of its parts' sizes.
+    /// A client that receives deltas compressed is charged their compressed size as the topic's last compressions
+    /// predict it (pushing never compresses): the same budget holds several deltas that would overflow it in plain
+    /// bytes; a per-client merge is charged the sum of its parts' charges; a delta's charge never changes.
     @Test func aCompressedClientIsChargedTheBytesItIsSent() {
-        let deltas = (1...4).map { Self.delta("global", $0, ["a\($0)", "b\($0)"], size: 2_000) }
+        let ratio = DeflateRatio()
+        let first = Self.delta("global", 0, ["a0", "b0"], size: 2_000, ratio: ratio)
+        #expect(first.compressedBytes == first.buffer.readableBytes * DeflateRatio.initialPermille / 1000,
+                "nothing of the topic compressed yet: the initial guess")
+        #expect(!first.frame.isDeflated, "charging did not compress")
+        let compressed = first.frame.deflatedBuffer.readableBytes
+        let deltas = (1...4).map { Self.delta("global", $0, ["a\($0)", "b\($0)"], size: 2_000, ratio: ratio) }
         let plain = deltas[0].buffer.readableBytes
+        #expect(abs(deltas[0].compressedBytes - compressed) <= compressed / 20 + 1,
+                "the topic's last compression predicts the next: \(deltas[0].compressedBytes) vs \(compressed)")
         #expect(deltas[0].compressedBytes * 10 < plain, "padding compresses well")
+        #expect(first.compressedBytes == first.buffer.readableBytes * DeflateRatio.initialPermille / 1000,
+                "a delta's charge is fixed when it is made")
         var plainQueue = OutboundQueue(limit: 2 * plain)
         var zipped = OutboundQueue(limit: 2 * plain, deflate: true)
         var plainResults: [OutboundQueue.PushResult] = [], zippedResults: [OutboundQueue.PushResult] = []

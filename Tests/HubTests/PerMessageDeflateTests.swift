@@ -56,6 +56,34 @@ struct PerMessageDeflateTests {
         #expect(String(buffer: try MessageDeflater.inflate(second, maxSize: 1 << 20)) == json)
     }
 
+    /// The writers' path: many writers asking at once for one large message's compressed form (compressed on the
+    /// blocking thread pool) all get the same bytes, computed once; meanwhile a small message of another topic is
+    /// compressed without waiting for the large one (several compressors), and the topic's ratio is learned.
+    @Test func writersShareOneCompressionOfALargeMessage() async throws {
+        let agent = "{\"kind\":\"agents\",\"id\":\"us/%d\",\"data\":{\"presence\":\"ON_QUEUE\",\"handlingMs\":{\"today\":%d}}}"
+        let json = "{\"type\":\"snapshot\",\"data\":[" + (0..<12_000).map { String(format: agent, $0, $0 * 977) }
+            .joined(separator: ",") + "]}"
+        #expect(json.utf8.count >= SharedFrame.offloadBytes, "large enough for the thread pool")
+        let ratio = DeflateRatio()
+        let big = SharedFrame(ByteBuffer(string: json), ratio: ratio)
+        let small = SharedFrame(ByteBuffer(string: String(json.prefix(4_000))))
+        let results = await withTaskGroup(of: ByteBuffer.self) { group in
+            for _ in 0..<32 { group.addTask { await big.deflated() } }
+            group.addTask { await small.deflated() }
+            var out: [ByteBuffer] = []
+            for await b in group { out.append(b) }
+            return out
+        }
+        let bigOnes = results.filter { $0.readableBytes > 10_000 }
+        #expect(bigOnes.count == 32)
+        #expect(Set(bigOnes.map { $0.readableBytes }).count == 1 && bigOnes.allSatisfy { $0 == bigOnes[0] })
+        #expect(big.isDeflated && small.isDeflated)
+        #expect(await big.deflated() == bigOnes[0], "kept and shared afterwards")
+        #expect(String(buffer: try MessageDeflater.inflate(bigOnes[0], maxSize: 1 << 24)) == json)
+        let observed = bigOnes[0].readableBytes * 1000 / json.utf8.count
+        #expect(abs(ratio.currentPermille - observed) <= 1, "the ratio seen: \(ratio.currentPermille) vs \(observed)")
+    }
+
     @Test func theStoredFallbackIsAValidPayload() throws {
         let big = String(repeating: "abcdefghij", count: 10_000)  // more than one stored block
         let stored = MessageDeflater.stored(ByteBuffer(string: big))

@@ -75,6 +75,8 @@ public enum RemoteStreamRecord: Sendable, Equatable {
 
     public func encode() -> [UInt8] {
         var o: [UInt8] = []
+        // One allocation for the whole row (a delta of every agent of an org is megabytes).
+        o.reserveCapacity(encodedSizeHint)
         o.append(Self.version)
         switch self {
         case .deltas(let ds):
@@ -160,19 +162,39 @@ public enum RemoteStreamRecord: Sendable, Equatable {
         }
     }
 
+    /// The bytes ``encode()`` writes, or a little more (the body's buffer is reserved once).
+    private var encodedSizeHint: Int {
+        func topics(_ list: [(String, String, [RemoteDelta.Change])]) -> Int {
+            list.reduce(6) { sum, t in
+                t.2.reduce(sum + 32 + t.0.utf8.count + t.1.utf8.count) { $0 + 17 + $1.kind.rawValue.utf8.count + $1.id.utf8.count + ($1.json?.bytes.count ?? 0) }
+            }
+        }
+        switch self {
+        case .deltas(let ds): return topics(ds.map { ($0.topic, $0.epoch, $0.changes) })
+        case .states(let ss): return topics(ss.map { ($0.topic, $0.epoch, $0.entities) })
+        case .totals(let bytes): return bytes.count + 8
+        case .alerts(let alerts): return alerts.reduce(6) { $0 + 24 + $1.kind.rawValue.utf8.count + ($1.org?.rawValue.utf8.count ?? 0) + $1.message.utf8.count }
+        }
+    }
+
     private static func putTopic(_ topic: String, _ epoch: String, _ seq: Int, _ at: EpochMillis,
                                  _ changes: [RemoteDelta.Change], _ o: inout [UInt8]) {
-        putBytes(Array(topic.utf8), &o)
-        putBytes(Array(epoch.utf8), &o)
+        putString(topic, &o)
+        putString(epoch, &o)
         put(UInt64(bitPattern: Int64(seq)), &o)
         put(UInt64(bitPattern: at), &o)
         put(UInt32(changes.count), &o)
         for c in changes {
-            putBytes(Array(c.kind.rawValue.utf8), &o)
+            putString(c.kind.rawValue, &o)
             o.append((c.kind.isSingleton ? 1 : 0) | (c.json == nil ? 0 : 2))
-            putBytes(Array(c.id.utf8), &o)
+            putString(c.id, &o)
             if let json = c.json { putBytes(json.bytes, &o) }
         }
+    }
+
+    private static func putString(_ s: String, _ o: inout [UInt8]) {
+        put(UInt32(s.utf8.count), &o)
+        o.append(contentsOf: s.utf8)
     }
 
     private static func put<T: FixedWidthInteger>(_ v: T, _ o: inout [UInt8]) {

@@ -35,15 +35,15 @@ final class DeltaPayload: Sendable {
     /// estimated from theirs, so a merge for one slow client is never compressed just to be counted.
     private let parts: [DeltaPayload]
 
-    /// Bytes a permessage-deflate client is sent for this delta (compresses a flushed delta on first use; the
-    /// compressed copy is shared by every such client).
-    var compressedBytes: Int {
-        parts.isEmpty ? frame.deflatedBuffer.readableBytes : parts.reduce(0) { $0 + $1.compressedBytes }
-    }
+    /// What this delta costs a permessage-deflate client's queue: the bytes it will be sent, as its topic's
+    /// recent compressions predict them (``DeflateRatio``) — known when it is pushed, before any writer compressed
+    /// it, so pushing never waits for zlib; a merge costs the sum of its parts. Fixed for the delta's lifetime (a
+    /// queue takes back exactly what it charged).
+    let compressedBytes: Int
 
     init(topic: String, epoch: String, fromSeq: Int, seq: Int, at: EpochMillis, changes: [ChangeRecord],
          publishedAt: ContinuousClock.Instant, flushedAt: ContinuousClock.Instant, parts: [DeltaPayload] = [],
-         patches: Bool = false) {
+         patches: Bool = false, ratio: DeflateRatio? = nil) {
         self.parts = parts
         self.topic = topic
         self.epoch = epoch
@@ -53,11 +53,16 @@ final class DeltaPayload: Sendable {
         self.changes = changes
         self.publishedAt = publishedAt
         self.flushedAt = flushedAt
-        self.frame = SharedFrame(HubFrame.delta(topic: topic, epoch: epoch, fromSeq: fromSeq, seq: seq, at: at, changes: changes))
+        let frame = SharedFrame(HubFrame.delta(topic: topic, epoch: epoch, fromSeq: fromSeq, seq: seq, at: at, changes: changes),
+                                ratio: ratio)
+        self.frame = frame
+        self.compressedBytes = parts.isEmpty
+            ? (ratio ?? DeflateRatio()).estimate(plain: frame.buffer.readableBytes)
+            : parts.reduce(0) { $0 + $1.compressedBytes }
         // A merge (several deltas for one slow client) keeps whole records: a patch is against the previous seq only.
         self.patchFrame = patches && fromSeq == seq && changes.contains(where: { $0.patch != nil })
             ? SharedFrame(HubFrame.delta(topic: topic, epoch: epoch, fromSeq: fromSeq, seq: seq, at: at, changes: changes,
-                                         patches: true))
+                                         patches: true), ratio: ratio)
             : nil
     }
 

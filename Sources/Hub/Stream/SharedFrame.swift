@@ -1,5 +1,6 @@
 import CompressNIO
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// One outgoing message (a snapshot or a delta) shared by every subscriber of its topic: the JSON bytes as
@@ -12,104 +13,141 @@ import Synchronization
 /// The hub sends the same bytes to thousands of clients, so it compresses each message once, with no
 /// context carried from one message to the next (`server_no_context_takeover`), and every client on the
 /// topic gets the same compressed bytes. docs/protocol.md "Compression".
+///
+/// Compression happens in the writers (``deflated()``), never under the hub's lock: the first writer that needs
+/// the compressed form computes it — a large one (a snapshot of thousands of agents is megabytes, tens to
+/// hundreds of milliseconds) on NIO's blocking thread pool rather than on a cooperative thread — and the others
+/// wait for that result instead of compressing again. What a delta costs a compressed client's queue before it
+/// is compressed is estimated from its topic's last compressions (``DeflateRatio``).
 final class SharedFrame: Sendable {
     let buffer: ByteBuffer
-    private let deflated = Mutex<ByteBuffer?>(nil)
+    private let deflated = Mutex<DeflateState>(.none)
+    /// Told the ratio of this message's compression (its topic's, for the next messages' estimates).
+    private let ratio: DeflateRatio?
 
-    init(_ buffer: ByteBuffer) {
+    private enum DeflateState {
+        case none
+        /// A writer is compressing; these wait for its result.
+        case running([CheckedContinuation<ByteBuffer, Never>])
+        case done(ByteBuffer)
+    }
+
+    /// Messages at least this large are compressed on the blocking thread pool (about a millisecond of zlib at
+    /// level 6 and below: not worth a thread hop).
+    static let offloadBytes = 256 * 1024
+
+    init(_ buffer: ByteBuffer, ratio: DeflateRatio? = nil) {
         self.buffer = buffer
+        self.ratio = ratio
     }
 
     /// The message as a permessage-deflate payload (raw DEFLATE, sync-flushed, without the final
-    /// `00 00 ff ff`), compressed by the first caller and shared afterwards.
-    var deflatedBuffer: ByteBuffer {
-        deflated.withLock { cached in
-            if let cached { return cached }
-            let out = MessageDeflater.deflate(buffer)
-            cached = out
+    /// `00 00 ff ff`), compressed by the first caller and shared afterwards; callers that come while it is being
+    /// compressed wait for it. The writers' path.
+    func deflated() async -> ByteBuffer {
+        enum Next { case have(ByteBuffer), compress, wait }
+        let next = deflated.withLock { state -> Next in
+            switch state {
+            case .done(let b): return .have(b)
+            case .running: return .wait
+            case .none:
+                state = .running([])
+                return .compress
+            }
+        }
+        switch next {
+        case .have(let b):
+            return b
+        case .wait:
+            return await withCheckedContinuation { (c: CheckedContinuation<ByteBuffer, Never>) in
+                let ready = deflated.withLock { state -> ByteBuffer? in
+                    switch state {
+                    case .done(let b): return b
+                    case .running(var waiting):
+                        waiting.append(c)
+                        state = .running(waiting)
+                        return nil
+                    case .none:  // not reachable: only a compressing caller leaves `.running`, for `.done`
+                        return nil
+                    }
+                }
+                if let ready { c.resume(returning: ready) }
+            }
+        case .compress:
+            let message = buffer
+            let out: ByteBuffer
+            if message.readableBytes >= Self.offloadBytes,
+               let b = try? await NIOThreadPool.singleton.runIfActive({ MessageDeflater.deflate(message) }) {
+                out = b
+            } else {
+                out = MessageDeflater.deflate(message)
+            }
+            finish(out)
             return out
         }
     }
 
-    /// Whether the compressed form has been computed (tests, metrics).
-    var isDeflated: Bool { deflated.withLock { $0 != nil } }
-}
-
-/// Compresses and inflates whole WebSocket messages as permessage-deflate payloads without context
-/// takeover (each message stands alone), with CompressNIO's zlib wrapper.
-enum MessageDeflater {
-    /// zlib level 6 (its default): on the hub's JSON deltas about 6× smaller at a few milliseconds per
-    /// megabyte, paid once per topic per flush (docs/performance.md "Bytes on the wire").
-    static let level: Int32 = 6
-
-    /// One compressor, reset after every message, shared by every topic: deflate state is ≈ 256 KiB, and
-    /// compressions are a handful per flush interval.
-    private static let compressor = Mutex<CompressorBox?>(nil)
-
-    final class CompressorBox: @unchecked Sendable {
-        // Only used under `compressor`'s lock.
-        let zlib: ZlibCompressor
-        init() throws {
-            zlib = try ZlibCompressor(algorithm: .deflate, configuration: .init(windowSize: 15, compressionLevel: level, memoryLevel: 8))
-        }
-    }
-
-    static func deflate(_ message: ByteBuffer) -> ByteBuffer {
-        compressor.withLock { box in
-            do {
-                if box == nil { box = try CompressorBox() }
-                var input = message
-                var out = try input.compressStream(with: box!.zlib, flush: .sync, allocator: ByteBufferAllocator())
-                try box!.zlib.reset()
-                // RFC 7692 §7.2.1: a sync-flushed message ends in 00 00 ff ff, which the sender removes.
-                if out.readableBytes >= 4, out.getBytes(at: out.writerIndex - 4, length: 4) == [0, 0, 0xff, 0xff] {
-                    out.moveWriterIndex(to: out.writerIndex - 4)
-                }
-                // The compressor allocates for the worst case (about the input's size); the copy kept in the
-                // delta history and the snapshot cache is a fraction of that, so keep only what is used.
-                var exact = ByteBufferAllocator().buffer(capacity: out.readableBytes)
-                exact.writeBuffer(&out)
-                return exact
-            } catch {
-                // zlib fails only when out of memory or misused; a fresh compressor next time.
-                box = nil
-                return stored(message)
+    /// The compressed form, computed now on the caller's thread when no writer has computed it yet (tests,
+    /// tools; the writers use ``deflated()``).
+    var deflatedBuffer: ByteBuffer {
+        if case .done(let b) = deflated.withLock({ $0 }) { return b }
+        let out = MessageDeflater.deflate(buffer)
+        let computing = deflated.withLock { state -> Bool in
+            if case .none = state {
+                state = .done(out)
+                return false
             }
+            return true
         }
-    }
-
-    /// The message as DEFLATE "stored" blocks (no compression): valid permessage-deflate payload when zlib
-    /// cannot be used.
-    static func stored(_ message: ByteBuffer) -> ByteBuffer {
-        var out = ByteBuffer()
-        var rest = message
-        repeat {
-            let n = min(rest.readableBytes, 65_535)
-            let chunk = rest.readSlice(length: n)!
-            out.writeInteger(UInt8(0))  // BFINAL 0, BTYPE 00
-            out.writeInteger(UInt16(n), endianness: .little)
-            out.writeInteger(~UInt16(n), endianness: .little)
-            out.writeImmutableBuffer(chunk)
-        } while rest.readableBytes > 0
+        // A writer is compressing it meanwhile: its result is the one kept (the same bytes).
+        if !computing { ratio?.observe(plain: buffer.readableBytes, compressed: out.readableBytes) }
         return out
     }
 
-    enum InflateError: Error { case tooLarge, corrupt }
-
-    /// Inflates one permessage-deflate message payload (the `00 00 ff ff` tail put back), at most `maxSize`
-    /// bytes out. A fresh decompressor per message: clients are told `client_no_context_takeover`, and a
-    /// stream's inbound messages are a few small commands, so no inflate state is kept per connection.
-    static func inflate(_ payload: ByteBuffer, maxSize: Int) throws -> ByteBuffer {
-        var input = payload
-        input.writeBytes([0, 0, 0xff, 0xff])
-        let decompressor: ZlibDecompressor
-        do { decompressor = try ZlibDecompressor(algorithm: .deflate, windowSize: 15) } catch { throw InflateError.corrupt }
-        do {
-            return try input.decompressStream(with: decompressor, maxSize: maxSize, allocator: ByteBufferAllocator())
-        } catch let e as CompressNIOError where e == .bufferOverflow {
-            throw InflateError.tooLarge
-        } catch {
-            throw InflateError.corrupt
+    private func finish(_ out: ByteBuffer) {
+        let waiting = deflated.withLock { state -> [CheckedContinuation<ByteBuffer, Never>] in
+            defer { state = .done(out) }
+            if case .running(let w) = state { return w }
+            return []
         }
+        ratio?.observe(plain: buffer.readableBytes, compressed: out.readableBytes)
+        for c in waiting { c.resume(returning: out) }
+    }
+
+    /// Whether the compressed form has been computed (tests, metrics).
+    var isDeflated: Bool {
+        if case .done = deflated.withLock({ $0 }) { return true }
+        return false
+    }
+}
+
+/// A topic's compression ratio as last observed (compressed ÷ plain bytes of its recent messages, smoothed), for
+/// what a delta will cost a compressed client before anyone has compressed it: the budget must not wait for
+/// zlib, and the hub's lock must never be held while it runs. A topic's deltas look alike (the same kinds of
+/// fragment), so its last ratio predicts the next one well; until one is seen, 1:4 (the hub's JSON compresses
+/// about 6:1 at level 6, docs/performance.md "Bytes on the wire").
+final class DeflateRatio: Sendable {
+    /// Compressed bytes per 1,000 plain bytes; 0 until the first compression is seen.
+    private let permille = Atomic<Int>(0)
+    static let initialPermille = 250
+
+    init() {}
+
+    /// The compressed size `plain` bytes are expected to take (at least 1).
+    func estimate(plain: Int) -> Int { max(1, plain * currentPermille / 1000) }
+
+    /// One compression seen: the first sets the ratio, each later one moves it a quarter of the way (messages
+    /// under 1 KiB, mostly header, are not representative and are ignored). Writers of one topic may race here;
+    /// a lost update only delays the estimate by one message.
+    func observe(plain: Int, compressed: Int) {
+        guard plain >= 1024 else { return }
+        let sample = min(1000, max(1, compressed * 1000 / plain))
+        let old = permille.load(ordering: .relaxed)
+        permille.store(old == 0 ? sample : old + (sample - old) / 4, ordering: .relaxed)
+    }
+
+    var currentPermille: Int {
+        let p = permille.load(ordering: .relaxed)
+        return p == 0 ? Self.initialPermille : p
     }
 }

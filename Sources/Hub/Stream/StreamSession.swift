@@ -138,7 +138,7 @@ struct StreamSession {
             try await send(frame.buffer, outbound)
             return frame.buffer.readableBytes
         }
-        let compressed = frame.deflatedBuffer
+        let compressed = await frame.deflated()
         try await send(compressed, outbound, compressed: true)
         return compressed.readableBytes
     }

@@ -39,6 +39,8 @@ struct TopicState {
     /// Encoded bytes of the deltas in `history` (their frames; each also holds its change fragments).
     private(set) var historyBytes = 0
     private var cachedSnapshot: SharedFrame?
+    /// How this topic's deltas compressed lately: what a new one is charged to a compressed client's queue.
+    let deflateRatio = DeflateRatio()
     /// When `cachedSnapshot` was built from live entities (nil: built from the deltas alone).
     private var cachedLiveAt: ContinuousClock.Instant?
     var subscribers: [Int: ClientConnection] = [:]
@@ -123,7 +125,7 @@ struct TopicState {
         }
         seq = next
         let delta = DeltaPayload(topic: name, epoch: epoch, fromSeq: seq, seq: seq, at: at, changes: records,
-                                 publishedAt: publishedAt, flushedAt: now, patches: patches)
+                                 publishedAt: publishedAt, flushedAt: now, patches: patches, ratio: deflateRatio)
         invalidateSnapshot()
         history.append(delta)
         historyBytes += delta.buffer.readableBytes
