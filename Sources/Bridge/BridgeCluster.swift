@@ -108,6 +108,9 @@ final class BridgeCluster: Sendable {
     /// state goes out first, and a take-over (a term after another's) is shown stale until the org is open.
     func beganLeading(_ org: OrgID) {
         guard let term = gate.leading[org] else { return }
+        // What the topics hold now is the previous leader's: kept until the org has been open here for
+        // `takeOverSettle`, then what this replica's views did not send again is removed (``tick(statuses:)``).
+        hub.holdForTakeOver(org)
         let led = published.insert(org, announce: term > 1)
         hub.setLedOrgs(led)
         setRemote(Set(orgs.value).subtracting(led))
@@ -121,6 +124,10 @@ final class BridgeCluster: Sendable {
         hub.publish(alert: alert)
         stream.publish(alert: alert)
     }
+
+    /// How long an org led here must have been open before the entities its views did not send again are removed
+    /// (as after a restart that kept the epoch: the connector's first sync and the pollers' answers are in by then).
+    static let takeOverSettle: Duration = .seconds(30)
 
     /// Whether `org` is led here and its views were prepared (between ``beganLeading(_:)`` and the release).
     func isPublishing(_ org: OrgID) -> Bool { published.led.contains(org) }
@@ -148,6 +155,9 @@ final class BridgeCluster: Sendable {
 
     /// After each view refresh: a take-over whose org is open now is shown recovered.
     func tick(statuses: [OrgID: OrgStatus]) {
+        for org in published.takeSettled(statuses: statuses, now: .now, grace: Self.takeOverSettle).sorted() {
+            hub.settleTakeOver(org)
+        }
         let open = published.takeAnnounced { statuses[$0] == .open }
         for org in open.sorted() {
             let alert = StreamAlert(kind: .upstreamRecovered, org: org, since: SystemClock.realNow(),
@@ -191,14 +201,38 @@ final class BridgeCluster: Sendable {
 
 /// The orgs whose changes the hub publishes, and the take-overs shown stale until their org is open.
 final class PublishedOrgs: Sendable {
-    private let box = Mutex<(led: Set<OrgID>, announced: Set<OrgID>)>(([], []))
+    private let box = Mutex<(led: Set<OrgID>, announced: Set<OrgID>, settling: Set<OrgID>, openSince: [OrgID: ContinuousClock.Instant])>(
+        ([], [], [], [:]))
 
-    /// Adds `org`; the led orgs now.
+    /// Adds `org` (its take-over settles once it has been open long enough); the led orgs now.
     func insert(_ org: OrgID, announce: Bool) -> Set<OrgID> {
         box.withLock { p in
             p.led.insert(org)
             if announce { p.announced.insert(org) }
+            p.settling.insert(org)
+            p.openSince[org] = nil
             return p.led
+        }
+    }
+
+    /// The orgs whose take-over is due to settle: open since at least `grace` ago; no longer settling. An org
+    /// `statuses` does not mention keeps where it was.
+    func takeSettled(statuses: [OrgID: OrgStatus], now: ContinuousClock.Instant, grace: Duration) -> Set<OrgID> {
+        box.withLock { p in
+            var due: Set<OrgID> = []
+            for org in p.settling {
+                guard let status = statuses[org] else { continue }
+                guard status == .open else {
+                    p.openSince[org] = nil
+                    continue
+                }
+                let since = p.openSince[org] ?? now
+                p.openSince[org] = since
+                if now - since >= grace { due.insert(org) }
+            }
+            p.settling.subtract(due)
+            for org in due { p.openSince[org] = nil }
+            return due
         }
     }
 
@@ -209,6 +243,8 @@ final class PublishedOrgs: Sendable {
         box.withLock { p in
             p.led.remove(org)
             p.announced.remove(org)
+            p.settling.remove(org)
+            p.openSince[org] = nil
             return p.led
         }
     }

@@ -64,6 +64,37 @@ import Testing
         #expect(try await Self.snapshot(follower, "org:us")["seq"] as? Int == 3)
     }
 
+    /// A take-over: the new leader's topics hold the previous leader's entities; those its views publish again stay,
+    /// the others are removed — from the org topic and the merged global — once it settles, and only once; an org
+    /// given up before it settles removes nothing.
+    @Test func aTakeOverRemovesWhatTheNewLeadersViewsDidNotPublishAgain() async throws {
+        let (leader, follower, box) = try await Self.pair()
+        leader.publish([HubHarness.agent("us", "a1"), HubHarness.agent("us", "a2"), HubHarness.agent("us", "a3")])
+        leader.flush()
+        _ = box.take()
+        #expect(follower.applyRemote(states: leader.exportStates(org: "us")) == 4)
+        follower.flush()
+        #expect(Self.agents(try await Self.snapshot(follower, "global")) == ["us/a1", "us/a2", "us/a3"])
+
+        follower.holdForTakeOver("us")
+        follower.setLedOrgs(["emea", "us"])
+        follower.publish([HubHarness.agent("us", "a1", "AWAY"), HubHarness.agent("us", "a2")])
+        follower.flush()
+        #expect(Self.agents(try await Self.snapshot(follower, "org:us")) == ["us/a1", "us/a2", "us/a3"], "held until it settles")
+        #expect(follower.settleTakeOver("us") == 1)
+        follower.flush()
+        #expect(Self.agents(try await Self.snapshot(follower, "org:us")) == ["us/a1", "us/a2"])
+        #expect(Self.agents(try await Self.snapshot(follower, "global")) == ["us/a1", "us/a2"])
+        #expect(follower.settleTakeOver("us") == 0, "settled once")
+
+        // Given up before it settled: nothing is removed (the next leader's rows decide).
+        follower.holdForTakeOver("us")
+        follower.setLedOrgs(["emea"])
+        #expect(follower.settleTakeOver("us") == 0)
+        follower.setLedOrgs(["emea", "us"])
+        #expect(follower.settleTakeOver("us") == 0, "the hold was dropped")
+    }
+
     @Test func aGapNeedsTheStateAndLocalChangesOfAnOrgLedElsewhereAreDropped() async throws {
         let (leader, follower, box) = try await Self.pair()
         leader.publish([HubHarness.agent("us", "a1")])

@@ -20,6 +20,38 @@ extension StreamHub {
         }
     }
 
+    /// A take-over of `org` (call before ``setLedOrgs(_:export:)`` adds it): its topics hold what the previous
+    /// leader published, and whatever this replica's views do not publish again before ``settleTakeOver(_:)`` is
+    /// removed then — a call that ended with the replica that died, an agent deleted meanwhile — as a restart that
+    /// kept the epoch does (docs/store.md "Hub epoch"; docs/scale-out.md "Take-over").
+    public func holdForTakeOver(_ org: OrgID) {
+        state.withLock { s in for topic in Self.orgTopics(org) { s.topics[topic]?.holdEveryEntity() } }
+    }
+
+    /// Removes, in the next delta of each of `org`'s topics and of the merged global topics, the entities held at
+    /// the take-over that were not published again; returns how many.
+    @discardableResult
+    public func settleTakeOver(_ org: OrgID) -> Int {
+        let now = ContinuousClock.now
+        let removed = state.withLock { s -> Int in
+            guard s.ledOrgs?.contains(org) ?? false else {
+                for topic in Self.orgTopics(org) { s.topics[topic]?.dropPurge() }
+                return 0
+            }
+            var n = 0
+            for topic in Self.orgTopics(org) {
+                guard let gone = s.topics[topic]?.takePurge(now: now), !gone.isEmpty else { continue }
+                Self.stageGlobal(&s, topic, gone.map { RemoteDelta.Change(kind: $0.kind, id: $0.id, json: nil) }, now: now)
+                n += gone.count
+            }
+            return n
+        }
+        if removed > 0 {
+            logger.info("entities of the previous leader not published again removed", metadata: ["org": "\(org)", "count": "\(removed)"])
+        }
+        return removed
+    }
+
     /// The orgs this replica leads (nil outside a cluster).
     public var ledOrgs: Set<OrgID>? { state.withLock { $0.ledOrgs } }
 

@@ -78,6 +78,23 @@ struct TopicState {
         return gone.count
     }
 
+    /// A take-over: every listed entity held now (the previous leader's) is removed at ``takePurge(now:)`` unless
+    /// this replica's views send it again before.
+    mutating func holdEveryEntity() {
+        purge = []
+        for (kind, dict) in entities where !kind.isSingleton { for id in dict.keys { purge.insert(Key(kind: kind, id: id)) } }
+    }
+
+    /// Stages the removal of every held entity that was not sent again, and returns their keys.
+    mutating func takePurge(now: ContinuousClock.Instant) -> [Key] {
+        let gone = purge.filter { entities[$0.kind]?[$0.id] != nil }
+        _ = settlePurge(now: now)
+        return Array(gone)
+    }
+
+    /// Forgets the entities held for a take-over (the org was given up before it settled).
+    mutating func dropPurge() { purge = [] }
+
     var hasPending: Bool { !pending.isEmpty }
 
     /// Records the latest state of an entity for the next flush (latest wins).
