@@ -1,0 +1,56 @@
+import ClusterPostgres
+import SwitchboardCore
+
+/// In a cluster (docs/scale-out.md, "AudioHook on any replica"): the AudioHook sessions' reports go to this
+/// replica's speech views as they do alone, and those of an org whose views are not published here (another
+/// replica leads it) go to its leader too, through ``AudioForwarding``. The local views still take them: they are
+/// not published while the org is led elsewhere, and they hold the session if this replica comes to lead the org.
+struct ForwardingSpeechSink: SpeechEventSink {
+    let local: any SpeechEventSink
+    let forwarding: AudioForwarding
+    /// The orgs whose views are published here.
+    let published: @Sendable () -> Set<OrgID>
+
+    func ingest(speech events: [SpeechEvent]) {
+        local.ingest(speech: events)
+        guard !events.isEmpty else { return }
+        let here = published()
+        let away = events.filter { !here.contains($0.org) }
+        if !away.isEmpty { forwarding.forward(speech: away) }
+    }
+}
+
+/// The same for what on-box keyword spotting hears in those sessions' audio (the speech-text views).
+struct ForwardingTranscriptSink: TranscriptSink {
+    let local: any TranscriptSink
+    let forwarding: AudioForwarding
+    let published: @Sendable () -> Set<OrgID>
+
+    func ingest(transcripts events: [TranscriptEvent]) {
+        local.ingest(transcripts: events)
+        guard !events.isEmpty else { return }
+        let here = published()
+        let away = events.filter { !here.contains($0.org) }
+        if !away.isEmpty { forwarding.forward(transcripts: away) }
+    }
+}
+
+extension BridgeCluster {
+    /// The AudioHook sessions' sink: `speech`, and for orgs led elsewhere their leader too.
+    func speechSink(_ speech: any SpeechEventSink) -> any SpeechEventSink {
+        ForwardingSpeechSink(local: speech, forwarding: audioForwarding, published: { [self] in publishedOrgs() })
+    }
+
+    /// On-box spotting's sink: `transcripts`, and for orgs led elsewhere their leader too.
+    func transcriptSink(_ transcripts: any TranscriptSink) -> any TranscriptSink {
+        ForwardingTranscriptSink(local: transcripts, forwarding: audioForwarding, published: { [self] in publishedOrgs() })
+    }
+
+    /// What other replicas forwarded for the orgs led here goes to this replica's views.
+    func deliverForwarded(speech: any SpeechEventSink, transcripts: any TranscriptSink) {
+        audioForwarding.attach { _, record in
+            if !record.speech.isEmpty { speech.ingest(speech: record.speech) }
+            if !record.transcripts.isEmpty { transcripts.ingest(transcripts: record.transcripts) }
+        }
+    }
+}
