@@ -29,7 +29,7 @@ public struct ForwardedAudioCursor: Sendable {
 
     /// The next read of `org`: rows written within the last `windowMs` (database time), except `exclude`.
     public mutating func next(_ org: OrgID) -> (windowMs: Int64, exclude: [Int64]) {
-        let window = reading.contains(org) ? lookback : replay
+        let window = reading.contains(org) ? lookback : max(replay, lookback)
         reading.insert(org)
         guard let ids = seen[org], let top = newest[org] else { return (window, []) }
         // Rows written before `top - window` are outside the window (the database's now() is past `top`); one

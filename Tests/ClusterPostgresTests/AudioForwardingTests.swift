@@ -88,8 +88,9 @@ import Testing
         var options = AudioForwarding.Options()
         options.flushInterval = .milliseconds(50)
         options.pollInterval = .milliseconds(200)
-        // The new leader looks back only 1 s at its first read: it learns the session from the `opened` sent again.
+        // The new leader looks back only 1 s (at its first read and after): it learns the session from the `opened` sent again.
         options.replay = .seconds(1)
+        options.lookback = .seconds(1)
         options.reopenInterval = .seconds(3)
         let late = AudioForwarding(connection: try url.connectionConfiguration(), replica: "r1", options: options,
                                    led: { lateSeen.led.withLock { $0 } })
@@ -103,6 +104,8 @@ import Testing
             tasks.addTask { try await group.run() }
             let opened = SpeechEvent.opened(SpeechSessionOpened(org: "emea", session: "s1", conversationID: "c1", openedAt: 1))
             host.forward(speech: [opened, Self.progress("s1", 100)])
+            #expect(await Self.eventually { host.status.rowsWritten >= 1 })
+            // The row is now older than the new leader's replay window when it begins leading.
             try await Task.sleep(for: .seconds(2))
             lateSeen.led.withLock { $0 = ["emea"] }
             // Keep reporting: within the reopen interval the opened goes again, first in its row.
