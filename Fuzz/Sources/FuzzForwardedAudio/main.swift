@@ -7,7 +7,7 @@ import SwitchboardCore
 // or not its org is given when it is of that org, and what is read encodes to a body that reads back equal.
 runFuzzer { bytes in
     let record: ForwardedAudioRecord
-    do {
+    do throws(ForwardedAudioError) {
         record = try ForwardedAudioRecord(decoding: bytes)
     } catch {
         guard error.code.hasPrefix("forward.") else { fuzzFailure("an error without a forward. code: \(error)") }
