@@ -1,4 +1,5 @@
 import ClusterPostgres
+import Hub
 import SwitchboardCore
 
 /// In a cluster (docs/scale-out.md, "AudioHook on any replica"): the AudioHook sessions' reports go to this
@@ -52,5 +53,13 @@ extension BridgeCluster {
             if !record.speech.isEmpty { speech.ingest(speech: record.speech) }
             if !record.transcripts.isEmpty { transcripts.ingest(transcripts: record.transcripts) }
         }
+    }
+}
+
+extension BridgeCluster {
+    /// What `/readyz` shows of the forwarding.
+    static func report(_ f: AudioForwarding.Status) -> ReadinessReport.Cluster.AudioForwarding {
+        .init(connected: f.connected, rowsWritten: f.rowsWritten, eventsForwarded: f.eventsForwarded, rowsRead: f.rowsRead,
+              eventsReceived: f.eventsReceived, dropped: f.dropped, refused: f.refused, lastError: f.lastError)
     }
 }

@@ -185,7 +185,8 @@ final class BridgeCluster: Sendable {
             leading: s.leading.sorted { $0.key < $1.key }.map { .init(org: $0.key.rawValue, term: $0.value) },
             stream: .init(connected: v.connected, rowsPublished: v.rowsPublished, rowsApplied: v.rowsApplied,
                           statesPublished: v.statesPublished, statesApplied: v.statesApplied, fenced: v.fenced,
-                          dropped: v.dropped, lastError: v.lastError))
+                          dropped: v.dropped, lastError: v.lastError),
+            audioForwarding: BridgeCluster.report(audioForwarding.status))
     }
 
     /// Refreshes the `switchboard_cluster_*` gauges (the view refresh calls it).

@@ -52,8 +52,21 @@ import Testing
                 let seen = await Self.calls(base, org: "emea")
                 #expect(ok, "\(r.name) (\(r.name == other.name ? "hosting the sessions" : "leading emea")): \(seen) calls today")
             }
+            // /readyz: the host wrote the rows, the leader read them.
+            let hostForwarding = await Self.forwarding(other.base)
+            let leaderForwarding = await Self.forwarding(try #require(all.first { $0.name == leaders["emea"] }).base)
+            #expect((hostForwarding["eventsForwarded"] as? Int ?? 0) > 0, "\(hostForwarding)")
+            #expect((leaderForwarding["eventsReceived"] as? Int ?? 0) > 0, "\(leaderForwarding)")
+            #expect(leaderForwarding["refused"] as? Int == 0 && hostForwarding["dropped"] as? Int == 0)
             for r in all { #expect(await r.process.terminate() == 0, "\(r.name): \(r.process.stderr.suffix(2000))") }
         }
+    }
+
+    /// `/readyz` `cluster.audioForwarding` of the replica at `base` (empty when it cannot be read).
+    static func forwarding(_ base: String) async -> [String: Any] {
+        guard let json = try? await DemoFixture.json("\(base)/readyz", token: token),
+              let cluster = json["cluster"] as? [String: Any] else { return [:] }
+        return cluster["audioForwarding"] as? [String: Any] ?? [:]
     }
 
     /// The calls of the day `speech:<org>`'s totals count on the replica at `base` (0 when it cannot be read).
