@@ -6,6 +6,7 @@ import SwitchboardCore
 /// replica's speech views as they do alone, and those of an org whose views are not published here (another
 /// replica leads it) go to its leader too, through ``AudioForwarding``. The local views still take them: they are
 /// not published while the org is led elsewhere, and they hold the session if this replica comes to lead the org.
+/// Sessions of orgs led here are noted, so a replica that takes the org over mid-call is told of them.
 struct ForwardingSpeechSink: SpeechEventSink {
     let local: any SpeechEventSink
     let forwarding: AudioForwarding
@@ -18,6 +19,9 @@ struct ForwardingSpeechSink: SpeechEventSink {
         let here = published()
         let away = events.filter { !here.contains($0.org) }
         if !away.isEmpty { forwarding.forward(speech: away) }
+        // The sessions of orgs led here are noted: should another replica come to lead the org mid-call, it is told
+        // of them.
+        if away.count < events.count { forwarding.note(speech: events.filter { here.contains($0.org) }) }
     }
 }
 

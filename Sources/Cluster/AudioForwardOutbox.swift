@@ -14,6 +14,8 @@ import SwitchboardCore
 ///   ``reopenInterval``, first in its org's next row: a replica that begins leading the org later (or read past a
 ///   lost row) learns the session from it and takes the next reports (a repeated `opened` of a live session changes
 ///   nothing in the speech views). A session without any event for ``forgetAfter`` is no longer sent again.
+///   Sessions of orgs led here are noted too (``note(speech:now:)``) but not sent while the org is led here; once
+///   this replica no longer leads it, their `opened` goes at the next drain, so the new leader takes their reports.
 public struct AudioForwardOutbox: Sendable {
     public var maxQueued = 50_000
     public var reopenInterval: Int64 = 30_000
@@ -57,6 +59,19 @@ public struct AudioForwardOutbox: Sendable {
         }
     }
 
+    /// Notes the sessions of orgs led here (their reports go to the local views alone): their `opened` is sent at
+    /// the first drain after the org is led elsewhere.
+    public mutating func note(speech events: [SpeechEvent], now: Int64) {
+        for e in events {
+            let key = "\(e.org.rawValue)/\(e.session)"
+            switch e {
+            case .opened(let o): live[key] = Live(opened: o, sentAt: now - reopenInterval, lastAt: now)
+            case .progress: live[key]?.lastAt = now
+            case .ended: live[key] = nil
+            }
+        }
+    }
+
     /// Queues keyword hits and transcript events (of orgs led elsewhere).
     public mutating func add(transcripts events: [TranscriptEvent]) {
         for e in events {
@@ -70,12 +85,12 @@ public struct AudioForwardOutbox: Sendable {
     }
 
     /// Everything queued, as rows per org (orgs in order, each split at ``maxPerRecord`` events), with the `opened`
-    /// of live sessions due again first in their org's row.
-    public mutating func drain(now: Int64) -> [(org: OrgID, record: ForwardedAudioRecord)] {
+    /// of live sessions due again first in their org's row; those of the orgs in `led` (led here) are not sent.
+    public mutating func drain(now: Int64, led: Set<OrgID> = []) -> [(org: OrgID, record: ForwardedAudioRecord)] {
         for (key, s) in live {
             if now - s.lastAt >= forgetAfter {
                 live[key] = nil
-            } else if now - s.sentAt >= reopenInterval {
+            } else if now - s.sentAt >= reopenInterval && !led.contains(s.opened.org) {
                 live[key]?.sentAt = now
                 pending[s.opened.org, default: ForwardedAudioRecord()].speech.insert(.opened(s.opened), at: 0)
             }

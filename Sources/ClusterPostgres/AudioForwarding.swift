@@ -37,6 +37,9 @@ public final class AudioForwarding: Service, Sendable {
         public var lookback: Duration = .seconds(15)
         /// The window of the first read after this replica began leading an org.
         public var replay: Duration = .seconds(120)
+        /// Each pass over the database (write, read, sweep) at most; past it the connection is closed (which fails a
+        /// query a dead connection would leave waiting) and reopened. A graceful shutdown ends a pass at once too.
+        public var queryTimeout: Duration = .seconds(5)
         /// How often the `opened` of a session still live here is sent again (``AudioForwardOutbox``); shorter
         /// than ``replay``.
         public var reopenInterval: Duration = .seconds(30)
@@ -104,6 +107,14 @@ public final class AudioForwarding: Service, Sendable {
         outbox.withLock { $0.add(speech: events, now: now) }
     }
 
+    /// Session reports of orgs led here (they go to the local views alone): noted, so that the `opened` of a
+    /// session still live when another replica comes to lead its org is sent to that replica. Never blocks.
+    public func note(speech events: [SpeechEvent]) {
+        guard !events.isEmpty else { return }
+        let now = nowMs
+        outbox.withLock { $0.note(speech: events, now: now) }
+    }
+
     /// Keyword hits (and other transcript events) of orgs led elsewhere. Never blocks.
     public func forward(transcripts events: [TranscriptEvent]) {
         guard !events.isEmpty else { return }
@@ -140,22 +151,25 @@ public final class AudioForwarding: Service, Sendable {
                 $0.connected = true
                 $0.lastError = nil
             }
-            var cursor = ForwardedAudioCursor()
-            cursor.lookback = Self.ms(options.lookback)
-            cursor.replay = Self.ms(options.replay)
+            var initial = ForwardedAudioCursor()
+            initial.lookback = Self.ms(options.lookback)
+            initial.replay = Self.ms(options.replay)
+            let cursor = CursorBox(initial)
             let clock = ContinuousClock()
             var nextPoll = clock.now
             var nextSweep = clock.now
             while true {
-                try await flush(c)
+                // A query issued on a connection the server already dropped may never be answered: end the session
+                // (and reopen one) instead.
+                guard !c.isClosed else { throw AudioForwardingConnectionEnded() }
                 let now = clock.now
-                if now >= nextPoll {
-                    nextPoll = now.advanced(by: options.pollInterval)
-                    try await read(c, &cursor)
-                }
-                if now >= nextSweep {
-                    nextSweep = now.advanced(by: options.sweepInterval)
-                    try await sweep(c)
+                let reading = now >= nextPoll, sweeping = now >= nextSweep
+                if reading { nextPoll = now.advanced(by: options.pollInterval) }
+                if sweeping { nextSweep = now.advanced(by: options.sweepInterval) }
+                try await LeadershipLoop.bounded(c, timeout: options.queryTimeout, logger: logger) { c, _ in
+                    try await self.flush(c)
+                    if reading { try await self.read(c, cursor) }
+                    if sweeping { try await self.sweep(c) }
                 }
                 try await Task.sleep(for: options.flushInterval)
             }
@@ -163,6 +177,10 @@ public final class AudioForwarding: Service, Sendable {
             try? await c.close()
             throw error
         }
+    }
+
+    struct AudioForwardingConnectionEnded: Error, CustomStringConvertible {
+        var description: String { "the connection to the database ended" }
     }
 
     private func prepare(_ c: PostgresConnection) async throws {
@@ -181,7 +199,8 @@ public final class AudioForwarding: Service, Sendable {
     /// that follow carry the cumulative figures (the `opened` of live sessions goes again within 30 s).
     private func flush(_ c: PostgresConnection) async throws {
         let now = nowMs
-        let rows = outbox.withLock { $0.isEmpty && $0.liveSessions == 0 ? [] : $0.drain(now: now) }
+        let here = led()
+        let rows = outbox.withLock { $0.isEmpty && $0.liveSessions == 0 ? [] : $0.drain(now: now, led: here) }
         for (org, record) in rows {
             let body = record.encode()
             try await c.query("""
@@ -199,7 +218,9 @@ public final class AudioForwarding: Service, Sendable {
         guard !outbox.withLock({ $0.isEmpty }) else { return }
         let c = try await PostgresConnection.connect(configuration: connection, id: 4, logger: logger)
         do {
-            try await flush(c)
+            try await LeadershipLoop.bounded(c, timeout: options.queryTimeout, logger: logger) { c, _ in
+                try await self.flush(c)
+            }
         } catch {
             try? await c.close()
             throw error
@@ -210,12 +231,12 @@ public final class AudioForwarding: Service, Sendable {
     // MARK: Reading
 
     /// For each org led here: the rows other replicas wrote within the cursor's window and not taken yet, in id order.
-    private func read(_ c: PostgresConnection, _ cursor: inout ForwardedAudioCursor) async throws {
+    private func read(_ c: PostgresConnection, _ cursor: CursorBox) async throws {
         let orgs = led()
-        cursor.leading(orgs)
+        cursor.box.withLock { $0.leading(orgs) }
         guard let deliver = deliverBox.withLock({ $0 }) else { return }
         for org in orgs.sorted() {
-            let (window, exclude) = cursor.next(org)
+            let (window, exclude) = cursor.box.withLock { $0.next(org) }
             let rows = try await c.query("""
                 SELECT id, (extract(epoch FROM written_at) * 1000)::bigint, body FROM cluster_forwarded_audio
                 WHERE org = \(org.rawValue) AND replica <> \(replica)
@@ -224,7 +245,7 @@ public final class AudioForwarding: Service, Sendable {
                 ORDER BY id
                 """, logger: logger)
             for try await (id, writtenAt, body) in rows.decode((Int64, Int64, ByteBuffer).self) {
-                guard cursor.take(org, id: id, writtenAt: writtenAt) else { continue }
+                guard cursor.box.withLock({ $0.take(org, id: id, writtenAt: writtenAt) }) else { continue }
                 do {
                     let record = try ForwardedAudioRecord(decoding: Array(buffer: body), org: org)
                     deliver(org, record)
@@ -251,6 +272,12 @@ public final class AudioForwarding: Service, Sendable {
     static func ms(_ d: Duration) -> Int64 {
         d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
     }
+}
+
+/// The leader's cursor, shared with each bounded pass over the database.
+final class CursorBox: Sendable {
+    let box: Mutex<ForwardedAudioCursor>
+    init(_ cursor: ForwardedAudioCursor) { box = Mutex(cursor) }
 }
 
 /// The SQL of ``AudioForwarding``.

@@ -46,6 +46,20 @@ import Testing
         #expect(outbox.liveSessions == 0)
     }
 
+    @Test func sessionsOfAnOrgLedHereAreAnnouncedOnceItIsLedElsewhere() {
+        var outbox = AudioForwardOutbox()
+        outbox.reopenInterval = 1_000
+        outbox.note(speech: [Self.opened("us", "a"), Self.opened("us", "b"), Self.progress("us", "a", 100)], now: 0)
+        outbox.note(speech: [Self.ended("us", "b")], now: 50)
+        let whileLed = outbox.drain(now: 100, led: ["us"])
+        #expect(whileLed.isEmpty, "nothing is written for an org led here")
+        // Led elsewhere now: `a` (still live) is announced at once, then its reports go as they come.
+        outbox.add(speech: [Self.progress("us", "a", 200)], now: 150)
+        let rows = outbox.drain(now: 200, led: [])
+        #expect(rows.map(\.org) == ["us"])
+        #expect(rows.first?.record.speech == [Self.opened("us", "a"), Self.progress("us", "a", 200)])
+    }
+
     @Test func pastItsBoundProgressAndHitsAreDroppedButNotOpenedOrEnded() {
         var outbox = AudioForwardOutbox()
         outbox.maxQueued = 2
