@@ -533,6 +533,7 @@ if Context.environment["SWITCHBOARD_FUZZ"] == "1" {
         ("FuzzEventBridge", ["Normalizer", "SwitchboardCore"]),
         ("FuzzSpeechText", ["SpeechText", "SwitchboardCore"]),
         ("FuzzViewStreamRecord", ["Hub", "Views", "SpeechViews", "SpeechTextViews", "JourneyViews", "SwitchboardCore"]),
+        ("FuzzForwardedAudio", ["Cluster", "SwitchboardCore"]),
     ]
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Sources/FuzzDriver", swiftSettings: strict))
     for t in fuzzTargets {

@@ -154,3 +154,22 @@ write("FuzzSpeechText", ["I want to cancel my account, this is NOT good at all!!
                          "The agent was very helpful, thank you so much :)", "kind of okay, but I don't like it",
                          "解約したい 👍🏽 e\u0301 ß İ", "can I talk to your supervisor please?",
                          "good\t0.5\t0.7\t[1, 0]\nbad\t-2.5\t0.4\t[-2, -3]"])
+
+# Rows of cluster_forwarded_audio (docs/scale-out.md, "AudioHook on any replica"): "SF", version 1, then JSON.
+def fwd(speech, transcripts=()):
+    return b"SF\x01" + json.dumps({"speech": list(speech), "transcripts": list(transcripts)},
+                                   separators=(",", ":")).encode()
+metrics = {"analysedMs": 4000, "silenceMs": 1000, "overtalkMs": 200, "longestSilenceMs": 800, "gapMs": 0,
+           "customer": {"talkMs": 2000, "silenceMs": 2000, "overtalkMs": 100, "levelDbfs": -21.5},
+           "agent": {"talkMs": 1500, "silenceMs": 2500, "overtalkMs": 100}}
+opened = {"opened": {"_0": {"org": "emea", "session": "s-1", "conversationID": "c-1", "openedAt": 1790000000000,
+                            "channels": ["customer", "agent"], "ani": "tel:+33100000000", "direction": "inbound"}}}
+progress = {"progress": {"_0": {"org": "emea", "session": "s-1", "at": 1790000004000, "paused": False, "metrics": metrics}}}
+ended = {"ended": {"_0": {"org": "emea", "session": "s-1", "at": 1790000009000, "reason": "completed", "metrics": metrics}}}
+spotted = {"spotted": {"_0": {"org": "emea", "conversationID": "c-1", "channel": "customer", "phrase": "cancel my account",
+                              "label": "churn-risk", "offsetMs": 3200, "score": 0.125, "at": 1790000003300}}}
+utterance = {"utterance": {"_0": {"org": "emea", "conversationID": "c-1", "utteranceID": "u-1", "text": "déjà vu",
+                                  "isFinal": True, "offsetMs": 0, "durationMs": 900, "confidence": 0.9, "at": 1790000001000}}}
+tended = {"ended": {"_0": {"org": "emea", "conversationID": "c-1", "at": 1790000009000}}}
+write("FuzzForwardedAudio", [fwd([opened, progress, ended], [spotted, utterance, tended]), fwd([opened]),
+                             fwd([], [spotted]), fwd([progress, progress]), fwd([]), b"SF\x02{}"])

@@ -151,11 +151,14 @@ public final class Bridge: Service, Sendable {
         let speech = SpeechViewEngine(configuration: config, clock: clock, sink: hub)
         let transcripts = TranscriptFanout(registry: metrics.registry)
         // On-box keyword spotting of the orgs with speechText.onBox: both audio paths offer it their decoded audio.
-        let spotting = OnBoxSpotting(sink: transcripts, clock: clock,
+        // In a cluster, what AudioHook sessions of an org led elsewhere report reaches its leader too
+        // (docs/scale-out.md, "AudioHook on any replica").
+        let spotting = OnBoxSpotting(sink: cluster?.transcriptSink(transcripts) ?? transcripts, clock: clock,
                                      metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
                                      configuration: spottingConfiguration)
         try spotting.configure(config)
-        let audio = AudioHookServer(orgs: Bridge.audioOrgs(config), sink: speech, tap: spotting, clock: clock,
+        let audio = AudioHookServer(orgs: Bridge.audioOrgs(config), sink: cluster?.speechSink(speech) ?? speech,
+                                    tap: spotting, clock: clock,
                                     metricsFactory: PrometheusMetricsFactory(registry: metrics.registry),
                                     logger: .switchboard("audiohook"))
         // `protocol: seed` orgs' Audio Connector clients run inside their connectors and report to the same views.
@@ -197,6 +200,7 @@ public final class Bridge: Service, Sendable {
         // Genesys real-time transcription and on-box keyword hits (docs/speech-text.md): counted here, then to
         // the speech-text views.
         transcripts.attach(speechText)
+        cluster?.deliverForwarded(speech: speech, transcripts: transcripts)
         if let given = connectorOptions.transcripts { transcripts.attach(given) }
         connectorOptions.transcripts = transcripts
         connectorOptions.journeys = JourneyFanout(consumers: [journeys] + (connectorOptions.journeys.map { [$0] } ?? []))
@@ -272,6 +276,8 @@ public final class Bridge: Service, Sendable {
         // stops the connectors through the supervisor and hands the orgs over while everything else still runs.
         let stream: [ServiceGroupConfiguration.ServiceConfiguration] = cluster.map { [.init(service: $0.stream)] } ?? []
         let leadership: [ServiceGroupConfiguration.ServiceConfiguration] = cluster.map { [.init(service: $0.leadership)] } ?? []
+        // After the leadership driver and before the listener, so it stops after the AudioHook sessions ended.
+        let forwarding: [ServiceGroupConfiguration.ServiceConfiguration] = cluster.map { [.init(service: $0.audioForwarding)] } ?? []
         // In a cluster with a store: the deliveries other replicas accepted for the orgs led here.
         let catchUp: [ServiceGroupConfiguration.ServiceConfiguration] = if let cluster, history != nil {
             [.init(service: EventBridgeCatchUp(journeys: journeys, clock: clock, led: { cluster.publishingOrgs() }))]
@@ -286,7 +292,7 @@ public final class Bridge: Service, Sendable {
                 .init(service: refresher),
             ] + catchUp + stream + [
                 .init(service: supervisor),
-            ] + leadership + [
+            ] + leadership + forwarding + [
                 .init(service: listener),
             ],
             gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))

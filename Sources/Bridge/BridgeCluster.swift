@@ -35,6 +35,8 @@ final class BridgeCluster: Sendable {
     let remoteTotals: RemoteOrgTotals
     /// The same for the speech, speech-text and journey views (attached once they are made).
     let familyTotals: FamilyTotals
+    /// AudioHook sessions of orgs led elsewhere reach their leader (docs/scale-out.md, "AudioHook on any replica").
+    let audioForwarding: AudioForwarding
 
     /// Opens the shared store (creating or migrating its schema) and builds the driver and the stream.
     static func make(config: ClusterConfig, orgs: [OrgID], hub: StreamHub, registry: PrometheusCollectorRegistry,
@@ -100,6 +102,8 @@ final class BridgeCluster: Sendable {
                 metrics.released(org: org)
             },
             logger: streamLogger)
+        audioForwarding = AudioForwarding(connection: connection, replica: config.replica,
+                                          led: { [published] in published.led }, logger: streamLogger)
         let leadership = self.leadership
         gate.onStopped { leadership.connectorStopped($0) }
     }
@@ -134,6 +138,9 @@ final class BridgeCluster: Sendable {
 
     /// The orgs led here whose views were prepared, in order.
     func publishingOrgs() -> [OrgID] { published.led.sorted() }
+
+    /// The orgs led here whose views were prepared.
+    func publishedOrgs() -> Set<OrgID> { published.led }
 
     /// The orgs led elsewhere now: every family's global totals count them with their leaders' parts.
     private func setRemote(_ orgs: Set<OrgID>) {
@@ -188,7 +195,8 @@ final class BridgeCluster: Sendable {
             leading: s.leading.sorted { $0.key < $1.key }.map { .init(org: $0.key.rawValue, term: $0.value) },
             stream: .init(connected: v.connected, rowsPublished: v.rowsPublished, rowsApplied: v.rowsApplied,
                           statesPublished: v.statesPublished, statesApplied: v.statesApplied, fenced: v.fenced,
-                          dropped: v.dropped, lastError: v.lastError))
+                          dropped: v.dropped, lastError: v.lastError),
+            audioForwarding: BridgeCluster.report(audioForwarding.status))
     }
 
     /// Refreshes the `switchboard_cluster_*` gauges (the view refresh calls it).

@@ -8,7 +8,7 @@
 ///
 /// Figures are cumulative for the session (each report replaces the previous one), in milliseconds of
 /// stream time, so a lost or coalesced report loses nothing.
-public enum SpeechEvent: Sendable, Equatable {
+public enum SpeechEvent: Sendable, Equatable, Codable {
     case opened(SpeechSessionOpened)
     case progress(SpeechSessionProgress)
     case ended(SpeechSessionEnded)
@@ -39,7 +39,7 @@ public protocol SpeechEventSink: Sendable {
 }
 
 /// A session was accepted (`opened` sent).
-public struct SpeechSessionOpened: Sendable, Equatable {
+public struct SpeechSessionOpened: Sendable, Equatable, Codable {
     public var org: OrgID
     /// The AudioHook session id (unique per upgrade).
     public var session: String
@@ -77,7 +77,7 @@ public struct SpeechSessionOpened: Sendable, Equatable {
 }
 
 /// The session's figures so far.
-public struct SpeechSessionProgress: Sendable, Equatable {
+public struct SpeechSessionProgress: Sendable, Equatable, Codable {
     public var org: OrgID
     public var session: String
     /// Business time of the report.
@@ -97,7 +97,7 @@ public struct SpeechSessionProgress: Sendable, Equatable {
 
 /// The session ended (the client's `close`, our `disconnect`, a timeout or a dropped socket). Its last
 /// figures are final.
-public struct SpeechSessionEnded: Sendable, Equatable {
+public struct SpeechSessionEnded: Sendable, Equatable, Codable {
     public var org: OrgID
     public var session: String
     public var at: EpochMillis

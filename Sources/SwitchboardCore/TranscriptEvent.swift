@@ -2,7 +2,7 @@
 /// (`v2.conversations.{id}.transcription`, read by the connector) and the on-box keyword spotter (reading the
 /// decoded audio of either audio transport) — and the speech-text views (keyword hits, sentiment, hot calls).
 /// docs/speech-text.md.
-public enum TranscriptEvent: Sendable, Equatable {
+public enum TranscriptEvent: Sendable, Equatable, Codable {
     /// A transcription utterance, partial (`isFinal == false`, may be replaced by a later one with the same id)
     /// or final.
     case utterance(TranscriptUtterance)
@@ -35,7 +35,7 @@ public protocol TranscriptSink: Sendable {
 }
 
 /// One utterance of Genesys real-time transcription (the first alternative of one `transcripts[]` entry).
-public struct TranscriptUtterance: Sendable, Equatable {
+public struct TranscriptUtterance: Sendable, Equatable, Codable {
     public var org: OrgID
     /// The platform conversation id (not namespaced).
     public var conversationID: String
@@ -74,7 +74,7 @@ public struct TranscriptUtterance: Sendable, Equatable {
 }
 
 /// A keyword phrase the on-box spotter detected in one channel of a call's audio.
-public struct SpottedKeyword: Sendable, Equatable {
+public struct SpottedKeyword: Sendable, Equatable, Codable {
     public var org: OrgID
     public var conversationID: String
     public var channel: SpeechChannel
@@ -102,7 +102,7 @@ public struct SpottedKeyword: Sendable, Equatable {
 }
 
 /// A conversation's words are over.
-public struct TranscriptEnded: Sendable, Equatable {
+public struct TranscriptEnded: Sendable, Equatable, Codable {
     public var org: OrgID
     public var conversationID: String
     public var at: EpochMillis

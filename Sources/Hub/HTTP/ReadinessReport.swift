@@ -176,6 +176,32 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
                 self.lastError = lastError
             }
         }
+        /// AudioHook forwarding (docs/scale-out.md, "AudioHook on any replica"): its connection and counts.
+        public struct AudioForwarding: Codable, Sendable, Equatable {
+            public var connected: Bool
+            /// Rows written for other replicas' orgs, and the events in them.
+            public var rowsWritten: Int
+            public var eventsForwarded: Int
+            /// Rows other replicas wrote for the orgs led here, read, and the events in them.
+            public var rowsRead: Int
+            public var eventsReceived: Int
+            /// Events dropped while the database was unreachable (progress reports and keyword hits).
+            public var dropped: Int
+            /// Rows that could not be read (logged with their `forward.*` code).
+            public var refused: Int
+            public var lastError: String?
+            public init(connected: Bool, rowsWritten: Int, eventsForwarded: Int, rowsRead: Int, eventsReceived: Int,
+                        dropped: Int, refused: Int, lastError: String?) {
+                self.connected = connected
+                self.rowsWritten = rowsWritten
+                self.eventsForwarded = eventsForwarded
+                self.rowsRead = rowsRead
+                self.eventsReceived = eventsReceived
+                self.dropped = dropped
+                self.refused = refused
+                self.lastError = lastError
+            }
+        }
         public var replica: String
         /// The leadership session to the database is open.
         public var sessionOpen: Bool
@@ -185,7 +211,10 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         /// The orgs whose connector runs here, with their terms.
         public var leading: [Led]
         public var stream: Stream
-        public init(replica: String, sessionOpen: Bool, liveReplicas: Int, share: Int, leading: [Led], stream: Stream) {
+        public var audioForwarding: AudioForwarding?
+        public init(replica: String, sessionOpen: Bool, liveReplicas: Int, share: Int, leading: [Led], stream: Stream,
+                    audioForwarding: AudioForwarding? = nil) {
+            self.audioForwarding = audioForwarding
             self.replica = replica
             self.sessionOpen = sessionOpen
             self.liveReplicas = liveReplicas
