@@ -80,6 +80,10 @@ struct PerMessageDeflateTests {
         #expect(big.isDeflated && small.isDeflated)
         #expect(await big.deflated() == bigOnes[0], "kept and shared afterwards")
         #expect(String(buffer: try MessageDeflater.inflate(bigOnes[0], maxSize: 1 << 24)) == json)
+        #expect(bigOnes[0] == MessageDeflater.deflate(ByteBuffer(string: json), level: MessageDeflater.largeLevel),
+                "a large message at the fast level")
+        #expect(bigOnes[0].readableBytes < MessageDeflater.deflate(ByteBuffer(string: json), level: 0).readableBytes / 3,
+                "still well compressed")
         let observed = bigOnes[0].readableBytes * 1000 / json.utf8.count
         #expect(abs(ratio.currentPermille - observed) <= 1, "the ratio seen: \(ratio.currentPermille) vs \(observed)")
     }

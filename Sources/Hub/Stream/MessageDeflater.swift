@@ -8,30 +8,43 @@ enum MessageDeflater {
     /// zlib level 6 (its default): on the hub's JSON deltas about 6× smaller at a few milliseconds per
     /// megabyte, paid once per topic per flush (docs/performance.md "Bytes on the wire").
     static let level: Int32 = 6
+    /// Messages of ``largeBytes`` or more (a snapshot, a delta of every agent of an org: megabytes) use zlib level 1:
+    /// about three times faster than level 6 on the hub's JSON for about a fifth more bytes — on a 5 MB delta,
+    /// tens of milliseconds less before any client gets it (the `cluster` benchmark's crossing-age tail).
+    static let largeLevel: Int32 = 1
+    static let largeBytes = 256 * 1024
 
-    /// Idle compressors, each reset after every message: deflate state is ≈ 256 KiB, so they are reused rather
-    /// than made per message, and there are several so that one long compression (a snapshot of megabytes) never
-    /// holds up another topic's (a delta of kilobytes). At most ``maxIdle`` are kept; more run at once only while
-    /// that many compressions do.
-    private static let idle = Mutex<[CompressorBox]>([])
+    /// The level a message of `bytes` is compressed at.
+    static func level(forBytes bytes: Int) -> Int32 { bytes >= largeBytes ? largeLevel : level }
+
+    /// Idle compressors per level, each reset after every message: deflate state is ≈ 256 KiB, so they are reused
+    /// rather than made per message, and there are several so that one long compression (a snapshot of megabytes)
+    /// never holds up another topic's (a delta of kilobytes). At most ``maxIdle`` per level are kept; more run at
+    /// once only while that many compressions do.
+    private static let idle = Mutex<[Int32: [CompressorBox]]>([:])
     static let maxIdle = 4
 
     final class CompressorBox: @unchecked Sendable {
         // Used by one caller at a time: taken out of `idle`, put back after.
         let zlib: ZlibCompressor
-        init() throws {
+        init(level: Int32) throws {
             zlib = try ZlibCompressor(algorithm: .deflate, configuration: .init(windowSize: 15, compressionLevel: level, memoryLevel: 8))
         }
     }
 
+    /// `message` as a permessage-deflate payload, at the level its size calls for (``level(forBytes:)``).
     static func deflate(_ message: ByteBuffer) -> ByteBuffer {
-        let taken = idle.withLock { $0.popLast() }
+        deflate(message, level: level(forBytes: message.readableBytes))
+    }
+
+    static func deflate(_ message: ByteBuffer, level: Int32) -> ByteBuffer {
+        let taken = idle.withLock { $0[level]?.popLast() }
         do {
-            let box = try taken ?? CompressorBox()
+            let box = try taken ?? CompressorBox(level: level)
             var input = message
             var out = try input.compressStream(with: box.zlib, flush: .sync, allocator: ByteBufferAllocator())
             try box.zlib.reset()
-            idle.withLock { if $0.count < maxIdle { $0.append(box) } }
+            idle.withLock { if $0[level, default: []].count < maxIdle { $0[level, default: []].append(box) } }
             // RFC 7692 §7.2.1: a sync-flushed message ends in 00 00 ff ff, which the sender removes.
             if out.readableBytes >= 4, out.getBytes(at: out.writerIndex - 4, length: 4) == [0, 0, 0xff, 0xff] {
                 out.moveWriterIndex(to: out.writerIndex - 4)

@@ -32,9 +32,9 @@ final class SharedFrame: Sendable {
         case done(ByteBuffer)
     }
 
-    /// Messages at least this large are compressed on the blocking thread pool (about a millisecond of zlib at
-    /// level 6 and below: not worth a thread hop).
-    static let offloadBytes = 256 * 1024
+    /// Messages at least this large are compressed on the blocking thread pool (about a millisecond of zlib
+    /// below: not worth a thread hop), at ``MessageDeflater/largeLevel``.
+    static let offloadBytes = MessageDeflater.largeBytes
 
     init(_ buffer: ByteBuffer, ratio: DeflateRatio? = nil) {
         self.buffer = buffer
