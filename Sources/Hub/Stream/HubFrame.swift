@@ -57,12 +57,12 @@ final class DeltaPayload: Sendable {
                                 ratio: ratio)
         self.frame = frame
         self.compressedBytes = parts.isEmpty
-            ? (ratio ?? DeflateRatio()).estimate(plain: frame.buffer.readableBytes)
+            ? ratio?.estimate(plain: frame.buffer.readableBytes) ?? DeflateRatio.estimate(plain: frame.buffer.readableBytes)
             : parts.reduce(0) { $0 + $1.compressedBytes }
         // A merge (several deltas for one slow client) keeps whole records: a patch is against the previous seq only.
         self.patchFrame = patches && fromSeq == seq && changes.contains(where: { $0.patch != nil })
             ? SharedFrame(HubFrame.delta(topic: topic, epoch: epoch, fromSeq: fromSeq, seq: seq, at: at, changes: changes,
-                                         patches: true), ratio: ratio)
+                                         patches: true))
             : nil
     }
 

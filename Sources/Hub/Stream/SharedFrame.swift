@@ -67,8 +67,8 @@ final class SharedFrame: Sendable {
                         waiting.append(c)
                         state = .running(waiting)
                         return nil
-                    case .none:  // not reachable: only a compressing caller leaves `.running`, for `.done`
-                        return nil
+                    case .none:  // not reached (only `finish` leaves `.running`, for `.done`); never leave a waiter hanging
+                        return MessageDeflater.deflate(buffer)
                     }
                 }
                 if let ready { c.resume(returning: ready) }
@@ -134,7 +134,10 @@ final class DeflateRatio: Sendable {
     init() {}
 
     /// The compressed size `plain` bytes are expected to take (at least 1).
-    func estimate(plain: Int) -> Int { max(1, plain * currentPermille / 1000) }
+    func estimate(plain: Int) -> Int { Self.estimate(plain: plain, permille: currentPermille) }
+
+    /// The same for a message of no topic (nothing observed): the initial ratio.
+    static func estimate(plain: Int, permille: Int = initialPermille) -> Int { max(1, plain * permille / 1000) }
 
     /// One compression seen: the first sets the ratio, each later one moves it a quarter of the way (messages
     /// under 1 KiB, mostly header, are not representative and are ignored). Writers of one topic may race here;
