@@ -82,6 +82,10 @@ public struct ServerConfig: Sendable, Equatable {
     /// under a 10,000 events/s storm on 15,000 agents (≈ 50 KiB deltas) about 40 s of history per topic instead
     /// of 512 deltas' 25 MiB; at ordinary rates the count bound (`historySize`) is reached first.
     public var historyMaxBytes: Int = 8 << 20
+    /// Bytes of paced entities (``EntityKind/isPaced``: utilization, quality — a poll refreshes every agent's at
+    /// once) one delta of a topic carries; the rest of a burst waits for the next flushes, live changes never do.
+    /// Default 256 KiB: a 5,000-agent org's utilization poll (≈ 5 MB) spreads over ≈ 5 s instead of one delta.
+    public var pacedBytesPerFlush: Int = 256 << 10
     /// Bound of each client's outbound queue. Default 1 MiB (Centrifugo's figure).
     public var clientQueueBytes: Int = 1 << 20
     /// Largest frame a client may send. Default 64 KiB.

@@ -2,8 +2,8 @@ extension ServerConfig {
     /// The `server:` settings that are fixed when the listener starts: a reload that changes one of them
     /// is applied for everything else, and this one is reported as waiting for a restart.
     ///
-    /// The others (`flushInterval`, `historySize`, `historyMaxAge`, `historyMaxBytes`, `clientQueueBytes`,
-    /// `maxTopicsPerConnection`, `maxConnections`, `pingInterval`) take effect at the reload.
+    /// The others (`flushInterval`, `historySize`, `historyMaxAge`, `historyMaxBytes`, `pacedBytesPerFlush`,
+    /// `clientQueueBytes`, `maxTopicsPerConnection`, `maxConnections`, `pingInterval`) take effect at the reload.
     public static let restartOnlyKeys = [
         "listen", "maxInboundFrameBytes", "maxOutboundFrameBytes", "pongTimeout", "refreshInterval",
         "headerReadTimeout", "idleTimeout", "maxHeaderBytes", "maxUnauthenticatedConnections", "perMessageDeflate",

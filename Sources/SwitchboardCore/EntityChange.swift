@@ -11,15 +11,22 @@ public struct EntityKind: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public let rawValue: String
     /// A singleton is one JSON object in the snapshot (`"occupancy":{…}`), not an array.
     public let isSingleton: Bool
+    /// Figures a poller refreshes in bulk (every agent's at once, minutes apart) rather than a live state: the hub
+    /// spreads a burst of them over several deltas (`server.pacedBytesPerFlush`) so that one poll does not make one
+    /// delta of megabytes that every client, compressor and replica must take before the next live change.
+    public let isPaced: Bool
 
     public init(rawValue: String) {
-        self.rawValue = rawValue
-        self.isSingleton = false
+        self.init(rawValue, singleton: false)
     }
-    public init(_ rawValue: String, singleton: Bool) {
+    /// `paced` defaults to whether `rawValue` names a paced kind (a kind read back from a store or another
+    /// replica's record keeps its pacing).
+    public init(_ rawValue: String, singleton: Bool, paced: Bool? = nil) {
         self.rawValue = rawValue
         self.isSingleton = singleton
+        self.isPaced = paced ?? Self.pacedNames.contains(rawValue)
     }
+    private static let pacedNames: Set<String> = ["utilization", "quality"]
     public var description: String { rawValue }
     public static func < (a: EntityKind, b: EntityKind) -> Bool { a.rawValue < b.rawValue }
     public static func == (a: EntityKind, b: EntityKind) -> Bool { a.rawValue == b.rawValue }

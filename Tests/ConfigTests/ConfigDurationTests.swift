@@ -52,6 +52,7 @@ import Testing
           flushInterval: 100ms
           historyMaxAge: 1h30m
           clientQueueBytes: 512KiB
+          pacedBytesPerFlush: 64KiB
           maxInboundFrameBytes: 4096
         orgs:
         \(ConfigTestSupport.minimalOrg)
@@ -63,6 +64,7 @@ import Testing
         #expect(config.server.flushInterval == .milliseconds(100))
         #expect(config.server.historyMaxAge == .seconds(5400))
         #expect(config.server.clientQueueBytes == 512 * 1024)
+        #expect(config.server.pacedBytesPerFlush == 64 * 1024)
         #expect(config.server.maxInboundFrameBytes == 4096)
         #expect(config.orgs[0].tunables.heartbeatTimeout == .seconds(120))
         #expect(config.orgs[0].tunables.tokenRefreshMargin == .seconds(90))

@@ -274,11 +274,11 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         var evicted: [ClientConnection] = []
         let exported = state.withLock { s -> (@Sendable ([RemoteDelta]) -> Void, [RemoteDelta])? in
             let size = s.configuration.historySize, age = s.configuration.historyMaxAge
-            let bytes = s.configuration.historyMaxBytes
+            let bytes = s.configuration.historyMaxBytes, paced = s.configuration.pacedBytesPerFlush
             var export: [RemoteDelta] = []
             for key in Array(s.topics.keys) {
                 guard let delta = s.topics[key]?.flush(at: at, now: now, historySize: size, historyMaxAge: age,
-                                                        historyMaxBytes: bytes),
+                                                        historyMaxBytes: bytes, pacedBytes: paced),
                     let subs = s.topics[key]?.subscribers
                 else { continue }
                 if s.exportDeltas != nil, key.scopeOrg != nil { export.append(RemoteDelta(delta)) }

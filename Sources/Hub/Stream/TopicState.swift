@@ -106,15 +106,60 @@ struct TopicState {
     }
 
     /// Applies the pending changes and returns the delta encoding them (nil when nothing is pending).
+    ///
+    /// Paced entities (``EntityKind/isPaced``) go in up to `pacedBytes` of fragments per delta, in the order they
+    /// were staged; the rest stay pending for the next flushes. Every other change goes out at once. A snapshot is
+    /// the state after the last delta, so a client that subscribes meanwhile gets the rest in the next deltas.
     mutating func flush(at: EpochMillis, now: ContinuousClock.Instant, historySize: Int,
-                        historyMaxAge: Duration, historyMaxBytes: Int = .max) -> DeltaPayload? {
+                        historyMaxAge: Duration, historyMaxBytes: Int = .max, pacedBytes: Int = .max) -> DeltaPayload? {
         pruneHistory(now: now, size: historySize, maxAge: historyMaxAge, maxBytes: historyMaxBytes)
         guard !pending.isEmpty else { return nil }
-        let delta = commit(pending, seq: seq + 1, at: at, publishedAt: pendingSince ?? now, now: now)
-        pending.removeAll(keepingCapacity: true)
-        pendingSince = nil
+        let delta: DeltaPayload
+        if let (out, later) = Self.splitPaced(pending, budget: pacedBytes) {
+            delta = commit(out, seq: seq + 1, at: at, publishedAt: pendingSince ?? now, now: now)
+            pending = later  // pendingSince stays: what waits was published then
+        } else {
+            delta = commit(pending, seq: seq + 1, at: at, publishedAt: pendingSince ?? now, now: now)
+            pending.removeAll(keepingCapacity: true)
+            pendingSince = nil
+        }
         pruneHistory(now: now, size: historySize, maxAge: historyMaxAge, maxBytes: historyMaxBytes)
         return delta
+    }
+
+    /// `pending` cut in two when its paced fragments exceed `budget`: what goes now (every unpaced change and the
+    /// first paced ones within the budget — at least one, so a burst always drains) and what waits. Nil (nothing
+    /// copied) when everything fits. A removal counts as nothing.
+    static func splitPaced(_ pending: OrderedDictionary<Key, EncodedJSON?>, budget: Int)
+        -> (now: OrderedDictionary<Key, EncodedJSON?>, later: OrderedDictionary<Key, EncodedJSON?>)?
+    {
+        guard budget < .max else { return nil }
+        var paced = 0
+        for (key, json) in pending where key.kind.isPaced {
+            paced += json?.bytes.count ?? 0
+            if paced > budget { break }
+        }
+        guard paced > budget else { return nil }
+        var now: OrderedDictionary<Key, EncodedJSON?> = [:]
+        var later: OrderedDictionary<Key, EncodedJSON?> = [:]
+        now.reserveCapacity(pending.count)
+        var spent = 0
+        var first = true
+        for (key, json) in pending {
+            guard key.kind.isPaced else {
+                now[key] = json
+                continue
+            }
+            let size = json?.bytes.count ?? 0
+            if first || spent + size <= budget, later.isEmpty {
+                now[key] = json
+                spent += size
+                first = false
+            } else {
+                later[key] = json
+            }
+        }
+        return (now, later)
     }
 
     /// Applies `changes` as the delta `next` (the next seq): entities updated, the delta encoded once (with
