@@ -28,6 +28,8 @@ final class ClusterProbe: Sendable {
     /// "topic|epoch|seq" → receive wall time − the delta's `at` (the leader's flush, on the wall clock every process
     /// here shares), ms: which side a crossing difference comes from.
     let wireAges = Mutex<[String: Double]>([:])
+    /// "topic|epoch|seq" → the message's bytes (inflated): whether the slowest crossings are the largest deltas.
+    let sizes = Mutex<[String: Int]>([:])
     let timeline = Mutex<[Event]>([])
     let watched: String
     private let group: MultiThreadedEventLoopGroup
@@ -88,6 +90,7 @@ final class ClusterProbe: Sendable {
                   let s = H.find(Self.seqKey, in: bytes, from: 0).flatMap({ Self.number(bytes, at: $0) }) else { return }
             let key = "\(topic)|\(e)|\(s)"
             deltas.withLock { if $0[key] == nil { $0[key] = at } }
+            sizes.withLock { if $0[key] == nil { $0[key] = bytes.count } }
             if let a = H.find(H.atKey, in: bytes, from: 0).flatMap({ H.stringValue(bytes, at: $0) }).flatMap({ Timestamp.parse($0) }) {
                 wireAges.withLock { if $0[key] == nil { $0[key] = wall - Double(a) } }
             }
@@ -135,11 +138,17 @@ final class ClusterProbe: Sendable {
     /// For every delta of `topic` that the leader's probe and `follower` both received between `from` and `to`
     /// (the leader's receive time): the follower's receive time minus the leader's, in ms.
     static func crossing(leader: ClusterProbe, follower: ClusterProbe, topic: String, from: Double, to: Double) -> [Double] {
-        let l = leader.deltas.withLock { $0 }, f = follower.deltas.withLock { $0 }
+        crossingWithSizes(leader: leader, follower: follower, topic: topic, from: from, to: to).map(\.ms)
+    }
+
+    /// ``crossing(leader:follower:topic:from:to:)`` with each delta's size in bytes (as the leader's probe got it).
+    static func crossingWithSizes(leader: ClusterProbe, follower: ClusterProbe, topic: String, from: Double,
+                                  to: Double) -> [(ms: Double, bytes: Int)] {
+        let l = leader.deltas.withLock { $0 }, f = follower.deltas.withLock { $0 }, sizes = leader.sizes.withLock { $0 }
         let prefix = topic + "|"
         return l.compactMap { key, t in
             guard key.hasPrefix(prefix), t >= from, t <= to, let tf = f[key] else { return nil }
-            return tf - t
+            return (tf - t, sizes[key] ?? 0)
         }
     }
 

@@ -35,7 +35,8 @@ final class ClusterReplicaSet: Sendable {
     /// Writes each replica's file (`r1`…`r3`, the given `leaseCheck` and `replicaTimeout`), starts the processes and
     /// waits for each to listen; nil (and every started process killed) when one does not.
     static func start(exe: String, pg: TestPostgresServer, simulator: GenesysSimulator, simBase: String, dir: URL,
-                      leaseCheck: String, replicaTimeout: String, label: String) async -> ClusterReplicaSet? {
+                      leaseCheck: String, replicaTimeout: String, label: String,
+                      server: [(String, String)] = []) async -> ClusterReplicaSet? {
         guard let db = try? await pg.createDatabase(tcp: true) else {
             log("cluster: could not create a database")
             return nil
@@ -63,6 +64,7 @@ final class ClusterReplicaSet: Sendable {
                 orgs:
 
                 """ + orgEntries
+                + (server.isEmpty ? "" : "server:\n" + server.map { "  \($0.0): \($0.1)\n" }.joined())
             let path = dir.appendingPathComponent("\(label)-\(name).yaml").path
             try? yaml.write(toFile: path, atomically: true, encoding: .utf8)
             // `info` for the connectors' re-sync lines (the scenario waits for them) and the leadership lines.

@@ -44,6 +44,11 @@ enum ClusterChild {
         let warmup = Double(opts["warmup"] ?? "10") ?? 10
         let maxRSS = (Double(opts["max-rss-gib"] ?? "4") ?? 4) * 1_073_741_824
         let timings = (opts["timings"] ?? "2s/10s,500ms/3s").split(separator: ",").map { $0.split(separator: "/").map(String.init) }
+        // `--server key=value,…`: extra `server:` settings for every replica (e.g. pacedBytesPerFlush=64KiB).
+        let server: [(String, String)] = (opts["server"] ?? "").split(separator: ",").compactMap {
+            let kv = $0.split(separator: "=", maxSplits: 1).map(String.init)
+            return kv.count == 2 ? (kv[0], kv[1]) : nil
+        }
         func fail(_ why: String) {
             log("cluster: \(why)")
             ClusterCleanup.shared.run()
@@ -68,7 +73,8 @@ enum ClusterChild {
             let label = "t\(i)"
             let t0 = Proc.now
             guard let set = await ClusterReplicaSet.start(exe: exe, pg: pg, simulator: storm.simulator, simBase: storm.base, dir: dir,
-                                                          leaseCheck: leaseCheck, replicaTimeout: replicaTimeout, label: label) else {
+                                                          leaseCheck: leaseCheck, replicaTimeout: replicaTimeout, label: label,
+                                                          server: server) else {
                 continue
             }
             guard let leaders = await set.waitSettled(timeout: 300) else {
@@ -195,13 +201,16 @@ enum ClusterChild {
                          elapsed: Double) -> [String: Double] {
         var out: [String: Double] = [:]
         var all: [Double] = [], us: [Double] = [], leaderWire: [Double] = [], followerWire: [Double] = []
+        var sized: [(ms: Double, bytes: Int)] = []
         var leaderDeltas = 0
         for topic in orgTopics {
             let org = String(topic.dropFirst(4))
             guard let lname = leaders[org], let lp = probes[lname] else { continue }
             leaderDeltas += lp.deltas.withLock { $0.filter { $0.key.hasPrefix(topic + "|") && $0.value >= from && $0.value <= to }.count }
             for (name, p) in probes where name != lname {
-                let d = ClusterProbe.crossing(leader: lp, follower: p, topic: topic, from: from, to: to)
+                let pairs = ClusterProbe.crossingWithSizes(leader: lp, follower: p, topic: topic, from: from, to: to)
+                sized += pairs
+                let d = pairs.map(\.ms)
                 all += d
                 if org == "us" { us += d }
                 followerWire += p.wireAges(topic: topic, from: from - 1000, to: to + 2000, only: lp.deltas.withLock { $0 })
@@ -219,6 +228,19 @@ enum ClusterChild {
             out["\(name)P99"] = percentile(v, 99)
             out["\(name)Max"] = v.last ?? .nan
             out["\(name)Min"] = v.first ?? .nan
+        }
+        // The slowest 1 % of the pairs against the rest: their deltas' median size (a tail of large deltas shows here).
+        sized.sort { $0.ms < $1.ms }
+        let cut = sized.count - max(1, sized.count / 100)
+        if cut > 0 {
+            func median(_ v: ArraySlice<(ms: Double, bytes: Int)>) -> Double {
+                let b = v.map(\.bytes).sorted()
+                return b.isEmpty ? .nan : Double(b[b.count / 2])
+            }
+            out["slowestPercentMedianBytes"] = median(sized[cut...])
+            out["restMedianBytes"] = median(sized[..<cut])
+            out["slowestPercentLargestBytes"] = Double(sized[cut...].map(\.bytes).max() ?? 0)
+            out["allLargestBytes"] = Double(sized.map(\.bytes).max() ?? 0)
         }
         out["deltasPerTopicPerSecond"] = Double(leaderDeltas) / Double(orgTopics.count) / elapsed
         out["probesClosed"] = Double(probes.values.filter { $0.closedAt.load(ordering: .relaxed) != 0 }.count)

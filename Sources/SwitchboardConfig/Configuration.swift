@@ -84,8 +84,10 @@ public struct ServerConfig: Sendable, Equatable {
     public var historyMaxBytes: Int = 8 << 20
     /// Bytes of paced entities (``EntityKind/isPaced``: utilization, quality — a poll refreshes every agent's at
     /// once) one delta of a topic carries; the rest of a burst waits for the next flushes, live changes never do.
-    /// Default 256 KiB: a 5,000-agent org's utilization poll (≈ 5 MB) spreads over ≈ 5 s instead of one delta.
-    public var pacedBytesPerFlush: Int = 256 << 10
+    /// Default 64 KiB: a 5,000-agent org's utilization poll (≈ 5 MB) spreads over ≈ 20 s of `org:<id>` deltas (three
+    /// such orgs over ≈ 1 minute of `global`) instead of one delta; each delta stays cheap to compress and, in a
+    /// cluster, to carry through PostgreSQL (docs/performance.md, Cluster).
+    public var pacedBytesPerFlush: Int = 64 << 10
     /// Bound of each client's outbound queue. Default 1 MiB (Centrifugo's figure).
     public var clientQueueBytes: Int = 1 << 20
     /// Largest frame a client may send. Default 64 KiB.
