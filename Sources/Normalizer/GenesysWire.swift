@@ -1,6 +1,6 @@
 import Foundation
 
-/// Decodable mirrors of the Genesys wire shapes the normalizers read (genesys-reference.md §2–§4).
+/// Decodable mirrors of the Genesys wire shapes the normalizers read (as the platform's SDK models define them).
 ///
 /// Every field is optional and unknown fields are ignored, so new platform fields and `null`s never
 /// break decoding. Only the fields the normalizers use are declared: the decoder skips the rest,

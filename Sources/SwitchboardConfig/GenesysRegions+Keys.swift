@@ -2,7 +2,7 @@ import Foundation
 
 extension GenesysRegions {
     /// SDK region keys (the AWS region names the Genesys SDKs use) → Genesys domain
-    /// (py SDK `purecloud_region_hosts.py`, v257; see genesys-reference.md §1).
+    /// (py SDK `purecloud_region_hosts.py`, v257).
     public static let sdkKeys: [String: String] = [
         "us_east_1": "mypurecloud.com",
         "us_east_2": "use2.us-gov-pure.cloud",

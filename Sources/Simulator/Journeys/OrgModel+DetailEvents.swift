@@ -1,7 +1,7 @@
 import Journeys
 import SwitchboardCore
 
-/// What every detail event of one conversation carries (analytics detail events, genesys-reference.md §3).
+/// What every detail event of one conversation carries (the platform's analytics detail events).
 struct SimDetailSubject {
     let conversationID: String
     let media: JourneyMedia

@@ -5,7 +5,7 @@ import Synchronization
 import SwitchboardCore
 
 /// Amazon EventBridge push mode: the detail events of the orgs with a key are POSTed as EventBridge events
-/// (genesys-reference.md §7) to `<url>/<org>` — the bridge's `POST /v1/ingest/eventbridge/<org>` — in batches
+/// (the platform's EventBridge integration envelope) to `<url>/<org>` — the bridge's `POST /v1/ingest/eventbridge/<org>` — in batches
 /// (a JSON array; one object when the batch is 1) with the header `x-api-key`, as an EventBridge API
 /// destination delivers them. A request answered 5xx (or 429), timed out or refused (the bridge is not up
 /// yet) is retried with a doubling backoff, the batch kept at the head; a 4xx answer refuses the whole batch;
@@ -236,7 +236,7 @@ final class SimEventBridgePusher: Sendable {
         }
     }
 
-    /// One EventBridge event (genesys-reference.md §7): `detail-type` is the topic with `{id}` for the
+    /// One EventBridge event (the platform's EventBridge integration envelope): `detail-type` is the topic with `{id}` for the
     /// conversation id, `detail.topicName` the topic itself.
     static func event(_ m: SimMessage, id: String, organizationID: String, suffix: String) -> [UInt8] {
         let parts = m.topic.split(separator: ".", omittingEmptySubsequences: false)

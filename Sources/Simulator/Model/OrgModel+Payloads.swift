@@ -1,7 +1,7 @@
 import SwitchboardCore
 
 /// The `eventBody` of every topic the model publishes, in the platform's shapes
-/// (genesys-reference.md §3), written once per message.
+/// (the platform's notification topic models), written once per message.
 extension OrgModel {
     func publishActivity(_ a: Int, presence: Bool, routing: Bool) {
         let agent = agents[a]

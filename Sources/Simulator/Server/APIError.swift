@@ -1,7 +1,7 @@
 import Foundation
 import SwitchboardCore
 
-/// A platform error response: status plus an `ErrorBody` (genesys-reference.md §1).
+/// A platform error response: status plus an `ErrorBody` (the platform's `ErrorBody` model).
 struct APIError: Error, Sendable {
     var status: Int
     var code: String
