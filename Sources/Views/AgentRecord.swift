@@ -63,6 +63,10 @@ struct AgentComputed {
     /// Start of the current activity's run as seen by the sweep; `exact` when a change was seen.
     var since: Int64?
     var exact = false
+    /// When the run began before the swept window (`since` is the window's start, not exact): the last status
+    /// change the timeline knows at or before that start — the start for a record that has not seen the run begin
+    /// (after a restart or take-over), rather than the window's start.
+    var before: Int64?
     var band: OccupancyBand?
     /// Some productive time in the band window, but less than `bandMinProductive`: no band yet.
     var warmingUp = false
@@ -157,6 +161,7 @@ struct AgentRecord {
         if last == c.activity {
             c.since = runStart
             c.exact = runStart > from
+            if !c.exact, c.activity != .interacting, c.activity != .acw { c.before = timeline.lastChange(atOrBefore: from) }
         } else if let first = timeline.points.first(where: { $0.at > now }) {
             c.since = first.at
             c.exact = true
@@ -183,12 +188,14 @@ struct AgentRecord {
     }
 
     /// Settles `stateSince` from a computation: exact run starts win; otherwise the stored value
-    /// stands while the activity is unchanged.
+    /// stands while the activity is unchanged. A record that has not seen the run begin (its first computation,
+    /// e.g. after a restart or a take-over) takes the last status change known before the swept window, when the
+    /// run began before it: an agent away for three hours shows three hours, not the window's sixty minutes.
     mutating func settle(_ c: inout AgentComputed) {
         if c.activity == .unknown {
             stateSince = .min
         } else if c.exact || c.activity != lastActivity || stateSince == .min, let s = c.since {
-            stateSince = s
+            stateSince = !c.exact && (stateSince == .min || lastActivity == .unknown) ? min(s, c.before ?? s) : s
         }
         lastActivity = c.activity
         c.since = stateSince == .min ? nil : stateSince

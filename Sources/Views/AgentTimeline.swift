@@ -289,6 +289,27 @@ struct AgentTimeline {
         return st
     }
 
+    /// The time of the last presence or routing status change at or before `t` that the timeline holds (a point,
+    /// else the folded base state's); nil when none is known, or when an interaction kept overlaps `[that time, t)`
+    /// (the activity changed in between without a status change).
+    func lastChange(atOrBefore t: Int64) -> Int64? {
+        var lo = 0
+        var hi = points.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if points[mid].at <= t { lo = mid + 1 } else { hi = mid }
+        }
+        let at: Int64
+        if lo > 0 {
+            at = points[lo - 1].at
+        } else {
+            at = max(basePresenceAt, baseRoutingAt)
+            guard at != .min else { return nil }
+        }
+        guard !spans.contains(where: { $0.start < t && $0.end > at }) else { return nil }
+        return at
+    }
+
     /// The latest known presence and routing status (every point applied, even future ones).
     var latest: (presence: UInt16, routing: UInt8) {
         var p = basePresence

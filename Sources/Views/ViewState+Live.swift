@@ -163,7 +163,11 @@ extension OrgState {
         let a = agents[i]
         let now = figureTime(now)
         var c = computeAgent(i, now: now, dayStart: day ?? dayStart(of: now), ctx: ctx)
-        if !c.exact, c.activity == a.lastActivity, a.stateSince != .min { c.since = a.stateSince }
+        if !c.exact, c.activity == a.lastActivity, a.stateSince != .min {
+            c.since = a.stateSince
+        } else if !c.exact, a.stateSince == .min || a.lastActivity == .unknown, let s = c.since, let b = c.before {
+            c.since = min(s, b)  // as `AgentRecord.settle` would: a run that began before the window
+        }
         return c
     }
 
