@@ -210,6 +210,7 @@ public final class ClusterViewStream: Service, Sendable {
         try await writer.query(PostgresQuery(unsafeSQL: ViewStreamSQL.create), logger: logger)
         try await writer.query(PostgresQuery(unsafeSQL: ViewStreamSQL.createIndex), logger: logger)
         try await writer.query(PostgresQuery(unsafeSQL: ViewStreamSQL.createOrgIndex), logger: logger)
+        try await writer.query(PostgresQuery(unsafeSQL: ViewStreamSQL.bodyStorage), logger: logger)
         try await writer.query("COMMIT", logger: logger)
         statusBox.withLock {
             $0.connected = true

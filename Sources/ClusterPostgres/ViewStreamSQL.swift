@@ -13,6 +13,19 @@ enum ViewStreamSQL {
     static let createOrgIndex = """
         CREATE INDEX IF NOT EXISTS cluster_view_stream_org_id ON cluster_view_stream (org, id)
         """
+    /// Bodies are stored out of line without PostgreSQL's own (pglz) compression: they are written once, read once
+    /// by each follower within seconds and deleted within a minute, and compressing them costs the leader's writer
+    /// half of each insert — a 10 MB state row took 264 ms compressed, 114 ms not (docs/performance.md, Cluster),
+    /// during which that org's next deltas wait. Only altered when not already so (the ALTER takes a brief
+    /// exclusive lock on the table). PostgreSQL 15 has no `STORAGE` in `CREATE TABLE`.
+    static let bodyStorage = """
+        DO $$ BEGIN
+            IF (SELECT attstorage FROM pg_attribute WHERE attrelid = 'cluster_view_stream'::regclass
+                AND attname = 'body') <> 'e' THEN
+                ALTER TABLE cluster_view_stream ALTER COLUMN body SET STORAGE EXTERNAL;
+            END IF;
+        END $$
+        """
     /// The channel every insert is announced on (the payload is the org: the bodies stay in the table, so the
     /// 8,000-byte NOTIFY limit never applies).
     static let channel = "switchboard_views"

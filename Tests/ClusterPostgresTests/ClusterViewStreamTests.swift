@@ -144,6 +144,16 @@ import Testing
             #expect(follower.status.statesApplied == 1, "only the state it started from: \(follower.status)")
             #expect(follower.status.rowsApplied >= 5, "the deltas themselves: \(follower.status)")
             #expect(try await Self.agents(followerHub, "org:us") == ["us/a0", "us/a1", "us/a2"])
+            // The bodies are stored without pglz (ViewStreamSQL.bodyStorage): 'e' = external.
+            let c = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 2,
+                                                         logger: Logger(label: "test-storage"))
+            let rows = try await c.query("""
+                SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'cluster_view_stream'::regclass AND attname = 'body'
+                """, logger: Logger(label: "t"))
+            var storage: [String] = []
+            for try await s in rows.decode(String.self) { storage.append(s) }
+            #expect(storage == ["e"])
+            try await c.close()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
