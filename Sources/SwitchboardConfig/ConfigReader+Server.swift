@@ -60,7 +60,7 @@ extension ConfigReader {
         if let v = int(f, "historySize", min: 1, example: "512") { s.historySize = v }
         if let v = duration(f, "historyMaxAge", example: "5m") { s.historyMaxAge = v }
         if let v = bytes(f, "historyMaxBytes", example: "8MiB") { s.historyMaxBytes = v }
-        if let v = bytes(f, "pacedBytesPerFlush", example: "256KiB") { s.pacedBytesPerFlush = v }
+        if let v = bytes(f, "pacedBytesPerFlush", example: "64KiB") { s.pacedBytesPerFlush = v }
         if let v = bytes(f, "clientQueueBytes", example: "1MiB") { s.clientQueueBytes = v }
         if let v = bytes(f, "maxInboundFrameBytes", example: "64KiB") { s.maxInboundFrameBytes = v }
         if let v = bytes(f, "maxOutboundFrameBytes", example: "1MiB") { s.maxOutboundFrameBytes = v }

@@ -63,10 +63,6 @@ struct AgentComputed {
     /// Start of the current activity's run as seen by the sweep; `exact` when a change was seen.
     var since: Int64?
     var exact = false
-    /// When the run began before the swept window (`since` is the window's start, not exact): the last status
-    /// change the timeline knows at or before that start — the start for a record that has not seen the run begin
-    /// (after a restart or take-over), rather than the window's start.
-    var before: Int64?
     var band: OccupancyBand?
     /// Some productive time in the band window, but less than `bandMinProductive`: no band yet.
     var warmingUp = false
@@ -161,7 +157,6 @@ struct AgentRecord {
         if last == c.activity {
             c.since = runStart
             c.exact = runStart > from
-            if !c.exact, c.activity != .interacting, c.activity != .acw { c.before = timeline.lastChange(atOrBefore: from) }
         } else if let first = timeline.points.first(where: { $0.at > now }) {
             c.since = first.at
             c.exact = true
@@ -195,10 +190,21 @@ struct AgentRecord {
         if c.activity == .unknown {
             stateSince = .min
         } else if c.exact || c.activity != lastActivity || stateSince == .min, let s = c.since {
-            stateSince = !c.exact && (stateSince == .min || lastActivity == .unknown) ? min(s, c.before ?? s) : s
+            stateSince = unseenRunStart(c) ?? s
         }
         lastActivity = c.activity
         c.since = stateSince == .min ? nil : stateSince
+    }
+
+    /// For a record that has not seen its agent's run begin (nothing settled yet: after a restart or a take-over),
+    /// when the run began before the swept window (`c` not exact, `since` the window's start): the last presence or
+    /// routing status change the timeline knows at or before that start. Nil otherwise, and for an interaction
+    /// (`interacting`, `acw`), which interactions change without a status change. Looked up only then, not on
+    /// every computation.
+    func unseenRunStart(_ c: AgentComputed) -> Int64? {
+        guard !c.exact, stateSince == .min || lastActivity == .unknown, let s = c.since,
+              c.activity != .interacting, c.activity != .acw, let b = timeline.lastChange(atOrBefore: s) else { return nil }
+        return min(s, b)
     }
 
     /// Folds the timeline up to `horizon` (whose local day starts at `horizonDay`) into today's totals.

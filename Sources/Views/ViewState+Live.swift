@@ -165,8 +165,8 @@ extension OrgState {
         var c = computeAgent(i, now: now, dayStart: day ?? dayStart(of: now), ctx: ctx)
         if !c.exact, c.activity == a.lastActivity, a.stateSince != .min {
             c.since = a.stateSince
-        } else if !c.exact, a.stateSince == .min || a.lastActivity == .unknown, let s = c.since, let b = c.before {
-            c.since = min(s, b)  // as `AgentRecord.settle` would: a run that began before the window
+        } else if let s = a.unseenRunStart(c) {
+            c.since = s  // as `AgentRecord.settle` would
         }
         return c
     }

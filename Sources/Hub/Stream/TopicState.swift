@@ -128,7 +128,7 @@ struct TopicState {
     }
 
     /// `pending` cut in two when its paced fragments exceed `budget`: what goes now (every unpaced change and the
-    /// first paced ones within the budget — at least one, so a burst always drains) and what waits. Nil (nothing
+    /// first paced ones within the budget — at least one with bytes, so a burst always drains) and what waits. Nil (nothing
     /// copied) when everything fits. A removal counts as nothing.
     static func splitPaced(_ pending: OrderedDictionary<Key, EncodedJSON?>, budget: Int)
         -> (now: OrderedDictionary<Key, EncodedJSON?>, later: OrderedDictionary<Key, EncodedJSON?>)?
@@ -142,19 +142,13 @@ struct TopicState {
         guard paced > budget else { return nil }
         var now: OrderedDictionary<Key, EncodedJSON?> = [:]
         var later: OrderedDictionary<Key, EncodedJSON?> = [:]
-        now.reserveCapacity(pending.count)
         var spent = 0
-        var first = true
         for (key, json) in pending {
-            guard key.kind.isPaced else {
-                now[key] = json
-                continue
-            }
             let size = json?.bytes.count ?? 0
-            if first || spent + size <= budget, later.isEmpty {
+            // Once one paced change waits, every later one does (their order is kept).
+            if !key.kind.isPaced || later.isEmpty && (spent == 0 || spent + size <= budget) {
                 now[key] = json
-                spent += size
-                first = false
+                if key.kind.isPaced { spent += size }
             } else {
                 later[key] = json
             }
