@@ -25,7 +25,7 @@ struct AutobahnFuzzingTests {
         var logger = Logger(label: "autobahn-echo")
         logger.logLevel = .warning
         let maxInbound = server.maxInboundFrameBytes
-        let echo: StreamUpgrade.Handler = { inbound, outbound, _ in
+        let echo: WebSocketUpgradeRoute.Handler = { inbound, outbound in
             for try await message in inbound.messages(maxSize: maxInbound) {
                 switch message {
                 case .text(let s): try await outbound.write(.text(s))
@@ -38,8 +38,8 @@ struct AutobahnFuzzingTests {
         let (ports, cont) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: Router(context: HubRequestContext.self),
-            server: .gatedWebSocketUpgrade(configuration: streamChannelConfiguration(server), policy: policy) { _, _, _ in
-                .upgrade([:], echo)
+            server: .streamServer(configuration: streamChannelConfiguration(server), policy: policy) { _, _ in
+                .route([:], echo)
             },
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { cont.yield($0.localAddress?.port ?? 0); cont.finish() },

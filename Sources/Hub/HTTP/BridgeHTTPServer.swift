@@ -56,13 +56,10 @@ public func makeBridgeApplication(
     }
     return Application(
         router: router,
-        server: .gatedWebSocketUpgrade(configuration: streamChannelConfiguration(configuration), policy: policy) {
-            request, channel, _ in
+        server: .streamServer(configuration: streamChannelConfiguration(configuration), policy: policy) { head, channel in
             // A route the gate accepted for this connection (its handler waits there); else the stream.
-            if let handler = policy.pendingRoutes.take(for: channel) {
-                return .upgrade([:]) { inbound, outbound, _ in try await handler(inbound, outbound) }
-            }
-            return stream.shouldUpgrade(request, channel: channel)
+            if let handler = policy.pendingRoutes.take(for: channel) { return .route([:], handler) }
+            return await stream.decide(head, channel: channel)
         },
         configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port),
                              serverName: "switchboard"),

@@ -5,7 +5,8 @@ import SwitchboardCore
 /// One stream client: its credential, subscriptions and bounded outbound queue.
 ///
 /// The hub pushes without ever waiting: a push is a queue append under this connection's lock plus a
-/// wake-up of the connection's single writer task. Lock order is always hub → connection.
+/// wake-up of the connection's writer (``StreamChannelHandler``, which drains the queue on the socket's event
+/// loop). Lock order is always hub → connection.
 public final class ClientConnection: Sendable {
     /// WebSocket close codes the hub uses.
     enum CloseCode {
@@ -28,9 +29,9 @@ public final class ClientConnection: Sendable {
 
     let id: Int
     private let state: Mutex<State>
-    private let wake: AsyncStream<Void>.Continuation
-    /// Wake-ups for the writer task (at most one buffered).
-    let wakeups: AsyncStream<Void>
+    /// Tells the writer that the queue has something (set by the transport; cleared when the connection ends,
+    /// which also breaks the connection → writer → connection cycle).
+    private let waker = Mutex<(@Sendable () -> Void)?>(nil)
     let metrics: HubMetrics
     /// Force-closes the underlying channel (releases a writer stuck on a peer that stopped reading).
     let forceClose: @Sendable () -> Void
@@ -41,7 +42,17 @@ public final class ClientConnection: Sendable {
         self.metrics = metrics
         self.forceClose = forceClose
         state = Mutex(State(queue: OutboundQueue(limit: queueLimit, deflate: deflate), principal: principal, token: token))
-        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Installs the writer's wake-up (called at once when something is queued already).
+    func setWaker(_ wake: @escaping @Sendable () -> Void) {
+        waker.withLock { $0 = wake }
+        let pending = state.withLock { !$0.queue.isEmpty }
+        if pending { wake() }
+    }
+
+    private func wake() {
+        waker.withLock { $0 }?()
     }
 
     var principal: HubPrincipal { state.withLock { $0.principal } }
@@ -105,7 +116,7 @@ public final class ClientConnection: Sendable {
         guard let result else { return false }
         if result != .queued { metrics.merges.increment() }
         if result == .overflow { metrics.eviction(reason: "slow-consumer") }
-        wake.yield()
+        wake()
         return result != .overflow
     }
 
@@ -119,8 +130,22 @@ public final class ClientConnection: Sendable {
         }
         if done {
             metrics.eviction(reason: code)
-            wake.yield()
+            wake()
         }
+    }
+
+    /// Ends the connection with a close frame alone (no error message): a server shutdown.
+    func close(code: UInt16, reason: String) {
+        let done = state.withLock { s -> Bool in
+            guard s.terminated == nil else { return false }
+            metrics.queueBytes.decrement(by: Double(s.queue.totalBytes))
+            s.queue.removeAll()
+            _ = s.queue.push(.close(code: code, reason: reason))
+            metrics.queueBytes.increment(by: Double(s.queue.totalBytes))
+            s.terminated = (reason, .now)
+            return true
+        }
+        if done { wake() }
     }
 
     private func terminateLocked(_ s: inout State, code: String, closeCode: UInt16, message: String) {
@@ -132,21 +157,24 @@ public final class ClientConnection: Sendable {
         s.terminated = (code, .now)
     }
 
-    /// The writer takes the next item and marks itself busy.
+    /// The writer takes the next item.
     func beginWrite() -> OutboundItem? {
         state.withLock {
             guard let item = $0.queue.pop() else { return nil }
             metrics.queueBytes.decrement(by: Double(item.totalBytes))
-            $0.writingSince = .now
             return item
         }
     }
 
     func endWrite() { state.withLock { $0.writingSince = nil } }
 
-    /// Stops the writer's wake-up stream (the connection is gone).
+    /// The writer cannot write (the socket's buffer is full: the peer is not reading): the watchdog's write
+    /// timeout runs from the first such moment until ``endWrite()``.
+    func writeBlocked() { state.withLock { if $0.writingSince == nil { $0.writingSince = .now } } }
+
+    /// Forgets the writer (the connection is gone) and drops what is queued.
     func finish() {
-        wake.finish()
+        waker.withLock { $0 = nil }
         state.withLock {
             metrics.queueBytes.decrement(by: Double($0.queue.totalBytes))
             $0.queue.removeAll()

@@ -14,10 +14,10 @@ import Synchronization
 /// context carried from one message to the next (`server_no_context_takeover`), and every client on the
 /// topic gets the same compressed bytes. docs/protocol.md "Compression".
 ///
-/// Compression happens in the writers (``deflated()``), never under the hub's lock: the first writer that needs
-/// the compressed form computes it — a large one (a snapshot of thousands of agents is megabytes, tens to
-/// hundreds of milliseconds) on NIO's blocking thread pool rather than on a cooperative thread — and the others
-/// wait for that result instead of compressing again. What a delta costs a compressed client's queue before it
+/// Compression happens in the writers (``deflated(then:)``), never under the hub's lock: the first writer that
+/// needs the compressed form computes it — a large one (a snapshot of thousands of agents is megabytes, tens to
+/// hundreds of milliseconds) on NIO's blocking thread pool rather than on an event loop — and the others wait
+/// for that result instead of compressing again. What a delta costs a compressed client's queue before it
 /// is compressed is estimated from its topic's last compressions (``DeflateRatio``).
 final class SharedFrame: Sendable {
     let buffer: ByteBuffer
@@ -28,62 +28,67 @@ final class SharedFrame: Sendable {
     private enum DeflateState {
         case none
         /// A writer is compressing; these wait for its result.
-        case running([CheckedContinuation<ByteBuffer, Never>])
+        case running([@Sendable (ByteBuffer) -> Void])
         case done(ByteBuffer)
     }
 
-    /// Messages at least this large are compressed on the blocking thread pool (about a millisecond of zlib
-    /// below: not worth a thread hop), at ``MessageDeflater/largeLevel``.
-    static let offloadBytes = MessageDeflater.largeBytes
+    /// Messages at least this large are compressed on the blocking thread pool; smaller ones (≈ 0.3 ms of zlib at
+    /// most) where they are needed first — a client's event loop, whose other sockets wait meanwhile.
+    static let offloadBytes = 32 * 1024
 
     init(_ buffer: ByteBuffer, ratio: DeflateRatio? = nil) {
         self.buffer = buffer
         self.ratio = ratio
     }
 
-    /// The message as a permessage-deflate payload (raw DEFLATE, sync-flushed, without the final
-    /// `00 00 ff ff`), compressed by the first caller and shared afterwards; callers that come while it is being
-    /// compressed wait for it. The writers' path.
-    func deflated() async -> ByteBuffer {
-        enum Next { case have(ByteBuffer), compress, wait }
+    /// The compressed form when it is at hand: computed before, or small enough to compute now on the
+    /// caller's thread (under ``offloadBytes``); nil when a large one must be computed or is being computed
+    /// (``deflated(then:)``). The writers' fast path.
+    var deflatedIfCheap: ByteBuffer? {
+        switch deflated.withLock({ $0 }) {
+        case .done(let b): return b
+        case .running: return nil
+        case .none: return buffer.readableBytes < Self.offloadBytes ? deflatedBuffer : nil
+        }
+    }
+
+    /// Calls `done` with the message as a permessage-deflate payload (raw DEFLATE, sync-flushed, without the
+    /// final `00 00 ff ff`), compressed by the first caller and shared afterwards — on NIO's blocking thread pool
+    /// when large; callers that come while it is being compressed get the same result. `done` runs on the
+    /// thread that finished the compression, or on the caller's when it was done before.
+    func deflated(then done: @escaping @Sendable (ByteBuffer) -> Void) {
+        enum Next { case have(ByteBuffer), compress, queued }
         let next = deflated.withLock { state -> Next in
             switch state {
             case .done(let b): return .have(b)
-            case .running: return .wait
+            case .running(var waiting):
+                waiting.append(done)
+                state = .running(waiting)
+                return .queued
             case .none:
-                state = .running([])
+                state = .running([done])
                 return .compress
             }
         }
         switch next {
-        case .have(let b):
-            return b
-        case .wait:
-            return await withCheckedContinuation { (c: CheckedContinuation<ByteBuffer, Never>) in
-                let ready = deflated.withLock { state -> ByteBuffer? in
-                    switch state {
-                    case .done(let b): return b
-                    case .running(var waiting):
-                        waiting.append(c)
-                        state = .running(waiting)
-                        return nil
-                    case .none:  // not reached (only `finish` leaves `.running`, for `.done`); never leave a waiter hanging
-                        return MessageDeflater.deflate(buffer)
-                    }
-                }
-                if let ready { c.resume(returning: ready) }
-            }
+        case .have(let b): done(b)
+        case .queued: break
         case .compress:
             let message = buffer
-            let out: ByteBuffer
-            if message.readableBytes >= Self.offloadBytes,
-               let b = try? await NIOThreadPool.singleton.runIfActive({ MessageDeflater.deflate(message) }) {
-                out = b
-            } else {
-                out = MessageDeflater.deflate(message)
+            guard message.readableBytes >= Self.offloadBytes else { return finish(MessageDeflater.deflate(message)) }
+            let pool = NIOThreadPool.singleton
+            pool.submit { state in
+                // A pool that is shutting down (`.cancelled`) still gets the compression: no waiter is left hanging.
+                _ = state
+                self.finish(MessageDeflater.deflate(message))
             }
-            finish(out)
-            return out
+        }
+    }
+
+    /// The same, awaited (tools, tests).
+    func deflated() async -> ByteBuffer {
+        await withCheckedContinuation { (c: CheckedContinuation<ByteBuffer, Never>) in
+            deflated { c.resume(returning: $0) }
         }
     }
 
@@ -105,13 +110,13 @@ final class SharedFrame: Sendable {
     }
 
     private func finish(_ out: ByteBuffer) {
-        let waiting = deflated.withLock { state -> [CheckedContinuation<ByteBuffer, Never>] in
+        let waiting = deflated.withLock { state -> [@Sendable (ByteBuffer) -> Void] in
             defer { state = .done(out) }
             if case .running(let w) = state { return w }
             return []
         }
         ratio?.observe(plain: buffer.readableBytes, compressed: out.readableBytes)
-        for c in waiting { c.resume(returning: out) }
+        for w in waiting { w(out) }
     }
 
     /// Whether the compressed form has been computed (tests, metrics).

@@ -71,6 +71,8 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
     let closeGrace: Duration
     /// How often the watchdog checks every connection.
     let watchdogTick: Duration = .milliseconds(500)
+    /// Work the stream connections hand to the hub's task group (``perform(_:)``).
+    private let jobs = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
 
     /// - Parameters:
     ///   - configuration: flush interval, history bounds, queue and connection limits.
@@ -212,8 +214,29 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
     // MARK: Flushing
 
     /// Flushes every `flushInterval` and checks every connection every ``watchdogTick`` until graceful
-    /// shutdown or cancellation.
+    /// shutdown or cancellation, and runs the connections' work (``perform(_:)``) as child tasks meanwhile. At
+    /// graceful shutdown every stream is closed with `1000` (docs/protocol.md, "Close codes") and given
+    /// `closeGrace` to answer.
     public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await self.tick()
+                await self.closeConnections()
+                self.jobs.continuation.finish()
+            }
+            for await job in jobs.stream {
+                group.addTask { await job() }
+            }
+        }
+    }
+
+    /// Runs `job` as a child task of the hub's ``run()`` (a stream connection's client messages: no task per
+    /// connection waits for them). Dropped once the hub has stopped.
+    func perform(_ job: @escaping @Sendable () async -> Void) {
+        jobs.continuation.yield(job)
+    }
+
+    private func tick() async {
         let clock = ContinuousClock()
         var nextFlush = clock.now.advanced(by: configuration.flushInterval)
         var nextCheck = clock.now.advanced(by: watchdogTick)
@@ -234,6 +257,19 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                 nextPing = now.advanced(by: configuration.pingInterval)
             }
         }
+    }
+
+    /// Sends every stream a close (`1000`, `shutdown`) and waits up to `closeGrace` for them to end; what is left
+    /// then is closed.
+    private func closeConnections() async {
+        let conns = state.withLock { Array($0.connections.values) }
+        guard !conns.isEmpty else { return }
+        for conn in conns { conn.close(code: 1000, reason: "shutdown") }
+        let deadline = ContinuousClock.now.advanced(by: closeGrace)
+        while connectionCount > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for conn in state.withLock({ Array($0.connections.values) }) { conn.forceClose() }
     }
 
     /// Queues a WebSocket ping on every connection. The ping keeps idle connections' NAT and proxy state

@@ -1,8 +1,6 @@
 import Foundation
-import HummingbirdWebSocket
 import Logging
 import NIOCore
-import NIOWebSocket
 import SwitchboardCore
 
 /// One client → server frame (docs/protocol.md).
@@ -34,36 +32,16 @@ struct ClientOp: Decodable {
     var id: PingID?
 }
 
-/// Runs one stream connection: the reader (in the handler's task) and one writer task draining the
-/// connection's queue. Token expiry, write timeouts and forced closes are the hub's watchdog
-/// (``StreamHub/checkConnections(now:)``): one pass over all connections per tick instead of one
-/// sleeping task per connection. Returning ends the WebSocket.
-struct StreamSession {
+/// What one stream connection's client asks for: its text messages (`subscribe`, `unsubscribe`, `ping`,
+/// `auth`), handled in arrival order by ``StreamCommandQueue``'s pump. The socket itself — frames, writes,
+/// closes — is ``StreamChannelHandler``'s; token expiry, write timeouts and forced closes are the hub's
+/// watchdog (``StreamHub/checkConnections(now:)``).
+struct StreamSession: Sendable {
     let hub: StreamHub
     let conn: ClientConnection
     let logger: Logger
-    /// Outgoing messages larger than this are sent as fragmented messages (continuation frames).
-    let maxFrameBytes: Int
-    let maxInboundBytes: Int
-    /// The client negotiated `permessage-deflate`: snapshots and deltas go out in their shared compressed form.
-    var deflate = false
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        defer { hub.disconnect(conn) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await writeLoop(outbound) }
-            defer { group.cancelAll() }
-            for try await message in inbound.messages(maxSize: maxInboundBytes) {
-                guard case .text(let text) = message else {
-                    conn.push(.control(HubFrame.error("bad-request", "frames are JSON text")))
-                    continue
-                }
-                await handle(text)
-            }
-        }
-    }
-
-    private func handle(_ text: String) async {
+    func handle(_ text: String) async {
         guard let op = try? JSONDecoder().decode(ClientOp.self, from: Data(text.utf8)) else {
             conn.push(.control(HubFrame.error("bad-request", "expected a JSON object with an \"op\" (subscribe, unsubscribe, ping, auth)")))
             return
@@ -96,65 +74,5 @@ struct StreamSession {
 
     private func badRequest(_ message: String) {
         conn.push(.control(HubFrame.error("bad-request", message)))
-    }
-
-    private func writeLoop(_ outbound: WebSocketOutboundWriter) async {
-        for await _ in conn.wakeups {
-            while let item = conn.beginWrite() {
-                defer { conn.endWrite() }
-                do {
-                    switch item {
-                    case .close(let code, let reason):
-                        try await outbound.close(.unknown(code), reason: reason)
-                        return
-                    case .ping:
-                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
-                        hub.metrics.messageOut(type: "ping", bytes: 0)
-                    case .snapshot(_, let frame):
-                        let bytes = try await send(frame, outbound)
-                        hub.metrics.messageOut(type: "snapshot", bytes: bytes)
-                    case .delta(let delta):
-                        let patched = delta.patchFrame.flatMap { conn.wantsPatches(delta.topic) ? $0 : nil }
-                        let bytes = try await send(patched ?? delta.frame, outbound)
-                        hub.metrics.messageOut(type: "delta", bytes: bytes)
-                        hub.metrics.latency.record(.now - delta.publishedAt)
-                    case .control(let buffer):
-                        try await send(buffer, outbound)
-                        hub.metrics.messageOut(type: "control", bytes: buffer.readableBytes)
-                    }
-                } catch {
-                    logger.debug("stream write failed", metadata: ["error": "\(error)"])
-                    conn.forceClose()
-                    return
-                }
-            }
-        }
-    }
-
-    /// Writes a shared message, compressed when the client negotiated `permessage-deflate` (RSV1 on the first
-    /// frame, RFC 7692 §6); returns the payload bytes written.
-    private func send(_ frame: SharedFrame, _ outbound: WebSocketOutboundWriter) async throws -> Int {
-        guard deflate else {
-            try await send(frame.buffer, outbound)
-            return frame.buffer.readableBytes
-        }
-        let compressed = await frame.deflated()
-        try await send(compressed, outbound, compressed: true)
-        return compressed.readableBytes
-    }
-
-    /// Writes one text message, fragmented at `maxFrameBytes`. Frames go straight to the handler
-    /// (`.custom`) rather than through `withTextMessageWriter`: one async call level less per write, and
-    /// every level's frame stays allocated in the writer task for the connection's lifetime.
-    private func send(_ buffer: ByteBuffer, _ outbound: WebSocketOutboundWriter, compressed: Bool = false) async throws {
-        var rest = buffer
-        var opcode = WebSocketOpcode.text
-        var rsv1 = compressed
-        repeat {
-            let slice = rest.readSlice(length: min(maxFrameBytes, rest.readableBytes))!
-            try await outbound.write(.custom(WebSocketFrame(fin: rest.readableBytes == 0, rsv1: rsv1, opcode: opcode, data: slice)))
-            opcode = .continuation
-            rsv1 = false
-        } while rest.readableBytes > 0
     }
 }
