@@ -126,11 +126,13 @@ enum ClusterChild {
         storm.stop()
 
         // Fan-out on a simulator of its own: `global`'s snapshot grows with the agents and every client gets one
-        // (3 × 5,000 agents: megabytes each, more than thousands of clients per replica fit in memory).
+        // (3 × 5,000 agents: megabytes each, more than thousands of clients per replica fit in memory). The default
+        // timings, as a production cluster runs: the fan-out saturates this machine, and the leadership sessions'
+        // answers slow down with it.
         if clients > 0 {
             let sim = await SimulatorRun(agents: fanoutAgents, rate: fanoutRate)
             if let set = await ClusterReplicaSet.start(exe: exe, pg: pg, simulator: sim.simulator, simBase: sim.base, dir: dir,
-                                                       leaseCheck: "500ms", replicaTimeout: "3s", label: "fanout") {
+                                                       leaseCheck: "2s", replicaTimeout: "10s", label: "fanout") {
                 if await set.waitSettled(timeout: 300) != nil {
                     for (k, v) in await fanout(set, clients: clients, warmup: warmup, seconds: fanoutSeconds, maxRSS: maxRSS) {
                         out["fanout.\(k)"] = v

@@ -285,6 +285,17 @@ struct LeadershipServiceTests {
         #expect(rig.violations.isEmpty, "\(rig.violations)")
     }
 
+    @Test("the default query timeout is half of what replicaTimeout leaves after a leaseCheck, at least one leaseCheck and 1 s")
+    func defaultQueryTimeout() {
+        #expect(LeadershipService.Options(replica: "r").queryTimeout == .seconds(4), "2 s / 10 s")
+        #expect(LeadershipService.Options(replica: "r", leaseCheck: .milliseconds(500), replicaTimeout: .seconds(3))
+            .queryTimeout == .milliseconds(1250))
+        #expect(LeadershipService.Options(replica: "r", leaseCheck: .seconds(5), replicaTimeout: .seconds(6)).queryTimeout == .seconds(5))
+        #expect(LeadershipService.Options(replica: "r", leaseCheck: .milliseconds(100), replicaTimeout: .seconds(1))
+            .queryTimeout == .seconds(1))
+        #expect(LeadershipService.Options(replica: "r", queryTimeout: .milliseconds(300)).queryTimeout == .milliseconds(300))
+    }
+
     @Test("a query that gets no answer within the timeout loses the session: the connector stops, then it comes back")
     func queryTimeout() async throws {
         let rig = try await ClusterRig.make()

@@ -3,48 +3,59 @@ import Hummingbird
 import HummingbirdWebSocket
 @testable import Hub
 import Logging
+import NIOCore
 import ServiceLifecycle
 import SwitchboardConfig
 import SwitchboardCore
 import Testing
 
 /// The Autobahn|Testsuite fuzzing client (`wstest -m fuzzingclient`) against the stream's WebSocket
-/// stack — the same listener gate, masking check and library settings as `/v1/stream`, with an echo
-/// handler in place of the hub (the suite judges most cases by what is echoed). Opt-in: it needs
+/// stack — the same listener gate, masking check, frame rules and channel handler as `/v1/stream`, with an
+/// echo in place of the hub's session (the suite judges most cases by what is echoed). Opt-in: it needs
 /// `wstest`, which runs on Python 2.7 only; `scripts/autobahn.sh` installs it and runs this. Results
 /// are in docs/security.md ("WebSocket conformance").
 @Suite("Autobahn fuzzing client", .enabled(if: ProcessInfo.processInfo.environment["SWITCHBOARD_WSTEST"] != nil))
 struct AutobahnFuzzingTests {
-    /// Sections 1–7 (framing, pings, reserved bits, opcodes, fragmentation, UTF-8, closing) and 10
-    /// (auto-fragmentation). 9 (performance, messages up to 16 MB), 12 and 13 (permessage-deflate,
+    /// Sections 1–7 (framing — text only, 1.1: binary messages are answered with an error, not echoed —, pings,
+    /// reserved bits, opcodes, fragmentation, UTF-8, closing) and 10 (auto-fragmentation). 9 (performance, messages up to 16 MB), 12 and 13 (permessage-deflate,
     /// which the bridge does not offer) are not run.
-    static let cases = ["1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "10.*"]
+    static let cases = ["1.1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "10.*"]
 
-    /// The echo server: `server` settings as the bridge has them, an echo for every message.
+    /// The echo server: `server` settings as the bridge has them, the stream's own channel handler
+    /// (``StreamChannelHandler``: frame rules, pings, closes) behind the same gate and masking check, with an echo
+    /// of every text message in place of the hub's session. Binary messages get the stream's `bad-request` error
+    /// (the protocol is JSON text), so the binary cases are not run.
     static func withEchoServer(_ server: ServerConfig, _ body: @Sendable (Int) async throws -> Void) async throws {
         var logger = Logger(label: "autobahn-echo")
         logger.logLevel = .warning
-        let maxInbound = server.maxInboundFrameBytes
-        let echo: WebSocketUpgradeRoute.Handler = { inbound, outbound in
-            for try await message in inbound.messages(maxSize: maxInbound) {
-                switch message {
-                case .text(let s): try await outbound.write(.text(s))
-                case .binary(let b): try await outbound.write(.binary(b))
-                }
-            }
-        }
+        let hub = try await StreamHub(configuration: server, auth: HubHarness.auth([]), metrics: HubMetrics(), logger: logger)
+        let maxInbound = server.maxInboundFrameBytes, maxOutbound = max(server.maxOutboundFrameBytes, 1024)
         let policy = ConnectionGatePolicy(configuration: server, streamPath: "/echo", metrics: HubMetrics(),
                                           logger: logger) { _ in true }
+        let log = logger
+        let install: @Sendable (any Channel) throws -> Void = { channel in
+            guard let conn = hub.connect(principal: HubPrincipal(name: "autobahn", scopes: [.admin], expiresAt: nil),
+                                         token: nil, forceClose: { [weak channel] in channel?.close(promise: nil) })
+            else { throw ChannelError.ioOnClosedChannel }
+            try channel.pipeline.syncOperations.addHandler(StreamChannelHandler(
+                hub: hub, conn: conn, logger: log, maxFrameBytes: maxOutbound, maxInboundBytes: maxInbound, deflate: false,
+                onMessage: { message in
+                    switch message {
+                    case .text(let text): conn.push(.control(ByteBuffer(string: text)))
+                    case .binary: conn.push(.control(HubFrame.error("bad-request", "frames are JSON text")))
+                    }
+                }))
+        }
         let (ports, cont) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: Router(context: HubRequestContext.self),
             server: .streamServer(configuration: streamChannelConfiguration(server), policy: policy) { _, _ in
-                .route([:], echo)
+                .stream([:], install: install)
             },
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { cont.yield($0.localAddress?.port ?? 0); cont.finish() },
             logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [hub, app], gracefulShutdownSignals: [], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tg in
             tg.addTask { try await group.run() }
             var it = ports.makeAsyncIterator()

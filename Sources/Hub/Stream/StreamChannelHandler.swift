@@ -22,9 +22,17 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
+    /// Where a complete client message goes: the connection's ``StreamSession`` (the conformance harness puts an
+    /// echo here, `AutobahnFuzzingTests`).
+    typealias MessageHandler = @Sendable (Message) async -> Void
+    enum Message: Sendable {
+        case text(String)
+        case binary
+    }
+
     private let hub: StreamHub
     private let conn: ClientConnection
-    private let session: StreamSession
+    private let onMessage: MessageHandler
     private let commands = StreamCommandQueue()
     private let logger: Logger
     /// Outgoing messages larger than this go out as fragmented messages (continuation frames).
@@ -39,10 +47,17 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
     private var closeSent = false
     private var closeReceived = false
 
-    init(hub: StreamHub, conn: ClientConnection, logger: Logger, maxFrameBytes: Int, maxInboundBytes: Int, deflate: Bool) {
+    init(hub: StreamHub, conn: ClientConnection, logger: Logger, maxFrameBytes: Int, maxInboundBytes: Int, deflate: Bool,
+         onMessage: MessageHandler? = nil) {
         self.hub = hub
         self.conn = conn
-        self.session = StreamSession(hub: hub, conn: conn, logger: logger)
+        let session = StreamSession(hub: hub, conn: conn, logger: logger)
+        self.onMessage = onMessage ?? { message in
+            switch message {
+            case .text(let text): await session.handle(text)
+            case .binary: session.conn.push(.control(HubFrame.error("bad-request", "frames are JSON text")))
+            }
+        }
         self.logger = logger
         self.maxFrameBytes = maxFrameBytes
         self.deflate = deflate
@@ -122,11 +137,9 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
         case .none:
             break
         case .text(let text):
-            let appended = commands.append(text)
-            if appended.pause { try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false) }
-            if appended.startPump { startPump(channel: context.channel) }
+            enqueue(.text(text), context: context)
         case .binary:
-            conn.push(.control(HubFrame.error("bad-request", "frames are JSON text")))
+            enqueue(.binary, context: context)
         case .pong(let payload):
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
         case .closeReceived(let code):
@@ -149,12 +162,18 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
+    private func enqueue(_ message: Message, context: ChannelHandlerContext) {
+        let appended = commands.append(message)
+        if appended.pause { try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false) }
+        if appended.startPump { startPump(channel: context.channel) }
+    }
+
     /// Runs the connection's waiting messages on the hub's task group, one at a time, in order.
     private func startPump(channel: any Channel) {
-        let commands = self.commands, session = self.session
+        let commands = self.commands, onMessage = self.onMessage
         hub.perform {
-            while let (text, resume) = commands.next() {
-                await session.handle(text)
+            while let (message, resume) = commands.next() {
+                await onMessage(message)
                 if resume { _ = channel.setOption(ChannelOptions.autoRead, value: true) }
             }
         }

@@ -12,7 +12,7 @@ final class StreamCommandQueue: Sendable {
     static let resumeAt = 4
 
     private struct State {
-        var waiting = Deque<String>()
+        var waiting = Deque<StreamChannelHandler.Message>()
         var pumping = false
         var closed = false
     }
@@ -28,10 +28,10 @@ final class StreamCommandQueue: Sendable {
     }
 
     /// Appends a message; nothing (and no pump) once closed.
-    func append(_ text: String) -> Appended {
+    func append(_ message: StreamChannelHandler.Message) -> Appended {
         state.withLock { s in
             guard !s.closed else { return Appended(startPump: false, pause: false) }
-            s.waiting.append(text)
+            s.waiting.append(message)
             let start = !s.pumping
             s.pumping = true
             return Appended(startPump: start, pause: s.waiting.count >= Self.pauseAt)
@@ -40,13 +40,13 @@ final class StreamCommandQueue: Sendable {
 
     /// The pump's next message, with whether reading may resume; nil ends the pump (it is marked stopped
     /// under the same lock, so a message appended right after starts a new one).
-    func next() -> (text: String, resume: Bool)? {
+    func next() -> (message: StreamChannelHandler.Message, resume: Bool)? {
         state.withLock { s in
-            guard !s.closed, let text = s.waiting.popFirst() else {
+            guard !s.closed, let message = s.waiting.popFirst() else {
                 s.pumping = false
                 return nil
             }
-            return (text, s.waiting.count == Self.resumeAt)
+            return (message, s.waiting.count == Self.resumeAt)
         }
     }
 

@@ -266,7 +266,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         guard !conns.isEmpty else { return }
         for conn in conns { conn.close(code: 1000, reason: "shutdown") }
         let deadline = ContinuousClock.now.advanced(by: closeGrace)
-        while connectionCount > 0, ContinuousClock.now < deadline {
+        while connectionCount > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(20))
         }
         for conn in state.withLock({ Array($0.connections.values) }) { conn.forceClose() }
