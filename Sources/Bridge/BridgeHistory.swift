@@ -19,7 +19,7 @@ final class BridgeHistory: HistorySink, Sendable {
     let store: any HistoryStore
     let writer: StoreWriter
     /// In a cluster, whether this replica writes `org`'s figures (it leads it); nil: every org.
-    private let writes = Mutex<(@Sendable (OrgID) -> Bool)?>(nil)
+    private let writes = Mutex<CallbackBox<@Sendable (OrgID) -> Bool>?>(nil)  // a box: CallbackBox says why
     private let warm: Mutex<[OrgID: WarmStart]>
     private let seeds: Mutex<[OrgID: UtilizationSeed]>
     private let logger: Logger
@@ -168,7 +168,7 @@ final class BridgeHistory: HistorySink, Sendable {
 
     func record(buckets: [ClosedBucket], dayTotals: [DayTotals]) {
         var batch = StoreBatch()
-        if let writes = writes.withLock({ $0 }) {
+        if let writes = writes.withLock({ $0 })?.call {
             // Another replica leads the others: their figures here are not kept up, and theirs are written there.
             batch.buckets = buckets.filter { writes($0.org) }
             batch.dayTotals = dayTotals.filter { writes($0.org) }
@@ -207,7 +207,7 @@ final class BridgeHistory: HistorySink, Sendable {
     }
 
     /// In a cluster: write only the figures of the orgs `writes` accepts (those this replica leads).
-    func onlyWrite(_ writes: @escaping @Sendable (OrgID) -> Bool) { self.writes.withLock { $0 = writes } }
+    func onlyWrite(_ writes: @escaping @Sendable (OrgID) -> Bool) { self.writes.withLock { $0 = CallbackBox(writes) } }
 
     /// Records one accepted or refused (re)load of the configuration file at `path`.
     func audit(path: String?, outcome: AuditEntry.Outcome, summary: String, at: EpochMillis) {

@@ -66,7 +66,7 @@ public final class AudioForwarding: Service, Sendable {
     let led: @Sendable () -> Set<OrgID>
     let logger: Logger
     private let outbox: Mutex<AudioForwardOutbox>
-    private let deliverBox = Mutex<(@Sendable (OrgID, ForwardedAudioRecord) -> Void)?>(nil)
+    private let deliverBox = Mutex<CallbackBox<@Sendable (OrgID, ForwardedAudioRecord) -> Void>?>(nil)  // CallbackBox says why
     private let statusBox = Mutex(Status())
     private let started = ContinuousClock.now
 
@@ -86,7 +86,7 @@ public final class AudioForwarding: Service, Sendable {
 
     /// Where the rows other replicas wrote for an org led here go (the speech views and the transcript fan-out).
     public func attach(deliver: @escaping @Sendable (OrgID, ForwardedAudioRecord) -> Void) {
-        deliverBox.withLock { $0 = deliver }
+        deliverBox.withLock { $0 = CallbackBox(deliver) }
     }
 
     public var status: Status {
@@ -234,7 +234,7 @@ public final class AudioForwarding: Service, Sendable {
     private func read(_ c: PostgresConnection, _ cursor: CursorBox) async throws {
         let orgs = led()
         cursor.box.withLock { $0.leading(orgs) }
-        guard let deliver = deliverBox.withLock({ $0 }) else { return }
+        guard let deliver = deliverBox.withLock({ $0 })?.call else { return }
         for org in orgs.sorted() {
             let (window, exclude) = cursor.box.withLock { $0.next(org) }
             let rows = try await c.query("""

@@ -13,11 +13,11 @@ public final class LeadershipGate: Sendable {
 
     let commands: AsyncStream<Command>
     private let input: AsyncStream<Command>.Continuation
-    private let stopped = Mutex<(@Sendable (OrgID) -> Void)?>(nil)
+    private let stopped = Mutex<CallbackBox<@Sendable (OrgID) -> Void>?>(nil)  // CallbackBox says why
     private let terms = Mutex<[OrgID: Int64]>([:])
     /// The supervisor has stopped: nothing runs, so a release is reported stopped at once.
     private let finished = Mutex(false)
-    private let preparer = Mutex<(@Sendable (OrgID) async -> Void)?>(nil)
+    private let preparer = Mutex<CallbackBox<@Sendable (OrgID) async -> Void>?>(nil)
 
     public init() {
         (commands, input) = AsyncStream.makeStream(of: Command.self)
@@ -44,16 +44,16 @@ public final class LeadershipGate: Sendable {
 
     /// What runs before an org's connector starts (the bridge brings its views up to date with the store and lets
     /// the hub publish the org); the connector starts when it returns.
-    public func onPrepare(_ prepare: @escaping @Sendable (OrgID) async -> Void) { preparer.withLock { $0 = prepare } }
+    public func onPrepare(_ prepare: @escaping @Sendable (OrgID) async -> Void) { preparer.withLock { $0 = CallbackBox(prepare) } }
 
     func prepare(_ org: OrgID) async {
-        if let p = preparer.withLock({ $0 }) { await p(org) }
+        if let p = preparer.withLock({ $0 })?.call { await p(org) }
     }
 
     /// Where each stop is reported (the leadership driver's `connectorStopped`).
-    public func onStopped(_ report: @escaping @Sendable (OrgID) -> Void) { stopped.withLock { $0 = report } }
+    public func onStopped(_ report: @escaping @Sendable (OrgID) -> Void) { stopped.withLock { $0 = CallbackBox(report) } }
 
     func finish() { finished.withLock { $0 = true } }
 
-    func reportStopped(_ org: OrgID) { stopped.withLock { $0 }?(org) }
+    func reportStopped(_ org: OrgID) { stopped.withLock { $0 }?.call(org) }
 }

@@ -69,8 +69,7 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         let loop = context.eventLoop
-        let wake = Waker(loop: loop, handler: NIOLoopBound(self, eventLoop: loop))
-        conn.setWaker { wake.wake() }
+        conn.setWaker(Waker(loop: loop, handler: NIOLoopBound(self, eventLoop: loop)))
         logger.info("stream opened", metadata: ["client": "\(conn.principal.name)",
                                                 "remote": "\(context.channel.remoteAddress.map(ConnectionGatePolicy.describe) ?? "-")"])
         if !context.channel.isActive { ended() }
@@ -111,7 +110,7 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     /// Hops a wake-up to the event loop, at most one pending at a time.
-    private final class Waker: Sendable {
+    private final class Waker: ConnectionWaker {
         let loop: any EventLoop
         let handler: NIOLoopBound<StreamChannelHandler>
         let pending = Atomic<Bool>(false)
