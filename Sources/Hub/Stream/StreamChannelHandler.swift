@@ -40,6 +40,8 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
     /// The client negotiated `permessage-deflate`: snapshots and deltas go out in their shared compressed form.
     private let deflate: Bool
     private let opened = ContinuousClock.now
+    /// The peer's `ip:port`, for the log lines.
+    private var remote = "-"
     private var frames: StreamFrameStateMachine
     private var context: ChannelHandlerContext?
     /// A large message is being compressed (off the event loop); the drain resumes when it is done.
@@ -70,8 +72,8 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
         self.context = context
         let loop = context.eventLoop
         conn.setWaker(Waker(loop: loop, handler: NIOLoopBound(self, eventLoop: loop)))
-        logger.info("stream opened", metadata: ["client": "\(conn.principal.name)",
-                                                "remote": "\(context.channel.remoteAddress.map(ConnectionGatePolicy.describe) ?? "-")"])
+        remote = context.channel.remoteAddress.map(ConnectionGatePolicy.describe) ?? "-"
+        logger.info("stream opened", metadata: ["client": "\(conn.principal.name)", "remote": "\(remote)"])
         if !context.channel.isActive { ended() }
     }
 
@@ -105,7 +107,7 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
         isEnded = true
         commands.close()
         hub.disconnect(conn)
-        logger.info("stream closed", metadata: ["client": "\(conn.principal.name)",
+        logger.info("stream closed", metadata: ["client": "\(conn.principal.name)", "remote": "\(remote)",
                                                 "seconds": "\((ContinuousClock.now - opened).components.seconds)"])
     }
 
