@@ -15,6 +15,8 @@ import Testing
 struct HubHarness {
     let hub: StreamHub
     let port: Int
+    /// The hub and the listener; a test may shut them down itself (``run`` does it again, harmlessly, at the end).
+    let services: ServiceGroup
 
     static func config(_ tweak: (inout ServerConfig) -> Void = { _ in }) -> ServerConfig {
         var c = ServerConfig()
@@ -59,7 +61,7 @@ struct HubHarness {
             var it = ports.makeAsyncIterator()
             let port = try #require(await it.next())
             do {
-                try await body(HubHarness(hub: hub, port: port))
+                try await body(HubHarness(hub: hub, port: port, services: group))
             } catch {
                 await group.triggerGracefulShutdown()
                 throw error
