@@ -84,9 +84,16 @@ struct StreamUpgrade: Sendable {
             }
             return
         }
-        try channel.pipeline.syncOperations.addHandler(StreamChannelHandler(
-            hub: hub, conn: conn, logger: logger, maxFrameBytes: maxOutboundFrameBytes,
-            maxInboundBytes: maxInboundBytes, deflate: deflate))
+        do {
+            try channel.pipeline.syncOperations.addHandler(StreamChannelHandler(
+                hub: hub, conn: conn, logger: logger, maxFrameBytes: maxOutboundFrameBytes,
+                maxInboundBytes: maxInboundBytes, deflate: deflate))
+        } catch {
+            // The peer left between the upgrade and now (a closed channel's pipeline takes no handler): the
+            // connection must not stay counted.
+            hub.disconnect(conn)
+            throw error
+        }
     }
 
     /// The access-log line of the upgrade request (docs/security.md, "Audit trail"): `101` when accepted.
