@@ -1,12 +1,17 @@
 import Foundation
 import FuzzDriver
+import NIOCore
+import NIOWebSocket
 import SwitchboardCore
 @testable import Hub
 
 // What a downstream client sends on the stream (docs/protocol.md): the op frame, the topic name, the
 // resume point, the ping id echoed in the pong (which must stay valid JSON), and the token carried in
-// `Authorization` or `?access_token=`.
+// `Authorization` or `?access_token=`; and the same bytes read as a sequence of WebSocket frames through the
+// stream's frame rules (`StreamFrameStateMachine`): a message handed on is valid UTF-8 text within the bound,
+// and nothing is handed on after a close or a failure.
 runFuzzer { bytes in
+    frames(bytes)
     let text = String(decoding: bytes, as: UTF8.self)
     if let op = try? JSONDecoder().decode(ClientOp.self, from: Data(text.utf8)) {
         if let topic = op.topic, let parsed = HubTopic(parsing: topic) { _ = parsed }
@@ -22,4 +27,29 @@ runFuzzer { bytes in
     let half = text.index(text.startIndex, offsetBy: text.count / 2)
     _ = HubAuthenticator.token(authorization: String(text[..<half]), query: String(text[half...]))
     _ = HubAuthenticator.token(authorization: nil, query: text)
+}
+
+/// Each frame: a header byte (FIN 0x80, RSV 0x70, opcode 0x0F), a length byte (payload up to 255 bytes), the payload.
+func frames(_ bytes: [UInt8]) {
+    var machine = StreamFrameStateMachine(maxMessageBytes: 64)
+    var ended = false
+    var i = 0
+    while i + 2 <= bytes.count {
+        let head = bytes[i], length = Int(bytes[i + 1])
+        let payload = Array(bytes[(i + 2)..<min(bytes.count, i + 2 + length)])
+        i += 2 + length
+        guard let opcode = WebSocketOpcode(encodedWebSocketOpcode: head & 0x0F) else { continue }
+        let frame = WebSocketFrame(fin: head & 0x80 != 0, rsv1: head & 0x40 != 0, rsv2: head & 0x20 != 0,
+                                   rsv3: head & 0x10 != 0, opcode: opcode, data: ByteBuffer(bytes: payload))
+        let action = machine.received(frame)
+        if ended, action != .none { fuzzFailure("\(action) after the connection ended") }
+        switch action {
+        case .text(let text):
+            if text.utf8.count > 64 { fuzzFailure("a message of \(text.utf8.count) bytes passed a bound of 64") }
+        case .closeReceived, .fail:
+            ended = true
+        case .none, .binary, .pong:
+            break
+        }
+    }
 }
