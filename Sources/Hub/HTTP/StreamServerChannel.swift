@@ -138,11 +138,11 @@ struct StreamServerChannel: ServerChildChannel, HTTPChannelHandler {
             case .failedUpgrade(let http1):
                 await Self.writeFailedUpgrade(http1, logger: logger)
             case .route(let ws, let handler):
-                let ws_ = configuration.ws
+                let settings = configuration.ws
                 _ = try await WebSocketHandler.handle(
                     type: .server,
-                    configuration: .init(extensions: [], autoPing: ws_.autoPing, closeTimeout: ws_.closeTimeout,
-                                         validateUTF8: ws_.validateUTF8, maxFrameSize: ws_.maxFrameSize),
+                    configuration: .init(extensions: [], autoPing: settings.autoPing, closeTimeout: settings.closeTimeout,
+                                         validateUTF8: settings.validateUTF8, maxFrameSize: settings.maxFrameSize),
                     asyncChannel: ws, context: Context(logger: logger),
                     handler: { inbound, outbound, _ in try await handler(inbound, outbound) })
             }

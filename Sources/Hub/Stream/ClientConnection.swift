@@ -142,24 +142,21 @@ public final class ClientConnection: Sendable {
         }
     }
 
-    /// Ends the connection with a close frame alone (no error message): a server shutdown.
+    /// Ends the connection with a close frame alone (no error message, not an eviction): a server shutdown.
     func close(code: UInt16, reason: String) {
         let done = state.withLock { s -> Bool in
             guard s.terminated == nil else { return false }
-            metrics.queueBytes.decrement(by: Double(s.queue.totalBytes))
-            s.queue.removeAll()
-            _ = s.queue.push(.close(code: code, reason: reason))
-            metrics.queueBytes.increment(by: Double(s.queue.totalBytes))
-            s.terminated = (reason, .now)
+            terminateLocked(&s, code: reason, closeCode: code, message: nil)
             return true
         }
         if done { wake() }
     }
 
-    private func terminateLocked(_ s: inout State, code: String, closeCode: UInt16, message: String) {
+    /// Replaces what is queued by the error message (when given) and the close frame.
+    private func terminateLocked(_ s: inout State, code: String, closeCode: UInt16, message: String?) {
         metrics.queueBytes.decrement(by: Double(s.queue.totalBytes))
         s.queue.removeAll()
-        _ = s.queue.push(.control(HubFrame.error(code, message)))
+        if let message { _ = s.queue.push(.control(HubFrame.error(code, message))) }
         _ = s.queue.push(.close(code: closeCode, reason: code))
         metrics.queueBytes.increment(by: Double(s.queue.totalBytes))
         s.terminated = (code, .now)

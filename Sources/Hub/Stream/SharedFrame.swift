@@ -76,12 +76,9 @@ final class SharedFrame: Sendable {
         case .compress:
             let message = buffer
             guard message.readableBytes >= Self.offloadBytes else { return finish(MessageDeflater.deflate(message)) }
-            let pool = NIOThreadPool.singleton
-            pool.submit { state in
-                // A pool that is shutting down (`.cancelled`) still gets the compression: no waiter is left hanging.
-                _ = state
-                self.finish(MessageDeflater.deflate(message))
-            }
+            // Whatever the work item's state (`.cancelled` while the pool shuts down), it compresses: no waiter is
+            // left hanging.
+            NIOThreadPool.singleton.submit { _ in self.finish(MessageDeflater.deflate(message)) }
         }
     }
 

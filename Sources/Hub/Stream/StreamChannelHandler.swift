@@ -145,22 +145,19 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
         case .closeReceived(let code):
             closeReceived = true
-            if closeSent {
-                context.close(promise: nil)
-            } else {
-                closeSent = true
-                sendClose(context: context, code: code, reason: nil, thenClose: true)
-            }
+            end(context: context, code: code, reason: nil)
         case .fail(let code, let reason):
             logger.debug("stream failed: \(reason)", metadata: ["client": "\(conn.principal.name)"])
             commands.close()
-            if closeSent {
-                context.close(promise: nil)
-            } else {
-                closeSent = true
-                sendClose(context: context, code: code, reason: reason, thenClose: true)
-            }
+            end(context: context, code: code, reason: reason)
         }
+    }
+
+    /// Closes the connection now, after our close frame when none was sent yet.
+    private func end(context: ChannelHandlerContext, code: WebSocketErrorCode, reason: String?) {
+        guard !closeSent else { return context.close(promise: nil) }
+        closeSent = true
+        sendClose(context: context, code: code, reason: reason, thenClose: true)
     }
 
     private func enqueue(_ message: Message, context: ChannelHandlerContext) {
@@ -244,8 +241,8 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
                 guard let context = me.context, !me.closeSent else { return }
                 me.writeText(compressed, compressed: true, context: context)
                 me.sent(type: type, bytes: compressed.readableBytes, publishedAt: publishedAt)
-                me.drain()
                 context.flush()
+                me.drain()
             }
         }
         return false
