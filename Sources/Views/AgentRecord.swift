@@ -80,6 +80,9 @@ struct AgentSignature: Equatable {
     var band: OccupancyBand?
     var warmingUp: Bool
     var figures: WindowedFigures
+    /// What was running at `at` (sent as `accruing` with `asOf`): clients tick `today` from it.
+    var accrual = Accrual()
+    var at: Int64 = 0
 }
 
 /// Everything tracked for one agent. Kept compact: no per-agent dictionaries.

@@ -363,8 +363,16 @@ struct OrgState {
         }
         guard onRefresh else { return false }
         for w in OccupancyWindow.allCases {
-            let old = e.figures[w]
+            var old = e.figures[w]
             let new = c.figures[w]
+            if w == .today {
+                // Clients tick `today` from `accruing` and `asOf` (docs/protocol.md "Ticking"), exactly while the
+                // state holds: compare with what the wall shows now, not with what was sent. Only a change the
+                // client cannot see (a new day, a correction from the platform) moves it.
+                let elapsed = max(0, c.at - e.at)
+                old.handlingMs += Int64(e.accrual.handling) * elapsed
+                old.productiveMs += Int64(e.accrual.productive) * elapsed
+            }
             if abs(old.handlingMs - new.handlingMs) >= tuning.durationStepMs
                 || abs(old.productiveMs - new.productiveMs) >= tuning.durationStepMs
             {
@@ -387,7 +395,8 @@ struct OrgState {
         let json = encodeAgent(id: id, name: agents[i].name ?? agents[i].platformID, hireDate: agents[i].hireDate,
                                queues: agents[i].queues, c, ctx: ctx)
         agents[i].emitted = AgentSignature(activity: c.activity, presence: c.presence, routing: c.routing,
-                                           band: c.band, warmingUp: c.warmingUp, figures: c.figures)
+                                           band: c.band, warmingUp: c.warmingUp, figures: c.figures,
+                                           accrual: c.accrual, at: c.at)
         agents[i].needsEmit = false
         out.changes.append(EntityChange(kind: .agents, id: id, scope: .org(org.id), json: EncodedJSON(bytes: json)))
     }

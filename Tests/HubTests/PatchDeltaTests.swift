@@ -99,6 +99,8 @@ struct PatchDeltaTests {
         var seq = 0
         var patches = 0
         var wholes = 0
+        /// Whole records for an entity this client already held: a patch would have done.
+        var wholesOfHeld = 0
         init(_ probe: WSProbe) { self.probe = probe }
 
         func apply(_ m: [String: Any]) throws {
@@ -116,6 +118,7 @@ struct PatchDeltaTests {
                     if c["removed"] as? Bool == true {
                         agents[id] = nil
                     } else if let data = c["data"] as? [String: Any] {
+                        if agents[id] != nil { wholesOfHeld += 1 }
                         agents[id] = data
                         wholes += 1
                     } else if let patch = c["patch"] as? [String: Any] {
@@ -201,15 +204,39 @@ struct PatchDeltaTests {
                     }
                 }
                 #expect(resumed.map { $0.patches > 0 } == true, "the resumed client was sent no patch")
-                // Not vacuous: the patch clients were sent patches (and whole records after each joining snapshot).
+                // Not vacuous: the patch clients were sent patches — also for each entity's first change after a
+                // client joined with a snapshot computed at read time (its `rolling15m` and `asOf` differ from the
+                // last delta's): that patch carries those fields too, instead of the whole record going to everyone.
                 for (p, w) in pairs {
                     #expect(p.patches > 10, "only \(p.patches) patches")
+                    #expect(p.wholesOfHeld == 0, "\(p.wholesOfHeld) whole records for entities the client held")
                     #expect(w.patches == 0)
                 }
                 for (p, w) in pairs { p.probe.stop(); w.probe.stop() }
                 tg.cancelAll()
             }
         }
+    }
+
+    @Test func aPatchAlsoCarriesTheFieldsASnapshotHeldDifferently() throws {
+        let last = Array(#"{"id":"us/a1","name":"Ann","queues":["us/q1","us/q2"],"presence":"AWAY","rolling":1,"asOf":10}"#.utf8)
+        let snap = Array(#"{"id":"us/a1","name":"Ann","queues":["us/q1","us/q2"],"presence":"AWAY","rolling":2,"asOf":11,"extra":true}"#.utf8)
+        let next = Array(#"{"id":"us/a1","name":"Ann","queues":["us/q1","us/q2"],"presence":"BREAK","rolling":1,"asOf":12}"#.utf8)
+        var names = EntityPatch.FieldNames()
+        let bits = EntityPatch.divergence(last, snap, names: &names)
+        #expect(names.list.map { String(decoding: $0, as: UTF8.self) } == ["rolling", "asOf", "extra"])
+        #expect(bits == 0b111)
+        #expect(EntityPatch.divergence(last, last, names: &names) == 0)
+        #expect(EntityPatch.divergence(last, Array("[1]".utf8), names: &names) == EntityPatch.FieldNames.whole)
+        // `rolling` is back to the last delta's value but the snapshot's client holds 2: sent anyway; `extra` unset.
+        let patch = try #require(Self.text(EntityPatch.make(old: last, new: next, also: bits, names: names)))
+        #expect(patch == #","patch":{"presence":"BREAK","rolling":1,"asOf":12},"unset":["extra"]"#)
+        #expect(Self.text(EntityPatch.make(old: last, new: next)) == #","patch":{"presence":"BREAK","asOf":12}"#)
+        // Past 63 names a set is `whole`.
+        var full = EntityPatch.FieldNames()
+        for n in 0..<63 { #expect(full.bit(adding: ArraySlice("f\(n)".utf8)) == 1 << UInt64(n)) }
+        #expect(full.bit(adding: ArraySlice("more".utf8)) == nil)
+        #expect(EntityPatch.divergence(last, snap, names: &full) == EntityPatch.FieldNames.whole)
     }
 
     @Test func aMergeForASlowClientCarriesWholeRecords() {

@@ -88,4 +88,33 @@ import Testing
         }
         #expect(h.sink.drain().isEmpty, "30 s of steady idle is not material")
     }
+
+    /// An agent interacting for over an hour: both rolling windows are full (occupancy 1, handling = productive =
+    /// the window) and only `today` moves, exactly as a wall ticks it from `accruing` and `asOf` — so its turns send
+    /// nothing (they used to re-send it every ≈ 5 minutes, when `handlingMs.today` had grown by `durationStepMs`),
+    /// while a change the wall cannot tick (the next day) still goes out.
+    @Test func figuresAWallTicksAreNotResentOnTheirTurn() async throws {
+        let h = Harness(now: Self.t0 + 100 * minute)
+        let agents = (0..<10).map { agentID("us", $0) }
+        await h.engine.ingest(org: "us", events: agents.flatMap {
+            [status($0, Self.t0, .onQueue, .idle), status($0, Self.t0 + 30 * minute, nil, .interacting)]
+        })
+        await h.engine.refresh()
+        let first = h.sink.drain().of(.agents)
+        #expect(first.count == agents.count)
+        let sent = Harness.object(first[0])
+        #expect((sent["accruing"] as? [String: Any])?["handling"] as? Int == 1, "handling is running: \(sent)")
+        for _ in 0..<(12 * 60) {  // 12 minutes of sweeps, 1 s apart: `handlingMs.today` grows by 12 minutes
+            h.clock.advance(by: 1_000)
+            await h.engine.sweep()
+        }
+        #expect(h.sink.drain().of(.agents).isEmpty, "only ticking figures moved")
+        // Past the org's midnight `today` starts again, which no wall can tick: the next refresh sends it.
+        h.clock.advance(by: 24 * 60 * minute)
+        await h.engine.refresh()
+        let nextDay = h.sink.drain().of(.agents)
+        #expect(nextDay.count == agents.count, "a new day goes out")
+        let today = (nextDay.first.map(Harness.object)?["handlingMs"] as? [String: Any])?["today"] as? Int
+        #expect(today.map { $0 < 24 * 60 * minute } == true, "today starts again: \(today as Any)")
+    }
 }

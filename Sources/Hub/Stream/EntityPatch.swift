@@ -47,14 +47,24 @@ enum EntityPatch {
     /// `,"patch":{…}` (and `,"unset":[…]` when fields went away) turning `old` into `new`, ready to splice into
     /// a change after its `id`; nil when either is not an object, or when the patch would not be smaller than the
     /// whole record (then the change is sent with `data`).
-    static func make(old: [UInt8], new: [UInt8]) -> [UInt8]? {
+    ///
+    /// `also` names fields some clients may hold with other values than `old` (a snapshot computed at read time,
+    /// ``FieldNames``): each is sent with its value in `new` even when `old` has the same, or unset when `new`
+    /// lacks it — a no-op for a client that holds `old`, exact for one that holds the snapshot's fragment.
+    static func make(old: [UInt8], new: [UInt8], also: UInt64 = 0, names: FieldNames? = nil) -> [UInt8]? {
         guard let was = members(old), let now = members(new) else { return nil }
+        var forced = also
         var o: [UInt8] = []
         o.reserveCapacity(min(new.count, 256))
         o.append(contentsOf: #","patch":{"#.utf8)
         var first = true
         for m in now {
-            if let p = was.first(where: { equal(old, $0.key, new, m.key) }), equal(old, p.value, new, m.value) { continue }
+            var force = false
+            if forced != 0, let names, let bit = names.bit(of: new[m.key]), forced & bit != 0 {
+                force = true
+                forced &= ~bit
+            }
+            if !force, let p = was.first(where: { equal(old, $0.key, new, m.key) }), equal(old, p.value, new, m.value) { continue }
             if !first { o.append(UInt8(ascii: ",")) }
             first = false
             o.append(UInt8(ascii: "\""))
@@ -70,9 +80,56 @@ enum EntityPatch {
             o.append(contentsOf: old[p.key])
             o.append(UInt8(ascii: "\""))
         }
+        // Forced fields `new` does not have (a snapshot's fragment had them): unset, unless `old` already said so.
+        if forced != 0, let names {
+            for (i, name) in names.list.enumerated() where forced & (1 << UInt64(i)) != 0
+                && !was.contains(where: { old[$0.key].elementsEqual(name) }) {
+                o.append(contentsOf: gone ? #",""#.utf8 : #","unset":[""#.utf8)
+                gone = true
+                o.append(contentsOf: name)
+                o.append(UInt8(ascii: "\""))
+            }
+        }
         if gone { o.append(UInt8(ascii: "]")) }
         // `"data":` + the record is the alternative.
         return o.count < new.count + 8 ? o : nil
+    }
+
+    /// The fields where fragments `a` and `b` of one entity differ (a value differs, or only one has the field), as
+    /// bits of `names`; ``FieldNames/whole`` when either is not an object or `names` is full (send it whole).
+    static func divergence(_ a: [UInt8], _ b: [UInt8], names: inout FieldNames) -> UInt64 {
+        if a == b { return 0 }
+        guard let ma = members(a), let mb = members(b) else { return FieldNames.whole }
+        var bits: UInt64 = 0
+        for m in mb {
+            if let p = ma.first(where: { equal(a, $0.key, b, m.key) }), equal(a, p.value, b, m.value) { continue }
+            guard let bit = names.bit(adding: b[m.key]) else { return FieldNames.whole }
+            bits |= bit
+        }
+        for p in ma where !mb.contains(where: { equal(b, $0.key, a, p.key) }) {
+            guard let bit = names.bit(adding: a[p.key]) else { return FieldNames.whole }
+            bits |= bit
+        }
+        return bits
+    }
+
+    /// A topic's field names (each key's bytes as encoded, escapes kept), numbered so that a set of them is one
+    /// `UInt64`. An entity kind has a few dozen top-level fields; past 63 names a set is ``whole``.
+    struct FieldNames {
+        /// Not a field: the entity's next change must go whole.
+        static let whole: UInt64 = 1 << 63
+        private(set) var list: [[UInt8]] = []
+
+        func bit(of key: ArraySlice<UInt8>) -> UInt64? {
+            list.firstIndex { $0.elementsEqual(key) }.map { 1 << UInt64($0) }
+        }
+
+        mutating func bit(adding key: ArraySlice<UInt8>) -> UInt64? {
+            if let b = bit(of: key) { return b }
+            guard list.count < 63 else { return nil }
+            list.append(Array(key))
+            return 1 << UInt64(list.count - 1)
+        }
     }
 
     private static func equal(_ a: [UInt8], _ ra: Range<Int>, _ b: [UInt8], _ rb: Range<Int>) -> Bool {

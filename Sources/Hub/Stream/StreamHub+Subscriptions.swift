@@ -175,8 +175,8 @@ extension StreamHub {
             for delta in missed { conn.push(.delta(delta)) }
         } else if let frame {
             // Whoever gets a snapshot computed at read time holds its fragments, not the last deltas': the next
-            // change of each entity goes whole (TopicState.liveSnapshotSeq), to every client alike.
-            if live { s.topics[topic]!.liveSnapshotSent() }
+            // change of each entity also carries the fields where they differ (TopicState.divergent).
+            if live { s.topics[topic]!.liveSnapshotSent(patches: patches) }
             conn.push(.snapshot(topic: t.name, frame))
         }
         for alert in Self.activeAlerts(s, topic) {

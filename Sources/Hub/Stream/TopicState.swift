@@ -27,10 +27,16 @@ struct TopicState {
     /// Latest fragment per entity, per kind, in first-seen order. Applied at flush time, so a
     /// snapshot at `seq` is exactly the state after delta `seq`.
     private(set) var entities: [EntityKind: OrderedDictionary<String, Fragment>] = [:]
-    /// The seq at which a snapshot computed from live entities was last sent on the stream. A client that got it
-    /// holds, for each entity no delta has carried since, the snapshot's fragment — not the last delta's — so such
-    /// an entity's next change is sent whole, never as a patch against a fragment that client does not have.
-    private(set) var liveSnapshotSeq = -1
+    /// A client that got a snapshot computed from live entities holds, for each entity no delta has carried since,
+    /// the snapshot's fragment — not the last delta's. Per such entity, the fields where the two may differ (bits of
+    /// `fieldNames`; ``EntityPatch/FieldNames/whole``: the client may not hold it at all): its next change's patch
+    /// also carries those fields, so it applies to either copy (docs/protocol.md "Patches"). Before this, that
+    /// change went whole — to every client of the topic, after every subscribe.
+    private(set) var divergent: [Key: UInt64] = [:]
+    private(set) var fieldNames = EntityPatch.FieldNames()
+    /// The live entities the cached snapshot was built from, until their divergence is recorded (once per
+    /// snapshot, when it first goes to a client that asked for patches).
+    private var cachedLive: LiveEntities?
     /// Subscribers (connection ids) that asked for field-level patches (``EntityPatch``); pruned at each flush.
     var patchSubscribers: Set<Int> = []
     var pending: OrderedDictionary<Key, EncodedJSON?> = [:]
@@ -170,12 +176,15 @@ struct TopicState {
             var patch: [UInt8]?
             if let json {
                 // Not for a singleton (`occupancy`): a client holds one object for the kind, whatever its id.
-                if patches, !key.kind.isSingleton, let old = entities[key.kind]?[key.id], old.seq > liveSnapshotSeq {
-                    patch = EntityPatch.make(old: old.json.bytes, new: json.bytes)
+                let also = divergent.isEmpty ? 0 : divergent.removeValue(forKey: key) ?? 0
+                if patches, !key.kind.isSingleton, also & EntityPatch.FieldNames.whole == 0,
+                   let old = entities[key.kind]?[key.id] {
+                    patch = EntityPatch.make(old: old.json.bytes, new: json.bytes, also: also, names: fieldNames)
                 }
                 entities[key.kind, default: [:]][key.id] = Fragment(json: json, seq: next)
             } else {
                 entities[key.kind]?.removeValue(forKey: key.id)
+                if !divergent.isEmpty { divergent.removeValue(forKey: key) }
             }
             records.append(ChangeRecord(kind: key.kind, id: key.id, json: json, patch: patch))
         }
@@ -210,7 +219,7 @@ struct TopicState {
         pending.removeAll()
         pendingSince = nil
         purge = []
-        liveSnapshotSeq = -1
+        divergent = [:]
         invalidateSnapshot()
     }
 
@@ -246,16 +255,41 @@ struct TopicState {
                                                   data: snapshotData(syntheticOrgs: syntheticOrgs, live: live)))
         cachedSnapshot = frame
         cachedLiveAt = live == nil ? nil : now
+        cachedLive = live
         return frame
     }
 
     /// A snapshot computed from live entities (``snapshot(at:syntheticOrgs:live:now:)`` with `live`, or
-    /// ``freshSnapshot(now:maxAge:)``) is being sent to a stream client at the current seq.
-    mutating func liveSnapshotSent() { liveSnapshotSeq = seq }
+    /// ``freshSnapshot(now:maxAge:)``) is being sent to a stream client at the current seq. For a client that
+    /// asked for patches, records where each entity of the snapshot may differ from the topic's last fragment
+    /// (``divergent``); a client that did not ask is sent whole records whatever it holds.
+    mutating func liveSnapshotSent(patches: Bool) {
+        guard patches, let live = cachedLive else { return }
+        cachedLive = nil
+        var inSnapshot: Set<Key> = []
+        inSnapshot.reserveCapacity(live.changes.count)
+        for change in live.changes where live.kinds.contains(change.kind) && covers(change.scope) {
+            guard let json = change.json, !change.kind.isSingleton else { continue }
+            let key = Key(kind: change.kind, id: change.id)
+            inSnapshot.insert(key)
+            // An entity no delta carried yet has no fragment here: its first change goes whole anyway.
+            guard let last = entities[change.kind]?[change.id] else { continue }
+            let bits = EntityPatch.divergence(last.json.bytes, json.bytes, names: &fieldNames)
+            if bits != 0 { divergent[key, default: 0] |= bits }
+        }
+        // Held here but not in the snapshot: that client does not have it.
+        for kind in live.kinds where !kind.isSingleton {
+            for id in entities[kind]?.keys ?? [] {
+                let key = Key(kind: kind, id: id)
+                if !inSnapshot.contains(key) { divergent[key] = EntityPatch.FieldNames.whole }
+            }
+        }
+    }
 
     mutating func invalidateSnapshot() {
         cachedSnapshot = nil
         cachedLiveAt = nil
+        cachedLive = nil
     }
 
     /// Whether a change of `scope` belongs to this topic (as ``StreamHub/publish(_:)`` routes it).
