@@ -3,7 +3,8 @@
 # bench/results.json (SPEC §7). Full run ≈ 24 minutes (storm alone is 5, store 6, audio 3.5, cluster 3); --quick ≈ 4.5 minutes.
 # Other flags: --only ingest,footprint,connections,fanout,recovery,churn,store,storm,audio,spotting,journeys,relay,cluster   --out PATH
 # (--only cluster: three `switchboard run` replicas on a throw-away PostgreSQL server, ≈ 3 minutes)
-# --soak: 30 minutes of storm with random faults on every org and 1,000 clients (never part of the full run)
+# --soak: 30 minutes of storm with random faults on every org and 1,000 clients (never part of the full run);
+#   --soak-minutes N for another length (70 runs past the views' 65-minute history horizon)
 # (--only audio-opus: the audio scenario's Opus rows alone, ≈ 1 minute)
 # (with --only, the other scenarios' rows already in the output file are kept).
 # See docs/performance.md for what each figure means and how it is measured.

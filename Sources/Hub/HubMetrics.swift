@@ -18,6 +18,11 @@ public final class HubMetrics: Sendable {
     let rejectedConnections: Counter
     let unauthenticatedConnections: Gauge
     let maxConnections: Gauge
+    /// `switchboard_hub_messages_out_total` per message type, made once: the writers count every message they
+    /// send (tens of thousands a second at fan-out), and a registry lookup builds the descriptor and hashes the
+    /// labels under the registry's lock each time.
+    private let messagesOut: [String: Counter]
+    let pacedBacklog: Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -38,6 +43,13 @@ public final class HubMetrics: Sendable {
             "http", "unauthenticated_connections", "", "Open connections that are not an authenticated stream"))
         maxConnections = registry.makeGauge(descriptor: Self.name(
             "hub", "max_connections", "", "Stream connections allowed (server.maxConnections)"))
+        pacedBacklog = registry.makeGauge(descriptor: Self.name(
+            "hub", "paced_backlog", "", "Polled entity changes waiting for a later delta (server.pacedBytesPerFlush), after the last flush"))
+        var byType: [String: Counter] = [:]
+        for type in ["snapshot", "delta", "control", "ping"] {
+            byType[type] = registry.makeCounter(descriptor: Self.messagesOutDescriptor, labels: [("type", type)])
+        }
+        messagesOut = byType
         // Series the alert rules and the Grafana board read exist from the start, at 0 (deploy/prometheus).
         _ = registry.makeCounter(descriptor: Self.evictions, labels: [("reason", "slow-consumer")])
         for outcome in ["accepted", "unchanged", "refused"] {
@@ -71,9 +83,11 @@ public final class HubMetrics: Sendable {
 
     // MARK: Hub internals
 
+    private static var messagesOutDescriptor: MetricNameDescriptor { name("hub", "messages_out", "total", "Messages written to stream clients") }
+
     func messageOut(type: String, bytes: Int) {
-        registry.makeCounter(descriptor: Self.name("hub", "messages_out", "total", "Messages written to stream clients"),
-                             labels: [("type", type)]).increment()
+        (messagesOut[type] ?? registry.makeCounter(descriptor: Self.messagesOutDescriptor, labels: [("type", type)]))
+            .increment()
         bytesOut.increment(by: Int64(bytes))
     }
 

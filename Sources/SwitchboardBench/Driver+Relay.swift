@@ -18,7 +18,8 @@ extension Driver {
         }
         func sideConfig(_ s: [String: Double]) -> String {
             "connected \(fmt(s["upgraded"] ?? -1, 0)), ready in \(fmt(s["readySeconds"] ?? -1, 0)) s, "
-                + (s["resyncedSeconds"].map { "every org re-synced and live at \(fmt($0, 0)) s (the window starts after), " } ?? "")
+                + (s["resyncedSeconds"].map { "every org re-synced and live at \(fmt($0, 0)) s, " } ?? "")
+                + (s["pacedDrainedSeconds"].map { "the pollers' first load out at \(fmt($0, 0)) s (the clients connect after), " } ?? "")
                 + "measured \(fmt(s["measureSeconds"] ?? -1, 0)) s, "
                 + "client CPU \(fmt((s["clientCPUSeconds"] ?? 0) / max(1, s["seconds"] ?? 1) * 100, 0)) %, "
                 + "closed \(fmt(s["closed"] ?? -1, 0)), slow-consumer errors \(fmt(s["slowConsumer"] ?? -1, 0)), "
@@ -67,6 +68,7 @@ extension Driver {
                 relay["server.activityPerSecond"] ?? .nan, "events/s")
         rows.append(("upstream events/s received (all topics), Switchboard", sb["server.upstreamPerSecond"] ?? .nan, "events/s", nil, cfg))
         rows.append(("start-up: every org re-synced and live, Switchboard", sb["resyncedSeconds"] ?? .nan, "s after start", nil, cfg))
+        rows.append(("start-up: the pollers' first load sent, Switchboard", sb["pacedDrainedSeconds"] ?? .nan, "s after start", nil, cfg))
         for row in rows { add("relay", row.metric, row.value, row.unit, target: row.target, row.config) }
     }
 

@@ -7,9 +7,13 @@ struct Driver {
     let outPath: String
     var results: [BenchResult] = []
     let machine: [String: String]
+    /// `--soak-minutes N`: the soak's length (default 30; the last 20 minutes give the trend). 70 minutes run past
+    /// the views' 65-minute fold horizon, where their per-agent history stops growing.
+    let soakMinutes: Int
 
     init(options: [String: String]) {
         quick = options["quick"] != nil
+        soakMinutes = max(options["soak-minutes"].flatMap { Int($0) } ?? 30, 21)
         var only = options["only"].map { Set($0.split(separator: ",").map(String.init)) }
         // `--soak` and `--quiet` (30 minutes each) run on their own, or beside what `--only` names; never in the
         // full run.
@@ -217,7 +221,7 @@ struct Driver {
     /// Issue 19 §2: the storm for 30 minutes with the simulator's random faults on every org and 1,000
     /// clients; the RSS trend over the last 20 minutes, crashes, evictions, and every agent against the truth.
     mutating func soak() async {
-        let duration = quick ? 180 : 1800, tail = quick ? 120 : 1200, faults = 12
+        let duration = quick ? 180 : soakMinutes * 60, tail = quick ? 120 : 1200, faults = 12
         let r = await child("storm", ["--agents", "5000", "--rate", "10000", "--clients", "1000",
                                       "--duration", "\(duration)", "--warmup", "15", "--faults", "\(faults)",
                                       "--tail", "\(tail)", "--truth", "1"],

@@ -322,6 +322,10 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
                 for conn in subs.values where !conn.push(.delta(delta)) { evicted.append(conn) }
             }
             for conn in evicted { Self.detachSubscriptions(&s, conn, metrics: metrics) }
+            // What a flush leaves pending is paced changes only (everything else goes at once).
+            var backlog = 0
+            for t in s.topics.values { backlog += t.pending.count }
+            metrics.pacedBacklog.set(to: Double(backlog))
             guard let sink = s.exportDeltas, !export.isEmpty else { return nil }
             return (sink, export)
         }
