@@ -20,6 +20,9 @@ extension OrgConnector {
     enum SocketCommand: Sendable {
         case ping
         case close
+        /// Ping, read on until every ping sent so far is answered (or `timeout`), then close: everything the platform
+        /// sent on this socket before the last ping has been read by then (it answers pings in order).
+        case drainThenClose(timeout: Duration)
     }
 
     struct SessionOutcome {
@@ -80,10 +83,13 @@ extension OrgConnector {
                     if let old = machine.replacementOpened(id) {
                         transcription.box.withLock { $0.machine.channelReplaced(old: old, new: id) }
                         transcription.wakeup.signal()
-                        logger.info("rollover: replacement open, closing the old channel's socket",
+                        logger.info("rollover: replacement open, draining and closing the old channel's socket",
                                     metadata: ["old": "\(Redaction.shortHash(old))", "new": "\(Redaction.shortHash(id))"])
                         rollingOver.insert(old)
-                        commands[old]?.yield(.close)
+                        // Not closed at once: what the platform sent on it before the replacement opened may still be
+                        // unread (a reader behind under load); every later event comes on both, so the old socket
+                        // is read until its ping is answered — a final lost this way failed a rollover test under load.
+                        commands[old]?.yield(.drainThenClose(timeout: t.pingTimeout))
                         commands[old]?.finish()
                         commands[old] = nil
                         state.box.withLock { $0.channelIDs = machine.channels.map(\.id) }
@@ -212,6 +218,9 @@ extension OrgConnector {
         var config = WebSocketClientConfiguration(maxFrameSize: maxSize, closeTimeout: .seconds(2))
         config.validateUTF8 = false
         let normalizer = NotificationNormalizer(org: org.id)
+        // Pings written and pongs read on this socket, for `drainThenClose`; the reader yields on `pongs`.
+        let pings = LockedBox(0)
+        let (pongs, pongsOut) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
         do {
             let client = WebSocketClient(url: channel.connectUri, configuration: config, logger: logger) {
                 inbound, outbound, _ in
@@ -221,19 +230,49 @@ extension OrgConnector {
                     group.addTask {
                         for await command in commands {
                             switch command {
-                            case .ping: try await outbound.write(.text(#"{"message":"ping"}"#))
+                            case .ping:
+                                pings.withLock { $0 += 1 }
+                                try await outbound.write(.text(#"{"message":"ping"}"#))
                             case .close: return
+                            case .drainThenClose(let timeout):
+                                let sent = pings.withLock { $0 += 1; return $0 }
+                                try await outbound.write(.text(#"{"message":"ping"}"#))
+                                let began = ContinuousClock.now
+                                let drained = await withTaskGroup(of: Bool.self) { wait in
+                                    wait.addTask {
+                                        for await n in pongs where n >= sent { return true }
+                                        return false
+                                    }
+                                    wait.addTask {
+                                        try? await Task.sleep(for: timeout)
+                                        return false
+                                    }
+                                    let first = await wait.next() ?? false
+                                    wait.cancelAll()
+                                    return first
+                                }
+                                let ms = (ContinuousClock.now - began).milliseconds
+                                self.logger.info(drained ? "rollover: old socket read to its last ping's answer"
+                                                         : "rollover: old socket's ping not answered in time; closing it",
+                                                 metadata: ["channel": "\(Redaction.shortHash(channel.id))", "ms": "\(ms)"])
+                                return
                             }
                         }
                     }
                     group.addTask {
+                        var answered = 0
                         for try await message in inbound.messages(maxSize: maxSize) {
                             let bytes: [UInt8]
                             switch message {
                             case .text(let s): bytes = Array(s.utf8)
                             case .binary(var b): bytes = b.readBytes(length: b.readableBytes) ?? []
                             }
-                            if let end = await self.handle(normalizer.normalize(bytes, receivedAt: self.clock.now())) {
+                            let frame = normalizer.normalize(bytes, receivedAt: self.clock.now())
+                            if case .pong = frame {
+                                answered += 1
+                                pongsOut.yield(answered)
+                            }
+                            if let end = await self.handle(frame) {
                                 events.yield(.control(end, channel: channel.id))
                                 return
                             }

@@ -31,7 +31,7 @@ extension Driver {
                    "topic": "global", "flushInterval": "250 ms", "warmup": "\(warmup) s", "duration": "\(duration) s per side",
                    "simulator": "in the scenario's own process, start-at 01:00, real speed; the relay's turn first, then Switchboard's",
                    "switchboard": "`switchboard run` (release), default tunables, log level info (for its re-sync lines), "
-                       + "clients subscribe with patches (docs/protocol.md), window from every org re-synced and live; " + sideConfig(sb)
+                       + "clients subscribe with patches (docs/protocol.md), clients connect once every org re-synced and the pollers' first load went out; " + sideConfig(sb)
                        + ", REST responses \(fmt(sb["server.restPerSecond"] ?? -1, 1))/s",
                    "relay": "node bench/relay/relay.js (Node \(Self.nodeVersion), Debian node-ws), one activity topic per agent; "
                        + sideConfig(relay),

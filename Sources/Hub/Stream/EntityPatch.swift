@@ -113,8 +113,8 @@ enum EntityPatch {
         return bits
     }
 
-    /// A topic's field names (each key's bytes as encoded, escapes kept), numbered so that a set of them is one
-    /// `UInt64`. An entity kind has a few dozen top-level fields; past 63 names a set is ``whole``.
+    /// One kind's field names on a topic (each key's bytes as encoded, escapes kept), numbered so that a set of
+    /// them is one `UInt64`. An entity kind has a few dozen top-level fields; past 63 names a set is ``whole``.
     struct FieldNames {
         /// Not a field: the entity's next change must go whole.
         static let whole: UInt64 = 1 << 63

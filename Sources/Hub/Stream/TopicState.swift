@@ -29,11 +29,12 @@ struct TopicState {
     private(set) var entities: [EntityKind: OrderedDictionary<String, Fragment>] = [:]
     /// A client that got a snapshot computed from live entities holds, for each entity no delta has carried since,
     /// the snapshot's fragment — not the last delta's. Per such entity, the fields where the two may differ (bits of
-    /// `fieldNames`; ``EntityPatch/FieldNames/whole``: the client may not hold it at all): its next change's patch
+    /// its kind's `fieldNames`; ``EntityPatch/FieldNames/whole``: the client may not hold it at all): its next change's patch
     /// also carries those fields, so it applies to either copy (docs/protocol.md "Patches"). Before this, that
     /// change went whole — to every client of the topic, after every subscribe.
     private(set) var divergent: [Key: UInt64] = [:]
-    private(set) var fieldNames = EntityPatch.FieldNames()
+    /// Per kind (a kind has a few dozen top-level fields; every kind of `global` together, about 50).
+    private(set) var fieldNames: [EntityKind: EntityPatch.FieldNames] = [:]
     /// The live entities the cached snapshot was built from, until their divergence is recorded (once per
     /// snapshot, when it first goes to a client that asked for patches).
     private var cachedLive: LiveEntities?
@@ -179,7 +180,7 @@ struct TopicState {
                 let also = divergent.isEmpty ? 0 : divergent.removeValue(forKey: key) ?? 0
                 if patches, !key.kind.isSingleton, also & EntityPatch.FieldNames.whole == 0,
                    let old = entities[key.kind]?[key.id] {
-                    patch = EntityPatch.make(old: old.json.bytes, new: json.bytes, also: also, names: fieldNames)
+                    patch = EntityPatch.make(old: old.json.bytes, new: json.bytes, also: also, names: fieldNames[key.kind])
                 }
                 entities[key.kind, default: [:]][key.id] = Fragment(json: json, seq: next)
             } else {
@@ -274,7 +275,7 @@ struct TopicState {
             inSnapshot.insert(key)
             // An entity no delta carried yet has no fragment here: its first change goes whole anyway.
             guard let last = entities[change.kind]?[change.id] else { continue }
-            let bits = EntityPatch.divergence(last.json.bytes, json.bytes, names: &fieldNames)
+            let bits = EntityPatch.divergence(last.json.bytes, json.bytes, names: &fieldNames[change.kind, default: .init()])
             if bits != 0 { divergent[key, default: 0] |= bits }
         }
         // Held here but not in the snapshot: that client does not have it.
