@@ -484,6 +484,8 @@ let package = Package(
                 "Connector", "GenesysAPI", "Simulator", "SwitchboardCore", "SwitchboardConfig", "Views", "Normalizer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict
         ),
