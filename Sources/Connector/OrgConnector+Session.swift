@@ -25,6 +25,9 @@ extension OrgConnector {
         case drainThenClose(timeout: Duration)
     }
 
+    /// The platform's socket ping (answered with a `channel.metadata` pong, in order).
+    static let pingMessage = #"{"message":"ping"}"#
+
     struct SessionOutcome {
         var end: ChannelStateMachine.SessionEnd
         var channel: String?
@@ -232,11 +235,11 @@ extension OrgConnector {
                             switch command {
                             case .ping:
                                 pings.withLock { $0 += 1 }
-                                try await outbound.write(.text(#"{"message":"ping"}"#))
+                                try await outbound.write(.text(Self.pingMessage))
                             case .close: return
                             case .drainThenClose(let timeout):
                                 let sent = pings.withLock { $0 += 1; return $0 }
-                                try await outbound.write(.text(#"{"message":"ping"}"#))
+                                try await outbound.write(.text(Self.pingMessage))
                                 let began = ContinuousClock.now
                                 let drained = await withTaskGroup(of: Bool.self) { wait in
                                     wait.addTask {

@@ -21,7 +21,7 @@ import Testing
     actor SlowSink: BridgeEventSink {
         private(set) var agents: Set<String> = []
         func ingest(org: OrgID, events batch: [BridgeEvent]) async {
-            try? await Task.sleep(for: .milliseconds(5))
+            try? await Task.sleep(for: .milliseconds(10))
             for case .agentStatus(let s) in batch { agents.insert(s.agent.description) }
         }
     }
@@ -60,12 +60,11 @@ import Testing
 
     /// Opens the socket, waits for it, then sends `command` and waits for the socket to end; the agents delivered.
     static func run(_ command: OrgConnector.SocketCommand, uri: String) async throws -> Int {
-        let options = ConnectorSimulatorTests.simulatorOptions(seed: 1)
         var t = OrgTunables()
         t.pingTimeout = .seconds(10)
         let org = OrgConfig(id: "us", name: "US", apiBase: "http://127.0.0.1:9", loginBase: "http://127.0.0.1:9",
                             clientId: "c", clientSecret: Secret("s"),
-                            timezone: TimeZone(identifier: options.timeZoneID(for: "us")) ?? .gmt, tunables: t)
+                            timezone: .gmt, tunables: t)
         let sink = SlowSink()
         let connector = OrgConnector(org: org, productivePresences: [.onQueue], http: HTTPClient.shared, sink: sink,
                                      clock: SystemClock(), options: ConnectorSimulatorTests.fastOptions())

@@ -64,7 +64,7 @@ enum EntityPatch {
                 force = true
                 forced &= ~bit
             }
-            if !force, let p = was.first(where: { equal(old, $0.key, new, m.key) }), equal(old, p.value, new, m.value) { continue }
+            if !force, same(m, in: new, as: was, in: old) { continue }
             if !first { o.append(UInt8(ascii: ",")) }
             first = false
             o.append(UInt8(ascii: "\""))
@@ -102,7 +102,7 @@ enum EntityPatch {
         guard let ma = members(a), let mb = members(b) else { return FieldNames.whole }
         var bits: UInt64 = 0
         for m in mb {
-            if let p = ma.first(where: { equal(a, $0.key, b, m.key) }), equal(a, p.value, b, m.value) { continue }
+            if same(m, in: b, as: ma, in: a) { continue }
             guard let bit = names.bit(adding: b[m.key]) else { return FieldNames.whole }
             bits |= bit
         }
@@ -130,6 +130,12 @@ enum EntityPatch {
             list.append(Array(key))
             return 1 << UInt64(list.count - 1)
         }
+    }
+
+    /// Whether member `m` of `b` is in `others` (members of `a`) with the same value.
+    private static func same(_ m: Member, in b: [UInt8], as others: [Member], in a: [UInt8]) -> Bool {
+        guard let p = others.first(where: { equal(a, $0.key, b, m.key) }) else { return false }
+        return equal(a, p.value, b, m.value)
     }
 
     private static func equal(_ a: [UInt8], _ ra: Range<Int>, _ b: [UInt8], _ rb: Range<Int>) -> Bool {
