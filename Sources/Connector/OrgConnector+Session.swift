@@ -14,6 +14,10 @@ extension OrgConnector {
         case tick
         /// The transcription flusher created a spare channel: connect it.
         case spareCreated(ChannelStateMachine.Channel)
+        /// The session's re-sync ended (its fresh topics when it read the directory; nil when it failed).
+        case resynced(topics: [String]?)
+        /// The events held during the re-sync are applied and the gate is open.
+        case heldApplied
     }
 
     /// What the session tells a socket child.
@@ -57,6 +61,26 @@ extension OrgConnector {
                 let (cmds, cmdOut) = AsyncStream.makeStream(of: SocketCommand.self)
                 commands[c.id] = cmdOut
                 group.addTask { await self.runSocket(c, commands: cmds, events: eventsOut) }
+            }
+            // The re-sync steps (ChannelStateMachine.SessionStep); the REST re-sync and the held events' application
+            // are child tasks that report back as events.
+            func perform(_ steps: [ChannelStateMachine.SessionStep]) {
+                for step in steps {
+                    switch step {
+                    case .holdEvents:
+                        state.gate.withLock { $0.hold() }
+                    case .startResync:
+                        group.addTask {
+                            let fresh = try? await self.resync(rest: rest)
+                            eventsOut.yield(.resynced(topics: fresh))
+                        }
+                    case .applyHeldOnBaseline:
+                        group.addTask {
+                            await self.applyHeldEvents()
+                            eventsOut.yield(.heldApplied)
+                        }
+                    }
+                }
             }
             for c in channels { startSocket(c) }
             let transcription = state.transcription
@@ -116,19 +140,13 @@ extension OrgConnector {
                         alerted = false
                     }
                     // Reconnect, then re-sync (docs/connector.md): the socket already carries what changes while the
-                    // baseline is read; those events are held and applied on top of it.
-                    var steps = machine.socketsOpened()
-                    while !steps.isEmpty {
-                        switch steps.removeFirst() {
-                        case .holdEvents:
-                            state.gate.withLock { $0.hold() }
-                        case .startResync:
-                            if let fresh = try? await resync(rest: rest) { outcome.topics = fresh }
-                            steps += machine.resyncEnded()
-                        case .applyHeldOnBaseline:
-                            await applyHeldEvents()
-                        }
-                    }
+                    // baseline is read; those events are held and applied on top of it. Both run beside this loop, so
+                    // the watchdog keeps judging the sockets meanwhile (a ghost during a long re-sync went unseen).
+                    perform(machine.socketsOpened())
+                case .resynced(let fresh):
+                    if let fresh { outcome.topics = fresh }
+                    perform(machine.resyncEnded())
+                case .heldApplied:
                     if !baselined { await report(.open, detail: nil) }
                 case .spareCreated(let c):
                     machine.addSpare(c)
@@ -293,12 +311,14 @@ extension OrgConnector {
     }
 
     /// ``ChannelStateMachine/SessionStep/applyHeldOnBaseline``: the events held during the re-sync, applied on top of
-    /// its baseline oldest first, in batches; events arriving meanwhile are held too, until none is left.
+    /// its baseline oldest first, in batches; events arriving meanwhile are held too, until the gate opens
+    /// (``ResyncGate/release()``: a round of few events, or the last round).
     func applyHeldEvents() async {
         var applied = 0
-        while true {
-            let batch = state.gate.withLock { $0.release() }
-            if batch.isEmpty { break }
+        var open = false
+        while !open {
+            let batch: [BridgeEvent]
+            (batch, open) = state.gate.withLock { ($0.release(), !$0.holding) }
             applied += batch.count
             let ordered = ResyncGate.ordered(batch, time: Self.eventTime)
             var start = 0

@@ -217,6 +217,48 @@ import Views
         }
     }
 
+    /// The re-sync runs beside the session's loop: a socket that ghosts while the baseline is read is judged by the
+    /// watchdog as at any other time, the session ends (cancelling the re-sync) and the org recovers. Before, the
+    /// re-sync ran inside the loop, so nothing judged the sockets until it ended (a browser test's ghost on a busy
+    /// machine went unseen for over a minute).
+    @Test func aGhostDuringTheReSyncIsCaughtByTheWatchdog() async throws {
+        let options = ConnectorSimulatorTests.simulatorOptions(seed: 31)
+        let clock = ScaledClock(origin: testBusinessHours, speed: 20)
+        let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sim.run() }
+            _ = await sim.waitUntilListening()
+            let (views, sink, connector) = Self.rig(sim, options, clock: clock, observer: ActivityCounter())
+            group.addTask { try await connector.run() }
+            #expect(await eventually("first open") { await sink.last == .open })
+            let statusesBefore = await sink.statuses.count
+            // Inside the re-sync that follows the first ghost: ghost the new socket too, and keep the re-sync there
+            // until the session gives it up (its task cancelled) — or 20 s, far past the watchdog's 1.2 s.
+            let cancelled = Locked(false)
+            await sink.arm {
+                _ = await sim.inject(.ghost, org: "us")
+                for _ in 0..<200 where !Task.isCancelled { try? await Task.sleep(for: .milliseconds(100)) }
+                cancelled.value = Task.isCancelled
+            }
+            _ = await sim.inject(.ghost, org: "us")
+            #expect(await eventually("the held re-sync ended", seconds: 40) { await sink.hookDone })
+            #expect(cancelled.value, "the watchdog did not end the session while its re-sync was under way")
+            // Two stale verdicts (the ghost before the re-sync and the one during it), then open again with the truth.
+            #expect(await eventually("open again after the second ghost", seconds: 30) {
+                let s = (await sink.statuses).dropFirst(statusesBefore)
+                return s.filter { $0 == .stale }.count >= 2 && s.last == .open
+            })
+            let last = Locked<[String]>([])
+            let settled = await eventually("every agent equal to /_sim/truth", seconds: 15) {
+                guard let truth = await sim.truth(org: "us") else { return false }
+                last.value = await Self.mismatches(views, truth)
+                return last.value.isEmpty
+            }
+            if !settled { Issue.record("still different from the truth: \(last.value)") }
+            group.cancelAll()
+        }
+    }
+
     /// Start-up reads only the directory's ids before subscribing; the baseline comes with the socket. When the
     /// sockets are refused (the streaming endpoint unwell while REST answers), the REST baseline is read anyway, so
     /// the wall shows the org as it was at start rather than nothing, and the first socket that opens re-syncs again.

@@ -20,7 +20,7 @@ import Views
     }
 
     @Test func releasesHeldEventsOldestFirstAndKeepsHoldingUntilDrained() {
-        var g = ResyncGate<E>()
+        var g = ResyncGate<E>(openBelow: 0)
         g.hold()
         #expect(g.offer([E(id: "x", at: 30), E(id: "y", at: 10)]) == true)
         #expect(g.offer([E(id: "z", at: 20), E(id: "y2", at: 10)]) == true)
@@ -38,6 +38,39 @@ import Views
         #expect(!g.holding)
         #expect(g.offer([E(id: "v", at: 50)]) == false)
         #expect(g.heldTotal == 5)
+    }
+
+    /// A steady stream finds a few events in every round: the gate must open anyway (it never did before: a debug
+    /// build under load held an org in its re-sync, and its session loop with it).
+    @Test func aSteadyStreamStillOpensTheGate() {
+        var g = ResyncGate<E>(openBelow: 2, maxRounds: 5)
+        g.hold()
+        _ = g.offer((0..<100).map { E(id: "a\($0)", at: Int64($0)) })
+        // Large rounds keep holding; a round of at most `openBelow` opens as it hands them over.
+        #expect(g.release().count == 100)
+        #expect(g.holding)
+        _ = g.offer((0..<10).map { E(id: "b\($0)", at: Int64($0)) })
+        #expect(g.release().count == 10)
+        #expect(g.holding)
+        _ = g.offer([E(id: "c0", at: 1), E(id: "c1", at: 2)])
+        #expect(g.release().map(\.id) == ["c0", "c1"])
+        #expect(!g.holding)
+        #expect(g.offer([E(id: "d", at: 3)]) == false)
+
+        // A stream that never thins: the `maxRounds`-th release opens.
+        g.hold()
+        var rounds = 0
+        repeat {
+            _ = g.offer((0..<10).map { E(id: "e\($0)", at: Int64($0)) })
+            #expect(g.release().count == 10)
+            rounds += 1
+        } while g.holding && rounds < 100
+        #expect(rounds == 5)
+        #expect(g.heldTotal == 50)
+        // An empty round opens too.
+        g.hold()
+        #expect(g.release() == [])
+        #expect(!g.holding)
     }
 
     @Test func aFullGateDeliversTheSurplusRatherThanDroppingIt() {
