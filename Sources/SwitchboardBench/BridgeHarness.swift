@@ -10,28 +10,36 @@ import Views
 
 /// Simulator + bridge in one process, as `switchboard demo` composes them, on one shared clock
 /// (`SystemClock`, so business time is wall time and clients in another process can compare ages).
+/// With `simulatorBase` the simulator is another process (`switchboard simulate` started with the same
+/// options) and only the bridge runs here, so this process's memory is the bridge's alone (the soak).
 final class BridgeHarness: Sendable {
-    let simulator: GenesysSimulator
+    /// The in-process simulator; nil when it runs in another process (``simulatorBase``).
+    let simulator: GenesysSimulator?
+    let simulatorBase: String?
     let bridge: Bridge
     let bridgePort: AtomicInt
     let options: SimulatorOptions
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    init(options base: SimulatorOptions, configure: @escaping @Sendable (inout SwitchboardConfiguration) -> Void = { _ in }) {
+    init(options base: SimulatorOptions, simulatorBase: String? = nil,
+         configure: @escaping @Sendable (inout SwitchboardConfiguration) -> Void = { _ in }) {
         var options = base
         options.host = "127.0.0.1"
         options.port = 0
         self.options = options
+        self.simulatorBase = simulatorBase
         let clock = SystemClock()
-        let simulator = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "bench.simulator"))
+        let simulator = simulatorBase == nil
+            ? GenesysSimulator(options: options, clock: clock, logger: Logger(label: "bench.simulator")) : nil
         self.simulator = simulator
         let portBox = AtomicInt()
         let listen = ListenAddress(host: "127.0.0.1", port: 0)
         let fixed = options
         bridge = Bridge(
             source: .provided({
-                let port = await simulator.waitUntilListening()
-                var config = DemoConfiguration.make(simulatorBase: "http://127.0.0.1:\(port)", options: fixed, listen: listen)
+                let simBase: String
+                if let simulatorBase { simBase = simulatorBase } else { simBase = "http://127.0.0.1:\(await simulator!.waitUntilListening())" }
+                var config = DemoConfiguration.make(simulatorBase: simBase, options: fixed, listen: listen)
                 config.auth.clients.append(ClientConfig(name: "bench", token: Secret("bench"), scopes: [.global]))
                 configure(&config)
                 return config
@@ -41,8 +49,36 @@ final class BridgeHarness: Sendable {
         bridgePort = portBox
     }
 
+    /// The in-process simulator, for scenarios that inject faults or read counters directly.
+    var local: GenesysSimulator {
+        guard let simulator else { preconditionFailure("this harness's simulator runs in another process") }
+        return simulator
+    }
+
+    /// The ground truth of `org` now: from the in-process simulator, or `GET /_sim/truth?org=` of the other one.
+    func truth(org: String) async -> SimTruth? {
+        if let simulator { return await simulator.truth(org: org) }
+        guard let simulatorBase, let (status, body) = await StoreRestartChild.get("\(simulatorBase)/_sim/truth?org=\(org)"),
+              status == 200 else { return nil }
+        return try? JSONDecoder().decode(SimTruth.self, from: body)
+    }
+
+    /// The random faults injected so far, by kind (`GET /_sim/faults` of a simulator in another process).
+    func randomFaults() async -> [String: Int] {
+        var records: [SimFaultRecord] = []
+        if let simulator {
+            records = await simulator.faultLog()
+        } else if let simulatorBase, let (status, body) = await StoreRestartChild.get("\(simulatorBase)/_sim/faults"), status == 200,
+                  let log = try? JSONDecoder().decode([String: [SimFaultRecord]].self, from: body) {
+            records = log["faults"] ?? []
+        }
+        return Dictionary(grouping: records.filter { $0.source == "random" }, by: \.kind).mapValues(\.count)
+    }
+
     func start() {
-        let group = ServiceGroup(configuration: .init(services: [.init(service: simulator), .init(service: bridge)],
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] =
+            (simulator.map { [.init(service: $0)] } ?? []) + [.init(service: bridge)]
+        let group = ServiceGroup(configuration: .init(services: services,
                                                       gracefulShutdownSignals: [], cancellationSignals: [],
                                                       logger: Logger(label: "bench.group")))
         task.withLock { $0 = Task { try? await group.run() } }

@@ -224,13 +224,16 @@ struct Driver {
         let duration = quick ? 180 : soakMinutes * 60, tail = quick ? 120 : 1200, faults = 12
         let r = await child("storm", ["--agents", "5000", "--rate", "10000", "--clients", "1000",
                                       "--duration", "\(duration)", "--warmup", "15", "--faults", "\(faults)",
-                                      "--tail", "\(tail)", "--truth", "1"],
+                                      "--tail", "\(tail)", "--truth", "1", "--simulator", "process"],
                             timeout: Double(duration) + 1200)
         let cfg = ["orgs": "3", "agentsPerOrg": "5000", "stormEventsPerSecond": "10000", "clients": "1000",
                    "connected": fmt(r["upgraded"] ?? 0, 0), "topic": "global", "duration": "\(duration) s",
                    "faults": "simulator random faults, \(faults) per org per hour (every kind); injected \(fmt(r["faults"] ?? -1, 0))",
                    "truthAgents": fmt(r["truthAgents"] ?? -1, 0), "truthWindowsCompared": fmt(r["truthWindows"] ?? -1, 0),
                    "truthWaitSeconds": fmt(r["truthNotOpenSeconds"] ?? -1, 1),
+                   "simulator": "another process (switchboard simulate): the RSS and heap are the bridge's alone",
+                   "simulatorRSSTrendTailMiBPerMin": fmt(r["simulatorRSSSlopeTailMiBPerMin"] ?? -1, 2),
+                   "simulatorPeakRSSMiB": fmt((r["simulatorPeakRSS"] ?? -1) / 1_048_576, 0),
                    "method": "RSS (VmRSS) and live heap (mallinfo2) sampled every 5 s; least-squares slope over the last \(tail / 60) minutes"]
         func verdict(_ ok: Bool) -> [String: String] { cfg.merging(["verdict": r.isEmpty ? "no result" : ok ? "met" : "missed"]) { _, b in b } }
         let slope = r["rssSlopeTailMiBPerMin"] ?? -1

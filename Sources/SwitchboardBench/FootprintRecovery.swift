@@ -106,9 +106,9 @@ enum RecoveryChild {
         var out: [String: Double] = ["heartbeatSeconds": Double(heartbeat), "tokenLifetime": Double(tokenLifetime)]
         let org = OrgID("emea")
         try? await Task.sleep(for: .seconds(3))
-        let requestsBefore = await harness.simulator.requestCounts()
+        let requestsBefore = await harness.local.requestCounts()
         let tGhost = Proc.now
-        _ = await harness.simulator.inject(.ghost, org: "emea")
+        _ = await harness.local.inject(.ghost, org: "emea")
         var tStale = Double.nan, tOpen = Double.nan, tTruth = Double.nan
         var checks = 0
         var lastMismatch = 0
@@ -130,7 +130,7 @@ enum RecoveryChild {
         }
         // The re-sync's requests (every org's, but the others only poll meanwhile; the endpoints below are the
         // re-sync's and the channel lifecycle's).
-        let requests = await harness.simulator.requestCounts().merging(requestsBefore) { $0 - $1 }
+        let requests = await harness.local.requestCounts().merging(requestsBefore) { $0 - $1 }
         let resyncEndpoints = ["GET /api/v2/users", "GET /api/v2/routing/queues",
                                "POST /api/v2/analytics/users/details/query", "POST /api/v2/analytics/queues/observations/query",
                                "POST /api/v2/analytics/users/aggregates/query"]
@@ -156,7 +156,7 @@ enum RecoveryChild {
         out["moveToTruth"] = moved.truth
         if tokenLifetime > 0 {
             // Wait until every org renewed its token at least once more, watching every org's status meanwhile.
-            let before = await harness.simulator.requestCounts()["POST /oauth/token"] ?? 0
+            let before = await harness.local.requestCounts()["POST /oauth/token"] ?? 0
             let t0 = Proc.now
             var shown = 0.0, last = Proc.now
             while Proc.now - t0 < Double(tokenLifetime) + 30 {
@@ -164,7 +164,7 @@ enum RecoveryChild {
                 let now = Proc.now
                 if statuses.values.contains(where: { $0.status == .stale || $0.status == .disconnected }) { shown += now - last }
                 last = now
-                let renewed = (await harness.simulator.requestCounts()["POST /oauth/token"] ?? 0) - before
+                let renewed = (await harness.local.requestCounts()["POST /oauth/token"] ?? 0) - before
                 if renewed >= 3 {
                     out["tokenRenewals"] = Double(renewed)
                     break
@@ -184,7 +184,7 @@ enum RecoveryChild {
     static func shownStale(harness: BridgeHarness, views: ViewEngine, org: OrgID,
                            fault: SimFault) async -> (stale: Double, reopened: Double, truth: Double) {
         let t0 = Proc.now
-        _ = await harness.simulator.inject(fault, org: org.rawValue)
+        _ = await harness.local.inject(fault, org: org.rawValue)
         var stale = 0.0, last = t0
         var left = false
         var reopened = Double.nan, truth = Double.nan
@@ -206,7 +206,7 @@ enum RecoveryChild {
 
     /// Agents whose presence or routing status in the views differs from the simulator's truth.
     static func mismatches(harness: BridgeHarness, views: ViewEngine, org: OrgID) async -> Int {
-        guard let truth = await harness.simulator.truth(org: org.rawValue) else { return -1 }
+        guard let truth = await harness.local.truth(org: org.rawValue) else { return -1 }
         var bad = 0
         for a in truth.agents {
             let f = await views.agentFigures(EntityID(org: org, platformID: a.id))

@@ -28,7 +28,7 @@ enum QuietChild {
         var notOpenSeconds = 0.0
         let events0 = harness.metricSum("switchboard_upstream_events_total")
         var pings0 = 0
-        for org in ["us", "emea", "apac"] { pings0 += await harness.simulator.pingsAnswered(org: org) }
+        for org in ["us", "emea", "apac"] { pings0 += await harness.local.pingsAnswered(org: org) }
         let t0 = Proc.now
         var tick = t0
         var nextReport = t0 + 300
@@ -52,7 +52,7 @@ enum QuietChild {
             try? await Task.sleep(for: .milliseconds(50))
         }
         var pings = -pings0
-        for org in ["us", "emea", "apac"] { pings += await harness.simulator.pingsAnswered(org: org) }
+        for org in ["us", "emea", "apac"] { pings += await harness.local.pingsAnswered(org: org) }
         let out: [String: Double] = [
             // The watchdog's probes after a quiet spell, answered: how often the rule that could go wrong was used.
             "pingsAnswered": Double(pings),

@@ -33,7 +33,7 @@ enum SoakTruth {
         }
         r.waitedSeconds = Proc.now - t0
         for (org, _) in await views.orgStatuses() {
-            guard let truth = await harness.simulator.truth(org: org.rawValue) else { continue }
+            guard let truth = await harness.truth(org: org.rawValue) else { continue }
             for a in truth.agents {
                 r.agents += 1
                 guard let f = await views.agentFigures(EntityID(org: org, platformID: a.id)) else {

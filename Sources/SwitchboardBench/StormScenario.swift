@@ -7,7 +7,9 @@ import SwitchboardCore
 /// `global` in a child process. Prints one JSON object. The soak (`make bench BENCH_ARGS=--soak`) is the same
 /// run, longer, with `--faults R` (the simulator's random faults, R per org per hour), `--tail S` (the RSS and
 /// heap trend over the last S seconds as well) and `--truth 1` (every agent's figures against `/_sim/truth`
-/// at the end, ``SoakTruth``).
+/// at the end, ``SoakTruth``). `--simulator process` runs the simulator as a `switchboard simulate` child with the
+/// same options instead, so that the RSS and heap sampled here are the bridge's alone (the simulator's own day
+/// grows with the hours it has simulated).
 enum StormChild {
     static func run(_ opts: [String: String]) async {
         bootstrapBenchLogging()
@@ -25,12 +27,21 @@ enum StormChild {
         options.stormEventsPerSecond = rate
         if faultRate > 0 { options.randomFaultRate = faultRate }
         if let kinds = opts["fault-kinds"] { options.randomFaultKinds = kinds.split(separator: ",").map(String.init) }
-        let harness = BridgeHarness(options: options)
+        var simulatorRun: BridgeRun?, simulatorBase: String?
+        if opts["simulator"] == "process" {
+            guard let (run, base) = await startSimulator(options: options) else {
+                print(#"{"error":1}"#)
+                return
+            }
+            (simulatorRun, simulatorBase) = (run, base)
+        }
+        let harness = BridgeHarness(options: options, simulatorBase: simulatorBase)
         let t0 = Proc.now
         harness.start()
         guard await harness.waitReady(agents: 3 * agentsPerOrg, timeout: 180) else {
             log("storm: bridge not ready after 180 s")
             print(#"{"error":1}"#)
+            if let simulatorRun { RelayChild.stop(simulatorRun) }
             return
         }
         let readySeconds = Proc.now - t0
@@ -42,10 +53,12 @@ enum StormChild {
                                             "--token", "bench", "--warmup", "\(warmup)", "--duration", "\(duration)"])
         } catch {
             log("storm: cannot start clients: \(error)")
+            if let simulatorRun { RelayChild.stop(simulatorRun) }
             return
         }
         guard let connected = await child.waitReady(timeout: 300) else {
             log("storm: clients did not connect")
+            if let simulatorRun { RelayChild.stop(simulatorRun) }
             return
         }
         log("storm: \(connected) clients connected; RSS \(Proc.rss >> 20) MiB")
@@ -57,9 +70,12 @@ enum StormChild {
         var rssSamples: [(Double, Double)] = []
         // Live heap (mallinfo2 in-use bytes) beside RSS: growth of both is retention, RSS alone is the allocator.
         var heapSamples: [(Double, Double)] = []
+        // The simulator's RSS when it is another process (its own growth, for the record).
+        var simulatorRSS: [(Double, Double)] = []
         while Proc.now - s0 < duration {
             rssSamples.append((Proc.now - s0, Double(Proc.rss)))
             heapSamples.append((Proc.now - s0, Double(switchboard_heap_in_use())))
+            if let simulatorRun { simulatorRSS.append((Proc.now - s0, Double(ProcOf.rss(simulatorRun.process.processIdentifier)))) }
             try? await Task.sleep(for: .seconds(min(5, max(0.5, duration / 20))))
         }
         let elapsed = Proc.now - s0
@@ -95,10 +111,17 @@ enum StormChild {
             out["heapSlopeTailMiBPerMin"] = Self.slope(heapSamples.filter { $0.0 >= from })
         }
         if faultRate > 0 {
-            let faults = await harness.simulator.faultLog().filter { $0.source == "random" }
-            out["faults"] = Double(faults.count)
-            log("storm: random faults: " + Dictionary(grouping: faults, by: \.kind).map { "\($0.key) \($0.value.count)" }
-                .sorted().joined(separator: ", "))
+            let faults = await harness.randomFaults()
+            out["faults"] = Double(faults.values.reduce(0, +))
+            log("storm: random faults: " + faults.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", "))
+        }
+        if let simulatorRun {
+            out["simulatorPeakRSS"] = Double(ProcOf.statusBytes(simulatorRun.process.processIdentifier, "VmHWM"))
+            out["simulatorRSSSlopeMiBPerMin"] = Self.slope(simulatorRSS)
+            if tail > 0 { out["simulatorRSSSlopeTailMiBPerMin"] = Self.slope(simulatorRSS.filter { $0.0 >= elapsed - tail }) }
+            out["simulatorInProcess"] = 0
+        } else {
+            out["simulatorInProcess"] = 1
         }
         if opts["truth"] != nil, let parts = harness.bridge.parts {
             let t = await SoakTruth.compare(harness: harness, views: parts.views)
@@ -118,7 +141,28 @@ enum StormChild {
         }
         let json = try! JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
         FileHandle.standardOutput.write(json + Data("\n".utf8))
+        if let simulatorRun { RelayChild.stop(simulatorRun) }
         exit(0)
+    }
+
+    /// `switchboard simulate` (release, beside the bench) with `options`, logging warnings only (its lines are
+    /// kept in this process); nil when it does not announce its address within 300 s.
+    static func startSimulator(options: SimulatorOptions) async -> (BridgeRun, String)? {
+        guard let exe = siblingSwitchboard(scenario: "storm") else { return nil }
+        var args = ["simulate", "--orgs", "\(options.orgCount)", "--agents", "\(options.agentsPerOrg)",
+                    "--listen", "127.0.0.1:0", "--log-level", "warning"]
+        if let storm = options.stormEventsPerSecond { args += ["--storm", "\(storm)"] }
+        if let rate = options.randomFaultRate {
+            args += ["--faults", "random", "--fault-rate", "\(rate)", "--fault-kinds", options.randomFaultKinds.joined(separator: ",")]
+        }
+        guard let run = try? BridgeRun(exe, args, env: ProcessInfo.processInfo.environment, label: "simulator"),
+              let line = await run.waitForLine("simulator on http://", timeout: 300) else {
+            log("storm: switchboard simulate did not announce its address")
+            return nil
+        }
+        let base = line.replacingOccurrences(of: "simulator on ", with: "").trimmingCharacters(in: .whitespaces)
+        log("storm: simulator in another process (pid \(run.process.processIdentifier)) on \(base)")
+        return (run, base)
     }
 
     /// Least-squares slope of (seconds, bytes) samples in MiB per minute.
