@@ -259,6 +259,7 @@ let package = Package(
             name: "Connector",
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "GenesysAPI", "Normalizer",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

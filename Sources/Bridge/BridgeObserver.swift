@@ -185,6 +185,10 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
         metrics.restResponse(org: org, status: status, budgetRemaining: budgetRemaining)
     }
 
+    nonisolated func upstreamLag(org: OrgID, seconds: Double) {
+        metrics.upstreamLag(org: org, seconds: seconds)
+    }
+
     nonisolated func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status) {
         metrics.transcriptionTopics(org: org, topics: status.topics, queued: status.queued,
                                     budgetExhausted: status.budgetExhausted)

@@ -35,6 +35,9 @@ public protocol ConnectorObserver: Sendable {
     /// A REST response of the org arrived (`status` nil: no answer, a transport failure), with the share of the
     /// rate-limit budget left when its headers said (each attempt of a retried request counts).
     func restResponse(org: OrgID, status: Int?, budgetRemaining: Double?)
+    /// How far behind the platform the org's socket readers are, in real seconds (0 when they have read everything
+    /// sent; ``UpstreamLag``). Told at every session tick.
+    func upstreamLag(org: OrgID, seconds: Double)
 }
 
 extension ConnectorObserver {
@@ -47,6 +50,7 @@ extension ConnectorObserver {
     public func transcriptionTopics(org: OrgID, status: TranscriptionTopicStateMachine.Status) {}
     public func tokenRequest(org: OrgID, failed: Bool) {}
     public func restResponse(org: OrgID, status: Int?, budgetRemaining: Double?) {}
+    public func upstreamLag(org: OrgID, seconds: Double) {}
 }
 
 /// An observer that ignores everything.
@@ -62,6 +66,10 @@ final class ConnectorState: Sendable {
         /// Frames a socket reader is handing to the views right now. While one is, the socket is not read, so
         /// the watchdog counts it as activity: a stall of our own (the views busy) is not a dead upstream.
         var delivering = 0
+        /// The largest age (platform time once the views took the frame − its newest event time,
+        /// ``OrgConnector/eventTime(_:)``) of a frame a socket reader handed on since the session's last tick; nil when
+        /// none was (``UpstreamLag``).
+        var handedAgeMs: Int64?
         var malformed = MalformedCounter()
         var channelIDs: [String] = []
         /// The watched users (platform ids) as of the latest re-sync; nil before the first.

@@ -99,6 +99,7 @@ extension OrgConnector {
             var openedAt: ContinuousClock.Instant?
             var outcome = SessionOutcome(end: .closed, channel: nil, uptime: .zero)
             var rollingOver: Set<String> = []
+            var lag = UpstreamLag(warnAfter: Double(t.heartbeatTimeout.components.seconds))
             loop: for await event in events {
                 switch event {
                 case .opened(let id):
@@ -173,9 +174,22 @@ extension OrgConnector {
                     break loop
                 case .tick:
                     let now = ContinuousClock.now
-                    let (last, delivering) = state.box.withLock { ($0.lastActivity, $0.delivering) }
+                    let (last, delivering, handedAge) = state.box.withLock { v in
+                        defer { v.handedAgeMs = nil }
+                        return (v.lastActivity, v.delivering, v.handedAgeMs)
+                    }
                     // A reader waiting on the views has not read since: our stall, not the platform's silence.
                     watchdog.activity(at: delivering > 0 ? now : last)
+                    // How far behind that leaves the wall: measured, exported and logged, since the watchdog says nothing.
+                    switch lag.tick(handedAgeMs: handedAge, speed: clock.speed, now: now) {
+                    case .none: break
+                    case .behind(let s):
+                        logger.warning("reading the sockets behind the platform: the views take longer than the upstream sends",
+                                       metadata: ["behind": "\(Int(s)) s"])
+                    case .caughtUp:
+                        logger.notice("caught up with the platform")
+                    }
+                    observer.upstreamLag(org: org.id, seconds: lag.seconds)
                     switch watchdog.tick(now: now) {
                     case .none: break
                     case .sendPing:
@@ -189,6 +203,7 @@ extension OrgConnector {
                 }
             }
             outcome.uptime = openedAt.map { .now - $0 } ?? .zero
+            observer.upstreamLag(org: org.id, seconds: 0)
             state.gate.withLock { $0.reset() }
             transcription.box.withLock { $0.machine.disconnected() }
             for c in commands.values {
@@ -378,7 +393,16 @@ extension OrgConnector {
             state.box.withLock { $0.status.lastEventAt = now }
             observer.upstreamEvent(org: org.id, topic: topic, events: evs.count)
             // Held while the session's re-sync reads the baseline (ResyncGate); one uncontended lock otherwise.
-            if !evs.isEmpty, !state.gate.withLock({ $0.offer(evs) }) { await sink.ingest(org: org.id, events: evs) }
+            if !evs.isEmpty, !state.gate.withLock({ $0.offer(evs) }) {
+                await sink.ingest(org: org.id, events: evs)
+                // How old the frame's news is now that the views have it (UpstreamLag).
+                var newest = Int64.min
+                for e in evs { newest = max(newest, Self.eventTime(e)) }
+                if newest != .min {
+                    let age = clock.now() - newest
+                    state.box.withLock { if age > $0.handedAgeMs ?? .min { $0.handedAgeMs = age } }
+                }
+            }
         case .transcripts(let evs):
             state.box.withLock { $0.status.lastEventAt = now }
             observer.upstreamEvent(org: org.id, topic: .conversationTranscription, events: evs.count)

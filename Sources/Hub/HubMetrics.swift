@@ -130,6 +130,14 @@ public final class HubMetrics: Sendable {
                            labels: [("org", org.rawValue)]).set(to: seconds)
     }
 
+    /// How far behind the platform the org's socket readers are (0 when they have read everything sent): the views
+    /// slower than the upstream. The watchdog counts a reader handing frames on as life, so only this shows it.
+    public func upstreamLag(org: OrgID, seconds: Double) {
+        registry.makeGauge(descriptor: Self.name("upstream", "lag", "seconds",
+                                                 "How far behind the platform the org's socket readers are (0: caught up)"),
+                           labels: [("org", org.rawValue)]).set(to: seconds)
+    }
+
     /// The org's `tunables.heartbeatTimeout`: silence after which its watchdog turns it `stale` and reconnects. The
     /// alert rules compare ``orgStaleness(org:seconds:)`` with it, so a demo's short timeout needs no other rules.
     public func heartbeatTimeout(org: OrgID, seconds: Double) {

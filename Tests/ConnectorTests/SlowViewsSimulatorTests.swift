@@ -40,8 +40,9 @@ import Testing
             let org = ConnectorSimulatorTests.orgConfig(sim, options)
             // 4 s: beyond the test tunables' 1.5 s heartbeat timeout and their ping probe (0.7 s + 2 × 0.25 s).
             let sink = StallingSink(stall: .seconds(4))
+            let lags = LagRecorder()
             let connector = OrgConnector(org: org, productivePresences: [.onQueue, .available], http: HTTPClient.shared,
-                                         sink: sink, clock: SystemClock(),
+                                         sink: sink, clock: SystemClock(), observer: lags,
                                          options: ConnectorSimulatorTests.fastOptions())
             group.addTask { try await connector.run() }
             #expect(await eventually("open", seconds: 30) { await sink.statuses.last == .open })
@@ -53,7 +54,20 @@ import Testing
             let after = Array(await sink.statuses.dropFirst(before))
             #expect(!after.contains(.stale), "a stall of our own was judged a dead upstream: \(after)")
             #expect(await sink.statuses.last == .open)
+            // But the stall is not hidden: the stalled frame's news was 4 s old once the views took it (UpstreamLag keeps
+            // the largest age of the last 10 s), and the lag is back to nothing after.
+            #expect(lags.max >= 3, "the lag reached only \(lags.max) s during a 4 s stall")
+            #expect(await eventually("the lag back to nothing once the stall left its 10 s window", seconds: 20) { lags.last < 1 })
             group.cancelAll()
         }
     }
+}
+
+/// Records the connector's lag reports.
+final class LagRecorder: ConnectorObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Double] = []
+    func upstreamLag(org: OrgID, seconds: Double) { lock.withLock { values.append(seconds) } }
+    var max: Double { lock.withLock { values.max() ?? 0 } }
+    var last: Double { lock.withLock { values.last ?? 0 } }
 }
