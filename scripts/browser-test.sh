@@ -68,11 +68,13 @@ bash Tests/Browser/dashboard-check.sh --timeout 30 --orgs emea --exact "$bridge"
 # Ghost EMEA: the socket stays open but goes silent; once the watchdog fires (wire status `stale`) the wall
 # must show EMEA red: "DISCONNECTED — no heartbeat for N s" on its card and in the header. The
 # platform's REST side also fails for a while (503s), so the re-sync cannot bring it straight back and the
-# banner stays up long enough to be seen.
+# banner stays up long enough to be seen. Up to 120 s: on an idle machine it shows within ≈ 15 s, but the debug demo
+# on a busy one reads its sockets tens of seconds behind the platform (its log then says "reading the sockets behind
+# the platform"), and the frames queued before the ghost are read first.
 fault() { curl -fsS -X POST -H 'Content-Type: application/json' -d "$1" "$sim/_sim/faults" >/dev/null; }
 fault '{"org":"emea","kind":"http-error","count":400,"status":503}'
 fault '{"org":"emea","kind":"ghost"}'
-bash Tests/Browser/dashboard-check.sh --timeout 60 --expect-status 'emea=stale|disconnected' --expect-red emea \
+bash Tests/Browser/dashboard-check.sh --timeout 120 --expect-status 'emea=stale|disconnected' --expect-red emea \
     --screenshot "$OUT/dashboard-stale.png" --size 1920,1080 "$bridge" demo-global
 
 # The wall: 1, 3 and 6 orgs at three screen sizes, navigation and deep links (its own demos). This demo is
