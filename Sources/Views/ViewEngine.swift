@@ -80,6 +80,13 @@ public actor ViewEngine: BridgeEventSink, LiveEntitySource {
         state.agentFigures(id, now: clock.now())
     }
 
+    /// An agent's figures as of `at` (business epoch ms, not in the future and within the views' 65-minute
+    /// history), from what the views hold now: for comparing with a truth taken at that instant (the bench's soak
+    /// reads the simulator's truth over HTTP, a second or more before it can read the views).
+    public func agentFigures(_ id: EntityID, at: Int64) -> AgentFigures? {
+        state.agentFigures(id, now: min(at, clock.now()))
+    }
+
     /// An org's totals and connector health now; nil for an unknown org.
     public func orgFigures(_ org: OrgID) -> OrgFigures? {
         state.orgFigures(org, now: clock.now())

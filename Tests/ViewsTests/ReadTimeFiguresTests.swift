@@ -102,4 +102,27 @@ import Testing
         let again = h.sink.drain()
         #expect(again.of(.orgs).isEmpty && again.of(.occupancy).isEmpty, "\(again.map(\.id))")
     }
+
+    /// Figures as of a past instant (for comparing with a truth taken then) are what a read at that instant gave:
+    /// later changes are left out, earlier ones counted up to it.
+    @Test func figuresAtAPastInstantAreThoseReadThen() async throws {
+        let h = Harness(now: Self.t0)
+        let a = agentID("us", 1)
+        await h.engine.ingest(org: "us", events: [status(a, Self.t0, .onQueue, .idle)])
+        h.clock.advance(by: 2 * minute)
+        await h.engine.ingest(org: "us", events: [status(a, Self.t0 + 2 * minute, .onQueue, .interacting)])
+        h.clock.advance(by: 1 * minute)
+        let then = try #require(await h.engine.agentFigures(a))
+        h.clock.advance(by: 3 * minute)
+        await h.engine.ingest(org: "us", events: [status(a, Self.t0 + 5 * minute, .breakTime, .offQueue)])
+        let past = try #require(await h.engine.agentFigures(a, at: Self.t0 + 3 * minute))
+        #expect(past.asOf == Self.t0 + 3 * minute)
+        for w in OccupancyWindow.allCases {
+            #expect(past.handlingMs(w) == then.handlingMs(w) && past.productiveMs(w) == then.productiveMs(w), "\(w)")
+        }
+        #expect(past.handlingMs(.rolling15m) == 60_000 && past.productiveMs(.rolling15m) == 3 * 60_000)
+        // Not in the future: a later instant is read as now.
+        let now = try #require(await h.engine.agentFigures(a, at: Self.t0 + 60 * minute))
+        #expect(now.asOf == Self.t0 + 6 * minute)
+    }
 }
