@@ -6,7 +6,8 @@ import DequeModule
 /// slower than the upstream, frames wait in the socket and the wall shows the platform as it was that long ago. The
 /// watchdog rightly counts a reader that is handing frames on as life (``Watchdog``: the platform is not silent,
 /// we are slow), so nothing else says so. Each frame's age is taken once the views have it — platform time then
-/// less the frame's newest event time — and the lag is the largest age in the last `window` (10 s): a backlog is
+/// less the newest time of the frame's status changes and queue observations (events the platform sends as they
+/// happen; a conversation snapshot is dated by its latest timestamp, which a later update need not move) — and the lag is the largest age in the last `window` (10 s): a backlog is
 /// read in bursts (a tick may see no frame while a reader waits on the views, or only fresh ones between old), and
 /// a single sample would flap between 0 and the backlog's depth. No frame in the window: 0, nothing was waiting.
 /// Crossing `warnAfter` is reported once (`behind`), and coming back under half of it once (`caughtUp`).
