@@ -66,9 +66,9 @@ final class ConnectorState: Sendable {
         /// Frames a socket reader is handing to the views right now. While one is, the socket is not read, so
         /// the watchdog counts it as activity: a stall of our own (the views busy) is not a dead upstream.
         var delivering = 0
-        /// The largest age (platform time once the views took the frame − the newest time of its status changes
-        /// and queue observations) of a frame a socket reader handed on since the session's last tick; nil when none
-        /// was (``UpstreamLag``).
+        /// The youngest age (platform time once the views took the frame − the newest time of its status changes)
+        /// of the frames the socket readers handed on since the session's last tick; nil when none did
+        /// (``UpstreamLag``).
         var handedAgeMs: Int64?
         var malformed = MalformedCounter()
         var channelIDs: [String] = []

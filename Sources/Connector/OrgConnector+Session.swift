@@ -395,20 +395,14 @@ extension OrgConnector {
             // Held while the session's re-sync reads the baseline (ResyncGate); one uncontended lock otherwise.
             if !evs.isEmpty, !state.gate.withLock({ $0.offer(evs) }) {
                 await sink.ingest(org: org.id, events: evs)
-                // How old the frame's news is now that the views have it (UpstreamLag). Only events the platform sends
-                // as they happen, dated then: a status change, a queue observation. A conversation snapshot is dated by
-                // its latest timestamp, which a later update (a wrap-up code) need not move.
+                // How old the frame's news is now that the views have it (UpstreamLag): its status changes, which the
+                // platform sends as they happen (a conversation snapshot is dated by its latest timestamp, which a later
+                // update need not move; a queue observation by when we read it).
                 var newest = Int64.min
-                for e in evs {
-                    switch e {
-                    case .agentStatus(let s): newest = max(newest, s.at)
-                    case .queueObservation(let o): newest = max(newest, o.at)
-                    default: break
-                    }
-                }
+                for e in evs { if case .agentStatus(let s) = e { newest = max(newest, s.at) } }
                 if newest != .min {
                     let age = clock.now() - newest
-                    state.box.withLock { if age > $0.handedAgeMs ?? .min { $0.handedAgeMs = age } }
+                    state.box.withLock { if age < $0.handedAgeMs ?? .max { $0.handedAgeMs = age } }
                 }
             }
         case .transcripts(let evs):

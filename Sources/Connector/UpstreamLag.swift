@@ -6,11 +6,13 @@ import DequeModule
 /// slower than the upstream, frames wait in the socket and the wall shows the platform as it was that long ago. The
 /// watchdog rightly counts a reader that is handing frames on as life (``Watchdog``: the platform is not silent,
 /// we are slow), so nothing else says so. Each frame's age is taken once the views have it — platform time then
-/// less the newest time of the frame's status changes and queue observations (events the platform sends as they
-/// happen; a conversation snapshot is dated by its latest timestamp, which a later update need not move) — and the lag is the largest age in the last `window` (10 s): a backlog is
-/// read in bursts (a tick may see no frame while a reader waits on the views, or only fresh ones between old), and
-/// a single sample would flap between 0 and the backlog's depth. No frame in the window: 0, nothing was waiting.
-/// Crossing `warnAfter` is reported once (`behind`), and coming back under half of it once (`caughtUp`).
+/// less the newest time of the frame's status changes (events the platform sends as they happen) — and each tick
+/// keeps the youngest age of its frames: frames wait in the socket in the order they were sent, so one young frame
+/// means nothing older is waiting, and a frame dated long before it was sent (an activity event for a queue change
+/// carries the presence's and routing status's own older times) cannot pass for a backlog. The lag is the largest
+/// of those over the last `window` (10 s; a backlog is read in bursts, a tick may see no frame), 0 when no frame
+/// came in that time. `behind` is reported once when every tick with frames in the window (three at least) was
+/// past `warnAfter` — a backlog that lasted — and `caughtUp` once when the lag is back under half of it.
 ///
 /// Pure value type over monotonic instants; ages are the platform's (business) milliseconds, the lag is real
 /// seconds (`speed`: business milliseconds per real millisecond, 1 but in a sped-up demo).
@@ -19,7 +21,7 @@ public struct UpstreamLag: Sendable {
 
     public enum Action: Sendable, Equatable {
         case none
-        /// The readers are this many real seconds behind, past `warnAfter`.
+        /// The readers have been this many real seconds behind (at least; the window's smallest), past `warnAfter`.
         case behind(seconds: Double)
         /// Back under half of `warnAfter`.
         case caughtUp
@@ -27,7 +29,7 @@ public struct UpstreamLag: Sendable {
 
     public let warnAfter: Double
     public let window: Duration
-    /// The largest frame age in the window, real seconds.
+    /// The largest tick age in the window, real seconds.
     public private(set) var seconds: Double = 0
     public private(set) var isBehind = false
     private var samples: Deque<(at: Instant, seconds: Double)> = []
@@ -39,19 +41,19 @@ public struct UpstreamLag: Sendable {
         self.window = window
     }
 
-    /// A tick at `now`: `handedAgeMs` is the largest age of a frame handed on since the last tick (nil: none was).
+    /// A tick at `now`: `handedAgeMs` is the youngest age of the frames handed on since the last tick (nil: none).
     public mutating func tick(handedAgeMs: Int64?, speed: Double, now: Instant) -> Action {
-        if let age = handedAgeMs {
-            let s = max(0, Double(age) / 1000 / max(speed, 1e-9))
-            // Keep only samples that can still be the window's largest: a new one hides every smaller older one.
-            while let last = samples.last, last.seconds <= s { samples.removeLast() }
-            samples.append((now, s))
-        }
+        if let age = handedAgeMs { samples.append((now, max(0, Double(age) / 1000 / max(speed, 1e-9)))) }
         while let first = samples.first, now - first.at > window { samples.removeFirst() }
-        seconds = samples.first?.seconds ?? 0
-        if !isBehind, seconds > warnAfter {
+        var largest = 0.0, smallest = Double.infinity
+        for s in samples {
+            largest = max(largest, s.seconds)
+            smallest = min(smallest, s.seconds)
+        }
+        seconds = largest
+        if !isBehind, samples.count >= 3, smallest > warnAfter {
             isBehind = true
-            return .behind(seconds: seconds)
+            return .behind(seconds: smallest)
         }
         if isBehind, seconds < warnAfter / 2 {
             isBehind = false
