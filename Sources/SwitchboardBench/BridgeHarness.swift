@@ -37,8 +37,8 @@ final class BridgeHarness: Sendable {
         let fixed = options
         bridge = Bridge(
             source: .provided({
-                let simBase: String
-                if let simulatorBase { simBase = simulatorBase } else { simBase = "http://127.0.0.1:\(await simulator!.waitUntilListening())" }
+                var simBase = simulatorBase ?? ""
+                if let simulator { simBase = "http://127.0.0.1:\(await simulator.waitUntilListening())" }
                 var config = DemoConfiguration.make(simulatorBase: simBase, options: fixed, listen: listen)
                 config.auth.clients.append(ClientConfig(name: "bench", token: Secret("bench"), scopes: [.global]))
                 configure(&config)
