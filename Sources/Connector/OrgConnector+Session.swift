@@ -99,7 +99,7 @@ extension OrgConnector {
             var openedAt: ContinuousClock.Instant?
             var outcome = SessionOutcome(end: .closed, channel: nil, uptime: .zero)
             var rollingOver: Set<String> = []
-            var lag = UpstreamLag(warnAfter: Double(t.heartbeatTimeout.components.seconds))
+            var lag = UpstreamLag(warnAfter: Double(t.heartbeatTimeout.milliseconds) / 1000)
             loop: for await event in events {
                 switch event {
                 case .opened(let id):
@@ -365,10 +365,13 @@ extension OrgConnector {
             $0.lastActivity = .now
             $0.delivering += 1
         }
+        // Of a frame whose events the views took: how old its news was then (UpstreamLag), recorded with the rest.
+        var handedAge: Int64?
         defer {
             state.box.withLock {
                 $0.delivering -= 1
                 $0.lastActivity = .now
+                if let age = handedAge, age < $0.handedAgeMs ?? .max { $0.handedAgeMs = age }
             }
         }
         switch frame {
@@ -400,10 +403,7 @@ extension OrgConnector {
                 // update need not move; a queue observation by when we read it).
                 var newest = Int64.min
                 for e in evs { if case .agentStatus(let s) = e { newest = max(newest, s.at) } }
-                if newest != .min {
-                    let age = clock.now() - newest
-                    state.box.withLock { if age < $0.handedAgeMs ?? .max { $0.handedAgeMs = age } }
-                }
+                if newest != .min { handedAge = clock.now() - newest }
             }
         case .transcripts(let evs):
             state.box.withLock { $0.status.lastEventAt = now }

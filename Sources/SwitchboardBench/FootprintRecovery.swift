@@ -206,7 +206,7 @@ enum RecoveryChild {
 
     /// Agents whose presence or routing status in the views differs from the simulator's truth.
     static func mismatches(harness: BridgeHarness, views: ViewEngine, org: OrgID) async -> Int {
-        guard let truth = await harness.local.truth(org: org.rawValue) else { return -1 }
+        guard let truth = await harness.truth(org: org.rawValue) else { return -1 }
         var bad = 0
         for a in truth.agents {
             let f = await views.agentFigures(EntityID(org: org, platformID: a.id))

@@ -35,13 +35,14 @@ enum StormChild {
             }
             (simulatorRun, simulatorBase) = (run, base)
         }
+        // Every early return; the end stops it before `exit`, which runs no `defer`.
+        defer { if let simulatorRun { RelayChild.stop(simulatorRun) } }
         let harness = BridgeHarness(options: options, simulatorBase: simulatorBase)
         let t0 = Proc.now
         harness.start()
         guard await harness.waitReady(agents: 3 * agentsPerOrg, timeout: 180) else {
             log("storm: bridge not ready after 180 s")
             print(#"{"error":1}"#)
-            if let simulatorRun { RelayChild.stop(simulatorRun) }
             return
         }
         let readySeconds = Proc.now - t0
@@ -53,12 +54,10 @@ enum StormChild {
                                             "--token", "bench", "--warmup", "\(warmup)", "--duration", "\(duration)"])
         } catch {
             log("storm: cannot start clients: \(error)")
-            if let simulatorRun { RelayChild.stop(simulatorRun) }
             return
         }
         guard let connected = await child.waitReady(timeout: 300) else {
             log("storm: clients did not connect")
-            if let simulatorRun { RelayChild.stop(simulatorRun) }
             return
         }
         log("storm: \(connected) clients connected; RSS \(Proc.rss >> 20) MiB")
