@@ -73,7 +73,9 @@ write("FuzzHubClientFrame", [
     '{"op":"subscribe","topic":"global"}', '{"op":"subscribe","topic":"org:us","since":{"epoch":"e1","seq":41}}',
     '{"op":"unsubscribe","topic":"speech:us"}', '{"op":"ping","id":42}', '{"op":"ping","id":"a\\u00e9\\"b"}',
     '{"op":"auth","token":"abc.def.ghi"}', '{"op":"subscribe","topic":"journeys:global"}',
-    'Bearer tok123access_token=tok456&x=1'])
+    'Bearer tok123access_token=tok456&x=1',
+    '{"op":"subscribe","topic":"global","select":{"agents":["presence","stateSince","band"],"orgs":true}}',
+    '{"op":"subscribe","topic":"global","select":{"occupancy":["today"],"agents":[]}}'])
 
 # JWTs signed with the fuzz key (FuzzJWT/main.swift), and near misses.
 def b64(d): return base64.urlsafe_b64encode(d).rstrip(b"=").decode()

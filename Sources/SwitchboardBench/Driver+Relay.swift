@@ -7,11 +7,11 @@ extension Driver {
         let duration = quick ? 20 : 120, warmup = quick ? 5 : 15, clients = 1000, samples = 20
         let r = await child("relay", ["--agents", "5000", "--rate", "10000", "--clients", "\(clients)", "--samples", "\(samples)",
                                       "--duration", "\(duration)", "--warmup", "\(warmup)"],
-                            timeout: 2 * Double(duration + warmup) + 1500)
+                            timeout: 3 * Double(duration + warmup) + 1500)
         func side(_ p: String) -> [String: Double] {
             r.filter { $0.key.hasPrefix(p + ".") }.reduce(into: [:]) { $0[String($1.key.dropFirst(p.count + 1))] = $1.value }
         }
-        let sb = side("sb"), relay = side("relay")
+        let sb = side("sb"), relay = side("relay"), sel = side("sbsel")
         func perClient(_ s: [String: Double], _ k: String) -> Double { (s[k] ?? .nan) / max(1, s["upgraded"] ?? 1) }
         func changesPerClientSecond(_ s: [String: Double]) -> Double {
             (s["ageSamples"] ?? .nan) / Double(samples) / max(1, s["seconds"] ?? 1)
@@ -66,6 +66,30 @@ extension Driver {
                 (relay["server.changesPerSecond"] ?? .nan) / (relay["server.deltasPerSecond"] ?? .nan), "changes")
         compare("upstream activity events/s received", sb["server.activityPerSecond"] ?? .nan,
                 relay["server.activityPerSecond"] ?? .nan, "events/s")
+        // The same bridge, its clients selecting what a wall of agent tiles shows (docs/protocol.md "Selecting kinds
+        // and fields"): presence, routing status, derived state, stateSince and occupancy band of each agent, and
+        // each org's status — more than the relay carries (state and band), without the figures and other kinds.
+        var selCfg = cfg
+        selCfg["switchboard"] = "the same `switchboard run` after its own window, clients subscribe with "
+            + "select \(RelayChild.tileSelect); " + sideConfig(sel)
+        func compareSelected(_ metric: String, _ a: Double, _ b: Double, _ unit: String, max target: Double? = nil) {
+            rows.append(("\(metric), Switchboard (tile selection)", a, unit, nil, selCfg))
+            var c = selCfg
+            let ratio = a > 0 && b > 0 ? a / b : .nan
+            if let target { c["verdict"] = ratio.isFinite ? (ratio <= target ? "met" : "not met") : "no figure" }
+            rows.append(("\(metric), Switchboard (tile selection) / relay", ratio, "ratio", target.map { "≤ \(fmt($0, 1))×" }, c))
+        }
+        compareSelected("deltas/s delivered per client", perClient(sel, "deltasPerSecond"), perClient(relay, "deltasPerSecond"), "deltas/s")
+        compareSelected("agent state changes delivered per client-second", changesPerClientSecond(sel), changesPerClientSecond(relay), "changes/s")
+        compareSelected("age at delivery p50", sel["ageP50"] ?? .nan, relay["ageP50"] ?? .nan, "ms")
+        compareSelected("age at delivery p99", sel["ageP99"] ?? .nan, relay["ageP99"] ?? .nan, "ms", max: 1.0)
+        compareSelected("server CPU", sel["serverCPUPercent"] ?? .nan, relay["serverCPUPercent"] ?? .nan, "% of one core", max: 1.0)
+        compareSelected("RSS, peak in the measured window", (sel["windowPeakRSS"] ?? .nan) / 1_048_576,
+                        (relay["windowPeakRSS"] ?? .nan) / 1_048_576, "MiB", max: 1.0)
+        compareSelected("bytes per client-second", perClient(sel, "bytesPerSecond") / 1024, perClient(relay, "bytesPerSecond") / 1024,
+                        "KiB/s", max: 0.5)
+        compareSelected("bytes per delta", (sel["bytesPerSecond"] ?? .nan) / max(1, sel["deltasPerSecond"] ?? 1) / 1024,
+                        (relay["bytesPerSecond"] ?? .nan) / max(1, relay["deltasPerSecond"] ?? 1) / 1024, "KiB")
         rows.append(("upstream events/s received (all topics), Switchboard", sb["server.upstreamPerSecond"] ?? .nan, "events/s", nil, cfg))
         rows.append(("start-up: every org re-synced and live, Switchboard", sb["resyncedSeconds"] ?? .nan, "s after start", nil, cfg))
         rows.append(("start-up: the pollers' first load sent, Switchboard", sb["pacedDrainedSeconds"] ?? .nan, "s after start", nil, cfg))

@@ -54,6 +54,8 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
     let subscribe: String?
     /// Subscribe with `"patches":true` (field-level deltas, docs/protocol.md "Patches").
     let patches: Bool
+    /// Subscribe with this `"select"` (JSON; docs/protocol.md "Selecting kinds and fields"), when given.
+    let select: String?
     let sample: Bool
     /// Keeps deltas for the context-takeover comparison (the first sample client).
     let collects: Bool
@@ -63,10 +65,12 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
     private var compressed = false
     private var lastSince: [String: Int64] = [:]
 
-    init(totals: ClientTotals, subscribe: String?, patches: Bool = false, sample: Bool, collects: Bool = false) {
+    init(totals: ClientTotals, subscribe: String?, patches: Bool = false, select: String? = nil, sample: Bool,
+         collects: Bool = false) {
         self.totals = totals
         self.subscribe = subscribe
         self.patches = patches
+        self.select = select
         self.sample = sample
         self.collects = collects
     }
@@ -75,7 +79,8 @@ final class CountingClientHandler: ChannelInboundHandler, @unchecked Sendable {
         totals.upgraded.add(1, ordering: .relaxed)
         if let topic = subscribe {
             var buf = context.channel.allocator.buffer(capacity: 64)
-            buf.writeString(#"{"op":"subscribe","topic":"\#(topic)""# + (patches ? #","patches":true}"# : "}"))
+            buf.writeString(#"{"op":"subscribe","topic":"\#(topic)""# + (patches ? #","patches":true"# : "")
+                            + (select.map { #","select":\#($0)"# } ?? "") + "}")
             let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: buf)
             context.writeAndFlush(NIOAny(frame), promise: nil)
         }
@@ -267,7 +272,7 @@ struct LoadClientPool {
     }
 
     mutating func connect(host: String, port: Int, uri: String, count: Int, subscribe: String?, samples: Int,
-                          batch: Int = 100, deflate: Bool = true, patches: Bool = false) async {
+                          batch: Int = 100, deflate: Bool = true, patches: Bool = false, select: String? = nil) async {
         var opened = 0
         while opened < count {
             let n = min(batch, count - opened)
@@ -280,7 +285,7 @@ struct LoadClientPool {
                     .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                     .channelInitializer { channel in
                         let handler = CountingClientHandler(totals: totals, subscribe: subscribe, patches: patches,
-                                                            sample: sample, collects: collects)
+                                                            select: select, sample: sample, collects: collects)
                         let request = UpgradeRequestHandler(host: "\(host):\(port)", uri: uri, totals: totals, deflate: deflate)
                         let upgrader = NIOWebSocketClientUpgrader(
                             maxFrameSize: 1 << 24, automaticErrorHandling: false,
@@ -339,7 +344,7 @@ enum ClientsChild {
         while opened < count {
             let n = pace > 0 ? min(pace, count - opened) : count
             await pool.connect(host: host, port: port, uri: uri, count: n, subscribe: topic, samples: max(0, samples - opened),
-                               deflate: deflate, patches: opts["patches"] == "1")
+                               deflate: deflate, patches: opts["patches"] == "1", select: opts["select"])
             opened += n
             let t = pool.totals
             while pace > 0, Proc.now - t0 < 600, t.snapshots.load(ordering: .relaxed) + t.failed.load(ordering: .relaxed)

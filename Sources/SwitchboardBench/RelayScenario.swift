@@ -19,6 +19,9 @@ enum RelayChild {
     // `switchboard run` refuses guessable tokens (at least 128 bits).
     static let clientToken = "benchRelayClientToken0123456789abcdefghijklmnopq"
     static let adminToken = "benchRelayAdminToken0123456789abcdefghijklmnopqr"
+    /// What a wall of agent tiles selects (docs/protocol.md "Selecting kinds and fields"): more than the relay's
+    /// presence, routing status and `stateSince` (the derived state and the occupancy band), nothing else.
+    static let tileSelect = #"{"agents":["presence","routingStatus","state","stateSince","band"],"orgs":["status"]}"#
 
     static func run(_ opts: [String: String]) async {
         bootstrapBenchLogging()
@@ -138,6 +141,14 @@ enum RelayChild {
                     await bridgeCounters(base)
                 }
                 for (k, v) in r { out["sb.\(k)"] = v }
+                // The same bridge, its clients selecting what a wall of agent tiles shows (`--select 0`: skip).
+                if opts["select"] != "0" {
+                    let t = await measure.run(pid: bridge.process.processIdentifier, port: port, label: "switchboard-select",
+                                              patches: true, select: tileSelect) {
+                        await bridgeCounters(base)
+                    }
+                    for (k, v) in t { out["sbsel.\(k)"] = v }
+                }
             } else {
                 log("relay: switchboard run did not get ready")
             }
@@ -249,13 +260,14 @@ struct Measure {
     let warmup: Double
     let duration: Double
 
-    func run(pid: Int32, port: Int, label: String, patches: Bool = false,
+    func run(pid: Int32, port: Int, label: String, patches: Bool = false, select: String? = nil,
              counters: () async -> [String: Double]) async -> [String: Double] {
         let child: ChildProcess
         do {
             child = try ChildProcess(args: ["--child", "clients", "--port", "\(port)", "--count", "\(clients)",
                                             "--samples", "\(samples)", "--topic", "global", "--token", RelayChild.clientToken,
-                                            "--warmup", "\(warmup)", "--duration", "\(duration)", "--patches", patches ? "1" : "0"])
+                                            "--warmup", "\(warmup)", "--duration", "\(duration)", "--patches", patches ? "1" : "0"]
+                                     + (select.map { ["--select", $0] } ?? []))
         } catch {
             log("relay: cannot start clients: \(error)")
             return [:]

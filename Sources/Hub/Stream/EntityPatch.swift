@@ -17,30 +17,53 @@ enum EntityPatch {
         let value: Range<Int>
     }
 
-    /// The top-level members of the JSON object in `b`; nil when `b` is not one well-formed object.
-    static func members(_ b: [UInt8]) -> [Member]? {
+    /// The top-level members of the JSON object in `b` (or in `b[range]`); nil when that is not one well-formed object.
+    static func members(_ b: [UInt8], in range: Range<Int>? = nil) -> [Member]? {
+        let end = range?.upperBound ?? b.count
         var out: [Member] = []
         out.reserveCapacity(24)
-        var i = skipSpace(b, 0)
-        guard i < b.count, b[i] == UInt8(ascii: "{") else { return nil }
+        var i = skipSpace(b, range?.lowerBound ?? 0)
+        guard i < end, b[i] == UInt8(ascii: "{") else { return nil }
         i = skipSpace(b, i + 1)
-        if i < b.count, b[i] == UInt8(ascii: "}") { return skipSpace(b, i + 1) == b.count ? out : nil }
+        if i < end, b[i] == UInt8(ascii: "}") { return skipSpace(b, i + 1) == end ? out : nil }
         while true {
-            guard i < b.count, b[i] == UInt8(ascii: "\""), let keyEnd = stringEnd(b, i) else { return nil }
+            guard i < end, b[i] == UInt8(ascii: "\""), let keyEnd = stringEnd(b, i), keyEnd <= end else { return nil }
             let key = (i + 1)..<(keyEnd - 1)
             i = skipSpace(b, keyEnd)
             guard i < b.count, b[i] == UInt8(ascii: ":") else { return nil }
             i = skipSpace(b, i + 1)
-            guard let valueEnd = valueEnd(b, i) else { return nil }
+            guard let valueEnd = valueEnd(b, i), valueEnd <= end else { return nil }
             out.append(Member(key: key, value: i..<valueEnd))
             i = skipSpace(b, valueEnd)
-            guard i < b.count else { return nil }
+            guard i < end else { return nil }
             if b[i] == UInt8(ascii: ",") {
                 i = skipSpace(b, i + 1)
                 continue
             }
             guard b[i] == UInt8(ascii: "}") else { return nil }
-            return skipSpace(b, i + 1) == b.count ? out : nil
+            return skipSpace(b, i + 1) == end ? out : nil
+        }
+    }
+
+    /// The ranges of the elements of the JSON array in `b[range]`; nil when that is not one well-formed array.
+    static func elements(_ b: [UInt8], in range: Range<Int>) -> [Range<Int>]? {
+        let end = range.upperBound
+        var out: [Range<Int>] = []
+        var i = skipSpace(b, range.lowerBound)
+        guard i < end, b[i] == UInt8(ascii: "[") else { return nil }
+        i = skipSpace(b, i + 1)
+        if i < end, b[i] == UInt8(ascii: "]") { return skipSpace(b, i + 1) == end ? out : nil }
+        while true {
+            guard let valueEnd = valueEnd(b, i), valueEnd <= end else { return nil }
+            out.append(i..<valueEnd)
+            i = skipSpace(b, valueEnd)
+            guard i < end else { return nil }
+            if b[i] == UInt8(ascii: ",") {
+                i = skipSpace(b, i + 1)
+                continue
+            }
+            guard b[i] == UInt8(ascii: "]") else { return nil }
+            return skipSpace(b, i + 1) == end ? out : nil
         }
     }
 
@@ -142,14 +165,14 @@ enum EntityPatch {
         ra.count == rb.count && a[ra].elementsEqual(b[rb])
     }
 
-    private static func skipSpace(_ b: [UInt8], _ from: Int) -> Int {
+    static func skipSpace(_ b: [UInt8], _ from: Int) -> Int {
         var i = from
         while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
         return i
     }
 
     /// Index just past the closing quote of the string opening at `start`.
-    private static func stringEnd(_ b: [UInt8], _ start: Int) -> Int? {
+    static func stringEnd(_ b: [UInt8], _ start: Int) -> Int? {
         var i = start + 1
         while i < b.count {
             switch b[i] {
@@ -162,7 +185,7 @@ enum EntityPatch {
     }
 
     /// Index just past the value starting at `start` (string, object, array, number or literal).
-    private static func valueEnd(_ b: [UInt8], _ start: Int) -> Int? {
+    static func valueEnd(_ b: [UInt8], _ start: Int) -> Int? {
         guard start < b.count else { return nil }
         switch b[start] {
         case UInt8(ascii: "\""):

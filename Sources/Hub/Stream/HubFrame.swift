@@ -66,6 +66,11 @@ final class DeltaPayload: Sendable {
             : nil
     }
 
+    /// This delta as clients with `selection` get it, projected once and shared (``StreamSelection``).
+    func selected(_ selection: StreamSelection) -> SharedFrame {
+        frame.selections.frame(for: selection) { selection.delta(self) }
+    }
+
     /// Merges consecutive deltas of one topic (latest entity wins) into one delta covering them all.
     static func merged(_ deltas: [DeltaPayload]) -> DeltaPayload {
         precondition(!deltas.isEmpty)

@@ -24,6 +24,8 @@ final class SharedFrame: Sendable {
     private let deflated = Mutex<DeflateState>(.none)
     /// Told the ratio of this message's compression (its topic's, for the next messages' estimates).
     private let ratio: DeflateRatio?
+    /// This message as the clients that selected kinds and fields get it (``StreamSelection``), per selection.
+    let selections = SelectionCache()
 
     private enum DeflateState {
         case none

@@ -201,11 +201,14 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
             case .ping:
                 context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
                 hub.metrics.messageOut(type: "ping", bytes: 0)
-            case .snapshot(_, let frame):
-                if !write(frame, type: "snapshot", context: context) { return }
+            case .snapshot(let topic, let frame):
+                let selected = conn.selection(topic).map { s in frame.selections.frame(for: s) { s.snapshot(frame.buffer) } }
+                if !write(selected ?? frame, type: "snapshot", context: context) { return }
             case .delta(let delta):
-                let patched = delta.patchFrame.flatMap { conn.wantsPatches(delta.topic) ? $0 : nil }
-                if !write(patched ?? delta.frame, type: "delta", publishedAt: delta.publishedAt, context: context) { return }
+                let form = conn.deltaForm(delta.topic)
+                let out = form.selection.map { delta.selected($0) }
+                    ?? delta.patchFrame.flatMap { form.patches ? $0 : nil } ?? delta.frame
+                if !write(out, type: "delta", publishedAt: delta.publishedAt, context: context) { return }
             case .control(let buffer):
                 writeText(buffer, compressed: false, context: context)
                 hub.metrics.messageOut(type: "control", bytes: buffer.readableBytes)

@@ -49,7 +49,10 @@ extension StreamHub {
     /// otherwise the connection gets a snapshot (or `recovered` + the missed deltas when `since` is
     /// still inside the history), then the active alerts, then every later delta. A snapshot's
     /// time-driven figures are computed at the moment it is taken (``attachLiveSource(_:)``).
-    func subscribe(_ conn: ClientConnection, topicName: String, since: ResumePoint?, patches: Bool = false) async {
+    func subscribe(_ conn: ClientConnection, topicName: String, since: ResumePoint?, patches: Bool = false,
+                   select: StreamSelection? = nil) async {
+        // Selecting kinds and fields works on patches: a change that moved no selected field is then left out.
+        let patches = patches || select != nil
         guard let topic = HubTopic(parsing: topicName) else {
             conn.push(.control(HubFrame.error("unknown-topic", HubTopic.namesHelp, topic: topicName)))
             return
@@ -61,13 +64,14 @@ extension StreamHub {
         let at = clock.now()
         // A resume, a refusal, or a snapshot built from live entities moments ago needs no computation.
         let source: (any LiveEntitySource)? = state.withLock { s in
-            attach(&s, conn, topic, topicName, since: since, at: at, input: .cachedOnly, patches: patches) ? nil : s.liveSource
+            attach(&s, conn, topic, topicName, since: since, at: at, input: .cachedOnly, patches: patches, select: select)
+                ? nil : s.liveSource
         }
         guard let source else { return }
         // One computation per topic at a time, shared by every subscriber that arrives while it runs: a burst of
         // reconnecting walls (a deploy, a network blip) would otherwise queue one whole-topic computation each on
         // the views, and the upstream events queued behind them until the org looked dead (docs/performance.md).
-        let request = LiveRequest(conn: conn, topicName: topicName, since: since, at: at, patches: patches)
+        let request = LiveRequest(conn: conn, topicName: topicName, since: since, at: at, patches: patches, select: select)
         let leads = state.withLock { s -> Bool in
             guard s.liveWaiters[topic] == nil else { return false }
             s.liveWaiters[topic] = []
@@ -83,18 +87,21 @@ extension StreamHub {
                 if !queued { c.resume(returning: false) }
             }
             // Not served: the computation ended between the two looks; take the next one (or lead it).
-            if !served { await subscribe(conn, topicName: topicName, since: since, patches: patches) }
+            if !served { await subscribe(conn, topicName: topicName, since: since, patches: patches, select: select) }
             return
         }
         let waiting = await source.withLiveEntities(org: topic.org) { live in
             self.state.withLock { s -> [LiveWaiter] in
-                _ = self.attach(&s, conn, topic, topicName, since: since, at: at, input: .live(live), patches: patches)
+                _ = self.attach(&s, conn, topic, topicName, since: since, at: at, input: .live(live), patches: patches,
+                                select: select)
                 let waiting = s.liveWaiters.removeValue(forKey: topic) ?? []
                 for w in waiting {
                     let r = w.request
                     // The frame just built is the topic's fresh snapshot: shared, not built again per waiter.
-                    if !self.attach(&s, r.conn, topic, r.topicName, since: r.since, at: at, input: .cachedOnly, patches: r.patches) {
-                        _ = self.attach(&s, r.conn, topic, r.topicName, since: r.since, at: at, input: .live(live), patches: r.patches)
+                    if !self.attach(&s, r.conn, topic, r.topicName, since: r.since, at: at, input: .cachedOnly, patches: r.patches,
+                                    select: r.select) {
+                        _ = self.attach(&s, r.conn, topic, r.topicName, since: r.since, at: at, input: .live(live),
+                                        patches: r.patches, select: r.select)
                     }
                 }
                 return waiting
@@ -110,6 +117,7 @@ extension StreamHub {
         let since: ResumePoint?
         let at: EpochMillis
         let patches: Bool
+        let select: StreamSelection?
     }
 
     struct LiveWaiter: Sendable {
@@ -129,7 +137,8 @@ extension StreamHub {
     /// Registers the subscription and pushes its first frames; false (and nothing done) when `input` is
     /// `.cachedOnly` and a fresh snapshot must be computed first.
     private func attach(_ s: inout State, _ conn: ClientConnection, _ topic: HubTopic, _ topicName: String,
-                        since: ResumePoint?, at: EpochMillis, input: SnapshotInput, patches: Bool) -> Bool {
+                        since: ResumePoint?, at: EpochMillis, input: SnapshotInput, patches: Bool,
+                        select: StreamSelection?) -> Bool {
         guard s.topics[topic] != nil else {
             conn.push(.control(HubFrame.error("unknown-topic", "no org '\(topic.scopeOrg?.rawValue ?? topicName)' is configured",
                                               topic: topicName)))
@@ -169,6 +178,7 @@ extension StreamHub {
         }
         // Every later delta of this topic goes to this client as patches, or every one whole (docs/protocol.md).
         conn.setPatches(patches, topic: t.name)
+        conn.setSelection(select, topic: t.name)
         if patches { s.topics[topic]!.patchSubscribers.insert(conn.id) } else { s.topics[topic]!.patchSubscribers.remove(conn.id) }
         if let since, let missed {
             conn.push(.control(HubFrame.recovered(topic: t.name, epoch: t.epoch, from: since.seq + 1, to: t.seq)))

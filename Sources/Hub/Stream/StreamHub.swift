@@ -48,7 +48,7 @@ public final class StreamHub: ViewChangeSink, Service, Sendable {
         /// Where snapshots read time-driven figures at the moment they are taken (the views).
         var liveSource: (any LiveEntitySource)?
         /// Subscribers waiting for the live computation in flight for their topic (a key is present while one
-        /// runs): it serves them all (``subscribe(_:topicName:since:patches:)``).
+        /// runs): it serves them all (``subscribe(_:topicName:since:patches:select:)``).
         var liveWaiters: [HubTopic: [LiveWaiter]] = [:]
         /// The refused reload still in force (config files are fixed by the next good reload), for admins.
         var configAlert: StreamAlert?

@@ -28,6 +28,8 @@ struct ClientOp: Decodable {
     var since: ResumePoint?
     /// `subscribe` only: deltas with field-level patches (docs/protocol.md "Patches").
     var patches: Bool?
+    /// `subscribe` only: the kinds and fields wanted (docs/protocol.md "Selecting kinds and fields").
+    var select: SelectSpec?
     var token: String?
     var id: PingID?
 }
@@ -49,7 +51,16 @@ struct StreamSession: Sendable {
         switch op.op {
         case "subscribe":
             guard let topic = op.topic else { return badRequest("subscribe needs a \"topic\"") }
-            await hub.subscribe(conn, topicName: topic, since: op.since, patches: op.patches ?? false)
+            var selection: StreamSelection?
+            if let spec = op.select {
+                switch StreamSelection.make(spec) {
+                case .success(let s): selection = s
+                case .failure(let e):
+                    conn.push(.control(HubFrame.error(e.code, e.message, topic: topic)))
+                    return
+                }
+            }
+            await hub.subscribe(conn, topicName: topic, since: op.since, patches: op.patches ?? false, select: selection)
         case "unsubscribe":
             guard let topic = op.topic else { return badRequest("unsubscribe needs a \"topic\"") }
             hub.unsubscribe(conn, topicName: topic)
