@@ -159,6 +159,21 @@ struct StreamSelectionTests {
         }
     }
 
+    @Test func theHTTPSnapshotTakesTheSameSelection() async throws {
+        let auth = HubHarness.auth([("dash", "t", [.global])])
+        try await HubHarness.run(auth: auth) { h in
+            h.hub.publish([HubHarness.agent("us", "a1", "AWAY")])
+            h.hub.flush()
+            let select = #"{"agents":["presence"]}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let view = try await HTTPEndpointTests.get(h.port, "/v1/views/global?select=\(select)", token: "t")
+            #expect(view.0 == 200)
+            #expect(view.1.hasSuffix(#""data":{"agents":[{"id":"us/a1","presence":"AWAY"}]}}"#), "\(view.1)")
+            let bad = try await HTTPEndpointTests.get(h.port, "/v1/views/global?select=%7B%7D", token: "t")
+            #expect(bad.0 == 400)
+            #expect(bad.1.contains("bad-select") && bad.1.contains("names no kind"))
+        }
+    }
+
     @Test func aBadSelectIsRefusedWithWhatToWrite() async throws {
         let auth = HubHarness.auth([("dash", "t", [.global])])
         try await HubHarness.run(auth: auth) { h in

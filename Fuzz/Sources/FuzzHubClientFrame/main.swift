@@ -18,7 +18,7 @@ runFuzzer { bytes in
         // A `select` (docs/protocol.md "Selecting kinds and fields"): refused with a message, or a selection whose
         // projections of a delta and a snapshot stay valid JSON.
         if let spec = op.select, case .success(let selection) = StreamSelection.make(spec) {
-            for out in [selection.delta(sampleDelta), selection.snapshot(sampleSnapshot)] {
+            for out in [selection.delta(Sample.delta), selection.snapshot(Sample.snapshot)] {
                 if (try? JSONSerialization.jsonObject(with: Data(out.readableBytesView))) == nil {
                     fuzzFailure("the projection for \(selection.key) is not JSON: \(String(buffer: out))")
                 }
@@ -38,15 +38,18 @@ runFuzzer { bytes in
     _ = HubAuthenticator.token(authorization: nil, query: text)
 }
 
-let sampleAgent = EncodedJSON(#"{"id":"us/a1","org":"us","presence":"AWAY","state":"idle","occupancy":{"today":0.5},"asOf":"t"}"#)
-let sampleDelta = DeltaPayload(topic: "global", epoch: "e", fromSeq: 1, seq: 1, at: 0, changes: [
-    ChangeRecord(kind: .agents, id: "us/a1", json: sampleAgent, patch: Array(#","patch":{"state":"idle","asOf":"t"},"unset":["note"]"#.utf8)),
-    ChangeRecord(kind: .agents, id: "us/a2", json: sampleAgent),
-    ChangeRecord(kind: .agents, id: "us/a3", json: nil),
-    ChangeRecord(kind: .occupancy, id: "global", json: EncodedJSON(#"{"today":0.5}"#)),
-], publishedAt: .now, flushedAt: .now, patches: true)
-let sampleSnapshot = HubFrame.snapshot(topic: "global", epoch: "e", seq: 1, at: 0, data: Array(
-    #"{"orgs":[{"id":"us","status":"open"}],"occupancy":null,"agents":[\#(String(decoding: sampleAgent.bytes, as: UTF8.self))],"queues":[]}"#.utf8))
+/// What a selection is applied to (static, so they exist before `runFuzzer` runs: top-level code after it never does).
+enum Sample {
+    static let agent = EncodedJSON(#"{"id":"us/a1","org":"us","presence":"AWAY","state":"idle","occupancy":{"today":0.5},"asOf":"t"}"#)
+    static let delta = DeltaPayload(topic: "global", epoch: "e", fromSeq: 1, seq: 1, at: 0, changes: [
+        ChangeRecord(kind: .agents, id: "us/a1", json: agent, patch: Array(#","patch":{"state":"idle","asOf":"t"},"unset":["note"]"#.utf8)),
+        ChangeRecord(kind: .agents, id: "us/a2", json: agent),
+        ChangeRecord(kind: .agents, id: "us/a3", json: nil),
+        ChangeRecord(kind: .occupancy, id: "global", json: EncodedJSON(#"{"today":0.5}"#)),
+    ], publishedAt: .now, flushedAt: .now, patches: true)
+    static let snapshot = HubFrame.snapshot(topic: "global", epoch: "e", seq: 1, at: 0, data: Array(
+        #"{"orgs":[{"id":"us","status":"open"}],"occupancy":null,"agents":[\#(String(decoding: agent.bytes, as: UTF8.self))],"queues":[]}"#.utf8))
+}
 
 /// Each frame: a header byte (FIN 0x80, RSV 0x70, opcode 0x0F), a length byte (payload up to 255 bytes), the payload.
 func frames(_ bytes: [UInt8]) {

@@ -235,7 +235,16 @@ struct BridgeRoutes {
         guard let principal = context.principal else {
             return .refused(HTTPRefusal.unauthenticated(.missing).response)
         }
-        switch await hub.snapshot(topic: topic, for: principal) {
+        // `?select={…}` (URL-encoded JSON): the kinds and fields a stream `subscribe` would select (docs/protocol.md).
+        var selection: StreamSelection?
+        if let raw = request.uri.queryParameters.get("select") {
+            let spec = (try? JSONDecoder().decode(SelectSpec.self, from: Data(raw.utf8))) ?? .invalid
+            switch StreamSelection.make(spec) {
+            case .success(let s): selection = s
+            case .failure(let e): return .refused(error(.badRequest, e.code, e.message))
+            }
+        }
+        switch await hub.snapshot(topic: topic, for: principal).map({ frame in selection.map { $0.snapshot(frame) } ?? frame }) {
         case .failure(.forbidden):
             let refusal = HTTPRefusal.insufficientScope(scope: topic, message: "the token does not cover \(topic)")
             refusal.record(path: request.uri.path, remote: remote(context), metrics: hub.metrics, logger: context.logger)
