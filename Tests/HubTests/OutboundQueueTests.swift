@@ -73,4 +73,35 @@ struct OutboundQueueTests {
         #expect(q.push(.delta(Self.delta("org:us", 2, ["a", "b", "c"]))) == .merged)
         #expect(q.push(.delta(Self.delta("org:us", 3, (0..<40).map { "n\($0)" }))) == .overflow)
     }
+
+    /// A client that selected kinds and fields is charged what it is sent: the projection, not the whole delta —
+    /// so a wall of tiles on a slow link is not evicted for figures it never receives. What an item was charged is
+    /// taken back exactly, even when the selection changed meanwhile.
+    @Test func aSelectingClientIsChargedItsProjection() throws {
+        let big = String(repeating: "9", count: 2_000)
+        func delta(_ seq: Int) -> DeltaPayload {
+            DeltaPayload(topic: "global", epoch: "e", fromSeq: seq, seq: seq, at: 0, changes: (0..<4).map {
+                ChangeRecord(kind: .agents, id: "us/a\(seq)-\($0)", json: EncodedJSON(#"{"id":"us/a\#(seq)-\#($0)","presence":"AWAY","figures":\#(big)}"#))
+            }, publishedAt: .now, flushedAt: .now)
+        }
+        let sel = try StreamSelection.make(.kinds(["agents": .fields(["presence"])])).get()
+        let d = delta(1)
+        var whole = OutboundQueue(limit: 3 * d.buffer.readableBytes)
+        var tiles = OutboundQueue(limit: 3 * d.buffer.readableBytes)
+        tiles.selections["global"] = sel
+        var wholeResults: [OutboundQueue.PushResult] = []
+        var projected = 0
+        for n in 1...10 {
+            let dn = delta(n)
+            wholeResults.append(whole.push(.delta(dn)))
+            #expect(tiles.push(.delta(dn)) == .queued, "delta \(n): the projection fits")
+            projected += dn.selected(sel).buffer.readableBytes
+        }
+        #expect(wholeResults.contains { $0 != .queued }, "the whole deltas exceed the same budget: \(wholeResults)")
+        #expect(tiles.budgetedBytes == projected)
+        #expect(tiles.budgetedBytes * 10 < 10 * d.buffer.readableBytes)
+        tiles.selections["global"] = nil
+        while tiles.pop() != nil {}
+        #expect(tiles.budgetedBytes == 0 && tiles.totalBytes == 0)
+    }
 }

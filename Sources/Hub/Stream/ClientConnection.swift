@@ -27,8 +27,6 @@ public final class ClientConnection: Sendable {
         var subscriptions: Set<HubTopic> = []
         /// Topics (names as in their deltas) on which this client asked for field-level patches.
         var patchTopics: Set<String> = []
-        /// Topics (names as in their deltas) on which this client selected kinds and fields (``StreamSelection``).
-        var selections: [String: StreamSelection] = [:]
         /// Set once the connection is being closed; later pushes are dropped.
         var terminated: (reason: String, at: ContinuousClock.Instant)?
         var writingSince: ContinuousClock.Instant?
@@ -97,15 +95,15 @@ public final class ClientConnection: Sendable {
 
     /// What this client takes of `topic`'s messages: everything (nil) or a selection (`"select"` on its subscribe).
     func setSelection(_ selection: StreamSelection?, topic: String) {
-        state.withLock { $0.selections[topic] = selection }
+        state.withLock { $0.queue.selections[topic] = selection }
     }
 
     /// How a delta of `topic` goes to this client: its selection, else patches or whole records. One lock.
     func deltaForm(_ topic: String) -> (patches: Bool, selection: StreamSelection?) {
-        state.withLock { ($0.patchTopics.contains(topic), $0.selections[topic]) }
+        state.withLock { ($0.patchTopics.contains(topic), $0.queue.selections[topic]) }
     }
 
-    func selection(_ topic: String) -> StreamSelection? { state.withLock { $0.selections[topic] } }
+    func selection(_ topic: String) -> StreamSelection? { state.withLock { $0.queue.selections[topic] } }
 
     /// Removes a subscription and anything still queued for it.
     @discardableResult
@@ -113,7 +111,7 @@ public final class ClientConnection: Sendable {
         state.withLock {
             guard $0.subscriptions.remove(topic) != nil else { return false }
             $0.patchTopics.remove(topic.description)
-            $0.selections[topic.description] = nil
+            $0.queue.selections[topic.description] = nil
             let before = $0.queue.totalBytes
             $0.queue.dropTopic(topic.description)
             metrics.queueBytes.increment(by: Double($0.queue.totalBytes - before))

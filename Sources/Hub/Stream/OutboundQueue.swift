@@ -37,6 +37,11 @@ struct OutboundQueue {
     enum PushResult: Equatable { case queued, merged, overflow }
 
     private(set) var items: Deque<OutboundItem> = []
+    /// What each item in `items` was charged (same positions): taken back exactly, whatever changed since.
+    private var costs: Deque<Int> = []
+    /// Topics on which the client selected kinds and fields (``StreamSelection``): their deltas cost what the
+    /// client is sent of them, the selected projection, not the whole delta.
+    var selections: [String: StreamSelection] = [:]
     /// Bytes counted against the budget (everything except snapshots).
     private(set) var budgetedBytes = 0
     /// All queued bytes, snapshots included (for the queue-bytes metric).
@@ -54,7 +59,7 @@ struct OutboundQueue {
 
     mutating func push(_ item: OutboundItem) -> PushResult {
         if case .snapshot(let topic, _) = item { dropTopic(topic) }
-        let cost = item.budgetBytes(deflate: deflate)
+        let cost = cost(of: item)
         if cost == 0 || budgetedBytes + cost <= limit {
             append(item)
             return .queued
@@ -72,7 +77,7 @@ struct OutboundQueue {
     /// is legitimate): that is tolerated up to `loneItemFactor` times the budget.
     var isOverBudget: Bool {
         guard budgetedBytes > limit else { return false }
-        let counted = items.reduce(0) { $0 + ($1.budgetBytes(deflate: deflate) > 0 ? 1 : 0) }
+        let counted = costs.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
         return counted > 1 || budgetedBytes > limit * Self.loneItemFactor
     }
 
@@ -80,22 +85,29 @@ struct OutboundQueue {
 
     mutating func pop() -> OutboundItem? {
         guard let item = items.popFirst() else { return nil }
-        account(item, sign: -1)
+        account(item, cost: costs.removeFirst(), sign: -1)
         return item
     }
 
     /// Removes everything queued for `topic` (unsubscribed, or superseded by a snapshot).
     mutating func dropTopic(_ topic: String) {
         guard items.contains(where: { $0.topic == topic }) else { return }
-        var kept: Deque<OutboundItem> = []
-        for item in items {
-            if item.topic == topic { account(item, sign: -1) } else { kept.append(item) }
+        var kept: Deque<OutboundItem> = [], keptCosts: Deque<Int> = []
+        for (item, cost) in zip(items, costs) {
+            if item.topic == topic {
+                account(item, cost: cost, sign: -1)
+            } else {
+                kept.append(item)
+                keptCosts.append(cost)
+            }
         }
         items = kept
+        costs = keptCosts
     }
 
     mutating func removeAll() {
         items.removeAll()
+        costs.removeAll()
         budgetedBytes = 0
         totalBytes = 0
     }
@@ -117,26 +129,40 @@ struct OutboundQueue {
             if placed.insert(d.topic).inserted { rebuilt.append(.delta(DeltaPayload.merged(group))) }
         }
         items = []
+        costs = []
         for item in rebuilt { append(item) }
     }
 
     private mutating func append(_ item: OutboundItem) {
+        let cost = cost(of: item)
         items.append(item)
-        account(item, sign: 1)
+        costs.append(cost)
+        account(item, cost: cost, sign: 1)
     }
 
     private mutating func replace(at i: Int, with item: OutboundItem) {
-        account(items[i], sign: -1)
+        account(items[i], cost: costs[i], sign: -1)
+        let cost = cost(of: item)
         items[i] = item
-        account(item, sign: 1)
+        costs[i] = cost
+        account(item, cost: cost, sign: 1)
+    }
+
+    /// What `item` costs this client: ``OutboundItem/budgetBytes(deflate:)``, or for a delta of a topic it selected
+    /// on, its projection's bytes (compressed at the delta's own estimated ratio). The projection is made here once
+    /// per delta and selection and shared with the writers (``DeltaPayload/selected(_:)``).
+    func cost(of item: OutboundItem) -> Int {
+        guard case .delta(let d) = item, let selection = selections[d.topic] else { return item.budgetBytes(deflate: deflate) }
+        let plain = d.selected(selection).buffer.readableBytes
+        return deflate ? max(1, d.compressedBytes * plain / max(1, d.buffer.readableBytes)) : plain
     }
 
     private func lastDeltaIndex(topic: String) -> Int? {
         items.lastIndex { if case .delta(let d) = $0 { d.topic == topic } else { false } }
     }
 
-    private mutating func account(_ item: OutboundItem, sign: Int) {
-        budgetedBytes += sign * item.budgetBytes(deflate: deflate)
+    private mutating func account(_ item: OutboundItem, cost: Int, sign: Int) {
+        budgetedBytes += sign * cost
         totalBytes += sign * item.totalBytes
     }
 }
