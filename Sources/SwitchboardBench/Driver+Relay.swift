@@ -70,8 +70,8 @@ extension Driver {
         // and fields"): presence, routing status, derived state, stateSince and occupancy band of each agent, and
         // each org's status — more than the relay carries (state and band), without the figures and other kinds.
         var selCfg = cfg
-        selCfg["switchboard"] = "the same `switchboard run` after its own window, clients subscribe with "
-            + "select \(RelayChild.tileSelect); " + sideConfig(sel)
+        selCfg["switchboard"] = "a second `switchboard run` (fresh store, started once the first stopped; the simulator "
+            + "still serves the first's subscriptions), clients subscribe with select \(RelayChild.tileSelect); " + sideConfig(sel)
         func compareSelected(_ metric: String, _ a: Double, _ b: Double, _ unit: String, max target: Double? = nil) {
             rows.append(("\(metric), Switchboard (tile selection)", a, unit, nil, selCfg))
             var c = selCfg

@@ -99,66 +99,80 @@ enum RelayChild {
         env["BENCH_TOKEN"] = clientToken
         env["BENCH_ADMIN_TOKEN"] = adminToken
         yaml += simulatorOrgEntries(simulator.orgIDs, simBase: simBase, options: options, env: &env)
-        // A fresh store of its own, as a new deployment has (the default path is the working directory, where an
-        // earlier run's file would make this one a warm restart); `--store none` runs it in memory.
-        if opts["store"] == "none" {
-            yaml += "store: none\n"
-        } else {
-            yaml += "store:\n  path: \(dir.appendingPathComponent("switchboard.db").path)\n"
-        }
-        try? yaml.write(toFile: config, atomically: true, encoding: .utf8)
-        // `info` for the connectors' re-sync lines (a handful per org; the window waits for them).
-        let args = ["run", "--config", config, "--listen", "127.0.0.1:0", "--log-level", opts["log-level"] ?? "info"]
-        if let bridge = try? BridgeRun(exe, args, env: env, label: "switchboard") {
-            if let base = await bridge.waitForLine("listening on http://", timeout: 300)?
-                .replacingOccurrences(of: "listening on ", with: ""),
-               let port = Int(base.split(separator: ":").last ?? ""),
-               await waitOpen(base, since: bridge.launchedAt) {
-                out["sb.readySeconds"] = Proc.now - bridge.launchedAt
-                // The start-up re-sync holds each org's live events until its baseline is in, then applies them: a
-                // window that overlaps it measures the start-up, not the steady state (the fifth run's minute-long
-                // p99 was exactly that: a second re-sync, paced past the minute's budget, holding events ~30–60 s).
-                // `--from ready` measures from ready as before.
-                if opts["from"] != "ready" {
-                    if let t = await waitResynced(bridge, orgs: simulator.orgIDs, timeout: 900) {
-                        out["sb.resyncedSeconds"] = t - bridge.launchedAt
-                        log("relay: switchboard: every org re-synced and live \(Int(t - bridge.launchedAt)) s after start")
-                    } else {
-                        log("relay: switchboard: not every org applied its first re-sync within 900 s; measuring anyway")
-                    }
-                }
-                // The pollers' first load (every agent's utilization and quality, ≈ 15 MB on `global`, paced at
-                // 64 KiB per delta) goes out over the first minutes; a window inside it measures the start-up, not
-                // the steady state. Wait until the hub's paced backlog has been and gone (`--from resync`: don't).
-                if opts["from"] == nil {
-                    let t = await waitPacedDrained(base, since: bridge.launchedAt)
-                    out["sb.pacedDrainedSeconds"] = t - bridge.launchedAt
-                    log("relay: switchboard: the pollers' first load went out \(Int(t - bridge.launchedAt)) s after start")
-                }
-                // `--patches 0` measures whole records (the default before patches; a client that does not ask).
-                let r = await measure.run(pid: bridge.process.processIdentifier, port: port, label: "switchboard",
-                                          patches: opts["patches"] != "0") {
-                    await bridgeCounters(base)
-                }
-                for (k, v) in r { out["sb.\(k)"] = v }
-                // The same bridge, its clients selecting what a wall of agent tiles shows (`--select 0`: skip).
-                if opts["select"] != "0" {
-                    let t = await measure.run(pid: bridge.process.processIdentifier, port: port, label: "switchboard-select",
-                                              patches: true, select: tileSelect) {
-                        await bridgeCounters(base)
-                    }
-                    for (k, v) in t { out["sbsel.\(k)"] = v }
-                }
+        let base = yaml
+        // Each side a `switchboard run` of its own, so that each side's RSS is that of one wave of 1,000 clients on a
+        // bridge of the same age: the whole topic (`sb.`), then a wall of agent tiles selecting what it shows
+        // (`sbsel.`; docs/protocol.md "Selecting kinds and fields"; `--select 0`: skip it). The simulator keeps the
+        // first bridge's subscriptions, so it works harder during the second side — against Switchboard, not for it.
+        var sides: [(prefix: String, label: String, select: String?)] = [("sb", "switchboard", nil)]
+        if opts["select"] != "0" { sides.append(("sbsel", "switchboard-select", tileSelect)) }
+        for side in sides {
+            var yaml = base
+            // A fresh store of its own, as a new deployment has (the default path is the working directory, where an
+            // earlier run's file would make this one a warm restart); `--store none` runs it in memory.
+            if opts["store"] == "none" {
+                yaml += "store: none\n"
             } else {
-                log("relay: switchboard run did not get ready")
+                yaml += "store:\n  path: \(dir.appendingPathComponent("\(side.prefix).db").path)\n"
             }
-            stop(bridge)
+            try? yaml.write(toFile: config, atomically: true, encoding: .utf8)
+            for (k, v) in await bridgeSide(exe: exe, config: config, env: env, label: side.label, select: side.select,
+                                           orgs: simulator.orgIDs, measure: measure, opts: opts) {
+                out["\(side.prefix).\(k)"] = v
+            }
         }
         let json = try! JSONSerialization.data(withJSONObject: out.mapValues { $0.isFinite ? $0 : -1 }, options: [.sortedKeys])
         FileHandle.standardOutput.write(json + Data("\n".utf8))
         groupTask.cancel()
         try? FileManager.default.removeItem(at: dir)
         exit(0)
+    }
+
+    /// One Switchboard side: starts `switchboard run` with `config`, waits for its steady state (every org re-synced
+    /// and live, the pollers' first load sent), measures `measure`'s window with clients that `select` (nil: the whole
+    /// topic), stops it. The figures, unprefixed.
+    static func bridgeSide(exe: String, config: String, env: [String: String], label: String, select: String?,
+                           orgs: [String], measure: Measure, opts: [String: String]) async -> [String: Double] {
+        var out: [String: Double] = [:]
+        // `info` for the connectors' re-sync lines (a handful per org; the window waits for them).
+        let args = ["run", "--config", config, "--listen", "127.0.0.1:0", "--log-level", opts["log-level"] ?? "info"]
+        guard let bridge = try? BridgeRun(exe, args, env: env, label: label) else { return out }
+        defer { stop(bridge) }
+        guard let base = await bridge.waitForLine("listening on http://", timeout: 300)?
+            .replacingOccurrences(of: "listening on ", with: ""),
+            let port = Int(base.split(separator: ":").last ?? ""),
+            await waitOpen(base, since: bridge.launchedAt) else {
+            log("relay: \(label): switchboard run did not get ready")
+            return out
+        }
+        out["readySeconds"] = Proc.now - bridge.launchedAt
+        // The start-up re-sync holds each org's live events until its baseline is in, then applies them: a window
+        // that overlaps it measures the start-up, not the steady state (the fifth run's minute-long p99 was exactly
+        // that: a second re-sync, paced past the minute's budget, holding events ~30–60 s). `--from ready` measures
+        // from ready as before.
+        if opts["from"] != "ready" {
+            if let t = await waitResynced(bridge, orgs: orgs, timeout: 900) {
+                out["resyncedSeconds"] = t - bridge.launchedAt
+                log("relay: \(label): every org re-synced and live \(Int(t - bridge.launchedAt)) s after start")
+            } else {
+                log("relay: \(label): not every org applied its first re-sync within 900 s; measuring anyway")
+            }
+        }
+        // The pollers' first load (every agent's utilization and quality, ≈ 15 MB on `global`, paced at 64 KiB per
+        // delta) goes out over the first minutes; a window inside it measures the start-up, not the steady state.
+        // Wait until the hub's paced backlog has been and gone (`--from resync`: don't).
+        if opts["from"] == nil {
+            let t = await waitPacedDrained(base, since: bridge.launchedAt)
+            out["pacedDrainedSeconds"] = t - bridge.launchedAt
+            log("relay: \(label): the pollers' first load went out \(Int(t - bridge.launchedAt)) s after start")
+        }
+        // `--patches 0` measures whole records (the default before patches; a client that does not ask).
+        let r = await measure.run(pid: bridge.process.processIdentifier, port: port, label: label,
+                                  patches: select != nil || opts["patches"] != "0", select: select) {
+            await bridgeCounters(base)
+        }
+        for (k, v) in r { out[k] = v }
+        return out
     }
 
     static func stop(_ run: BridgeRun) {
