@@ -39,15 +39,18 @@ extension Driver {
                        + "and load client excluded); bytes = WebSocket payload bytes the load client received; age = client "
                        + "receive wall time − agent stateSince, 20 sample clients"]
         var rows: [(metric: String, value: Double, unit: String, target: String?, config: [String: String])] = []
-        /// Three rows: Switchboard, relay, and the ratio (with its target and verdict when `target` is set).
-        func compare(_ metric: String, _ a: Double, _ b: Double, _ unit: String, max target: Double? = nil) {
-            rows.append(("\(metric), Switchboard", a, unit, nil, cfg))
-            rows.append(("\(metric), relay", b, unit, nil, cfg))
+        /// Three rows: Switchboard (`side`), relay (unless `relayRow` is false: the tiles share the relay's rows), and
+        /// the ratio (with its target and verdict when `target` is set).
+        func compare(_ metric: String, _ a: Double, _ b: Double, _ unit: String, max target: Double? = nil,
+                     side: String = "Switchboard", relayRow: Bool = true, config: [String: String]? = nil) {
+            let cfg = config ?? cfg
+            rows.append(("\(metric), \(side)", a, unit, nil, cfg))
+            if relayRow { rows.append(("\(metric), relay", b, unit, nil, cfg)) }
             var c = cfg
             // A side without the figure (a failed side reports 0 or -1) has no ratio, never a "met".
             let ratio = a > 0 && b > 0 ? a / b : .nan
             if let target { c["verdict"] = ratio.isFinite ? (ratio <= target ? "met" : "not met") : "no figure" }
-            rows.append(("\(metric), Switchboard / relay", ratio, "ratio", target.map { "≤ \(fmt($0, 1))×" }, c))
+            rows.append(("\(metric), \(side) / relay", ratio, "ratio", target.map { "≤ \(fmt($0, 1))×" }, c))
         }
         compare("deltas/s delivered per client", perClient(sb, "deltasPerSecond"), perClient(relay, "deltasPerSecond"), "deltas/s")
         compare("agent state changes delivered per client-second", changesPerClientSecond(sb), changesPerClientSecond(relay), "changes/s")
@@ -73,11 +76,7 @@ extension Driver {
         selCfg["switchboard"] = "a second `switchboard run` (fresh store, started once the first stopped; the simulator "
             + "still serves the first's subscriptions), clients subscribe with select \(RelayChild.tileSelect); " + sideConfig(sel)
         func compareSelected(_ metric: String, _ a: Double, _ b: Double, _ unit: String, max target: Double? = nil) {
-            rows.append(("\(metric), Switchboard (tile selection)", a, unit, nil, selCfg))
-            var c = selCfg
-            let ratio = a > 0 && b > 0 ? a / b : .nan
-            if let target { c["verdict"] = ratio.isFinite ? (ratio <= target ? "met" : "not met") : "no figure" }
-            rows.append(("\(metric), Switchboard (tile selection) / relay", ratio, "ratio", target.map { "≤ \(fmt($0, 1))×" }, c))
+            compare(metric, a, b, unit, max: target, side: "Switchboard (tile selection)", relayRow: false, config: selCfg)
         }
         compareSelected("deltas/s delivered per client", perClient(sel, "deltasPerSecond"), perClient(relay, "deltasPerSecond"), "deltas/s")
         compareSelected("agent state changes delivered per client-second", changesPerClientSecond(sel), changesPerClientSecond(relay), "changes/s")

@@ -45,6 +45,16 @@ enum EntityPatch {
         }
     }
 
+    /// Appends member `m` of `b` as `"key":value`, after a comma unless it is the `first`.
+    static func append(_ m: Member, of b: [UInt8], to o: inout [UInt8], first: inout Bool) {
+        if !first { o.append(UInt8(ascii: ",")) }
+        first = false
+        o.append(UInt8(ascii: "\""))
+        o.append(contentsOf: b[m.key])
+        o.append(contentsOf: #"":"#.utf8)
+        o.append(contentsOf: b[m.value])
+    }
+
     /// The ranges of the elements of the JSON array in `b[range]`; nil when that is not one well-formed array.
     static func elements(_ b: [UInt8], in range: Range<Int>) -> [Range<Int>]? {
         let end = range.upperBound
@@ -88,12 +98,7 @@ enum EntityPatch {
                 forced &= ~bit
             }
             if !force, same(m, in: new, as: was, in: old) { continue }
-            if !first { o.append(UInt8(ascii: ",")) }
-            first = false
-            o.append(UInt8(ascii: "\""))
-            o.append(contentsOf: new[m.key])
-            o.append(contentsOf: #"":"#.utf8)
-            o.append(contentsOf: new[m.value])
+            append(m, of: new, to: &o, first: &first)
         }
         o.append(UInt8(ascii: "}"))
         var gone = false

@@ -89,14 +89,7 @@ struct StreamSelection: Hashable, Sendable {
         }
         o.append(UInt8(ascii: "{"))
         var first = true
-        for m in members where keeps(b[m.key], fields) {
-            if !first { o.append(UInt8(ascii: ",")) }
-            first = false
-            o.append(UInt8(ascii: "\""))
-            o.append(contentsOf: b[m.key])
-            o.append(contentsOf: #"":"#.utf8)
-            o.append(contentsOf: b[m.value])
-        }
+        for m in members where keeps(b[m.key], fields) { EntityPatch.append(m, of: b, to: &o, first: &first) }
         o.append(UInt8(ascii: "}"))
     }
 
@@ -110,14 +103,10 @@ struct StreamSelection: Hashable, Sendable {
               let members = EntityPatch.members(p, in: head.count..<objectEnd) else { return p }
         var o = head
         o.append(UInt8(ascii: "{"))
-        var kept = 0
+        var kept = 0, first = true
         for m in members where keeps(p[m.key], fields) {
-            if kept > 0 { o.append(UInt8(ascii: ",")) }
+            EntityPatch.append(m, of: p, to: &o, first: &first)
             kept += 1
-            o.append(UInt8(ascii: "\""))
-            o.append(contentsOf: p[m.key])
-            o.append(contentsOf: #"":"#.utf8)
-            o.append(contentsOf: p[m.value])
         }
         o.append(UInt8(ascii: "}"))
         let unsetHead = Array(#","unset":"#.utf8)
