@@ -507,7 +507,10 @@ async function navChecks(p, [w, h], url, orgs, pass, fail) {
     const any = await p.ev(`!!document.querySelector('#ap-util button[data-drill]')`);
     if (!any) return; // nothing handled yet by this agent
     await p.click(`document.querySelector('#ap-util button[data-drill]')`, 'calls');
-    await p.waitFor(`document.querySelector('#ap-util tr.drill') && !document.querySelector('#ap-util tr.drill').textContent.includes('Loading')`, 'the drill-down');
+    // Up to 120 s: the details query shares the org's REST client and rate-limit governor with the pollers and a
+    // re-sync, and on a loaded machine the demo's org can be re-syncing just then (a CI run saw EMEA stale moments
+    // before, and the drill-down still loading at 60 s); an interactive request has no priority lane there yet.
+    await p.waitFor(`document.querySelector('#ap-util tr.drill') && !document.querySelector('#ap-util tr.drill').textContent.includes('Loading')`, 'the drill-down', Math.max(TIMEOUT, 120000));
     const err = await p.ev(`(document.querySelector('#ap-util tr.drill .err') || {}).textContent || ''`);
     if (err) throw new Error(err);
   });
