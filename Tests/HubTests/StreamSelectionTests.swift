@@ -159,6 +159,29 @@ struct StreamSelectionTests {
         }
     }
 
+    /// Every snapshot a selecting client is queued is projected — the subscribe's and a cluster take-over's alike
+    /// (both go through `pushSnapshot`), before any writer sees it — and clients with the same selection share it.
+    @Test func everySnapshotQueuedForASelectingClientIsProjected() throws {
+        let sel = try Self.select(#"{"agents":["presence"]}"#).get()
+        let frame = SharedFrame(HubFrame.snapshot(topic: "org:us", epoch: "e", seq: 3, at: 0, data: Array(
+            #"{"orgs":[],"agents":[{"id":"us/a1","presence":"AWAY","figures":{"today":1}}]}"#.utf8)))
+        func client(_ id: Int, _ selection: StreamSelection?) -> ClientConnection {
+            let c = ClientConnection(id: id, principal: HubPrincipal(name: "t", scopes: [.global], expiresAt: nil), token: nil,
+                                     queueLimit: 1 << 20, metrics: HubMetrics(), forceClose: {})
+            c.setSelection(selection, topic: "org:us")
+            c.pushSnapshot(topic: "org:us", frame)
+            return c
+        }
+        func queued(_ c: ClientConnection) throws -> SharedFrame {
+            guard case .snapshot(_, let f)? = c.beginWrite() else { throw StreamSelectionError("no snapshot queued") }
+            return f
+        }
+        let a = try queued(client(1, sel)), b = try queued(client(2, sel)), whole = try queued(client(3, nil))
+        #expect(String(buffer: a.buffer).hasSuffix(#""data":{"agents":[{"id":"us/a1","presence":"AWAY"}]}}"#))
+        #expect(a === b, "one projection for both")
+        #expect(whole === frame)
+    }
+
     @Test func theHTTPSnapshotTakesTheSameSelection() async throws {
         let auth = HubHarness.auth([("dash", "t", [.global])])
         try await HubHarness.run(auth: auth) { h in

@@ -128,7 +128,7 @@ extension StreamHub {
                 let subs = s.topics[topic]!.subscribers
                 guard !subs.isEmpty else { continue }
                 let frame = s.topics[topic]!.snapshot(at: at, syntheticOrgs: Self.syntheticOrgs(s, topic))
-                for conn in subs.values { conn.push(.snapshot(topic: st.topic, frame)) }
+                for conn in subs.values { conn.pushSnapshot(topic: st.topic, frame) }
             }
             return replaced
         }

@@ -103,7 +103,14 @@ public final class ClientConnection: Sendable {
         state.withLock { ($0.patchTopics.contains(topic), $0.queue.selections[topic]) }
     }
 
-    func selection(_ topic: String) -> StreamSelection? { state.withLock { $0.queue.selections[topic] } }
+    /// Queues a snapshot of `topic`, projected first when this client selected on it (``StreamSelection``). Called
+    /// by the hub's jobs (subscribe, a cluster take-over), never by a writer on an event loop: a 15,000-agent snapshot
+    /// is megabytes. Once per snapshot frame and selection, shared by every client taking that frame (SelectionCache).
+    @discardableResult
+    func pushSnapshot(topic: String, _ frame: SharedFrame) -> Bool {
+        let selection = state.withLock { $0.queue.selections[topic] }
+        return push(.snapshot(topic: topic, selection.map { s in frame.selections.frame(for: s) { s.snapshot(frame.buffer) } } ?? frame))
+    }
 
     /// Removes a subscription and anything still queued for it.
     @discardableResult

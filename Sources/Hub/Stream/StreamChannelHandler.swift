@@ -201,9 +201,8 @@ final class StreamChannelHandler: ChannelInboundHandler, RemovableChannelHandler
             case .ping:
                 context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
                 hub.metrics.messageOut(type: "ping", bytes: 0)
-            case .snapshot(let topic, let frame):
-                let selected = conn.selection(topic).map { s in frame.selections.frame(for: s) { s.snapshot(frame.buffer) } }
-                if !write(selected ?? frame, type: "snapshot", context: context) { return }
+            case .snapshot(_, let frame):
+                if !write(frame, type: "snapshot", context: context) { return }
             case .delta(let delta):
                 let form = conn.deltaForm(delta.topic)
                 let out = form.selection.map { delta.selected($0) }

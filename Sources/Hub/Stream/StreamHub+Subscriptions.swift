@@ -187,7 +187,7 @@ extension StreamHub {
             // Whoever gets a snapshot computed at read time holds its fragments, not the last deltas': the next
             // change of each entity also carries the fields where they differ (TopicState.divergent).
             if live { s.topics[topic]!.liveSnapshotSent(patches: patches) }
-            conn.push(.snapshot(topic: t.name, frame))
+            conn.pushSnapshot(topic: t.name, frame)
         }
         for alert in Self.activeAlerts(s, topic) {
             conn.push(.control(HubFrame.alert(alert, topic: t.name)))

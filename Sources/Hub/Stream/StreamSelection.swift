@@ -12,7 +12,7 @@ import SwitchboardCore
 /// (`"changes":[]`): clients keep checking continuity as always.
 ///
 /// Equal selections (the same kinds and fields, in any order) share one projection of each message, made once on
-/// first demand and kept with the message (``SharedFrame/selected(_:)``), so a thousand walls with the same
+/// first demand and kept with the message (``SelectionCache``), so a thousand walls with the same
 /// selection cost one projection per delta, not a thousand. Written here rather than taken from a JSON library for
 /// the reason ``EntityPatch`` gives: it cuts members out of our own encoder's output without decoding values.
 struct StreamSelection: Hashable, Sendable {
