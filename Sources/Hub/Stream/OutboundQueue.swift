@@ -152,7 +152,9 @@ struct OutboundQueue {
     /// on, its projection's bytes (compressed at the delta's own estimated ratio). The projection is made here once
     /// per delta and selection and shared with the writers (``DeltaPayload/selected(_:)``).
     func cost(of item: OutboundItem) -> Int {
-        guard case .delta(let d) = item, let selection = selections[d.topic] else { return item.budgetBytes(deflate: deflate) }
+        guard !selections.isEmpty, case .delta(let d) = item, let selection = selections[d.topic] else {
+            return item.budgetBytes(deflate: deflate)
+        }
         let plain = d.selected(selection).buffer.readableBytes
         return deflate ? max(1, d.compressedBytes * plain / max(1, d.buffer.readableBytes)) : plain
     }
