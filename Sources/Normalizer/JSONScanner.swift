@@ -165,13 +165,7 @@ struct JSONScanner {
         guard i < b.count, b[i] == 0x22 else { throw Fallback() }
         i += 1
         let start = i
-        let base = UnsafeRawPointer(b.baseAddress!)
         while i < b.count {
-            // Eight plain bytes at a time: most skipped strings (ids, times, names) have no quote, backslash,
-            // control or non-ASCII byte, so they are passed a word at a time; a word with any of those (or a
-            // false alarm) goes through the exact byte-by-byte rules below.
-            while i + 8 <= b.count, !Self.hasSpecialByte((base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
-            guard i < b.count else { break }
             let c = b[i]
             if c == 0x22 {
                 i += 1
@@ -195,17 +189,6 @@ struct JSONScanner {
             }
         }
         throw Fallback()
-    }
-
-    /// Whether any byte of `w` is `"`, `\`, below 0x20 or above 0x7F (SWAR: "determine if a word has a byte less
-    /// than n" and "has a zero byte", Sean Anderson's bit hacks). Never false when one is; may be true when none is
-    /// (a byte after a borrow), which only sends the word through the byte loop. Portable where SIMD is not.
-    @inline(__always)
-    static func hasSpecialByte(_ w: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
-        let hits = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w) | w
-        return hits & highs != 0
     }
 
     /// The length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, surrogates or values
