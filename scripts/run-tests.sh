@@ -47,4 +47,9 @@ if (( status == 2 )); then
   status=$?
   (( status == 2 )) && echo "run-tests: stalled again; failing"
 fi
+# CI shows only the end of the output: name every failing test and its recorded issues there.
+if (( status != 0 )); then
+  echo "run-tests: failing tests and their issues (from the output above):"
+  grep -E '^✘ Test |: error: ' "$log" | grep -v '^✘ Test run with' | head -80 || true
+fi
 exit $status
