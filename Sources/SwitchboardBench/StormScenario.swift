@@ -1,6 +1,7 @@
 import CHeapStats
 import Foundation
 import Simulator
+import Views
 import SwitchboardCore
 
 /// `--child storm`: simulator in storm mode + bridge in this process; downstream clients subscribed to
@@ -71,9 +72,13 @@ enum StormChild {
         var heapSamples: [(Double, Double)] = []
         // The simulator's RSS when it is another process (its own growth, for the record).
         var simulatorRSS: [(Double, Double)] = []
+        // What the views hold, by part (ViewFootprint): which part grows beside the heap.
+        var viewSamples: [(Double, ViewFootprint)] = []
+        let views = harness.bridge.parts?.views
         while Proc.now - s0 < duration {
             rssSamples.append((Proc.now - s0, Double(Proc.rss)))
             heapSamples.append((Proc.now - s0, Double(switchboard_heap_in_use())))
+            if let views { viewSamples.append((Proc.now - s0, await views.footprint())) }
             if let simulatorRun { simulatorRSS.append((Proc.now - s0, Double(ProcOf.rss(simulatorRun.process.processIdentifier)))) }
             try? await Task.sleep(for: .seconds(min(5, max(0.5, duration / 20))))
         }
@@ -108,6 +113,16 @@ enum StormChild {
             let from = elapsed - tail
             out["rssSlopeTailMiBPerMin"] = Self.slope(rssSamples.filter { $0.0 >= from })
             out["heapSlopeTailMiBPerMin"] = Self.slope(heapSamples.filter { $0.0 >= from })
+        }
+        // Each part of the views: its size at the end and its slope over the tail (the whole run without one).
+        let from = tail > 0 ? elapsed - tail : half
+        for part in (viewSamples.last?.1.parts.keys).map(Array.init)?.sorted() ?? [] {
+            let series = viewSamples.map { ($0.0, Double($0.1.parts[part] ?? 0)) }
+            let end = series.last?.1 ?? 0
+            let partSlope = Self.slope(series.filter { $0.0 >= from })
+            out["views.\(part).bytes"] = end
+            out["views.\(part).slopeMiBPerMin"] = partSlope
+            log("storm: views hold \(part) \(fmt(end / 1_048_576)) MiB, \(fmt(partSlope)) MiB/min from second \(Int(from))")
         }
         if faultRate > 0 {
             let faults = await harness.randomFaults()

@@ -126,6 +126,10 @@ public actor ViewEngine: BridgeEventSink, LiveEntitySource {
         state.currentEntities(now: clock.now())
     }
 
+    /// What the views hold now, by part (``ViewFootprint``). Walks every agent: for benches and diagnostics,
+    /// not for a hot path.
+    public func footprint() -> ViewFootprint { state.footprint() }
+
     /// Events dropped because their org is unknown or their ids name another org.
     public func droppedEvents() -> Int {
         state.dropped + state.orgs.values.reduce(0) { $0 + $1.dropped }
