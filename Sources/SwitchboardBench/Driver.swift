@@ -240,6 +240,11 @@ struct Driver {
         add("soak", "RSS trend, last \(tail / 60) minutes", slope, "MiB/min", target: "≤ 1 MiB/min",
             verdict(!r.isEmpty && slope <= 1))
         add("soak", "live heap trend, last \(tail / 60) minutes", r["heapSlopeTailMiBPerMin"] ?? -1, "MiB/min", cfg)
+        // What the views hold, by part (ViewFootprint): which part of the heap's trend each one is.
+        for part in ["utilization", "quality", "timelines", "records"] {
+            add("soak", "views' \(part) trend, last \(tail / 60) minutes", r["views.\(part).slopeMiBPerMin"] ?? -1, "MiB/min",
+                cfg.merging(["heldAtEndMiB": fmt((r["views.\(part).bytes"] ?? -1) / 1_048_576, 1)]) { _, b in b })
+        }
         add("soak", "peak RSS", (r["peakRSS"] ?? -1) / 1_048_576, "MiB", cfg)
         add("soak", "crashes", r.isEmpty ? 1 : 0, "runs", target: "0", verdict(!r.isEmpty))
         let evictions = r["evictionsDuringRun"] ?? -1
