@@ -42,6 +42,10 @@ public final class ClusterViewStream: Service, Sendable {
         public var maxQueued: Int = 20_000
         /// The wait before reconnecting.
         public var retryDelay: Duration = .seconds(1)
+        /// A state row deletes the org's rows before the previous state row once they are this old, not sooner: a
+        /// follower a little behind must still find the deltas before a checkpoint it passes by (with state rows
+        /// close together, as in tests, the previous state row alone could be milliseconds old).
+        public var rowRetention: Duration = .seconds(60)
         /// A leader whose replica heartbeat is older than this no longer leads: its orgs are shown stale here
         /// until another replica's rows arrive (`cluster.replicaTimeout`).
         public var replicaTimeout: Duration = .seconds(10)
@@ -290,38 +294,47 @@ public final class ClusterViewStream: Service, Sendable {
                     // A periodic state row is a checkpoint for followers that join or fall behind, not a reason for
                     // the others to start over: the pass's deltas go first, so a follower that is keeping up
                     // applies them and passes the state by (ViewStreamFollower).
-                    if try await insert(c, org: org, term: term, kind: 0, body: RemoteStreamRecord.deltas(ds).encode()) != nil {
+                    if try await insert(c, org: org, term: term, kind: ViewStreamSQL.Kind.deltas, body: RemoteStreamRecord.deltas(ds).encode()) != nil {
                         statusBox.withLock { $0.rowsPublished += 1 }
                     }
                 }
                 if fresh || periodic {
                     // The state is read after the deltas of this pass were flushed, so it covers them (a new term or
                     // a gap: they are not written, the followers start from the state).
+                    // A fresh state stands for deltas no row carries (a new term, this session's first pass after
+                    // one that may have lost some, deltas dropped while the database was away): every follower must
+                    // apply it, also one that is keeping up with this term — a checkpoint it would pass by, and sit
+                    // behind until the next delta that does not follow (a quiet org: minutes).
                     let states = hub.exportStates(org: org)
-                    guard let id = try await insert(c, org: org, term: term, kind: 1,
+                    guard let id = try await insert(c, org: org, term: term,
+                                                    kind: fresh ? ViewStreamSQL.Kind.restart : ViewStreamSQL.Kind.checkpoint,
                                                     body: RemoteStreamRecord.states(states).encode()) else { continue }
                     if let previous = lastState[org]?.id {
-                        try await c.query("DELETE FROM cluster_view_stream WHERE org = \(org.rawValue) AND id < \(previous)",
-                                          logger: logger)
+                        let keep = Double(options.rowRetention.components.seconds)
+                            + Double(options.rowRetention.components.attoseconds) / 1e18
+                        try await c.query("""
+                            DELETE FROM cluster_view_stream WHERE org = \(org.rawValue) AND id < \(previous)
+                                AND written_at < now() - make_interval(secs => \(keep))
+                            """, logger: logger)
                     }
                     lastState[org] = (term, now, id)
                     statusBox.withLock { $0.statesPublished += 1 }
                     continue
                 }
                 guard let ds = byOrg[org], !ds.isEmpty else { continue }
-                if try await insert(c, org: org, term: term, kind: 0, body: RemoteStreamRecord.deltas(ds).encode()) != nil {
+                if try await insert(c, org: org, term: term, kind: ViewStreamSQL.Kind.deltas, body: RemoteStreamRecord.deltas(ds).encode()) != nil {
                     statusBox.withLock { $0.rowsPublished += 1 }
                 }
             }
             for (org, bytes) in totals.sorted(by: { $0.key < $1.key }) {
                 guard let term = term(org) else { continue }
-                _ = try await insert(c, org: org, term: term, kind: 3, body: RemoteStreamRecord.totals(bytes).encode())
+                _ = try await insert(c, org: org, term: term, kind: ViewStreamSQL.Kind.totals, body: RemoteStreamRecord.totals(bytes).encode())
             }
             var alertsByOrg: [OrgID: [StreamAlert]] = [:]
             for a in alerts { if let org = a.org { alertsByOrg[org, default: []].append(a) } }
             for (org, list) in alertsByOrg.sorted(by: { $0.key < $1.key }) {
                 guard let term = term(org) else { continue }
-                _ = try await insert(c, org: org, term: term, kind: 2, body: RemoteStreamRecord.alerts(list).encode())
+                _ = try await insert(c, org: org, term: term, kind: ViewStreamSQL.Kind.alerts, body: RemoteStreamRecord.alerts(list).encode())
             }
             guard await iterator.next() != nil else { return }
         }

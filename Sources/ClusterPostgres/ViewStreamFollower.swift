@@ -65,7 +65,7 @@ final class ViewStreamFollower {
             // loop writes a pass's deltas before its periodic state), passed by unread.
             let want = wantState.contains(org), newest = newestTerm[org] ?? 0
             let rows = try await connection.query("""
-                SELECT id, term, kind, CASE WHEN kind <> 1 OR \(want) OR term > \(newest) THEN body ELSE ''::bytea END
+                SELECT id, term, kind, CASE WHEN kind <> \(ViewStreamSQL.Kind.checkpoint) OR \(want) OR term > \(newest) THEN body ELSE ''::bytea END
                 FROM cluster_view_stream WHERE org = \(org.rawValue) AND id > \(from) ORDER BY id LIMIT \(Self.batchSize)
                 """, logger: logger)
             var batch: [(Int64, Int64, Int16, ByteBuffer)] = []
@@ -77,10 +77,10 @@ final class ViewStreamFollower {
                 if stream.term(org) != nil { return }  // became the leader meanwhile
                 cursor[org] = id
                 if let newest = newestTerm[org], term < newest { continue }
-                if kind == 1, !wantState.contains(org), let newest = newestTerm[org], term <= newest {
+                if kind == ViewStreamSQL.Kind.checkpoint, !wantState.contains(org), let newest = newestTerm[org], term <= newest {
                     continue  // a checkpoint passed by (above)
                 }
-                if kind == 1 && body.readableBytes == 0 {
+                if kind == ViewStreamSQL.Kind.checkpoint && body.readableBytes == 0 {
                     // Wanted since the query (a delta of this batch did not follow): read it again with its body.
                     cursor[org] = id - 1
                     reread = true
@@ -172,7 +172,8 @@ final class ViewStreamFollower {
 
     private func lastStateID(_ org: OrgID) async throws -> Int64? {
         let rows = try await connection.query("""
-            SELECT id FROM cluster_view_stream WHERE org = \(org.rawValue) AND kind = 1 ORDER BY id DESC LIMIT 1
+            SELECT id FROM cluster_view_stream WHERE org = \(org.rawValue)
+                AND kind IN (\(ViewStreamSQL.Kind.checkpoint), \(ViewStreamSQL.Kind.restart)) ORDER BY id DESC LIMIT 1
             """, logger: logger)
         for try await id in rows.decode(Int64.self) { return id }
         return nil

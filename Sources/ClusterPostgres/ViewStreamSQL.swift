@@ -1,7 +1,9 @@
 /// The SQL of the shared view stream (docs/scale-out.md, "Shared view stream").
 enum ViewStreamSQL {
-    /// One row per org and flush (kind 0: the org topics' deltas) or per state (kind 1: every org topic's
-    /// entities), the body a `RemoteStreamRecord`. `term` is the writer's leadership term.
+    /// One row per org and flush (kind 0: the org topics' deltas) or per state (every org topic's entities: kind 1
+    /// a periodic checkpoint written after that pass's deltas, kind 4 a state that replaces deltas never written —
+    /// a new term, a new session of the leader, deltas dropped while the database was away — which every follower
+    /// applies), the body a `RemoteStreamRecord`. `term` is the writer's leadership term.
     static let create = """
         CREATE TABLE IF NOT EXISTS cluster_view_stream (
             id bigserial PRIMARY KEY, org text NOT NULL, term bigint NOT NULL, kind smallint NOT NULL,
@@ -29,4 +31,17 @@ enum ViewStreamSQL {
     /// The channel every insert is announced on (the payload is the org: the bodies stay in the table, so the
     /// 8,000-byte NOTIFY limit never applies).
     static let channel = "switchboard_views"
+}
+
+extension ViewStreamSQL {
+    /// Row kinds (the `kind` column).
+    enum Kind {
+        static let deltas: Int16 = 0
+        /// A periodic state: the deltas before it cover it; a follower keeping up passes it by unread.
+        static let checkpoint: Int16 = 1
+        static let alerts: Int16 = 2
+        static let totals: Int16 = 3
+        /// A state that stands for deltas that were never written: every follower applies it.
+        static let restart: Int16 = 4
+    }
 }
