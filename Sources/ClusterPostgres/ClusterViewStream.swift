@@ -310,8 +310,7 @@ public final class ClusterViewStream: Service, Sendable {
                                                     kind: fresh ? ViewStreamSQL.Kind.restart : ViewStreamSQL.Kind.checkpoint,
                                                     body: RemoteStreamRecord.states(states).encode()) else { continue }
                     if let previous = lastState[org]?.id {
-                        let keep = Double(options.rowRetention.components.seconds)
-                            + Double(options.rowRetention.components.attoseconds) / 1e18
+                        let keep = Double(options.rowRetention.milliseconds) / 1000
                         try await c.query("""
                             DELETE FROM cluster_view_stream WHERE org = \(org.rawValue) AND id < \(previous)
                                 AND written_at < now() - make_interval(secs => \(keep))

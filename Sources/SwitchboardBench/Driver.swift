@@ -1,4 +1,5 @@
 import Foundation
+import Views
 
 /// Runs the scenarios, prints the table, writes the JSON.
 struct Driver {
@@ -241,7 +242,7 @@ struct Driver {
             verdict(!r.isEmpty && slope <= 1))
         add("soak", "live heap trend, last \(tail / 60) minutes", r["heapSlopeTailMiBPerMin"] ?? -1, "MiB/min", cfg)
         // What the views hold, by part (ViewFootprint): which part of the heap's trend each one is.
-        for part in ["utilization", "quality", "timelines", "records"] {
+        for part in ViewFootprint.partNames {
             add("soak", "views' \(part) trend, last \(tail / 60) minutes", r["views.\(part).slopeMiBPerMin"] ?? -1, "MiB/min",
                 cfg.merging(["heldAtEndMiB": fmt((r["views.\(part).bytes"] ?? -1) / 1_048_576, 1)]) { _, b in b })
         }

@@ -116,7 +116,7 @@ enum StormChild {
         }
         // Each part of the views: its size at the end and its slope over the tail (the whole run without one).
         let from = tail > 0 ? elapsed - tail : half
-        for part in (viewSamples.last?.1.parts.keys).map(Array.init)?.sorted() ?? [] {
+        for part in viewSamples.isEmpty ? [] : ViewFootprint.partNames {
             let series = viewSamples.map { ($0.0, Double($0.1.parts[part] ?? 0)) }
             let end = series.last?.1 ?? 0
             let partSlope = Self.slope(series.filter { $0.0 >= from })

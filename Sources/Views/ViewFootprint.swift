@@ -14,10 +14,13 @@ public struct ViewFootprint: Sendable, Equatable {
 
     public init() {}
 
-    /// The parts by name, for a bench's JSON.
+    /// The parts by name, for a bench's JSON (keys: ``partNames``).
     public var parts: [String: Int] {
         ["utilization": utilization, "quality": quality, "timelines": timelines, "records": records]
     }
+
+    /// The names ``parts`` uses, sorted.
+    public static var partNames: [String] { ViewFootprint().parts.keys.sorted() }
 }
 
 extension ViewState {
