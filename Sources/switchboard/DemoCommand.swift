@@ -33,9 +33,15 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .customLong("backfill-days"), help: "Whole days of simulated history written into the store before today's midnight of each org (0 for none).")
     var backfillDays: Int = 8
 
+    @Option(name: .customLong("audio-share"), help: "Share of the voice calls (0 to 1) whose audio streams to the bridge, over AudioHook and the seed Audio Connector alike (default: half the AudioHook calls, a quarter of the seed ones; 0 streams none, for a small machine).")
+    var audioShare: Double?
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
+        if let audioShare, !(0...1).contains(audioShare) {
+            throw ValidationError("--audio-share \(audioShare) is not between 0 and 1 (e.g. 0.25 streams a quarter of the calls, 0 none)")
+        }
         guard let l = ListenAddress(parsing: listen), l.isLoopback else {
             throw ValidationError("--listen '\(listen)' must be a loopback HOST:PORT (the demo has open demo tokens)")
         }
@@ -60,6 +66,13 @@ struct DemoCommand: AsyncParsableCommand {
         // Seed-protocol audio: a quarter of the calls (Opus encoding and decoding of every call of a 200-agent org in
         // real time would take a core of its own on a small machine).
         options.seedAudioShare = 0.25
+        // --audio-share: the same share on both transports. Every streamed call is real-time audio through a WebSocket
+        // (masked by the client, unmasked by the bridge) and a decoder; a debug build on two cores spends most of its
+        // time there, reads the notification sockets behind the platform, and a silent socket is noticed that late.
+        if let audioShare {
+            options.audioHookShare = audioShare
+            options.seedAudioShare = audioShare
+        }
         // Genesys transcription of a quarter of the calls (the speech-text strip's keywords, sentiment and hot calls):
         // enough hot calls within seconds at --speed 20, at a fraction of the messages of every call.
         options.transcriptionShare = 0.25

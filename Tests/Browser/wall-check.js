@@ -213,7 +213,7 @@ const FIT_CHECK = (orgs) => `(() => {
     }
     const list = stt.querySelector('.stt-calls'), lb = list.getBoundingClientRect();
     const rows = [...list.querySelectorAll('.stt-call')], shownRows = rows.filter(x => !x.hidden);
-    for (const x of shownRows) { const b = x.getBoundingClientRect(); if (b.bottom > lb.bottom + 1 || b.right > lb.right + 1) out.push('hot call ' + x.dataset.call + ' is cut off'); }
+    for (const x of shownRows) { const b = x.getBoundingClientRect(); if (b.bottom > lb.bottom + 1 || b.right > lb.right + 1) out.push('hot call ' + x.dataset.call + ' is cut off (row ' + Math.round(b.right) + '×' + Math.round(b.bottom) + ' past the list at ' + Math.round(lb.right) + '×' + Math.round(lb.bottom) + ', right×bottom)'); }
     if (Number(stt.dataset.hotShown) !== shownRows.length) out.push('hot calls shown ' + shownRows.length + ', data-hot-shown ' + stt.dataset.hotShown);
     const more = Number(stt.dataset.hot) - shownRows.length, head = stt.querySelector('.stt-hot-head').textContent;
     if (more > 0 && !head.includes(more + ' more')) out.push(more + ' hot call(s) not shown without a sign ("' + head + '")');

@@ -120,6 +120,8 @@ function renderSpeechText(v, orgList) {
     host.innerHTML = '<div class="util-head stt-head"><span>Keywords · 15 min · 60 min · today <small>(bars: hits per hour)</small> · customer sentiment</span>'
       + '<span class="stt-hot-head"></span></div><div class="stt-body"><div class="stt-orgs"></div><div class="stt-calls"></div></div>';
     host._built = true;
+    // the list's box changes without a message too (another panel grows, the wall settles after this render): fit again
+    if (window.ResizeObserver) new ResizeObserver(() => sttFit(host)).observe(host.querySelector('.stt-calls'));
   }
   host.hidden = false;
   const cols = orgs.length > 6 ? 2 : 1; // past six orgs the org rows go in two columns (the main panels keep their height)
@@ -131,16 +133,22 @@ function renderSpeechText(v, orgList) {
   const list = host.querySelector('.stt-calls');
   syncRows(list, hot.slice(0, STT_MAX_HOT).map(c => sttCallRow(v, c)));
   if (!hot.length) list.innerHTML = '<div class="stt-none">no hot call now</div>';
-  // the list is as tall as the org rows: what does not fit is hidden and counted in the head
+  setAttr(host, 'data-hot', hot.length);
+  sttFit(host);
+}
+
+// The list is as tall as the org rows: what does not fit is hidden and counted in the head.
+function sttFit(host) {
+  const list = host.querySelector('.stt-calls');
+  if (!list || host.hidden) return;
   const limit = list.clientHeight, calls = [...list.children].filter(r => r._key);
   for (const r of calls) r.hidden = false;
   const over = calls.filter(r => r.offsetTop + r.offsetHeight > limit + 1); // offsets within the list (position: relative)
   for (const r of over) r.hidden = true;
-  const fit = calls.length - over.length;
-  setAttr(host, 'data-hot', hot.length);
+  const fit = calls.length - over.length, hot = Number(host.dataset.hot || 0);
   setAttr(host, 'data-hot-shown', fit);
-  const more = hot.length - fit;
-  host.querySelector('.stt-hot-head').innerHTML = `Hot calls now · <b>${hot.length}</b>` + (more > 0 ? ` · <b class="qwarn">${more} more</b> not shown` : '');
+  const more = hot - fit;
+  host.querySelector('.stt-hot-head').innerHTML = `Hot calls now · <b>${hot}</b>` + (more > 0 ? ` · <b class="qwarn">${more} more</b> not shown` : '');
 }
 
 function sttOrgRow(org, o) {
