@@ -58,14 +58,21 @@ public struct NoConnectorObserver: ConnectorObserver {
     public init() {}
 }
 
+/// One socket's life, judged by its own ``Watchdog``.
+struct SocketLife: Sendable {
+    /// When its reader last read a frame or finished handing one to the views.
+    var lastActivity: ContinuousClock.Instant
+    /// Frames its reader is handing to the views right now. While one is, the socket is not read, so the watchdog
+    /// counts it as activity: a stall of our own (the views busy) is not a dead upstream.
+    var delivering = 0
+}
+
 /// The connector's live bookkeeping, read by /readyz through the supervisor.
 final class ConnectorState: Sendable {
     struct Values: Sendable {
         var status: ConnectorStatus
-        var lastActivity: ContinuousClock.Instant = .now
-        /// Frames a socket reader is handing to the views right now. While one is, the socket is not read, so
-        /// the watchdog counts it as activity: a stall of our own (the views busy) is not a dead upstream.
-        var delivering = 0
+        /// Each open socket's life, by channel id, for its own watchdog (one silent socket of several is a ghost too).
+        var sockets: [String: SocketLife] = [:]
         /// The youngest age (platform time once the views took the frame − the newest time of its status changes)
         /// of the frames the socket readers handed on since the session's last tick; nil when none did
         /// (``UpstreamLag``).

@@ -40,6 +40,8 @@ extension OrgConnector {
         var topics: [String]?
         /// Why the watchdog fired, when it did.
         var verdict: Watchdog.Verdict?
+        /// The sockets the session had when a watchdog fired (the verdict is one socket's).
+        var sockets = 0
     }
 
     /// One session: a socket per channel, the watchdog, make-before-break rollover; ends at the
@@ -57,9 +59,17 @@ extension OrgConnector {
         let tick = min(options.tickInterval, max(.milliseconds(50), min(t.heartbeatTimeout / 8, t.pingTimeout / 4)))
         return await withTaskGroup(of: Void.self, returning: SessionOutcome.self) { group in
             var commands: [String: AsyncStream<SocketCommand>.Continuation] = [:]
+            // A watchdog per socket: an org whose topics take several channels has a socket each, and one of them
+            // going silent while the others carry on is a ghost all the same (its topics' events stop). One watchdog
+            // fed by every socket took the others' heartbeats for its life and never fired.
+            var watchdogs: [String: Watchdog] = [:]
             func startSocket(_ c: ChannelStateMachine.Channel) {
                 let (cmds, cmdOut) = AsyncStream.makeStream(of: SocketCommand.self)
                 commands[c.id] = cmdOut
+                let now = ContinuousClock.now
+                state.box.withLock { $0.sockets[c.id] = SocketLife(lastActivity: now) }
+                watchdogs[c.id] = Watchdog(timeout: t.heartbeatTimeout, pingAfterQuiet: t.pingAfterQuiet,
+                                           pingTimeout: t.pingTimeout, now: now)
                 group.addTask { await self.runSocket(c, commands: cmds, events: eventsOut) }
             }
             // The re-sync steps (ChannelStateMachine.SessionStep); the REST re-sync and the held events' application
@@ -82,6 +92,7 @@ extension OrgConnector {
                     }
                 }
             }
+            state.box.withLock { $0.sockets = [:] }
             for c in channels { startSocket(c) }
             let transcription = state.transcription
             group.addTask { await self.flushTranscriptionTopics(rest: rest, events: eventsOut) }
@@ -92,9 +103,6 @@ extension OrgConnector {
                     eventsOut.yield(.tick)
                 }
             }
-            state.box.withLock { $0.lastActivity = .now }
-            var watchdog = Watchdog(timeout: t.heartbeatTimeout, pingAfterQuiet: t.pingAfterQuiet,
-                                    pingTimeout: t.pingTimeout, now: .now)
             var opened: Set<String> = []
             var openedAt: ContinuousClock.Instant?
             var outcome = SessionOutcome(end: .closed, channel: nil, uptime: .zero)
@@ -103,6 +111,7 @@ extension OrgConnector {
             loop: for await event in events {
                 switch event {
                 case .opened(let id):
+                    watchdogs[id]?.activity(at: .now)
                     if spares.remove(id) != nil {
                         transcription.box.withLock { $0.machine.channelCreated(id, now: .now) }
                         transcription.wakeup.signal()
@@ -114,6 +123,9 @@ extension OrgConnector {
                         logger.info("rollover: replacement open, draining and closing the old channel's socket",
                                     metadata: ["old": "\(Redaction.shortHash(old))", "new": "\(Redaction.shortHash(id))"])
                         rollingOver.insert(old)
+                        // Read to its ping's answer and closed: no longer judged (nothing more is due on it).
+                        watchdogs[old] = nil
+                        state.box.withLock { $0.sockets[old] = nil }
                         // Not closed at once: what the platform sent on it before the replacement opened may still be
                         // unread (a reader behind under load); every later event comes on both, so the old socket
                         // is read until its ping is answered — a final lost this way failed a rollover test under load.
@@ -126,7 +138,6 @@ extension OrgConnector {
                     opened.insert(id)
                     guard opened.count == channels.count, openedAt == nil else { continue }
                     openedAt = .now
-                    watchdog.activity(at: .now)
                     transcription.box.withLock {
                         $0.machine.channelsReady(static: machine.staticChannels, extra: machine.spareChannels, now: .now)
                     }
@@ -174,12 +185,10 @@ extension OrgConnector {
                     break loop
                 case .tick:
                     let now = ContinuousClock.now
-                    let (last, delivering, handedAge) = state.box.withLock { v in
+                    let (lives, handedAge) = state.box.withLock { v in
                         defer { v.handedAgeMs = nil }
-                        return (v.lastActivity, v.delivering, v.handedAgeMs)
+                        return (v.sockets, v.handedAgeMs)
                     }
-                    // A reader waiting on the views has not read since: our stall, not the platform's silence.
-                    watchdog.activity(at: delivering > 0 ? now : last)
                     // How far behind that leaves the wall: measured, exported and logged, since the watchdog says nothing.
                     switch lag.tick(handedAgeMs: handedAge, speed: clock.speed, now: now) {
                     case .none: break
@@ -190,13 +199,24 @@ extension OrgConnector {
                         logger.notice("caught up with the platform")
                     }
                     observer.upstreamLag(org: org.id, seconds: lag.seconds)
-                    switch watchdog.tick(now: now) {
-                    case .none: break
-                    case .sendPing:
-                        for c in commands.values { c.yield(.ping) }
-                    case .stale:
+                    var silent: String?
+                    for id in watchdogs.keys {
+                        guard var w = watchdogs[id] else { continue }
+                        // A reader waiting on the views has not read since: our stall, not the platform's silence.
+                        if let life = lives[id] { w.activity(at: life.delivering > 0 ? now : life.lastActivity) }
+                        switch w.tick(now: now) {
+                        case .none: break
+                        case .sendPing: commands[id]?.yield(.ping)
+                        case .stale: silent = id
+                        }
+                        watchdogs[id] = w
+                        if silent != nil { break }
+                    }
+                    if let silent {
                         outcome.end = .stale
-                        outcome.verdict = watchdog.verdict
+                        outcome.channel = silent
+                        outcome.verdict = watchdogs[silent]?.verdict
+                        outcome.sockets = watchdogs.count
                         break loop
                     }
                     if openedAt != nil { await rolloverIfDue(&machine, rest: rest, start: startSocket) }
@@ -308,7 +328,7 @@ extension OrgConnector {
                                 answered += 1
                                 pongsOut.yield(answered)
                             }
-                            if let end = await self.handle(frame) {
+                            if let end = await self.handle(frame, channel: channel.id) {
                                 events.yield(.control(end, channel: channel.id))
                                 return
                             }
@@ -359,18 +379,18 @@ extension OrgConnector {
     }
 
     /// Acts on one frame; returns how the session must end for system messages that end it.
-    private func handle(_ frame: NotificationFrame) async -> ChannelStateMachine.SessionEnd? {
+    private func handle(_ frame: NotificationFrame, channel: String) async -> ChannelStateMachine.SessionEnd? {
         let now = clock.now()
         state.box.withLock {
-            $0.lastActivity = .now
-            $0.delivering += 1
+            $0.sockets[channel]?.lastActivity = .now
+            $0.sockets[channel]?.delivering += 1
         }
         // Of a frame whose events the views took: how old its news was then (UpstreamLag), recorded with the rest.
         var handedAge: Int64?
         defer {
             state.box.withLock {
-                $0.delivering -= 1
-                $0.lastActivity = .now
+                $0.sockets[channel]?.delivering -= 1
+                $0.sockets[channel]?.lastActivity = .now
                 if let age = handedAge, age < $0.handedAgeMs ?? .max { $0.handedAgeMs = age }
             }
         }

@@ -267,11 +267,12 @@ public struct OrgConnector: Service {
                                                            "retryIn": "\(recovery.delay.shortText)"])
                 switch outcome.end {
                 case .stale:
-                    let why = switch outcome.verdict {
+                    var why = switch outcome.verdict {
                     case .unansweredPings(let n)?:
                         "nothing for \(t.pingAfterQuiet.shortText) and \(n) pings unanswered (\(t.pingTimeout.shortText) each)"
                     default: "no heartbeat or message for \(t.heartbeatTimeout.shortText)"
                     }
+                    if outcome.sockets > 1 { why += " on 1 of the org's \(outcome.sockets) sockets" }
                     await report(.stale, detail: "\(why); reconnecting, then re-syncing")
                     alert(.upstreamStale, "\(why); figures may be stale, reconnecting")
                     alerted = true

@@ -5,6 +5,9 @@ public enum SimFault: Sendable, Equatable, Hashable {
     /// Every open socket of the org stays open but nothing more is sent on it (no heartbeats, no
     /// events, no pongs) until the client connects a new socket.
     case ghost
+    /// The org's newest open socket (the last one attached, of an org whose topics take several channels) goes
+    /// silent as ``ghost``; its other sockets carry on, heartbeats and all. Not drawn by random faults.
+    case ghostOne
     /// Abrupt TCP close of every open socket of the org (no close frame).
     case close
     /// Every token issued to the org becomes invalid: API calls get 401 `bad.credentials`.
@@ -56,6 +59,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
     public var kind: String {
         switch self {
         case .ghost: "ghost"
+        case .ghostOne: "ghost-one"
         case .close: "close"
         case .expireToken: "expire-token"
         case .rateLimit: "rate-limit"
@@ -79,7 +83,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
     }
 
     /// Kinds of the org's API and sockets the `POST /_sim/faults` error names besides ``kinds`` (not drawn at random).
-    public static let apiOnlyKinds = ["token-refresh-fail", "refuse-sockets", "deny", "allow"]
+    public static let apiOnlyKinds = ["ghost-one", "token-refresh-fail", "refuse-sockets", "deny", "allow"]
 
     /// Every wire name drawn by random faults.
     public static let kinds = ["ghost", "close", "expire-token", "rate-limit", "http-error", "malformed", "duplicate",
@@ -90,6 +94,7 @@ public enum SimFault: Sendable, Equatable, Hashable {
     public init?(kind: String, count: Int? = nil, status: Int? = nil) {
         switch kind {
         case "ghost": self = .ghost
+        case "ghost-one": self = .ghostOne
         case "close": self = .close
         case "expire-token": self = .expireToken
         case "rate-limit": self = .rateLimit(count: max(1, count ?? 1))

@@ -77,6 +77,13 @@ extension OrgState {
                 n += 1
             }
             return "\(n) socket(s) ghosted"
+        case .ghostOne:
+            let live = channels.filter { $0.value.socket != nil && !$0.value.ghost }
+            guard let newest = live.max(by: { ($0.value.socket?.id ?? 0) < ($1.value.socket?.id ?? 0) }) else {
+                return "no live socket to ghost"
+            }
+            channels[newest.key]?.ghost = true
+            return "1 of \(live.count) live socket(s) ghosted (the newest)"
         case .close:
             var n = 0
             for (id, ch) in channels {
