@@ -10,6 +10,11 @@
 # See docs/performance.md for what each figure means and how it is measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# --help before the build (a release build takes minutes); every other flag is checked by the driver, which refuses
+# what it does not know.
+for a in "$@"; do
+    case "$a" in --help|-h) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+done
 
 SCRATCH="${BENCH_SCRATCH:-.build-release}"
 echo "building switchboard-bench (release, scratch path $SCRATCH)..." >&2

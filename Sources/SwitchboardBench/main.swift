@@ -66,6 +66,14 @@ if let child = opts["child"] {
     }
     exit(0)
 }
+if opts["help"] != nil || args.contains("-h") {
+    print(Driver.usage)
+    exit(0)
+}
+if let problem = Driver.problem(in: args) {
+    FileHandle.standardError.write(Data("switchboard-bench: \(problem)\n\(Driver.usage)\n".utf8))
+    exit(2)
+}
 func runDriver(_ opts: [String: String]) async {
     var driver = Driver(options: opts)
     await driver.run()
