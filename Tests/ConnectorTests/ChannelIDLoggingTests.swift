@@ -48,7 +48,9 @@ import Testing
                                          logger: logger)
             group.addTask { try await connector.run() }
             #expect(await eventually("open") { await sink.last == .open })
-            // A dropped socket logs its channel, and the reconnect verifies and reuses it.
+            // A dropped socket logs its channel, and the reconnect verifies and reuses it. (The simulator attaches the
+            // socket a moment after the connector reports `open`; a close before that closes nothing.)
+            #expect(await eventually("a live socket") { await sim.liveSockets(org: "us") > 0 })
             let mark = await sink.count
             await sim.inject(.close, org: "us")
             #expect(await eventually("reopened") {

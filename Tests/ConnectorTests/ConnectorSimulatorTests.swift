@@ -107,7 +107,10 @@ struct NoViewChanges: ViewChangeSink {
                 if !recovered { Issue.record("statuses after \(name): \(await sink.since(mark))") }
                 if name == "ghost" { #expect(await sink.since(mark).contains(.stale)) }
             }
-            // Faults inside the stream: the socket stays usable.
+            // Faults inside the stream: the socket stays usable. Injected once the simulator holds the socket again (a
+            // malformed frame injected between the connector's `open` and the attach went nowhere: "0 malformed
+            // frame(s) sent", and the count never moved — a CI dry run failed so).
+            #expect(await eventually("a live socket before malformed") { await sim.liveSockets(org: "us") > 0 })
             let malformedBefore = observer.malformed
             await sim.inject(.malformed, org: "us")
             #expect(await eventually("malformed frame counted") { observer.malformed > malformedBefore })
