@@ -23,33 +23,12 @@ mkdir -p "$OUT" "$SHOTS"
 command -v node >/dev/null 2>&1 || { echo "browser-layout-test: FAIL node is not installed (make test installs nodejs)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "browser-layout-test: FAIL $BIN not built (run swift build)" >&2; exit 1; }
 
-demo="" bridge=""
-# SIGTERM, then SIGKILL after 20 s: a slow graceful shutdown is reported, it does not hold up the run
-stop_demo() {
-    [ -n "$demo" ] || return 0
-    kill "$demo" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$demo" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$demo" 2>/dev/null; then
-        echo "browser-layout-test: warning: demo $demo still running 20 s after SIGTERM; killed" >&2
-        kill -9 "$demo" 2>/dev/null || true
-    fi
-    wait "$demo" 2>/dev/null || true
-    demo=""
-}
-trap stop_demo EXIT
+TAG=browser-layout-test
+. scripts/demo-process.sh
+trap demo_stop EXIT
 start_demo() { # start_demo ORGS AGENTS QUEUES [DEMO OPTION…]
-    local log="$OUT/layout-demo-$1.log"
-    "$BIN" demo --listen 127.0.0.1:0 --orgs "$1" --agents "$2" --queues "$3" --speed 20 --heartbeat 2 --start-at 04:00 \
-        --log-level warning "${@:4}" >"$log" 2>&1 &
-    demo=$!
-    bridge=""
-    for _ in $(seq 1 120); do
-        bridge=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$log" | head -1)
-        [ -n "$bridge" ] && return 0
-        kill -0 "$demo" 2>/dev/null || { echo "browser-layout-test: FAIL demo exited early:" >&2; cat "$log" >&2; exit 1; }
-        sleep 0.5
-    done
-    echo "browser-layout-test: FAIL demo did not print its address within 60 s" >&2; cat "$log" >&2; exit 1
+    demo_start "$OUT/layout-demo-$1.log" --orgs "$1" --agents "$2" --queues "$3" --speed 20 --heartbeat 2 \
+        --start-at 04:00 "${@:4}"
 }
 
 # One org with many queues (pages), three orgs (navigation), six orgs (narrow cards, many pages).
@@ -78,6 +57,6 @@ for spec in "1 80 30" "3 80 12" "6 60 8"; do
         bash Tests/Browser/dashboard-check.sh --timeout 30 --orgs emea --exact --expect-view queue \
             --expect-queue-view "$qid" --expect-agent "$aid" --query "view=queue:$qid&agent=$aid" "$bridge" demo-global
     fi
-    stop_demo
+    demo_stop
 done
 echo "browser-layout-test: PASS (screenshots in $SHOTS)"

@@ -20,34 +20,14 @@ fi
 # The alert line's model (node only): a failing token renewal is a line of its own until token-renewed.
 node Tests/Browser/alert-model-check.js
 
-demo="" bridge="" sim="" log=""
-stop_demo() { # SIGKILL after 20 s: a slow graceful shutdown is reported, it does not hold up the run
-    [ -n "$demo" ] || return 0
-    kill "$demo" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$demo" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$demo" 2>/dev/null; then
-        echo "browser-test: warning: demo still running 20 s after SIGTERM (see $log); killed" >&2
-        kill -9 "$demo" 2>/dev/null || true
-    fi
-    wait "$demo" 2>/dev/null || true
-    demo=""
-}
-trap stop_demo EXIT
+TAG=browser-test
+. scripts/demo-process.sh
+trap demo_stop EXIT
 start_demo() { # start_demo NAME [DEMO OPTION…]
-    log="$OUT/$1.log"
+    local name="$1"
     shift
-    "$BIN" demo --listen 127.0.0.1:0 --heartbeat 2 --log-level warning "$@" >"$log" 2>&1 &
-    demo=$!
-    bridge="" sim=""
-    for _ in $(seq 1 120); do
-        bridge=$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$log" | head -1)
-        sim=$(sed -n 's/^simulator on \(http:[^ ]*\)$/\1/p' "$log" | head -1)
-        [ -n "$bridge" ] && [ -n "$sim" ] && break
-        kill -0 "$demo" 2>/dev/null || { echo "browser-test: FAIL demo exited early:" >&2; cat "$log" >&2; exit 1; }
-        sleep 0.5
-    done
-    [ -n "$bridge" ] || { echo "browser-test: FAIL demo did not print its address within 60 s" >&2; cat "$log" >&2; exit 1; }
-    echo "browser-test: demo bridge $bridge, simulator $sim ($log)"
+    demo_start "$OUT/$name.log" --heartbeat 2 "$@"
+    echo "browser-test: demo bridge $bridge, simulator $sim ($demo_log)"
 }
 
 # No call audio here (--audio-share 0) except when refreshing the README's picture: a debug build on two cores spends
@@ -92,7 +72,7 @@ bash Tests/Browser/dashboard-check.sh --timeout 30 --orgs emea --exact "$bridge"
 # banner stays up long enough to be seen. On a demo of its own at the platform's pace (×1, 60 agents, no store): a
 # bridge reading its sockets behind the platform (a debug build at ×20 beside Chromium on two cores read them
 # 20–60 s behind) finds a ghost only once the frames queued before it are read, and CI failed on that wait.
-stop_demo
+demo_stop
 start_demo demo-ghost --agents 60 --speed 1 --audio-share 0 --store none
 fault() { curl -fsS -X POST -H 'Content-Type: application/json' -d "$1" "$sim/_sim/faults" >/dev/null; }
 # How far behind the platform the bridge reads each org's socket (a ghost shows only once its backlog is read).
@@ -103,9 +83,9 @@ fault '{"org":"emea","kind":"http-error","count":400,"status":503}'
 fault '{"org":"emea","kind":"ghost"}'
 bash Tests/Browser/dashboard-check.sh --timeout 120 --expect-status 'emea=stale|disconnected' --expect-red emea \
     --screenshot "$OUT/dashboard-stale.png" --size 1920,1080 "$bridge" demo-global \
-    || { echo "browser-test: reading behind the platform after the ghost: $(lag); the demo's log: $log" >&2; exit 1; }
+    || { echo "browser-test: reading behind the platform after the ghost: $(lag); the demo's log: $demo_log" >&2; exit 1; }
 
 # The wall: 1, 3 and 6 orgs at three screen sizes, navigation and deep links (its own demos).
-stop_demo
+demo_stop
 bash scripts/browser-layout-test.sh
 echo "browser-test: PASS (screenshots in $OUT)"
