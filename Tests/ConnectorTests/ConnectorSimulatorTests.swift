@@ -168,12 +168,7 @@ struct NoViewChanges: ViewChangeSink {
     @Test func snapshotsOverSixteenKiBArriveWithoutDroppingTheSocket() async throws {
         var options = ConnectorSimulatorTests.simulatorOptions(seed: 5)
         options.largeSnapshotRate = 1  // every conversation snapshot is ~30 KiB
-        let clock = ScaledClock(origin: testBusinessHours, speed: 20)
-        let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await sim.run() }
-            _ = await sim.waitUntilListening()
-            let org = ConnectorSimulatorTests.orgConfig(sim, options)
+        await withSimulatedOrg(options) { sim, clock, org, group in
             let sink = RecordingSink()
             let observer = FrameObserver()
             let connector = OrgConnector(org: org, productivePresences: [.onQueue, .available], http: HTTPClient.shared,
@@ -184,7 +179,6 @@ struct NoViewChanges: ViewChangeSink {
             #expect(await eventually("several large conversation snapshots") { observer.counts.conversations >= 5 })
             #expect(observer.counts.reconnects == 0, "the socket dropped on a large frame")
             #expect(await sink.last == .open)
-            group.cancelAll()
         }
     }
 }

@@ -19,13 +19,7 @@ import Testing
     }
 
     @Test func oneSilentSocketOfSeveralIsFoundStaleAndReplaced() async throws {
-        let options = ConnectorSimulatorTests.simulatorOptions(seed: 23)
-        let clock = ScaledClock(origin: testBusinessHours, speed: 20)
-        let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await sim.run() }
-            _ = await sim.waitUntilListening()
-            let org = ConnectorSimulatorTests.orgConfig(sim, options)
+        await withSimulatedOrg(ConnectorSimulatorTests.simulatorOptions(seed: 23)) { sim, clock, org, group in
             let sink = RecordingSink()
             let observer = Reconnects()
             var connectorOptions = ConnectorSimulatorTests.fastOptions()
@@ -50,7 +44,6 @@ import Testing
             })
             #expect(await eventually("every channel live again") { await sim.liveSockets(org: "us") == sockets })
             #expect(await sink.alerts.contains(.upstreamStale))
-            group.cancelAll()
         }
     }
 }

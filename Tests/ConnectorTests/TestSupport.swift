@@ -1,5 +1,8 @@
 import Connector
 import Foundation
+import Logging
+import Simulator
+import SwitchboardConfig
 import SwitchboardCore
 import Testing
 
@@ -53,3 +56,18 @@ final class CountingObserver: ConnectorObserver, @unchecked Sendable {
 /// Tokyo, far from every simulated org's midnight. A clock starting at the real "now" would make results
 /// depend on when the suite runs (a sped-up run near local midnight rolls "today" over mid-test).
 let testBusinessHours: EpochMillis = 1_778_155_200_000  // 2026-05-07T12:00:00Z
+
+/// Runs `body` beside a running simulator with `options` (one org, `us`, on a free port) on a test clock at
+/// `speed`, handing it the org's configuration with the tests' fast tunables; everything it started is cancelled
+/// when it returns.
+func withSimulatedOrg(_ options: SimulatorOptions, speed: Double = 20,
+                      _ body: (GenesysSimulator, ScaledClock, OrgConfig, inout TaskGroup<Void>) async -> Void) async {
+    let clock = ScaledClock(origin: testBusinessHours, speed: speed)
+    let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
+    await withTaskGroup(of: Void.self) { group in
+        group.addTask { try? await sim.run() }
+        _ = await sim.waitUntilListening()
+        await body(sim, clock, ConnectorSimulatorTests.orgConfig(sim, options), &group)
+        group.cancelAll()
+    }
+}
