@@ -65,6 +65,18 @@ struct SocketLife: Sendable {
     /// Frames its reader is handing to the views right now. While one is, the socket is not read, so the watchdog
     /// counts it as activity: a stall of our own (the views busy) is not a dead upstream.
     var delivering = 0
+
+    /// A frame was read and is being handed on (one dictionary access per side of a frame on the reader's path).
+    mutating func handing(at now: ContinuousClock.Instant) {
+        lastActivity = now
+        delivering += 1
+    }
+
+    /// The frame was handed on.
+    mutating func handed(at now: ContinuousClock.Instant) {
+        lastActivity = now
+        delivering -= 1
+    }
 }
 
 /// The connector's live bookkeeping, read by /readyz through the supervisor.

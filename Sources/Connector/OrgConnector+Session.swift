@@ -381,16 +381,12 @@ extension OrgConnector {
     /// Acts on one frame; returns how the session must end for system messages that end it.
     private func handle(_ frame: NotificationFrame, channel: String) async -> ChannelStateMachine.SessionEnd? {
         let now = clock.now()
-        state.box.withLock {
-            $0.sockets[channel]?.lastActivity = .now
-            $0.sockets[channel]?.delivering += 1
-        }
+        state.box.withLock { $0.sockets[channel]?.handing(at: .now) }
         // Of a frame whose events the views took: how old its news was then (UpstreamLag), recorded with the rest.
         var handedAge: Int64?
         defer {
             state.box.withLock {
-                $0.sockets[channel]?.delivering -= 1
-                $0.sockets[channel]?.lastActivity = .now
+                $0.sockets[channel]?.handed(at: .now)
                 if let age = handedAge, age < $0.handedAgeMs ?? .max { $0.handedAgeMs = age }
             }
         }
