@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 import SwitchboardCore
 
 /// Switchboard's Prometheus metrics, served on `/metrics`.
@@ -23,6 +24,14 @@ public final class HubMetrics: Sendable {
     /// labels under the registry's lock each time.
     private let messagesOut: [String: Counter]
     let pacedBacklog: Gauge
+    /// `switchboard_upstream_events_total` per org and topic family, made on first use: counted once per upstream
+    /// frame (10,000 a second in a storm), where a registry lookup — descriptor built, labels joined and hashed under
+    /// the registry's lock — was 5 % of the bridge's CPU in the relay scenario's profile (docs/performance.md).
+    private let upstreamCounters = Mutex<[UpstreamKey: Counter]>([:])
+    private struct UpstreamKey: Hashable {
+        var org: OrgID
+        var topic: String
+    }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -112,8 +121,15 @@ public final class HubMetrics: Sendable {
     /// One upstream event received for `org` on a notification topic family (e.g. `users.activity`,
     /// `queues.observations`; pass the family, never a topic containing an id).
     public func upstreamEvent(org: OrgID, topic: String, count: Int = 1) {
-        registry.makeCounter(descriptor: Self.name("upstream", "events", "total", "Upstream events received"),
-                             labels: [("org", org.rawValue), ("topic", topic)]).increment(by: Int64(count))
+        let key = UpstreamKey(org: org, topic: topic)
+        let counter = upstreamCounters.withLock { counters in
+            if let c = counters[key] { return c }
+            let c = registry.makeCounter(descriptor: Self.name("upstream", "events", "total", "Upstream events received"),
+                                         labels: [("org", org.rawValue), ("topic", topic)])
+            counters[key] = c
+            return c
+        }
+        counter.increment(by: Int64(count))
     }
 
     /// Sets the connector state of `org`: the gauge of `status` is 1, the others 0.

@@ -7,6 +7,10 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import SwitchboardCore
+
+// The allocator as `switchboard` sets it up (AllocatorTuning), so that in-process scenarios measure what is deployed.
+AllocatorTuning.apply()
 
 func parseOptions(_ args: ArraySlice<String>) -> [String: String] {
     var out: [String: String] = [:]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SwitchboardCore
 
 /// `switchboard`: the multi-org real-time bridge for Genesys Cloud.
 @main
@@ -22,6 +23,13 @@ struct SwitchboardCommand: AsyncParsableCommand {
 }
 
 extension SwitchboardCommand {
+    /// The entry point: the allocator is set up before the first thread of our own starts (AllocatorTuning), then the
+    /// command line is parsed and run as usual.
+    static func main() async {
+        AllocatorTuning.apply()
+        await main(nil)
+    }
+
     /// `switchboard --version`. Raised at each release (CHANGELOG.md names the versions).
     static let version = "0.1.0-dev"
 }
