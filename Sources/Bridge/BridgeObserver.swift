@@ -217,7 +217,8 @@ actor BridgeObserver: SupervisorObserver, ConnectorObserver {
                 id: id.rawValue, status: elsewhere ? (hub.publishedStatus(of: id) ?? .connecting) : (s?.status ?? .connecting),
                 lastHeartbeatAt: s?.lastHeartbeatAt.map(Timestamp.format),
                 lastEventAt: s?.lastEventAt.map(Timestamp.format), detail: s?.detail,
-                problems: (s?.problems ?? [:]).sorted { $0.key < $1.key }.map(\.value),
+                problems: (s?.problems ?? [:]).sorted { $0.key < $1.key }.map(\.value)
+                    + (s?.behindSeconds.map { [ConnectorStatus.behindMessage($0)] } ?? []),
                 transcription: supervisor.connector(for: id)?.transcriptionStatus.map {
                     ReadinessReport.Transcription(topics: $0.topics, queued: $0.queued, budgetExhausted: $0.budgetExhausted,
                                                   extraChannels: $0.extraChannels, rejected: $0.rejected)

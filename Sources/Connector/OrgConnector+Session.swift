@@ -199,6 +199,8 @@ extension OrgConnector {
                         logger.notice("caught up with the platform")
                     }
                     observer.upstreamLag(org: org.id, seconds: lag.seconds)
+                    // …and on the org card and /readyz while it lasts, in steps coarse enough not to change every tick.
+                    await behind(lag.isBehind ? UpstreamLag.shown(lag.seconds) : nil)
                     var silent: String?
                     for id in watchdogs.keys {
                         guard var w = watchdogs[id] else { continue }
@@ -224,6 +226,7 @@ extension OrgConnector {
             }
             outcome.uptime = openedAt.map { .now - $0 } ?? .zero
             observer.upstreamLag(org: org.id, seconds: 0)
+            await behind(nil)
             state.gate.withLock { $0.reset() }
             transcription.box.withLock { $0.machine.disconnected() }
             for c in commands.values {

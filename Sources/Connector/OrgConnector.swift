@@ -394,6 +394,19 @@ public struct OrgConnector: Service {
         await sink.ingest(org: org.id, events: [.connector(s)])
     }
 
+    /// Records (or, with nil, clears) how far behind the platform the org's readers are (``ConnectorStatus/behindSeconds``);
+    /// nothing is sent when it did not change.
+    func behind(_ seconds: Int?) async {
+        let s: ConnectorStatus? = state.box.withLock { v in
+            guard v.status.behindSeconds != seconds else { return nil }
+            v.status.behindSeconds = seconds
+            return v.status
+        }
+        guard let s else { return }
+        observer.connectorStatus(s)
+        await sink.ingest(org: org.id, events: [.connector(s)])
+    }
+
     /// Records the org's Audio Connector media region on its status (the org card and `/readyz` show it).
     func audioRegion(_ region: String) async {
         let s: ConnectorStatus? = state.box.withLock { v in

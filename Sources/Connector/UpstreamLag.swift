@@ -34,6 +34,15 @@ public struct UpstreamLag: Sendable {
     public private(set) var isBehind = false
     private var samples: Deque<(at: Instant, seconds: Double)> = []
 
+    /// The lag as the org card shows it: whole seconds under 10 s, then 5 s steps under a minute, then 10 s steps, so
+    /// that a backlog does not change the org entity at every tick.
+    public static func shown(_ seconds: Double) -> Int {
+        let s = max(0, seconds)
+        if s < 10 { return Int(s) }
+        if s < 60 { return Int(s / 5) * 5 }
+        return Int(s / 10) * 10
+    }
+
     /// - Parameter warnAfter: real seconds behind that are worth a warning (the org's heartbeat timeout: as long as
     ///   the watchdog would give a silent platform).
     public init(warnAfter: Double, window: Duration = .seconds(10)) {

@@ -212,6 +212,16 @@ public struct ConnectorStatus: Sendable, Equatable {
     /// The media region of a `protocol: seed` org's Audio Connector (from its latest discovery), once known; the
     /// org card shows it.
     public var audioRegion: String?
+    /// How far behind the platform the org's socket readers are, in whole real seconds, while that has lasted past the
+    /// heartbeat timeout (``UpstreamLag``: the views or the host are slower than the upstream sends, and the figures are
+    /// that old); nil otherwise. The org card says so and `/readyz` turns `degraded`.
+    public var behindSeconds: Int?
+
+    /// What `/readyz` lists for ``behindSeconds``: what is wrong, and what to do.
+    public static func behindMessage(_ seconds: Int) -> String {
+        "reading the platform's events \(seconds) s behind: the figures are that old; the bridge is short of CPU "
+            + "(switchboard_upstream_lag_seconds, docs/deploy.md \"SwitchboardUpstreamBehind\")"
+    }
 
     public init(org: OrgID, status: OrgStatus, at: EpochMillis, lastHeartbeatAt: EpochMillis? = nil,
                 lastEventAt: EpochMillis? = nil, detail: String? = nil) {

@@ -117,7 +117,7 @@ extension OrgState {
         }
     }
 
-    /// `{"id","name","status","lastHeartbeatAt","lastEventAt","timezone","occupancy","handlingMs",
+    /// `{"id","name","status","lastHeartbeatAt","lastEventAt","behindSeconds","timezone","occupancy","handlingMs",
     /// "productiveMs","agents","serviceLevel",…,"serviceAsOf","thresholds","accruing","asOf"}` with the totals
     /// of the last refresh and the service sums at `now`.
     func encodeOrg(ctx: ViewContext, now: Int64) -> [UInt8] {
@@ -139,6 +139,9 @@ extension OrgState {
             j.time(connector.lastHeartbeatAt)
             j.raw(",\"lastEventAt\":")
             j.time(latestEventAt)
+            // Always written (a number or null), so that a patch carries it going back to null.
+            j.raw(",\"behindSeconds\":")
+            if let b = connector.behindSeconds { j.int(Int64(b)) } else { j.raw("null") }
             j.raw(",\"timezone\":")
             j.string(org.timeZone.identifier)
             j.raw(",")

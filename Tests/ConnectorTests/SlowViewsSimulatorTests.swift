@@ -63,6 +63,65 @@ import Testing
     }
 }
 
+/// A backlog that lasts is not only measured: the org's status says how far behind its events are read (the org card's
+/// "… behind" line and `/readyz`), and says nothing again once the readers caught up.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct BehindStatusSimulatorTests {
+    /// While `slow`, every batch with agent news takes 400 ms: slower than 60 agents on a ×20 day send.
+    actor SlowSink: BridgeEventSink {
+        private(set) var statuses: [ConnectorStatus] = []
+        var slow = false
+        func setSlow(_ on: Bool) { slow = on }
+        func ingest(org: OrgID, events batch: [BridgeEvent]) async {
+            for e in batch { if case .connector(let s) = e { statuses.append(s) } }
+            let news = batch.contains {
+                switch $0 {
+                case .agentStatus, .agentInteraction: true
+                default: false
+                }
+            }
+            if slow, news { try? await Task.sleep(for: .milliseconds(400)) }
+        }
+        var behind: Int? { statuses.last?.behindSeconds }
+        var everBehind: [Int] { statuses.compactMap(\.behindSeconds) }
+    }
+
+    @Test func aLastingBacklogShowsOnTheOrgStatusUntilCaughtUp() async throws {
+        var options = ConnectorSimulatorTests.simulatorOptions(seed: 37)
+        options.agentsPerOrg = 60
+        // A sped-up day: real status changes every few hundred milliseconds, each dated when it happened (the
+        // lag is the age of the news a frame brings; UpstreamLag).
+        let clock = ScaledClock(origin: testBusinessHours, speed: 20)
+        let sim = GenesysSimulator(options: options, clock: clock, logger: Logger(label: "test.sim"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sim.run() }
+            _ = await sim.waitUntilListening()
+            let org = ConnectorSimulatorTests.orgConfig(sim, options)
+            let sink = SlowSink()
+            let lags = LagRecorder()
+            let connector = OrgConnector(org: org, productivePresences: [.onQueue, .available], http: HTTPClient.shared,
+                                         sink: sink, clock: clock, observer: lags,
+                                         options: ConnectorSimulatorTests.fastOptions())
+            group.addTask { try await connector.run() }
+            #expect(await eventually("open", seconds: 30) { await sink.statuses.last?.status == .open })
+            try await Task.sleep(for: .seconds(2))
+            let early = await sink.everBehind
+            #expect(early.isEmpty, "behind before any backlog: \(early), lags \(lags.recent)")
+            await sink.setSlow(true)
+            // The test tunables' heartbeat timeout is 1.5 s: past it for three ticks with frames, the status says so.
+            #expect(await eventually("the status says the readers are behind", seconds: 40) { (await sink.behind ?? 0) >= 1 },
+                    "lags \(lags.recent)")
+            #expect(await sink.statuses.last?.status == .open, "a slow bridge is not a dead upstream")
+            await sink.setSlow(false)
+            // Caught up once the backlog is read and its ages left the 10 s window.
+            #expect(await eventually("behind cleared once caught up", seconds: 40) {
+                let s = await sink.statuses.last
+                return s?.status == .open && s?.behindSeconds == nil
+            }, "lags \(lags.recent)")
+            group.cancelAll()
+        }
+    }
+}
+
 /// Records the connector's lag reports.
 final class LagRecorder: ConnectorObserver, @unchecked Sendable {
     private let lock = NSLock()
@@ -70,4 +129,5 @@ final class LagRecorder: ConnectorObserver, @unchecked Sendable {
     func upstreamLag(org: OrgID, seconds: Double) { lock.withLock { values.append(seconds) } }
     var max: Double { lock.withLock { values.max() ?? 0 } }
     var last: Double { lock.withLock { values.last ?? 0 } }
+    var recent: [Double] { lock.withLock { Array(values.suffix(40)) } }
 }

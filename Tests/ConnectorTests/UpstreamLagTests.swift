@@ -74,4 +74,16 @@ import Testing
         // Every tick of the window past 10 s: the 5 s one must leave it first.
         #expect(lag.tick(handedAgeMs: 280_000, speed: 20, now: t0 + .milliseconds(10_500)) == .behind(seconds: 12))
     }
+
+    /// The org card's figure moves in steps, so that a backlog does not change the org entity at every tick.
+    @Test func theShownLagMovesInSteps() {
+        #expect(UpstreamLag.shown(-1) == 0)
+        #expect(UpstreamLag.shown(3.9) == 3)
+        #expect(UpstreamLag.shown(9.99) == 9)
+        #expect(UpstreamLag.shown(10) == 10)
+        #expect(UpstreamLag.shown(14.9) == 10)
+        #expect(UpstreamLag.shown(59) == 55)
+        #expect(UpstreamLag.shown(60) == 60)
+        #expect(UpstreamLag.shown(129) == 120)
+    }
 }

@@ -273,7 +273,7 @@ import Testing
             + #""asaMs":{"today":1000,"rolling15m":null,"rolling60m":null},"serviceAsOf":"2026-05-07T08:00:00.000Z","#
             + Self.defaultThresholds
         #expect(org == #"{"id":"us","name":"US","status":"connecting","lastHeartbeatAt":null,"lastEventAt":"2026-05-07T08:01:00.000Z","#
-            + #""timezone":"GMT","occupancy":{"today":null,"rolling15m":null,"rolling60m":null},"#
+            + #""behindSeconds":null,"timezone":"GMT","occupancy":{"today":null,"rolling15m":null,"rolling60m":null},"#
             + #""handlingMs":{"today":0,"rolling15m":0,"rolling60m":0},"productiveMs":{"today":0,"rolling15m":0,"rolling60m":0},"#
             + #""agents":0,"problems":[],"# + service + #","accruing":{"handling":0,"productive":0},"asOf":"2026-05-07T08:01:00.000Z"}"#)
         let totals = changes.of(.occupancy)
@@ -303,6 +303,25 @@ import Testing
         await h.engine.refresh()
         let org = try #require(h.sink.drain().of(.orgs).last?.json?.string)
         #expect(org.contains(#""problems":[],"audioRegion":"us-east-1","serviceLevel""#))
+    }
+
+    /// How late the org's events are read (`behindSeconds`) is always written: null, the seconds while behind, null
+    /// again once caught up — so that a patch carries the way back too.
+    @Test func orgFragmentSaysHowFarBehindItsEventsAreRead() async throws {
+        let t0 = ms("2026-05-07T08:00:00.000Z")
+        let h = Harness(now: t0)
+        await h.engine.refresh()
+        let before = try #require(h.sink.drain().of(.orgs).last?.json?.string)
+        #expect(before.contains(#""behindSeconds":null,"timezone""#))
+        var status = ConnectorStatus(org: "us", status: .open, at: t0)
+        status.behindSeconds = 40
+        await h.engine.ingest(org: "us", events: [.connector(status)])
+        let behind = try #require(h.sink.drain().of(.orgs).last?.json?.string)
+        #expect(behind.contains(#""behindSeconds":40,"timezone""#))
+        status.behindSeconds = nil
+        await h.engine.ingest(org: "us", events: [.connector(status)])
+        let caughtUp = try #require(h.sink.drain().of(.orgs).last?.json?.string)
+        #expect(caughtUp.contains(#""behindSeconds":null"#))
     }
 
     /// The writer's ratios are `JSONText.appendDouble`'s, over random and edge values.

@@ -253,8 +253,19 @@ function renderOrgs(v, orgList, now, inScope) {
     const a = agg.get(id);
     const nAgents = num(o.agents) != null ? o.agents : a.agents;
     setText(card.counts, nAgents + ' agents · ' + a.onq + ' on queue · ' + a.waiting + ' waiting');
-    setText(card.age, age == null ? 'no update yet' : 'updated ' + dur(age) + ' ago');
-    setAttr(card.age, 'data-level', age != null && age / 1000 > AGE_WARN_S ? 'warn' : 'ok');
+    // An open org whose events the bridge reads late (behindSeconds, docs/protocol.md) has fresh updates of old
+    // figures: the line says how old instead of how recent.
+    const behind = status === 'open' ? num(o.behindSeconds) : null;
+    if (behind > 0) {
+      setText(card.age, dur(behind * 1000) + ' behind');
+      setAttr(card.age, 'data-level', 'warn');
+      setAttr(card.age, 'title', 'The bridge reads this org\'s events ' + dur(behind * 1000) + ' after the platform sent them: the figures are that old. The bridge is short of CPU.');
+    } else {
+      setText(card.age, age == null ? 'no update yet' : 'updated ' + dur(age) + ' ago');
+      setAttr(card.age, 'data-level', age != null && age / 1000 > AGE_WARN_S ? 'warn' : 'ok');
+      setAttr(card.age, 'title', '');
+    }
+    setAttr(card.c, 'data-behind-s', behind > 0 ? String(behind) : '');
     setAttr(card.c, 'data-age-s', age == null ? '' : Math.round(age / 1000));
     const probs = Array.isArray(o.problems) ? o.problems : [];
     card.problems.hidden = probs.length === 0;

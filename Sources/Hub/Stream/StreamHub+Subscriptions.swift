@@ -246,7 +246,7 @@ extension StreamHub {
             JSONText.appendString(org.rawValue, to: &o)
             o.append(contentsOf: #","status":"#.utf8)
             JSONText.appendString(status.rawValue, to: &o)
-            o.append(contentsOf: #","lastHeartbeatAt":null,"lastEventAt":null}"#.utf8)
+            o.append(contentsOf: #","lastHeartbeatAt":null,"lastEventAt":null,"behindSeconds":null}"#.utf8)
             return (org, EncodedJSON(bytes: o))
         }
     }
