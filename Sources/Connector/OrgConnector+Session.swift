@@ -200,7 +200,7 @@ extension OrgConnector {
                     }
                     observer.upstreamLag(org: org.id, seconds: lag.seconds)
                     // …and on the org card and /readyz while it lasts, in steps coarse enough not to change every tick.
-                    await behind(lag.isBehind ? UpstreamLag.shown(lag.seconds) : nil)
+                    await behind(lag.isBehind ? max(1, UpstreamLag.shown(lag.seconds)) : nil)
                     var silent: String?
                     for id in watchdogs.keys {
                         guard var w = watchdogs[id] else { continue }

@@ -397,21 +397,19 @@ public struct OrgConnector: Service {
     /// Records (or, with nil, clears) how far behind the platform the org's readers are (``ConnectorStatus/behindSeconds``);
     /// nothing is sent when it did not change.
     func behind(_ seconds: Int?) async {
-        let s: ConnectorStatus? = state.box.withLock { v in
-            guard v.status.behindSeconds != seconds else { return nil }
-            v.status.behindSeconds = seconds
-            return v.status
-        }
-        guard let s else { return }
-        observer.connectorStatus(s)
-        await sink.ingest(org: org.id, events: [.connector(s)])
+        await amend(\.behindSeconds, to: seconds)
     }
 
     /// Records the org's Audio Connector media region on its status (the org card and `/readyz` show it).
     func audioRegion(_ region: String) async {
+        await amend(\.audioRegion, to: region)
+    }
+
+    /// Sets one field of the status and sends the status on, when the value is new.
+    private func amend<T: Equatable>(_ field: WritableKeyPath<ConnectorStatus, T>, to value: T) async {
         let s: ConnectorStatus? = state.box.withLock { v in
-            guard v.status.audioRegion != region else { return nil }
-            v.status.audioRegion = region
+            guard v.status[keyPath: field] != value else { return nil }
+            v.status[keyPath: field] = value
             return v.status
         }
         guard let s else { return }
