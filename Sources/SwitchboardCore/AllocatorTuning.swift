@@ -12,8 +12,8 @@ private func mallopt(_ param: Int32, _ value: Int32) -> Int32
 /// one arena is reused only by the threads allocating from it. The bridge's work moves between the NIO event loops, the
 /// Swift concurrency pool and the store's threads, so every arena ends up holding its own high-water mark of freed
 /// frames, fragments and deltas. With two arenas, the relay scenario's bridge (3 × 5,000 agents, 10,000 events/s,
-/// 1,000 clients) held 289 and 335 MiB in its measured window against 409 and 356 MiB with glibc's default, at the same
-/// CPU within the run-to-run noise (docs/performance.md, "Footprint"). An operator's own `MALLOC_ARENA_MAX` wins
+/// 1,000 clients) held 314 MiB on average in its measured window against 383 MiB with glibc's default (8 runs each), at
+/// the same CPU within the run-to-run noise (docs/performance.md, "Footprint"). An operator's own `MALLOC_ARENA_MAX` wins
 /// (glibc reads it at start-up; it is then left alone).
 public enum AllocatorTuning {
     public static let arenas: Int32 = 2
