@@ -12,6 +12,7 @@
 //   GET /_fake/gap         swallow the next delta of every topic (tests seq-gap recovery)
 //   GET /_fake/epoch       new epoch (tests "server restarted": clients must take a fresh snapshot)
 //   GET /_fake/pause?s=N   stop sending anything (not even pongs) for N s (tests the client's silence watchdog)
+//   GET /_fake/behind?org=emea&s=40   the org's events read 40 s late (behindSeconds; s=0 clears it)
 // Without --no-script, EMEA goes stale at 25 s, disconnected at 45 s and recovers at 80 s (cycle 120 s).
 'use strict';
 const http = require('http');
@@ -123,7 +124,8 @@ function totalsFor(filterOrg) {
 function orgView(o) {
   const t = totalsFor(o.id);
   let n = 0; for (const a of agents.values()) if (a.org === o.id) n++;
-  return { id: o.id, name: o.name, status: o.status, lastHeartbeatAt: o.lastHeartbeatAt, lastEventAt: o.lastEventAt, timezone: o.timezone,
+  return { id: o.id, name: o.name, status: o.status, lastHeartbeatAt: o.lastHeartbeatAt, lastEventAt: o.lastEventAt,
+    behindSeconds: o.behindSeconds || null, timezone: o.timezone,
     occupancy: { today: t.today, rolling15m: t.rolling15m, rolling60m: t.rolling60m }, handlingMs: t.handlingMs, productiveMs: t.productiveMs, agents: n };
 }
 function queueView(q) {
@@ -285,6 +287,7 @@ const server = http.createServer((req, res) => {
     else if (what === 'drop') { for (const c of clients) c.ws.terminate(); }
     else if (what === 'gap') swallowNext = true;
     else if (what === 'epoch') { epoch = 'fake-' + Date.now().toString(36); for (const t of TOPICS) history.get(t).length = 0; }
+    else if (what === 'behind') { const o = orgs.get(url.searchParams.get('org')); if (o) o.behindSeconds = Number(url.searchParams.get('s') || 0); }
     else if (what === 'pause') pausedUntil = Date.now() + 1000 * Number(url.searchParams.get('s') || 60);
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ ok: true, what }));
