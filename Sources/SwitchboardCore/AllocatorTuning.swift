@@ -18,10 +18,15 @@ private func mallopt(_ param: Int32, _ value: Int32) -> Int32
 public enum AllocatorTuning {
     public static let arenas: Int32 = 2
 
-    public static func apply() {
+    /// Returns whether the limit was set: false when `MALLOC_ARENA_MAX` is in the environment (glibc took that) or
+    /// `mallopt` said no (glibc says yes to any parameter it does not know, so true is no proof the limit holds).
+    @discardableResult
+    public static func apply() -> Bool {
         #if canImport(Glibc)
-        guard getenv("MALLOC_ARENA_MAX") == nil else { return }
-        _ = mallopt(-8, arenas)  // M_ARENA_MAX
+        guard getenv("MALLOC_ARENA_MAX") == nil else { return false }
+        return mallopt(-8, arenas) == 1  // M_ARENA_MAX; mallopt returns 1 on success
+        #else
+        return false
         #endif
     }
 }
