@@ -18,12 +18,22 @@ private func mallopt(_ param: Int32, _ value: Int32) -> Int32
 public enum AllocatorTuning {
     public static let arenas: Int32 = 2
 
-    /// Returns whether the limit was set: false when `MALLOC_ARENA_MAX` is in the environment (glibc took that) or
-    /// `mallopt` said no (glibc says yes to any parameter it does not know, so true is no proof the limit holds).
+    /// Sets the limit unless the environment has `MALLOC_ARENA_MAX` (glibc took that at start-up).
     @discardableResult
     public static func apply() -> Bool {
         #if canImport(Glibc)
-        guard getenv("MALLOC_ARENA_MAX") == nil else { return false }
+        return apply(operatorSetting: getenv("MALLOC_ARENA_MAX").map { String(cString: $0) })
+        #else
+        return false
+        #endif
+    }
+
+    /// Returns whether the limit was set: false when the operator set `MALLOC_ARENA_MAX` or `mallopt` said no (glibc
+    /// says yes to any parameter it does not know, so true is no proof the limit holds).
+    @discardableResult
+    public static func apply(operatorSetting: String?) -> Bool {
+        guard operatorSetting == nil else { return false }
+        #if canImport(Glibc)
         return mallopt(-8, arenas) == 1  // M_ARENA_MAX; mallopt returns 1 on success
         #else
         return false
